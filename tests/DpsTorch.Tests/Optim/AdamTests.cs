@@ -5,8 +5,8 @@ namespace DpsTorch.Tests.Optim;
 
 public class AdamTests
 {
-    /// <summary>Adam steps needed by the least-squares test; the L-BFGS test asserts it needs fewer Step calls.</summary>
-    internal const int LeastSquaresSteps = 3000;
+    /// <summary>Adam steps the least-squares test takes (it reaches 1e-6 after about 340 at lr 0.02).</summary>
+    internal const int LeastSquaresSteps = 1500;
 
     [Fact]
     public void Adam_FirstSteps_MatchHandComputedFormula_On1DQuadratic()
@@ -25,7 +25,6 @@ public class AdamTests
             xr -= 0.1 * mHat / (Math.Sqrt(vHat) + 1e-8);
             Assert.True(Math.Abs(x.Data[0] - xr) <= 1e-15, $"step {t}: got {x.Data[0]:R}, expected {xr:R}");
         }
-        // The first step of Adam moves by lr·g/(|g| + ε/…) ≈ lr regardless of the gradient's size.
         Assert.Equal(3, opt.StepCount);
     }
 
@@ -45,12 +44,7 @@ public class AdamTests
         var y = Y();
         var x = Tensor.Zeros(3).RequiresGrad_();
         var opt = new Adam([x], lr: 0.02);
-        var schedule = new CosineSchedule(0.02, LeastSquaresSteps, minLr: 1e-4);
-        for (int step = 0; step < LeastSquaresSteps; step++)
-        {
-            schedule.Apply(opt, step);
-            TrainStep(opt, () => LeastSquares(x, a, y));
-        }
+        for (int step = 0; step < LeastSquaresSteps; step++) TrainStep(opt, () => LeastSquares(x, a, y));
         Assert.True(MaxAbsDiff(XStar, x.Data) <= 1e-6, $"max |x − x*| = {MaxAbsDiff(XStar, x.Data):G3}");
     }
 
