@@ -14,7 +14,8 @@ namespace DpsTorch.Optim;
 /// p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
 /// </code>
 /// m and v start at zero; t is <see cref="Optimizer.StepCount"/> after the increment. Defaults follow MODEL.md §2
-/// (lr = 0.02) and PyTorch (β₁ = 0.9, β₂ = 0.999, ε = 1e-8).
+/// (lr = 0.02) and PyTorch (β₁ = 0.9, β₂ = 0.999, ε = 1e-8). One step count is shared by all parameters (torch keeps
+/// one per parameter; they differ only if a parameter has no gradient at some step).
 /// </summary>
 public sealed class Adam : Optimizer
 {

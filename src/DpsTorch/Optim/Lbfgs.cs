@@ -35,6 +35,10 @@ public enum LbfgsStopReason
 /// calling the closure for the loss and gradient. The search direction is d = −H·g from the two-loop recursion over
 /// the last historySize pairs (s = t·d, y = Δg, kept when yᵀs &gt; 1e-10) with initial scaling H₀ = yᵀs / yᵀy.
 /// History persists across Step calls. Meant for small, smooth, deterministic problems.
+/// Differences from torch: a NaN/infinite trial loss inside the line search counts as "too large" (it is bracketed
+/// away from), and a non-finite loss or gradient after an iteration ends the call with <see cref="LbfgsStopReason.NonFinite"/>.
+/// Note that toleranceChange is absolute (on the loss, the step and the directional derivative): for losses much
+/// smaller than 1 near the optimum, lower it to converge further.
 /// </summary>
 public sealed class Lbfgs : Optimizer
 {
