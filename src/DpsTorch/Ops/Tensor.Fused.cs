@@ -1,0 +1,257 @@
+// Fused ops that exist only for speed. wrapped_normal: every agent's skill density on the grid (MODEL.md section 1),
+// the hot spot of each model step, evaluated and differentiated in one pass per agent without per-element allocation.
+using System.Numerics;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace DpsTorch;
+
+public sealed partial class Tensor
+{
+    /// <summary>
+    /// z with exp(−z²/2) &lt; 1e-16: an image whose nearest approach to the grid is beyond this many σ adds less than
+    /// 1e-16 of the peak, so the fused op leaves it out (the scalar <see cref="WrappedNormal.ImageCount"/> is more generous).
+    /// </summary>
+    private static readonly double NegligibleZ = Math.Sqrt(2.0 * Math.Log(1e16));
+
+    /// <summary>
+    /// σ below which <see cref="WrappedNormalMethod.Auto"/> uses the image sum in the fused op. Lower than the scalar
+    /// <see cref="WrappedNormal.SwitchSigma"/> because here a Fourier harmonic costs two vector multiply-adds over the
+    /// grid (cos nx, sin nx are tabulated once per call) while an image costs a vector exp: measured on M = 256, the
+    /// two cost the same near σ = 0.5 and Fourier is 3x faster at σ = 1.5 (bench/README.md). Both are exact to 1e-12.
+    /// </summary>
+    public const double FusedSwitchSigma = 0.5;
+
+    /// <summary>
+    /// The wrapped normal densities of N agents on a grid: result[i, m] = WN(grid[m]; mu[i], sigma[i]), shape [N, M]
+    /// (see <see cref="WrappedNormal"/>; mu and sigma have shape [N], sigma &gt; 0). With
+    /// <see cref="WrappedNormalMethod.Auto"/>, agents with σ below <see cref="FusedSwitchSigma"/> use the image sum and
+    /// the rest the Fourier series; the other values force one method for all. Differentiable in mu and sigma: dMu[i] = Σ_m G[i,m] ∂WN/∂μ,
+    /// dSigma[i] = Σ_m G[i,m] ∂WN/∂σ. Parallel over agents; results do not depend on the thread count.
+    /// </summary>
+    public static Tensor WrappedNormalDensity(Tensor mu, Tensor sigma, double[] grid, WrappedNormalMethod method = WrappedNormalMethod.Auto)
+    {
+        const string op = "wrapped_normal";
+        ArgumentNullException.ThrowIfNull(grid);
+        if (mu.Dim != 1 || sigma.Dim != 1 || mu._shape[0] != sigma._shape[0])
+            throw new ArgumentException($"{op}: mu and sigma must both have shape [N], got {Shapes.Format(mu._shape)} and {Shapes.Format(sigma._shape)}.");
+        if (grid.Length == 0) throw new ArgumentException($"{op}: the grid is empty; give at least one point.");
+        foreach (var x in grid) OpCheck.Finite(x, op, "every grid point");
+        int n = mu._shape[0], mPts = grid.Length;
+        var mus = mu._data;
+        var sigmas = sigma._data;
+        for (int i = 0; i < n; i++)
+        {
+            if (!(sigmas[i] > 0) || double.IsInfinity(sigmas[i]))
+                throw new ArgumentException($"{op}: sigma[{i}] = {sigmas[i]}; every sigma must be positive and finite.");
+            OpCheck.Finite(mus[i], op, $"mu[{i}]");
+        }
+
+        var plan = new WrappedNormalPlan(grid, sigmas, method);
+        var o = new double[n * mPts];
+        Torch.ParallelRanges(n, (s, e) =>
+        {
+            var scratch = new double[3 * mPts];
+            for (int i = s; i < e; i++) plan.Forward(mus[i], sigmas[i], o.AsSpan(i * mPts, mPts), scratch);
+        }, Math.Max(1, 8192 / mPts));
+
+        return Record(new Tensor(o, [n, mPts]), op, [mu, sigma], g =>
+        {
+            var gMu = new double[n];
+            var gSigma = new double[n];
+            Torch.ParallelRanges(n, (s, e) =>
+            {
+                var scratch = new double[3 * mPts];
+                for (int i = s; i < e; i++)
+                    (gMu[i], gSigma[i]) = plan.Backward(mus[i], sigmas[i], new ReadOnlySpan<double>(g, i * mPts, mPts), scratch);
+            }, Math.Max(1, 8192 / mPts));
+            mu.AccumulateGrad(gMu);
+            sigma.AccumulateGrad(gSigma);
+        });
+    }
+
+    /// <summary>
+    /// Grid-dependent tables shared by all agents of one wrapped_normal call: the grid reduced to [0, 2π) for the image
+    /// sum, and cos(n x_m), sin(n x_m) for the Fourier series, so that per agent
+    /// WN = 1/2π + Σ_n (e_n cos nμ/π)·cos(n x) + (e_n sin nμ/π)·sin(n x) is a few vector multiply-adds over the grid.
+    /// </summary>
+    private sealed class WrappedNormalPlan
+    {
+        private const double TwoPi = 2.0 * Math.PI;
+        private static readonly double InvSqrtTwoPi = 1.0 / Math.Sqrt(TwoPi);
+
+        private readonly WrappedNormalMethod _method;
+        private readonly double[] _x;      // grid reduced to [0, 2π)
+        private readonly double[][] _cos;  // _cos[n-1][m] = cos(n x_m)
+        private readonly double[][] _sin;
+
+        public WrappedNormalPlan(double[] grid, double[] sigmas, WrappedNormalMethod method)
+        {
+            _method = method;
+            int m = grid.Length;
+            _x = new double[m];
+            for (int j = 0; j < m; j++) _x[j] = grid[j] - TwoPi * Math.Floor(grid[j] / TwoPi);
+            int harmonics = 0;
+            foreach (var s in sigmas)
+                if (!UsesImages(s)) harmonics = Math.Max(harmonics, WrappedNormal.HarmonicCount(s));
+            _cos = new double[harmonics][];
+            _sin = new double[harmonics][];
+            for (int h = 0; h < harmonics; h++)
+            {
+                _cos[h] = new double[m];
+                _sin[h] = new double[m];
+                for (int j = 0; j < m; j++) (_sin[h][j], _cos[h][j]) = Math.SinCos((h + 1) * grid[j]);
+            }
+        }
+
+        private bool UsesImages(double sigma) => _method switch
+        {
+            WrappedNormalMethod.Images => true,
+            WrappedNormalMethod.Fourier => false,
+            _ => sigma < FusedSwitchSigma,
+        };
+
+        /// <summary>Images on each side of k = 0 that can reach within <see cref="NegligibleZ"/>·σ of a point of [−π, π).</summary>
+        private static int Images(double sigma) => (int)Math.Floor((NegligibleZ * sigma / Math.PI + 1.0) / 2.0);
+
+        /// <summary>d[m] = x_m − μ wrapped to [−π, π).</summary>
+        private void Offsets(double mu, Span<double> d)
+        {
+            double mr = mu - TwoPi * Math.Floor(mu / TwoPi);
+            for (int j = 0; j < d.Length; j++)
+            {
+                double v = _x[j] - mr;
+                d[j] = v >= Math.PI ? v - TwoPi : v < -Math.PI ? v + TwoPi : v;
+            }
+        }
+
+        public void Forward(double mu, double sigma, Span<double> row, double[] scratch)
+        {
+            int m = row.Length;
+            if (UsesImages(sigma))
+            {
+                var d = scratch.AsSpan(0, m);
+                var u = scratch.AsSpan(m, m);
+                var e = scratch.AsSpan(2 * m, m);
+                Offsets(mu, d);
+                double negInv2s2 = -1.0 / (2.0 * sigma * sigma), norm = InvSqrtTwoPi / sigma;
+                int kMax = Images(sigma);
+                row.Clear();
+                for (int k = -kMax; k <= kMax; k++)
+                {
+                    Exponents(d, TwoPi * k, negInv2s2, u, e);
+                    TP.Exp(e, e);
+                    TP.MultiplyAdd(e, norm, row, row); // row += φ_k
+                }
+            }
+            else
+            {
+                row.Fill(1.0 / TwoPi);
+                int harmonics = WrappedNormal.HarmonicCount(sigma);
+                for (int h = 1; h <= harmonics; h++)
+                {
+                    double en = Math.Exp(-0.5 * h * h * sigma * sigma) / Math.PI;
+                    var (sn, cn) = Math.SinCos(h * mu);
+                    TP.MultiplyAdd(_cos[h - 1], en * cn, row, row);
+                    TP.MultiplyAdd(_sin[h - 1], en * sn, row, row);
+                }
+            }
+        }
+
+        /// <summary>(Σ_m g[m] ∂WN/∂μ, Σ_m g[m] ∂WN/∂σ) at one agent, recomputed from the grid tables.</summary>
+        public (double dMu, double dSigma) Backward(double mu, double sigma, ReadOnlySpan<double> g, double[] scratch)
+        {
+            int m = g.Length;
+            if (UsesImages(sigma))
+            {
+                // φ_k = exp(−u²/2σ²) with u = d + 2πk; ∂WN/∂μ = norm Σ φ u/σ², ∂WN/∂σ = norm Σ φ (u²/σ³ − 1/σ).
+                var d = scratch.AsSpan(0, m);
+                var u = scratch.AsSpan(m, m);
+                var e = scratch.AsSpan(2 * m, m);
+                Offsets(mu, d);
+                double negInv2s2 = -1.0 / (2.0 * sigma * sigma), norm = InvSqrtTwoPi / sigma;
+                int kMax = Images(sigma);
+                double a0 = 0, a1 = 0, a2 = 0;
+                for (int k = -kMax; k <= kMax; k++)
+                {
+                    Exponents(d, TwoPi * k, negInv2s2, u, e);
+                    TP.Exp(e, e);
+                    var (s0, s1, s2) = Moments(g, e, u);
+                    a0 += s0; a1 += s1; a2 += s2;
+                }
+                double s2i = 1.0 / (sigma * sigma);
+                return (norm * a1 * s2i, norm * (a2 * s2i / sigma - a0 / sigma));
+            }
+            else
+            {
+                // WN = 1/2π + (1/π) Σ_n e_n [cos nμ · cos nx + sin nμ · sin nx]; with P_n = g·cos nx, Q_n = g·sin nx:
+                // dμ = (1/π) Σ n e_n (cos nμ Q_n − sin nμ P_n), dσ = −(1/π) Σ n² σ e_n (cos nμ P_n + sin nμ Q_n).
+                int harmonics = WrappedNormal.HarmonicCount(sigma);
+                double dMu = 0, dSigma = 0;
+                for (int h = 1; h <= harmonics; h++)
+                {
+                    double en = Math.Exp(-0.5 * h * h * sigma * sigma) / Math.PI;
+                    var (sn, cn) = Math.SinCos(h * mu);
+                    double p = MatMulKernel.Dot(g, _cos[h - 1]), q = MatMulKernel.Dot(g, _sin[h - 1]);
+                    dMu += h * en * (cn * q - sn * p);
+                    dSigma -= h * h * sigma * en * (cn * p + sn * q);
+                }
+                return (dMu, dSigma);
+            }
+        }
+
+        /// <summary>
+        /// u = d + shift and e = max(−u²/2σ², <see cref="MinExponent"/>) in one pass. The floor keeps TensorPrimitives.Exp
+        /// on its vector path (arguments below about −709 send it to a scalar fallback, several times slower) and changes
+        /// nothing that matters: exp(−700) ≈ 1e-304.
+        /// </summary>
+        private static void Exponents(ReadOnlySpan<double> d, double shift, double negInv2s2, Span<double> u, Span<double> e)
+        {
+            int n = d.Length, j = 0, w = Vector<double>.Count;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var vs = new Vector<double>(shift);
+                var vc = new Vector<double>(negInv2s2);
+                var vmin = new Vector<double>(MinExponent);
+                for (; j <= n - w; j += w)
+                {
+                    var uv = new Vector<double>(d.Slice(j, w)) + vs;
+                    uv.CopyTo(u.Slice(j, w));
+                    Vector.Max(uv * uv * vc, vmin).CopyTo(e.Slice(j, w));
+                }
+            }
+            for (; j < n; j++)
+            {
+                double uj = d[j] + shift;
+                u[j] = uj;
+                e[j] = Math.Max(uj * uj * negInv2s2, MinExponent);
+            }
+        }
+
+        private const double MinExponent = -700.0;
+
+        /// <summary>(Σ g·φ, Σ g·φ·u, Σ g·φ·u²) in an order fixed by the length (Vector lanes, then a scalar tail).</summary>
+        private static (double, double, double) Moments(ReadOnlySpan<double> g, ReadOnlySpan<double> phi, ReadOnlySpan<double> u)
+        {
+            int n = g.Length, j = 0, w = Vector<double>.Count;
+            double s0 = 0, s1 = 0, s2 = 0;
+            if (Vector.IsHardwareAccelerated && n >= w)
+            {
+                Vector<double> v0 = default, v1 = default, v2 = default;
+                for (; j <= n - w; j += w)
+                {
+                    var gp = new Vector<double>(g.Slice(j, w)) * new Vector<double>(phi.Slice(j, w));
+                    var uu = new Vector<double>(u.Slice(j, w));
+                    var gpu = gp * uu;
+                    v0 += gp; v1 += gpu; v2 += gpu * uu;
+                }
+                s0 = Vector.Sum(v0); s1 = Vector.Sum(v1); s2 = Vector.Sum(v2);
+            }
+            for (; j < n; j++)
+            {
+                double gp = g[j] * phi[j], gpu = gp * u[j];
+                s0 += gp; s1 += gpu; s2 += gpu * u[j];
+            }
+            return (s0, s1, s2);
+        }
+    }
+}

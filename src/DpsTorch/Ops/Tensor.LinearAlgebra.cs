@@ -1,0 +1,141 @@
+// Matrix products: dense matmul (matrix-matrix and matrix-vector) and sparse (CSR) × dense with learnable
+// per-edge values, the building blocks of production p = (I + Q) w (MODEL.md section 1).
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace DpsTorch;
+
+public sealed partial class Tensor
+{
+    /// <summary>
+    /// Matrix product a·b (like torch.matmul for these ranks): [n, k]·[k, m] → [n, m], or [n, k]·[k] → [n].
+    /// Gradients: dA = G·Bᵀ, dB = Aᵀ·G, computed by the same blocked kernel.
+    /// </summary>
+    public static Tensor MatMul(Tensor a, Tensor b)
+    {
+        const string op = "matmul";
+        if (a.Dim != 2 || (b.Dim != 1 && b.Dim != 2))
+            throw new ArgumentException($"{op}: expects a matrix [n, k] times a matrix [k, m] or a vector [k], got shapes {Shapes.Format(a._shape)} and {Shapes.Format(b._shape)}.");
+        int n = a._shape[0], k = a._shape[1];
+        if (b._shape[0] != k)
+            throw new ArgumentException($"{op}: shapes {Shapes.Format(a._shape)} and {Shapes.Format(b._shape)} are not aligned: the first has {k} columns but the second has {b._shape[0]} rows.");
+
+        if (b.Dim == 1)
+        {
+            var y = new double[n];
+            MatMulKernel.Gemv(a._data, b._data, y, n, k);
+            return Record(new Tensor(y, [n]), op, [a, b], g =>
+            {
+                if (a._requiresGrad)
+                {
+                    // dA[i, p] = g[i] · b[p]
+                    var ga = new double[n * k];
+                    for (int i = 0; i < n; i++) TP.Multiply(b._data, g[i], ga.AsSpan(i * k, k));
+                    a.AccumulateGrad(ga);
+                }
+                if (b._requiresGrad)
+                {
+                    var gb = new double[k];
+                    MatMulKernel.GemvT(a._data, g, gb, n, k);
+                    b.AccumulateGrad(gb);
+                }
+            });
+        }
+
+        int m = b._shape[1];
+        var o = new double[n * m];
+        MatMulKernel.Gemm(a._data, false, b._data, false, o, n, k, m);
+        return Record(new Tensor(o, [n, m]), op, [a, b], g =>
+        {
+            if (a._requiresGrad)
+            {
+                var ga = new double[n * k];
+                MatMulKernel.Gemm(g, false, b._data, true, ga, n, m, k); // G[n×m]·Bᵀ[m×k]
+                a.AccumulateGrad(ga);
+            }
+            if (b._requiresGrad)
+            {
+                var gb = new double[k * m];
+                MatMulKernel.Gemm(a._data, true, g, false, gb, k, n, m); // Aᵀ[k×n]·G[n×m]
+                b.AccumulateGrad(gb);
+            }
+        });
+    }
+
+    /// <summary>Matrix product this·b; see <see cref="MatMul(Tensor, Tensor)"/>.</summary>
+    public Tensor MatMul(Tensor b) => MatMul(this, b);
+
+    /// <summary>
+    /// Sparse × dense product A·dense, where A is the rows×cols matrix with <paramref name="pattern"/>'s non-zeros
+    /// holding <paramref name="values"/> (shape [Nnz], in CSR order: see <see cref="SparsePattern.EdgeOrder"/>) and
+    /// <paramref name="dense"/> has shape [cols, m]; the result has shape [rows, m]. Cost O(Nnz·m).
+    /// Differentiable in both: dValues[e] = G[row(e), :]·dense[col(e), :], dDense = Aᵀ·G.
+    /// </summary>
+    public static Tensor SparseMatMul(SparsePattern pattern, Tensor values, Tensor dense)
+    {
+        const string op = "sparse_matmul";
+        ArgumentNullException.ThrowIfNull(pattern);
+        if (values.Dim != 1 || values._shape[0] != pattern.Nnz)
+            throw new ArgumentException($"{op}: values must have shape [{pattern.Nnz}] (one per stored entry of the {pattern.Rows}×{pattern.Cols} pattern), got {Shapes.Format(values._shape)}.");
+        if (dense.Dim != 2 || dense._shape[0] != pattern.Cols)
+            throw new ArgumentException($"{op}: dense must have shape [{pattern.Cols}, m] to multiply a {pattern.Rows}×{pattern.Cols} sparse matrix, got {Shapes.Format(dense._shape)}.");
+        int m = dense._shape[1];
+        var o = new double[pattern.Rows * m];
+        SpMM(pattern.RowPtrArray, pattern.ColIndexArray, null, values._data, dense._data, o, pattern.Rows, m);
+        return Record(new Tensor(o, [pattern.Rows, m]), op, [values, dense], g =>
+        {
+            if (values._requiresGrad)
+            {
+                var gv = new double[pattern.Nnz];
+                var rowPtr = pattern.RowPtrArray;
+                var col = pattern.ColIndexArray;
+                var d = dense._data;
+                Torch.ParallelRanges(pattern.Rows, (s, e) =>
+                {
+                    for (int r = s; r < e; r++)
+                    {
+                        var gr = new ReadOnlySpan<double>(g, r * m, m);
+                        for (int q = rowPtr[r]; q < rowPtr[r + 1]; q++)
+                            gv[q] = MatMulKernel.Dot(gr, new ReadOnlySpan<double>(d, col[q] * m, m));
+                    }
+                }, MinRowsPerThread(pattern.Nnz, pattern.Rows, m));
+                values.AccumulateGrad(gv);
+            }
+            if (dense._requiresGrad)
+            {
+                // Aᵀ·G over the transposed pattern; its EdgeOrder maps each transposed entry to A's CSR position.
+                var t = pattern.Transpose();
+                var gd = new double[pattern.Cols * m];
+                SpMM(t.RowPtrArray, t.ColIndexArray, t.EdgeOrderArray, values._data, g, gd, pattern.Cols, m);
+                dense.AccumulateGrad(gd);
+            }
+        });
+    }
+
+    /// <summary>
+    /// out[r, :] = Σ_q values[map(q)]·x[col[q], :] over the CSR row r, rows in parallel; each row is summed in
+    /// CSR order, so the result does not depend on the thread count.
+    /// </summary>
+    private static void SpMM(int[] rowPtr, int[] col, int[]? valueIndex, double[] values, double[] x, double[] o, int rows, int m)
+    {
+        int nnz = rowPtr[rows];
+        Torch.ParallelRanges(rows, (s, e) =>
+        {
+            for (int r = s; r < e; r++)
+            {
+                var orow = new Span<double>(o, r * m, m);
+                for (int q = rowPtr[r]; q < rowPtr[r + 1]; q++)
+                {
+                    double v = values[valueIndex is null ? q : valueIndex[q]];
+                    TP.MultiplyAdd(new ReadOnlySpan<double>(x, col[q] * m, m), v, orow, orow);
+                }
+            }
+        }, MinRowsPerThread(nnz, rows, m));
+    }
+
+    /// <summary>Rows per thread so that each thread gets at least about 2^15 multiply-adds.</summary>
+    private static int MinRowsPerThread(int nnz, int rows, int m)
+    {
+        double workPerRow = Math.Max(1.0, (double)nnz * Math.Max(1, m) / Math.Max(1, rows));
+        return (int)Math.Max(1, Math.Min(int.MaxValue, (1 << 15) / workPerRow));
+    }
+}

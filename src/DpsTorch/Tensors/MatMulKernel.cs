@@ -1,0 +1,290 @@
+// The dense matrix-product kernel behind matmul and its gradients: packed, cache-blocked, SIMD (FMA) and
+// multithreaded over row panels. Every output element is summed in an order fixed by KC alone, so results are
+// bitwise identical for any thread count.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace DpsTorch;
+
+/// <summary>
+/// C = op(A)·op(B) for row-major float64 matrices (GotoBLAS/BLIS layout: B packed into NR-wide column panels,
+/// A packed per thread into MR-tall row panels, an MR×NR register-tile micro-kernel).
+/// </summary>
+internal static class MatMulKernel
+{
+    /// <summary>Depth of one packed block: a B micro-panel (KC×NR) stays in L1 while an A block (MC×KC) stays in L2.</summary>
+    private const int KC = 256;
+
+    /// <summary>Rows of A packed at once by one thread (a multiple of every MR below).</summary>
+    private const int MC = 96;
+
+    /// <summary>Columns of one packed B panel: one Vector512 or two Vector256 of doubles.</summary>
+    private const int NR = 8;
+
+    /// <summary>Below this many multiply-adds a product runs on the calling thread (thread start-up would dominate).</summary>
+    private const long ParallelThreshold = 1L << 18;
+
+    private enum Path { Avx512, Avx2Fma, Scalar }
+
+    private static readonly Path Kernel =
+        Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? Path.Avx512
+        : Vector256.IsHardwareAccelerated && Fma.IsSupported && Avx.IsSupported ? Path.Avx2Fma
+        : Path.Scalar;
+
+    /// <summary>Rows of the register tile of the selected micro-kernel.</summary>
+    private static readonly int MR = Kernel switch { Path.Avx512 => 12, Path.Avx2Fma => 6, _ => 4 };
+
+    /// <summary>Which micro-kernel this machine uses (for benchmarks and reports).</summary>
+    internal static string Description => $"{Kernel} {MR}x{NR}, KC={KC}, MC={MC}";
+
+    /// <summary>
+    /// C[n×m] = op(A)·op(B), overwriting C. op(A) is n×k: A is stored [n, k], or [k, n] when <paramref name="transA"/>.
+    /// op(B) is k×m: B is stored [k, m], or [m, k] when <paramref name="transB"/>.
+    /// </summary>
+    public static void Gemm(double[] a, bool transA, double[] b, bool transB, double[] c, int n, int k, int m)
+    {
+        if (n == 0 || m == 0) return;
+        if (k == 0) { Array.Clear(c, 0, n * m); return; }
+
+        int mr = MR;
+        int panelsB = (m + NR - 1) / NR, mPad = panelsB * NR;
+        var packedB = new double[(long)k * mPad > Array.MaxLength ? throw new ArgumentException($"matmul: B of {k}×{m} is too large to pack.") : k * mPad];
+        bool parallel = (long)n * k * m >= ParallelThreshold && Torch.NumThreads > 1;
+
+        // Pack all of B once (shared read-only by every thread), panel by panel.
+        if (parallel) Torch.ParallelRanges(panelsB, (s, e) => PackB(b, transB, k, m, mPad, packedB, s, e));
+        else PackB(b, transB, k, m, mPad, packedB, 0, panelsB);
+
+        int panelsA = (n + mr - 1) / mr;
+        void Rows(int s, int e)
+        {
+            var packedA = new double[MC * KC];
+            for (int p0 = s; p0 < e; p0 += MC / mr)
+            {
+                int p1 = Math.Min(e, p0 + MC / mr);
+                int i0 = p0 * mr, i1 = Math.Min(n, p1 * mr);
+                for (int pc = 0; pc < k; pc += KC)
+                {
+                    int kc = Math.Min(KC, k - pc);
+                    PackA(a, transA, n, k, i0, i1, pc, kc, mr, packedA);
+                    Block(packedA, packedB, c, i0, i1, pc, kc, m, mPad, mr, first: pc == 0);
+                }
+            }
+        }
+        if (parallel) Torch.ParallelRanges(panelsA, Rows);
+        else Rows(0, panelsA);
+    }
+
+    /// <summary>y[n] = A[n×k]·x[k], one dot product per row (parallel over rows for large A).</summary>
+    public static void Gemv(double[] a, double[] x, double[] y, int n, int k)
+    {
+        void Rows(int s, int e)
+        {
+            for (int i = s; i < e; i++) y[i] = Dot(new ReadOnlySpan<double>(a, i * k, k), x);
+        }
+        if ((long)n * k >= ParallelThreshold) Torch.ParallelRanges(n, Rows, minPerThread: 64);
+        else Rows(0, n);
+    }
+
+    /// <summary>y[k] = Aᵀ·x for A[n×k], x[n]: rows of A added in order, parallel over column ranges.</summary>
+    public static void GemvT(double[] a, double[] x, double[] y, int n, int k)
+    {
+        void Cols(int s, int e)
+        {
+            var yk = new Span<double>(y, s, e - s);
+            yk.Clear();
+            for (int i = 0; i < n; i++) TP.MultiplyAdd(new ReadOnlySpan<double>(a, i * k + s, e - s), x[i], yk, yk);
+        }
+        if ((long)n * k >= ParallelThreshold) Torch.ParallelRanges(k, Cols, minPerThread: 256);
+        else Cols(0, k);
+    }
+
+    /// <summary>
+    /// Σ x[i]·y[i] in an order fixed by the length alone (two 4-wide accumulators, then a scalar tail), so the result
+    /// never depends on memory alignment or thread count (TensorPrimitives.Dot makes no such promise).
+    /// </summary>
+    internal static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        int n = x.Length, i = 0;
+        if (y.Length != n) throw new ArgumentException($"dot: lengths {n} and {y.Length} differ.");
+        double s = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            Vector256<double> s0 = default, s1 = default;
+            for (; i <= n - 8; i += 8)
+            {
+                s0 += Vector256.Create(x.Slice(i, 4)) * Vector256.Create(y.Slice(i, 4));
+                s1 += Vector256.Create(x.Slice(i + 4, 4)) * Vector256.Create(y.Slice(i + 4, 4));
+            }
+            s = Vector256.Sum(s0 + s1);
+        }
+        for (; i < n; i++) s += x[i] * y[i];
+        return s;
+    }
+
+    /// <summary>Packs B panels [s, e): panel j holds columns 8j..8j+7, row after row, zero-padded past m.</summary>
+    private static void PackB(double[] b, bool transB, int k, int m, int mPad, double[] packed, int s, int e)
+    {
+        for (int pc = 0; pc < k; pc += KC)
+        {
+            int kc = Math.Min(KC, k - pc);
+            for (int jp = s; jp < e; jp++)
+            {
+                int j0 = jp * NR, w = Math.Min(NR, m - j0);
+                int dst = pc * mPad + jp * kc * NR;
+                for (int p = 0; p < kc; p++, dst += NR)
+                {
+                    int row = pc + p;
+                    if (!transB)
+                    {
+                        new ReadOnlySpan<double>(b, row * m + j0, w).CopyTo(packed.AsSpan(dst, w));
+                    }
+                    else
+                    {
+                        for (int jj = 0; jj < w; jj++) packed[dst + jj] = b[(j0 + jj) * k + row];
+                    }
+                    for (int jj = w; jj < NR; jj++) packed[dst + jj] = 0;
+                }
+            }
+        }
+    }
+
+    /// <summary>Packs rows [i0, i1) × depth [pc, pc+kc) of op(A) into MR-tall panels, zero-padded past i1.</summary>
+    private static void PackA(double[] a, bool transA, int n, int k, int i0, int i1, int pc, int kc, int mr, double[] packed)
+    {
+        int dst = 0;
+        for (int r0 = i0; r0 < i1; r0 += mr)
+        {
+            int h = Math.Min(mr, i1 - r0);
+            if (!transA)
+            {
+                for (int ii = 0; ii < h; ii++)
+                {
+                    int src = (r0 + ii) * k + pc;
+                    for (int p = 0; p < kc; p++) packed[dst + p * mr + ii] = a[src + p];
+                }
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++)
+                    new ReadOnlySpan<double>(a, (pc + p) * n + r0, h).CopyTo(packed.AsSpan(dst + p * mr, h));
+            }
+            for (int ii = h; ii < mr; ii++)
+                for (int p = 0; p < kc; p++) packed[dst + p * mr + ii] = 0;
+            dst += kc * mr;
+        }
+    }
+
+    /// <summary>Runs the micro-kernel over every (row panel, column panel) tile of one packed A block.</summary>
+    private static unsafe void Block(double[] packedA, double[] packedB, double[] c, int i0, int i1, int pc, int kc,
+        int m, int mPad, int mr, bool first)
+    {
+        double* tile = stackalloc double[12 * NR];
+        fixed (double* pa = packedA, pb = packedB, pcMat = c)
+        {
+            for (int j0 = 0, jp = 0; j0 < m; j0 += NR, jp++)
+            {
+                double* bPanel = pb + pc * mPad + jp * kc * NR;
+                int w = Math.Min(NR, m - j0);
+                double* aPanel = pa;
+                for (int r0 = i0; r0 < i1; r0 += mr, aPanel += kc * mr)
+                {
+                    int h = Math.Min(mr, i1 - r0);
+                    bool full = h == mr && w == NR;
+                    double* dst = full ? pcMat + (long)r0 * m + j0 : tile;
+                    int ldc = full ? m : NR;
+                    if (!full && !first)
+                        for (int ii = 0; ii < h; ii++)
+                            for (int jj = 0; jj < w; jj++) tile[ii * NR + jj] = pcMat[(long)(r0 + ii) * m + j0 + jj];
+                    switch (Kernel)
+                    {
+                        case Path.Avx512: Kernel12x8(kc, aPanel, bPanel, dst, ldc, first); break;
+                        case Path.Avx2Fma: Kernel6x8(kc, aPanel, bPanel, dst, ldc, first); break;
+                        default: KernelScalar(kc, mr, aPanel, bPanel, dst, ldc, first); break;
+                    }
+                    if (!full)
+                        for (int ii = 0; ii < h; ii++)
+                            for (int jj = 0; jj < w; jj++) pcMat[(long)(r0 + ii) * m + j0 + jj] = tile[ii * NR + jj];
+                }
+            }
+        }
+    }
+
+    // Each micro-kernel: acc = Σ_p a[p]·b[p] by fused multiply-add in p order, then C = acc (first block) or C += acc.
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel12x8(int kc, double* a, double* b, double* c, int ldc, bool first)
+    {
+        Vector512<double> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default,
+            c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
+        for (int p = 0; p < kc; p++, a += 12, b += NR)
+        {
+            var bv = Vector512.Load(b);
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), bv, c0);
+            c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[1]), bv, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[2]), bv, c2);
+            c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), bv, c3);
+            c4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), bv, c4);
+            c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), bv, c5);
+            c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[6]), bv, c6);
+            c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[7]), bv, c7);
+            c8 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[8]), bv, c8);
+            c9 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[9]), bv, c9);
+            c10 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[10]), bv, c10);
+            c11 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[11]), bv, c11);
+        }
+        Store512(c, c0, first); Store512(c + ldc, c1, first); Store512(c + 2 * ldc, c2, first);
+        Store512(c + 3 * ldc, c3, first); Store512(c + 4 * ldc, c4, first); Store512(c + 5 * ldc, c5, first);
+        Store512(c + 6 * ldc, c6, first); Store512(c + 7 * ldc, c7, first); Store512(c + 8 * ldc, c8, first);
+        Store512(c + 9 * ldc, c9, first); Store512(c + 10 * ldc, c10, first); Store512(c + 11 * ldc, c11, first);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Store512(double* c, Vector512<double> acc, bool first)
+        => (first ? acc : Vector512.Load(c) + acc).Store(c);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel6x8(int kc, double* a, double* b, double* c, int ldc, bool first)
+    {
+        Vector256<double> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
+            c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++, a += 6, b += NR)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 4);
+            var av = Vector256.Create(a[0]); c00 = Fma.MultiplyAdd(av, b0, c00); c01 = Fma.MultiplyAdd(av, b1, c01);
+            av = Vector256.Create(a[1]); c10 = Fma.MultiplyAdd(av, b0, c10); c11 = Fma.MultiplyAdd(av, b1, c11);
+            av = Vector256.Create(a[2]); c20 = Fma.MultiplyAdd(av, b0, c20); c21 = Fma.MultiplyAdd(av, b1, c21);
+            av = Vector256.Create(a[3]); c30 = Fma.MultiplyAdd(av, b0, c30); c31 = Fma.MultiplyAdd(av, b1, c31);
+            av = Vector256.Create(a[4]); c40 = Fma.MultiplyAdd(av, b0, c40); c41 = Fma.MultiplyAdd(av, b1, c41);
+            av = Vector256.Create(a[5]); c50 = Fma.MultiplyAdd(av, b0, c50); c51 = Fma.MultiplyAdd(av, b1, c51);
+        }
+        Store256(c, c00, c01, first); Store256(c + ldc, c10, c11, first); Store256(c + 2 * ldc, c20, c21, first);
+        Store256(c + 3 * ldc, c30, c31, first); Store256(c + 4 * ldc, c40, c41, first); Store256(c + 5 * ldc, c50, c51, first);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Store256(double* c, Vector256<double> lo, Vector256<double> hi, bool first)
+    {
+        (first ? lo : Vector256.Load(c) + lo).Store(c);
+        (first ? hi : Vector256.Load(c + 4) + hi).Store(c + 4);
+    }
+
+    /// <summary>Portable fallback (no SIMD FMA): the same tile with plain multiply and add.</summary>
+    private static unsafe void KernelScalar(int kc, int mr, double* a, double* b, double* c, int ldc, bool first)
+    {
+        double* acc = stackalloc double[12 * NR];
+        new Span<double>(acc, mr * NR).Clear();
+        for (int p = 0; p < kc; p++, a += mr, b += NR)
+            for (int ii = 0; ii < mr; ii++)
+            {
+                double av = a[ii];
+                for (int jj = 0; jj < NR; jj++) acc[ii * NR + jj] += av * b[jj];
+            }
+        for (int ii = 0; ii < mr; ii++)
+            for (int jj = 0; jj < NR; jj++)
+                c[ii * ldc + jj] = first ? acc[ii * NR + jj] : c[ii * ldc + jj] + acc[ii * NR + jj];
+    }
+}

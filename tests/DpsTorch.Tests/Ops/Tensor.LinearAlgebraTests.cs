@@ -1,0 +1,242 @@
+using static DpsTorch.Tests.TestUtil;
+
+namespace DpsTorch.Tests.Ops;
+
+public class TensorLinearAlgebraTests
+{
+    /// <summary>C = A·B by the textbook triple loop (op(A) is A or Aᵀ as stored).</summary>
+    private static double[] Naive(double[] a, double[] b, int n, int k, int m)
+    {
+        var c = new double[n * m];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < m; j++)
+            {
+                double s = 0;
+                for (int p = 0; p < k; p++) s += a[i * k + p] * b[p * m + j];
+                c[i * m + j] = s;
+            }
+        return c;
+    }
+
+    private static double[] Transposed(double[] a, int rows, int cols)
+    {
+        var t = new double[a.Length];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) t[j * rows + i] = a[i * cols + j];
+        return t;
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(7, 13, 5)]
+    [InlineData(65, 33, 17)]
+    [InlineData(97, 257, 19)]   // crosses the row block (96), the depth block (256) and the column panel (8)
+    [InlineData(13, 600, 9)]    // several depth blocks, partial last one
+    [InlineData(200, 3, 130)]   // large enough to run in parallel
+    public void MatMul_MatchesNaiveTripleLoop(int n, int k, int m)
+    {
+        var a = Tensor.Rand(new Random(1), [n, k], -1, 1);
+        var b = Tensor.Rand(new Random(2), [k, m], -1, 1);
+        var c = a.MatMul(b);
+        Assert.Equal(new[] { n, m }, c.Shape);
+        AssertClose(Naive(a.Data, b.Data, n, k, m), c.ToArray(), 1e-12 * k);
+    }
+
+    [Theory]
+    [InlineData(3, 4, 5)]
+    [InlineData(13, 7, 9)]   // crosses the micro-tile in both directions
+    public void MatMul_Gradients_MatchFiniteDifferences(int n, int k, int m)
+    {
+        var a = Param(3, [n, k]);
+        var b = Param(4, [k, m]);
+        var w = Tensor.Rand(new Random(5), [n, m]);
+        AssertGradients(x => (x[0].MatMul(x[1]) * w).Sum(), [a, b]);
+        AssertGradients(x => Tensor.MatMul(x[0], x[1]).Pow(2.0).Sum(), [a, b]);
+    }
+
+    [Fact]
+    public void MatMul_Backward_MatchesNaiveTransposedProducts_AcrossBlockBoundaries()
+    {
+        int n = 50, k = 300, m = 21;
+        var a = Param(6, [n, k]);
+        var b = Param(7, [k, m]);
+        var g = Tensor.Rand(new Random(8), [n, m], -1, 1);
+        Tensor.MatMul(a, b).Backward(g.Data);
+        AssertClose(Naive(g.Data, Transposed(b.Data, k, m), n, m, k), a.Grad!.ToArray(), 1e-11);  // dA = G·Bᵀ
+        AssertClose(Naive(Transposed(a.Data, n, k), g.Data, k, n, m), b.Grad!.ToArray(), 1e-11);  // dB = Aᵀ·G
+    }
+
+    [Fact]
+    public void MatVec_Values_And_Gradients()
+    {
+        var a = Param(9, [6, 4]);
+        var v = Param(10, [4]);
+        var y = a.MatMul(v);
+        Assert.Equal(new[] { 6 }, y.Shape);
+        AssertClose(Naive(a.Data, v.Data, 6, 4, 1), y.ToArray(), 1e-14);
+        var w = Tensor.Rand(new Random(11), [6]);
+        AssertGradients(x => (x[0].MatMul(x[1]) * w).Sum(), [a, v]);
+    }
+
+    [Fact]
+    public void MatMul_IsBitwiseIdentical_ForOneAndTwoThreads()
+    {
+        int saved = Torch.NumThreads;
+        try
+        {
+            double[] Run(int threads, out double[] ga, out double[] gb, out double[] mv)
+            {
+                Torch.SetNumThreads(threads);
+                var a = Param(12, [200, 150]);
+                var b = Param(13, [150, 170]);
+                var c = a.MatMul(b);
+                c.Backward(Tensor.Rand(new Random(14), [200, 170]).Data);
+                ga = a.Grad!.ToArray();
+                gb = b.Grad!.ToArray();
+                var big = Tensor.Rand(new Random(15), [3000, 200]);
+                mv = big.MatMul(Tensor.Rand(new Random(16), [200])).ToArray();
+                return c.ToArray();
+            }
+            var c1 = Run(1, out var ga1, out var gb1, out var mv1);
+            var c2 = Run(2, out var ga2, out var gb2, out var mv2);
+            Assert.Equal(c1, c2);
+            Assert.Equal(ga1, ga2);
+            Assert.Equal(gb1, gb2);
+            Assert.Equal(mv1, mv2);
+        }
+        finally { Torch.SetNumThreads(saved); }
+    }
+
+    [Fact]
+    public void MatMul_Throws_NamingBothShapes_WhenNotAligned()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Tensor.Zeros(2, 3).MatMul(Tensor.Zeros(4, 5)));
+        Assert.Contains("matmul", ex.Message);
+        Assert.Contains("[2, 3]", ex.Message);
+        Assert.Contains("[4, 5]", ex.Message);
+        ex = Assert.Throws<ArgumentException>(() => Tensor.Zeros(3).MatMul(Tensor.Zeros(3)));
+        Assert.Contains("[3]", ex.Message);
+    }
+
+    // ---- sparse ----
+
+    /// <summary>A 5×4 pattern given in scrambled edge order, with values per edge.</summary>
+    private static (SparsePattern p, int[] rows, int[] cols) Example()
+    {
+        int[] rows = [3, 0, 4, 0, 2, 3, 1, 4];
+        int[] cols = [1, 3, 0, 0, 2, 0, 1, 3];
+        return (SparsePattern.FromEdges(5, 4, rows, cols), rows, cols);
+    }
+
+    [Fact]
+    public void SparsePattern_FromEdges_SortsIntoCsr_AndKeepsEdgeOrder()
+    {
+        var (p, rows, cols) = Example();
+        Assert.Equal(8, p.Nnz);
+        Assert.Equal(new[] { 0, 2, 3, 4, 6, 8 }, p.RowPtr.ToArray());
+        Assert.Equal(new[] { 0, 3, 1, 2, 0, 1, 0, 3 }, p.ColIndex.ToArray());
+        for (int q = 0; q < p.Nnz; q++)
+        {
+            int e = p.EdgeOrder[q];
+            Assert.Equal(cols[e], p.ColIndex[q]);
+            Assert.Equal(rows[e], p.RowIndices()[q]);
+        }
+        double[] perEdge = [10, 11, 12, 13, 14, 15, 16, 17];
+        var dense = p.ToDense(p.ToCsrOrder(perEdge));
+        for (int e = 0; e < perEdge.Length; e++) Assert.Equal(perEdge[e], dense[rows[e], cols[e]]);
+    }
+
+    [Fact]
+    public void SparsePattern_FromDense_And_Transpose()
+    {
+        var mask = Tensor.FromArray(new double[,] { { 0, 2, 0 }, { 1, 0, 3 } });
+        var p = SparsePattern.FromDense(mask);
+        Assert.Equal(3, p.Nnz);
+        Assert.Equal(new[] { 1, 0, 2 }, p.ColIndex.ToArray());
+        var t = p.Transpose();
+        Assert.Equal((3, 2), (t.Rows, t.Cols));
+        double[] v = [5, 6, 7];
+        var dt = t.ToDense(Gather(t, v)); // the transpose of [[0, 5, 0], [6, 0, 7]]
+        AssertClose([0, 6, 5, 0, 0, 7], dt.ToArray());
+
+        static double[] Gather(SparsePattern t, double[] v)
+        {
+            var o = new double[t.Nnz];
+            for (int q = 0; q < o.Length; q++) o[q] = v[t.EdgeOrder[q]];
+            return o;
+        }
+    }
+
+    [Fact]
+    public void SparsePattern_Errors_NameTheEdgeAndTheAllowedRange()
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => SparsePattern.FromEdges(3, 4, [0, 1, 3], [0, 1, 2]));
+        Assert.Contains("edge 2", ex.Message);
+        Assert.Contains("0..2", ex.Message);
+        ex = Assert.Throws<ArgumentOutOfRangeException>(() => SparsePattern.FromEdges(3, 4, [0, 1], [-1, 1]));
+        Assert.Contains("edge 0", ex.Message);
+        Assert.Contains("0..3", ex.Message);
+        var dup = Assert.Throws<ArgumentException>(() => SparsePattern.FromEdges(3, 4, [0, 1, 0], [2, 1, 2]));
+        Assert.Contains("edges 0 and 2", dup.Message);
+        Assert.Throws<ArgumentException>(() => SparsePattern.FromEdges(3, 4, [0, 1], [0]));
+    }
+
+    [Fact]
+    public void SparseMatMul_EqualsDenseMatMulOfTheSameMatrix()
+    {
+        var (p, _, _) = Example();
+        var values = Tensor.Rand(new Random(20), [p.Nnz], -1, 1);
+        var x = Tensor.Rand(new Random(21), [4, 6], -1, 1);
+        var s = Tensor.SparseMatMul(p, values, x);
+        Assert.Equal(new[] { 5, 6 }, s.Shape);
+        AssertClose(p.ToDense(values.Data).MatMul(x).ToArray(), s.ToArray(), 1e-14);
+    }
+
+    [Fact]
+    public void SparseMatMul_Gradients_InValuesAndDense_MatchFiniteDifferences()
+    {
+        var (p, _, _) = Example();
+        var values = Param(22, [p.Nnz]);
+        var x = Param(23, [4, 3]);
+        var w = Tensor.Rand(new Random(24), [5, 3]);
+        AssertGradients(t => (Tensor.SparseMatMul(p, t[0], t[1]) * w).Sum(), [values, x]);
+        AssertGradients(t => Tensor.SparseMatMul(p, t[0], t[1]).Pow(2.0).Sum(), [values, x]);
+    }
+
+    [Fact]
+    public void SparseMatMul_Gradients_MatchDenseMatMulGradients_OnALargerRandomGraph()
+    {
+        var rng = new Random(25);
+        int n = 300, m = 40;
+        var rows = new List<int>();
+        var cols = new List<int>();
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+                if (i != j && rng.NextDouble() < 0.03) { rows.Add(i); cols.Add(j); }
+        var p = SparsePattern.FromEdges(n, n, [.. rows], [.. cols]);
+        var values = Param(26, [p.Nnz]);
+        var x = Param(27, [n, m]);
+        var g = Tensor.Rand(new Random(28), [n, m], -1, 1);
+        Tensor.SparseMatMul(p, values, x).Backward(g.Data);
+
+        var dense = p.ToDense(values.Data).RequiresGrad_();
+        var x2 = x.Detach().Clone().RequiresGrad_();
+        dense.MatMul(x2).Backward(g.Data);
+        AssertClose(x2.Grad!.ToArray(), x.Grad!.ToArray(), 1e-12);
+        var rowOf = p.RowIndices();
+        var expected = new double[p.Nnz];
+        for (int q = 0; q < p.Nnz; q++) expected[q] = dense.Grad![rowOf[q], p.ColIndex[q]];
+        AssertClose(expected, values.Grad!.ToArray(), 1e-12);
+    }
+
+    [Fact]
+    public void SparseMatMul_Throws_NamingShapes()
+    {
+        var (p, _, _) = Example();
+        var ex = Assert.Throws<ArgumentException>(() => Tensor.SparseMatMul(p, Tensor.Zeros(7), Tensor.Zeros(4, 2)));
+        Assert.Contains("sparse_matmul", ex.Message);
+        Assert.Contains("[8]", ex.Message);
+        ex = Assert.Throws<ArgumentException>(() => Tensor.SparseMatMul(p, Tensor.Zeros(8), Tensor.Zeros(5, 2)));
+        Assert.Contains("[5, 2]", ex.Message);
+    }
+}
