@@ -69,7 +69,7 @@ public static class Robustness
         }
         double area = 0;
         for (int k = 1; k < f.Length; k++) area += 0.5 * (f[k] - f[k - 1]) * (mean[k] + mean[k - 1]);
-        return new RobustnessCurve(f, mean, spread, area);
+        return new RobustnessCurve(Array.AsReadOnly((double[])f.Clone()), Array.AsReadOnly(mean), Array.AsReadOnly(spread), area);
     }
 
     private static void CheckPermutation(int[] order, int n, int o)

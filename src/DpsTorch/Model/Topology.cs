@@ -18,6 +18,7 @@ public sealed class Topology
     public const int Unreachable = -1;
 
     private readonly Edge[] _edges;
+    private readonly System.Collections.ObjectModel.ReadOnlyCollection<Edge> _edgesView;
     private readonly int[] _rowStart;     // CSR: neighbours of i are _neighbors[_rowStart[i] .. _rowStart[i+1]).
     private readonly int[] _neighbors;
     private readonly double[] _neighborWeights;
@@ -48,6 +49,7 @@ public sealed class Topology
                 throw new ArgumentException($"Edge ({list[k].I}, {list[k].J}) is listed twice.", nameof(edges));
         N = n;
         _edges = list.ToArray();
+        _edgesView = Array.AsReadOnly(_edges);
 
         _rowStart = new int[n + 1];
         foreach (var e in _edges) { _rowStart[e.I + 1]++; _rowStart[e.J + 1]++; }
@@ -69,7 +71,7 @@ public sealed class Topology
     public int N { get; }
 
     /// <summary>The edges, I &lt; J, sorted by (I, J).</summary>
-    public IReadOnlyList<Edge> Edges => _edges;
+    public IReadOnlyList<Edge> Edges => _edgesView;
 
     /// <summary>Number of edges.</summary>
     public int EdgeCount => _edges.Length;
