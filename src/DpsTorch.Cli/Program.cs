@@ -1,3 +1,17 @@
-// The `dps` command: a placeholder until the model issue gives it work (see README).
-Console.Error.WriteLine("dps: no commands yet; the model and its command line arrive with issues 3 and 4.");
-return 1;
+// The `dps` command: parses arguments, calls the library, prints, and sets the exit code
+// (0 success, 2 bad input, 1 failure). Each command lives in Commands/<Name>Command.cs.
+using System.CommandLine;
+using DpsTorch.Cli;
+
+var root = new RootCommand("""
+    DpsTorch: train and measure distributed production systems (skills x topology x demand).
+
+    Examples:
+      dps run experiments/01-emergence/config.json --out runs/emergence
+      dps run experiments/01-emergence/config.json --set agents.count=24 --set training.steps=500
+      dps validate experiments/03-topology-scale/config.json
+      dps measure models/three-peaks/model.json
+      dps report runs/emergence
+    """);
+foreach (var command in Commands.All()) root.Subcommands.Add(command);
+return Cli.Invoke(root, args);

@@ -1,0 +1,59 @@
+// Shared command-line plumbing: the list of commands, exit codes, and the one place errors become messages.
+using System.CommandLine;
+using DpsTorch.IO;
+using DpsTorch.Model;
+
+namespace DpsTorch.Cli;
+
+/// <summary>Exit codes of every command.</summary>
+public static class ExitCode
+{
+    public const int Success = 0;
+    public const int Failure = 1;
+    public const int BadInput = 2;
+    /// <summary>Stopped by Ctrl-C / SIGTERM after writing a checkpoint (128 + SIGINT).</summary>
+    public const int Interrupted = 130;
+}
+
+/// <summary>Entry point helpers.</summary>
+public static class Cli
+{
+    /// <summary>Parses and runs; parse errors are bad input (exit 2).</summary>
+    public static int Invoke(RootCommand root, string[] args)
+    {
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors) Console.Error.WriteLine($"dps: error: {e.Message}");
+            Console.Error.WriteLine("Run 'dps --help' for usage.");
+            return ExitCode.BadInput;
+        }
+        return parsed.Invoke();
+    }
+
+    /// <summary>Runs a command body, turning bad input into one line and exit 2, and any other failure into exit 1.</summary>
+    public static int Guard(Func<int> body)
+    {
+        try { return body(); }
+        catch (ConfigException e) { return Fail(ExitCode.BadInput, e.Message); }
+        catch (ArgumentException e) { return Fail(ExitCode.BadInput, e.Message); }
+        catch (NonFiniteException e) { return Fail(ExitCode.Failure, e.Message); }
+        catch (IOException e) { return Fail(ExitCode.Failure, e.Message); }
+        catch (UnauthorizedAccessException e) { return Fail(ExitCode.Failure, e.Message); }
+    }
+
+    private static int Fail(int code, string message)
+    {
+        Console.Error.WriteLine($"dps: error: {message.ReplaceLineEndings(" ")}");
+        return code;
+    }
+}
+
+/// <summary>All subcommands, in help order.</summary>
+public static partial class Commands
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return ValidateCommand.Create();
+    }
+}

@@ -1,0 +1,264 @@
+// Reads and validates experiment configs (JSON) into DpsConfig records, applies --set overrides, and writes the
+// resolved config back. All config validation lives here; errors name the key path, the value and what is allowed.
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DpsTorch.Model;
+
+namespace DpsTorch.IO;
+
+/// <summary>Loads <see cref="DpsConfig"/> from JSON files or text.</summary>
+public static class ConfigLoader
+{
+    /// <summary>Largest number of agents a config may ask for (the sparse path is built for 10^5).</summary>
+    public const int MaxAgents = 10_000_000;
+
+    /// <summary>Largest grid a config may ask for.</summary>
+    public const int MaxGrid = 1 << 16;
+
+    private static readonly JsonSerializerOptions WriteOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Reads a config file, applying "key.path=value" overrides first. Relative file paths inside resolve against the file's folder.</summary>
+    public static DpsConfig Load(string path, IEnumerable<string>? overrides = null)
+    {
+        if (!File.Exists(path)) throw new ConfigException(path, "config file not found.");
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ConfigException(path, $"cannot read the file ({e.Message})."); }
+        return Parse(text, Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", overrides, path);
+    }
+
+    /// <summary>Parses config JSON text. <paramref name="baseDir"/> resolves relative file paths.</summary>
+    public static DpsConfig Parse(string json, string baseDir = ".", IEnumerable<string>? overrides = null, string source = "config")
+    {
+        JsonNode? root;
+        try { root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, MaxDepth = 64 }); }
+        catch (JsonException e) { throw new ConfigException(source, $"not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {FirstSentence(e.Message)}"); }
+        if (root is not JsonObject obj) throw ConfigException.Invalid(source, root?.ToJsonString() ?? "null", "a JSON object { ... } at the top level");
+        foreach (var o in overrides ?? []) ApplyOverride(obj, o);
+        using var doc = JsonDocument.Parse(obj.ToJsonString());
+        return Read(new JsonSection(doc.RootElement, ""), baseDir);
+    }
+
+    /// <summary>The config as indented JSON (every default resolved), readable back by <see cref="Parse"/>.</summary>
+    public static string ToJson(DpsConfig config) => JsonSerializer.Serialize(config, WriteOptions);
+
+    /// <summary>The config as a JSON node, for embedding in summaries and model files.</summary>
+    public static JsonNode ToJsonNode(DpsConfig config) => JsonSerializer.SerializeToNode(config, WriteOptions)!;
+
+    /// <summary>Applies "a.b.c=value": value parsed as JSON when it parses (numbers, true, [1,2]), else taken as a string.</summary>
+    public static void ApplyOverride(JsonObject root, string assignment)
+    {
+        int eq = assignment.IndexOf('=');
+        if (eq <= 0) throw ConfigException.Invalid("--set", assignment, "key.path=value, e.g. agents.count=24");
+        var keys = assignment[..eq].Trim().Split('.');
+        string valueText = assignment[(eq + 1)..];
+        JsonNode? value;
+        try { value = JsonNode.Parse(valueText); }
+        catch (JsonException) { value = JsonValue.Create(valueText); }
+        JsonObject node = root;
+        for (int i = 0; i < keys.Length - 1; i++)
+        {
+            if (keys[i].Length == 0) throw ConfigException.Invalid("--set", assignment, "a key path without empty parts");
+            if (node[keys[i]] is JsonObject child) node = child;
+            else { var fresh = new JsonObject(); node[keys[i]] = fresh; node = fresh; }
+        }
+        node[keys[^1]] = value;
+    }
+
+    private static DpsConfig Read(JsonSection s, string baseDir)
+    {
+        var space = ReadSpace(s.Section("space"));
+        var agents = ReadAgents(s.Section("agents"));
+        var c = new DpsConfig
+        {
+            Name = s.String("name", null),
+            Description = s.String("description", null),
+            Space = space,
+            Agents = agents,
+            Demand = ReadDemand(s.Section("demand"), baseDir),
+            Topology = ReadTopology(s.Section("topology"), agents.Count, baseDir),
+            Objective = ReadObjective(s.Section("objective")),
+            Training = ReadTraining(s.Section("training")),
+            Measures = ReadMeasures(s.Section("measures")),
+        };
+        s.String("$schema", null);
+        s.RejectUnknownKeys();
+        return c;
+    }
+
+    private static SpaceConfig ReadSpace(JsonSection? s)
+    {
+        if (s is null) return new();
+        var c = new SpaceConfig { M = s.Int("m", 256, 8, MaxGrid) };
+        s.RejectUnknownKeys();
+        return c;
+    }
+
+    private static AgentsConfig ReadAgents(JsonSection? s)
+    {
+        if (s is null) return new();
+        var d = new AgentsConfig();
+        var c = new AgentsConfig
+        {
+            Count = s.Int("count", d.Count, 1, MaxAgents),
+            Resources = s.Choice("resources", d.Resources, "budget", "soft"),
+            Budget = s.OptionalDouble("budget", 0, double.MaxValue, exclusiveMin: true),
+            SigmaMin = s.OptionalDouble("sigmaMin", 0, 10, exclusiveMin: true),
+            Init = s.Choice("init", d.Init, "auto", "spread", "homogeneous", "random"),
+            InitSigma = s.OptionalDouble("initSigma", 0, 20, exclusiveMin: true),
+            Jitter = s.Double("jitter", d.Jitter, 0, 10),
+        };
+        s.RejectUnknownKeys();
+        return c;
+    }
+
+    private static DemandConfig ReadDemand(JsonSection? s, string baseDir)
+    {
+        if (s is null) return new();
+        var d = new DemandConfig();
+        var c = new DemandConfig
+        {
+            Kind = s.Choice("kind", d.Kind, "peaks", "mixture", "uniform", "dirac", "histogram", "drifting"),
+            Peaks = s.Int("peaks", d.Peaks, 1, 100_000),
+            Width = s.Double("width", d.Width, 0, 100, exclusiveMin: true),
+            Phase = s.Double("phase", d.Phase),
+            Centers = s.Doubles("centers"),
+            Widths = s.Doubles("widths", double.Epsilon),
+            Weights = s.Doubles("weights", 0),
+            Mass = s.OptionalDouble("mass", 0, double.MaxValue, exclusiveMin: true),
+            Path = ResolvePath(s.String("path", null), baseDir),
+            Drift = s.Double("drift", d.Drift),
+            Frames = s.Int("frames", d.Frames, 1, 100_000),
+        };
+        if (c.Kind == "mixture")
+        {
+            if (c.Centers is null || c.Centers.Length == 0) throw ConfigException.Invalid(s.KeyPath("centers"), null, "a non-empty array of peak centres for kind \"mixture\"");
+            if (c.Widths is not null && c.Widths.Length != c.Centers.Length) throw ConfigException.Invalid(s.KeyPath("widths"), $"{c.Widths.Length} entries", $"one width per centre ({c.Centers.Length})");
+            if (c.Weights is not null && c.Weights.Length != c.Centers.Length) throw ConfigException.Invalid(s.KeyPath("weights"), $"{c.Weights.Length} entries", $"one weight per centre ({c.Centers.Length})");
+            if (c.Weights is not null && c.Weights.Sum() <= 0) throw ConfigException.Invalid(s.KeyPath("weights"), "all zero", "weights with a positive sum");
+        }
+        if (c.Kind == "histogram")
+        {
+            if (c.Path is null) throw ConfigException.Invalid(s.KeyPath("path"), null, "the path of a CSV histogram for kind \"histogram\"");
+            if (!File.Exists(c.Path)) throw new ConfigException(s.KeyPath("path"), $"file \"{c.Path}\" not found.");
+        }
+        s.RejectUnknownKeys();
+        return c;
+    }
+
+    private static TopologyConfig ReadTopology(JsonSection? s, int n, string baseDir)
+    {
+        if (s is null) return new();
+        var d = new TopologyConfig();
+        var c = new TopologyConfig
+        {
+            Kind = s.Choice("kind", d.Kind, "none", "complete", "ring", "lattice", "star", "small-world", "random", "modular", "core-periphery", "hierarchical", "file"),
+            K = s.Int("k", d.K, 1, MaxAgents),
+            Rows = s.OptionalInt("rows", 1, MaxAgents),
+            Periodic = s.Bool("periodic", d.Periodic),
+            P = s.Double("p", d.P, 0, 1),
+            Modules = s.Int("modules", d.Modules, 1, MaxAgents),
+            PIn = s.Double("pIn", d.PIn, 0, 1),
+            POut = s.Double("pOut", d.POut, 0, 1),
+            CoreFraction = s.Double("coreFraction", d.CoreFraction, 0, 1),
+            Path = ResolvePath(s.String("path", null), baseDir),
+            Seed = s.Int("seed", d.Seed),
+            Weight = s.Double("weight", d.Weight, 0, 1e6),
+            Learned = s.Bool("learned", d.Learned),
+            InitWeight = s.Double("initWeight", d.InitWeight, 0, 1, exclusiveMin: true),
+            Embedding = s.Choice("embedding", d.Embedding, "ring", "grid", "hops", "index"),
+            Gamma = s.Double("gamma", d.Gamma, 0, 10),
+            Propagation = s.Choice("propagation", d.Propagation, "direct", "power", "communicability"),
+            Hops = s.Int("hops", d.Hops, 1, 64),
+            CommunicabilityBeta = s.Double("communicabilityBeta", d.CommunicabilityBeta, 0, 100),
+        };
+        if (c.InitWeight >= 1) throw ConfigException.Invalid(s.KeyPath("initWeight"), c.InitWeight, "a number in (0, 1)");
+        if (c.Kind is "ring" or "small-world" && 2 * c.K >= n)
+            throw ConfigException.Invalid(s.KeyPath("k"), c.K, $"an integer with 2k < agents.count ({n}); use kind \"complete\" for a full graph");
+        if (c.Kind == "lattice" && c.Rows is int r && n % r != 0)
+            throw ConfigException.Invalid(s.KeyPath("rows"), r, $"a divisor of agents.count ({n})");
+        if (c.Kind is "modular" or "hierarchical" && c.Modules > n)
+            throw ConfigException.Invalid(s.KeyPath("modules"), c.Modules, $"at most agents.count ({n})");
+        if (c.Kind == "file")
+        {
+            if (c.Path is null) throw ConfigException.Invalid(s.KeyPath("path"), null, "the path of an edge-list file for kind \"file\"");
+            if (!File.Exists(c.Path)) throw new ConfigException(s.KeyPath("path"), $"file \"{c.Path}\" not found.");
+        }
+        s.RejectUnknownKeys();
+        return c;
+    }
+
+    private static ObjectiveConfig ReadObjective(JsonSection? s)
+    {
+        if (s is null) return new();
+        var d = new ObjectiveConfig();
+        var c = new ObjectiveConfig
+        {
+            Kind = s.Choice("kind", d.Kind, "system", "local"),
+            Mismatch = s.Choice("mismatch", d.Mismatch, "squared", "unmet", "both"),
+            UnmetBeta = s.Double("unmetBeta", d.UnmetBeta, 0, 1e6, exclusiveMin: true),
+            OverWeight = s.Double("overWeight", d.OverWeight, 0, 1e6),
+            LambdaC = s.Double("lambdaC", d.LambdaC, 0, 1e12),
+            LambdaR = s.Double("lambdaR", d.LambdaR, 0, 1e12),
+            LambdaSigma = s.Double("lambdaSigma", d.LambdaSigma, 0, 1e12),
+        };
+        s.RejectUnknownKeys();
+        return c;
+    }
+
+    private static TrainingConfig ReadTraining(JsonSection? s)
+    {
+        if (s is null) return new();
+        var d = new TrainingConfig();
+        var c = new TrainingConfig
+        {
+            Optimizer = s.Choice("optimizer", d.Optimizer, "adam", "sgd", "lbfgs"),
+            Lr = s.Double("lr", d.Lr, 0, 1e6, exclusiveMin: true),
+            Momentum = s.Double("momentum", d.Momentum, 0, 1),
+            Steps = s.Int("steps", d.Steps, 0, 100_000_000),
+            Seed = s.Int("seed", d.Seed),
+            LogEvery = s.Int("logEvery", d.LogEvery, 1, int.MaxValue),
+            Restarts = s.Int("restarts", d.Restarts, 1, 10_000),
+            Continuation = s.Double("continuation", d.Continuation, 0, 1),
+            ContinuationWidth = s.Double("continuationWidth", d.ContinuationWidth, 0, 10),
+            Tolerance = s.Double("tolerance", d.Tolerance, 0, 1),
+            Patience = s.Int("patience", d.Patience, 1, int.MaxValue),
+        };
+        s.RejectUnknownKeys();
+        return c;
+    }
+
+    private static MeasuresConfig ReadMeasures(JsonSection? s)
+    {
+        if (s is null) return new();
+        var d = new MeasuresConfig();
+        var c = new MeasuresConfig
+        {
+            Fractions = s.Doubles("fractions", 0, 1) ?? d.Fractions,
+            Removal = s.Choice("removal", d.Removal, "random", "resource", "degree"),
+            Seeds = s.Int("seeds", d.Seeds, 1, 10_000),
+            ResilienceSteps = s.Int("resilienceSteps", d.ResilienceSteps, 0, 1_000_000),
+            MaxRadius = s.Int("maxRadius", d.MaxRadius, 0, 10_000),
+        };
+        if (c.Fractions.Length == 0) throw ConfigException.Invalid(s.KeyPath("fractions"), "[]", "a non-empty array of fractions in [0, 1]");
+        s.RejectUnknownKeys();
+        return c;
+    }
+
+    private static string? ResolvePath(string? path, string baseDir)
+        => path is null ? null : Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(baseDir, path));
+
+    private static string FirstSentence(string message)
+    {
+        int i = message.IndexOf(". ", StringComparison.Ordinal);
+        return i > 0 ? message[..(i + 1)] : message;
+    }
+
+    internal static string Invariant(double d) => d.ToString("R", CultureInfo.InvariantCulture);
+}

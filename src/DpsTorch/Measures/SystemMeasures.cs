@@ -1,0 +1,143 @@
+// Every measure of MODEL.md section 3 computed on a trained model, gathered into the Summary that runs report.
+using DpsTorch.Model;
+using DpsTorch.Optim;
+
+namespace DpsTorch.Measures;
+
+/// <summary>Heterogeneity of the agents at the four reported orders q = 0, 1, 2, ∞.</summary>
+public sealed record HeterogeneityOrders(double Q0, double Q1, double Q2, double QInf);
+
+/// <summary>The measures of one model state (field names are those of summary.json).</summary>
+public sealed record MeasureSet
+{
+    public required double Loss { get; init; }
+    public required HeterogeneityOrders Heterogeneity { get; init; }
+    public required double Specialisation { get; init; }
+    public required double Productivity { get; init; }
+    public required double TotalProduction { get; init; }
+    public required double Coverage { get; init; }
+    public required double Efficiency { get; init; }
+    public required double CommunicationCost { get; init; }
+    /// <summary>Mean local heterogeneity of r-hop neighbourhoods, r = 0..maxRadius (empty without edges).</summary>
+    public required double[] LocalHeterogeneity { get; init; }
+    /// <summary>Smallest radius reaching 90% of the global heterogeneity; null without a topology.</summary>
+    public int? SpatialScale { get; init; }
+    /// <summary>Coverage kept versus fraction removed, without re-optimisation.</summary>
+    public RobustnessCurve? Robustness { get; init; }
+    /// <summary>Coverage kept versus fraction removed, after a short re-optimisation.</summary>
+    public RobustnessCurve? Resilience { get; init; }
+}
+
+/// <summary>Computes measures on a <see cref="DpsModel"/>.</summary>
+public static class SystemMeasures
+{
+    /// <summary>The plain values a measure needs: μ, σ, a, individual skill densities, and W.</summary>
+    private sealed record Snapshot(double[] Mu, double[] Sigma, double[] A, double[] W, double Loss, double[] QWeights);
+
+    private static Snapshot Take(DpsModel model)
+    {
+        using var _ = Torch.NoGrad();
+        var q = model.Interaction.Weights();
+        var p = model.Production(q);
+        return new Snapshot(model.Mu.ToArray(), model.Sigma().ToArray(), model.Resources().ToArray(),
+            model.SystemProduction(p).ToArray(), model.Loss().Total.Item(), q.ToArray());
+    }
+
+    /// <summary>The three measures logged during training: heterogeneity (q = 1), coverage, specialisation.</summary>
+    public static (double het, double cov, double spec) Quick(DpsModel model)
+    {
+        var s = Take(model);
+        return (Heterogeneity.Of(s.Mu, s.Sigma, s.A), CoverageOf(model, s.W), Specialization.OfSystem(s.Sigma, s.A));
+    }
+
+    /// <summary>Coverage ∫min(W, D)/∫D, averaged over the demand frames.</summary>
+    public static double CoverageOf(DpsModel model, double[] w)
+    {
+        double c = 0;
+        foreach (var d in model.DemandFrames) c += Productivity.Coverage(model.Space, w, d);
+        return c / model.DemandFrames.Count;
+    }
+
+    /// <summary>All measures. Robustness and resilience follow <paramref name="options"/> (skipped when null).</summary>
+    public static MeasureSet Compute(DpsModel model, MeasuresConfig? options, double lambdaC, double lr = 0.02)
+    {
+        var s = Take(model);
+        var z = Heterogeneity.Similarity(s.Mu, s.Sigma);
+        var weights = Normalized(s.A);
+        var orders = new HeterogeneityOrders(Heterogeneity.Hill(weights, z, 0), Heterogeneity.Hill(weights, z, 1),
+            Heterogeneity.Hill(weights, z, 2), Heterogeneity.Hill(weights, z, double.PositiveInfinity));
+        var graph = new Topology(model.N, model.Interaction.Edges.Select((e, k) => new Topology.Edge(e.I, e.J, Math.Max(s.QWeights[k], 0))));
+        double comm = 0;
+        for (int e = 0; e < s.QWeights.Length; e++) comm += s.QWeights[e] * model.Interaction.EdgeCost[e];
+
+        double effective = 0, total = Productivity.Total(model.Space, s.W);
+        foreach (var d in model.DemandFrames) effective += Productivity.Effective(model.Space, s.W, d);
+        effective /= model.DemandFrames.Count;
+        double spent = s.A.Sum() + lambdaC * comm;
+
+        double[] local = [];
+        int? scale = null;
+        if (graph.EdgeCount > 0 && options is not null)
+        {
+            local = LocalHeterogeneity.Profile(graph, weights, z, options.MaxRadius);
+            scale = LocalHeterogeneity.SpatialScale(local, orders.Q1);
+        }
+
+        RobustnessCurve? robustness = null, resilience = null;
+        if (options is not null && model.N > 1)
+        {
+            var removal = RemovalOrders(model, graph, s.A, options);
+            robustness = Robustness.Curve(alive => CoverageOf(model, alive, 0, lr), model.N, removal, options.Fractions);
+            if (options.ResilienceSteps > 0)
+                resilience = Robustness.Curve(alive => CoverageOf(model, alive, options.ResilienceSteps, lr), model.N, removal, options.Fractions);
+        }
+
+        return new MeasureSet
+        {
+            Loss = s.Loss,
+            Heterogeneity = orders,
+            Specialisation = Specialization.OfSystem(s.Sigma, s.A),
+            Productivity = effective,
+            TotalProduction = total,
+            Coverage = CoverageOf(model, s.W),
+            Efficiency = spent > 0 ? effective / spent : 0,
+            CommunicationCost = comm,
+            LocalHeterogeneity = local,
+            SpatialScale = scale,
+            Robustness = robustness,
+            Resilience = resilience,
+        };
+    }
+
+    /// <summary>Removal orders named by measures.removal ("random": one per seed).</summary>
+    public static IReadOnlyList<int[]> RemovalOrders(DpsModel model, Topology graph, double[] a, MeasuresConfig options) => options.Removal switch
+    {
+        "resource" => [RemovalOrder.ByResource(a)],
+        "degree" => [RemovalOrder.ByDegree(graph)],
+        _ => Enumerable.Range(0, options.Seeds).Select(seed => RemovalOrder.Random(model.N, seed)).ToArray(),
+    };
+
+    /// <summary>Coverage of the survivors, after <paramref name="reoptimizeSteps"/> Adam steps on their parameters.</summary>
+    public static double CoverageOf(DpsModel model, bool[] alive, int reoptimizeSteps, double lr)
+    {
+        if (!alive.Any(x => x)) return 0;
+        var sub = model.Subset(alive);
+        if (reoptimizeSteps > 0)
+        {
+            var opt = new Adam(sub.Parameters(), lr: lr);
+            for (int t = 0; t < reoptimizeSteps; t++)
+            {
+                opt.ZeroGrad();
+                sub.Loss().Total.Backward();
+                opt.Step();
+            }
+        }
+        return CoverageOf(sub, Take(sub).W);
+    }
+
+    private static double[] Normalized(double[] a)
+    {
+        double s = a.Sum();
+        return a.Select(v => v / s).ToArray();
+    }
+}

@@ -1,0 +1,181 @@
+// The experiment configuration as immutable records (MODEL.md sections 1-3). Every [choice] of MODEL.md is a field
+// here with its default; IO/ConfigLoader.cs reads and validates JSON into these records.
+namespace DpsTorch.Model;
+
+/// <summary>A whole experiment: the system, its objective, how to train it and what to measure.</summary>
+public sealed record DpsConfig
+{
+    /// <summary>Free text naming the experiment.</summary>
+    public string? Name { get; init; }
+    /// <summary>One line on what the experiment shows.</summary>
+    public string? Description { get; init; }
+    public SpaceConfig Space { get; init; } = new();
+    public AgentsConfig Agents { get; init; } = new();
+    public DemandConfig Demand { get; init; } = new();
+    public TopologyConfig Topology { get; init; } = new();
+    public ObjectiveConfig Objective { get; init; } = new();
+    public TrainingConfig Training { get; init; } = new();
+    public MeasuresConfig Measures { get; init; } = new();
+}
+
+/// <summary>The operation space: M grid points on the circle.</summary>
+public sealed record SpaceConfig
+{
+    /// <summary>Number of grid points (default 256).</summary>
+    public int M { get; init; } = 256;
+}
+
+/// <summary>The agent population and its parametrisation.</summary>
+public sealed record AgentsConfig
+{
+    /// <summary>Number of agents N.</summary>
+    public int Count { get; init; } = 12;
+    /// <summary>"budget": a = R·softmax(α) (fixed total R); "soft": a = softplus(α) with a budget penalty λ_R (Σa − R)².</summary>
+    public string Resources { get; init; } = "budget";
+    /// <summary>Total resource R; null means R = N.</summary>
+    public double? Budget { get; init; }
+    /// <summary>Smallest breadth σ_min; null means one grid spacing 2π/M.</summary>
+    public double? SigmaMin { get; init; }
+    /// <summary>
+    /// "auto" (default: restart 0 starts spread, restart 1 homogeneous, later ones random; the best loss is kept),
+    /// "spread" (μ evenly spread plus jitter, narrow σ: finds multi-peak optima), "homogeneous" (all μ and σ equal plus
+    /// tiny jitter: watch heterogeneity appear; finds single-peak optima), "random" (uniform μ).
+    /// </summary>
+    public string Init { get; init; } = "auto";
+    /// <summary>Initial breadth σ; null means 2π/(4N) for "spread" (narrow), 1.0 for "homogeneous", 0.5 for "random".</summary>
+    public double? InitSigma { get; init; }
+    /// <summary>Size of the random jitter added at initialisation (radians for μ, relative for σ).</summary>
+    public double Jitter { get; init; } = 0.01;
+}
+
+/// <summary>The demand D(x) on the circle.</summary>
+public sealed record DemandConfig
+{
+    /// <summary>"peaks" (K equal, evenly spaced wrapped normals), "mixture" (explicit centers/widths/weights), "uniform", "dirac" (one peak one grid spacing wide), "histogram" (CSV file), "drifting" (peaks whose centres drift over time).</summary>
+    public string Kind { get; init; } = "peaks";
+    /// <summary>Number of peaks K for "peaks" and "drifting".</summary>
+    public int Peaks { get; init; } = 3;
+    /// <summary>Width σ of each peak for "peaks" and "drifting".</summary>
+    public double Width { get; init; } = 0.15;
+    /// <summary>Position of the first peak (radians).</summary>
+    public double Phase { get; init; }
+    /// <summary>Peak centres for "mixture".</summary>
+    public double[]? Centers { get; init; }
+    /// <summary>Peak widths for "mixture".</summary>
+    public double[]? Widths { get; init; }
+    /// <summary>Peak weights for "mixture" (normalised).</summary>
+    public double[]? Weights { get; init; }
+    /// <summary>Total mass ∫D; null means R.</summary>
+    public double? Mass { get; init; }
+    /// <summary>CSV file for "histogram" (relative to the config file).</summary>
+    public string? Path { get; init; }
+    /// <summary>Drift of every peak centre per frame (radians) for "drifting".</summary>
+    public double Drift { get; init; } = 0.1;
+    /// <summary>Number of frames for "drifting".</summary>
+    public int Frames { get; init; } = 8;
+}
+
+/// <summary>The interaction graph Q: fixed or learned, with the agents' spatial embedding and the propagation rule.</summary>
+public sealed record TopologyConfig
+{
+    /// <summary>"none", "complete", "ring", "lattice", "star", "small-world", "random", "modular", "core-periphery", "hierarchical", "file".</summary>
+    public string Kind { get; init; } = "none";
+    /// <summary>Neighbours on each side for "ring" and "small-world".</summary>
+    public int K { get; init; } = 2;
+    /// <summary>Lattice rows (cols = N / rows); null means the squarest factorisation of N.</summary>
+    public int? Rows { get; init; }
+    /// <summary>Whether the lattice wraps around.</summary>
+    public bool Periodic { get; init; } = true;
+    /// <summary>Edge probability for "random"; rewiring probability for "small-world".</summary>
+    public double P { get; init; } = 0.1;
+    /// <summary>Number of modules for "modular" and groups per level for "hierarchical".</summary>
+    public int Modules { get; init; } = 3;
+    /// <summary>Within-module edge probability for "modular".</summary>
+    public double PIn { get; init; } = 0.9;
+    /// <summary>Between-module edge probability for "modular".</summary>
+    public double POut { get; init; } = 0.05;
+    /// <summary>Fraction of agents in the core for "core-periphery".</summary>
+    public double CoreFraction { get; init; } = 0.25;
+    /// <summary>Edge-list file for "file" (relative to the config file).</summary>
+    public string? Path { get; init; }
+    /// <summary>Seed of random generators.</summary>
+    public int Seed { get; init; }
+    /// <summary>Weight of every edge of a fixed topology.</summary>
+    public double Weight { get; init; } = 1.0;
+    /// <summary>Learn Q = S ⊙ sigmoid(θ) on the support S (the graph of Kind; "none" or "complete" both mean complete here).</summary>
+    public bool Learned { get; init; }
+    /// <summary>Initial sigmoid(θ) of learned edges, in (0, 1).</summary>
+    public double InitWeight { get; init; } = 0.5;
+    /// <summary>Spatial embedding for distances: "ring" (index distance on a ring), "grid", "hops" (graph distance), "index" (|i − j|).</summary>
+    public string Embedding { get; init; } = "ring";
+    /// <summary>Exponent γ of the communication cost Σ Q_ij d_ij^γ.</summary>
+    public double Gamma { get; init; } = 1.0;
+    /// <summary>"direct": (I + Q) w; "power": (I + Q)^hops w; "communicability": exp(βQ) w.</summary>
+    public string Propagation { get; init; } = "direct";
+    /// <summary>Number of hops h for "power".</summary>
+    public int Hops { get; init; } = 2;
+    /// <summary>β of "communicability".</summary>
+    public double CommunicabilityBeta { get; init; } = 1.0;
+}
+
+/// <summary>The coverage objective and penalties (MODEL.md section 2).</summary>
+public sealed record ObjectiveConfig
+{
+    /// <summary>"system": compare W = 1ᵀ(I+Q)w with D; "local": each agent's pooled density P_i with D/∫D.</summary>
+    public string Kind { get; init; } = "system";
+    /// <summary>"squared" (default), "unmet" (softplus_β(D − W) + over-production weight), or "both".</summary>
+    public string Mismatch { get; init; } = "squared";
+    /// <summary>Sharpness β of the smooth unmet demand.</summary>
+    public double UnmetBeta { get; init; } = 20.0;
+    /// <summary>Weight of over-production in the "unmet" mismatch.</summary>
+    public double OverWeight { get; init; } = 0.1;
+    /// <summary>λ_C: weight of the communication cost.</summary>
+    public double LambdaC { get; init; }
+    /// <summary>λ_R: weight of the soft budget penalty (Σa − R)².</summary>
+    public double LambdaR { get; init; }
+    /// <summary>λ_σ: weight of the breadth cost Σσ².</summary>
+    public double LambdaSigma { get; init; }
+}
+
+/// <summary>How to optimise (MODEL.md section 2, "Optimisation").</summary>
+public sealed record TrainingConfig
+{
+    /// <summary>"adam", "sgd" or "lbfgs".</summary>
+    public string Optimizer { get; init; } = "adam";
+    /// <summary>Learning rate.</summary>
+    public double Lr { get; init; } = 0.02;
+    /// <summary>SGD momentum.</summary>
+    public double Momentum { get; init; } = 0.9;
+    /// <summary>Maximum number of steps.</summary>
+    public int Steps { get; init; } = 1500;
+    /// <summary>Seed of the initialisation and every random choice in training.</summary>
+    public int Seed { get; init; }
+    /// <summary>Record the loss and every measure every this many steps.</summary>
+    public int LogEvery { get; init; } = 25;
+    /// <summary>Independent starts (seeds seed, seed+1, ...); the best final loss is kept. Two by default, so that
+    /// agents.init "auto" tries both a spread and a homogeneous start.</summary>
+    public int Restarts { get; init; } = 2;
+    /// <summary>Fraction of the steps during which the demand is smoothed and sharpened back (0 turns continuation off).</summary>
+    public double Continuation { get; init; }
+    /// <summary>Width of the smoothing kernel at the start of continuation (radians).</summary>
+    public double ContinuationWidth { get; init; } = 0.5;
+    /// <summary>Stop when the relative loss change over Patience steps is below this.</summary>
+    public double Tolerance { get; init; } = 1e-9;
+    /// <summary>Window (steps) of the convergence test.</summary>
+    public int Patience { get; init; } = 100;
+}
+
+/// <summary>What to measure on the trained system (MODEL.md section 3).</summary>
+public sealed record MeasuresConfig
+{
+    /// <summary>Fractions f of agents removed for the robustness curve: ascending, from 0 to 1.</summary>
+    public double[] Fractions { get; init; } = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0];
+    /// <summary>"random" (averaged over seeds), "resource" (highest resource first) or "degree" (highest degree first).</summary>
+    public string Removal { get; init; } = "random";
+    /// <summary>Random removal orders averaged.</summary>
+    public int Seeds { get; init; } = 5;
+    /// <summary>Re-optimisation steps for resilience (0 skips it).</summary>
+    public int ResilienceSteps { get; init; } = 30;
+    /// <summary>Largest hop radius for local heterogeneity.</summary>
+    public int MaxRadius { get; init; } = 12;
+}

@@ -1,0 +1,220 @@
+// The differentiable DPS (MODEL.md sections 1-2): agent parameters, skills, production p = (I+Q)w or its multi-hop
+// variants, system production W, and the loss. Everything here is a composition of engine ops, so Backward()
+// trains μ, σ, a and (when learned) the topology at once.
+namespace DpsTorch.Model;
+
+/// <summary>The parts of the loss, for logs and tests.</summary>
+public sealed record LossParts(Tensor Total, Tensor Coverage, Tensor Communication, Tensor Budget, Tensor Breadth);
+
+/// <summary>
+/// A distributed production system with trainable parameters: μ (free, read modulo 2π), ρ with σ = σ_min + softplus(ρ),
+/// α with a = R·softmax(α) (fixed budget) or a = softplus(α) (soft budget), and θ for a learned topology.
+/// </summary>
+public sealed class DpsModel
+{
+    /// <summary>The grid.</summary>
+    public Space Space { get; }
+    /// <summary>What the system is asked to produce: one frame, or several for a drifting demand (the loss averages them).</summary>
+    public IReadOnlyList<double[]> DemandFrames { get; }
+    /// <summary>The interaction graph.</summary>
+    public Interaction Interaction { get; }
+    /// <summary>The objective and penalties.</summary>
+    public ObjectiveConfig Objective { get; }
+    /// <summary>Propagation rule: "direct", "power" or "communicability".</summary>
+    public string Propagation { get; }
+    /// <summary>h for "power".</summary>
+    public int Hops { get; }
+    /// <summary>β for "communicability".</summary>
+    public double CommunicabilityBeta { get; }
+    /// <summary>Smallest breadth σ_min.</summary>
+    public double SigmaMin { get; }
+    /// <summary>Total resource R.</summary>
+    public double Budget { get; }
+    /// <summary>True when a = softplus(α) with a budget penalty, false for a = R·softmax(α).</summary>
+    public bool SoftBudget { get; }
+
+    /// <summary>Locations μ (a leaf).</summary>
+    public Tensor Mu { get; }
+    /// <summary>Breadth logits ρ (a leaf).</summary>
+    public Tensor Rho { get; }
+    /// <summary>Resource logits α (a leaf).</summary>
+    public Tensor Alpha { get; }
+
+    /// <summary>Number of agents.</summary>
+    public int N => Mu.Numel;
+
+    /// <summary>Creates a model from its parts and initial parameter values (copied).</summary>
+    public DpsModel(Space space, IReadOnlyList<double[]> demandFrames, Interaction interaction, ObjectiveConfig objective,
+        double sigmaMin, double budget, bool softBudget, double[] mu, double[] rho, double[] alpha,
+        string propagation = "direct", int hops = 2, double communicabilityBeta = 1.0)
+    {
+        if (mu.Length != rho.Length || mu.Length != alpha.Length)
+            throw new ArgumentException($"DpsModel: μ, ρ and α must have one entry per agent; got {mu.Length}, {rho.Length}, {alpha.Length}.");
+        if (interaction.N != mu.Length)
+            throw new ArgumentException($"DpsModel: the interaction graph has {interaction.N} agents but μ has {mu.Length}.");
+        foreach (var d in demandFrames)
+            if (d.Length != space.M) throw new ArgumentException($"DpsModel: a demand frame has {d.Length} values but the grid has M = {space.M} points.");
+        Space = space;
+        _grid = space.Grid.ToArray();
+        DemandFrames = demandFrames;
+        Interaction = interaction;
+        Objective = objective;
+        SigmaMin = sigmaMin;
+        Budget = budget;
+        SoftBudget = softBudget;
+        Propagation = propagation;
+        Hops = hops;
+        CommunicabilityBeta = communicabilityBeta;
+        Mu = Tensor.FromArray(mu).RequiresGrad_();
+        Rho = Tensor.FromArray(rho).RequiresGrad_();
+        Alpha = Tensor.FromArray(alpha).RequiresGrad_();
+    }
+
+    /// <summary>
+    /// The system without the removed agents (<paramref name="alive"/>[i] false): their rows and columns of Q are deleted,
+    /// the survivors keep their parameters (copied) and their resources a_i (MODEL.md section 3, robustness). Under a
+    /// fixed budget the survivors' α are kept, so a = R'·softmax(α') with R' the resource they held.
+    /// </summary>
+    public DpsModel Subset(bool[] alive)
+    {
+        if (alive.Length != N) throw new ArgumentException($"Subset: alive has {alive.Length} entries for {N} agents.");
+        var keep = new List<int>();
+        var newIndex = new int[N];
+        for (int i = 0; i < N; i++) { newIndex[i] = alive[i] ? keep.Count : -1; if (alive[i]) keep.Add(i); }
+        if (keep.Count == 0) throw new ArgumentException("Subset: at least one agent must stay.");
+        double[] Pick(Tensor t) => keep.Select(i => t.Data[i]).ToArray();
+        var edges = new List<(int, int)>();
+        var fixedW = new List<double>();
+        var theta = new List<double>();
+        var cost = new List<double>();
+        for (int e = 0; e < Interaction.Edges.Count; e++)
+        {
+            var (i, j) = Interaction.Edges[e];
+            if (!alive[i] || !alive[j]) continue;
+            edges.Add((newIndex[i], newIndex[j]));
+            cost.Add(Interaction.EdgeCost[e]);
+            if (Interaction.Theta is { } th) theta.Add(th.Data[e]); else fixedW.Add(Interaction.FixedWeights![e]);
+        }
+        var q = new Interaction(keep.Count, edges, [.. cost], Interaction.Learned ? null : [.. fixedW], Interaction.Learned ? [.. theta] : null);
+        double kept;
+        using (Torch.NoGrad()) { var a = Resources().Data; kept = keep.Sum(i => a[i]); }
+        return new DpsModel(Space, DemandFrames, q, Objective, SigmaMin, SoftBudget ? Budget : kept, SoftBudget,
+            Pick(Mu), Pick(Rho), Pick(Alpha), Propagation, Hops, CommunicabilityBeta);
+    }
+
+    /// <summary>All trainable leaves: μ, ρ, α and θ when the topology is learned.</summary>
+    public IReadOnlyList<Tensor> Parameters()
+        => Interaction.Theta is { } theta ? [Mu, Rho, Alpha, theta] : [Mu, Rho, Alpha];
+
+    /// <summary>Parameter names in the order of <see cref="Parameters"/>.</summary>
+    public IReadOnlyList<string> ParameterNames()
+        => Interaction.Learned ? ["mu", "rho", "alpha", "theta"] : ["mu", "rho", "alpha"];
+
+    /// <summary>σ = σ_min + softplus(ρ).</summary>
+    public Tensor Sigma() => Rho.Softplus() + SigmaMin;
+
+    /// <summary>a = R·softmax(α), or softplus(α) under a soft budget.</summary>
+    public Tensor Resources() => SoftBudget ? Alpha.Softplus() : Alpha.Softmax(0) * Budget;
+
+    /// <summary>Skill densities s_i(x_m), N×M.</summary>
+    public Tensor Skills() => Tensor.WrappedNormalDensity(Mu, Sigma(), _grid);
+
+    private readonly double[] _grid;
+
+    /// <summary>Production rows p = (I+Q)w (or (I+Q)^h w, or exp(βQ) w), N×M, with w = a ⊙ s.</summary>
+    public Tensor Production(Tensor q)
+    {
+        var w = Resources().Unsqueeze(1) * Skills();
+        return Propagate(q, w);
+    }
+
+    /// <summary>Applies the propagation rule to individual production w.</summary>
+    public Tensor Propagate(Tensor q, Tensor w)
+    {
+        switch (Propagation)
+        {
+            case "direct":
+                return w + Interaction.Apply(q, w);
+            case "power":
+                var p = w;
+                for (int h = 0; h < Hops; h++) p = p + Interaction.Apply(q, p);
+                return p;
+            case "communicability":
+                // exp(βQ) w = Σ_k (βQ)^k w / k!, summed until a term's largest entry is below CommunicabilityTolerance
+                // relative to w's (the series converges for any Q; terms shrink factorially).
+                var term = w;
+                var sum = w;
+                double wMax = MaxAbs(w);
+                for (int k = 1; k <= MaxCommunicabilityTerms; k++)
+                {
+                    term = Interaction.Apply(q, term) * (CommunicabilityBeta / k);
+                    sum = sum + term;
+                    if (MaxAbs(term) <= CommunicabilityTolerance * wMax) break;
+                }
+                return sum;
+            default:
+                throw new InvalidOperationException($"Unknown propagation \"{Propagation}\".");
+        }
+    }
+
+    /// <summary>Relative size below which the communicability series stops.</summary>
+    public const double CommunicabilityTolerance = 1e-13;
+
+    /// <summary>Hard cap on communicability terms.</summary>
+    public const int MaxCommunicabilityTerms = 200;
+
+    private static double MaxAbs(Tensor t)
+    {
+        double m = 0;
+        foreach (var v in t.Data) m = Math.Max(m, Math.Abs(v));
+        return m;
+    }
+
+    /// <summary>System production W = 1ᵀ p, length M.</summary>
+    public Tensor SystemProduction(Tensor production) => production.Sum(0);
+
+    /// <summary>The full loss for the given demand frames (default: the model's own).</summary>
+    public LossParts Loss(IReadOnlyList<double[]>? frames = null)
+    {
+        frames ??= DemandFrames;
+        var q = Interaction.Weights();
+        var p = Production(q);
+        Tensor coverage = Tensor.Scalar(0);
+        var W = Objective.Kind == "system" ? SystemProduction(p) : null;
+        var pooled = Objective.Kind == "local" ? PooledDensities(p) : null;
+        foreach (var frame in frames)
+        {
+            var d = Tensor.FromArray(frame);
+            Tensor c = W is not null
+                ? Mismatch(W, d)
+                : Mismatch(pooled!, d / (Space.Delta * frame.Sum())) / N;
+            coverage = coverage + c;
+        }
+        coverage = coverage / frames.Count;
+
+        var comm = Objective.LambdaC > 0 && Interaction.Edges.Count > 0 ? Interaction.Cost(q) : Tensor.Scalar(0);
+        var budget = SoftBudget && Objective.LambdaR > 0 ? (Resources().Sum() - Budget).Pow(2.0) : Tensor.Scalar(0);
+        var breadth = Objective.LambdaSigma > 0 ? Sigma().Pow(2.0).Sum() : Tensor.Scalar(0);
+        var total = coverage + comm * Objective.LambdaC + budget * Objective.LambdaR + breadth * Objective.LambdaSigma;
+        return new LossParts(total, coverage, comm, budget, breadth);
+    }
+
+    /// <summary>P_i = p_i / ∫p_i: each agent's neighbourhood production as a density.</summary>
+    public Tensor PooledDensities(Tensor production)
+        => production / (production.Sum(1, keepDim: true) * Space.Delta);
+
+    /// <summary>Δ-weighted mismatch between production (any shape ending in M) and target, summed.</summary>
+    private Tensor Mismatch(Tensor produced, Tensor target)
+    {
+        Tensor total = Tensor.Scalar(0);
+        if (Objective.Mismatch is "squared" or "both")
+            total = total + (produced - target).Pow(2.0).Sum() * Space.Delta;
+        if (Objective.Mismatch is "unmet" or "both")
+        {
+            var unmet = (target - produced).Softplus(Objective.UnmetBeta);
+            var over = (produced - target).Softplus(Objective.UnmetBeta);
+            total = total + (unmet + over * Objective.OverWeight).Sum() * Space.Delta;
+        }
+        return total;
+    }
+}

@@ -1,0 +1,79 @@
+// The interaction graph Q as the model uses it (MODEL.md section 1): a set of undirected edges (fixed weights or
+// learned Q = S ⊙ sigmoid(θ)), the per-edge distance cost d^γ, and the product Q·w through a sparse kernel.
+namespace DpsTorch.Model;
+
+/// <summary>
+/// Q on N agents: undirected edges e = (i, j), i &lt; j, each with a weight q_e (constant, or sigmoid(θ_e) when
+/// learned). Applies Q to an N×M matrix in O(edges · M) with <see cref="Tensor.SparseMatMul"/>.
+/// </summary>
+public sealed class Interaction
+{
+    private readonly SparsePattern? _pattern;
+    private readonly int[] _entryEdge;   // CSR entry -> undirected edge index
+
+    /// <summary>Number of agents.</summary>
+    public int N { get; }
+    /// <summary>Edge endpoints, i &lt; j.</summary>
+    public IReadOnlyList<(int I, int J)> Edges { get; }
+    /// <summary>d_e^γ for each edge (the communication cost per unit weight).</summary>
+    public double[] EdgeCost { get; }
+    /// <summary>Fixed edge weights, or null when learned.</summary>
+    public double[]? FixedWeights { get; }
+    /// <summary>θ per edge (a leaf requiring grad) when learned, else null.</summary>
+    public Tensor? Theta { get; }
+
+    /// <summary>Whether the topology is learned.</summary>
+    public bool Learned => Theta is not null;
+
+    /// <summary>Builds Q from edges and either fixed weights or initial logits θ (learned).</summary>
+    public Interaction(int n, IReadOnlyList<(int I, int J)> edges, double[] edgeCost, double[]? fixedWeights, double[]? theta)
+    {
+        if ((fixedWeights is null) == (theta is null)) throw new ArgumentException("Interaction: give exactly one of fixed weights or learned logits θ.");
+        N = n;
+        Edges = edges;
+        EdgeCost = edgeCost;
+        FixedWeights = fixedWeights;
+        if (theta is not null) Theta = Tensor.FromArray(theta).RequiresGrad_();
+        _entryEdge = [];
+        if (edges.Count == 0) return;
+
+        var rows = new int[2 * edges.Count];
+        var cols = new int[2 * edges.Count];
+        var index = new Dictionary<long, int>(edges.Count);
+        for (int e = 0; e < edges.Count; e++)
+        {
+            var (i, j) = edges[e];
+            rows[2 * e] = i; cols[2 * e] = j;
+            rows[2 * e + 1] = j; cols[2 * e + 1] = i;
+            index[(long)Math.Min(i, j) * n + Math.Max(i, j)] = e;
+        }
+        _pattern = SparsePattern.FromEdges(n, n, rows, cols);
+        _entryEdge = new int[_pattern.Nnz];
+        for (int r = 0; r < n; r++)
+            for (int k = _pattern.RowPtr[r]; k < _pattern.RowPtr[r + 1]; k++)
+            {
+                int c = _pattern.ColIndex[k];
+                _entryEdge[k] = index[(long)Math.Min(r, c) * n + Math.Max(r, c)];
+            }
+    }
+
+    /// <summary>The edge weights q_e as a tensor (sigmoid(θ) when learned).</summary>
+    public Tensor Weights() => Theta is not null ? Theta.Sigmoid() : Tensor.FromArray(FixedWeights!);
+
+    /// <summary>Q·x for an N×M matrix x, given edge weights <paramref name="q"/> from <see cref="Weights"/>.</summary>
+    public Tensor Apply(Tensor q, Tensor x)
+    {
+        if (_pattern is null) return Tensor.ZerosLike(x);
+        return Tensor.SparseMatMul(_pattern, q.IndexSelect(0, _entryEdge), x);
+    }
+
+    /// <summary>Communication cost C(Q) = Σ_e q_e d_e^γ.</summary>
+    public Tensor Cost(Tensor q) => Edges.Count == 0 ? Tensor.Scalar(0) : (q * Tensor.FromArray(EdgeCost)).Sum();
+
+    /// <summary>Current edge weights as plain numbers.</summary>
+    public double[] WeightValues()
+    {
+        using var _ = Torch.NoGrad();
+        return Weights().ToArray();
+    }
+}

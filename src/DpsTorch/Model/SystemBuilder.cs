@@ -1,0 +1,170 @@
+// Turns a validated DpsConfig into a DpsModel: the grid, the demand frames, the topology (fixed or the support of a
+// learned one), the distance costs, and initial or saved parameters. The one place config meets model.
+using DpsTorch.IO;
+
+namespace DpsTorch.Model;
+
+/// <summary>Builds models from configs (and from saved states).</summary>
+public static class SystemBuilder
+{
+    /// <summary>Total resource R: agents.budget, or N.</summary>
+    public static double Budget(DpsConfig c) => c.Agents.Budget ?? c.Agents.Count;
+
+    /// <summary>σ_min: agents.sigmaMin, or one grid spacing.</summary>
+    public static double SigmaMin(DpsConfig c) => c.Agents.SigmaMin ?? 2.0 * Math.PI / c.Space.M;
+
+    /// <summary>The demand frames (one, or several for "drifting"), each with total mass demand.mass or R.</summary>
+    public static IReadOnlyList<double[]> DemandFrames(DpsConfig c, Space space)
+    {
+        var d = c.Demand;
+        double mass = d.Mass ?? Budget(c);
+        switch (d.Kind)
+        {
+            case "peaks": return [Demand.EvenPeaks(space, d.Peaks, d.Width, mass, d.Phase).ToArray()];
+            case "uniform": return [Demand.Uniform(space, mass).ToArray()];
+            case "dirac": return [Demand.NearDirac(space, d.Phase, mass).ToArray()];
+            case "histogram": return [Demand.FromHistogramCsv(space, d.Path!, mass).ToArray()];
+            case "mixture":
+                int k = d.Centers!.Length;
+                var widths = d.Widths ?? Enumerable.Repeat(d.Width, k).ToArray();
+                var weights = d.Weights ?? Enumerable.Repeat(1.0, k).ToArray();
+                return [Demand.Mixture(space, d.Centers, widths, weights, mass).ToArray()];
+            case "drifting":
+                return DemandSeries.Drifting(space, d.Peaks, d.Width, mass, d.Drift, d.Frames, d.Phase).Select(f => f.ToArray()).ToArray();
+            default: throw ConfigException.Invalid("demand.kind", d.Kind, "a known demand kind");
+        }
+    }
+
+    /// <summary>The graph named by topology.kind (for a learned topology: its support; "none" then means complete).</summary>
+    public static Topology Graph(DpsConfig c)
+    {
+        var t = c.Topology;
+        int n = c.Agents.Count;
+        string kind = t.Learned && t.Kind == "none" ? "complete" : t.Kind;
+        var g = kind switch
+        {
+            "none" => TopologyGenerators.None(n),
+            "complete" => TopologyGenerators.Complete(n),
+            "ring" => TopologyGenerators.Ring(n, t.K),
+            "lattice" => Lattice(n, t),
+            "star" => TopologyGenerators.Star(n),
+            "small-world" => TopologyGenerators.WattsStrogatz(n, t.K, t.P, t.Seed),
+            "random" => TopologyGenerators.ErdosRenyi(n, t.P, t.Seed),
+            "modular" => TopologyGenerators.StochasticBlock(ModuleSizes(n, t.Modules), t.PIn, t.POut, t.Seed),
+            "core-periphery" => TopologyGenerators.CorePeriphery(n, t.CoreFraction, t.PIn, t.POut * 4, t.POut, t.Seed),
+            "hierarchical" => Hierarchical(n, t),
+            "file" => Topology.FromEdgeListFile(t.Path!, n),
+            _ => throw ConfigException.Invalid("topology.kind", t.Kind, "a known topology kind"),
+        };
+        if (g.N != n) throw ConfigException.Invalid("topology", $"a graph on {g.N} agents", $"a graph on agents.count = {n} agents");
+        return g;
+    }
+
+    /// <summary>Lattice rows: topology.rows, or the largest divisor of N not above √N.</summary>
+    public static int LatticeRows(int n, TopologyConfig t)
+    {
+        if (t.Rows is int r) return r;
+        int best = 1;
+        for (int d = 1; d * d <= n; d++) if (n % d == 0) best = d;
+        return best;
+    }
+
+    private static Topology Lattice(int n, TopologyConfig t)
+    {
+        int rows = LatticeRows(n, t);
+        return TopologyGenerators.Lattice2D(rows, n / rows, t.Periodic);
+    }
+
+    private static Topology Hierarchical(int n, TopologyConfig t)
+    {
+        int b = Math.Max(2, t.Modules);
+        int levels = (int)Math.Round(Math.Log(n) / Math.Log(b));
+        if (Math.Pow(b, levels) != n)
+            throw ConfigException.Invalid("agents.count", n, $"a power of topology.modules ({b}) for a hierarchical topology");
+        return TopologyGenerators.Hierarchical(levels, b);
+    }
+
+    /// <summary>Sizes of <paramref name="modules"/> modules as equal as possible.</summary>
+    public static int[] ModuleSizes(int n, int modules)
+    {
+        var s = new int[modules];
+        for (int i = 0; i < n; i++) s[i % modules]++;
+        return s;
+    }
+
+    /// <summary>The agents' spatial embedding named by topology.embedding ("index" is |i − j| on a line).</summary>
+    public static Embedding Embed(DpsConfig c, Topology g)
+    {
+        var t = c.Topology;
+        int n = g.N;
+        switch (t.Embedding)
+        {
+            case "ring": return Embedding.RingPositions(n);
+            case "hops": return Embedding.Hops(g);
+            case "grid":
+                int rows = LatticeRows(n, t);
+                return Embedding.Grid(rows, n / rows, t.Periodic && rows >= 3 && n / rows >= 3);
+            case "index":
+                var xy = new double[n, 1];
+                for (int i = 0; i < n; i++) xy[i, 0] = i;
+                return Embedding.Coordinates(xy);
+            default: throw ConfigException.Invalid("topology.embedding", t.Embedding, "ring, grid, hops or index");
+        }
+    }
+
+    /// <summary>d_e^γ for each edge of <paramref name="g"/> under topology.embedding.</summary>
+    public static double[] EdgeCosts(DpsConfig c, Topology g)
+    {
+        var embedding = Embed(c, g);
+        var cost = new double[g.EdgeCount];
+        for (int e = 0; e < cost.Length; e++)
+            cost[e] = Math.Pow(embedding.Distance(g.Edges[e].I, g.Edges[e].J), c.Topology.Gamma);
+        return cost;
+    }
+
+    /// <summary>The interaction of a config: fixed weights, or learned logits initialised at topology.initWeight.</summary>
+    public static Interaction BuildInteraction(DpsConfig c, Topology g, double[]? weights = null, double[]? theta = null)
+    {
+        var edges = g.Edges.Select(e => (e.I, e.J)).ToArray();
+        var costs = EdgeCosts(c, g);
+        if (c.Topology.Learned)
+        {
+            double logit = Math.Log(c.Topology.InitWeight / (1.0 - c.Topology.InitWeight));
+            return new Interaction(g.N, edges, costs, null, theta ?? Enumerable.Repeat(logit, edges.Length).ToArray());
+        }
+        return new Interaction(g.N, edges, costs, weights ?? g.Edges.Select(e => e.Weight * c.Topology.Weight).ToArray(), null);
+    }
+
+    /// <summary>A model for restart <paramref name="restart"/> of the config (seed = training.seed + restart).</summary>
+    public static DpsModel Create(DpsConfig c, int restart = 0)
+    {
+        var space = new Space(c.Space.M);
+        var frames = DemandFrames(c, space);
+        var g = Graph(c);
+        string kind = Initialization.KindForRestart(c.Agents.Init, restart);
+        var init = Initialization.Create(kind, c.Agents.Count, SigmaMin(c), c.Agents.InitSigma, c.Agents.Jitter,
+            c.Training.Seed + restart, center: space.Grid[ArgMax(frames[0])]);
+        return Assemble(c, space, frames, BuildInteraction(c, g), init.Mu, init.Rho, init.Alpha);
+    }
+
+    /// <summary>The model a saved state describes, with its saved parameters and edges.</summary>
+    public static DpsModel FromState(ModelState s)
+    {
+        var c = s.Config;
+        var space = new Space(c.Space.M);
+        var g = new Topology(s.N, s.Edges.Select((e, k) => new Topology.Edge(e.I, e.J, 1.0)));
+        var interaction = BuildInteraction(c, g, s.Theta is null ? s.Weights : null, s.Theta);
+        return Assemble(c, space, DemandFrames(c, space), interaction, s.Mu, s.Rho, s.Alpha);
+    }
+
+    private static DpsModel Assemble(DpsConfig c, Space space, IReadOnlyList<double[]> frames, Interaction q, double[] mu, double[] rho, double[] alpha)
+        => new(space, frames, q, c.Objective, SigmaMin(c), Budget(c), c.Agents.Resources == "soft", mu, rho, alpha,
+            c.Topology.Propagation, c.Topology.Hops, c.Topology.CommunicabilityBeta);
+
+    private static int ArgMax(double[] v)
+    {
+        int best = 0;
+        for (int i = 1; i < v.Length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+}

@@ -1,0 +1,190 @@
+// Trains a DpsModel (MODEL.md section 2, "Optimisation"): Adam / SGD / L-BFGS, a demand continuation schedule,
+// early stopping on convergence, a guard that names the step and parameter of the first non-finite value,
+// and a per-step trajectory of the loss and the measures.
+using System.Diagnostics;
+using DpsTorch.Optim;
+
+namespace DpsTorch.Model;
+
+/// <summary>One logged point of a training run.</summary>
+public sealed record TrajectoryPoint(int Step, double Loss, double CoverageLoss, double Heterogeneity, double Coverage,
+    double Specialization, double Seconds);
+
+/// <summary>Why training stopped.</summary>
+public enum StopReason
+{
+    /// <summary>The relative loss change over the patience window fell below the tolerance.</summary>
+    Converged,
+    /// <summary>The step limit was reached.</summary>
+    StepLimit,
+    /// <summary>Cancelled by the caller (Ctrl-C).</summary>
+    Cancelled,
+}
+
+/// <summary>The outcome of <see cref="Trainer.Train"/>.</summary>
+public sealed record TrainResult(double Loss, int Steps, StopReason Reason, double Seconds, IReadOnlyList<TrajectoryPoint> Trajectory);
+
+/// <summary>Progress reported while training.</summary>
+public readonly record struct TrainProgress(int Step, int TotalSteps, double Loss, double Heterogeneity, double Coverage);
+
+/// <summary>A loss or gradient became NaN or infinite; names the step and the parameter.</summary>
+public sealed class NonFiniteException(string message) : Exception(message);
+
+/// <summary>Trains a model's parameters in place.</summary>
+public static class Trainer
+{
+    /// <summary>
+    /// Runs up to <c>training.Steps</c> optimisation steps on <paramref name="model"/>. Every
+    /// <c>training.LogEvery</c> steps (and at the end) a trajectory point is recorded with the measures computed by
+    /// <paramref name="measure"/> (heterogeneity, coverage, specialisation). Throws <see cref="NonFiniteException"/>
+    /// naming the step and the parameter when a loss or gradient stops being finite; the parameters then hold the
+    /// last finite state.
+    /// </summary>
+    public static TrainResult Train(DpsModel model, TrainingConfig training, Func<DpsModel, (double het, double cov, double spec)> measure,
+        IProgress<TrainProgress>? progress = null, CancellationToken cancel = default, int firstStep = 0)
+    {
+        var ps = model.Parameters();
+        var names = model.ParameterNames();
+        var optimizer = MakeOptimizer(training, ps);
+        var clock = Stopwatch.StartNew();
+        var trajectory = new List<TrajectoryPoint>();
+        var lastGood = Snapshot(ps);
+        var history = new List<double>();
+        int continuationSteps = (int)Math.Round(training.Continuation * training.Steps);
+        double loss = double.NaN, coverageLoss = double.NaN;
+        int step = firstStep;
+        var reason = StopReason.StepLimit;
+
+        for (; step < training.Steps; step++)
+        {
+            if (cancel.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
+            var frames = continuationSteps > 0 && step < continuationSteps
+                ? Continuation.Smooth(model.Space, model.DemandFrames, training.ContinuationWidth * (1.0 - (double)step / continuationSteps))
+                : model.DemandFrames;
+
+            if (optimizer is Lbfgs lbfgs)
+            {
+                loss = lbfgs.Step(() =>
+                {
+                    optimizer.ZeroGrad();
+                    var parts = model.Loss(frames);
+                    parts.Total.Backward();
+                    coverageLoss = parts.Coverage.Item();
+                    return parts.Total.Item();
+                });
+                CheckFinite(loss, step, ps, names, lastGood);
+            }
+            else
+            {
+                optimizer.ZeroGrad();
+                var parts = model.Loss(frames);
+                loss = parts.Total.Item();
+                coverageLoss = parts.Coverage.Item();
+                CheckFinite(loss, step, ps, names, lastGood);
+                parts.Total.Backward();
+                CheckFinite(loss, step, ps, names, lastGood);
+                optimizer.Step();
+            }
+            Copy(ps, lastGood);
+
+            if (step % training.LogEvery == 0) Log(step);
+            if (step >= continuationSteps)
+            {
+                history.Add(loss);
+                if (history.Count > training.Patience)
+                {
+                    double old = history[^(training.Patience + 1)];
+                    if (Math.Abs(old - loss) <= training.Tolerance * Math.Max(Math.Abs(old), 1e-300)) { step++; reason = StopReason.Converged; break; }
+                }
+            }
+        }
+        // Final loss at the final parameters.
+        using (Torch.NoGrad())
+        {
+            var parts = model.Loss();
+            loss = parts.Total.Item();
+            coverageLoss = parts.Coverage.Item();
+        }
+        Log(step);
+        return new TrainResult(loss, step, reason, clock.Elapsed.TotalSeconds, trajectory);
+
+        void Log(int s)
+        {
+            var (het, cov, spec) = measure(model);
+            if (trajectory.Count > 0 && trajectory[^1].Step == s) trajectory.RemoveAt(trajectory.Count - 1);
+            trajectory.Add(new TrajectoryPoint(s, loss, coverageLoss, het, cov, spec, clock.Elapsed.TotalSeconds));
+            progress?.Report(new TrainProgress(s, training.Steps, loss, het, cov));
+        }
+    }
+
+    /// <summary>The optimizer named by the config.</summary>
+    public static Optimizer MakeOptimizer(TrainingConfig t, IReadOnlyList<Tensor> ps) => t.Optimizer switch
+    {
+        "adam" => new Adam(ps, lr: t.Lr),
+        "sgd" => new Sgd(ps, t.Lr, momentum: t.Momentum),
+        "lbfgs" => new Lbfgs(ps, lr: t.Lr),
+        _ => throw new ArgumentException($"training.optimizer: \"{t.Optimizer}\" is not one of adam, sgd, lbfgs."),
+    };
+
+    private static void CheckFinite(double loss, int step, IReadOnlyList<Tensor> ps, IReadOnlyList<string> names, double[][] lastGood)
+    {
+        if (!double.IsFinite(loss))
+        {
+            Restore(ps, lastGood);
+            throw new NonFiniteException($"training step {step}: the loss is {loss}; parameters restored to the last finite state (try a smaller training.lr).");
+        }
+        for (int k = 0; k < ps.Count; k++)
+        {
+            var g = ps[k].Grad?.Data;
+            if (g is null) continue;
+            for (int i = 0; i < g.Length; i++)
+                if (!double.IsFinite(g[i]))
+                {
+                    Restore(ps, lastGood);
+                    throw new NonFiniteException($"training step {step}: gradient of parameter {names[k]}[{i}] is {g[i]}; parameters restored to the last finite state (try a smaller training.lr).");
+                }
+        }
+    }
+
+    private static double[][] Snapshot(IReadOnlyList<Tensor> ps) => ps.Select(p => p.ToArray()).ToArray();
+
+    private static void Copy(IReadOnlyList<Tensor> ps, double[][] into)
+    {
+        for (int k = 0; k < ps.Count; k++) Array.Copy(ps[k].Data, into[k], into[k].Length);
+    }
+
+    private static void Restore(IReadOnlyList<Tensor> ps, double[][] from)
+    {
+        for (int k = 0; k < ps.Count; k++) Array.Copy(from[k], ps[k].Data, from[k].Length);
+    }
+}
+
+/// <summary>Demand continuation: the demand convolved with a wrapped normal of shrinking width.</summary>
+public static class Continuation
+{
+    /// <summary>Widths below this fraction of a grid spacing leave the demand unchanged.</summary>
+    public const double NegligibleWidthInSpacings = 0.25;
+
+    /// <summary>Each frame convolved on the circle with WN(0, width): (D * k)(x_m) = Δ Σ_n D(x_n) WN(x_m − x_n; 0, width).</summary>
+    public static IReadOnlyList<double[]> Smooth(Space space, IReadOnlyList<double[]> frames, double width)
+    {
+        if (width < NegligibleWidthInSpacings * space.Delta) return frames;
+        int m = space.M;
+        var kernel = new double[m];
+        for (int k = 0; k < m; k++) kernel[k] = WrappedNormal.Density(space.Grid[k], 0.0, width) * space.Delta;
+        var result = new double[frames.Count][];
+        for (int f = 0; f < frames.Count; f++)
+        {
+            var d = frames[f];
+            var o = new double[m];
+            for (int i = 0; i < m; i++)
+            {
+                double s = 0;
+                for (int j = 0; j < m; j++) s += d[j] * kernel[(i - j + m) % m];
+                o[i] = s;
+            }
+            result[f] = o;
+        }
+        return result;
+    }
+}
