@@ -28,7 +28,7 @@ public class ConfigLoaderTests
               "training": { "steps": 10, "seed": 7 } }
             """);
         Assert.Equal(24, c.Agents.Count);
-        Assert.Equal([1.0, 2.0], c.Demand.Centers);
+        Assert.Equal([1.0, 2.0], c.Demand.Centers!);
         Assert.Equal(3, c.Topology.K);
         Assert.True(c.Topology.Learned);
         var again = ConfigLoader.Parse(ConfigLoader.ToJson(c));
