@@ -1,0 +1,113 @@
+// The files a run writes into its output folder, and reading them back:
+//   summary.json     every measure (field names fixed by issue 4) + steps, seconds, complete, the resolved config
+//   trajectory.csv   step,loss,coverageLoss,heterogeneity,coverage,specialisation,seconds
+//   model.json       the reloadable state (IO/ModelState.cs)
+// Each is written to a temporary name and renamed, so a folder never holds a half-written file.
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DpsTorch.Measures;
+using DpsTorch.Model;
+
+namespace DpsTorch.IO;
+
+/// <summary>Names and writers of a run folder's files.</summary>
+public static class RunFiles
+{
+    public const string Summary = "summary.json";
+    public const string Trajectory = "trajectory.csv";
+    public const string Model = "model.json";
+    public const string Report = "report.html";
+
+    /// <summary>Header of trajectory.csv.</summary>
+    public const string TrajectoryHeader = "step,loss,coverageLoss,heterogeneity,coverage,specialisation,seconds";
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>Writes summary.json, trajectory.csv and model.json for a finished (or interrupted) experiment.</summary>
+    public static void Write(string dir, ExperimentResult r, bool complete = true)
+    {
+        Directory.CreateDirectory(dir);
+        ModelState.From(r.Model, r.Config).Save(Path.Combine(dir, Model));
+        WriteTrajectory(Path.Combine(dir, Trajectory), r.Training.Trajectory);
+        AtomicFile.WriteAllText(Path.Combine(dir, Summary), SummaryJson(r.Measures, r.Config, r.Training.Steps, r.Seconds, complete,
+            r.Training.Reason.ToString(), r.BestRestart, r.RestartLosses).ToJsonString(Indented));
+    }
+
+    /// <summary>
+    /// The summary object. Fields: loss, heterogeneity (q = 1), heterogeneityQ0, heterogeneityQ2, heterogeneityQInf,
+    /// specialisation, productivity, totalProduction, coverage, efficiency, communicationCost, robustness, resilience
+    /// (areas under the curves, null when not measured), spatialScale (null without a topology), localHeterogeneity
+    /// (r = 0..), robustnessCurve / resilienceCurve ({fractions, coverage, spread}), steps, seconds, complete,
+    /// stopReason, bestRestart, restartLosses, config.
+    /// </summary>
+    public static JsonObject SummaryJson(MeasureSet m, DpsConfig config, int steps, double seconds, bool complete,
+        string stopReason, int bestRestart = 0, IReadOnlyList<double>? restartLosses = null) => new()
+    {
+        ["loss"] = m.Loss,
+        ["heterogeneity"] = m.Heterogeneity.Q1,
+        ["heterogeneityQ0"] = m.Heterogeneity.Q0,
+        ["heterogeneityQ2"] = m.Heterogeneity.Q2,
+        ["heterogeneityQInf"] = m.Heterogeneity.QInf,
+        ["specialisation"] = m.Specialisation,
+        ["productivity"] = m.Productivity,
+        ["totalProduction"] = m.TotalProduction,
+        ["coverage"] = m.Coverage,
+        ["efficiency"] = m.Efficiency,
+        ["communicationCost"] = m.CommunicationCost,
+        ["robustness"] = m.Robustness?.Area,
+        ["resilience"] = m.Resilience?.Area,
+        ["spatialScale"] = m.SpatialScale,
+        ["localHeterogeneity"] = new JsonArray([.. m.LocalHeterogeneity.Select(v => (JsonNode?)v)]),
+        ["robustnessCurve"] = Curve(m.Robustness),
+        ["resilienceCurve"] = Curve(m.Resilience),
+        ["steps"] = steps,
+        ["seconds"] = seconds,
+        ["complete"] = complete,
+        ["stopReason"] = stopReason,
+        ["bestRestart"] = bestRestart,
+        ["restartLosses"] = new JsonArray([.. (restartLosses ?? []).Select(v => (JsonNode?)v)]),
+        ["config"] = ConfigLoader.ToJsonNode(config),
+    };
+
+    private static JsonNode? Curve(RobustnessCurve? c) => c is null ? null : new JsonObject
+    {
+        ["fractions"] = new JsonArray([.. c.Fractions.Select(v => (JsonNode?)v)]),
+        ["coverage"] = new JsonArray([.. c.Coverage.Select(v => (JsonNode?)v)]),
+        ["spread"] = new JsonArray([.. c.Spread.Select(v => (JsonNode?)v)]),
+    };
+
+    /// <summary>Writes trajectory.csv (invariant culture, round-trip precision).</summary>
+    public static void WriteTrajectory(string path, IReadOnlyList<TrajectoryPoint> points)
+    {
+        var sb = new StringBuilder(TrajectoryHeader).Append('\n');
+        foreach (var p in points)
+            sb.Append(string.Join(',', new[] { p.Step.ToString(CultureInfo.InvariantCulture), F(p.Loss), F(p.CoverageLoss),
+                F(p.Heterogeneity), F(p.Coverage), F(p.Specialization), F(p.Seconds) })).Append('\n');
+        AtomicFile.WriteAllText(path, sb.ToString());
+    }
+
+    /// <summary>Reads trajectory.csv back; errors name the file, line and column.</summary>
+    public static List<TrajectoryPoint> ReadTrajectory(string path)
+    {
+        if (!File.Exists(path)) throw new ConfigException(path, "trajectory file not found.");
+        var lines = File.ReadAllLines(path);
+        if (lines.Length == 0 || lines[0].Trim() != TrajectoryHeader) throw ConfigException.Invalid($"{path}: line 1", lines.FirstOrDefault() ?? "", $"the header {TrajectoryHeader}");
+        var points = new List<TrajectoryPoint>();
+        for (int l = 1; l < lines.Length; l++)
+        {
+            if (lines[l].Length == 0) continue;
+            var cells = lines[l].Split(',');
+            if (cells.Length != 7) throw ConfigException.Invalid($"{path}: line {l + 1}", lines[l], "7 comma-separated numbers");
+            var v = new double[7];
+            for (int c = 0; c < 7; c++)
+                if (!double.TryParse(cells[c], NumberStyles.Float, CultureInfo.InvariantCulture, out v[c]))
+                    throw ConfigException.Invalid($"{path}: line {l + 1}, column {c + 1}", cells[c], "a number");
+            points.Add(new TrajectoryPoint((int)v[0], v[1], v[2], v[3], v[4], v[5], v[6]));
+        }
+        return points;
+    }
+
+    private static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+}
