@@ -37,7 +37,9 @@ public static class RunFiles
 
     /// <summary>
     /// The summary object. Fields: loss, heterogeneity (q = 1), heterogeneityQ0, heterogeneityQ2, heterogeneityQInf,
-    /// specialisation, productivity, totalProduction, coverage, efficiency, communicationCost, robustness, resilience
+    /// specialisation, productivity, totalProduction, coverage, efficiency, communicationCost, linkComplementarity / pairComplementarity
+    /// (q-weighted mean 1 − Z over links / over all pairs), frameCoverage (per demand
+    /// frame), robustness, resilience
     /// (areas under the curves, null when not measured), spatialScale (null without a topology), localHeterogeneity
     /// (r = 0..), robustnessCurve / resilienceCurve ({fractions, coverage, spread}), steps, seconds, complete,
     /// stopReason, bestRestart, restartLosses, config.
@@ -56,6 +58,9 @@ public static class RunFiles
         ["coverage"] = m.Coverage,
         ["efficiency"] = m.Efficiency,
         ["communicationCost"] = m.CommunicationCost,
+        ["linkComplementarity"] = double.IsNaN(m.LinkComplementarity) ? null : m.LinkComplementarity,
+        ["pairComplementarity"] = double.IsNaN(m.PairComplementarity) ? null : m.PairComplementarity,
+        ["frameCoverage"] = new JsonArray([.. m.FrameCoverage.Select(v => (JsonNode?)v)]),
         ["robustness"] = m.Robustness?.Area,
         ["resilience"] = m.Resilience?.Area,
         ["spatialScale"] = m.SpatialScale,

@@ -18,6 +18,12 @@ public sealed record MeasureSet
     public required double Coverage { get; init; }
     public required double Efficiency { get; init; }
     public required double CommunicationCost { get; init; }
+    /// <summary>Coverage of each demand frame (one entry unless the demand drifts); <see cref="Coverage"/> is their mean.</summary>
+    public required double[] FrameCoverage { get; init; }
+    /// <summary>Link complementarity: the q-weighted mean dissimilarity 1 − Z_ij over edges (NaN without edges).</summary>
+    public required double LinkComplementarity { get; init; }
+    /// <summary>The same dissimilarity averaged over all pairs of agents: what links would show if placed at random.</summary>
+    public required double PairComplementarity { get; init; }
     /// <summary>Mean local heterogeneity of r-hop neighbourhoods, r = 0..maxRadius (empty without edges).</summary>
     public required double[] LocalHeterogeneity { get; init; }
     /// <summary>Smallest radius reaching 90% of the global heterogeneity; null without a topology.</summary>
@@ -66,7 +72,7 @@ public static class SystemMeasures
         var weights = Normalized(s.A);
         var orders = new HeterogeneityOrders(Heterogeneity.Hill(weights, z, 0), Heterogeneity.Hill(weights, z, 1),
             Heterogeneity.Hill(weights, z, 2), Heterogeneity.Hill(weights, z, double.PositiveInfinity));
-        var graph = new Topology(model.N, model.Interaction.Edges.Select((e, k) => new Topology.Edge(e.I, e.J, Math.Max(s.QWeights[k], 0))));
+        var graph = LinkGraph(model, s.QWeights);
         double comm = 0;
         for (int e = 0; e < s.QWeights.Length; e++) comm += s.QWeights[e] * model.Interaction.EdgeCost[e];
 
@@ -102,6 +108,9 @@ public static class SystemMeasures
             Coverage = CoverageOf(model, s.W),
             Efficiency = spent > 0 ? effective / spent : 0,
             CommunicationCost = comm,
+            LinkComplementarity = Complementarity(model, s.QWeights, z),
+            PairComplementarity = MeanDissimilarity(z, model.N),
+            FrameCoverage = [.. model.DemandFrames.Select(d => Productivity.Coverage(model.Space, s.W, d))],
             LocalHeterogeneity = local,
             SpatialScale = scale,
             Robustness = robustness,
@@ -133,6 +142,41 @@ public static class SystemMeasures
             }
         }
         return CoverageOf(sub, Take(sub).W);
+    }
+
+    /// <summary>Links count for neighbourhoods (local heterogeneity, spatial scale, degree) when q ≥ this fraction of the largest q.</summary>
+    public const double LinkThreshold = 0.1;
+
+    /// <summary>The graph of links that carry weight: q_e ≥ LinkThreshold · max q (all edges of a uniform fixed topology).</summary>
+    public static Topology LinkGraph(DpsModel model, double[] q)
+    {
+        double max = q.Length == 0 ? 0 : q.Max();
+        var edges = new List<Topology.Edge>();
+        for (int e = 0; e < q.Length; e++)
+            if (q[e] > 0 && q[e] >= LinkThreshold * max)
+                edges.Add(new Topology.Edge(model.Interaction.Edges[e].I, model.Interaction.Edges[e].J, q[e]));
+        return new Topology(model.N, edges);
+    }
+
+    private static double Complementarity(DpsModel model, double[] q, double[] z)
+    {
+        double num = 0, den = 0;
+        for (int e = 0; e < q.Length; e++)
+        {
+            var (i, j) = model.Interaction.Edges[e];
+            num += q[e] * (1 - z[i * model.N + j]);
+            den += q[e];
+        }
+        return den > 0 ? num / den : double.NaN;
+    }
+
+    private static double MeanDissimilarity(double[] z, int n)
+    {
+        if (n < 2) return double.NaN;
+        double sum = 0;
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j < n; j++) sum += 1 - z[i * n + j];
+        return sum / (n * (n - 1) / 2.0);
     }
 
     private static double[] Normalized(double[] a)

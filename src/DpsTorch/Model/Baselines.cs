@@ -8,7 +8,10 @@ public static class Baselines
     /// The best homogeneous system of equal resources: one agent type (μ, σ) trained alone with the whole budget R, then
     /// cloned into N identical agents with R/N each, on the config's topology. Training uses the config's settings.
     /// </summary>
-    public static DpsModel Homogeneous(DpsConfig config)
+    public static DpsModel Homogeneous(DpsConfig config) => Homogeneous(config, out _);
+
+    /// <summary>As <see cref="Homogeneous(DpsConfig)"/>, also giving the training result of the single type.</summary>
+    public static DpsModel Homogeneous(DpsConfig config, out TrainResult training)
     {
         var single = config with
         {
@@ -16,14 +19,16 @@ public static class Baselines
             Topology = new TopologyConfig(),
         };
         DpsModel? best = null;
+        TrainResult? bestResult = null;
         double bestLoss = double.PositiveInfinity;
         for (int r = 0; r < config.Training.Restarts; r++)
         {
             var m = SystemBuilder.Create(single, r);
             var result = Trainer.Train(m, single.Training, _ => (1, 0, 0));
-            if (result.Loss < bestLoss) { bestLoss = result.Loss; best = m; }
+            if (result.Loss < bestLoss) { bestLoss = result.Loss; best = m; bestResult = result; }
         }
-        var twin = SystemBuilder.Create(config);
+        training = bestResult!;
+        var twin = SystemBuilder.Create(config with { Agents = config.Agents with { Homogeneous = false } });
         for (int i = 0; i < twin.N; i++)
         {
             twin.Mu.Data[i] = best!.Mu.Data[0];

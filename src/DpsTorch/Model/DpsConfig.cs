@@ -46,6 +46,11 @@ public sealed record AgentsConfig
     public double? InitSigma { get; init; }
     /// <summary>Size of the random jitter added at initialisation (radians for μ, relative for σ).</summary>
     public double Jitter { get; init; } = 0.01;
+    /// <summary>
+    /// A homogeneous fleet: one agent type (μ, σ) trained with the whole budget, then cloned into N identical agents
+    /// with equal resources (the baseline of MODEL.md section 5, prediction 4).
+    /// </summary>
+    public bool Homogeneous { get; init; }
 }
 
 /// <summary>The demand D(x) on the circle.</summary>

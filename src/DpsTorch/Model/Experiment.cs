@@ -22,7 +22,13 @@ public static class Experiment
         TrainResult? bestTrain = null;
         int bestRestart = 0;
         var losses = new List<double>();
-        for (int r = 0; r < config.Training.Restarts; r++)
+        if (config.Agents.Homogeneous)
+        {
+            best = Baselines.Homogeneous(config, out var single);
+            bestTrain = single;
+            losses.Add(single.Loss);
+        }
+        for (int r = 0; r < config.Training.Restarts && !config.Agents.Homogeneous; r++)
         {
             if (cancel.IsCancellationRequested && best is not null) break;
             var model = SystemBuilder.Create(config, r);
