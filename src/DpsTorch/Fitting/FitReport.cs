@@ -55,17 +55,19 @@ public static class FitReport
 
     /// <summary>
     /// The plot: each group's points (mean ± standard error when aggregated) and its chosen curve, in one colour
-    /// per group. Axes are log where it suits unless given: x when all x &gt; 0 and they span at least a decade;
-    /// y when x is log, all y &gt; 0, and y spans a decade or every chosen form is a power law (straight in log-log).
+    /// per group. Axes are log where it suits unless given: x when all x &gt; 0 and they span two decades, or one
+    /// decade and no chosen form is saturating; y when x is log, all y &gt; 0, and y spans a decade or every chosen
+    /// form is a power law (straight in log-log).
     /// Curve samples that a log y axis cannot show are dropped.
     /// </summary>
     public static string ToSvg(ScalingStudy study, AxisScale? xScale = null, AxisScale? yScale = null)
     {
         var allX = study.Groups.SelectMany(g => g.Data.X).ToArray();
         var allY = study.Groups.SelectMany(g => g.Data.Y).ToArray();
-        bool logX = xScale is { } xs ? xs == AxisScale.Log
-            : allX.All(v => v > 0) && allX.Max() >= 10 * allX.Min();
         bool powerOnly = study.Groups.All(g => g.Selection.Chosen.Form is ScalingForm.Power or ScalingForm.BrokenPower);
+        bool powerLike = study.Groups.All(g => g.Selection.Chosen.Form != ScalingForm.Saturating);
+        double xSpan = allX.All(v => v > 0) ? allX.Max() / allX.Min() : 0;
+        bool logX = xScale is { } xs ? xs == AxisScale.Log : xSpan >= 100 || (xSpan >= 10 && powerLike);
         bool logY = yScale is { } ys ? ys == AxisScale.Log
             : logX && allY.All(v => v > 0) && (allY.Max() >= 10 * allY.Min() || powerOnly);
 
@@ -74,7 +76,7 @@ public static class FitReport
         {
             var g = study.Groups[gi];
             string color = SvgPlot.Palette[gi % SvgPlot.Palette.Count];
-            string prefix = g.Group is null ? "" : $"{study.Request.GroupColumn}={g.Group}: ";
+            string prefix = g.Group is null ? "" : $"{g.Group}: ";
             series.Add(new PlotSeries(prefix + (g.Data.AggregatedOverSeeds ? "mean ± s.e." : "data"), g.Data.X, g.Data.Y)
             {
                 Color = color,
@@ -100,7 +102,7 @@ public static class FitReport
         var req = study.Request;
         return SvgPlot.Render(series, new PlotOptions
         {
-            Title = $"{req.YColumn} vs {req.XColumn} ({(req.Form is null ? "form by " + (study.Options.Criterion == InformationCriterion.Aic ? "AIC" : "AICc") : req.FormName)})",
+            Title = $"{req.YColumn} vs {req.XColumn}{(req.GroupColumn is null ? "" : " by " + req.GroupColumn)} ({(req.Form is null ? "form by " + (study.Options.Criterion == InformationCriterion.Aic ? "AIC" : "AICc") : req.FormName)})",
             XLabel = req.XColumn,
             YLabel = req.YColumn + (req.AggregateOverSeeds ? " (mean over seeds)" : ""),
             XScale = logX ? AxisScale.Log : AxisScale.Linear,

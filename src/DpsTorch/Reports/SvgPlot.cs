@@ -76,6 +76,8 @@ public static class SvgPlot
     public const double Padding = 0.04;
     /// <summary>About how many ticks a linear axis gets.</summary>
     public const int TargetTicks = 6;
+    /// <summary>Largest fraction of the chart width a legend may take beside the plot before it moves below.</summary>
+    public const double LegendShare = 0.3;
 
     /// <summary>The default palette (Tableau 10), used in series order.</summary>
     public static readonly IReadOnlyList<string> Palette =
@@ -97,7 +99,12 @@ public static class SvgPlot
 
         var legend = series.Where(s => s.InLegend).ToList();
         double legendWidth = legend.Count == 0 ? 0 : 40 + legend.Max(s => s.Name.Length) * FontSize * 0.6;
-        double left = 70, right = 15 + legendWidth, top = options.Title is null ? 15 : 35, bottom = 50;
+        double lineHeight = FontSize * 1.6;
+        // The legend sits right of the plot unless that would take more than LegendShare of the width; then below it.
+        bool legendBelow = legendWidth > LegendShare * options.Width;
+        double left = 70, top = options.Title is null ? 15 : 35;
+        double right = legendBelow ? 15 : 15 + legendWidth;
+        double bottom = legendBelow ? 50 + legend.Count * lineHeight + 5 : 50;
         double plotW = options.Width - left - right, plotH = options.Height - top - bottom;
         if (plotW < 40 || plotH < 40)
             throw new ArgumentException($"The plot area is too small ({plotW:0}×{plotH:0} pixels): widen the chart or shorten the legend names.");
@@ -133,7 +140,7 @@ public static class SvgPlot
         if (options.Title is not null)
             sb.Append($"<text x=\"{F(left + plotW / 2)}\" y=\"22\" text-anchor=\"middle\" font-size=\"{F(FontSize + 3)}\">{Escape(options.Title)}</text>\n");
         if (options.XLabel is not null)
-            sb.Append($"<text x=\"{F(left + plotW / 2)}\" y=\"{F(options.Height - 10)}\" text-anchor=\"middle\">{Escape(options.XLabel)}</text>\n");
+            sb.Append($"<text x=\"{F(left + plotW / 2)}\" y=\"{F(top + plotH + 40)}\" text-anchor=\"middle\">{Escape(options.XLabel)}</text>\n");
         if (options.YLabel is not null)
             sb.Append($"<text x=\"15\" y=\"{F(top + plotH / 2)}\" text-anchor=\"middle\" transform=\"rotate(-90 15 {F(top + plotH / 2)})\">{Escape(options.YLabel)}</text>\n");
 
@@ -176,7 +183,7 @@ public static class SvgPlot
         // Legend, right of the plot area.
         if (legend.Count > 0)
         {
-            double lx = left + plotW + 15, ly = top + 8;
+            double lx = legendBelow ? left : left + plotW + 15, ly = legendBelow ? top + plotH + 50 + lineHeight / 2 : top + 8;
             sb.Append("<g class=\"legend\">\n");
             foreach (var ser in legend)
             {
@@ -186,7 +193,7 @@ public static class SvgPlot
                 if (ser.Style != SeriesStyle.Line)
                     sb.Append($"<circle class=\"legend-marker\" cx=\"{F(lx + 11)}\" cy=\"{F(ly)}\" r=\"{F(MarkerRadius)}\" fill=\"{color}\"/>\n");
                 sb.Append($"<text x=\"{F(lx + 28)}\" y=\"{F(ly + 4)}\">{Escape(ser.Name)}</text>\n");
-                ly += FontSize * 1.6;
+                ly += lineHeight;
             }
             sb.Append("</g>\n");
         }
