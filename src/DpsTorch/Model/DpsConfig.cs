@@ -168,6 +168,8 @@ public sealed record TrainingConfig
     public double Tolerance { get; init; } = 1e-9;
     /// <summary>Window (steps) of the convergence test.</summary>
     public int Patience { get; init; } = 100;
+    /// <summary>Write a checkpoint every this many steps (when the run has an output folder).</summary>
+    public int CheckpointEvery { get; init; } = 100;
 }
 
 /// <summary>What to measure on the trained system (MODEL.md section 3).</summary>

@@ -1,42 +1,143 @@
-// One experiment from config to measured result: restarts (keeping the best loss), training, and every measure.
+// One experiment from config to measured result: restarts (keeping the best loss), training with optional
+// checkpoints (resumable after any interruption), and every measure.
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using DpsTorch.IO;
 using DpsTorch.Measures;
 
 namespace DpsTorch.Model;
 
-/// <summary>The result of <see cref="Experiment.Run"/>.</summary>
+/// <summary>The result of <see cref="Experiment.Run"/>. <see cref="Complete"/> is false when it was cancelled.</summary>
 public sealed record ExperimentResult(DpsConfig Config, DpsModel Model, TrainResult Training, MeasureSet Measures,
-    int BestRestart, IReadOnlyList<double> RestartLosses, double Seconds);
+    int BestRestart, IReadOnlyList<double> RestartLosses, double Seconds, bool Complete = true);
 
 /// <summary>Runs an experiment: builds, trains (with restarts), measures.</summary>
 public static class Experiment
 {
+    /// <summary>Folder (inside a run folder) holding one checkpoint file per restart.</summary>
+    public const string CheckpointFolder = "checkpoints";
+
     /// <summary>
     /// Trains <c>training.restarts</c> models (seeds training.seed + r, inits per agents.init) and keeps the one with the
-    /// lowest final loss, then computes all measures on it. Progress reports carry the restart's steps.
+    /// lowest final loss, then computes all measures on it. With <paramref name="checkpointDir"/>, each restart's full
+    /// training state is saved there every <c>training.checkpointEvery</c> steps and when cancelled, finished restarts
+    /// are marked done, and a later call with the same config and folder continues where the last one stopped, with a
+    /// bit-identical result. When <paramref name="cancel"/> fires, the best state so far is measured (without
+    /// robustness) and returned with <c>Complete = false</c>.
     /// </summary>
     public static ExperimentResult Run(DpsConfig config, IProgress<TrainProgress>? progress = null, CancellationToken cancel = default,
-        bool measureRobustness = true)
+        bool measureRobustness = true, string? checkpointDir = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         DpsModel? best = null;
         TrainResult? bestTrain = null;
         int bestRestart = 0;
         var losses = new List<double>();
+        bool complete = true;
         if (config.Agents.Homogeneous)
         {
             best = Baselines.Homogeneous(config, out var single);
             bestTrain = single;
             losses.Add(single.Loss);
         }
+        string hash = ConfigHash(config);
         for (int r = 0; r < config.Training.Restarts && !config.Agents.Homogeneous; r++)
         {
-            if (cancel.IsCancellationRequested && best is not null) break;
+            if (cancel.IsCancellationRequested && best is not null) { complete = false; break; }
             var model = SystemBuilder.Create(config, r);
-            var result = Trainer.Train(model, config.Training, SystemMeasures.Quick, progress, cancel);
+            string? file = checkpointDir is null ? null : Path.Combine(checkpointDir, $"restart-{r}.json");
+            TrainResult result;
+            var saved = file is not null && File.Exists(file) ? Checkpoints.Load(file, model, hash) : null;
+            if (saved is { Done: true }) result = saved.Result!;
+            else
+            {
+                Action<TrainerCheckpoint>? write = file is null ? null : state => Checkpoints.Save(file, model, hash, r, state, null);
+                result = Trainer.Train(model, config.Training, SystemMeasures.Quick, progress, cancel, saved?.State, write);
+                if (file is not null && result.Reason != StopReason.Cancelled)
+                    Checkpoints.Save(file, model, hash, r, new TrainerCheckpoint(result.Steps, [], [.. result.Trajectory], null, result.Seconds), result);
+            }
             losses.Add(result.Loss);
             if (best is null || result.Loss < bestTrain!.Loss) { best = model; bestTrain = result; bestRestart = r; }
+            if (result.Reason == StopReason.Cancelled) { complete = false; break; }
         }
-        var measures = SystemMeasures.Compute(best!, measureRobustness ? config.Measures : null, config.Objective.LambdaC, config.Training.Lr);
-        return new ExperimentResult(config, best!, bestTrain!, measures, bestRestart, losses, clock.Elapsed.TotalSeconds);
+        var measures = SystemMeasures.Compute(best!, measureRobustness && complete ? config.Measures : null, config.Objective.LambdaC, config.Training.Lr);
+        return new ExperimentResult(config, best!, bestTrain!, measures, bestRestart, losses, clock.Elapsed.TotalSeconds, complete);
+    }
+
+    /// <summary>SHA-256 of the resolved config: a checkpoint only resumes the config that wrote it.</summary>
+    public static string ConfigHash(DpsConfig config)
+        => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(ConfigLoader.ToJson(config))))[..16];
+}
+
+/// <summary>A restart's checkpoint as read back: training state to resume, or the finished result.</summary>
+internal sealed record SavedRestart(bool Done, TrainerCheckpoint State, TrainResult? Result);
+
+/// <summary>Restart checkpoints as <see cref="ParameterState"/> files: parameters, optimizer state, history and trajectory.</summary>
+internal static class Checkpoints
+{
+    private const int TrajectoryColumns = 7;
+
+    public static void Save(string path, DpsModel model, string hash, int restart, TrainerCheckpoint state, TrainResult? finished)
+    {
+        var tensors = new List<(string, Tensor)>();
+        var ps = model.Parameters();
+        var names = model.ParameterNames();
+        for (int k = 0; k < ps.Count; k++) tensors.Add((names[k], ps[k]));
+        tensors.Add(("history", Tensor.FromArray(state.History, state.History.Length)));
+        var t = new double[state.Trajectory.Length * TrajectoryColumns];
+        for (int i = 0; i < state.Trajectory.Length; i++)
+        {
+            var p = state.Trajectory[i];
+            new[] { p.Step, p.Loss, p.CoverageLoss, p.Heterogeneity, p.Coverage, p.Specialization, p.Seconds }.CopyTo(t, i * TrajectoryColumns);
+        }
+        tensors.Add(("trajectory", Tensor.FromArray(t, state.Trajectory.Length, TrajectoryColumns)));
+        var meta = new Dictionary<string, string>
+        {
+            ["configHash"] = hash,
+            ["restart"] = restart.ToString(CultureInfo.InvariantCulture),
+            ["step"] = state.Step.ToString(CultureInfo.InvariantCulture),
+            ["seconds"] = state.Seconds.ToString("R", CultureInfo.InvariantCulture),
+            ["done"] = finished is null ? "false" : "true",
+        };
+        if (finished is not null)
+        {
+            meta["loss"] = finished.Loss.ToString("R", CultureInfo.InvariantCulture);
+            meta["stopReason"] = finished.Reason.ToString();
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        ParameterState.Save(path, tensors, state.Optimizer, meta);
+    }
+
+    public static SavedRestart Load(string path, DpsModel model, string hash)
+    {
+        ParameterStateFile file;
+        try
+        {
+            var ps = model.Parameters();
+            var names = model.ParameterNames();
+            file = ParameterState.LoadInto(path, [.. names.Select((n, k) => (n, ps[k]))]);
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or FileNotFoundException)
+        {
+            throw new ConfigException(path, $"cannot resume from this checkpoint: {e.Message}");
+        }
+        if (!file.Metadata.TryGetValue("configHash", out var h) || h != hash)
+            throw new ConfigException(path, "this checkpoint was written by a different config; resume with the run's own config.json, or start a new output folder.");
+        var history = file.Parameters.First(p => p.Name == "history").Values;
+        var traj = file.Parameters.First(p => p.Name == "trajectory").Values;
+        var points = new TrajectoryPoint[traj.Length / TrajectoryColumns];
+        for (int i = 0; i < points.Length; i++)
+        {
+            var v = traj.AsSpan(i * TrajectoryColumns, TrajectoryColumns);
+            points[i] = new TrajectoryPoint((int)v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+        }
+        int step = int.Parse(file.Metadata["step"], CultureInfo.InvariantCulture);
+        double seconds = double.Parse(file.Metadata["seconds"], CultureInfo.InvariantCulture);
+        var state = new TrainerCheckpoint(step, history, points, file.Optimizer, seconds);
+        if (file.Metadata.GetValueOrDefault("done") != "true") return new SavedRestart(false, state, null);
+        var result = new TrainResult(double.Parse(file.Metadata["loss"], CultureInfo.InvariantCulture), step,
+            Enum.Parse<StopReason>(file.Metadata["stopReason"]), seconds, points);
+        return new SavedRestart(true, state, result);
     }
 }

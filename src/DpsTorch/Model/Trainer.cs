@@ -21,6 +21,12 @@ public enum StopReason
     Cancelled,
 }
 
+/// <summary>
+/// Everything needed to continue training bit-identically: the next step, the convergence window, the trajectory so
+/// far, the optimizer's state and the seconds already spent. The parameters themselves live in the model.
+/// </summary>
+public sealed record TrainerCheckpoint(int Step, double[] History, TrajectoryPoint[] Trajectory, OptimizerState? Optimizer, double Seconds);
+
 /// <summary>The outcome of <see cref="Trainer.Train"/>.</summary>
 public sealed record TrainResult(double Loss, int Steps, StopReason Reason, double Seconds, IReadOnlyList<TrajectoryPoint> Trajectory);
 
@@ -37,27 +43,39 @@ public static class Trainer
     /// Runs up to <c>training.Steps</c> optimisation steps on <paramref name="model"/>. Every
     /// <c>training.LogEvery</c> steps (and at the end) a trajectory point is recorded with the measures computed by
     /// <paramref name="measure"/> (heterogeneity, coverage, specialisation). Throws <see cref="NonFiniteException"/>
-    /// naming the step and the parameter when a loss or gradient stops being finite; the parameters then hold the
-    /// last finite state.
+    /// naming the step, the parameter and the value when a loss or gradient stops being finite; the parameters then
+    /// hold the last finite state.
+    /// <para>
+    /// Checkpoints: when <paramref name="checkpoint"/> is given it receives the full training state every
+    /// <c>training.CheckpointEvery</c> steps and when cancelled; <paramref name="resume"/> continues from such a state
+    /// (the model's parameters must already hold the checkpoint's values). A resumed run takes bit-identical steps to
+    /// an uninterrupted one.
+    /// </para>
     /// </summary>
     public static TrainResult Train(DpsModel model, TrainingConfig training, Func<DpsModel, (double het, double cov, double spec)> measure,
-        IProgress<TrainProgress>? progress = null, CancellationToken cancel = default, int firstStep = 0)
+        IProgress<TrainProgress>? progress = null, CancellationToken cancel = default,
+        TrainerCheckpoint? resume = null, Action<TrainerCheckpoint>? checkpoint = null)
     {
         var ps = model.Parameters();
         var names = model.ParameterNames();
         var optimizer = MakeOptimizer(training, ps);
+        if (resume?.Optimizer is { } saved) optimizer.LoadState(saved);
         var clock = Stopwatch.StartNew();
-        var trajectory = new List<TrajectoryPoint>();
+        double secondsBefore = resume?.Seconds ?? 0;
+        var trajectory = new List<TrajectoryPoint>(resume?.Trajectory ?? []);
         var lastGood = Snapshot(ps);
-        var history = new List<double>();
+        var history = new List<double>(resume?.History ?? []);
         int continuationSteps = (int)Math.Round(training.Continuation * training.Steps);
         double loss = double.NaN, coverageLoss = double.NaN;
-        int step = firstStep;
+        int step = resume?.Step ?? 0;
         var reason = StopReason.StepLimit;
+        double Seconds() => secondsBefore + clock.Elapsed.TotalSeconds;
+        TrainerCheckpoint State() => new(step, [.. history], [.. trajectory], optimizer.GetState(), Seconds());
 
         for (; step < training.Steps; step++)
         {
             if (cancel.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
+            if (checkpoint is not null && step > (resume?.Step ?? 0) && step % training.CheckpointEvery == 0) checkpoint(State());
             var frames = continuationSteps > 0 && step < continuationSteps
                 ? Continuation.Smooth(model.Space, model.DemandFrames, training.ContinuationWidth * (1.0 - (double)step / continuationSteps))
                 : model.DemandFrames;
@@ -85,6 +103,7 @@ public static class Trainer
                 CheckFinite(loss, step, ps, names, lastGood);
                 optimizer.Step();
             }
+            CheckParameters(step, ps, names, lastGood);
             Copy(ps, lastGood);
 
             if (step % training.LogEvery == 0) Log(step);
@@ -93,11 +112,13 @@ public static class Trainer
                 history.Add(loss);
                 if (history.Count > training.Patience)
                 {
-                    double old = history[^(training.Patience + 1)];
+                    history.RemoveAt(0);
+                    double old = history[0];
                     if (Math.Abs(old - loss) <= training.Tolerance * Math.Max(Math.Abs(old), 1e-300)) { step++; reason = StopReason.Converged; break; }
                 }
             }
         }
+        if (reason == StopReason.Cancelled) checkpoint?.Invoke(State());
         // Final loss at the final parameters.
         using (Torch.NoGrad())
         {
@@ -106,13 +127,13 @@ public static class Trainer
             coverageLoss = parts.Coverage.Item();
         }
         Log(step);
-        return new TrainResult(loss, step, reason, clock.Elapsed.TotalSeconds, trajectory);
+        return new TrainResult(loss, step, reason, Seconds(), trajectory);
 
         void Log(int s)
         {
             var (het, cov, spec) = measure(model);
             if (trajectory.Count > 0 && trajectory[^1].Step == s) trajectory.RemoveAt(trajectory.Count - 1);
-            trajectory.Add(new TrajectoryPoint(s, loss, coverageLoss, het, cov, spec, clock.Elapsed.TotalSeconds));
+            trajectory.Add(new TrajectoryPoint(s, loss, coverageLoss, het, cov, spec, Seconds()));
             progress?.Report(new TrainProgress(s, training.Steps, loss, het, cov));
         }
     }
@@ -142,6 +163,20 @@ public static class Trainer
                 {
                     Restore(ps, lastGood);
                     throw new NonFiniteException($"training step {step}: gradient of parameter {names[k]}[{i}] is {g[i]}; parameters restored to the last finite state (try a smaller training.lr).");
+                }
+        }
+    }
+
+    private static void CheckParameters(int step, IReadOnlyList<Tensor> ps, IReadOnlyList<string> names, double[][] lastGood)
+    {
+        for (int k = 0; k < ps.Count; k++)
+        {
+            var d = ps[k].Data;
+            for (int i = 0; i < d.Length; i++)
+                if (!double.IsFinite(d[i]))
+                {
+                    Restore(ps, lastGood);
+                    throw new NonFiniteException($"training step {step}: parameter {names[k]}[{i}] became {d[i]} after the update; parameters restored to the last finite state (try a smaller training.lr).");
                 }
         }
     }
