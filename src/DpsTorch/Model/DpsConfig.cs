@@ -168,6 +168,14 @@ public sealed record TrainingConfig
     public double Tolerance { get; init; } = 1e-9;
     /// <summary>Window (steps) of the convergence test.</summary>
     public int Patience { get; init; } = 100;
+    /// <summary>
+    /// Learning-rate back-off on a non-finite loss or gradient: 0 (default) stops with an error naming the step and
+    /// parameter; a factor in (0, 1) restores the last finite state, multiplies the learning rate by it and goes on
+    /// (at most <see cref="MaxBackoffs"/> times).
+    /// </summary>
+    public double Backoff { get; init; }
+    /// <summary>Largest number of back-offs before giving up.</summary>
+    public int MaxBackoffs { get; init; } = 10;
     /// <summary>Write a checkpoint every this many steps (when the run has an output folder).</summary>
     public int CheckpointEvery { get; init; } = 100;
 }

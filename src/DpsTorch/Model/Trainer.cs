@@ -27,14 +27,19 @@ public enum StopReason
 /// </summary>
 public sealed record TrainerCheckpoint(int Step, double[] History, TrajectoryPoint[] Trajectory, OptimizerState? Optimizer, double Seconds);
 
-/// <summary>The outcome of <see cref="Trainer.Train"/>.</summary>
-public sealed record TrainResult(double Loss, int Steps, StopReason Reason, double Seconds, IReadOnlyList<TrajectoryPoint> Trajectory);
+/// <summary>The outcome of <see cref="Trainer.Train"/>; Warnings lists the learning-rate back-offs taken (training.backoff).</summary>
+public sealed record TrainResult(double Loss, int Steps, StopReason Reason, double Seconds, IReadOnlyList<TrajectoryPoint> Trajectory,
+    IReadOnlyList<string>? Warnings = null);
 
 /// <summary>Progress reported while training.</summary>
 public readonly record struct TrainProgress(int Step, int TotalSteps, double Loss, double Heterogeneity, double Coverage);
 
-/// <summary>A loss or gradient became NaN or infinite; names the step and the parameter.</summary>
-public sealed class NonFiniteException(string message) : Exception(message);
+/// <summary>A loss, gradient or parameter became NaN or infinite; the message names the step, the parameter and the value.</summary>
+public sealed class NonFiniteException(string message, bool causedByPreviousUpdate = false) : Exception(message)
+{
+    /// <summary>True for a non-finite loss, which the previous step's update produced.</summary>
+    public bool CausedByPreviousUpdate { get; } = causedByPreviousUpdate;
+}
 
 /// <summary>Trains a model's parameters in place.</summary>
 public static class Trainer
@@ -63,12 +68,14 @@ public static class Trainer
         var clock = Stopwatch.StartNew();
         double secondsBefore = resume?.Seconds ?? 0;
         var trajectory = new List<TrajectoryPoint>(resume?.Trajectory ?? []);
-        var lastGood = Snapshot(ps);
+        (double[][] values, OptimizerState optimizer, int step) lastGood = (Snapshot(ps), optimizer.GetState(), -1);
         var history = new List<double>(resume?.History ?? []);
         int continuationSteps = (int)Math.Round(training.Continuation * training.Steps);
         double loss = double.NaN, coverageLoss = double.NaN;
         int step = resume?.Step ?? 0;
         var reason = StopReason.StepLimit;
+        int backoffs = 0;
+        var warnings = new List<string>();
         double Seconds() => secondsBefore + clock.Elapsed.TotalSeconds;
         TrainerCheckpoint State() => new(step, [.. history], [.. trajectory], optimizer.GetState(), Seconds());
 
@@ -80,31 +87,51 @@ public static class Trainer
                 ? Continuation.Smooth(model.Space, model.DemandFrames, training.ContinuationWidth * (1.0 - (double)step / continuationSteps))
                 : model.DemandFrames;
 
-            if (optimizer is Lbfgs lbfgs)
+            // The state before this step's update: the last one whose loss was finite once this step's loss checks out.
+            var before = (Snapshot(ps), optimizer.GetState(), step);
+            try
             {
-                loss = lbfgs.Step(() =>
+                if (optimizer is Lbfgs lbfgs)
+                {
+                    loss = lbfgs.Step(() =>
+                    {
+                        optimizer.ZeroGrad();
+                        var parts = model.Loss(frames);
+                        parts.Total.Backward();
+                        coverageLoss = parts.Coverage.Item();
+                        return parts.Total.Item();
+                    });
+                    CheckLoss(loss, step);
+                }
+                else
                 {
                     optimizer.ZeroGrad();
                     var parts = model.Loss(frames);
-                    parts.Total.Backward();
+                    loss = parts.Total.Item();
                     coverageLoss = parts.Coverage.Item();
-                    return parts.Total.Item();
-                });
-                CheckFinite(loss, step, ps, names, lastGood);
+                    CheckLoss(loss, step);
+                    parts.Total.Backward();
+                    CheckGradients(step, ps, names);
+                    optimizer.Step();
+                }
+                CheckParameters(step, ps, names);
             }
-            else
+            catch (NonFiniteException e)
             {
-                optimizer.ZeroGrad();
-                var parts = model.Loss(frames);
-                loss = parts.Total.Item();
-                coverageLoss = parts.Coverage.Item();
-                CheckFinite(loss, step, ps, names, lastGood);
-                parts.Total.Backward();
-                CheckFinite(loss, step, ps, names, lastGood);
-                optimizer.Step();
+                // A non-finite loss at this step was caused by the previous update; anything else by this one.
+                var (good, goodOptimizer, goodStep) = e.CausedByPreviousUpdate && lastGood.step >= 0 ? lastGood : before;
+                Restore(ps, good);
+                optimizer.LoadState(goodOptimizer);
+                if (!(training.Backoff > 0 && backoffs < training.MaxBackoffs))
+                    throw new NonFiniteException($"{e.Message}; parameters restored to their finite state before step {goodStep}'s update (try a smaller training.lr, or training.backoff).");
+                backoffs++;
+                optimizer.LearningRate *= training.Backoff;
+                warnings.Add($"{e.Message}; redoing step {goodStep} with the learning rate backed off to {optimizer.LearningRate:G4}.");
+                if (history.Count > 0 && goodStep < step) history.RemoveAt(history.Count - 1);
+                step = goodStep - 1;
+                continue;
             }
-            CheckParameters(step, ps, names, lastGood);
-            Copy(ps, lastGood);
+            lastGood = before;
 
             if (step % training.LogEvery == 0) Log(step);
             if (step >= continuationSteps)
@@ -127,7 +154,7 @@ public static class Trainer
             coverageLoss = parts.Coverage.Item();
         }
         Log(step);
-        return new TrainResult(loss, step, reason, Seconds(), trajectory);
+        return new TrainResult(loss, step, reason, Seconds(), trajectory, warnings);
 
         void Log(int s)
         {
@@ -147,46 +174,36 @@ public static class Trainer
         _ => throw new ArgumentException($"training.optimizer: \"{t.Optimizer}\" is not one of adam, sgd, lbfgs."),
     };
 
-    private static void CheckFinite(double loss, int step, IReadOnlyList<Tensor> ps, IReadOnlyList<string> names, double[][] lastGood)
+    private static void CheckLoss(double loss, int step)
     {
         if (!double.IsFinite(loss))
-        {
-            Restore(ps, lastGood);
-            throw new NonFiniteException($"training step {step}: the loss is {loss}; parameters restored to the last finite state (try a smaller training.lr).");
-        }
+            throw new NonFiniteException($"training step {step}: the loss is {loss}", causedByPreviousUpdate: true);
+    }
+
+    private static void CheckGradients(int step, IReadOnlyList<Tensor> ps, IReadOnlyList<string> names)
+    {
         for (int k = 0; k < ps.Count; k++)
         {
             var g = ps[k].Grad?.Data;
             if (g is null) continue;
             for (int i = 0; i < g.Length; i++)
                 if (!double.IsFinite(g[i]))
-                {
-                    Restore(ps, lastGood);
-                    throw new NonFiniteException($"training step {step}: gradient of parameter {names[k]}[{i}] is {g[i]}; parameters restored to the last finite state (try a smaller training.lr).");
-                }
+                    throw new NonFiniteException($"training step {step}: the gradient of parameter {names[k]}[{i}] is {g[i]}");
         }
     }
 
-    private static void CheckParameters(int step, IReadOnlyList<Tensor> ps, IReadOnlyList<string> names, double[][] lastGood)
+    private static void CheckParameters(int step, IReadOnlyList<Tensor> ps, IReadOnlyList<string> names)
     {
         for (int k = 0; k < ps.Count; k++)
         {
             var d = ps[k].Data;
             for (int i = 0; i < d.Length; i++)
                 if (!double.IsFinite(d[i]))
-                {
-                    Restore(ps, lastGood);
-                    throw new NonFiniteException($"training step {step}: parameter {names[k]}[{i}] became {d[i]} after the update; parameters restored to the last finite state (try a smaller training.lr).");
-                }
+                    throw new NonFiniteException($"training step {step}: parameter {names[k]}[{i}] became {d[i]} after the update");
         }
     }
 
     private static double[][] Snapshot(IReadOnlyList<Tensor> ps) => ps.Select(p => p.ToArray()).ToArray();
-
-    private static void Copy(IReadOnlyList<Tensor> ps, double[][] into)
-    {
-        for (int k = 0; k < ps.Count; k++) Array.Copy(ps[k].Data, into[k], into[k].Length);
-    }
 
     private static void Restore(IReadOnlyList<Tensor> ps, double[][] from)
     {
