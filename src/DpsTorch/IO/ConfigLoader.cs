@@ -16,6 +16,12 @@ public static class ConfigLoader
     /// <summary>Largest grid a config may ask for.</summary>
     public const int MaxGrid = 1 << 16;
 
+    /// <summary>Largest agents × grid product (one N×M float64 matrix of 2 GiB); the model holds a few of them.</summary>
+    public const long MaxCells = 1L << 28;
+
+    /// <summary>Largest number of edges a topology may have (each costs M multiply-adds per product with Q).</summary>
+    public const long MaxEdges = 50_000_000;
+
     private static readonly JsonSerializerOptions WriteOptions = new()
     {
         WriteIndented = true,
@@ -89,7 +95,24 @@ public static class ConfigLoader
         };
         s.String("$schema", null);
         s.RejectUnknownKeys();
+        CheckSizes(c);
         return c;
+    }
+
+    /// <summary>Cross-field limits that keep a run inside memory: N×M cells and the number of edges.</summary>
+    private static void CheckSizes(DpsConfig c)
+    {
+        long n = c.Agents.Count;
+        if (n * c.Space.M > MaxCells)
+            throw ConfigException.Invalid("agents.count", n, $"at most {MaxCells / c.Space.M} with space.m = {c.Space.M} (agents × grid points must stay below {MaxCells})");
+        var t = c.Topology;
+        long edges = (t.Learned && t.Kind == "none") || t.Kind == "complete" ? n * (n - 1) / 2
+            : t.Kind is "ring" or "small-world" ? n * t.K
+            : t.Kind == "random" ? (long)(t.P * n * (n - 1) / 2)
+            : t.Kind is "modular" or "core-periphery" ? (long)(Math.Max(t.PIn, t.POut) * n * (n - 1) / 2)
+            : 4 * n;
+        if (edges > MaxEdges)
+            throw ConfigException.Invalid("topology.kind", t.Kind, $"a sparser topology for {n} agents: this one has about {edges} edges, more than the {MaxEdges} allowed (use ring, small-world or lattice for large N)");
     }
 
     private static SpaceConfig ReadSpace(JsonSection? s)
