@@ -29,6 +29,13 @@ internal sealed class RunProgress(int stepsPerRestart, int restarts)
         return $"step {p.Step}/{p.TotalSteps}{restart}  loss {Output.Num(p.Loss)}  heterogeneity {p.Heterogeneity:F3}  coverage {p.Coverage:P1}{left}";
     }
 
+    /// <summary>A shorter description that leaves room for the bar on an 80-column terminal.</summary>
+    public string Compact(TrainProgress p)
+    {
+        string restart = restarts > 1 ? $"r{_restart + 1}/{restarts} " : "";
+        return $"{restart}step {p.Step}/{p.TotalSteps} loss {p.Loss:G4} het {p.Heterogeneity:F2} cov {p.Coverage:P0}";
+    }
+
     /// <summary>True when standard output is an interactive terminal (not CI, not a file or pipe).</summary>
     public static bool Interactive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
 
@@ -37,16 +44,14 @@ internal sealed class RunProgress(int stepsPerRestart, int restarts)
     {
         var run = new RunProgress(config.Training.Steps, config.Training.Restarts);
         return AnsiConsole.Progress().AutoClear(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                new RemainingTimeColumn(), new SpinnerColumn())
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 16 }, new RemainingTimeColumn())
             .Start(ctx =>
             {
                 var task = ctx.AddTask("starting", maxValue: Math.Max(run.Total, 1));
                 var result = train(new Reporter(p =>
                 {
-                    double done = run.Done(p);
-                    task.Value = done;
-                    task.Description = Markup.Escape(run.Describe(p, done));
+                    task.Value = run.Done(p);
+                    task.Description = Markup.Escape(run.Compact(p));
                 }));
                 task.Value = task.MaxValue;
                 return result;

@@ -301,6 +301,31 @@ public class CliTests : IDisposable
         Assert.Contains("Examples:", help.Out);
     }
 
+    [Fact]
+    public void ChildProcess_Sigint_SavesTheUnfinishedRun_AndExits130()
+    {
+        if (OperatingSystem.IsWindows()) return; // SIGINT is POSIX; Windows Ctrl-C goes through the same CancelKeyPress handler
+        Write("long.json", CliHarness.TinyConfig());
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = _dir, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "dps.dll"), "run", "long.json", "--out", "long",
+                     "--set", "training.steps=100000000", "--set", "training.tolerance=0", "--set", "training.logEvery=1000" })
+            psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        Assert.StartsWith("dps: step 0/", p.StandardOutput.ReadLine()); // training has started, the handler is registered
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
+        string rest = p.StandardOutput.ReadToEnd();
+        Assert.True(p.WaitForExit(60_000), "dps did not stop after SIGINT");
+
+        Assert.Equal(ExitCode.Interrupted, p.ExitCode);
+        var summary = ReadJson(Path.Combine(_dir, "long", RunFiles.Summary));
+        Assert.False((bool)summary["complete"]!);
+        Assert.True((int)summary["steps"]! < 100_000_000);
+        Assert.Contains("Result (interrupted)", rest);
+        Assert.Contains("interrupted at step", stderr.Result);
+        AssertNoTemporaryFiles();
+    }
+
     private static void AssertBadInput(CliResult r, string key)
     {
         Assert.True(r.Code == ExitCode.BadInput, $"exit {r.Code}; stderr: {r.Error}");
