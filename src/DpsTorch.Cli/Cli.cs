@@ -40,6 +40,8 @@ public static class Cli
         catch (NonFiniteException e) { return Fail(ExitCode.Failure, e.Message); }
         catch (IOException e) { return Fail(ExitCode.Failure, e.Message); }
         catch (UnauthorizedAccessException e) { return Fail(ExitCode.Failure, e.Message); }
+        catch (InvalidDataException e) { return Fail(ExitCode.BadInput, e.Message); } // a data file the user gave (histogram, edge list)
+        catch (Exception e) { return Fail(ExitCode.Failure, $"{e.GetType().Name}: {e.Message}"); }
     }
 
     private static int Fail(int code, string message)
@@ -54,6 +56,10 @@ public static partial class Commands
 {
     public static IEnumerable<Command> All()
     {
+        yield return RunCommand.Create();
+        yield return MeasureCommand.Create();
+        yield return RobustnessCommand.Create();
+        yield return ReportCommand.Create();
         yield return ValidateCommand.Create();
     }
 }

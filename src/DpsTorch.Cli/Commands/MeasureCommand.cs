@@ -1,0 +1,29 @@
+// `dps measure MODEL.json [--json]`: reloads a saved model state, recomputes every measure (with the measures
+// section of the config saved in it) and prints a table or JSON with summary.json's field names.
+using System.CommandLine;
+using DpsTorch.IO;
+using DpsTorch.Measures;
+using DpsTorch.Model;
+
+namespace DpsTorch.Cli;
+
+internal static class MeasureCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("model") { Description = "A saved model state (model.json of a run)." };
+        var json = new Option<bool>("--json") { Description = "Print JSON (summary.json field names) instead of a table." };
+        var cmd = new Command("measure", "Reload a model state and recompute all measures.") { model, json };
+        cmd.SetAction(r => Cli.Guard(() =>
+        {
+            var state = ModelState.Load(r.GetValue(model)!);
+            var c = state.Config;
+            var measures = SystemMeasures.Compute(SystemBuilder.FromState(state), c.Measures, c.Objective.LambdaC, c.Training.Lr);
+            var o = Output.MeasuresJson(measures, c);
+            if (r.GetValue(json)) Output.PrintJson(o);
+            else Output.Console().Write(Output.ScalarTable(o, $"Measures of {r.GetValue(model)}", Output.ScalarMeasures));
+            return ExitCode.Success;
+        }));
+        return cmd;
+    }
+}

@@ -1,0 +1,25 @@
+// `dps report DIR`: rebuilds DIR/report.html from the run's saved files.
+using System.CommandLine;
+using DpsTorch.IO;
+using DpsTorch.Reports;
+
+namespace DpsTorch.Cli;
+
+internal static class ReportCommand
+{
+    public static Command Create()
+    {
+        var dir = new Argument<string>("dir") { Description = "A run folder (written by dps run)." };
+        var cmd = new Command("report", "Rebuild report.html from a run folder's summary.json, trajectory.csv and model.json.") { dir };
+        cmd.SetAction(r => Cli.Guard(() =>
+        {
+            string d = r.GetValue(dir)!;
+            if (!Directory.Exists(d)) throw new ConfigException(d, "run folder not found.");
+            if (!File.Exists(Path.Combine(d, RunFiles.Summary))) throw new ConfigException(d, $"not a run folder: it has no {RunFiles.Summary}.");
+            ReportPage.Write(d);
+            Console.WriteLine(Path.Combine(d, RunFiles.Report));
+            return ExitCode.Success;
+        }));
+        return cmd;
+    }
+}

@@ -1,0 +1,71 @@
+// What commands print: measure tables and JSON built from the summary.json field names (IO/RunFiles.cs), written
+// to Console.Out as it is at the time of the call (so tests can capture it).
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DpsTorch.IO;
+using DpsTorch.Measures;
+using DpsTorch.Model;
+using Spectre.Console;
+
+namespace DpsTorch.Cli;
+
+internal static class Output
+{
+    /// <summary>Summary fields that describe the run rather than the system; left out when only measures are printed.</summary>
+    private static readonly string[] RunOnlyFields = ["steps", "seconds", "complete", "stopReason", "bestRestart", "restartLosses", "config"];
+
+    public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>The scalar measures, in the order tables show them.</summary>
+    public static readonly string[] ScalarMeasures = ["loss", "heterogeneity", "heterogeneityQ0", "heterogeneityQ2", "heterogeneityQInf",
+        "specialisation", "productivity", "totalProduction", "coverage", "efficiency", "communicationCost", "robustness", "resilience", "spatialScale"];
+
+    /// <summary>A console on the current Console.Out; no colour codes when output goes to a file or pipe.</summary>
+    public static IAnsiConsole Console()
+    {
+        bool plain = System.Console.IsOutputRedirected;
+        return AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(System.Console.Out),
+            Ansi = plain ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = plain ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+        });
+    }
+
+    /// <summary>The measures as summary.json names them, without the run fields.</summary>
+    public static JsonObject MeasuresJson(MeasureSet m, DpsConfig config)
+    {
+        var o = RunFiles.SummaryJson(m, config, steps: 0, seconds: 0, complete: true, stopReason: "");
+        foreach (var key in RunOnlyFields) o.Remove(key);
+        return o;
+    }
+
+    /// <summary>The subset of <paramref name="o"/> with the given keys, in that order.</summary>
+    public static JsonObject Pick(JsonObject o, params string[] keys)
+    {
+        var picked = new JsonObject();
+        foreach (var k in keys) picked[k] = o[k]?.DeepClone();
+        return picked;
+    }
+
+    /// <summary>A two-column table (measure, value) of the fields <paramref name="keys"/> of <paramref name="o"/>.</summary>
+    public static Table ScalarTable(JsonObject o, string title, IEnumerable<string> keys)
+    {
+        var table = new Table().Title(Markup.Escape(title)).AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
+        foreach (var key in keys) table.AddRow(Markup.Escape(key), Markup.Escape(Show(o[key])));
+        return table;
+    }
+
+    /// <summary>A JSON scalar as a short string: numbers with 6 significant digits, null as "-".</summary>
+    public static string Show(JsonNode? v) => v switch
+    {
+        null => "-",
+        JsonValue j when j.TryGetValue(out double d) => Num(d),
+        _ => v.ToJsonString().Trim('"'),
+    };
+
+    public static string Num(double d) => d.ToString("G6", CultureInfo.InvariantCulture);
+
+    public static void PrintJson(JsonNode node) => System.Console.Out.WriteLine(node.ToJsonString(Indented));
+}
