@@ -2,7 +2,10 @@
 // (or plain lines when output is not a terminal), and writes summary.json, trajectory.csv, model.json and
 // report.html into DIR. The files are first written into a staging folder beside DIR and moved in only when all
 // four exist, so a failed run leaves DIR as it was. Ctrl-C stops training, writes what is finished with
-// "complete": false, and exits 130.
+// "complete": false, and exits 130. SIGTERM does the same. The resolved config is saved as DIR/config.json and the
+// training state as DIR/checkpoints/ every training.checkpointEvery steps, so `dps run --resume DIR` continues a run
+// stopped in any way (SIGKILL included) and ends with the same result as an uninterrupted one.
+using System.Runtime.InteropServices;
 using System.CommandLine;
 using DpsTorch.IO;
 using DpsTorch.Model;
@@ -13,17 +16,21 @@ namespace DpsTorch.Cli;
 
 internal static class RunCommand
 {
+    /// <summary>The resolved config a run folder keeps for --resume.</summary>
+    public const string ConfigFile = "config.json";
+
     /// <summary>The files a run folder receives, in the order they are moved in (summary last).</summary>
     public static readonly string[] Files = [RunFiles.Model, RunFiles.Trajectory, RunFiles.Report, RunFiles.Summary];
 
     public static Command Create()
     {
-        var config = new Argument<string>("config") { Description = "Experiment config (JSON); see docs/CONFIG.md." };
+        var config = new Argument<string?>("config") { Description = "Experiment config (JSON); see docs/CONFIG.md. Omit with --resume.", Arity = ArgumentArity.ZeroOrOne };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its checkpoints (uses its config.json)." };
         var outDir = new Option<string>("--out") { Description = "Output folder (default: runs/<config file name>)." };
         var set = new Option<string[]>("--set") { Description = "Override a key: --set agents.count=24 (repeatable).", AllowMultipleArgumentsPerToken = false };
         var cmd = new Command("run", "Train the system a config describes; write summary.json, trajectory.csv, model.json and report.html.")
         {
-            config, outDir, set,
+            config, outDir, set, resume,
         };
         cmd.SetAction(r => Cli.Guard(() =>
         {
@@ -37,7 +44,27 @@ internal static class RunCommand
                 cancel.Cancel();
             };
             Console.CancelKeyPress += onCancel;
-            try { return Execute(r.GetValue(config)!, r.GetValue(outDir), r.GetValue(set) ?? [], cancel.Token); }
+            using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+            {
+                ctx.Cancel = true;
+                if (cancel.IsCancellationRequested) return;
+                Console.Error.WriteLine("dps: SIGTERM: stopping after this step and saving what is finished...");
+                cancel.Cancel();
+            });
+            try
+            {
+                string? resumeDir = r.GetValue(resume), configPath = r.GetValue(config);
+                if (resumeDir is not null)
+                {
+                    if (configPath is not null || r.GetValue(outDir) is not null || (r.GetValue(set) ?? []).Length > 0)
+                        throw ConfigException.Invalid("--resume", resumeDir, "alone: the folder's config.json fixes the config and the output folder");
+                    string saved = Path.Combine(resumeDir, ConfigFile);
+                    if (!File.Exists(saved)) throw new ConfigException("--resume", $"\"{resumeDir}\" has no {ConfigFile}; it is not a run folder that can be resumed.");
+                    return Execute(saved, resumeDir, [], cancel.Token);
+                }
+                if (configPath is null) throw ConfigException.Invalid("config", null, "a config file path (or --resume DIR)");
+                return Execute(configPath, r.GetValue(outDir), r.GetValue(set) ?? [], cancel.Token);
+            }
             finally { Console.CancelKeyPress -= onCancel; }
         }));
         return cmd;
@@ -49,10 +76,21 @@ internal static class RunCommand
         var config = ConfigLoader.Load(configPath, overrides);
         string dir = outDir ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(configPath));
         if (File.Exists(dir)) throw ConfigException.Invalid("--out", dir, "a folder, not an existing file");
+        string checkpoints = Path.Combine(dir, Experiment.CheckpointFolder);
+        string savedConfig = Path.Combine(dir, ConfigFile);
+        if (Directory.Exists(checkpoints))
+        {
+            if (File.Exists(savedConfig) && ConfigLoader.ToJson(ConfigLoader.Load(savedConfig)) != ConfigLoader.ToJson(config))
+                throw ConfigException.Invalid("--out", dir, "a new folder: this one holds checkpoints of a different config (use --resume DIR to continue it)");
+            Console.Error.WriteLine($"dps: resuming from the checkpoints in {checkpoints}.");
+        }
+        SystemBuilder.Create(config); // input problems found while building the system surface before DIR is touched
+        Directory.CreateDirectory(dir);
+        AtomicFile.WriteAllText(savedConfig, ConfigLoader.ToJson(config));
 
         var result = RunProgress.Interactive
-            ? RunProgress.WithBar(config, progress => Experiment.Run(config, progress, cancel))
-            : Experiment.Run(config, RunProgress.Lines(config, Console.Out), cancel);
+            ? RunProgress.WithBar(config, progress => Experiment.Run(config, progress, cancel, checkpointDir: checkpoints))
+            : Experiment.Run(config, RunProgress.Lines(config, Console.Out), cancel, checkpointDir: checkpoints);
         bool complete = !cancel.IsCancellationRequested;
         Write(dir, result, complete);
 
