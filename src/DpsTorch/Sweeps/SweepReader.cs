@@ -48,7 +48,9 @@ public static class SweepReader
 
         var block = obj[Block];
         obj.Remove(Block);
-        var baseConfig = ConfigLoader.Parse(obj.ToJsonString(), baseDir, null, source);
+        // The base config is validated only as part of each run: a base that needs a swept value (topology.k = 2
+        // with agents.count = 3 in the base, swept to 8..32) is fine. Without a sweep it is the single run.
+        int baseSeed = obj["training"] is JsonObject t && t["seed"] is JsonValue sv && sv.TryGetValue(out int bs) ? bs : new Model.TrainingConfig().Seed;
 
         var keys = new List<string>();
         var grid = new List<(string Key, JsonArray Values)>();
@@ -72,7 +74,7 @@ public static class SweepReader
         if (count > MaxRuns) throw ConfigException.Invalid(Block, $"{count} runs", $"at most {MaxRuns} runs");
 
         var points = new List<SweepPoint>((int)count);
-        var seedList = seeds ?? [baseConfig.Training.Seed];
+        var seedList = seeds ?? [baseSeed];
         var gridIndex = new int[grid.Count];
         for (long cell = 0; cell < count / seedList.Count / Math.Max(1, list.Count); cell++)
         {
