@@ -34,7 +34,7 @@ public static class SweepMerge
         string outIndex = Path.Combine(outFull, SweepResults.Index);
         if (File.Exists(outIndex) && !shardDirs.Any(d => SamePath(d, outFull)) && SweepResults.ReadIndex(outFull).Canonical != indexes[0].Canonical)
             throw new ConfigException(outIndex, "the output folder holds a different sweep; use a new folder.");
-        File.Copy(Path.Combine(shardDirs[0], SweepResults.Index), outIndex, overwrite: true);
+        if (!SamePath(shardDirs[0], outFull)) File.Copy(Path.Combine(shardDirs[0], SweepResults.Index), outIndex, overwrite: true);
 
         int copied = 0, duplicates = 0, finished = 0;
         var missing = new List<string>();
