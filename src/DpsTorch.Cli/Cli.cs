@@ -56,5 +56,6 @@ public static partial class Commands
     {
         yield return ValidateCommand.Create();
         yield return SweepCommand.Create();
+        yield return FitCommand.Create();
     }
 }
