@@ -61,5 +61,7 @@ public static partial class Commands
         yield return RobustnessCommand.Create();
         yield return ReportCommand.Create();
         yield return ValidateCommand.Create();
+        yield return SweepCommand.Create();
+        yield return FitCommand.Create();
     }
 }

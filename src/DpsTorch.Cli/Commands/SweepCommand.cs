@@ -1,0 +1,89 @@
+// `dps sweep CONFIG.json --out DIR [--shard K/N] [--jobs J]`: runs every grid point of the config's "sweep" block
+// (one run per worker, each run single-threaded by default), skipping runs already finished in DIR, and writes
+// DIR/results.csv. `dps sweep --merge SHARD_DIR... --out DIR` combines the folders of shards.
+using System.CommandLine;
+using System.Globalization;
+using DpsTorch.IO;
+using DpsTorch.Sweeps;
+
+namespace DpsTorch.Cli;
+
+internal static class SweepCommand
+{
+    public static Command Create()
+    {
+        var inputs = new Argument<string[]>("input") { Description = "Config (JSON) with a \"sweep\" block; with --merge, the shard folders to combine.", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--out") { Description = "Sweep folder: one sub-folder per run, runs.json, results.csv.", Required = true };
+        var shard = new Option<string>("--shard") { Description = "Run only slice K of N (K from 0), e.g. --shard ${SLURM_ARRAY_TASK_ID}/8." };
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Runs at once (default: the number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = new Option<int>("--threads") { Description = "Threads per run (default 1: the cores go to parallel runs).", DefaultValueFactory = _ => 1 };
+        var set = new Option<string[]>("--set") { Description = "Override a key of the base config or the sweep block: --set training.steps=500 (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var merge = new Option<bool>("--merge") { Description = "Combine the shard folders given as arguments into --out instead of running." };
+        var cmd = new Command("sweep", """
+            Run a config's grid of runs in parallel (resumable), or merge shard folders.
+
+            Examples:
+              dps sweep experiments/08-scaling-laws/config.json --out runs/scaling
+              dps sweep cfg.json --out runs/s3 --shard 3/8        (slice 3 of 8, e.g. a Slurm array task)
+              dps sweep --merge runs/s0 runs/s1 runs/s2 --out runs/all
+            """) { inputs, output, shard, jobs, threads, set, merge };
+        cmd.SetAction(r => Cli.Guard(() =>
+        {
+            var args = r.GetValue(inputs) ?? [];
+            string outDir = r.GetValue(output)!;
+            if (r.GetValue(merge)) return Merge(args, outDir);
+            if (args.Length != 1) throw ConfigException.Invalid("config", string.Join(" ", args), "one config file (several folders only with --merge)");
+            int threadCount = r.GetValue(threads);
+            if (threadCount < 1) throw ConfigException.Invalid("--threads", threadCount, "an integer >= 1");
+            var options = new SweepOptions
+            {
+                Jobs = r.GetValue(jobs),
+                Shard = r.GetValue(shard) is { } s ? Shard.Parse(s) : Shard.All,
+            };
+            var plan = SweepReader.Load(args[0], r.GetValue(set) ?? []);
+            return Run(plan, outDir, options, threadCount);
+        }));
+        return cmd;
+    }
+
+    private static int Run(SweepPlan plan, string outDir, SweepOptions options, int threads)
+    {
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); Console.Error.WriteLine("dps: stopping after the running runs are abandoned; run the same command again to resume."); };
+        Console.CancelKeyPress += onCancel;
+        int previousThreads = Torch.NumThreads;
+        Torch.SetNumThreads(threads); // global: set once for the whole sweep, not per run
+        try
+        {
+            Console.Error.WriteLine($"dps: sweep of {plan.Points.Count} runs ({string.Join(" x ", plan.Keys.Append("seed"))})"
+                + (options.Shard.Count > 1 ? $", shard {options.Shard}" : "") + $", {options.Jobs} at once, {threads} thread(s) each, into {outDir}");
+            var outcome = SweepRunner.Run(plan, outDir, options, report =>
+            {
+                string what = report.Error is null
+                    ? $"loss {report.Result!.Measures.Loss.ToString("G6", CultureInfo.InvariantCulture)}, heterogeneity {report.Result.Measures.Heterogeneity.Q1.ToString("G4", CultureInfo.InvariantCulture)}, {report.Result.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s"
+                    : $"FAILED: {report.Error.Message.ReplaceLineEndings(" ")}";
+                Console.Error.WriteLine($"dps: [{report.Done}/{report.Total}] {report.Point.Run} ({report.Point.Describe()}): {what}");
+            }, cts.Token);
+            Console.Error.WriteLine($"dps: {outcome.Executed} run(s) done, {outcome.Skipped} already finished, {outcome.Failed.Count} failed"
+                + $"; {Path.Combine(outDir, SweepResults.Results)} has {outcome.Rows} of {plan.Points.Count} rows.");
+            if (outcome.Interrupted) return ExitCode.Interrupted;
+            foreach (var (run, message) in outcome.Failed) Console.Error.WriteLine($"dps: error: {run}: {message.ReplaceLineEndings(" ")} (see {Path.Combine(outDir, run, SweepRunner.ErrorFile)})");
+            return outcome.Failed.Count > 0 ? ExitCode.Failure : ExitCode.Success;
+        }
+        finally
+        {
+            Torch.SetNumThreads(previousThreads);
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static int Merge(string[] dirs, string outDir)
+    {
+        var m = SweepMerge.Merge(dirs, outDir);
+        Console.Error.WriteLine($"dps: merged {dirs.Length} folder(s) into {outDir}: {m.Finished} of {m.Runs} runs finished ({m.Copied} copied"
+            + (m.Duplicates > 0 ? $", {m.Duplicates} finished in more than one shard, first kept" : "") + ").");
+        if (m.Missing.Count > 0)
+            Console.Error.WriteLine($"dps: warning: {m.Missing.Count} run(s) finished in no shard: {string.Join(", ", m.Missing.Take(10))}{(m.Missing.Count > 10 ? ", ..." : "")}; run the missing shards (or resume them) and merge again.");
+        return ExitCode.Success;
+    }
+}

@@ -1,0 +1,178 @@
+// Reads the "sweep" block of a config. The block stays out of DpsConfig: it is taken from the raw JSON and removed,
+// and the rest is validated by ConfigLoader like any config. Each run = base config + overrides, validated again.
+//
+//   "sweep": {
+//     "grid":  { "agents.count": [3, 4, 6, 8], "demand.peaks": [4, 16] },   Cartesian product, first key slowest
+//     "list":  [ { "topology.k": 1, "objective.lambdaC": 0 },                explicit points, crossed with the grid
+//                { "topology.k": 2, "objective.lambdaC": 0.1 } ],
+//     "seeds": 2                                                            training.seed 0..n-1, or a list [0, 7]
+//   }
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DpsTorch.IO;
+
+namespace DpsTorch.Sweeps;
+
+/// <summary>Reads a config with a "sweep" block into a <see cref="SweepPlan"/>.</summary>
+public static class SweepReader
+{
+    /// <summary>Name of the config block.</summary>
+    public const string Block = "sweep";
+
+    /// <summary>Largest number of runs a sweep may expand to.</summary>
+    public const int MaxRuns = 1_000_000;
+
+    private static readonly string[] BlockKeys = ["grid", "list", "seeds"];
+
+    /// <summary>Reads a config file; <paramref name="overrides"/> ("key.path=value") apply first, sweep.* keys included.</summary>
+    public static SweepPlan Load(string path, IEnumerable<string>? overrides = null)
+    {
+        if (!File.Exists(path)) throw new ConfigException(path, "config file not found.");
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ConfigException(path, $"cannot read the file ({e.Message})."); }
+        return Parse(text, Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", overrides, path);
+    }
+
+    /// <summary>
+    /// Parses config JSON with an optional "sweep" block (without one the plan has a single run). The base config and
+    /// every run's config are validated; errors name the key in the sweep block (sweep.grid.agents.count).
+    /// </summary>
+    public static SweepPlan Parse(string json, string baseDir = ".", IEnumerable<string>? overrides = null, string source = "config")
+    {
+        JsonNode? root;
+        try { root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, MaxDepth = 64 }); }
+        catch (JsonException e) { throw new ConfigException(source, $"not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})."); }
+        if (root is not JsonObject obj) throw ConfigException.Invalid(source, root?.ToJsonString() ?? "null", "a JSON object { ... } at the top level");
+        foreach (var o in overrides ?? []) ConfigLoader.ApplyOverride(obj, o);
+
+        var block = obj[Block];
+        obj.Remove(Block);
+        // The base config is validated only as part of each run: a base that needs a swept value (topology.k = 2
+        // with agents.count = 3 in the base, swept to 8..32) is fine. Without a sweep it is the single run.
+        int baseSeed = obj["training"] is JsonObject t && t["seed"] is JsonValue sv && sv.TryGetValue(out int bs) ? bs : new Model.TrainingConfig().Seed;
+
+        var keys = new List<string>();
+        var grid = new List<(string Key, JsonArray Values)>();
+        var list = new List<JsonObject>();
+        List<int>? seeds = null;
+        if (block is not null)
+        {
+            if (block is not JsonObject b) throw ConfigException.Invalid(Block, Show(block), "an object { \"grid\": {...}, \"list\": [...], \"seeds\": n }");
+            foreach (var (name, _) in b)
+                if (Array.IndexOf(BlockKeys, name) < 0)
+                    throw new ConfigException($"{Block}.{name}", "unknown key; allowed keys here are grid, list, seeds.");
+            if (b["grid"] is { } g) grid = ReadGrid(g, keys);
+            if (b["list"] is { } l) list = ReadList(l, keys);
+            if (b["seeds"] is { } s) seeds = ReadSeeds(s);
+            if (seeds is not null && keys.Contains("training.seed"))
+                throw new ConfigException($"{Block}.seeds", "training.seed is also swept in grid or list; set the seeds in one place only.");
+        }
+
+        long count = (long)Math.Max(1, list.Count) * (seeds?.Count ?? 1);
+        foreach (var (_, values) in grid) count *= values.Count;
+        if (count > MaxRuns) throw ConfigException.Invalid(Block, $"{count} runs", $"at most {MaxRuns} runs");
+
+        var points = new List<SweepPoint>((int)count);
+        var seedList = seeds ?? [baseSeed];
+        var gridIndex = new int[grid.Count];
+        for (long cell = 0; cell < count / seedList.Count / Math.Max(1, list.Count); cell++)
+        {
+            long rest = cell;
+            for (int a = grid.Count - 1; a >= 0; a--) { gridIndex[a] = (int)(rest % grid[a].Values.Count); rest /= grid[a].Values.Count; }
+            for (int e = 0; e < Math.Max(1, list.Count); e++)
+            {
+                var values = new List<SweepValue>();
+                for (int a = 0; a < grid.Count; a++)
+                    values.Add(new SweepValue(grid[a].Key, grid[a].Values[gridIndex[a]]?.DeepClone(), $"{Block}.grid.{grid[a].Key}"));
+                if (list.Count > 0)
+                    foreach (var (key, value) in list[e])
+                        values.Add(new SweepValue(key, value?.DeepClone(), $"{Block}.list[{e}].{key}"));
+                values.Sort((x, y) => keys.IndexOf(x.Key).CompareTo(keys.IndexOf(y.Key)));
+                foreach (int seed in seedList)
+                    points.Add(new SweepPoint(points.Count, SweepPlan.RunName(points.Count, (int)count), values, seed));
+            }
+        }
+        var plan = new SweepPlan(obj, baseDir, keys, points, seeds is not null, source);
+        plan.Validate();
+        return plan;
+    }
+
+    private static List<(string, JsonArray)> ReadGrid(JsonNode node, List<string> keys)
+    {
+        if (node is not JsonObject g) throw ConfigException.Invalid($"{Block}.grid", Show(node), "an object mapping config keys to arrays of values, e.g. { \"agents.count\": [3, 4, 6] }");
+        var axes = new List<(string, JsonArray)>();
+        foreach (var (key, values) in g)
+        {
+            string at = $"{Block}.grid.{key}";
+            CheckKey(key, at);
+            if (values is not JsonArray a || a.Count == 0) throw ConfigException.Invalid(at, Show(values), "a non-empty array of values to sweep over");
+            if (keys.Contains(key)) throw new ConfigException(at, "the key is swept twice.");
+            keys.Add(key);
+            axes.Add((key, a));
+        }
+        return axes;
+    }
+
+    private static List<JsonObject> ReadList(JsonNode node, List<string> keys)
+    {
+        if (node is not JsonArray l || l.Count == 0)
+            throw ConfigException.Invalid($"{Block}.list", Show(node), "a non-empty array of objects mapping config keys to values, e.g. [{ \"topology.k\": 1 }, { \"topology.k\": 2 }]");
+        var gridKeys = keys.ToList();
+        var entries = new List<JsonObject>();
+        for (int i = 0; i < l.Count; i++)
+        {
+            if (l[i] is not JsonObject e) throw ConfigException.Invalid($"{Block}.list[{i}]", Show(l[i]), "an object mapping config keys to values");
+            foreach (var (key, _) in e)
+            {
+                string at = $"{Block}.list[{i}].{key}";
+                CheckKey(key, at);
+                if (gridKeys.Contains(key)) throw new ConfigException(at, "the key is also swept in sweep.grid; sweep it in one place only.");
+                if (!keys.Contains(key)) keys.Add(key);
+            }
+            entries.Add(e);
+        }
+        return entries;
+    }
+
+    private static List<int> ReadSeeds(JsonNode node)
+    {
+        const string at = Block + ".seeds";
+        const string allowed = "a count n >= 1 (seeds 0..n-1) or a non-empty array of distinct integer seeds";
+        if (node is JsonValue v && v.TryGetValue(out int n))
+        {
+            if (n < 1 || n > MaxRuns) throw ConfigException.Invalid(at, n, allowed);
+            return [.. Enumerable.Range(0, n)];
+        }
+        if (node is JsonArray a && a.Count > 0)
+        {
+            var seeds = new List<int>();
+            foreach (var e in a)
+            {
+                if (e is not JsonValue ev || !ev.TryGetValue(out int s) || seeds.Contains(s)) throw ConfigException.Invalid(at, Show(node), allowed);
+                seeds.Add(s);
+            }
+            return seeds;
+        }
+        throw ConfigException.Invalid(at, Show(node), allowed);
+    }
+
+    private static void CheckKey(string key, string at)
+    {
+        var parts = key.Split('.');
+        if (key.Length == 0 || parts.Any(p => p.Length == 0))
+            throw ConfigException.Invalid(at, key, "a config key path such as agents.count or demand.peaks");
+        if (parts[0] == Block) throw new ConfigException(at, "a sweep cannot sweep its own block.");
+    }
+
+    private static RawJsonText Show(JsonNode? node)
+    {
+        var s = node?.ToJsonString() ?? "null";
+        return new RawJsonText(s.Length > 60 ? s[..57] + "..." : s);
+    }
+
+    private readonly record struct RawJsonText(string Text)
+    {
+        public override string ToString() => Text;
+    }
+}

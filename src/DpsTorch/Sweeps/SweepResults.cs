@@ -1,0 +1,150 @@
+// The files of a sweep folder besides the run folders:
+//   runs.json    the index: base config, swept keys, and per run its folder name, values and seed (the full grid,
+//                whichever shard wrote it); a resumed or merged sweep must match it
+//   results.csv  one row per finished run (a run is finished iff its folder holds summary.json):
+//                run, each swept key, seed, then the summary measures in Measures order
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DpsTorch.IO;
+
+namespace DpsTorch.Sweeps;
+
+/// <summary>Reads and writes a sweep folder's index (runs.json) and table (results.csv).</summary>
+public static class SweepResults
+{
+    /// <summary>File name of the table.</summary>
+    public const string Results = "results.csv";
+    /// <summary>File name of the index.</summary>
+    public const string Index = "runs.json";
+    /// <summary>Format tag in the index.</summary>
+    public const string Format = "dps-sweep/1";
+
+    /// <summary>summary.json fields copied into results.csv, in column order (after run, swept keys, seed).</summary>
+    public static readonly IReadOnlyList<string> Measures =
+    [
+        "loss", "heterogeneity", "heterogeneityQ0", "heterogeneityQ2", "heterogeneityQInf", "specialisation",
+        "productivity", "totalProduction", "coverage", "efficiency", "communicationCost", "robustness", "resilience",
+        "spatialScale", "steps", "seconds",
+    ];
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>The index of a plan as JSON text (base config, keys, runs).</summary>
+    public static string IndexJson(SweepPlan plan)
+    {
+        var runs = new JsonArray();
+        foreach (var p in plan.Points)
+        {
+            var values = new JsonObject();
+            foreach (var v in p.Values) values[v.Key] = v.Value?.DeepClone();
+            runs.Add(new JsonObject { ["run"] = p.Run, ["values"] = values, ["seed"] = p.Seed });
+        }
+        return new JsonObject
+        {
+            ["format"] = Format,
+            ["keys"] = new JsonArray([.. plan.Keys.Select(k => (JsonNode?)k)]),
+            ["seedsSwept"] = plan.SeedsSwept,
+            ["base"] = plan.BaseConfig.DeepClone(),
+            ["runs"] = runs,
+        }.ToJsonString(Indented);
+    }
+
+    /// <summary>
+    /// Writes runs.json into <paramref name="dir"/>, or checks that the one there describes the same sweep (so that a
+    /// resumed run never mixes two sweeps in one folder).
+    /// </summary>
+    public static void WriteOrCheckIndex(string dir, SweepPlan plan)
+    {
+        string path = Path.Combine(dir, Index), json = IndexJson(plan);
+        if (File.Exists(path))
+        {
+            if (Normalize(File.ReadAllText(path), path) != Normalize(json, "plan"))
+                throw new ConfigException(path, "this folder holds a different sweep (its base config, swept values or seeds differ); use a new --out folder or delete it.");
+            return;
+        }
+        AtomicFile.WriteAllText(path, json);
+    }
+
+    /// <summary>Reads a folder's runs.json: the swept keys and, per run, its name, values (as cell text) and seed.</summary>
+    public static SweepIndex ReadIndex(string dir)
+    {
+        string path = Path.Combine(dir, Index);
+        if (!File.Exists(path)) throw new ConfigException(path, "not found; this is not a sweep folder (dps sweep writes runs.json first).");
+        JsonObject o;
+        try { o = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new JsonException("not an object"); }
+        catch (JsonException e) { throw new ConfigException(path, $"not a valid sweep index ({e.Message.Split(". ")[0]})."); }
+        if ((string?)o["format"] != Format) throw ConfigException.Invalid($"{path}: format", (string?)o["format"], $"\"{Format}\"");
+        try
+        {
+            var keys = o["keys"]!.AsArray().Select(k => (string)k!).ToList();
+            var runs = new List<SweepIndexRun>();
+            foreach (var r in o["runs"]!.AsArray())
+            {
+                var values = r!["values"]!.AsObject();
+                var cells = keys.Select(k => values.TryGetPropertyValue(k, out var v) ? SweepPlan.Text(v) : "").ToArray();
+                runs.Add(new SweepIndexRun((string)r["run"]!, cells, (int)r["seed"]!));
+            }
+            return new SweepIndex(dir, keys, runs, Normalize(File.ReadAllText(path), path));
+        }
+        catch (Exception e) when (e is InvalidOperationException or NullReferenceException or FormatException)
+        {
+            throw new ConfigException(path, $"not a valid sweep index ({e.Message}).");
+        }
+    }
+
+    /// <summary>
+    /// Rebuilds results.csv of <paramref name="dir"/> from its run folders: one row per run whose folder holds
+    /// summary.json, in run order. Written atomically. Returns the number of rows.
+    /// </summary>
+    public static int WriteTable(string dir)
+    {
+        var index = ReadIndex(dir);
+        var sb = new StringBuilder();
+        sb.AppendJoin(',', new[] { "run" }.Concat(index.Keys).Append("seed").Concat(Measures).Select(Cell)).Append('\n');
+        int rows = 0;
+        foreach (var run in index.Runs)
+        {
+            string summary = Path.Combine(dir, run.Run, RunFiles.Summary);
+            if (!File.Exists(summary)) continue;
+            JsonObject s;
+            try { s = JsonNode.Parse(File.ReadAllText(summary)) as JsonObject ?? throw new JsonException("not an object"); }
+            catch (JsonException e) { throw new ConfigException(summary, $"not a valid summary ({e.Message.Split(". ")[0]}); delete the run folder to run it again."); }
+            sb.Append(Cell(run.Run));
+            foreach (var c in run.Values) sb.Append(',').Append(Cell(c));
+            sb.Append(',').Append(run.Seed.ToString(CultureInfo.InvariantCulture));
+            foreach (var m in Measures) sb.Append(',').Append(Number(s[m]));
+            sb.Append('\n');
+            rows++;
+        }
+        AtomicFile.WriteAllText(Path.Combine(dir, Results), sb.ToString());
+        return rows;
+    }
+
+    /// <summary>Whether a run folder holds a finished run.</summary>
+    public static bool IsFinished(string runDir) => File.Exists(Path.Combine(runDir, RunFiles.Summary));
+
+    private static string Number(JsonNode? n) => n is JsonValue v && v.TryGetValue(out double d)
+        ? (double.IsFinite(d) ? d.ToString("R", CultureInfo.InvariantCulture) : "")
+        : "";
+
+    /// <summary>A CSV cell: quoted (with doubled quotes) when it holds a comma, quote or line break.</summary>
+    internal static string Cell(string s) => s.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+
+    private static string Normalize(string json, string source)
+    {
+        try { return JsonNode.Parse(json)!.ToJsonString(); }
+        catch (JsonException) { throw new ConfigException(source, "not a valid sweep index (JSON error)."); }
+    }
+}
+
+/// <summary>A sweep folder's runs.json.</summary>
+/// <param name="Dir">The folder.</param>
+/// <param name="Keys">Swept keys in column order.</param>
+/// <param name="Runs">Every run of the full sweep.</param>
+/// <param name="Canonical">The index as compact JSON, to compare two folders.</param>
+public sealed record SweepIndex(string Dir, IReadOnlyList<string> Keys, IReadOnlyList<SweepIndexRun> Runs, string Canonical);
+
+/// <summary>One run in runs.json: folder name, swept values as table cells (in key order), seed.</summary>
+public sealed record SweepIndexRun(string Run, string[] Values, int Seed);

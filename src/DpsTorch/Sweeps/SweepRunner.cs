@@ -1,0 +1,104 @@
+// Runs a sweep plan into a folder: one run per worker (Parallel.ForEach, at most Jobs at once), runs already finished
+// there skipped (resume), results.csv rebuilt from the run folders at the end. A run's folder holds the files of
+// IO/RunFiles.cs; RunFiles.Write writes summary.json last, so its presence means the run finished.
+using System.Collections.Concurrent;
+using DpsTorch.IO;
+using DpsTorch.Model;
+
+namespace DpsTorch.Sweeps;
+
+/// <summary>Settings of <see cref="SweepRunner.Run"/>.</summary>
+public sealed record SweepOptions
+{
+    /// <summary>Runs at once (default: the processor count). Each run uses <see cref="Torch.NumThreads"/> threads, which
+    /// the caller sets once for the process (the command sets 1).</summary>
+    public int Jobs { get; init; } = Environment.ProcessorCount;
+    /// <summary>The slice of the grid to run (default: all).</summary>
+    public Shard Shard { get; init; } = Shard.All;
+    /// <summary>Measure robustness (and resilience per measures.resilienceSteps) in every run (default true).</summary>
+    public bool MeasureRobustness { get; init; } = true;
+}
+
+/// <summary>A run that finished (or failed), reported as it happens.</summary>
+/// <param name="Point">The run.</param>
+/// <param name="Result">Its result; null when it failed.</param>
+/// <param name="Error">The failure; null when it succeeded.</param>
+/// <param name="Done">Runs of this call finished so far, this one included.</param>
+/// <param name="Total">Runs this call executes.</param>
+public sealed record SweepRunReport(SweepPoint Point, ExperimentResult? Result, Exception? Error, int Done, int Total);
+
+/// <summary>What <see cref="SweepRunner.Run"/> did.</summary>
+/// <param name="InShard">Runs in the requested slice.</param>
+/// <param name="Skipped">Of those, runs already finished in the folder (not run again).</param>
+/// <param name="Executed">Runs executed and written by this call.</param>
+/// <param name="Failed">Runs that threw (folder name and message); they hold error.txt and no summary.json, so a resume retries them.</param>
+/// <param name="Interrupted">Whether cancellation stopped the sweep before every run finished.</param>
+/// <param name="Rows">Rows of results.csv (every finished run in the folder, whichever shard ran it).</param>
+public sealed record SweepOutcome(int InShard, int Skipped, int Executed, IReadOnlyList<(string Run, string Message)> Failed, bool Interrupted, int Rows);
+
+/// <summary>Runs sweeps.</summary>
+public static class SweepRunner
+{
+    /// <summary>Written into a run folder whose run threw.</summary>
+    public const string ErrorFile = "error.txt";
+
+    /// <summary>
+    /// Runs the plan's runs in <paramref name="options"/>.Shard that are not finished in <paramref name="outDir"/>
+    /// (each with <see cref="Experiment.Run"/> and <see cref="RunFiles.Write"/> into outDir/run-NNNN), then rebuilds
+    /// outDir/results.csv. Writes or checks outDir/runs.json first. <paramref name="onRunDone"/> is called under a lock.
+    /// A cancelled run writes nothing (it is run again on resume).
+    /// </summary>
+    public static SweepOutcome Run(SweepPlan plan, string outDir, SweepOptions? options = null,
+        Action<SweepRunReport>? onRunDone = null, CancellationToken cancel = default)
+    {
+        options ??= new SweepOptions();
+        if (options.Jobs < 1) throw ConfigException.Invalid("--jobs", options.Jobs, "an integer >= 1");
+        Directory.CreateDirectory(outDir);
+        SweepResults.WriteOrCheckIndex(outDir, plan);
+
+        var pending = new List<SweepPoint>();
+        int inShard = 0, skipped = 0;
+        foreach (var p in plan.Points)
+        {
+            if (!options.Shard.Contains(p.Index)) continue;
+            inShard++;
+            if (SweepResults.IsFinished(Path.Combine(outDir, p.Run))) skipped++;
+            else pending.Add(p);
+        }
+
+        var failed = new ConcurrentBag<(string, string)>();
+        int executed = 0, done = 0;
+        var gate = new object();
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Jobs };
+        // NoBuffering: each worker takes the next run when it is free, in grid order.
+        var source = System.Collections.Concurrent.Partitioner.Create(pending, EnumerablePartitionerOptions.NoBuffering);
+        Parallel.ForEach(source, parallel, (point, state) =>
+        {
+            if (cancel.IsCancellationRequested) { state.Stop(); return; }
+            string runDir = Path.Combine(outDir, point.Run);
+            ExperimentResult? result = null;
+            Exception? error = null;
+            try
+            {
+                var config = plan.ConfigFor(point);
+                result = Experiment.Run(config, null, cancel, options.MeasureRobustness);
+                if (cancel.IsCancellationRequested) return; // interrupted mid-run: leave no summary, so resume reruns it
+                RunFiles.Write(runDir, result);
+                File.Delete(Path.Combine(runDir, ErrorFile));
+                Interlocked.Increment(ref executed);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                error = e;
+                failed.Add((point.Run, e.Message));
+                try { AtomicFile.WriteAllText(Path.Combine(runDir, ErrorFile), $"{point.Describe()}\n{e}\n"); }
+                catch (Exception w) when (w is IOException or UnauthorizedAccessException) { /* reported in the outcome either way */ }
+            }
+            lock (gate) onRunDone?.Invoke(new SweepRunReport(point, result, error, ++done, pending.Count));
+        });
+
+        int rows = SweepResults.WriteTable(outDir);
+        var failures = failed.OrderBy(f => f.Item1, StringComparer.Ordinal).ToList();
+        return new SweepOutcome(inShard, skipped, executed, failures, cancel.IsCancellationRequested && executed + failures.Count < pending.Count, rows);
+    }
+}
