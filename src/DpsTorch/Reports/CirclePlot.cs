@@ -23,13 +23,10 @@ internal static class CirclePlot
 
         var sb = new StringBuilder();
         sb.Append($"<svg class=\"chart\" viewBox=\"0 0 {size} {size}\" width=\"{size}\" height=\"{size}\" role=\"img\">");
-        // Reference circles at 0, max/2 and max, with their values.
-        foreach (var (frac, label) in new[] { (0.0, "0"), (0.5, Svg.Num(vmax / 2)), (1.0, Svg.Num(vmax)) })
-        {
-            double r = inner + (outer - inner) * frac;
-            sb.Append($"<circle cx=\"{Svg.C(cx)}\" cy=\"{Svg.C(cy)}\" r=\"{Svg.C(r)}\" fill=\"none\" stroke=\"{(frac == 0 ? Colors.Axis : Colors.Grid)}\"/>");
-            sb.Append($"<text x=\"{Svg.C(cx + 3)}\" y=\"{Svg.C(cy - r - 3)}\" class=\"small\">{Svg.Escape(label)}</text>");
-        }
+        // Reference circles at 0, max/2 and max (their values are written last, over the curves).
+        var rings = new[] { (0.0, "0"), (0.5, Svg.Num(vmax / 2)), (1.0, Svg.Num(vmax)) };
+        foreach (var (frac, _) in rings)
+            sb.Append($"<circle cx=\"{Svg.C(cx)}\" cy=\"{Svg.C(cy)}\" r=\"{Svg.C(inner + (outer - inner) * frac)}\" fill=\"none\" stroke=\"{(frac == 0 ? Colors.Axis : Colors.Grid)}\"/>");
         // Spokes and angle labels every π/2.
         for (int k = 0; k < 4; k++)
         {
@@ -49,6 +46,11 @@ internal static class CirclePlot
         {
             var (px, py) = P(m, inner - 7);
             sb.Append($"<circle cx=\"{Svg.C(px)}\" cy=\"{Svg.C(py)}\" r=\"3\" fill=\"{Colors.Cyclic(m)}\" stroke=\"#fff\" stroke-width=\"0.6\"/>");
+        }
+        foreach (var (frac, label) in rings)
+        {
+            var (tx, ty) = P(Math.PI / 4, inner + (outer - inner) * frac);
+            sb.Append($"<text x=\"{Svg.C(tx + 3)}\" y=\"{Svg.C(ty - 3)}\" class=\"small\">{Svg.Escape(label)}</text>");
         }
         // Legend under the circle.
         double ly = size - 12;

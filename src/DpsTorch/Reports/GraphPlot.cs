@@ -12,6 +12,8 @@ internal static class GraphPlot
     public const int MaxNodes = 2000;
     /// <summary>Most edges drawn (the heaviest are kept).</summary>
     public const int MaxEdges = 5000;
+    /// <summary>Total opacity budget of the edges (about this many fully opaque lines' worth of ink).</summary>
+    private const double EdgeInk = 150;
 
     /// <summary>An inline SVG of the graph and a sentence saying what was left out (empty when nothing was).</summary>
     public static (string Svg, string Note) ToSvg(double[] mu, double[] resources, (int I, int J)[] edges, double[] weights, int size = 440)
@@ -42,14 +44,15 @@ internal static class GraphPlot
         var sb = new StringBuilder();
         sb.Append($"<svg class=\"chart\" viewBox=\"0 0 {size} {size}\" width=\"{size}\" height=\"{size}\" role=\"img\">");
         sb.Append($"<circle cx=\"{Svg.C(cx)}\" cy=\"{Svg.C(cy)}\" r=\"{Svg.C(radius)}\" fill=\"none\" stroke=\"{Colors.Grid}\"/>");
-        double baseOpacity = candidates.Count > 500 ? 0.04 : 0.12;
-        sb.Append($"<g stroke=\"{Colors.Text}\" stroke-width=\"1\">");
+        // Many chords pile up: cap each edge's opacity so that the total ink stays about that of EdgeInk full lines.
+        double maxOpacity = Math.Clamp(EdgeInk / Math.Max(candidates.Count, 1), 0.03, 0.75);
+        sb.Append($"<g stroke=\"{Colors.Text}\" stroke-width=\"{(candidates.Count > 500 ? "0.6" : "1")}\">");
         foreach (int e in candidates)
         {
             var (x1, y1) = Pos(edges[e].I);
             var (x2, y2) = Pos(edges[e].J);
             double w = wmax > 0 && double.IsFinite(weights[e]) ? Math.Abs(weights[e]) / wmax : 0;
-            sb.Append($"<line x1=\"{Svg.C(x1)}\" y1=\"{Svg.C(y1)}\" x2=\"{Svg.C(x2)}\" y2=\"{Svg.C(y2)}\" stroke-opacity=\"{Svg.O(baseOpacity + (0.75 - baseOpacity) * w)}\"/>");
+            sb.Append($"<line x1=\"{Svg.C(x1)}\" y1=\"{Svg.C(y1)}\" x2=\"{Svg.C(x2)}\" y2=\"{Svg.C(y2)}\" stroke-opacity=\"{Svg.O(maxOpacity * (0.15 + 0.85 * w))}\"/>");
         }
         sb.Append("</g>");
         foreach (int i in shown)

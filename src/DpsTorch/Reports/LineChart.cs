@@ -16,6 +16,8 @@ internal sealed record Series(double[] X, double[] Y, string Color)
     /// <summary>Lower and upper edges of a shaded band (e.g. mean ± spread), same length as X.</summary>
     public (double[] Low, double[] High)? Band { get; init; }
     public bool Markers { get; init; }
+    /// <summary>Draw the line dashed (to tell apart curves that may coincide).</summary>
+    public bool Dashed { get; init; }
 }
 
 /// <summary>A line chart written as inline SVG.</summary>
@@ -99,7 +101,7 @@ internal sealed class LineChart
             if (d.Length == 0) continue;
             if (s.Fill)
                 sb.Append($"<path d=\"{d}L{Svg.C(Px(lastX))} {Svg.C(Top + ph)} L{Svg.C(Px(firstX))} {Svg.C(Top + ph)} Z\" fill=\"{s.Color}\" fill-opacity=\"{Svg.O(0.3 * s.Opacity)}\" stroke=\"none\"/>");
-            sb.Append($"<path d=\"{d}\" fill=\"none\" stroke=\"{s.Color}\" stroke-width=\"{Svg.O(s.Width)}\" stroke-opacity=\"{Svg.O(s.Opacity)}\" stroke-linejoin=\"round\"/>");
+            sb.Append($"<path d=\"{d}\" fill=\"none\" stroke=\"{s.Color}\" stroke-width=\"{Svg.O(s.Width)}\" stroke-opacity=\"{Svg.O(s.Opacity)}\" stroke-linejoin=\"round\"{(s.Dashed ? " stroke-dasharray=\"5 4\"" : "")}/>");
             if (s.Markers)
                 for (int i = 0; i < s.X.Length; i++)
                     if (Ok(s.X[i], s.Y[i]))
@@ -117,7 +119,7 @@ internal sealed class LineChart
             for (int k = 0; k < labelled.Count; k++)
             {
                 double y = ly + 14 + 16 * k;
-                sb.Append($"<line x1=\"{Svg.C(lx + 5)}\" y1=\"{Svg.C(y - 4)}\" x2=\"{Svg.C(lx + 19)}\" y2=\"{Svg.C(y - 4)}\" stroke=\"{labelled[k].Color}\" stroke-width=\"2.5\"/>");
+                sb.Append($"<line x1=\"{Svg.C(lx + 5)}\" y1=\"{Svg.C(y - 4)}\" x2=\"{Svg.C(lx + 19)}\" y2=\"{Svg.C(y - 4)}\" stroke=\"{labelled[k].Color}\" stroke-width=\"2.5\"{(labelled[k].Dashed ? " stroke-dasharray=\"4 3\"" : "")}/>");
                 sb.Append($"<text x=\"{Svg.C(lx + 23)}\" y=\"{Svg.C(y)}\">{Svg.Escape(labelled[k].Label)}</text>");
             }
         }

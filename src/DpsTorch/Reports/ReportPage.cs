@@ -59,7 +59,7 @@ public static class ReportPage
         Card(html, "Loss", new LineChart { XLabel = "step", YLabel = "loss (log scale)", LogY = true, Series =
         {
             new(steps, trajectory.Select(p => p.Loss).ToArray(), Colors.Production) { Label = "loss" },
-            new(steps, trajectory.Select(p => p.CoverageLoss).ToArray(), Colors.Primary) { Label = "coverage term", Width = 1.2 },
+            new(steps, trajectory.Select(p => p.CoverageLoss).ToArray(), Colors.Primary) { Label = "coverage term", Width = 1.4, Dashed = true },
         } }.ToSvg(), trajectory.Count == 0 ? "The trajectory is empty." : "");
         Card(html, "Heterogeneity", new LineChart { XLabel = "step", YLabel = "heterogeneity ¹D", Series =
             { new(steps, trajectory.Select(p => p.Heterogeneity).ToArray(), Colors.Tertiary) } }.ToSvg(), "Hill number of order 1 of the agents' skills (effective number of distinct agents).");

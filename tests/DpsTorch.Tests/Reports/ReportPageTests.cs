@@ -45,7 +45,7 @@ public class ReportPageTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("NaN", html);
         Assert.DoesNotContain("Infinity", html);
         foreach (var v in new[] { m.Loss, m.Heterogeneity.Q1, m.Coverage, m.Specialisation, m.Efficiency })
-            Assert.Contains($"<td>{Num(v)}</td>", html);
+            Assert.Contains($"<td>{Svg.Num(v)}</td>", html);
         // Text from the config is escaped, never raw markup.
         Assert.Contains("tiny &lt;ring&gt; &amp; report", html);
         Assert.DoesNotContain("<ring>", html);
@@ -135,9 +135,6 @@ public class ReportPageTests(ITestOutputHelper output) : IDisposable
         Assert.True(bytes.Length > 10_000);
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
     }
-
-    private static string Num(double v) => v == Math.Round(v) && Math.Abs(v) < 1e9
-        ? v.ToString("0", CultureInfo.InvariantCulture) : v.ToString("G4", CultureInfo.InvariantCulture);
 
     private static string RepoRoot()
     {
