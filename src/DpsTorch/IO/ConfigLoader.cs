@@ -86,7 +86,9 @@ public static class ConfigLoader
             Objective = ReadObjective(s.Section("objective")),
             Training = ReadTraining(s.Section("training")),
             Measures = ReadMeasures(s.Section("measures")),
+            Levels = Nested.NestedConfigReader.Read(s, agents.Count, baseDir),
         };
+        Nested.NestedConfigReader.CheckRoot(c);
         s.String("$schema", null);
         s.RejectUnknownKeys();
         return c;
@@ -118,7 +120,7 @@ public static class ConfigLoader
         return c;
     }
 
-    private static DemandConfig ReadDemand(JsonSection? s, string baseDir)
+    internal static DemandConfig ReadDemand(JsonSection? s, string baseDir)
     {
         if (s is null) return new();
         var d = new DemandConfig();
@@ -152,7 +154,7 @@ public static class ConfigLoader
         return c;
     }
 
-    private static TopologyConfig ReadTopology(JsonSection? s, int n, string baseDir)
+    internal static TopologyConfig ReadTopology(JsonSection? s, int n, string baseDir)
     {
         if (s is null) return new();
         var d = new TopologyConfig();
