@@ -36,7 +36,7 @@ public static class NestedBuilder
             config.Training.Seed + restart, center: space.Grid[ArgMax(frames[0])]);
         var alpha = homogeneous ? [0.0] : init.Alpha;
         return new NestedSystem(space, frames, config.Objective, levels, SystemBuilder.SigmaMin(config), budget,
-            config.Agents.Resources == "soft", n, init.Mu, init.Rho, alpha);
+            config.Agents.Resources == "soft", n, init.Mu, init.Rho, alpha) { BudgetBlock = BudgetBlock(levelsConfig, n) };
     }
 
     private static NestedLevel BuildLevel(DpsConfig config, Space space, LevelConfig lc, int index, int groups, double budget)
@@ -76,6 +76,18 @@ public static class NestedBuilder
         }
         return new NestedLevel(index, lc.Name ?? $"level {index + 1}", lc.Size, groups, interaction, graphs, lc.LambdaC,
             demand, lc.DemandObjective, lc.DemandWeight);
+    }
+
+    /// <summary>Leaves per group of the finest level with fixedShare, or N.</summary>
+    private static int BudgetBlock(IReadOnlyList<LevelConfig> levels, int n)
+    {
+        int block = 1;
+        foreach (var level in levels)
+        {
+            block *= level.Size;
+            if (level.FixedShare) return block;
+        }
+        return n;
     }
 
     private static int ArgMax(double[] v)

@@ -30,6 +30,10 @@ public sealed record LevelConfig
     public string DemandObjective { get; init; } = "system";
     /// <summary>λ_D: weight of this level's demand term in the loss.</summary>
     public double DemandWeight { get; init; } = 1.0;
+    /// <summary>Under a fixed budget, every group of this level holds an equal share R / groups of the leaf resource
+    /// (a = (R/G)·softmax(α) inside each group): hardware whose racks or nodes are provisioned alike. The finest level
+    /// with fixedShare decides; false everywhere means one shared budget over all leaves.</summary>
+    public bool FixedShare { get; init; }
 }
 
 /// <summary>Reads and validates the `levels` array of a config (called by <see cref="ConfigLoader"/>).</summary>
@@ -60,6 +64,7 @@ internal static class NestedConfigReader
                 Demand = s.Has("demand") ? ConfigLoader.ReadDemand(s.Section("demand"), baseDir) : Skip(s, "demand"),
                 DemandObjective = s.Choice("demandObjective", d.DemandObjective, "system", "local"),
                 DemandWeight = s.Double("demandWeight", d.DemandWeight, 0, 1e12),
+                FixedShare = s.Bool("fixedShare", d.FixedShare),
             };
             if (level.Topology.Propagation != "direct")
                 throw ConfigException.Invalid(s.KeyPath("topology.propagation"), level.Topology.Propagation, "\"direct\" (nested systems use p = (I + Q) w at every level)");

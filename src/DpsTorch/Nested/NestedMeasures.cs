@@ -25,6 +25,10 @@ public sealed record TierMeasures
     public required double Among { get; init; }
     /// <summary>Heterogeneity inside each group (its members only).</summary>
     public required double[] WithinGroups { get; init; }
+    /// <summary>Each agent's share of the tier's resource (leaves a_i / Σa, composites ∫W_g / Σ∫W).</summary>
+    public required double[] Shares { get; init; }
+    /// <summary>Each agent's own shape coverage ∫min(s_i, D/∫D).</summary>
+    public required double[] AgentSelfCoverage { get; init; }
     /// <summary>Mean of <see cref="WithinGroups"/>.</summary>
     public required double MeanWithin { get; init; }
     /// <summary>Mean over the tier's agents of ∫min(s_i, D/∫D): the share of the demand's shape one agent covers alone.</summary>
@@ -47,6 +51,9 @@ public sealed record NestedMeasureSet
     public required double Loss { get; init; }
     /// <summary>∫min(W, D)/∫D of the top level, averaged over frames.</summary>
     public required double Coverage { get; init; }
+    /// <summary>∫min(W/∫W, D/∫D): the share of the demand's shape W covers when its output is scaled to the demand's mass
+    /// (collaboration p = (I + Q)w amplifies output, so plain coverage saturates at 1 for any shape once links are strong).</summary>
+    public required double ShapeCoverage { get; init; }
     /// <summary>∫min(W, D).</summary>
     public required double Productivity { get; init; }
     /// <summary>∫W.</summary>
@@ -57,6 +64,8 @@ public sealed record NestedMeasureSet
     public required IReadOnlyList<TierMeasures> Tiers { get; init; }
     /// <summary>Coverage kept as random fractions of leaves are removed (no re-optimisation); null when not asked.</summary>
     public RobustnessCurve? Robustness { get; init; }
+    /// <summary>Shape coverage kept as random fractions of leaves are removed (no re-optimisation).</summary>
+    public RobustnessCurve? ShapeRobustness { get; init; }
 }
 
 /// <summary>Computes <see cref="NestedMeasureSet"/>.</summary>
@@ -117,6 +126,8 @@ public static class NestedMeasures
                 Among = Heterogeneity.Hill(weights, z),
                 WithinGroups = within,
                 MeanWithin = within.Average(),
+                Shares = weights.Select(v => v / weights.Sum()).ToArray(),
+                AgentSelfCoverage = PerAgentShapeCoverage(densities, m, shape, space),
                 SelfCoverage = ShapeCoverage(densities, m, shape, space),
                 GroupSelfCoverage = ShapeCoverage(upper, m, shape, space),
                 Specialisation = spec,
@@ -131,22 +142,26 @@ public static class NestedMeasures
         effective /= system.DemandFrames.Count;
         double spent = a.Sum() + spentComm;
 
-        RobustnessCurve? robustness = null;
+        RobustnessCurve? robustness = null, shapeRobustness = null;
         if (options is not null && system.N > 1)
         {
             var orders = Enumerable.Range(0, options.Seeds).Select(seed => RemovalOrder.Random(system.N, seed)).ToArray();
             robustness = Robustness.Curve(alive => alive.Any(x => x) ? CoverageOf(system, system.SystemProduction(alive).ToArray()) : 0,
+                system.N, orders, options.Fractions);
+            shapeRobustness = Robustness.Curve(alive => alive.Any(x => x) ? ShapeCoverageOf(system, system.SystemProduction(alive).ToArray(), shape) : 0,
                 system.N, orders, options.Fractions);
         }
         return new NestedMeasureSet
         {
             Loss = system.Loss().Total.Item(),
             Coverage = coverage,
+            ShapeCoverage = ShapeCoverageOf(system, w, shape),
             Productivity = effective,
             TotalProduction = Productivity.Total(space, w),
             Efficiency = spent > 0 ? effective / spent : 0,
             Tiers = list,
             Robustness = robustness,
+            ShapeRobustness = shapeRobustness,
         };
     }
 
@@ -156,6 +171,15 @@ public static class NestedMeasures
         double c = 0;
         foreach (var d in system.DemandFrames) c += Productivity.Coverage(system.Space, w, d);
         return c / system.DemandFrames.Count;
+    }
+
+    private static double ShapeCoverageOf(NestedSystem system, double[] w, double[] shape)
+    {
+        double mass = system.Space.Integrate(w);
+        if (!(mass > 0)) return 0;
+        var scaled = new double[w.Length];
+        for (int x = 0; x < w.Length; x++) scaled[x] = w[x] / mass;
+        return Productivity.Effective(system.Space, scaled, shape);
     }
 
     private static double[] Leaf(Tensor t, NestedSystem s)
@@ -196,11 +220,13 @@ public static class NestedMeasures
     }
 
     private static double ShapeCoverage(double[] densities, int m, double[] shape, Space space)
+        => PerAgentShapeCoverage(densities, m, shape, space).Average();
+
+    private static double[] PerAgentShapeCoverage(double[] densities, int m, double[] shape, Space space)
     {
-        int n = densities.Length / m;
-        double total = 0;
-        for (int i = 0; i < n; i++) total += Productivity.Effective(space, densities.AsSpan(i * m, m), shape);
-        return total / n;
+        var c = new double[densities.Length / m];
+        for (int i = 0; i < c.Length; i++) c[i] = Productivity.Effective(space, densities.AsSpan(i * m, m), shape);
+        return c;
     }
 
     /// <summary>Resource-weighted mean resultant length |∫ s(x) e^{ix} dx| of densities.</summary>

@@ -37,6 +37,8 @@ public static class NestedRunFiles
             o["comparison"] = new JsonObject
             {
                 ["coverage"] = Pair(nested.Measures.Coverage, homogeneous.Measures.Coverage),
+                ["shapeCoverage"] = Pair(nested.Measures.ShapeCoverage, homogeneous.Measures.ShapeCoverage),
+                ["shapeRobustnessArea"] = Pair(nested.Measures.ShapeRobustness?.Area, homogeneous.Measures.ShapeRobustness?.Area),
                 ["efficiency"] = Pair(nested.Measures.Efficiency, homogeneous.Measures.Efficiency),
                 ["robustnessArea"] = Pair(nested.Measures.Robustness?.Area, homogeneous.Measures.Robustness?.Area),
                 ["loss"] = Pair(nested.Measures.Loss, homogeneous.Measures.Loss),

@@ -133,8 +133,17 @@ public sealed class NestedSystem
     /// <summary>Leaf σ = σ_min + softplus(ρ), length N.</summary>
     public Tensor Sigma() => Leaf(Rho).Softplus() + SigmaMin;
 
-    /// <summary>Leaf resources a = R·softmax(α), or softplus(α), length N.</summary>
-    public Tensor Resources() => SoftBudget ? Leaf(Alpha).Softplus() : Leaf(Alpha).Softmax(0) * Budget;
+    /// <summary>Leaves per budget block: N for one shared budget, else the leaves of one group of the finest level with a fixed share.</summary>
+    public int BudgetBlock { get; init; }
+
+    /// <summary>Leaf resources a = R·softmax(α) (per budget block: (R/G)·softmax(α_block)), or softplus(α), length N.</summary>
+    public Tensor Resources()
+    {
+        if (SoftBudget) return Leaf(Alpha).Softplus();
+        if (BudgetBlock == N || BudgetBlock == 0) return Leaf(Alpha).Softmax(0) * Budget;
+        int blocks = N / BudgetBlock;
+        return Leaf(Alpha).Reshape(blocks, BudgetBlock).Softmax(1).Reshape(N) * (Budget / blocks);
+    }
 
     /// <summary>Leaf production w = a ⊙ s, N×M.</summary>
     public Tensor LeafProduction() => Resources().Unsqueeze(1) * Tensor.WrappedNormalDensity(Leaf(Mu), Sigma(), _grid);

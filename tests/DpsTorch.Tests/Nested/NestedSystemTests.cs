@@ -45,12 +45,29 @@ public class NestedSystemTests
               "levels": [
                 { "size": 2, "topology": { "kind": "complete", "weight": 0.3 }, "lambdaC": 0.1,
                   "demand": { "kind": "uniform" }, "demandWeight": 0.2 },
-                { "size": 2, "topology": { "kind": "complete", "learned": true }, "lambdaC": 0.2 },
+                { "size": 2, "topology": { "kind": "complete", "learned": true }, "lambdaC": 0.2, "fixedShare": true },
                 { "size": 2, "topology": { "kind": "complete", "learned": true }, "lambdaC": 0.4 } ] }
             """);
         var s = Spread(NestedBuilder.Create(c));
+        for (int i = 0; i < s.N; i++) s.Alpha.Data[i] = 0.3 * Math.Cos(i);
         Assert.Equal(5, s.Parameters().Count);
         AssertGradients(_ => s.Loss().Total, s.Parameters().ToArray());
+    }
+
+    [Fact]
+    public void FixedShare_GivesEveryGroupOfThatLevelAnEqualShareOfTheBudget()
+    {
+        var c = ConfigLoader.Parse("""
+            { "space": { "m": 16 }, "agents": { "count": 8, "init": "random", "jitter": 0.5 }, "demand": { "kind": "uniform" },
+              "levels": [ { "size": 2 }, { "size": 2, "fixedShare": true }, { "size": 2 } ] }
+            """);
+        var s = NestedBuilder.Create(c);
+        Assert.Equal(4, s.BudgetBlock);
+        using var _ = Torch.NoGrad();
+        var a = s.Resources().ToArray();
+        Assert.Equal(4.0, a[0] + a[1] + a[2] + a[3], 12);
+        Assert.Equal(4.0, a[4] + a[5] + a[6] + a[7], 12);
+        Assert.NotEqual(a[0], a[1]);
     }
 
     [Fact]
