@@ -63,5 +63,6 @@ public static partial class Commands
         yield return ValidateCommand.Create();
         yield return SweepCommand.Create();
         yield return FitCommand.Create();
+        yield return NestedCommand.Create();
     }
 }

@@ -92,7 +92,9 @@ public static class ConfigLoader
             Objective = ReadObjective(s.Section("objective")),
             Training = ReadTraining(s.Section("training")),
             Measures = ReadMeasures(s.Section("measures")),
+            Levels = Nested.NestedConfigReader.Read(s, agents.Count, baseDir),
         };
+        Nested.NestedConfigReader.CheckRoot(c);
         s.String("$schema", null);
         s.RejectUnknownKeys();
         CheckSizes(c);
@@ -142,7 +144,7 @@ public static class ConfigLoader
         return c;
     }
 
-    private static DemandConfig ReadDemand(JsonSection? s, string baseDir)
+    internal static DemandConfig ReadDemand(JsonSection? s, string baseDir)
     {
         if (s is null) return new();
         var d = new DemandConfig();
@@ -176,7 +178,7 @@ public static class ConfigLoader
         return c;
     }
 
-    private static TopologyConfig ReadTopology(JsonSection? s, int n, string baseDir)
+    internal static TopologyConfig ReadTopology(JsonSection? s, int n, string baseDir)
     {
         if (s is null) return new();
         var d = new TopologyConfig();

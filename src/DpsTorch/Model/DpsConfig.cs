@@ -16,6 +16,8 @@ public sealed record DpsConfig
     public ObjectiveConfig Objective { get; init; } = new();
     public TrainingConfig Training { get; init; } = new();
     public MeasuresConfig Measures { get; init; } = new();
+    /// <summary>The levels of a nested system, bottom first (MODEL.md section 4); null for a flat system.</summary>
+    public IReadOnlyList<DpsTorch.Nested.LevelConfig>? Levels { get; init; }
 }
 
 /// <summary>The operation space: M grid points on the circle.</summary>

@@ -1,0 +1,99 @@
+// Turns a config with a `levels` block into a NestedSystem: leaf initialisation as SystemBuilder does it, and per
+// level a block-diagonal interaction assembled from one SystemBuilder graph per group.
+using DpsTorch.IO;
+using DpsTorch.Model;
+
+namespace DpsTorch.Nested;
+
+/// <summary>Builds nested systems from configs.</summary>
+public static class NestedBuilder
+{
+    /// <summary>
+    /// Restart <paramref name="restart"/> of a nested config: leaves initialised exactly as
+    /// <see cref="SystemBuilder.Create"/> initialises a flat system of agents.count agents (same seed, same init kind),
+    /// levels from config.levels. <paramref name="homogeneous"/> builds the homogeneous fleet of the same budget and
+    /// network: all leaves share one trainable μ and σ and hold equal resources.
+    /// </summary>
+    public static NestedSystem Create(DpsConfig config, int restart = 0, bool homogeneous = false)
+    {
+        var levelsConfig = config.Levels ?? throw new ConfigException("levels", "the config has no levels block; a nested system needs one (bottom level first).");
+        var space = new Space(config.Space.M);
+        var frames = SystemBuilder.DemandFrames(config, space);
+        int n = config.Agents.Count;
+        double budget = SystemBuilder.Budget(config);
+        var levels = new List<NestedLevel>();
+        int members = n;
+        for (int k = 0; k < levelsConfig.Count; k++)
+        {
+            var lc = levelsConfig[k];
+            int groups = members / lc.Size;
+            levels.Add(BuildLevel(config, space, lc, k, groups, budget));
+            members = groups;
+        }
+        string kind = Initialization.KindForRestart(config.Agents.Init, restart);
+        int count = homogeneous ? 1 : n;
+        var init = Initialization.Create(kind, count, SystemBuilder.SigmaMin(config), config.Agents.InitSigma, config.Agents.Jitter,
+            config.Training.Seed + restart, center: space.Grid[ArgMax(frames[0])]);
+        var alpha = homogeneous ? [0.0] : init.Alpha;
+        return new NestedSystem(space, frames, config.Objective, levels, SystemBuilder.SigmaMin(config), budget,
+            config.Agents.Resources == "soft", n, init.Mu, init.Rho, alpha) { BudgetBlock = BudgetBlock(levelsConfig, n) };
+    }
+
+    private static NestedLevel BuildLevel(DpsConfig config, Space space, LevelConfig lc, int index, int groups, double budget)
+    {
+        var edges = new List<(int, int)>();
+        var costs = new List<double>();
+        var fixedWeights = new List<double>();
+        var theta = new List<double>();
+        var graphs = new List<Topology>();
+        for (int g = 0; g < groups; g++)
+        {
+            var groupConfig = new DpsConfig
+            {
+                Space = config.Space,
+                Agents = new AgentsConfig { Count = lc.Size },
+                Topology = lc.Topology with { Seed = lc.Topology.Seed + g },
+            };
+            var graph = SystemBuilder.Graph(groupConfig);
+            var q = SystemBuilder.BuildInteraction(groupConfig, graph);
+            graphs.Add(graph);
+            int offset = g * lc.Size;
+            for (int e = 0; e < q.Edges.Count; e++)
+            {
+                edges.Add((q.Edges[e].I + offset, q.Edges[e].J + offset));
+                costs.Add(q.EdgeCost[e]);
+                if (q.Theta is { } th) theta.Add(th.Data[e]); else fixedWeights.Add(q.FixedWeights![e]);
+            }
+        }
+        bool learned = lc.Topology.Learned;
+        var interaction = new Interaction(groups * lc.Size, edges, [.. costs], learned ? null : [.. fixedWeights], learned ? [.. theta] : null);
+
+        IReadOnlyList<double[]>? demand = null;
+        if (lc.Demand is { } d)
+        {
+            var local = config with { Demand = d with { Mass = d.Mass ?? budget / groups } };
+            demand = SystemBuilder.DemandFrames(local, space);
+        }
+        return new NestedLevel(index, lc.Name ?? $"level {index + 1}", lc.Size, groups, interaction, graphs, lc.LambdaC,
+            demand, lc.DemandObjective, lc.DemandWeight);
+    }
+
+    /// <summary>Leaves per group of the finest level with fixedShare, or N.</summary>
+    private static int BudgetBlock(IReadOnlyList<LevelConfig> levels, int n)
+    {
+        int block = 1;
+        foreach (var level in levels)
+        {
+            block *= level.Size;
+            if (level.FixedShare) return block;
+        }
+        return n;
+    }
+
+    private static int ArgMax(double[] v)
+    {
+        int best = 0;
+        for (int i = 1; i < v.Length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+}

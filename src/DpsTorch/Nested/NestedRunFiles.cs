@@ -1,0 +1,65 @@
+// The summary a nested run writes (summary.json): the resolved config, training of the nested design and of the
+// homogeneous fleet of the same budget and network, every per-tier measure of both, and the comparison of the two.
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DpsTorch.IO;
+using DpsTorch.Model;
+
+namespace DpsTorch.Nested;
+
+/// <summary>A trained nested design with its measures.</summary>
+public sealed record NestedOutcome(NestedRunResult Run, NestedMeasureSet Measures);
+
+/// <summary>Writes nested run summaries.</summary>
+public static class NestedRunFiles
+{
+    /// <summary>File name of the summary.</summary>
+    public const string Summary = "summary.json";
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>The summary object: config, "nested" and (when given) "homogeneous" outcomes, and their comparison.</summary>
+    public static JsonObject SummaryJson(DpsConfig config, NestedOutcome nested, NestedOutcome? homogeneous)
+    {
+        var o = new JsonObject
+        {
+            ["config"] = ConfigLoader.ToJsonNode(config),
+            ["nested"] = Outcome(nested),
+        };
+        if (homogeneous is not null)
+        {
+            o["homogeneous"] = Outcome(homogeneous);
+            o["comparison"] = new JsonObject
+            {
+                ["coverage"] = Pair(nested.Measures.Coverage, homogeneous.Measures.Coverage),
+                ["shapeCoverage"] = Pair(nested.Measures.ShapeCoverage, homogeneous.Measures.ShapeCoverage),
+                ["shapeRobustnessArea"] = Pair(nested.Measures.ShapeRobustness?.Area, homogeneous.Measures.ShapeRobustness?.Area),
+                ["efficiency"] = Pair(nested.Measures.Efficiency, homogeneous.Measures.Efficiency),
+                ["robustnessArea"] = Pair(nested.Measures.Robustness?.Area, homogeneous.Measures.Robustness?.Area),
+                ["loss"] = Pair(nested.Measures.Loss, homogeneous.Measures.Loss),
+            };
+        }
+        return o;
+    }
+
+    /// <summary>Writes summary.json into <paramref name="dir"/> (atomically).</summary>
+    public static void Write(string dir, DpsConfig config, NestedOutcome nested, NestedOutcome? homogeneous)
+        => AtomicFile.WriteAllText(Path.Combine(dir, Summary), SummaryJson(config, nested, homogeneous).ToJsonString(Options));
+
+    private static JsonObject Outcome(NestedOutcome r) => new()
+    {
+        ["steps"] = r.Run.Training.Steps,
+        ["stopReason"] = r.Run.Training.Reason.ToString(),
+        ["seconds"] = r.Run.Training.Seconds,
+        ["bestRestart"] = r.Run.BestRestart,
+        ["restartLosses"] = JsonSerializer.SerializeToNode(r.Run.RestartLosses, Options),
+        ["measures"] = JsonSerializer.SerializeToNode(r.Measures, Options),
+    };
+
+    private static JsonObject Pair(double? nested, double? homogeneous) => new() { ["nested"] = nested, ["homogeneous"] = homogeneous };
+}

@@ -1,0 +1,246 @@
+// The differentiable nested DPS of MODEL.md section 4: leaf agents (wrapped-normal skills) grouped into composite
+// agents level by level, each level with its own graph, distances and communication cost. One function of all
+// parameters, built from engine ops, so Backward() of the top-level loss trains every level at once.
+using DpsTorch.Model;
+
+namespace DpsTorch.Nested;
+
+/// <summary>The parts of a nested loss, for logs and tests. Per-level lists are indexed like the config's levels.</summary>
+public sealed record NestedLossParts(Tensor Total, Tensor Coverage, IReadOnlyList<Tensor> Communication,
+    IReadOnlyList<Tensor> LevelDemand, Tensor Budget, Tensor Breadth);
+
+/// <summary>
+/// One level of a nested system: <see cref="Groups"/> groups of <see cref="Size"/> members each; member m of group g is
+/// the agent g·Size + m of the tier below (leaves for level 0). Q is block-diagonal over the groups, so one sparse
+/// product serves the whole level.
+/// </summary>
+public sealed class NestedLevel
+{
+    /// <summary>Position of the level, 0 = the level that groups the leaves.</summary>
+    public int Index { get; }
+    /// <summary>The level's name.</summary>
+    public string Name { get; }
+    /// <summary>Members per group.</summary>
+    public int Size { get; }
+    /// <summary>Number of groups (composite agents this level forms).</summary>
+    public int Groups { get; }
+    /// <summary>Members of all groups together (= Groups · Size).</summary>
+    public int Members => Groups * Size;
+    /// <summary>Block-diagonal Q over all members; edge e of group g is edge e − g·EdgesPerGroup of that group's graph.</summary>
+    public Interaction Interaction { get; }
+    /// <summary>The graph inside one group (member indices 0..Size − 1), per group.</summary>
+    public IReadOnlyList<Topology> GroupGraphs { get; }
+    /// <summary>λ_C of this level.</summary>
+    public double LambdaC { get; }
+    /// <summary>The local demand frames every group serves (mass per group), or null.</summary>
+    public IReadOnlyList<double[]>? DemandFrames { get; }
+    /// <summary>"system" or "local", see <see cref="LevelConfig.DemandObjective"/>.</summary>
+    public string DemandObjective { get; }
+    /// <summary>λ_D of this level.</summary>
+    public double DemandWeight { get; }
+
+    internal NestedLevel(int index, string name, int size, int groups, Interaction interaction, IReadOnlyList<Topology> groupGraphs,
+        double lambdaC, IReadOnlyList<double[]>? demandFrames, string demandObjective, double demandWeight)
+    {
+        Index = index; Name = name; Size = size; Groups = groups; Interaction = interaction; GroupGraphs = groupGraphs;
+        LambdaC = lambdaC; DemandFrames = demandFrames; DemandObjective = demandObjective; DemandWeight = demandWeight;
+    }
+}
+
+/// <summary>
+/// A nested distributed production system. Leaves are ordinary agents: μ free, σ = σ_min + softplus(ρ), a = R·softmax(α)
+/// (or softplus(α) under a soft budget), w_i = a_i s_i. Level ℓ takes the production rows x of its members and forms
+/// p = (I + Q_ℓ) x (Q_ℓ block-diagonal over its groups) and, per group g, W_g = Σ_{members} p; W_g is the individual
+/// production of the composite agent g at the level above. [choice] A composite's skill density is W_g / ∫W_g (MODEL.md
+/// section 4) and its resource is ∫W_g, what its sub-system delivers, so its production is exactly W_g: collaboration
+/// inside a group scales what the composite brings upwards, as it scales W in a flat system, and a flat system written
+/// as one level (or as one group under a top level without edges) is the flat system, to the last bit. The last level
+/// has one group; its W is compared with the demand (objective.kind "system") or its members' pooled densities are
+/// (objective.kind "local"). Loss = coverage + Σ_ℓ λ_C,ℓ C_ℓ + λ_R (Σa − R)² + λ_σ Σσ² + Σ_ℓ λ_D,ℓ (level demand terms).
+/// </summary>
+public sealed class NestedSystem
+{
+    private readonly double[] _grid;
+    private readonly int[]? _tie;   // homogeneous fleet: every leaf reads parameter 0
+
+    /// <summary>The grid.</summary>
+    public Space Space { get; }
+    /// <summary>The top-level demand frames (the loss averages them).</summary>
+    public IReadOnlyList<double[]> DemandFrames { get; }
+    /// <summary>The top-level objective and the leaves' penalties (λ_R, λ_σ).</summary>
+    public ObjectiveConfig Objective { get; }
+    /// <summary>The levels, bottom first.</summary>
+    public IReadOnlyList<NestedLevel> Levels { get; }
+    /// <summary>Smallest leaf breadth σ_min.</summary>
+    public double SigmaMin { get; }
+    /// <summary>Total leaf resource R.</summary>
+    public double Budget { get; }
+    /// <summary>True when a = softplus(α) with a budget penalty.</summary>
+    public bool SoftBudget { get; }
+    /// <summary>True for a homogeneous fleet: all leaves share one μ, one σ and equal resources.</summary>
+    public bool Homogeneous => _tie is not null;
+    /// <summary>Number of leaf agents.</summary>
+    public int N { get; }
+
+    /// <summary>Leaf locations μ (length N, or 1 for a homogeneous fleet).</summary>
+    public Tensor Mu { get; }
+    /// <summary>Leaf breadth logits ρ.</summary>
+    public Tensor Rho { get; }
+    /// <summary>Leaf resource logits α.</summary>
+    public Tensor Alpha { get; }
+
+    internal NestedSystem(Space space, IReadOnlyList<double[]> demandFrames, ObjectiveConfig objective, IReadOnlyList<NestedLevel> levels,
+        double sigmaMin, double budget, bool softBudget, int n, double[] mu, double[] rho, double[] alpha)
+    {
+        Space = space;
+        _grid = space.Grid.ToArray();
+        DemandFrames = demandFrames;
+        Objective = objective;
+        Levels = levels;
+        SigmaMin = sigmaMin;
+        Budget = budget;
+        SoftBudget = softBudget;
+        N = n;
+        if (mu.Length == 1 && n > 1) _tie = new int[n];
+        else if (mu.Length != n) throw new ArgumentException($"NestedSystem: μ has {mu.Length} entries for {n} leaves (give N, or 1 for a homogeneous fleet).");
+        Mu = Tensor.FromArray(mu).RequiresGrad_();
+        Rho = Tensor.FromArray(rho).RequiresGrad_();
+        Alpha = Tensor.FromArray(alpha).RequiresGrad_();
+    }
+
+    /// <summary>Builds restart <paramref name="restart"/> of a nested config (see <see cref="NestedBuilder.Create"/>).</summary>
+    public static NestedSystem Build(DpsConfig config, int restart = 0, bool homogeneous = false)
+        => NestedBuilder.Create(config, restart, homogeneous);
+
+    /// <summary>All trainable leaves: μ, ρ, α, then θ of every level whose topology is learned.</summary>
+    public IReadOnlyList<Tensor> Parameters()
+    {
+        var ps = new List<Tensor> { Mu, Rho, Alpha };
+        foreach (var level in Levels) if (level.Interaction.Theta is { } theta) ps.Add(theta);
+        return ps;
+    }
+
+    /// <summary>Names aligned with <see cref="Parameters"/>.</summary>
+    public IReadOnlyList<string> ParameterNames()
+    {
+        var names = new List<string> { "mu", "rho", "alpha" };
+        foreach (var level in Levels) if (level.Interaction.Learned) names.Add($"theta[{level.Name}]");
+        return names;
+    }
+
+    private Tensor Leaf(Tensor t) => _tie is null ? t : t.IndexSelect(0, _tie);
+
+    /// <summary>Leaf σ = σ_min + softplus(ρ), length N.</summary>
+    public Tensor Sigma() => Leaf(Rho).Softplus() + SigmaMin;
+
+    /// <summary>Leaves per budget block: N for one shared budget, else the leaves of one group of the finest level with a fixed share.</summary>
+    public int BudgetBlock { get; init; }
+
+    /// <summary>Leaf resources a = R·softmax(α) (per budget block: (R/G)·softmax(α_block)), or softplus(α), length N.</summary>
+    public Tensor Resources()
+    {
+        if (SoftBudget) return Leaf(Alpha).Softplus();
+        if (BudgetBlock == N || BudgetBlock == 0) return Leaf(Alpha).Softmax(0) * Budget;
+        int blocks = N / BudgetBlock;
+        return Leaf(Alpha).Reshape(blocks, BudgetBlock).Softmax(1).Reshape(N) * (Budget / blocks);
+    }
+
+    /// <summary>Leaf production w = a ⊙ s, N×M.</summary>
+    public Tensor LeafProduction() => Resources().Unsqueeze(1) * Tensor.WrappedNormalDensity(Leaf(Mu), Sigma(), _grid);
+
+    /// <summary>
+    /// The production of every tier: element 0 is the leaves' w (N×M), element k + 1 the composites formed by level k
+    /// (Groups×M rows W_g); the last element is the whole system's W as a 1×M row. <paramref name="alive"/> (per leaf)
+    /// removes agents: their rows and columns of Q are deleted, and a composite with no member alive is removed above.
+    /// </summary>
+    public IReadOnlyList<Tensor> TierProduction(bool[]? alive = null) => Forward(alive).Tiers;
+
+    /// <summary>System production W of the top level, length M.</summary>
+    public Tensor SystemProduction(bool[]? alive = null) => Forward(alive).W;
+
+    private sealed record Pass(List<Tensor> Tiers, List<Tensor> Productions, Tensor W);
+
+    private Pass Forward(bool[]? alive)
+    {
+        if (alive is not null && alive.Length != N) throw new ArgumentException($"alive has {alive.Length} entries for {N} leaves.");
+        int m = Space.M;
+        var x = LeafProduction();
+        var tiers = new List<Tensor> { x };
+        var productions = new List<Tensor>();
+        var mask = alive;
+        Tensor? w = null;
+        foreach (var level in Levels)
+        {
+            var q = level.Interaction.Weights();
+            var keep = mask is null ? null : Tensor.FromArray(mask.Select(b => b ? 1.0 : 0.0).ToArray(), mask.Length, 1);
+            if (keep is not null) x = x * keep;
+            var p = x + level.Interaction.Apply(q, x);
+            if (keep is not null) p = p * keep;
+            productions.Add(p);
+            if (level.Groups == 1) { w = p.Sum(0); x = w.Unsqueeze(0); }
+            else x = p.Reshape(level.Groups, level.Size, m).Sum(1);
+            tiers.Add(x);
+            if (mask is not null)
+            {
+                var up = new bool[level.Groups];
+                for (int i = 0; i < mask.Length; i++) up[i / level.Size] |= mask[i];
+                mask = up;
+            }
+        }
+        return new Pass(tiers, productions, w!);
+    }
+
+    /// <summary>The full loss for the given top-level demand frames (default: the system's own).</summary>
+    public NestedLossParts Loss(IReadOnlyList<double[]>? frames = null)
+    {
+        frames ??= DemandFrames;
+        var pass = Forward(null);
+        var top = Levels[^1];
+        var p = pass.Productions[^1];
+        Tensor coverage = Tensor.Scalar(0);
+        var pooled = Objective.Kind == "local" ? PooledDensities(p) : null;
+        foreach (var frame in frames)
+        {
+            var d = Tensor.FromArray(frame);
+            Tensor c = pooled is null
+                ? NestedMismatch.Of(Objective, Space.Delta, pass.W, d)
+                : NestedMismatch.Of(Objective, Space.Delta, pooled, d / (Space.Delta * frame.Sum())) / top.Members;
+            coverage = coverage + c;
+        }
+        coverage = coverage / frames.Count;
+
+        var total = coverage;
+        var comm = new List<Tensor>();
+        foreach (var level in Levels)
+        {
+            var c = level.LambdaC > 0 && level.Interaction.Edges.Count > 0 ? level.Interaction.Cost(level.Interaction.Weights()) : Tensor.Scalar(0);
+            comm.Add(c);
+            if (level.LambdaC > 0 && level.Interaction.Edges.Count > 0) total = total + c * level.LambdaC;
+        }
+        var budget = SoftBudget && Objective.LambdaR > 0 ? (Resources().Sum() - Budget).Pow(2.0) : Tensor.Scalar(0);
+        var breadth = Objective.LambdaSigma > 0 ? Sigma().Pow(2.0).Sum() : Tensor.Scalar(0);
+        total = total + budget * Objective.LambdaR + breadth * Objective.LambdaSigma;
+
+        var levelDemand = new List<Tensor>();
+        for (int k = 0; k < Levels.Count; k++)
+        {
+            var level = Levels[k];
+            if (level.DemandFrames is null) { levelDemand.Add(Tensor.Scalar(0)); continue; }
+            Tensor term = Tensor.Scalar(0);
+            foreach (var frame in level.DemandFrames)
+            {
+                var d = Tensor.FromArray(frame);
+                term = term + (level.DemandObjective == "local"
+                    ? NestedMismatch.Of(Objective, Space.Delta, PooledDensities(pass.Productions[k]), d / (Space.Delta * frame.Sum())) / level.Members
+                    : NestedMismatch.Of(Objective, Space.Delta, pass.Tiers[k + 1], d.Unsqueeze(0)) / level.Groups);
+            }
+            term = term / level.DemandFrames.Count;
+            levelDemand.Add(term);
+            total = total + term * level.DemandWeight;
+        }
+        return new NestedLossParts(total, coverage, comm, levelDemand, budget, breadth);
+    }
+
+    /// <summary>P_i = p_i / ∫p_i for production rows p.</summary>
+    public Tensor PooledDensities(Tensor production) => production / (production.Sum(1, keepDim: true) * Space.Delta);
+}
