@@ -77,7 +77,7 @@ public static class TopologyGenerators
         Ring(n, k); // validates n and k
         var rng = new Random(seed);
         var present = new HashSet<(int, int)>();
-        foreach (var e in RingEdges(n, k)) present.Add((e.I, e.J));
+        foreach (var e in RingEdges(n, k)) present.Add(Key(e.I, e.J));
         var degree = new int[n];
         Array.Fill(degree, 2 * k);
         for (int j = 1; j <= k; j++)

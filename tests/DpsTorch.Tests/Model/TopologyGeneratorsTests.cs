@@ -112,4 +112,14 @@ public class TopologyGeneratorsTests
         Assert.Throws<ArgumentException>(() => TopologyGenerators.StochasticBlock([3, 0], 0.5, 0.1, 0));
         Assert.Throws<ArgumentException>(() => TopologyGenerators.Hierarchical(2, 1));
     }
+
+    [Theory]
+    [InlineData(300, 10, 0.2, 0)]
+    [InlineData(50, 4, 0.9, 3)]
+    public void WattsStrogatz_RewiringAcrossTheWrapAround_NeverDuplicatesAnEdge(int n, int k, double beta, int seed)
+    {
+        // Ring edges that wrap past agent n−1 were once stored unnormalised, so rewiring could add them a second time.
+        var g = TopologyGenerators.WattsStrogatz(n, k, beta, seed);
+        Assert.Equal(n * k, g.EdgeCount);
+    }
 }
