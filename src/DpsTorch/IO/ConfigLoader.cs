@@ -247,6 +247,8 @@ public static class ConfigLoader
             Optimizer = s.Choice("optimizer", d.Optimizer, "adam", "sgd", "lbfgs"),
             Lr = s.Double("lr", d.Lr, 0, 1e6, exclusiveMin: true),
             Momentum = s.Double("momentum", d.Momentum, 0, 1),
+            Schedule = s.Choice("schedule", d.Schedule, "cosine", "constant", "step"),
+            MinLrFraction = s.Double("minLrFraction", d.MinLrFraction, 0, 1),
             Steps = s.Int("steps", d.Steps, 0, 100_000_000),
             Seed = s.Int("seed", d.Seed),
             LogEvery = s.Int("logEvery", d.LogEvery, 1, int.MaxValue),

@@ -151,6 +151,13 @@ public sealed record TrainingConfig
     public string Optimizer { get; init; } = "adam";
     /// <summary>Learning rate.</summary>
     public double Lr { get; init; } = 0.02;
+    /// <summary>
+    /// Learning-rate schedule: "cosine" (default: decays from lr to lr·minLrFraction over the steps, so Adam settles
+    /// instead of oscillating around the optimum), "constant", or "step" (×0.5 every steps/4).
+    /// </summary>
+    public string Schedule { get; init; } = "cosine";
+    /// <summary>Final learning rate of the cosine schedule, as a fraction of lr.</summary>
+    public double MinLrFraction { get; init; } = 0.01;
     /// <summary>SGD momentum.</summary>
     public double Momentum { get; init; } = 0.9;
     /// <summary>Maximum number of steps.</summary>

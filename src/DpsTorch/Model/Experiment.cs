@@ -99,6 +99,7 @@ internal static class Checkpoints
             ["step"] = state.Step.ToString(CultureInfo.InvariantCulture),
             ["seconds"] = state.Seconds.ToString("R", CultureInfo.InvariantCulture),
             ["done"] = finished is null ? "false" : "true",
+            ["backoffScale"] = state.BackoffScale.ToString("R", CultureInfo.InvariantCulture),
         };
         if (finished is not null)
         {
@@ -134,7 +135,8 @@ internal static class Checkpoints
         }
         int step = int.Parse(file.Metadata["step"], CultureInfo.InvariantCulture);
         double seconds = double.Parse(file.Metadata["seconds"], CultureInfo.InvariantCulture);
-        var state = new TrainerCheckpoint(step, history, points, file.Optimizer, seconds);
+        double backoffScale = file.Metadata.TryGetValue("backoffScale", out var b) ? double.Parse(b, CultureInfo.InvariantCulture) : 1.0;
+        var state = new TrainerCheckpoint(step, history, points, file.Optimizer, seconds, backoffScale);
         if (file.Metadata.GetValueOrDefault("done") != "true") return new SavedRestart(false, state, null);
         var result = new TrainResult(double.Parse(file.Metadata["loss"], CultureInfo.InvariantCulture), step,
             Enum.Parse<StopReason>(file.Metadata["stopReason"]), seconds, points);

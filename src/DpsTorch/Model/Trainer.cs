@@ -25,7 +25,8 @@ public enum StopReason
 /// Everything needed to continue training bit-identically: the next step, the convergence window, the trajectory so
 /// far, the optimizer's state and the seconds already spent. The parameters themselves live in the model.
 /// </summary>
-public sealed record TrainerCheckpoint(int Step, double[] History, TrajectoryPoint[] Trajectory, OptimizerState? Optimizer, double Seconds);
+public sealed record TrainerCheckpoint(int Step, double[] History, TrajectoryPoint[] Trajectory, OptimizerState? Optimizer, double Seconds,
+    double BackoffScale = 1.0);
 
 /// <summary>The outcome of <see cref="Trainer.Train"/>; Warnings lists the learning-rate back-offs taken (training.backoff).</summary>
 public sealed record TrainResult(double Loss, int Steps, StopReason Reason, double Seconds, IReadOnlyList<TrajectoryPoint> Trajectory,
@@ -65,6 +66,8 @@ public static class Trainer
         var names = model.ParameterNames();
         var optimizer = MakeOptimizer(training, ps);
         if (resume?.Optimizer is { } saved) optimizer.LoadState(saved);
+        var schedule = MakeSchedule(training);
+        double backoffScale = resume?.BackoffScale ?? 1.0;
         var clock = Stopwatch.StartNew();
         double secondsBefore = resume?.Seconds ?? 0;
         var trajectory = new List<TrajectoryPoint>(resume?.Trajectory ?? []);
@@ -77,12 +80,13 @@ public static class Trainer
         int backoffs = 0;
         var warnings = new List<string>();
         double Seconds() => secondsBefore + clock.Elapsed.TotalSeconds;
-        TrainerCheckpoint State() => new(step, [.. history], [.. trajectory], optimizer.GetState(), Seconds());
+        TrainerCheckpoint State() => new(step, [.. history], [.. trajectory], optimizer.GetState(), Seconds(), backoffScale);
 
         for (; step < training.Steps; step++)
         {
             if (cancel.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
             if (checkpoint is not null && step > (resume?.Step ?? 0) && step % training.CheckpointEvery == 0) checkpoint(State());
+            optimizer.LearningRate = schedule.LearningRate(step) * backoffScale;
             var frames = continuationSteps > 0 && step < continuationSteps
                 ? Continuation.Smooth(model.Space, model.DemandFrames, training.ContinuationWidth * (1.0 - (double)step / continuationSteps))
                 : model.DemandFrames;
@@ -125,7 +129,8 @@ public static class Trainer
                 if (!(training.Backoff > 0 && backoffs < training.MaxBackoffs))
                     throw new NonFiniteException($"{e.Message}; parameters restored to their finite state before step {goodStep}'s update (try a smaller training.lr, or training.backoff).");
                 backoffs++;
-                optimizer.LearningRate *= training.Backoff;
+                backoffScale *= training.Backoff;
+                optimizer.LearningRate = schedule.LearningRate(goodStep) * backoffScale;
                 warnings.Add($"{e.Message}; redoing step {goodStep} with the learning rate backed off to {optimizer.LearningRate:G4}.");
                 if (history.Count > 0 && goodStep < step) history.RemoveAt(history.Count - 1);
                 step = goodStep - 1;
@@ -164,6 +169,14 @@ public static class Trainer
             progress?.Report(new TrainProgress(s, training.Steps, loss, het, cov));
         }
     }
+
+    /// <summary>The learning-rate schedule named by the config (it depends on the step alone, so resumed runs match).</summary>
+    public static LearningRateSchedule MakeSchedule(TrainingConfig t) => t.Schedule switch
+    {
+        "constant" => new ConstantSchedule(t.Lr),
+        "step" => new StepSchedule(t.Lr, Math.Max(1, t.Steps / 4), 0.5),
+        _ => t.Steps > 1 ? new CosineSchedule(t.Lr, t.Steps, t.Lr * t.MinLrFraction) : new ConstantSchedule(t.Lr),
+    };
 
     /// <summary>The optimizer named by the config.</summary>
     public static Optimizer MakeOptimizer(TrainingConfig t, IReadOnlyList<Tensor> ps) => t.Optimizer switch
