@@ -2,6 +2,7 @@
 // chosen fitted curves (MODEL.md section 6). Files are written atomically: temp file in the same folder, then rename.
 using System.Text;
 using System.Text.Json;
+using DpsTorch.IO;
 using DpsTorch.Reports;
 
 namespace DpsTorch.Fitting;
@@ -51,7 +52,7 @@ public static class FitReport
     }
 
     /// <summary>Writes fit.json atomically to <paramref name="path"/>.</summary>
-    public static void WriteJson(string path, ScalingStudy study) => WriteAtomic(path, ToJson(study));
+    public static void WriteJson(string path, ScalingStudy study) => AtomicFile.WriteAllText(path, ToJson(study));
 
     /// <summary>
     /// The plot: each group's points (mean ± standard error when aggregated) and its chosen curve, in one colour
@@ -114,25 +115,8 @@ public static class FitReport
 
     /// <summary>Writes the plot atomically to <paramref name="path"/>.</summary>
     public static void WriteSvg(string path, ScalingStudy study, AxisScale? xScale = null, AxisScale? yScale = null)
-        => WriteAtomic(path, ToSvg(study, xScale, yScale));
+        => AtomicFile.WriteAllText(path, ToSvg(study, xScale, yScale));
 
-    /// <summary>Writes text to a temporary file beside <paramref name="path"/>, then renames it over the target.</summary>
-    public static void WriteAtomic(string path, string text)
-    {
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllText(tmp, text, new UTF8Encoding(false));
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
-    }
 
     private static void WriteGroup(Utf8JsonWriter w, GroupFit g)
     {

@@ -173,25 +173,3 @@ public sealed record ModelState
         return d;
     }
 }
-
-/// <summary>Writes files so that a reader never sees a half-written one: temporary name in the same folder, then rename.</summary>
-public static class AtomicFile
-{
-    /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> atomically.</summary>
-    public static void WriteAllText(string path, string text)
-    {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllText(tmp, text);
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
-    }
-}

@@ -81,24 +81,11 @@ public static class ParameterState
         }
         if (optimizer is not null) CheckFinite(optimizer);
 
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full) ?? ".";
-        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
-                    Write(w, parameters, optimizer, metadata);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+            using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+            Write(w, parameters, optimizer, metadata);
+        });
     }
 
     /// <summary>Reads and validates a file written by <see cref="Save"/>.</summary>
