@@ -55,5 +55,6 @@ public static partial class Commands
     public static IEnumerable<Command> All()
     {
         yield return ValidateCommand.Create();
+        yield return BenchStepCommand.Create();
     }
 }
