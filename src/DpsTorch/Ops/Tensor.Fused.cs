@@ -319,6 +319,7 @@ public sealed partial class Tensor
                 {
                     Exponents(d, TwoPi * k, negInv2s2, u, e);
                     TP.Exp(e, e);
+                    FlushTiny(e);
                     TP.MultiplyAdd(e, norm, row, row); // row += φ_k
                 }
             }
@@ -354,6 +355,7 @@ public sealed partial class Tensor
                 {
                     Exponents(d, TwoPi * k, negInv2s2, u, e);
                     TP.Exp(e, e);
+                    FlushTiny(e);
                     var (s0, s1, s2) = Moments(g, e, u);
                     a0 += s0; a1 += s1; a2 += s2;
                 }
@@ -408,6 +410,29 @@ public sealed partial class Tensor
         }
 
         private const double MinExponent = -700.0;
+
+        /// <summary>
+        /// Image terms below this are set to exactly 0. They are far below any tolerance (1e-12 relative), but left in
+        /// (down to exp(−700) ≈ 1e-304) their products with gradients fall into the subnormal range, where x86 floating
+        /// point is about 100x slower: measured, the matmul backward of (I + Q)·w at N = 2048, M = 512 took 9 s instead
+        /// of 0.15 s.
+        /// </summary>
+        private const double FlushBelow = 1e-200;
+
+        private static void FlushTiny(Span<double> e)
+        {
+            int n = e.Length, j = 0, w = Vector<double>.Count;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var tiny = new Vector<double>(FlushBelow);
+                for (; j <= n - w; j += w)
+                {
+                    var v = new Vector<double>(e.Slice(j, w));
+                    Vector.ConditionalSelect(Vector.LessThan(v, tiny), Vector<double>.Zero, v).CopyTo(e.Slice(j, w));
+                }
+            }
+            for (; j < n; j++) if (e[j] < FlushBelow) e[j] = 0;
+        }
 
         /// <summary>(Σ g·φ, Σ g·φ·u, Σ g·φ·u²) in an order fixed by the length (Vector lanes, then a scalar tail).</summary>
         private static (double, double, double) Moments(ReadOnlySpan<double> g, ReadOnlySpan<double> phi, ReadOnlySpan<double> u)
