@@ -68,6 +68,9 @@ internal static class BenchStepCommand
         double timed = 0;
         for (int s = steps > 1 ? 1 : 0; s < steps; s++) timed += times[s];
         double msPerStep = timed / (steps > 1 ? steps - 1 : 1);
+        var sorted = times[(steps > 1 ? 1 : 0)..];
+        Array.Sort(sorted);
+        double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
         using var self = Process.GetCurrentProcess();
         return new JsonObject
         {
@@ -78,6 +81,7 @@ internal static class BenchStepCommand
             ["steps"] = steps,
             ["ms_per_step"] = msPerStep,
             ["ms_first_step"] = times[0],
+            ["ms_median_step"] = median,
             ["loss_first"] = lossFirst,
             ["loss_last"] = lossLast,
             ["peak_mb"] = Math.Round(self.PeakWorkingSet64 / (1024.0 * 1024.0), 1),
