@@ -64,5 +64,6 @@ public static partial class Commands
         yield return SweepCommand.Create();
         yield return FitCommand.Create();
         yield return NestedCommand.Create();
+        yield return BenchStepCommand.Create();
     }
 }

@@ -65,6 +65,16 @@ public sealed partial class Tensor
         System.Numerics.Tensors.TensorPrimitives.Add(_gradBuffer, g, _gradBuffer);
     }
 
+    /// <summary>
+    /// Like <see cref="AccumulateGrad"/> for an array the caller has just allocated and will not touch again: the first
+    /// gradient is adopted as the buffer instead of copied (saves one allocation and copy of the tensor's size).
+    /// </summary>
+    internal void AccumulateGradOwned(double[] g)
+    {
+        if (_requiresGrad && _gradBuffer is null && g.Length == _data.Length) { _gradBuffer = g; return; }
+        AccumulateGrad(g);
+    }
+
     /// <summary>The gradient buffer, for kernels that accumulate in place (allocated zeroed on first use).</summary>
     internal double[] GradBufferForWrite() => _gradBuffer ??= new double[_data.Length];
 

@@ -43,6 +43,14 @@ public sealed class DpsModel
     /// <summary>Number of agents.</summary>
     public int N => Mu.Numel;
 
+    /// <summary>
+    /// Whether <see cref="Loss"/> uses the fused kernels for the "direct" propagation: the wrapped normal mixture for
+    /// the system objective (no N×M production), and (I + Q)·(a ⊙ s) in one product plus the fused pooled squared
+    /// error for the local objective with squared mismatch. Default true; false computes the same loss by the composed
+    /// ops (<see cref="Production"/>), the twin the tests compare against.
+    /// </summary>
+    public bool UseFusedKernels { get; set; } = true;
+
     /// <summary>Creates a model from its parts and initial parameter values (copied).</summary>
     public DpsModel(Space space, IReadOnlyList<double[]> demandFrames, Interaction interaction, ObjectiveConfig objective,
         double sigmaMin, double budget, bool softBudget, double[] mu, double[] rho, double[] alpha,
@@ -178,17 +186,38 @@ public sealed class DpsModel
     {
         frames ??= DemandFrames;
         var q = Interaction.Weights();
-        var p = Production(q);
         Tensor coverage = Tensor.Scalar(0);
-        var W = Objective.Kind == "system" ? SystemProduction(p) : null;
-        var pooled = Objective.Kind == "local" ? PooledDensities(p) : null;
-        foreach (var frame in frames)
+        if (UseFusedKernels && Propagation == "direct" && Objective.Kind == "system")
         {
-            var d = Tensor.FromArray(frame);
-            Tensor c = W is not null
-                ? Mismatch(W, d)
-                : Mismatch(pooled!, d / (Space.Delta * frame.Sum())) / N;
-            coverage = coverage + c;
+            // W = Σ_j (1 + Σ_i Q_ij) a_j s_j without the N×M production (MODEL.md section 1, system production).
+            var weights = Resources() * (Interaction.WeightedDegree(q) + 1.0);
+            var W = Tensor.WrappedNormalMixture(Mu, Sigma(), weights, _grid);
+            foreach (var frame in frames) coverage = coverage + Mismatch(W, Tensor.FromArray(frame));
+        }
+        else if (UseFusedKernels && Propagation == "direct" && Objective.Kind == "local" && Objective.Mismatch == "squared")
+        {
+            var p = Interaction.ApplyWithIdentity(q, Tensor.ScaledWrappedNormalDensity(Mu, Sigma(), Resources(), _grid));
+            foreach (var frame in frames)
+            {
+                double mass = Space.Delta * frame.Sum();
+                var target = new double[frame.Length];
+                for (int m = 0; m < target.Length; m++) target[m] = frame[m] / mass;
+                coverage = coverage + Tensor.PooledSquaredError(p, target, Space.Delta) / N;
+            }
+        }
+        else
+        {
+            var p = Production(q);
+            var W = Objective.Kind == "system" ? SystemProduction(p) : null;
+            var pooled = Objective.Kind == "local" ? PooledDensities(p) : null;
+            foreach (var frame in frames)
+            {
+                var d = Tensor.FromArray(frame);
+                Tensor c = W is not null
+                    ? Mismatch(W, d)
+                    : Mismatch(pooled!, d / (Space.Delta * frame.Sum())) / N;
+                coverage = coverage + c;
+            }
         }
         coverage = coverage / frames.Count;
 

@@ -67,6 +67,57 @@ public sealed class Interaction
         return Tensor.SparseMatMul(_pattern, q.IndexSelect(0, _entryEdge), x);
     }
 
+    /// <summary>
+    /// Support density (stored entries 2·edges over N²) from which <see cref="ApplyWithIdentity"/> builds I + Q as a
+    /// dense matrix and uses the blocked matmul: per flop that kernel is about 10x faster than the sparse one, so above a
+    /// quarter of the entries the dense product is the cheaper of the two. Dense needs N² doubles, hence the size cap.
+    /// </summary>
+    public const double DenseDensity = 0.25;
+
+    /// <summary>Largest N for the dense form of I + Q (N² doubles = 128 MiB at 4096).</summary>
+    public const int DenseMaxN = 4096;
+
+    /// <summary>Whether <see cref="ApplyWithIdentity"/> uses the dense form.</summary>
+    public bool UsesDense => _pattern is not null && N <= DenseMaxN && 2.0 * Edges.Count >= DenseDensity * N * (double)N;
+
+    private SparsePattern? _patternWithIdentity;   // Q's pattern plus the diagonal
+    private int[]? _identityEntryValue;            // its CSR entry -> index into [q_0 .. q_{E-1}, 1]
+
+    /// <summary>
+    /// (I + Q)·x for an N×M matrix x in one product (the production p = (I + Q) w of MODEL.md section 1): a dense
+    /// matmul when the support is dense (<see cref="UsesDense"/>), else one sparse product over Q's pattern plus the
+    /// diagonal. Equals x + <see cref="Apply"/>(q, x) up to rounding.
+    /// </summary>
+    public Tensor ApplyWithIdentity(Tensor q, Tensor x)
+    {
+        if (_pattern is null) return x;
+        if (UsesDense) return Tensor.MatMul(Tensor.SymmetricFromEdges(q, N, Edges, diagonal: 1.0), x);
+        if (_patternWithIdentity is null)
+        {
+            int nnz = _pattern.Nnz;
+            var rows = new int[nnz + N];
+            var cols = new int[nnz + N];
+            var value = new int[nnz + N];
+            var rowOf = _pattern.RowIndices();
+            for (int k = 0; k < nnz; k++) (rows[k], cols[k], value[k]) = (rowOf[k], _pattern.ColIndex[k], _entryEdge[k]);
+            for (int i = 0; i < N; i++) (rows[nnz + i], cols[nnz + i], value[nnz + i]) = (i, i, Edges.Count);
+            var pattern = SparsePattern.FromEdges(N, N, rows, cols);
+            var map = new int[pattern.Nnz];
+            for (int k = 0; k < map.Length; k++) map[k] = value[pattern.EdgeOrder[k]];
+            _identityEntryValue = map;
+            _patternWithIdentity = pattern;
+        }
+        var values = Tensor.Concat([q, Tensor.Ones(1)], 0).IndexSelect(0, _identityEntryValue!);
+        return Tensor.SparseMatMul(_patternWithIdentity, values, x);
+    }
+
+    /// <summary>Weighted degree d_j = Σ_i Q_ij (= column sums, Q being symmetric), shape [N], differentiable in q.</summary>
+    public Tensor WeightedDegree(Tensor q)
+    {
+        if (_pattern is null) return Tensor.Zeros(N);
+        return Apply(q, Tensor.Ones(N, 1)).Reshape(N);
+    }
+
     /// <summary>Communication cost C(Q) = Σ_e q_e d_e^γ.</summary>
     public Tensor Cost(Tensor q) => Edges.Count == 0 ? Tensor.Scalar(0) : (q * Tensor.FromArray(EdgeCost)).Sum();
 

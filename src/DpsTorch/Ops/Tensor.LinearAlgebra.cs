@@ -50,19 +50,85 @@ public sealed partial class Tensor
             {
                 var ga = new double[n * k];
                 MatMulKernel.Gemm(g, false, b._data, true, ga, n, m, k); // G[n×m]·Bᵀ[m×k]
-                a.AccumulateGrad(ga);
+                a.AccumulateGradOwned(ga);
             }
             if (b._requiresGrad)
             {
                 var gb = new double[k * m];
                 MatMulKernel.Gemm(a._data, true, g, false, gb, k, n, m); // Aᵀ[k×n]·G[n×m]
-                b.AccumulateGrad(gb);
+                b.AccumulateGradOwned(gb);
             }
         });
     }
 
     /// <summary>Matrix product this·b; see <see cref="MatMul(Tensor, Tensor)"/>.</summary>
     public Tensor MatMul(Tensor b) => MatMul(this, b);
+
+    /// <summary>
+    /// The dense symmetric n×n matrix with value[e] at (i_e, j_e) and (j_e, i_e) for each edge e (i_e ≠ j_e, each
+    /// unordered pair at most once), <paramref name="diagonal"/> on the diagonal and 0 elsewhere: I + Q for a weighted
+    /// graph when the support is dense enough that a blocked matmul beats the sparse kernel. Gradient:
+    /// dValue[e] = G[i_e, j_e] + G[j_e, i_e].
+    /// </summary>
+    public static Tensor SymmetricFromEdges(Tensor values, int n, IReadOnlyList<(int I, int J)> edges, double diagonal = 0.0)
+    {
+        const string op = "symmetric_from_edges";
+        ArgumentNullException.ThrowIfNull(edges);
+        if (values.Dim != 1 || values._shape[0] != edges.Count)
+            throw new ArgumentException($"{op}: values must have shape [{edges.Count}] (one per edge), got {Shapes.Format(values._shape)}.");
+        var lo = new int[edges.Count];
+        var hi = new int[edges.Count];
+        for (int e = 0; e < edges.Count; e++)
+        {
+            var (i, j) = edges[e];
+            if ((uint)i >= (uint)n || (uint)j >= (uint)n || i == j)
+                throw new ArgumentException($"{op}: edge {e} = ({i}, {j}) must join two different agents in 0..{n - 1}.");
+            (lo[e], hi[e]) = (Math.Min(i, j), Math.Max(i, j));
+        }
+        if ((long)n * n > int.MaxValue) throw new ArgumentException($"{op}: n = {n} is too large for a dense matrix.");
+        // Values go to the upper triangle (row-major order for edge lists sorted that way), then a tiled mirror fills
+        // the lower one: no stride-n write per edge.
+        var o = new double[n * n];
+        var v = values._data;
+        for (int e = 0; e < lo.Length; e++) o[lo[e] * n + hi[e]] = v[e];
+        MirrorUpper(o, n, add: false);
+        if (diagonal != 0) for (int i = 0; i < n; i++) o[i * n + i] = diagonal;
+        return Record(new Tensor(o, [n, n]), op, [values], g =>
+        {
+            // H = G + Gᵀ on the upper triangle (tiled), then dValue[e] = H[lo, hi].
+            var h = (double[])g.Clone();
+            MirrorUpper(h, n, add: true);
+            var gv = new double[lo.Length];
+            for (int e = 0; e < gv.Length; e++) gv[e] = h[lo[e] * n + hi[e]];
+            values.AccumulateGradOwned(gv);
+        });
+    }
+
+    /// <summary>Tile edge of <see cref="MirrorUpper"/> (two 32×32 double tiles fit in L1).</summary>
+    private const int MirrorTile = 32;
+
+    /// <summary>
+    /// add false: x[j, i] = x[i, j] for i &lt; j (copy the upper triangle to the lower one); add true: x[i, j] += x[j, i]
+    /// for i &lt; j (fold the lower triangle into the upper one). n×n row-major, in 32×32 tiles for cache locality.
+    /// </summary>
+    private static void MirrorUpper(double[] x, int n, bool add)
+    {
+        int tiles = (n + MirrorTile - 1) / MirrorTile;
+        Torch.ParallelFor(tiles, bi =>
+        {
+            int i0 = bi * MirrorTile, i1 = Math.Min(n, i0 + MirrorTile);
+            for (int j0 = i0; j0 < n; j0 += MirrorTile)
+            {
+                int j1 = Math.Min(n, j0 + MirrorTile);
+                for (int i = i0; i < i1; i++)
+                    for (int j = Math.Max(j0, i + 1); j < j1; j++)
+                    {
+                        if (add) x[i * n + j] += x[j * n + i];
+                        else x[j * n + i] = x[i * n + j];
+                    }
+            }
+        }, Math.Max(1, 64 * 1024 / (n * MirrorTile)));
+    }
 
     /// <summary>
     /// Sparse × dense product A·dense, where A is the rows×cols matrix with <paramref name="pattern"/>'s non-zeros
@@ -95,10 +161,10 @@ public sealed partial class Tensor
                     {
                         var gr = new ReadOnlySpan<double>(g, r * m, m);
                         for (int q = rowPtr[r]; q < rowPtr[r + 1]; q++)
-                            gv[q] = MatMulKernel.Dot(gr, new ReadOnlySpan<double>(d, col[q] * m, m));
+                            gv[q] = m == 1 ? g[r] * d[col[q]] : MatMulKernel.Dot(gr, new ReadOnlySpan<double>(d, col[q] * m, m));
                     }
                 }, MinRowsPerThread(pattern.Nnz, pattern.Rows, m));
-                values.AccumulateGrad(gv);
+                values.AccumulateGradOwned(gv);
             }
             if (dense._requiresGrad)
             {
@@ -106,7 +172,7 @@ public sealed partial class Tensor
                 var t = pattern.Transpose();
                 var gd = new double[pattern.Cols * m];
                 SpMM(t.RowPtrArray, t.ColIndexArray, t.EdgeOrderArray, values._data, g, gd, pattern.Cols, m);
-                dense.AccumulateGrad(gd);
+                dense.AccumulateGradOwned(gd);
             }
         });
     }
@@ -120,6 +186,16 @@ public sealed partial class Tensor
         int nnz = rowPtr[rows];
         Torch.ParallelRanges(rows, (s, e) =>
         {
+            if (m == 1) // matrix-vector (e.g. weighted degrees Q·1): scalar loop, same order as below
+            {
+                for (int r = s; r < e; r++)
+                {
+                    double acc = 0;
+                    for (int q = rowPtr[r]; q < rowPtr[r + 1]; q++) acc += values[valueIndex is null ? q : valueIndex[q]] * x[col[q]];
+                    o[r] = acc;
+                }
+                return;
+            }
             for (int r = s; r < e; r++)
             {
                 var orow = new Span<double>(o, r * m, m);

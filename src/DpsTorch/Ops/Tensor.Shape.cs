@@ -198,20 +198,29 @@ public sealed partial class Tensor
         var shape = (int[])_shape.Clone();
         shape[d] = m;
         var o = new double[outer * m * inner];
-        for (int a = 0; a < outer; a++)
-            for (int t = 0; t < m; t++)
-                _data.AsSpan((a * size + idx[t]) * inner, inner).CopyTo(o.AsSpan((a * m + t) * inner, inner));
+        var x = _data;
+        if (inner == 1) // element gather (e.g. edge weights into CSR order): plain loops, no span per element
+            for (int a = 0; a < outer; a++)
+                for (int t = 0; t < m; t++) o[a * m + t] = x[a * size + idx[t]];
+        else
+            for (int a = 0; a < outer; a++)
+                for (int t = 0; t < m; t++)
+                    x.AsSpan((a * size + idx[t]) * inner, inner).CopyTo(o.AsSpan((a * m + t) * inner, inner));
         int n = _data.Length;
         return Record(new Tensor(o, shape), "index_select", [this], g =>
         {
             var gx = new double[n];
-            for (int a = 0; a < outer; a++)
-                for (int t = 0; t < m; t++)
-                {
-                    var dst = gx.AsSpan((a * size + idx[t]) * inner, inner);
-                    TP.Add(dst, g.AsSpan((a * m + t) * inner, inner), dst);
-                }
-            AccumulateGrad(gx);
+            if (inner == 1)
+                for (int a = 0; a < outer; a++)
+                    for (int t = 0; t < m; t++) gx[a * size + idx[t]] += g[a * m + t];
+            else
+                for (int a = 0; a < outer; a++)
+                    for (int t = 0; t < m; t++)
+                    {
+                        var dst = gx.AsSpan((a * size + idx[t]) * inner, inner);
+                        TP.Add(dst, g.AsSpan((a * m + t) * inner, inner), dst);
+                    }
+            AccumulateGradOwned(gx);
         });
     }
 

@@ -114,3 +114,137 @@ public class TensorFusedTests
         Assert.Contains("[4]", ex.Message);
     }
 }
+
+public class TensorFusedProductionTests
+{
+    private static double[] Grid(int m)
+    {
+        var g = new double[m];
+        for (int j = 0; j < m; j++) g[j] = 2 * Math.PI * j / m;
+        return g;
+    }
+
+    // σ on both sides of the fused op's image/Fourier switch (0.5).
+    private static Tensor Mu() => Tensor.FromArray([0.3, 2.0, 4.5, -1.0, 7.0, 3.3]).RequiresGrad_();
+    private static Tensor Sigma() => Tensor.FromArray([0.12, 0.3, 0.6, 1.5, 2.4, 0.45]).RequiresGrad_();
+    private static Tensor Weights() => Tensor.FromArray([0.7, 1.3, 0.2, 2.0, 0.9, 1.1]).RequiresGrad_();
+
+    private static (double value, double[][] grads) ValueAndGrads(Func<Tensor[], Tensor> f, Tensor[] xs)
+    {
+        foreach (var x in xs) x.ZeroGrad();
+        var y = f(xs);
+        y.Backward();
+        return (y.Item(), xs.Select(x => x.Grad!.ToArray()).ToArray());
+    }
+
+    private static void AssertSameValueAndGrads(Func<Tensor[], Tensor> fused, Func<Tensor[], Tensor> composed, Tensor[] xs, double tol = 1e-12)
+    {
+        var (v1, g1) = ValueAndGrads(fused, xs);
+        var (v2, g2) = ValueAndGrads(composed, xs);
+        Assert.True(Math.Abs(v1 - v2) <= tol * Math.Max(1, Math.Abs(v2)), $"value: fused {v1:G17}, composed {v2:G17}");
+        for (int k = 0; k < xs.Length; k++)
+        {
+            double scale = Math.Max(1, g2[k].Max(Math.Abs));
+            AssertClose(g2[k], g1[k], tol * scale);
+        }
+    }
+
+    [Fact]
+    public void ScaledWrappedNormalDensity_EqualsComposedTwin_ValueAndGradients()
+    {
+        var grid = Grid(48);
+        var g = Tensor.Rand(new Random(5), [6, 48], -1, 1);
+        AssertSameValueAndGrads(
+            x => (Tensor.ScaledWrappedNormalDensity(x[0], x[1], x[2], grid) * g).Sum(),
+            x => (x[2].Unsqueeze(1) * Tensor.WrappedNormalDensity(x[0], x[1], grid) * g).Sum(),
+            [Mu(), Sigma(), Weights()]);
+    }
+
+    [Fact]
+    public void ScaledWrappedNormalDensity_Gradients_MatchFiniteDifferences()
+    {
+        var grid = Grid(24);
+        AssertGradients(x => Tensor.ScaledWrappedNormalDensity(x[0], x[1], x[2], grid).Pow(2.0).Sum(), [Mu(), Sigma(), Weights()]);
+    }
+
+    [Fact]
+    public void WrappedNormalMixture_EqualsComposedTwin_ValueAndGradients()
+    {
+        var grid = Grid(64);
+        var d = Tensor.Rand(new Random(6), [64], 0, 1);
+        AssertSameValueAndGrads(
+            x => (Tensor.WrappedNormalMixture(x[0], x[1], x[2], grid) - d).Pow(2.0).Sum(),
+            x => ((x[2].Unsqueeze(1) * Tensor.WrappedNormalDensity(x[0], x[1], grid)).Sum(0) - d).Pow(2.0).Sum(),
+            [Mu(), Sigma(), Weights()]);
+    }
+
+    [Fact]
+    public void WrappedNormalMixture_Gradients_MatchFiniteDifferences()
+    {
+        var grid = Grid(32);
+        var d = Tensor.Rand(new Random(7), [32], 0, 1);
+        AssertGradients(x => (Tensor.WrappedNormalMixture(x[0], x[1], x[2], grid) - d).Pow(2.0).Sum(), [Mu(), Sigma(), Weights()]);
+    }
+
+    [Fact]
+    public void WrappedNormalMixture_DoesNotDependOnThreadCount_AcrossManyBlocks()
+    {
+        var rng = new Random(8);
+        var mu = Tensor.Rand(rng, [1000], 0, 7).RequiresGrad_();
+        var sigma = Tensor.Rand(rng, [1000], 0.05, 2.0).RequiresGrad_();
+        var w = Tensor.Rand(rng, [1000], 0.1, 2.0).RequiresGrad_();
+        var grid = Grid(64);
+        var g = Tensor.Rand(rng, [64], -1, 1);
+        double[] Run(int threads)
+        {
+            int before = Torch.NumThreads;
+            Torch.SetNumThreads(threads);
+            try
+            {
+                foreach (var t in new[] { mu, sigma, w }) t.ZeroGrad();
+                var y = Tensor.WrappedNormalMixture(mu, sigma, w, grid);
+                (y * g).Sum().Backward();
+                return [.. y.Data, .. mu.Grad!.Data, .. sigma.Grad!.Data, .. w.Grad!.Data];
+            }
+            finally { Torch.SetNumThreads(before); }
+        }
+        Assert.Equal(Run(1), Run(3));
+    }
+
+    [Fact]
+    public void WrappedNormalMixture_RejectsMismatchedWeights()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Tensor.WrappedNormalMixture(Mu(), Sigma(), Tensor.Ones(5), Grid(8)));
+        Assert.Contains("wrapped_normal_mixture", e.Message);
+        Assert.Contains("[5]", e.Message);
+    }
+
+    [Fact]
+    public void PooledSquaredError_EqualsComposedTwin_ValueAndGradients()
+    {
+        const int m = 40;
+        double delta = 2 * Math.PI / m;
+        var target = Tensor.Rand(new Random(9), [m], 0.05, 0.3).Data;
+        var p = Param(10, [7, m], 0.1, 2.0);
+        AssertSameValueAndGrads(
+            x => Tensor.PooledSquaredError(x[0], target, delta),
+            x => (x[0] / (x[0].Sum(1, keepDim: true) * delta) - Tensor.FromArray(target)).Pow(2.0).Sum() * delta,
+            [p]);
+    }
+
+    [Fact]
+    public void PooledSquaredError_Gradients_MatchFiniteDifferences()
+    {
+        const int m = 12;
+        var target = Tensor.Rand(new Random(11), [m], 0.05, 0.3).Data;
+        AssertGradients(x => Tensor.PooledSquaredError(x[0], target, 0.5) * 3.0, [Param(12, [4, m], 0.1, 2.0)]);
+    }
+
+    [Fact]
+    public void PooledSquaredError_RejectsTargetOfWrongLength()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Tensor.PooledSquaredError(Tensor.Ones(3, 8), new double[7], 0.1));
+        Assert.Contains("pooled_squared_error", e.Message);
+        Assert.Contains("[3, 8]", e.Message);
+    }
+}

@@ -1,0 +1,94 @@
+// `dps bench-step --config CASE.json`: times Adam steps on the model a config builds, for the comparison with the
+// PyTorch peer (bench/compare.sh, bench/peer/dps_torch.py). Saves the initial state first so the peer starts from it.
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using DpsTorch.IO;
+using DpsTorch.Model;
+
+namespace DpsTorch.Cli;
+
+internal static class BenchStepCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string>("--config") { Description = "Benchmark case config (JSON).", Required = true };
+        var steps = new Option<int>("--steps") { Description = "Adam steps to run (the first is warm-up, not timed).", DefaultValueFactory = _ => 20 };
+        var threads = new Option<int>("--threads") { Description = "Engine threads (Torch.SetNumThreads).", DefaultValueFactory = _ => 2 };
+        var stateOut = new Option<string?>("--state-out") { Description = "Write the initial model.json here before training." };
+        var json = new Option<bool>("--json") { Description = "Print only the JSON result line." };
+        var cmd = new Command("bench-step", "Time Adam steps on a config's model (restart 0) and print one JSON line: ms_per_step, losses, peak memory.")
+        {
+            config, steps, threads, stateOut, json,
+        };
+        cmd.SetAction(r => Cli.Guard(() =>
+        {
+            string path = r.GetValue(config)!;
+            int n = r.GetValue(steps);
+            if (n < 1) throw new ArgumentException($"--steps must be at least 1, got {n}.");
+            Torch.SetNumThreads(r.GetValue(threads) >= 1 ? r.GetValue(threads) : throw new ArgumentException($"--threads must be at least 1, got {r.GetValue(threads)}."));
+            var c = ConfigLoader.Load(path, []);
+            var result = Run(c, n, r.GetValue(stateOut), Path.GetFileNameWithoutExtension(path), r.GetValue(json) ? null : Console.Error);
+            Console.WriteLine(result.ToJsonString());
+            return ExitCode.Success;
+        }));
+        return cmd;
+    }
+
+    /// <summary>Builds the model, saves its initial state, runs the timed Adam steps and returns the JSON result.</summary>
+    internal static JsonObject Run(DpsConfig c, int steps, string? stateOut, string caseName, TextWriter? log)
+    {
+        var model = SystemBuilder.Create(c, 0);
+        if (stateOut is not null)
+        {
+            var dir = Path.GetDirectoryName(Path.GetFullPath(stateOut));
+            if (dir is not null) Directory.CreateDirectory(dir);
+            ModelState.From(model, c).Save(stateOut);
+        }
+        var ps = model.Parameters();
+        var optimizer = Trainer.MakeOptimizer(c.Training with { Optimizer = "adam" }, ps);
+        var times = new double[steps];
+        double lossFirst = double.NaN;
+        for (int s = 0; s < steps; s++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            optimizer.ZeroGrad();
+            var loss = model.Loss().Total;
+            double value = loss.Item();
+            if (!double.IsFinite(value)) throw new NonFiniteException($"bench-step: step {s}: the loss is {value}.");
+            loss.Backward();
+            optimizer.Step();
+            times[s] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            if (s == 0) lossFirst = value;
+            log?.WriteLine($"step {s}: loss {value.ToString("R", CultureInfo.InvariantCulture)}, {times[s]:F2} ms");
+        }
+        double lossLast;
+        using (Torch.NoGrad()) lossLast = model.Loss().Total.Item();
+        double timed = 0;
+        for (int s = steps > 1 ? 1 : 0; s < steps; s++) timed += times[s];
+        double msPerStep = timed / (steps > 1 ? steps - 1 : 1);
+        var sorted = times[(steps > 1 ? 1 : 0)..];
+        Array.Sort(sorted);
+        double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
+        using var self = Process.GetCurrentProcess();
+        return new JsonObject
+        {
+            ["case"] = caseName,
+            ["impl"] = "csharp",
+            ["n"] = model.N,
+            ["m"] = model.Space.M,
+            ["steps"] = steps,
+            ["ms_per_step"] = msPerStep,
+            ["ms_first_step"] = times[0],
+            ["ms_median_step"] = median,
+            ["loss_first"] = lossFirst,
+            ["loss_last"] = lossLast,
+            ["peak_mb"] = Math.Round(self.PeakWorkingSet64 / (1024.0 * 1024.0), 1),
+            ["edges"] = model.Interaction.Edges.Count,
+            ["learned"] = model.Interaction.Learned,
+            ["objective"] = model.Objective.Kind,
+            ["threads"] = Torch.NumThreads,
+        };
+    }
+}
