@@ -85,6 +85,7 @@ internal static class RunCommand
             Console.Error.WriteLine($"dps: resuming from the checkpoints in {checkpoints}.");
         }
         SystemBuilder.Create(config); // input problems found while building the system surface before DIR is touched
+        RemoveOrphanedStaging(dir);
         Directory.CreateDirectory(dir);
         AtomicFile.WriteAllText(savedConfig, ConfigLoader.ToJson(config));
 
@@ -105,6 +106,15 @@ internal static class RunCommand
         if (complete) return ExitCode.Success;
         Console.Error.WriteLine($"dps: interrupted at step {result.Training.Steps}; wrote the unfinished run (\"complete\": false) to {dir}.");
         return ExitCode.Interrupted;
+    }
+
+    /// <summary>Deletes staging folders of this run folder left by a process killed while writing its results.</summary>
+    private static void RemoveOrphanedStaging(string dir)
+    {
+        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir));
+        string parent = Path.GetDirectoryName(full) ?? full;
+        if (!Directory.Exists(parent)) return;
+        foreach (var d in Directory.GetDirectories(parent, $".{Path.GetFileName(full)}.*.staging")) Directory.Delete(d, recursive: true);
     }
 
     /// <summary>Writes the four files into a staging folder beside <paramref name="dir"/>, then moves them in.</summary>

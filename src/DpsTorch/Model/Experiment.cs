@@ -42,6 +42,7 @@ public static class Experiment
             losses.Add(single.Loss);
         }
         string hash = ConfigHash(config);
+        if (checkpointDir is not null) Checkpoints.RemoveOrphans(checkpointDir);
         for (int r = 0; r < config.Training.Restarts && !config.Agents.Homogeneous; r++)
         {
             if (cancel.IsCancellationRequested && best is not null) { complete = false; break; }
@@ -77,6 +78,16 @@ internal sealed record SavedRestart(bool Done, TrainerCheckpoint State, TrainRes
 internal static class Checkpoints
 {
     private const int TrajectoryColumns = 7;
+
+    /// <summary>
+    /// Deletes temporary files that a writer killed mid-checkpoint (SIGKILL, power loss) left behind; the checkpoints
+    /// themselves are always whole, since each is renamed into place only once written.
+    /// </summary>
+    public static void RemoveOrphans(string dir)
+    {
+        if (!Directory.Exists(dir)) return;
+        foreach (var tmp in Directory.GetFiles(dir, ".restart-*.tmp")) File.Delete(tmp);
+    }
 
     public static void Save(string path, DpsModel model, string hash, int restart, TrainerCheckpoint state, TrainResult? finished)
     {

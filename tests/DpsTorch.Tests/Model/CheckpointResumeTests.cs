@@ -62,4 +62,16 @@ public class CheckpointResumeTests : IDisposable
         Assert.Contains("restart-0.json", ex.Message);
         Assert.Contains("different config", ex.Message);
     }
+
+    [Fact]
+    public void Resume_RemovesTemporaryFilesLeftByAWriterKilledMidCheckpoint()
+    {
+        var cts = new CancellationTokenSource();
+        Experiment.Run(Config(), new CancelAt(cts, 0, 20), cts.Token, measureRobustness: false, checkpointDir: _dir);
+        string orphan = Path.Combine(_dir, ".restart-0.json.99999.0123456789abcdef.tmp");
+        File.WriteAllText(orphan, "{ \"format\": \"dpstorch.param");
+        var resumed = Experiment.Run(Config(), measureRobustness: false, checkpointDir: _dir);
+        Assert.True(resumed.Complete);
+        Assert.False(File.Exists(orphan));
+    }
 }
