@@ -192,7 +192,7 @@ public sealed class DpsModel
             // W = Σ_j (1 + Σ_i Q_ij) a_j s_j without the N×M production (MODEL.md section 1, system production).
             var weights = Resources() * (Interaction.WeightedDegree(q) + 1.0);
             var W = Tensor.WrappedNormalMixture(Mu, Sigma(), weights, _grid);
-            foreach (var frame in frames) coverage = coverage + Mismatch(W, Tensor.FromArray(frame));
+            foreach (var frame in frames) coverage = coverage + Mismatch.Of(Objective, Space.Delta, W, Tensor.FromArray(frame));
         }
         else if (UseFusedKernels && Propagation == "direct" && Objective.Kind == "local" && Objective.Mismatch == "squared")
         {
@@ -214,8 +214,8 @@ public sealed class DpsModel
             {
                 var d = Tensor.FromArray(frame);
                 Tensor c = W is not null
-                    ? Mismatch(W, d)
-                    : Mismatch(pooled!, d / (Space.Delta * frame.Sum())) / N;
+                    ? Mismatch.Of(Objective, Space.Delta, W, d)
+                    : Mismatch.Of(Objective, Space.Delta, pooled!, d / (Space.Delta * frame.Sum())) / N;
                 coverage = coverage + c;
             }
         }
@@ -231,19 +231,4 @@ public sealed class DpsModel
     /// <summary>P_i = p_i / ∫p_i: each agent's neighbourhood production as a density.</summary>
     public Tensor PooledDensities(Tensor production)
         => production / (production.Sum(1, keepDim: true) * Space.Delta);
-
-    /// <summary>Δ-weighted mismatch between production (any shape ending in M) and target, summed.</summary>
-    private Tensor Mismatch(Tensor produced, Tensor target)
-    {
-        Tensor total = Tensor.Scalar(0);
-        if (Objective.Mismatch is "squared" or "both")
-            total = total + (produced - target).Pow(2.0).Sum() * Space.Delta;
-        if (Objective.Mismatch is "unmet" or "both")
-        {
-            var unmet = (target - produced).Softplus(Objective.UnmetBeta);
-            var over = (produced - target).Softplus(Objective.UnmetBeta);
-            total = total + (unmet + over * Objective.OverWeight).Sum() * Space.Delta;
-        }
-        return total;
-    }
 }

@@ -203,8 +203,8 @@ public sealed class NestedSystem
         {
             var d = Tensor.FromArray(frame);
             Tensor c = pooled is null
-                ? NestedMismatch.Of(Objective, Space.Delta, pass.W, d)
-                : NestedMismatch.Of(Objective, Space.Delta, pooled, d / (Space.Delta * frame.Sum())) / top.Members;
+                ? Mismatch.Of(Objective, Space.Delta, pass.W, d)
+                : Mismatch.Of(Objective, Space.Delta, pooled, d / (Space.Delta * frame.Sum())) / top.Members;
             coverage = coverage + c;
         }
         coverage = coverage / frames.Count;
@@ -231,8 +231,8 @@ public sealed class NestedSystem
             {
                 var d = Tensor.FromArray(frame);
                 term = term + (level.DemandObjective == "local"
-                    ? NestedMismatch.Of(Objective, Space.Delta, PooledDensities(pass.Productions[k]), d / (Space.Delta * frame.Sum())) / level.Members
-                    : NestedMismatch.Of(Objective, Space.Delta, pass.Tiers[k + 1], d.Unsqueeze(0)) / level.Groups);
+                    ? Mismatch.Of(Objective, Space.Delta, PooledDensities(pass.Productions[k]), d / (Space.Delta * frame.Sum())) / level.Members
+                    : Mismatch.Of(Objective, Space.Delta, pass.Tiers[k + 1], d.Unsqueeze(0)) / level.Groups);
             }
             term = term / level.DemandFrames.Count;
             levelDemand.Add(term);

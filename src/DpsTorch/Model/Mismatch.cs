@@ -1,11 +1,9 @@
 // The pointwise mismatch ℓ of MODEL.md section 2 (squared error, smooth unmet demand, or both), Δ-weighted and summed.
-// Twin of DpsModel's private Mismatch; the flat-equals-one-level test (NestedSystemTests) keeps the two in step.
-using DpsTorch.Model;
-
-namespace DpsTorch.Nested;
+// Used by flat (DpsModel) and nested (NestedSystem) systems alike.
+namespace DpsTorch.Model;
 
 /// <summary>Mismatch between a production and a target on the grid.</summary>
-public static class NestedMismatch
+public static class Mismatch
 {
     /// <summary>
     /// "squared": Δ Σ (produced − target)²; "unmet": Δ Σ [softplus_β(target − produced) + w_over softplus_β(produced −
