@@ -2,6 +2,7 @@
 using System.CommandLine;
 using DpsTorch.IO;
 using DpsTorch.Model;
+using DpsTorch.Sweeps;
 
 namespace DpsTorch.Cli;
 
@@ -11,13 +12,23 @@ internal static class ValidateCommand
     {
         var config = new Argument<string>("config") { Description = "Experiment config (JSON)." };
         var set = new Option<string[]>("--set") { Description = "Override a key: --set agents.count=24 (repeatable).", AllowMultipleArgumentsPerToken = false };
-        var cmd = new Command("validate", "Check a config and print it with every default resolved.") { config, set };
+        var cmd = new Command("validate", "Check a config (every run of its sweep block, if any) and print it with every default resolved.") { config, set };
         cmd.SetAction(r => Cli.Guard(() =>
         {
-            var c = ConfigLoader.Load(r.GetValue(config)!, r.GetValue(set) ?? []);
-            SystemBuilder.Create(c); // builds demand and topology too, so file and size problems surface here
-            Console.WriteLine(ConfigLoader.ToJson(c));
-            Console.Error.WriteLine($"dps: {r.GetValue(config)} is valid.");
+            // A config with a sweep block is checked run by run (every grid point validated and built).
+            var plan = SweepReader.Load(r.GetValue(config)!, r.GetValue(set) ?? []);
+            plan.Validate();
+            DpsConfig? first = null;
+            foreach (var point in plan.Points)
+            {
+                var c = plan.ConfigFor(point);
+                if (c.Levels is null) SystemBuilder.Create(c); // builds demand and topology too, so file and size problems surface here
+                first ??= c;
+            }
+            Console.WriteLine(ConfigLoader.ToJson(first!));
+            Console.Error.WriteLine(plan.Points.Count == 1
+                ? $"dps: {r.GetValue(config)} is valid."
+                : $"dps: {r.GetValue(config)} is valid: its sweep block expands to {plan.Points.Count} runs, each valid (the first is printed); run them with dps sweep.");
             return ExitCode.Success;
         }));
         return cmd;

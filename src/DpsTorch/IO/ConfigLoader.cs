@@ -96,6 +96,8 @@ public static class ConfigLoader
         };
         Nested.NestedConfigReader.CheckRoot(c);
         s.String("$schema", null);
+        if (s.Has("sweep"))
+            throw new ConfigException("sweep", "this config describes a sweep of many runs; run it with `dps sweep CONFIG --out DIR` (dps run takes one system).");
         s.RejectUnknownKeys();
         CheckSizes(c);
         return c;
