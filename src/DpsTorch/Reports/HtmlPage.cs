@@ -141,10 +141,11 @@ internal static class HtmlPage
     /// <summary>
     /// Robustness-style curves (JSON objects with fractions, coverage and optional spread, as summaries write them),
     /// with a shaded spread band; curves that are missing or malformed are left out; null when none is left.
+    /// <paramref name="yMax"/> fixes the top of the axis (room for a long legend).
     /// </summary>
-    public static string? CurveChart(IEnumerable<(JsonNode? Curve, string Label, string Color, bool Dashed)> curves, string yLabel = "coverage kept")
+    public static string? CurveChart(IEnumerable<(JsonNode? Curve, string Label, string Color, bool Dashed)> curves, double? yMax = null)
     {
-        var chart = new LineChart { XLabel = "fraction of agents removed", YLabel = yLabel, XMin = 0, XMax = 1, YMin = 0 };
+        var chart = new LineChart { XLabel = "fraction of agents removed", YLabel = "coverage kept", XMin = 0, XMax = 1, YMin = 0, YMax = yMax };
         foreach (var (node, label, color, dashed) in curves)
         {
             if (node is not JsonObject curve || Doubles(curve["fractions"]) is not { Length: > 0 } f || Doubles(curve["coverage"]) is not { } c || c.Length != f.Length)
