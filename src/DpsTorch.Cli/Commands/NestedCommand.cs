@@ -1,25 +1,32 @@
 // `dps nested CONFIG.json --out DIR`: trains a nested system (config with a `levels` block), optionally also the
-// homogeneous fleet of the same budget and network, prints the per-tier measures and writes summary.json.
+// homogeneous fleet of the same budget and network, prints the per-tier measures and writes summary.json, model.json
+// and report.html into DIR (through a staging folder, so DIR never holds a half-written run).
 using System.CommandLine;
 using System.Globalization;
 using DpsTorch.IO;
 using DpsTorch.Nested;
+using DpsTorch.Reports;
 
 namespace DpsTorch.Cli;
 
 internal static class NestedCommand
 {
+    /// <summary>The files a nested run folder receives, in the order they are moved in (summary last).</summary>
+    public static readonly string[] Files = [NestedRunFiles.Model, NestedRunFiles.Report, NestedRunFiles.Summary];
+
     public static Command Create()
     {
         var config = new Argument<string>("config") { Description = "Experiment config (JSON) with a levels block." };
         var set = new Option<string[]>("--set") { Description = "Override a key: --set training.steps=500 (repeatable).", AllowMultipleArgumentsPerToken = false };
-        var output = new Option<string?>("--out") { Description = "Folder for summary.json." };
+        var output = new Option<string?>("--out") { Description = "Folder for summary.json, model.json and report.html." };
         var baseline = new Option<bool>("--baseline") { Description = "Also train the homogeneous fleet of the same budget and network, and compare." };
         var cmd = new Command("nested", "Train and measure a nested (multi-level) system.") { config, set, output, baseline };
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var c = ConfigLoader.Load(r.GetValue(config)!, r.GetValue(set) ?? []);
             if (c.Levels is null) throw new ConfigException("levels", "the config has no levels block; use `dps run` for a flat system.");
+            string? dir = r.GetValue(output);
+            if (dir is not null && File.Exists(dir)) throw ConfigException.Invalid("--out", dir, "a folder, not an existing file");
             var nested = Train(c, homogeneous: false);
             Print("nested", nested);
             NestedOutcome? homogeneous = null;
@@ -28,11 +35,15 @@ internal static class NestedCommand
                 homogeneous = Train(c, homogeneous: true);
                 Print("homogeneous fleet", homogeneous);
             }
-            if (r.GetValue(output) is { } dir)
+            if (dir is not null)
             {
-                Directory.CreateDirectory(dir);
-                NestedRunFiles.Write(dir, c, nested, homogeneous);
-                Console.Error.WriteLine($"dps: wrote {Path.Combine(dir, NestedRunFiles.Summary)}");
+                Staging.RemoveOrphans(dir);
+                Staging.Write(dir, Files, staging =>
+                {
+                    NestedRunFiles.Write(staging, c, nested, homogeneous);
+                    NestedReportPage.Write(staging);
+                });
+                foreach (var name in Files) Console.Error.WriteLine($"dps: wrote {Path.Combine(dir, name)}");
             }
             return ExitCode.Success;
         }));

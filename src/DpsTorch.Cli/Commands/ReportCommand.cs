@@ -1,6 +1,8 @@
-// `dps report DIR`: rebuilds DIR/report.html from the run's saved files.
+// `dps report DIR`: rebuilds DIR/report.html from the run's saved files (a dps run folder, or a dps nested folder,
+// told apart by the format of its model.json).
 using System.CommandLine;
 using DpsTorch.IO;
+using DpsTorch.Nested;
 using DpsTorch.Reports;
 
 namespace DpsTorch.Cli;
@@ -9,14 +11,15 @@ internal static class ReportCommand
 {
     public static Command Create()
     {
-        var dir = new Argument<string>("dir") { Description = "A run folder (written by dps run)." };
-        var cmd = new Command("report", "Rebuild report.html from a run folder's summary.json, trajectory.csv and model.json.") { dir };
+        var dir = new Argument<string>("dir") { Description = "A run folder (written by dps run or dps nested)." };
+        var cmd = new Command("report", "Rebuild report.html from a run folder's summary.json, trajectory.csv and model.json (or a nested run's summary.json and model.json).") { dir };
         cmd.SetAction(r => Cli.Guard(() =>
         {
             string d = r.GetValue(dir)!;
             if (!Directory.Exists(d)) throw new ConfigException(d, "run folder not found.");
             if (!File.Exists(Path.Combine(d, RunFiles.Summary))) throw new ConfigException(d, $"not a run folder: it has no {RunFiles.Summary}.");
-            ReportPage.Write(d);
+            if (NestedState.IsNestedModelFile(Path.Combine(d, NestedRunFiles.Model))) NestedReportPage.Write(d);
+            else ReportPage.Write(d);
             Console.WriteLine(Path.Combine(d, RunFiles.Report));
             return ExitCode.Success;
         }));

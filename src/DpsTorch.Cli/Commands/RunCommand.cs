@@ -85,7 +85,7 @@ internal static class RunCommand
             Console.Error.WriteLine($"dps: resuming from the checkpoints in {checkpoints}.");
         }
         SystemBuilder.Create(config); // input problems found while building the system surface before DIR is touched
-        RemoveOrphanedStaging(dir);
+        Staging.RemoveOrphans(dir);
         Directory.CreateDirectory(dir);
         AtomicFile.WriteAllText(savedConfig, ConfigLoader.ToJson(config));
 
@@ -108,31 +108,11 @@ internal static class RunCommand
         return ExitCode.Interrupted;
     }
 
-    /// <summary>Deletes staging folders of this run folder left by a process killed while writing its results.</summary>
-    private static void RemoveOrphanedStaging(string dir)
-    {
-        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir));
-        string parent = Path.GetDirectoryName(full) ?? full;
-        if (!Directory.Exists(parent)) return;
-        foreach (var d in Directory.GetDirectories(parent, $".{Path.GetFileName(full)}.*.staging")) Directory.Delete(d, recursive: true);
-    }
-
     /// <summary>Writes the four files into a staging folder beside <paramref name="dir"/>, then moves them in.</summary>
     internal static void Write(string dir, ExperimentResult result, bool complete)
-    {
-        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir));
-        string parent = Path.GetDirectoryName(full) ?? full;
-        string staging = Path.Combine(parent, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.staging");
-        try
+        => Staging.Write(dir, Files, staging =>
         {
             RunFiles.Write(staging, result, complete);
             ReportPage.Write(staging);
-            Directory.CreateDirectory(full);
-            foreach (var name in Files) File.Move(Path.Combine(staging, name), Path.Combine(full, name), overwrite: true);
-        }
-        finally
-        {
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-        }
-    }
+        });
 }

@@ -57,7 +57,11 @@ public static class ConfigLoader
     /// <summary>The config as a JSON node, for embedding in summaries and model files.</summary>
     public static JsonNode ToJsonNode(DpsConfig config) => JsonSerializer.SerializeToNode(config, WriteOptions)!;
 
-    /// <summary>Applies "a.b.c=value": value parsed as JSON when it parses (numbers, true, [1,2]), else taken as a string.</summary>
+    /// <summary>
+    /// Applies "a.b.c=value": value parsed as JSON when it parses (numbers, true, [1,2]), else taken as a string. A
+    /// numeric part indexes an existing element of an array ("levels.1.lambdaC=2"); an index out of range, or a part
+    /// that would step into a number or string inside an array, is an error naming the key path.
+    /// </summary>
     public static void ApplyOverride(JsonObject root, string assignment)
     {
         int eq = assignment.IndexOf('=');
@@ -67,14 +71,35 @@ public static class ConfigLoader
         JsonNode? value;
         try { value = JsonNode.Parse(valueText); }
         catch (JsonException) { value = JsonValue.Create(valueText); }
-        JsonObject node = root;
+        if (Array.IndexOf(keys, "") >= 0) throw ConfigException.Invalid("--set", assignment, "a key path without empty parts");
+        JsonNode node = root;
         for (int i = 0; i < keys.Length - 1; i++)
         {
-            if (keys[i].Length == 0) throw ConfigException.Invalid("--set", assignment, "a key path without empty parts");
-            if (node[keys[i]] is JsonObject child) node = child;
-            else { var fresh = new JsonObject(); node[keys[i]] = fresh; node = fresh; }
+            if (node is JsonArray array)
+            {
+                int index = Index(array, keys, i);
+                node = array[index] is JsonObject or JsonArray ? array[index]!
+                    : throw ConfigException.Invalid(string.Join('.', keys[..(i + 1)]), array[index]?.ToJsonString(), $"an object or array to set {string.Join('.', keys[(i + 1)..])} inside");
+            }
+            else
+            {
+                var o = (JsonObject)node;
+                if (o[keys[i]] is JsonObject or JsonArray) node = o[keys[i]]!;
+                else { var fresh = new JsonObject(); o[keys[i]] = fresh; node = fresh; }
+            }
         }
-        node[keys[^1]] = value;
+        if (node is JsonArray target) target[Index(target, keys, keys.Length - 1)] = value;
+        else ((JsonObject)node)[keys[^1]] = value;
+    }
+
+    /// <summary>keys[i] as an index of an existing element of <paramref name="array"/> (the node at keys[..i]).</summary>
+    private static int Index(JsonArray array, string[] keys, int i)
+    {
+        string at = string.Join('.', keys[..(i + 1)]), parent = string.Join('.', keys[..i]);
+        if (!int.TryParse(keys[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index) || index >= array.Count)
+            throw ConfigException.Invalid(at, keys[i], array.Count == 0 ? $"no index: {parent} is an empty array"
+                : $"an index of an existing element of {parent} (0 to {array.Count - 1})");
+        return index;
     }
 
     private static DpsConfig Read(JsonSection s, string baseDir)

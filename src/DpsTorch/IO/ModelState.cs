@@ -118,7 +118,7 @@ public sealed record ModelState
         };
     }
 
-    private static JsonArray Array(double[] values, string field)
+    internal static JsonArray Array(double[] values, string field)
     {
         var a = new JsonArray();
         for (int i = 0; i < values.Length; i++)
@@ -129,7 +129,7 @@ public sealed record ModelState
         return a;
     }
 
-    private static object? Value(JsonObject o, string key, string path)
+    internal static object? Value(JsonObject o, string key, string path)
     {
         var node = o[key] ?? throw new ConfigException($"{path}: {key}", "missing.");
         try
@@ -156,18 +156,20 @@ public sealed record ModelState
         }
     }
 
-    private static double[] Doubles(JsonObject o, string key, long expected, string path)
+    /// <summary>o[key] as exactly <paramref name="expected"/> finite numbers; errors name "path: at" (at defaults to key).</summary>
+    internal static double[] Doubles(JsonObject o, string key, long expected, string path, string? at = null)
     {
-        if (o[key] is not JsonArray a) throw new ConfigException($"{path}: {key}", "missing or not an array of numbers.");
-        if (a.Count != expected) throw ConfigException.Invalid($"{path}: {key}", $"{a.Count} values", $"exactly {expected}");
+        at ??= key;
+        if (o[key] is not JsonArray a) throw new ConfigException($"{path}: {at}", "missing or not an array of numbers.");
+        if (a.Count != expected) throw ConfigException.Invalid($"{path}: {at}", $"{a.Count} values", $"exactly {expected}");
         var d = new double[a.Count];
         for (int i = 0; i < d.Length; i++)
         {
             double v;
             try { v = a[i]!.GetValue<double>(); }
             catch (Exception e) when (e is FormatException or InvalidOperationException or NullReferenceException)
-            { throw ConfigException.Invalid($"{path}: {key}[{i}]", a[i]?.ToJsonString(), "a finite number"); }
-            if (!double.IsFinite(v)) throw ConfigException.Invalid($"{path}: {key}[{i}]", v, "a finite number");
+            { throw ConfigException.Invalid($"{path}: {at}[{i}]", a[i]?.ToJsonString(), "a finite number"); }
+            if (!double.IsFinite(v)) throw ConfigException.Invalid($"{path}: {at}[{i}]", v, "a finite number");
             d[i] = v;
         }
         return d;

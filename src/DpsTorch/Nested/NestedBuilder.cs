@@ -39,6 +39,34 @@ public static class NestedBuilder
             config.Agents.Resources == "soft", n, init.Mu, init.Rho, alpha) { BudgetBlock = BudgetBlock(levelsConfig, n) };
     }
 
+    /// <summary>
+    /// The system a saved state holds: <see cref="Create"/> of state.Config (the nested design, or with
+    /// <paramref name="baseline"/> the homogeneous fleet), then every parameter replaced by the saved one, so the
+    /// result computes exactly what the saved system computed.
+    /// </summary>
+    public static NestedSystem FromState(NestedState state, bool baseline = false)
+    {
+        var p = baseline ? state.Baseline ?? throw new ConfigException("baseline", "the model file holds no homogeneous baseline (train with dps nested --baseline).") : state.Nested;
+        var system = Create(state.Config, 0, baseline);
+        Copy(p.Mu, system.Mu.Data, "mu");
+        Copy(p.Rho, system.Rho.Data, "rho");
+        Copy(p.Alpha, system.Alpha.Data, "alpha");
+        if (p.LevelWeights.Count != system.Levels.Count)
+            throw new ArgumentException($"NestedBuilder.FromState: the state has weights for {p.LevelWeights.Count} levels; the config has {system.Levels.Count}.");
+        for (int k = 0; k < system.Levels.Count; k++)
+        {
+            var q = system.Levels[k].Interaction;
+            Copy(p.LevelWeights[k], q.Theta?.Data ?? q.FixedWeights!, $"levels[{k}] weights");
+        }
+        return system;
+    }
+
+    private static void Copy(double[] from, double[] to, string what)
+    {
+        if (from.Length != to.Length) throw new ArgumentException($"NestedBuilder.FromState: {what} has {from.Length} values; the config's system needs {to.Length}.");
+        Array.Copy(from, to, to.Length);
+    }
+
     private static NestedLevel BuildLevel(DpsConfig config, Space space, LevelConfig lc, int index, int groups, double budget)
     {
         var edges = new List<(int, int)>();

@@ -1,5 +1,6 @@
-// The summary a nested run writes (summary.json): the resolved config, training of the nested design and of the
-// homogeneous fleet of the same budget and network, every per-tier measure of both, and the comparison of the two.
+// The files a nested run writes: summary.json (the resolved config, training of the nested design and of the
+// homogeneous fleet of the same budget and network with their loss trajectories, every per-tier measure of both, and
+// the comparison of the two) and model.json (NestedState: the trained parameters, reloadable).
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DpsTorch.IO;
@@ -10,11 +11,15 @@ namespace DpsTorch.Nested;
 /// <summary>A trained nested design with its measures.</summary>
 public sealed record NestedOutcome(NestedRunResult Run, NestedMeasureSet Measures);
 
-/// <summary>Writes nested run summaries.</summary>
+/// <summary>Writes nested run folders.</summary>
 public static class NestedRunFiles
 {
     /// <summary>File name of the summary.</summary>
     public const string Summary = "summary.json";
+    /// <summary>File name of the saved state (<see cref="NestedState"/>).</summary>
+    public const string Model = "model.json";
+    /// <summary>File name of the report page (written by Reports.NestedReportPage).</summary>
+    public const string Report = "report.html";
 
     private static readonly JsonSerializerOptions Options = new()
     {
@@ -47,9 +52,12 @@ public static class NestedRunFiles
         return o;
     }
 
-    /// <summary>Writes summary.json into <paramref name="dir"/> (atomically).</summary>
+    /// <summary>Writes summary.json and model.json into <paramref name="dir"/> (each atomically).</summary>
     public static void Write(string dir, DpsConfig config, NestedOutcome nested, NestedOutcome? homogeneous)
-        => AtomicFile.WriteAllText(Path.Combine(dir, Summary), SummaryJson(config, nested, homogeneous).ToJsonString(Options));
+    {
+        NestedState.From(config, nested.Run.System, homogeneous?.Run.System).Save(Path.Combine(dir, Model));
+        AtomicFile.WriteAllText(Path.Combine(dir, Summary), SummaryJson(config, nested, homogeneous).ToJsonString(Options));
+    }
 
     private static JsonObject Outcome(NestedOutcome r) => new()
     {
@@ -59,6 +67,7 @@ public static class NestedRunFiles
         ["bestRestart"] = r.Run.BestRestart,
         ["restartLosses"] = JsonSerializer.SerializeToNode(r.Run.RestartLosses, Options),
         ["measures"] = JsonSerializer.SerializeToNode(r.Measures, Options),
+        ["trajectory"] = new JsonArray([.. r.Run.Training.Trajectory.Select(p => (JsonNode)new JsonArray(p.Step, p.Loss))]),
     };
 
     private static JsonObject Pair(double? nested, double? homogeneous) => new() { ["nested"] = nested, ["homogeneous"] = homogeneous };

@@ -25,6 +25,11 @@ internal static class Colors
         return Hsl(turn * 360, 0.70, 0.45);
     }
 
+    /// <summary>The colour of category <paramref name="k"/> of <paramref name="count"/>: the Tableau 10 palette, or evenly
+    /// spaced hues when there are more than ten categories.</summary>
+    public static string Category(int k, int count)
+        => count <= SvgPlot.Palette.Count ? SvgPlot.Palette[k % SvgPlot.Palette.Count] : Hsl(360.0 * k / count, 0.65, 0.45);
+
     /// <summary>HSL (hue in degrees, saturation and lightness in [0, 1]) as #rrggbb.</summary>
     public static string Hsl(double hue, double s, double l)
     {

@@ -82,4 +82,33 @@ public class ConfigLoaderTests
         var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Load("/nonexistent/x.json"));
         Assert.Contains("/nonexistent/x.json", ex.Message);
     }
+
+    private const string TwoLevels = """
+        { "space": { "m": 32 }, "agents": { "count": 4 },
+          "demand": { "kind": "mixture", "centers": [1, 2], "widths": [0.1, 0.2], "weights": [1, 3] },
+          "levels": [ { "size": 2, "lambdaC": 0.1 }, { "size": 2, "lambdaC": 0.3 } ] }
+        """;
+
+    [Fact]
+    public void Set_WithANumericPart_IndexesAnExistingArrayElement()
+    {
+        var c = ConfigLoader.Parse(TwoLevels, overrides: ["levels.1.lambdaC=2", "levels.0.topology.kind=complete", "demand.centers.1=2.5"]);
+        Assert.Equal(0.1, c.Levels![0].LambdaC);
+        Assert.Equal(2.0, c.Levels[1].LambdaC);
+        Assert.Equal("complete", c.Levels[0].Topology.Kind);
+        Assert.Equal([1.0, 2.5], c.Demand.Centers!);
+    }
+
+    [Theory]
+    [InlineData("levels.2.lambdaC=1", "levels.2", "0 to 1")]
+    [InlineData("levels.-1.lambdaC=1", "levels.-1", "0 to 1")]
+    [InlineData("levels.x.lambdaC=1", "levels.x", "0 to 1")]
+    [InlineData("demand.centers.0.x=1", "demand.centers.0", "an object or array")]
+    [InlineData("demand.centers.7=1", "demand.centers.7", "0 to 1")]
+    public void Set_IntoAnArray_NamesTheKey_WhenTheIndexOrNodeIsWrong(string assignment, string key, string expected)
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(TwoLevels, overrides: [assignment]));
+        Assert.StartsWith($"{key}:", ex.Message);
+        Assert.Contains(expected, ex.Message);
+    }
 }

@@ -1,0 +1,65 @@
+// A grouped bar chart as inline SVG (categories along x, one bar per series in each), for the per-level figures of
+// the nested report. Bars start at zero; each bar carries its value above it; the legend runs in one row above the plot.
+using System.Text;
+
+namespace DpsTorch.Reports;
+
+/// <summary>One series of a <see cref="BarChart"/>: a value per category (non-finite values draw no bar).</summary>
+internal sealed record BarSeries(string Label, string Color, double[] Values);
+
+/// <summary>A grouped bar chart written as inline SVG.</summary>
+internal sealed class BarChart
+{
+    public string YLabel { get; init; } = "";
+    public double? YMax { get; init; }
+    public int Width { get; init; } = 560;
+    public int Height { get; init; } = 300;
+    public List<string> Categories { get; } = [];
+    public List<BarSeries> Series { get; } = [];
+
+    private const double Left = 58, Right = 14, Top = 30, Bottom = 30, GroupFill = 0.72;
+
+    public string ToSvg()
+    {
+        double hi = 0;
+        foreach (var s in Series) foreach (var v in s.Values) if (double.IsFinite(v)) hi = Math.Max(hi, v);
+        hi = YMax ?? (hi > 0 ? hi * 1.1 : 1);
+        double pw = Width - Left - Right, ph = Height - Top - Bottom;
+        double Py(double v) => Top + ph - Math.Clamp(v, 0, hi) / hi * ph;
+
+        var sb = new StringBuilder();
+        sb.Append($"<svg class=\"chart\" viewBox=\"0 0 {Width} {Height}\" width=\"{Width}\" height=\"{Height}\" role=\"img\">");
+        sb.Append($"<rect x=\"{Svg.C(Left)}\" y=\"{Svg.C(Top)}\" width=\"{Svg.C(pw)}\" height=\"{Svg.C(ph)}\" fill=\"#fff\" stroke=\"{Colors.Axis}\" stroke-width=\"0.8\"/>");
+        foreach (var t in LineChart.NiceTicks(0, hi))
+        {
+            double py = Py(t);
+            sb.Append($"<line x1=\"{Svg.C(Left)}\" y1=\"{Svg.C(py)}\" x2=\"{Svg.C(Left + pw)}\" y2=\"{Svg.C(py)}\" stroke=\"{Colors.Grid}\"/>");
+            sb.Append($"<text x=\"{Svg.C(Left - 5)}\" y=\"{Svg.C(py + 4)}\" text-anchor=\"end\">{Svg.Escape(Svg.Num(t))}</text>");
+        }
+        sb.Append($"<text transform=\"translate(14 {Svg.C(Top + ph / 2)}) rotate(-90)\" text-anchor=\"middle\" class=\"axis-label\">{Svg.Escape(YLabel)}</text>");
+        int cats = Math.Max(Categories.Count, 1), n = Math.Max(Series.Count, 1);
+        double group = pw / cats, bar = group * GroupFill / n;
+        for (int c = 0; c < Categories.Count; c++)
+        {
+            double gx = Left + c * group + group * (1 - GroupFill) / 2;
+            for (int s = 0; s < Series.Count; s++)
+            {
+                double v = c < Series[s].Values.Length ? Series[s].Values[c] : double.NaN;
+                if (!double.IsFinite(v)) continue;
+                double x = gx + s * bar, y = Py(v);
+                sb.Append($"<rect x=\"{Svg.C(x + 1)}\" y=\"{Svg.C(y)}\" width=\"{Svg.C(Math.Max(bar - 2, 1))}\" height=\"{Svg.C(Top + ph - y)}\" fill=\"{Series[s].Color}\"/>");
+                sb.Append($"<text x=\"{Svg.C(x + bar / 2)}\" y=\"{Svg.C(y - 3)}\" text-anchor=\"middle\" class=\"small\">{Svg.Escape(Svg.Num(Math.Round(v, 2)))}</text>");
+            }
+            sb.Append($"<text x=\"{Svg.C(Left + (c + 0.5) * group)}\" y=\"{Svg.C(Top + ph + 16)}\" text-anchor=\"middle\">{Svg.Escape(Categories[c])}</text>");
+        }
+        double lx = Left;
+        foreach (var series in Series)
+        {
+            sb.Append($"<rect x=\"{Svg.C(lx)}\" y=\"{Svg.C(Top - 20)}\" width=\"14\" height=\"10\" fill=\"{series.Color}\"/>");
+            sb.Append($"<text x=\"{Svg.C(lx + 18)}\" y=\"{Svg.C(Top - 11)}\">{Svg.Escape(series.Label)}</text>");
+            lx += 36 + 6.2 * series.Label.Length;
+        }
+        sb.Append("</svg>");
+        return sb.ToString();
+    }
+}
