@@ -75,19 +75,7 @@ public sealed record ModelState
     /// <summary>Reads a state written by <see cref="Save"/>, checking format, sizes and values; errors name the field.</summary>
     public static ModelState Load(string path)
     {
-        if (!File.Exists(path)) throw new ConfigException(path, "model file not found.");
-        var info = new FileInfo(path);
-        JsonNode? root;
-        try
-        {
-            using var stream = File.OpenRead(path);
-            root = JsonNode.Parse(stream, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
-        }
-        catch (JsonException e) { throw new ConfigException(path, $"not a valid model file: JSON error at line {e.LineNumber + 1} ({e.Message.Split(". ")[0]})."); }
-        if (root is not JsonObject o) throw new ConfigException(path, "not a valid model file: the top level must be a JSON object.");
-        if ((string?)Value(o, "format", path) != FormatTag) throw ConfigException.Invalid($"{path}: format", o["format"]?.ToJsonString(), $"\"{FormatTag}\"");
-        int version = (int)Value(o, "version", path)!;
-        if (version != CurrentVersion) throw ConfigException.Invalid($"{path}: version", version, $"{CurrentVersion}");
+        var (o, info) = ReadHeader(path, FormatTag, CurrentVersion);
         long n = (long)Value(o, "n", path)!;
         // Every value takes at least two bytes of JSON ("0,"), so a count larger than the file is a lie.
         if (n < 1 || n > info.Length / 2) throw ConfigException.Invalid($"{path}: n", n, $"a count between 1 and {info.Length / 2} (bounded by the file size)");
@@ -116,6 +104,28 @@ public sealed record ModelState
             Weights = Doubles(o, "weights", edges.Length, path),
             Theta = o["theta"] is null ? null : Doubles(o, "theta", edges.Length, path),
         };
+    }
+
+    /// <summary>
+    /// Opens a model file: it must exist, parse as a JSON object (depth ≤ 64) and carry the expected format tag and
+    /// version. Errors name the file and the field. Shared by flat and nested model files.
+    /// </summary>
+    internal static (JsonObject Root, FileInfo File) ReadHeader(string path, string formatTag, int version)
+    {
+        if (!File.Exists(path)) throw new ConfigException(path, "model file not found.");
+        var info = new FileInfo(path);
+        JsonNode? root;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            root = JsonNode.Parse(stream, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (JsonException e) { throw new ConfigException(path, $"not a valid model file: JSON error at line {e.LineNumber + 1} ({e.Message.Split(". ")[0]})."); }
+        if (root is not JsonObject o) throw new ConfigException(path, "not a valid model file: the top level must be a JSON object.");
+        if ((string?)Value(o, "format", path) != formatTag) throw ConfigException.Invalid($"{path}: format", o["format"]?.ToJsonString(), $"\"{formatTag}\"");
+        int v = (int)Value(o, "version", path)!;
+        if (v != version) throw ConfigException.Invalid($"{path}: version", v, $"{version}");
+        return (o, info);
     }
 
     internal static JsonArray Array(double[] values, string field)

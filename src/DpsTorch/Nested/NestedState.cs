@@ -119,19 +119,7 @@ public sealed record NestedState
     /// </summary>
     public static NestedState Load(string path)
     {
-        if (!File.Exists(path)) throw new ConfigException(path, "model file not found.");
-        var info = new FileInfo(path);
-        JsonNode? root;
-        try
-        {
-            using var stream = File.OpenRead(path);
-            root = JsonNode.Parse(stream, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
-        }
-        catch (JsonException e) { throw new ConfigException(path, $"not a valid model file: JSON error at line {e.LineNumber + 1} ({e.Message.Split(". ")[0]})."); }
-        if (root is not JsonObject o) throw new ConfigException(path, "not a valid model file: the top level must be a JSON object.");
-        if ((string?)ModelState.Value(o, "format", path) != FormatTag) throw ConfigException.Invalid($"{path}: format", o["format"]?.ToJsonString(), $"\"{FormatTag}\"");
-        int version = (int)ModelState.Value(o, "version", path)!;
-        if (version != CurrentVersion) throw ConfigException.Invalid($"{path}: version", version, $"{CurrentVersion}");
+        var (o, info) = ModelState.ReadHeader(path, FormatTag, CurrentVersion);
         long n = (long)ModelState.Value(o, "n", path)!;
         // Every value takes at least two bytes of JSON ("0,"), so a count larger than the file is a lie.
         if (n < 1 || n > info.Length / 2) throw ConfigException.Invalid($"{path}: n", n, $"a count between 1 and {info.Length / 2} (bounded by the file size)");
