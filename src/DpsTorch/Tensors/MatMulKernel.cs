@@ -50,7 +50,8 @@ internal static class MatMulKernel
 
         int mr = MR;
         int panelsB = (m + NR - 1) / NR, mPad = panelsB * NR;
-        var packedB = new double[(long)k * mPad > Array.MaxLength ? throw new ArgumentException($"matmul: B of {k}×{m} is too large to pack.") : k * mPad];
+        if ((long)k * mPad > Array.MaxLength) throw new ArgumentException($"matmul: B of {k}×{m} is too large to pack.");
+        var packedB = Scratch(ref _packedB, k * mPad);
         bool parallel = (long)n * k * m >= ParallelThreshold && Torch.NumThreads > 1;
 
         // Pack all of B once (shared read-only by every thread), panel by panel.
@@ -60,7 +61,7 @@ internal static class MatMulKernel
         int panelsA = (n + mr - 1) / mr;
         void Rows(int s, int e)
         {
-            var packedA = new double[MC * KC];
+            var packedA = Scratch(ref _packedA, MC * KC);
             for (int p0 = s; p0 < e; p0 += MC / mr)
             {
                 int p1 = Math.Min(e, p0 + MC / mr);
@@ -75,6 +76,23 @@ internal static class MatMulKernel
         }
         if (parallel) Torch.ParallelRanges(panelsA, Rows);
         else Rows(0, panelsA);
+    }
+
+    // Per-thread packing buffers, reused across calls: a fresh 196 KB A buffer per call landed on the large-object
+    // heap and made every few model steps a full (gen 2) collection. Packing overwrites every entry it reads (padding
+    // included), so stale contents never matter. B buffers above ScratchMax are not kept (they are freed with the call).
+    [ThreadStatic] private static double[]? _packedA;
+    [ThreadStatic] private static double[]? _packedB;
+
+    /// <summary>Largest B buffer (doubles) kept per thread between calls: 4 MiB.</summary>
+    private const int ScratchMax = 1 << 19;
+
+    private static double[] Scratch(ref double[]? cache, int length)
+    {
+        if (cache is not null && cache.Length >= length) return cache;
+        var fresh = new double[length];
+        if (length <= ScratchMax) cache = fresh;
+        return fresh;
     }
 
     /// <summary>y[n] = A[n×k]·x[k], one dot product per row (parallel over rows for large A).</summary>
