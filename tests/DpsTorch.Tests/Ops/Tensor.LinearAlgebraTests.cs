@@ -107,6 +107,37 @@ public class TensorLinearAlgebraTests
         finally { Torch.SetNumThreads(saved); }
     }
 
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(13, 600, 9)]     // several depth blocks, partial last one, partial column panel
+    [InlineData(97, 257, 19)]    // partial row tile, partial depth block
+    [InlineData(16, 16, 256)]    // the N = 16 model's (I + Q)·w
+    [InlineData(128, 128, 256)]  // above the direct path's size: both pack
+    public void MatMul_SmallDirectPath_IsBitwiseEqualToPackedPath(int n, int k, int m)
+    {
+        var rng = new Random(n + k + m);
+        var a = new double[n * k];
+        var b = new double[k * m];
+        for (int i = 0; i < a.Length; i++) a[i] = rng.NextDouble() - 0.5;
+        for (int i = 0; i < b.Length; i++) b[i] = rng.NextDouble() - 0.5;
+        foreach (bool transA in new[] { false, true })
+            foreach (int threads in new[] { 1, 2 })
+            {
+                int saved = Torch.NumThreads;
+                Torch.SetNumThreads(threads);
+                try
+                {
+                    var direct = new double[n * m];
+                    var packed = new double[n * m];
+                    MatMulKernel.Gemm(a, transA, b, false, direct, n, k, m, allowDirect: true);
+                    MatMulKernel.Gemm(a, transA, b, false, packed, n, k, m, allowDirect: false);
+                    Assert.Equal(packed, direct);
+                    if (!transA) AssertClose(Naive(a, b, n, k, m), direct, 1e-12);
+                }
+                finally { Torch.SetNumThreads(saved); }
+            }
+    }
+
     [Fact]
     public void MatMul_Throws_NamingBothShapes_WhenNotAligned()
     {
