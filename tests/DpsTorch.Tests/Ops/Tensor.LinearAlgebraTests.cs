@@ -299,6 +299,32 @@ public class TensorSymmetricFromEdgesTests
     }
 
     [Fact]
+    public void SymmetricFromPositions_IsBitwiseEqualToSymmetricFromEdges_ValuesAndGradients()
+    {
+        int n = 9;
+        var edges = new List<(int, int)>();
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j < n; j += 2) edges.Add(((i + j) % 3 == 0 ? j : i, (i + j) % 3 == 0 ? i : j));
+        var upper = new int[edges.Count];
+        var lower = new int[edges.Count];
+        for (int e = 0; e < edges.Count; e++)
+        {
+            var (i, j) = edges[e];
+            (upper[e], lower[e]) = (Math.Min(i, j) * n + Math.Max(i, j), Math.Max(i, j) * n + Math.Min(i, j));
+        }
+        var v1 = Param(3, [edges.Count], -1, 1);
+        var v2 = Tensor.FromArray(v1.ToArray()).RequiresGrad_();
+        var weight = Param(4, [n, n], -1, 1);
+        var a1 = Tensor.SymmetricFromEdges(v1, n, edges, 1.0);
+        var a2 = Tensor.SymmetricFromPositions(v2, n, upper, lower, 1.0);
+        Assert.Equal(a1.ToArray(), a2.ToArray());
+        (a1 * weight).Sum().Backward();
+        (a2 * weight).Sum().Backward();
+        Assert.Equal(v1.Grad!.ToArray(), v2.Grad!.ToArray());
+        Assert.Throws<ArgumentException>(() => Tensor.SymmetricFromPositions(Tensor.Zeros(2), n, upper, lower, 1.0));
+    }
+
+    [Fact]
     public void SymmetricFromEdges_Large_MatchesSparseProduct()
     {
         // n above the 32-wide mirror tile, complete graph: (I + Q)·x dense equals x + sparse Q·x.
