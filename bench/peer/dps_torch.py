@@ -549,6 +549,8 @@ def bench(state, steps, q_mode, wn_rule, case):
         "case": case, "impl": "pytorch", "n": model.n, "m": model.m, "steps": steps,
         "ms_per_step": 1000.0 * sum(timed) / len(timed) if timed else None,
         "ms_first_step": 1000.0 * times[0] if times else None,
+        "ms_median_step": 1000.0 * sorted(timed)[len(timed) // 2] if len(timed) % 2 == 1
+        else 500.0 * (sorted(timed)[len(timed) // 2 - 1] + sorted(timed)[len(timed) // 2]) if timed else None,
         "loss_first": loss_first, "loss_last": loss_last, "peak_mb": round(peak_mb(), 1),
         "peak_train_mb": round(vm_hwm_mb(), 1) if hwm_reset and vm_hwm_mb() else None,
         "rss_before_model_mb": round(rss_before, 1), "q": model.q_mode, "edges": model.n_edges,

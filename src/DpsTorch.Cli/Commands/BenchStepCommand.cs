@@ -59,6 +59,7 @@ internal static class BenchStepCommand
             if (!double.IsFinite(value)) throw new NonFiniteException($"bench-step: step {s}: the loss is {value}.");
             loss.Backward();
             optimizer.Step();
+            Torch.EndStep();
             times[s] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             if (s == 0) lossFirst = value;
             log?.WriteLine($"step {s}: loss {value.ToString("R", CultureInfo.InvariantCulture)}, {times[s]:F2} ms");

@@ -80,6 +80,10 @@ public sealed class Interaction
     /// <summary>Whether <see cref="ApplyWithIdentity"/> uses the dense form.</summary>
     public bool UsesDense => _pattern is not null && N <= DenseMaxN && 2.0 * Edges.Count >= DenseDensity * N * (double)N;
 
+    /// <summary>Largest N for which the dense I + Q is built from cached flat positions (the N×N matrix fits in L2).</summary>
+    private const int SmallDenseMaxN = 512;
+
+    private int[][]? _positions;                   // [upper, lower]: flat positions lo·N + hi and hi·N + lo per edge (small dense N)
     private SparsePattern? _patternWithIdentity;   // Q's pattern plus the diagonal
     private int[]? _identityEntryValue;            // its CSR entry -> index into [q_0 .. q_{E-1}, 1]
 
@@ -91,7 +95,26 @@ public sealed class Interaction
     public Tensor ApplyWithIdentity(Tensor q, Tensor x)
     {
         if (_pattern is null) return x;
-        if (UsesDense) return Tensor.MatMul(Tensor.SymmetricFromEdges(q, N, Edges, diagonal: 1.0), x);
+        if (UsesDense)
+        {
+            if (N > SmallDenseMaxN) return Tensor.MatMul(Tensor.SymmetricFromEdges(q, N, Edges, diagonal: 1.0), x);
+            var positions = _positions;
+            if (positions is null)
+            {
+                // Validated once by the general op; the positions are then reused every step.
+                using (Torch.NoGrad()) Tensor.SymmetricFromEdges(Tensor.Zeros(Edges.Count), N, Edges);
+                var upper = new int[Edges.Count];
+                var lower = new int[Edges.Count];
+                for (int e = 0; e < upper.Length; e++)
+                {
+                    var (i, j) = Edges[e];
+                    (int lo, int hi) = (Math.Min(i, j), Math.Max(i, j));
+                    (upper[e], lower[e]) = (lo * N + hi, hi * N + lo);
+                }
+                _positions = positions = [upper, lower];
+            }
+            return Tensor.MatMul(Tensor.SymmetricFromPositions(q, N, positions[0], positions[1], 1.0), x);
+        }
         if (_patternWithIdentity is null)
         {
             int nnz = _pattern.Nnz;

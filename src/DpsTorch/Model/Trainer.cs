@@ -119,6 +119,7 @@ public static class Trainer
                     optimizer.Step();
                 }
                 CheckParameters(step, ps, names);
+                Torch.EndStep();
             }
             catch (NonFiniteException e)
             {

@@ -104,6 +104,33 @@ public sealed partial class Tensor
         });
     }
 
+    /// <summary>
+    /// <see cref="SymmetricFromEdges(Tensor, int, IReadOnlyList{ValueTuple{int, int}}, double)"/> with the edges given as
+    /// precomputed flat positions (<paramref name="upper"/>[e] = lo·n + hi, <paramref name="lower"/>[e] = hi·n + lo, checked
+    /// by the caller): no per-call validation, values scattered to both triangles directly and the gradient gathered
+    /// as G[lo, hi] + G[hi, lo] without copying G. For small n (the matrix in L2); large n keeps the tiled mirror.
+    /// </summary>
+    internal static Tensor SymmetricFromPositions(Tensor values, int n, int[] upper, int[] lower, double diagonal)
+    {
+        const string op = "symmetric_from_edges";
+        if (values.Dim != 1 || values._shape[0] != upper.Length)
+            throw new ArgumentException($"{op}: values must have shape [{upper.Length}] (one per edge), got {Shapes.Format(values._shape)}.");
+        var o = new double[n * n];
+        var v = values._data;
+        for (int e = 0; e < upper.Length; e++)
+        {
+            o[upper[e]] = v[e];
+            o[lower[e]] = v[e];
+        }
+        if (diagonal != 0) for (int i = 0; i < n; i++) o[i * n + i] = diagonal;
+        return Record(new Tensor(o, [n, n]), op, [values], g =>
+        {
+            var gv = new double[upper.Length];
+            for (int e = 0; e < gv.Length; e++) gv[e] = g[upper[e]] + g[lower[e]];
+            values.AccumulateGradOwned(gv);
+        });
+    }
+
     /// <summary>Tile edge of <see cref="MirrorUpper"/> (two 32×32 double tiles fit in L1).</summary>
     private const int MirrorTile = 32;
 

@@ -19,6 +19,26 @@ public static class Torch
         _numThreads = n;
     }
 
+    /// <summary>Bytes a thread allocates between the gen-0 collections <see cref="EndStep"/> asks for (4 MiB).</summary>
+    public const long StepCollectBytes = 4L << 20;
+
+    [ThreadStatic] private static long _allocatedAtCollect;
+
+    /// <summary>
+    /// Call once per training step, after the update: when this thread has allocated more than
+    /// <see cref="StepCollectBytes"/> since the last such collection, runs a gen-0 garbage collection. A step's graph is
+    /// dead by then, so the collection is cheap (tens of µs) and the next steps' arrays reuse memory that is still
+    /// mapped and in cache. Without it the runtime's default gen-0 budget (tens of MB) lets a small model walk through
+    /// fresh pages for hundreds of steps, measured as 2x slower steps at N = 16. Does not change any result.
+    /// </summary>
+    public static void EndStep()
+    {
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        if (allocated - _allocatedAtCollect < StepCollectBytes) return;
+        GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+        _allocatedAtCollect = allocated;
+    }
+
     /// <summary>Opens a scope in which no op records the graph (like torch.no_grad()). Dispose to close it.</summary>
     public static IDisposable NoGrad() => new GradModeScope(false);
 

@@ -107,6 +107,37 @@ public class TensorLinearAlgebraTests
         finally { Torch.SetNumThreads(saved); }
     }
 
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(13, 600, 9)]     // several depth blocks, partial last one, partial column panel
+    [InlineData(97, 257, 19)]    // partial row tile, partial depth block
+    [InlineData(16, 16, 256)]    // the N = 16 model's (I + Q)·w
+    [InlineData(128, 128, 256)]  // above the direct path's size: both pack
+    public void MatMul_SmallDirectPath_IsBitwiseEqualToPackedPath(int n, int k, int m)
+    {
+        var rng = new Random(n + k + m);
+        var a = new double[n * k];
+        var b = new double[k * m];
+        for (int i = 0; i < a.Length; i++) a[i] = rng.NextDouble() - 0.5;
+        for (int i = 0; i < b.Length; i++) b[i] = rng.NextDouble() - 0.5;
+        foreach (bool transA in new[] { false, true })
+            foreach (int threads in new[] { 1, 2 })
+            {
+                int saved = Torch.NumThreads;
+                Torch.SetNumThreads(threads);
+                try
+                {
+                    var direct = new double[n * m];
+                    var packed = new double[n * m];
+                    MatMulKernel.Gemm(a, transA, b, false, direct, n, k, m, allowDirect: true);
+                    MatMulKernel.Gemm(a, transA, b, false, packed, n, k, m, allowDirect: false);
+                    Assert.Equal(packed, direct);
+                    if (!transA) AssertClose(Naive(a, b, n, k, m), direct, 1e-12);
+                }
+                finally { Torch.SetNumThreads(saved); }
+            }
+    }
+
     [Fact]
     public void MatMul_Throws_NamingBothShapes_WhenNotAligned()
     {
@@ -265,6 +296,32 @@ public class TensorSymmetricFromEdgesTests
     {
         var w = Tensor.Rand(new Random(3), [5, 5], -1, 1);
         AssertGradients(x => (Tensor.SymmetricFromEdges(x[0], 5, Edges, 1.0) * w).Sum(), [Param(4, [6])]);
+    }
+
+    [Fact]
+    public void SymmetricFromPositions_IsBitwiseEqualToSymmetricFromEdges_ValuesAndGradients()
+    {
+        int n = 9;
+        var edges = new List<(int, int)>();
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j < n; j += 2) edges.Add(((i + j) % 3 == 0 ? j : i, (i + j) % 3 == 0 ? i : j));
+        var upper = new int[edges.Count];
+        var lower = new int[edges.Count];
+        for (int e = 0; e < edges.Count; e++)
+        {
+            var (i, j) = edges[e];
+            (upper[e], lower[e]) = (Math.Min(i, j) * n + Math.Max(i, j), Math.Max(i, j) * n + Math.Min(i, j));
+        }
+        var v1 = Param(3, [edges.Count], -1, 1);
+        var v2 = Tensor.FromArray(v1.ToArray()).RequiresGrad_();
+        var weight = Param(4, [n, n], -1, 1);
+        var a1 = Tensor.SymmetricFromEdges(v1, n, edges, 1.0);
+        var a2 = Tensor.SymmetricFromPositions(v2, n, upper, lower, 1.0);
+        Assert.Equal(a1.ToArray(), a2.ToArray());
+        (a1 * weight).Sum().Backward();
+        (a2 * weight).Sum().Backward();
+        Assert.Equal(v1.Grad!.ToArray(), v2.Grad!.ToArray());
+        Assert.Throws<ArgumentException>(() => Tensor.SymmetricFromPositions(Tensor.Zeros(2), n, upper, lower, 1.0));
     }
 
     [Fact]
