@@ -17,7 +17,8 @@ public sealed class Interaction
     public IReadOnlyList<(int I, int J)> Edges { get; }
     /// <summary>d_e^γ for each edge (the communication cost per unit weight).</summary>
     public double[] EdgeCost { get; }
-    /// <summary>Fixed edge weights, or null when learned.</summary>
+    /// <summary>Fixed edge weights, or null when learned. They are constants: tensors built from them (the weights, Q·1,
+    /// the dense I + Q) are cached on first use, so changing this array afterwards is not supported.</summary>
     public double[]? FixedWeights { get; }
     /// <summary>θ per edge (a leaf requiring grad) when learned, else null.</summary>
     public Tensor? Theta { get; }
@@ -58,7 +59,12 @@ public sealed class Interaction
     }
 
     /// <summary>The edge weights q_e as a tensor (sigmoid(θ) when learned).</summary>
-    public Tensor Weights() => Theta is not null ? Theta.Sigmoid() : Tensor.FromArray(FixedWeights!);
+    public Tensor Weights() => Theta is not null ? Theta.Sigmoid() : _fixedWeights ??= Tensor.FromArray(FixedWeights!);
+
+    // Constants of a fixed topology, built once: the weights as a tensor and the weighted degree Q·1.
+    private Tensor? _fixedWeights;
+    private Tensor? _fixedDegree;
+    private Tensor? _fixedDense;
 
     /// <summary>Q·x for an N×M matrix x, given edge weights <paramref name="q"/> from <see cref="Weights"/>.</summary>
     public Tensor Apply(Tensor q, Tensor x)
@@ -97,6 +103,12 @@ public sealed class Interaction
         if (_pattern is null) return x;
         if (UsesDense)
         {
+            if (!q.RequiresGrad && ReferenceEquals(q, _fixedWeights))
+            {
+                // A fixed topology's I + Q is a constant: build it once.
+                if (_fixedDense is null) using (Torch.NoGrad()) _fixedDense = Tensor.SymmetricFromEdges(q, N, Edges, diagonal: 1.0);
+                return Tensor.MatMul(_fixedDense, x);
+            }
             if (N > SmallDenseMaxN) return Tensor.MatMul(Tensor.SymmetricFromEdges(q, N, Edges, diagonal: 1.0), x);
             var positions = _positions;
             if (positions is null)
@@ -138,6 +150,11 @@ public sealed class Interaction
     public Tensor WeightedDegree(Tensor q)
     {
         if (_pattern is null) return Tensor.Zeros(N);
+        if (!q.RequiresGrad && ReferenceEquals(q, _fixedWeights))
+        {
+            using var _ = Torch.NoGrad();
+            return _fixedDegree ??= Apply(q, Tensor.Ones(N, 1)).Reshape(N);
+        }
         return Apply(q, Tensor.Ones(N, 1)).Reshape(N);
     }
 
