@@ -225,13 +225,17 @@ public static class ConfigLoader
             Weight = s.Double("weight", d.Weight, 0, 1e6),
             Learned = s.Bool("learned", d.Learned),
             InitWeight = s.Double("initWeight", d.InitWeight, 0, 1, exclusiveMin: true),
-            Embedding = s.Choice("embedding", d.Embedding, "ring", "grid", "hops", "index"),
+            Embedding = s.Choice("embedding", d.Embedding, "ring", "grid", "hops", "index", "coordinates"),
+            Coordinates = s.Doubles("coordinates"),
             Gamma = s.Double("gamma", d.Gamma, 0, 10),
             Propagation = s.Choice("propagation", d.Propagation, "direct", "power", "communicability"),
             Hops = s.Int("hops", d.Hops, 1, 64),
             CommunicabilityBeta = s.Double("communicabilityBeta", d.CommunicabilityBeta, 0, 100),
         };
         if (c.InitWeight >= 1) throw ConfigException.Invalid(s.KeyPath("initWeight"), c.InitWeight, "a number in (0, 1)");
+        if (c.Embedding == "coordinates" && (c.Coordinates is null || c.Coordinates.Length == 0 || c.Coordinates.Length % n != 0))
+            throw ConfigException.Invalid(s.KeyPath("coordinates"), c.Coordinates is null ? null : $"{c.Coordinates.Length} numbers",
+                $"N·d numbers (agent by agent, d coordinates each) for embedding \"coordinates\", with N = agents.count = {n}");
         if (c.Kind is "ring" or "small-world" && 2 * c.K >= n)
             throw ConfigException.Invalid(s.KeyPath("k"), c.K, $"an integer with 2k < agents.count ({n}); use kind \"complete\" for a full graph");
         if (c.Kind == "lattice" && c.Rows is int r && n % r != 0)

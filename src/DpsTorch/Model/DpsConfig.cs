@@ -113,8 +113,10 @@ public sealed record TopologyConfig
     public bool Learned { get; init; }
     /// <summary>Initial sigmoid(θ) of learned edges, in (0, 1).</summary>
     public double InitWeight { get; init; } = 0.5;
-    /// <summary>Spatial embedding for distances: "ring" (index distance on a ring), "grid", "hops" (graph distance), "index" (|i − j|).</summary>
+    /// <summary>Spatial embedding for distances: "ring" (index distance on a ring), "grid", "hops" (graph distance), "index" (|i − j|), "coordinates" (Euclidean, from <see cref="Coordinates"/>).</summary>
     public string Embedding { get; init; } = "ring";
+    /// <summary>Agents' given positions for embedding "coordinates": N·d numbers, agent by agent (x0, y0, x1, y1, ... for d = 2).</summary>
+    public double[]? Coordinates { get; init; }
     /// <summary>Exponent γ of the communication cost Σ Q_ij d_ij^γ.</summary>
     public double Gamma { get; init; } = 1.0;
     /// <summary>"direct": (I + Q) w; "power": (I + Q)^hops w; "communicability": exp(βQ) w.</summary>

@@ -92,7 +92,8 @@ public static class SystemBuilder
         return s;
     }
 
-    /// <summary>The agents' spatial embedding named by topology.embedding ("index" is |i − j| on a line).</summary>
+    /// <summary>The agents' spatial embedding named by topology.embedding ("index" is |i − j| on a line; "coordinates" uses
+    /// topology.coordinates).</summary>
     public static Embedding Embed(DpsConfig c, Topology g)
     {
         var t = c.Topology;
@@ -108,7 +109,14 @@ public static class SystemBuilder
                 var xy = new double[n, 1];
                 for (int i = 0; i < n; i++) xy[i, 0] = i;
                 return Embedding.Coordinates(xy);
-            default: throw ConfigException.Invalid("topology.embedding", t.Embedding, "ring, grid, hops or index");
+            case "coordinates":
+                var c2 = t.Coordinates!;
+                int dims = c2.Length / n;
+                var pos = new double[n, dims];
+                for (int i = 0; i < n; i++)
+                    for (int k = 0; k < dims; k++) pos[i, k] = c2[i * dims + k];
+                return Embedding.Coordinates(pos);
+            default: throw ConfigException.Invalid("topology.embedding", t.Embedding, "ring, grid, hops, index or coordinates");
         }
     }
 
