@@ -40,6 +40,15 @@ public sealed class DpsModule : nn.Module
     /// <summary>The interaction graph.</summary>
     public TorchInteraction Interaction => q;
 
+    /// <summary>
+    /// Compute the skills (and, for the direct propagation, the system mixture or the pooled squared error) with the
+    /// managed engine's fused kernels wrapped as torch autograd functions (<see cref="ManagedKernels"/>) instead of
+    /// libtorch ops. CPU only. Default false.
+    /// </summary>
+    public bool UseManagedKernels { get; set; }
+
+    private readonly double[] _gridValues;
+
     /// <summary>The torch twin of <paramref name="model"/>: its structure, and its current parameter values copied.</summary>
     public DpsModule(DpsModel model, DpsConfig? config = null) : base("dps")
     {
@@ -51,7 +60,8 @@ public sealed class DpsModule : nn.Module
         mu = new Parameter(tensor(model.Mu.ToArray(), dtype: ScalarType.Float64));
         rho = new Parameter(tensor(model.Rho.ToArray(), dtype: ScalarType.Float64));
         alpha = new Parameter(tensor(model.Alpha.ToArray(), dtype: ScalarType.Float64));
-        grid = tensor(model.Space.Grid.ToArray(), dtype: ScalarType.Float64);
+        _gridValues = model.Space.Grid.ToArray();
+        grid = tensor(_gridValues, dtype: ScalarType.Float64);
         demand = Frames(model.DemandFrames, CPU);
         q = new TorchInteraction(model.Interaction);
         RegisterComponents();
@@ -110,21 +120,40 @@ public sealed class DpsModule : nn.Module
         var sigma = TorchFormulas.Sigma(rho, _template.SigmaMin);
         var a = TorchFormulas.Resources(alpha, _template.Budget, _template.SoftBudget);
         var w = q.Weights(theta);
-        var p = Production(mu, sigma, a, w);
         var d = frames is null ? demand : Frames(frames, mu.device);
         int count = (int)d.shape[0];
-        var masses = frames?.Select(f => f.Sum()).ToArray() ?? _template.DemandFrames.Select(f => f.Sum()).ToArray();
+        var frameList = frames ?? _template.DemandFrames;
+        var masses = frameList.Select(f => f.Sum()).ToArray();
         var objective = _template.Objective;
         TT coverage = zeros(1, dtype: ScalarType.Float64, device: mu.device).sum();
-        if (objective.Kind == "system")
+        bool fused = UseManagedKernels && _template.Propagation == "direct";
+        if (fused && objective.Kind == "system")
         {
+            // W = Σ_j (1 + Σ_i Q_ij) a_j s_j by the engine's mixture kernel: no N×M production.
+            var degree = q.Apply(w, ones(N, 1, dtype: ScalarType.Float64, device: mu.device)).view(N);
+            var W = ManagedKernels.WrappedNormalMixture(mu, sigma, a * (degree + 1.0), _gridValues);
+            for (int f = 0; f < count; f++) coverage = coverage + TorchFormulas.Mismatch(objective, Delta, W, d[f]);
+        }
+        else if (fused && objective.Kind == "local" && objective.Mismatch == "squared")
+        {
+            var x = ManagedKernels.ScaledWrappedNormalDensity(mu, sigma, a, _gridValues);
+            var p = x + q.Apply(w, x);
+            for (int f = 0; f < count; f++)
+            {
+                var target = frameList[f].Select(v => v / (Delta * masses[f])).ToArray();
+                coverage = coverage + ManagedKernels.PooledSquaredError(p, target, Delta) / N;
+            }
+        }
+        else if (objective.Kind == "system")
+        {
+            var p = Production(mu, sigma, a, w);
             // sum(dim: 0L), never sum(0): a literal 0 binds to sum(ScalarType) and sums as bytes (issue 17).
             var W = p.sum(dim: 0L);
             for (int f = 0; f < count; f++) coverage = coverage + TorchFormulas.Mismatch(objective, Delta, W, d[f]);
         }
         else
         {
-            var pooled = TorchFormulas.PooledDensities(p, Delta);
+            var pooled = TorchFormulas.PooledDensities(Production(mu, sigma, a, w), Delta);
             for (int f = 0; f < count; f++)
                 coverage = coverage + TorchFormulas.Mismatch(objective, Delta, pooled, d[f] / (Delta * masses[f])) / N;
         }
@@ -139,7 +168,9 @@ public sealed class DpsModule : nn.Module
 
     private TT Production(TT mu, TT sigma, TT a, TT w)
     {
-        var x = a.unsqueeze(1) * TorchFormulas.WrappedNormalDensity(mu, sigma, grid);
+        var x = UseManagedKernels
+            ? ManagedKernels.ScaledWrappedNormalDensity(mu, sigma, a, _gridValues)
+            : a.unsqueeze(1) * TorchFormulas.WrappedNormalDensity(mu, sigma, grid);
         return Propagate(w, x);
     }
 
