@@ -75,12 +75,13 @@ public static class TorchBackend
     /// Makes training.backend "torchsharp" available to Experiment.Run (dps run, dps sweep). Loading libtorch is deferred
     /// to the first run that asks for it; a machine where it cannot load gets a one-line error naming what is missing.
     /// </summary>
-    public static void Register() => TrainingBackends.Register(Name, (model, training) =>
+    public static void Register() => TrainingBackends.Register(Name, (model, training) => new TorchTrainable(model, DeviceFor(training)), t => DeviceFor(t));
+
+    /// <summary>The device of training.device; a one-line <see cref="IO.ConfigException"/> when libtorch cannot load or has no such device.</summary>
+    public static Device DeviceFor(TrainingConfig training)
     {
         if (TorchRuntime.Unavailable is { } why) throw new IO.ConfigException("training.backend", $"\"{Name}\" cannot be used here: {why}");
-        Device device;
-        try { device = TorchRuntime.ParseDevice(training.Device); }
+        try { return TorchRuntime.ParseDevice(training.Device); }
         catch (ArgumentException e) { throw new IO.ConfigException("training.device", e.Message.Replace("training.device: ", "")); }
-        return new TorchTrainable(model, device);
-    });
+    }
 }

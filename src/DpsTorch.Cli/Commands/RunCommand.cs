@@ -85,6 +85,7 @@ internal static class RunCommand
             Console.Error.WriteLine($"dps: resuming from the checkpoints in {checkpoints}.");
         }
         SystemBuilder.Create(config); // input problems found while building the system surface before DIR is touched
+        TrainingBackends.Check(config.Training); // so does a backend or device this machine cannot run
         Staging.RemoveOrphans(dir);
         Directory.CreateDirectory(dir);
         AtomicFile.WriteAllText(savedConfig, ConfigLoader.ToJson(config));

@@ -40,13 +40,32 @@ public static class TrainingBackends
     public static readonly string[] Known = [Managed, "torchsharp"];
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Func<DpsModel, TrainingConfig, ITrainableSystem>> Factories = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Action<TrainingConfig>> Checks = new();
 
-    /// <summary>Registers (or replaces) the factory of backend <paramref name="name"/>.</summary>
-    public static void Register(string name, Func<DpsModel, TrainingConfig, ITrainableSystem> factory)
+    /// <summary>
+    /// Registers (or replaces) the factory of backend <paramref name="name"/>, and optionally a check that throws a
+    /// <see cref="IO.ConfigException"/> when this machine cannot run it (libtorch missing, no CUDA for "cuda").
+    /// </summary>
+    public static void Register(string name, Func<DpsModel, TrainingConfig, ITrainableSystem> factory, Action<TrainingConfig>? check = null)
     {
         if (name == Managed) throw new ArgumentException("The managed backend is built in; it cannot be replaced.", nameof(name));
         Factories[name] = factory;
+        if (check is not null) Checks[name] = check;
     }
+
+    /// <summary>
+    /// Fails early, before a run touches its output folder, when training.backend / training.device cannot run here:
+    /// an unregistered backend, or the backend's own check.
+    /// </summary>
+    public static void Check(TrainingConfig training)
+    {
+        if (training.Backend == Managed) return;
+        if (!Factories.ContainsKey(training.Backend)) throw Unregistered(training.Backend);
+        if (Checks.TryGetValue(training.Backend, out var check)) check(training);
+    }
+
+    private static IO.ConfigException Unregistered(string backend) => IO.ConfigException.Invalid("training.backend", backend,
+        $"\"{Managed}\" here: the \"{backend}\" backend is an add-on this program was built without (the dps CLI includes DpsTorch.TorchSharp)");
 
     /// <summary>Whether <paramref name="name"/> can be used in this process.</summary>
     public static bool IsAvailable(string name) => name == Managed || Factories.ContainsKey(name);
@@ -60,7 +79,6 @@ public static class TrainingBackends
     {
         if (training.Backend == Managed) return model;
         if (Factories.TryGetValue(training.Backend, out var make)) return make(model, training);
-        throw IO.ConfigException.Invalid("training.backend", training.Backend,
-            $"\"{Managed}\" here: the \"{training.Backend}\" backend is an add-on this program was built without (the dps CLI includes DpsTorch.TorchSharp)");
+        throw Unregistered(training.Backend);
     }
 }
