@@ -37,11 +37,11 @@ internal static class BenchStepCommand
             string which = r.GetValue(backend)!;
             if (which is not ("managed" or "torchsharp" or "torchsharp-kernels"))
                 throw new ArgumentException($"--backend: \"{which}\" is not allowed; expected managed, torchsharp or torchsharp-kernels.");
-            var log = r.GetValue(json) ? null : Console.Error;
+            var log = r.GetValue(json) ? null : CliConsole.Error;
             var result = which == "managed"
                 ? Run(c, n, r.GetValue(stateOut), Path.GetFileNameWithoutExtension(path), log)
                 : TorchBench.Run(c, n, Path.GetFileNameWithoutExtension(path), which == "torchsharp-kernels", r.GetValue(threads), log);
-            Console.WriteLine(result.ToJsonString());
+            CliConsole.Out.WriteLine(result.ToJsonString());
             return ExitCode.Success;
         }));
         return cmd;
