@@ -35,7 +35,7 @@ import json, sys, collections
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 by = collections.defaultdict(list)
 for r in rows:
-    if not r.get("failed"): by[(r["case"], r["impl"])].append(r)
+    if not r.get("failed"): by[(r["case"], "managed" if r["impl"] == "csharp" else r["impl"])].append(r)
 cases = list(dict.fromkeys(r["case"] for r in rows))
 impls = ["managed", "torchsharp", "torchsharp-kernels"]
 print("| case | " + " | ".join(f"{i} ms/step (median, range)" for i in impls) + " | peak MB (m / t / t+k) | loss_last rel. diff t vs m |")

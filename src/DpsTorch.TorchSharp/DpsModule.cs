@@ -144,11 +144,18 @@ public sealed class DpsModule : nn.Module
                 coverage = coverage + ManagedKernels.PooledSquaredError(p, target, Delta) / N;
             }
         }
+        else if (objective.Kind == "system" && _template.Propagation == "direct")
+        {
+            // W = 1ᵀ(I + Q)(a ⊙ s) = Σ_j (1 + Σ_i Q_ij) a_j s_j: O(edges + N·M) instead of the N×N×M product.
+            var degree = q.Apply(w, ones(N, 1, dtype: ScalarType.Float64, device: mu.device)).view(N);
+            var s = TorchFormulas.WrappedNormalDensity(mu, sigma, grid);
+            // sum(dim: 0L), never sum(0): a literal 0 binds to sum(ScalarType) and sums as bytes (issue 17).
+            var W = ((a * (degree + 1.0)).unsqueeze(1) * s).sum(dim: 0L);
+            for (int f = 0; f < count; f++) coverage = coverage + TorchFormulas.Mismatch(objective, Delta, W, d[f]);
+        }
         else if (objective.Kind == "system")
         {
-            var p = Production(mu, sigma, a, w);
-            // sum(dim: 0L), never sum(0): a literal 0 binds to sum(ScalarType) and sums as bytes (issue 17).
-            var W = p.sum(dim: 0L);
+            var W = Production(mu, sigma, a, w).sum(dim: 0L);
             for (int f = 0; f < count; f++) coverage = coverage + TorchFormulas.Mismatch(objective, Delta, W, d[f]);
         }
         else

@@ -69,11 +69,33 @@ public sealed class TorchInteraction : nn.Module
         var entries = q.index_select(0, entry_edge);
         if (UsesDense)
         {
-            var dense = zeros(new long[] { (long)N * N }, dtype: ScalarType.Float64, device: x.device).index_add(0, dense_pos, entries, 1.0);
-            return dense.view(N, N).matmul(x);
+            if (theta is null && ReferenceEquals(q, fixed_weights))
+            {
+                // A fixed topology's Q is a constant: built once per device (not a buffer, so not in the state dict).
+                if (_fixedDense is null || _fixedDense.device != x.device)
+                {
+                    using var _ = no_grad();
+                    _fixedDense?.Dispose();
+                    _fixedDense = DenseQ(entries, x.device).DetachFromDisposeScope();
+                }
+                return _fixedDense.matmul(x);
+            }
+            return DenseQ(entries, x.device).matmul(x);
         }
         return zeros_like(x).index_add(0, rows, x.index_select(0, cols) * entries.unsqueeze(1), 1.0);
     }
+
+    private TT? _fixedDense;
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) { _fixedDense?.Dispose(); _fixedDense = null; }
+        base.Dispose(disposing);
+    }
+
+    private TT DenseQ(TT entries, Device device)
+        => zeros(new long[] { (long)N * N }, dtype: ScalarType.Float64, device: device).index_add(0, dense_pos, entries, 1.0).view(N, N);
 
     /// <summary>Communication cost C(Q) = Σ_e q_e d_e^γ.</summary>
     public TT Cost(TT q) => (q * edge_cost).sum();

@@ -47,8 +47,15 @@ public static class Cases
     public static DpsModel Model(DpsConfig config, int seed = 7)
     {
         var model = SystemBuilder.Create(config);
+        Spread(model.Parameters(), model.ParameterNames(), seed);
+        return model;
+    }
+
+    /// <summary>Sets parameters at random (seeded): μ uniform, every fourth ρ broad (σ above √π), α and θ in a unit range.</summary>
+    public static void Spread(IReadOnlyList<Tensor> parameters, IReadOnlyList<string> names, int seed)
+    {
         var rng = new Random(seed);
-        foreach (var (p, name) in model.Parameters().Zip(model.ParameterNames()))
+        foreach (var (p, name) in parameters.Zip(names))
             for (int i = 0; i < p.Numel; i++)
                 p.Data[i] = name switch
                 {
@@ -57,7 +64,6 @@ public static class Cases
                     "alpha" => rng.NextDouble() - 0.5,
                     _ => 2 * rng.NextDouble() - 1,
                 };
-        return model;
     }
 
     /// <summary>max |a − b| / scale.</summary>

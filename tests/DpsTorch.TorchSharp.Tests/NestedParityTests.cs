@@ -50,16 +50,7 @@ public class NestedParityTests
         Skip.IfNot(TorchRuntime.IsAvailable, TorchRuntime.Unavailable);
         var config = Config(depth, objective, mismatch, kind, learned, resources, levelDemand, fixedShare);
         var system = NestedBuilder.Create(config, homogeneous: homogeneous);
-        var rng = new Random(depth * 31 + (learned ? 1 : 0));
-        foreach (var (p, name) in system.Parameters().Zip(system.ParameterNames()))
-            for (int i = 0; i < p.Numel; i++)
-                p.Data[i] = name switch
-                {
-                    "mu" => rng.NextDouble() * 2 * Math.PI,
-                    "rho" => i % 5 == 0 ? 1.7 + rng.NextDouble() : -1 + rng.NextDouble(),
-                    "alpha" => rng.NextDouble() - 0.5,
-                    _ => 2 * rng.NextDouble() - 1,
-                };
+        Cases.Spread(system.Parameters(), system.ParameterNames(), depth * 31 + (learned ? 1 : 0));
         Assert.Equal(depth, system.Levels.Count);
         using var scope = NewDisposeScope();
         using var module = new NestedModule(system);

@@ -77,17 +77,22 @@ internal static class BenchStepCommand
         }
         double lossLast;
         using (Torch.NoGrad()) lossLast = model.Loss().Total.Item();
-        double timed = 0;
-        for (int s = steps > 1 ? 1 : 0; s < steps; s++) timed += times[s];
-        double msPerStep = timed / (steps > 1 ? steps - 1 : 1);
-        var sorted = times[(steps > 1 ? 1 : 0)..];
-        Array.Sort(sorted);
-        double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
+        return Result(caseName, "csharp", model, times, lossFirst, lossLast, Torch.NumThreads);
+    }
+
+    /// <summary>The JSON line of a bench run: step times (the first is warm-up, not in the mean or median), losses and peak memory.</summary>
+    internal static JsonObject Result(string caseName, string impl, DpsModel model, double[] times, double lossFirst, double lossLast, int threads)
+    {
+        int steps = times.Length;
+        var timed = times[(steps > 1 ? 1 : 0)..];
+        double msPerStep = timed.Average();
+        Array.Sort(timed);
+        double median = timed.Length % 2 == 1 ? timed[timed.Length / 2] : 0.5 * (timed[timed.Length / 2 - 1] + timed[timed.Length / 2]);
         using var self = Process.GetCurrentProcess();
         return new JsonObject
         {
             ["case"] = caseName,
-            ["impl"] = "csharp",
+            ["impl"] = impl,
             ["n"] = model.N,
             ["m"] = model.Space.M,
             ["steps"] = steps,
@@ -100,7 +105,7 @@ internal static class BenchStepCommand
             ["edges"] = model.Interaction.Edges.Count,
             ["learned"] = model.Interaction.Learned,
             ["objective"] = model.Objective.Kind,
-            ["threads"] = Torch.NumThreads,
+            ["threads"] = threads,
         };
     }
 }

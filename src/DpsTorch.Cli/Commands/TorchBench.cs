@@ -41,28 +41,6 @@ internal static class TorchBench
         double lossLast;
         using (var scope = NewDisposeScope())
         using (no_grad()) lossLast = module.Loss().Total.item<double>();
-        var timed = times[(steps > 1 ? 1 : 0)..];
-        double msPerStep = timed.Average();
-        Array.Sort(timed);
-        double median = timed.Length % 2 == 1 ? timed[timed.Length / 2] : 0.5 * (timed[timed.Length / 2 - 1] + timed[timed.Length / 2]);
-        using var self = Process.GetCurrentProcess();
-        return new JsonObject
-        {
-            ["case"] = caseName,
-            ["impl"] = managedKernels ? "torchsharp-kernels" : "torchsharp",
-            ["n"] = model.N,
-            ["m"] = model.Space.M,
-            ["steps"] = steps,
-            ["ms_per_step"] = msPerStep,
-            ["ms_first_step"] = times[0],
-            ["ms_median_step"] = median,
-            ["loss_first"] = lossFirst,
-            ["loss_last"] = lossLast,
-            ["peak_mb"] = Math.Round(self.PeakWorkingSet64 / (1024.0 * 1024.0), 1),
-            ["edges"] = model.Interaction.Edges.Count,
-            ["learned"] = model.Interaction.Learned,
-            ["objective"] = model.Objective.Kind,
-            ["threads"] = threads,
-        };
+        return BenchStepCommand.Result(caseName, managedKernels ? "torchsharp-kernels" : "torchsharp", model, times, lossFirst, lossLast, threads);
     }
 }
