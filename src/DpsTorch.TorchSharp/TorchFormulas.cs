@@ -52,7 +52,9 @@ public static class TorchFormulas
         for (int k = -images; k <= images; k++)
         {
             var dk = k == 0 ? d : d + TwoPi * k;
-            var phi = (-(dk * dk) * inv2s2).exp();
+            // Arguments below −700 are clamped: exp would return denormals there (below 1e-308, far under the series
+            // tolerance), and denormal arithmetic made steps with narrow agents slow (n128-system: 25 ms -> 3.8 ms per step).
+            var phi = (-(dk * dk) * inv2s2).clamp_min(-700.0).exp();
             sum = sum is null ? phi : sum + phi;
         }
         return sum! / (s * Math.Sqrt(TwoPi));
