@@ -80,11 +80,15 @@ public static class SweepResults
         {
             var keys = o["keys"]!.AsArray().Select(k => (string)k!).ToList();
             var runs = new List<SweepIndexRun>();
+            var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var r in o["runs"]!.AsArray())
             {
                 var values = r!["values"]!.AsObject();
                 var cells = keys.Select(k => values.TryGetPropertyValue(k, out var v) ? SweepPlan.Text(v) : "").ToArray();
-                runs.Add(new SweepIndexRun((string)r["run"]!, cells, (int)r["seed"]!));
+                string name = (string)r["run"]!;
+                if (!IsRunName(name) || !names.Add(name))
+                    throw ConfigException.Invalid($"{path}: runs[{runs.Count}].run", name, "a plain folder name inside the sweep folder (1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit; no path separators), unique within the sweep");
+                runs.Add(new SweepIndexRun(name, cells, (int)r["seed"]!));
             }
             return new SweepIndex(dir, keys, runs, Normalize(File.ReadAllText(path), path));
         }
@@ -121,6 +125,14 @@ public static class SweepResults
         AtomicFile.WriteAllText(Path.Combine(dir, Results), sb.ToString());
         return rows;
     }
+
+    /// <summary>
+    /// Whether <paramref name="name"/> is a run folder name that stays inside its sweep folder: a single path segment of
+    /// ASCII letters, digits, '.', '_' and '-', starting with a letter or digit (so never "..", never rooted).
+    /// </summary>
+    public static bool IsRunName(string name)
+        => name.Length is > 0 and <= 100 && char.IsAsciiLetterOrDigit(name[0])
+           && name.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '.' or '_' or '-');
 
     /// <summary>Whether a run folder holds a finished run.</summary>
     public static bool IsFinished(string runDir) => File.Exists(Path.Combine(runDir, RunFiles.Summary));
