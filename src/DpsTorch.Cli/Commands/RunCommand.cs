@@ -84,15 +84,16 @@ internal static class RunCommand
         SystemBuilder.Create(config); // input problems found while building the system surface before DIR is touched
         string checkpoints = Path.Combine(dir, Experiment.CheckpointFolder);
         string configJson = ConfigLoader.ToJson(config);
-        CheckCheckpoints(dir, checkpoints, configJson);
 
-        using var folder = OutputFolder.Open(dir, "dps run");
+        using var folder = OutputFolder.Open(dir, "dps run"); // first, so a busy folder is reported as such
+        CheckCheckpoints(dir, checkpoints, configJson);
         folder.CreatedByThisRun(checkpoints);
         ReuseOrDiscardCheckpoints(config, checkpoints);
         AtomicFile.WriteAllText(Path.Combine(checkpoints, ConfigFile), configJson); // what --resume reads, and a writability check before training
-        // Never replace the input: with --out the config's own folder, DIR/config.json stays the user's file.
-        bool writeConfig = !SameFile(Path.Combine(dir, ConfigFile), configPath);
-        if (!writeConfig && File.ReadAllText(configPath) != configJson) Console.Error.WriteLine($"dps: keeping {Path.Combine(dir, ConfigFile)} (the input config); the resolved config is in {Path.Combine(checkpoints, ConfigFile)} and summary.json.");
+        // Never replace a config.json dps did not write (with --out the config's own folder, it is the user's input).
+        string dirConfig = Path.Combine(dir, ConfigFile);
+        bool writeConfig = !File.Exists(dirConfig) || ResultCommit.Lists(dir, ConfigFile) || File.ReadAllText(dirConfig) == configJson;
+        if (!writeConfig) Console.Error.WriteLine($"dps: keeping {dirConfig} (not written by dps: the input config?); the resolved config is in {Path.Combine(checkpoints, ConfigFile)} and summary.json.");
 
         var result = RunProgress.Interactive
             ? RunProgress.WithBar(config, progress => Experiment.Run(config, progress, cancel, checkpointDir: checkpoints))
@@ -136,17 +137,6 @@ internal static class RunCommand
             return;
         }
         Console.Error.WriteLine($"dps: resuming from the checkpoints in {checkpoints}.");
-    }
-
-    /// <summary>Whether two paths name the same file (after resolving links).</summary>
-    private static bool SameFile(string a, string b)
-    {
-        static string Resolve(string p)
-        {
-            var info = new FileInfo(p);
-            return Path.GetFullPath(info.Exists && info.LinkTarget is not null ? info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? p : p);
-        }
-        return File.Exists(a) && File.Exists(b) && Resolve(a) == Resolve(b);
     }
 
     /// <summary>Writes the run's files into a staging folder inside <paramref name="dir"/>, then commits them.</summary>

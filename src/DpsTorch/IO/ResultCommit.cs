@@ -56,4 +56,17 @@ public static class ResultCommit
                 throw new ConfigException(Path.Combine(dir, name), $"does not match the run that wrote this folder (its size or SHA-256 differs from {RecordFile}: changed or replaced afterwards); {rerun}.");
         }
     }
+
+    /// <summary>Whether <paramref name="dir"/>'s finished commit lists <paramref name="file"/> with its present content (a file dps wrote).</summary>
+    public static bool Lists(string dir, string file)
+    {
+        string record = Path.Combine(dir, RecordFile);
+        if (!File.Exists(record)) return false;
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(record)) is JsonObject o && (string?)o["state"] == "complete"
+                && o["files"]?[file] is JsonValue v && v.TryGetValue(out string? d) && d == DataFiles.Digest(Path.Combine(dir, file));
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException) { return false; }
+    }
 }
