@@ -46,7 +46,7 @@ public class RunFolderSafetyTests : IDisposable
     private const string SlowConfig = """
         { "name": "slow", "space": { "m": 32 }, "agents": { "count": 6 },
           "demand": { "peaks": 3, "width": 0.2 }, "topology": { "kind": "ring", "k": 1, "learned": true },
-          "training": { "steps": 4000, "restarts": 1, "checkpointEvery": 25, "logEvery": 100, "tolerance": 0 },
+          "training": { "steps": 1500, "restarts": 1, "checkpointEvery": 25, "logEvery": 100, "tolerance": 0 },
           "measures": { "resilienceSteps": 0, "fractions": [0, 0.5, 1], "seeds": 2 } }
         """;
 
@@ -77,6 +77,27 @@ public class RunFolderSafetyTests : IDisposable
 
         AssertOneLineError(r, 2, "run");
         Assert.Equal(before, Snapshot(_dir)); // out not even created; victim untouched
+    }
+
+    [Fact]
+    public void Merge_IntoARunFolderThatIsALinkOutsideOut_Exits2_AndTouchesNothing()
+    {
+        string index = new JsonObject
+        {
+            ["format"] = SweepResultsFormat, ["keys"] = new JsonArray(), ["seedsSwept"] = false, ["base"] = new JsonObject(),
+            ["runs"] = new JsonArray(new JsonObject { ["run"] = "run-0000", ["values"] = new JsonObject(), ["seed"] = 1 }),
+        }.ToJsonString();
+        Write("shard/runs.json", index);
+        Write("shard/run-0000/summary.json", "{}");
+        Write("victim/summary.json", "precious");
+        Directory.CreateDirectory(Path.Combine(_dir, "out"));
+        Directory.CreateSymbolicLink(Path.Combine(_dir, "out", "run-0000"), Path.Combine(_dir, "victim"));
+        var before = Snapshot(_dir);
+
+        var r = CliHarness.Invoke("sweep", "--merge", Path.Combine(_dir, "shard"), "--out", Path.Combine(_dir, "out"));
+
+        AssertOneLineError(r, 2, "link");
+        Assert.Equal(before, Snapshot(_dir));
     }
 
     private const string SweepResultsFormat = DpsTorch.Sweeps.SweepResults.Format;
@@ -216,12 +237,22 @@ public class RunFolderSafetyTests : IDisposable
         string outDir = Path.Combine(_dir, "out");
         using var first = Child.Start(_dir, "run", cfg, "--out", outDir);
         WaitFor(() => File.Exists(Path.Combine(outDir, "checkpoints", "restart-0.json")), first.Process);
-
-        var resume = CliHarness.Process(_dir, "run", "--resume", outDir);
-        var other = CliHarness.Process(_dir, "run", Write("tiny.json", CliHarness.TinyConfig()), "--out", outDir);
+        Signal("STOP", first.Process); // holds the folder (and its lock) while the others try, however slow the machine
+        CliResult resume, other;
+        try
+        {
+            var tasks = new[]
+            {
+                Task.Run(() => CliHarness.Process(_dir, "run", "--resume", outDir)),
+                Task.Run(() => CliHarness.Process(_dir, "run", Write("tiny.json", CliHarness.TinyConfig()), "--out", outDir)),
+            };
+            (resume, other) = (tasks[0].GetAwaiter().GetResult(), tasks[1].GetAwaiter().GetResult());
+        }
+        finally { Signal("CONT", first.Process); }
 
         AssertOneLineError(resume, 2, $"pid {first.Process.Id}");
         AssertOneLineError(other, 2, $"pid {first.Process.Id}");
+        Assert.Contains(outDir, resume.Error);
         var done = first.Wait();
         Assert.True(done.Code == 0, done.Error);
         Assert.Equal(0, CliHarness.Invoke("report", outDir).Code);
@@ -286,7 +317,8 @@ public class RunFolderSafetyTests : IDisposable
 
         using (var child = Child.Start(_dir, "nested", cfg, "--out", outDir, "--set", "training.seed=5"))
         {
-            // Kill as soon as the results start to appear: while the staging folder is filled or its files move in.
+            // Kill as soon as the results start to appear: while the staging folder is filled or its files move in (in
+            // practice during the fill; the state between two moves is built by hand in the test above).
             WaitFor(() => Directory.GetDirectories(outDir, Staging.Prefix + "*").Length > 0
                 || File.ReadAllText(Path.Combine(outDir, RunFiles.Summary)) != oldSummary, child.Process, pollMs: 0);
             child.Process.Kill(entireProcessTree: true); // SIGKILL
@@ -307,6 +339,13 @@ public class RunFolderSafetyTests : IDisposable
         Assert.Equal(0, CliHarness.Invoke("report", outDir).Code);
         Assert.Empty(Directory.GetDirectories(outDir, Staging.Prefix + "*"));
         Assert.Equal(["nested.json", "out"], Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName).Order().ToArray());
+    }
+
+    private static void Signal(string name, Process p)
+    {
+        using var kill = Process.Start("kill", [$"-{name}", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
     }
 
     private static void WaitFor(Func<bool> condition, Process p, int pollMs = 5)
