@@ -24,7 +24,7 @@ internal static class ReportCommand
             ResultCommit.Check(d);
             if (NestedState.IsNestedModelFile(Path.Combine(d, NestedRunFiles.Model))) NestedReportPage.Write(d);
             else ReportPage.Write(d);
-            Console.WriteLine(Path.Combine(d, RunFiles.Report));
+            CliConsole.Out.WriteLine(Path.Combine(d, RunFiles.Report));
             return ExitCode.Success;
         }));
         return cmd;

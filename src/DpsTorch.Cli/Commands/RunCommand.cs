@@ -40,12 +40,13 @@ internal static class RunCommand
         cmd.SetAction(r => Cli.Guard(() =>
         {
             using var cancel = new CancellationTokenSource();
+            var stderr = CliConsole.Error; // the signal handlers run on another thread, outside this invocation's flow
             // First Ctrl-C: stop after the current step and save; a second one ends the process at once.
             ConsoleCancelEventHandler onCancel = (_, e) =>
             {
                 if (cancel.IsCancellationRequested) return;
                 e.Cancel = true;
-                Console.Error.WriteLine("dps: stopping after this step and saving what is finished (Ctrl-C again to abort)...");
+                stderr.WriteLine("dps: stopping after this step and saving what is finished (Ctrl-C again to abort)...");
                 cancel.Cancel();
             };
             Console.CancelKeyPress += onCancel;
@@ -53,7 +54,7 @@ internal static class RunCommand
             {
                 ctx.Cancel = true;
                 if (cancel.IsCancellationRequested) return;
-                Console.Error.WriteLine("dps: SIGTERM: stopping after this step and saving what is finished...");
+                stderr.WriteLine("dps: SIGTERM: stopping after this step and saving what is finished...");
                 cancel.Cancel();
             });
             try
@@ -93,11 +94,11 @@ internal static class RunCommand
         // Never replace a config.json dps did not write (with --out the config's own folder, it is the user's input).
         string dirConfig = Path.Combine(dir, ConfigFile);
         bool writeConfig = !File.Exists(dirConfig) || ResultCommit.Lists(dir, ConfigFile) || File.ReadAllText(dirConfig) == configJson;
-        if (!writeConfig) Console.Error.WriteLine($"dps: keeping {dirConfig} (not written by dps: the input config?); the resolved config is in {Path.Combine(checkpoints, ConfigFile)} and summary.json.");
+        if (!writeConfig) CliConsole.Error.WriteLine($"dps: keeping {dirConfig} (not written by dps: the input config?); the resolved config is in {Path.Combine(checkpoints, ConfigFile)} and summary.json.");
 
         var result = RunProgress.Interactive
             ? RunProgress.WithBar(config, progress => Experiment.Run(config, progress, cancel, checkpointDir: checkpoints))
-            : Experiment.Run(config, RunProgress.Lines(config, Console.Out), cancel, checkpointDir: checkpoints);
+            : Experiment.Run(config, RunProgress.Lines(config, CliConsole.Out), cancel, checkpointDir: checkpoints);
         bool complete = !cancel.IsCancellationRequested;
         Write(dir, result, complete, writeConfig ? configJson : null);
         folder.Succeeded();
@@ -111,7 +112,7 @@ internal static class RunCommand
         console.Write(table);
         foreach (var name in Files) console.WriteLine(Path.Combine(dir, name), Style.Plain);
         if (complete) return ExitCode.Success;
-        Console.Error.WriteLine($"dps: interrupted at step {result.Training.Steps}; wrote the unfinished run (\"complete\": false) to {dir}.");
+        CliConsole.Error.WriteLine($"dps: interrupted at step {result.Training.Steps}; wrote the unfinished run (\"complete\": false) to {dir}.");
         return ExitCode.Interrupted;
     }
 
@@ -132,11 +133,11 @@ internal static class RunCommand
         if (files.Length == 0) return;
         if (Experiment.StaleCheckpoints(config, checkpoints) is { } why)
         {
-            Console.Error.WriteLine($"dps: not reusing the checkpoints in {checkpoints}: {why}; training starts from step 0.");
+            CliConsole.Error.WriteLine($"dps: not reusing the checkpoints in {checkpoints}: {why}; training starts from step 0.");
             foreach (var f in files) File.Delete(f);
             return;
         }
-        Console.Error.WriteLine($"dps: resuming from the checkpoints in {checkpoints}.");
+        CliConsole.Error.WriteLine($"dps: resuming from the checkpoints in {checkpoints}.");
     }
 
     /// <summary>Writes the run's files into a staging folder inside <paramref name="dir"/>, then commits them.</summary>

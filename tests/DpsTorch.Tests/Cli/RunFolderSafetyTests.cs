@@ -39,7 +39,7 @@ public class RunFolderSafetyTests : IDisposable
     private static void AssertOneLineError(CliResult r, int code, string mentions)
     {
         Assert.True(r.Code == code, $"exit {r.Code}, expected {code}: {r.Error}");
-        Assert.Single(r.ErrorLines.Where(l => l.StartsWith("dps: error:", StringComparison.Ordinal)));
+        Assert.Single(r.ErrorLines, l => l.StartsWith("dps: error:", StringComparison.Ordinal));
         Assert.True(r.Error.Contains(mentions, StringComparison.Ordinal), $"\"{mentions}\" not in: {r.Error}");
     }
 
@@ -231,7 +231,7 @@ public class RunFolderSafetyTests : IDisposable
     }
 
     [Fact]
-    public void TwoProcesses_OnOneRunFolder_TheSecondIsRefused_AndTheFirstFinishesUnharmed()
+    public async Task TwoProcesses_OnOneRunFolder_TheSecondIsRefused_AndTheFirstFinishesUnharmed()
     {
         string cfg = Write("slow.json", SlowConfig);
         string outDir = Path.Combine(_dir, "out");
@@ -246,7 +246,8 @@ public class RunFolderSafetyTests : IDisposable
                 Task.Run(() => CliHarness.Process(_dir, "run", "--resume", outDir)),
                 Task.Run(() => CliHarness.Process(_dir, "run", Write("tiny.json", CliHarness.TinyConfig()), "--out", outDir)),
             };
-            (resume, other) = (tasks[0].GetAwaiter().GetResult(), tasks[1].GetAwaiter().GetResult());
+            var results = await Task.WhenAll(tasks);
+            (resume, other) = (results[0], results[1]);
         }
         finally { Signal("CONT", first.Process); }
 
@@ -256,7 +257,7 @@ public class RunFolderSafetyTests : IDisposable
         var done = first.Wait();
         Assert.True(done.Code == 0, done.Error);
         Assert.Equal(0, CliHarness.Invoke("report", outDir).Code);
-        Assert.Equal(["out", "slow.json", "tiny.json"], Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName).Order().ToArray());
+        Assert.Equal(["out", "slow.json", "tiny.json"], Directory.GetFileSystemEntries(_dir).Select(p => Path.GetFileName(p)).Order().ToArray());
     }
 
     [Fact]
@@ -278,7 +279,7 @@ public class RunFolderSafetyTests : IDisposable
             .Select(l => l[(l.IndexOf("] ", StringComparison.Ordinal) + 2)..].Split(' ')[0]).Order().ToArray();
         Assert.Equal(["run-0000", "run-0001", "run-0002", "run-0003"], executed);
         Assert.Equal(4, Directory.GetDirectories(outDir).Count(d => File.Exists(Path.Combine(d, RunFiles.Summary))));
-        Assert.Equal(["out", "sweep.json"], Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName).Order().ToArray());
+        Assert.Equal(["out", "sweep.json"], Directory.GetFileSystemEntries(_dir).Select(p => Path.GetFileName(p)).Order().ToArray());
     }
 
     // ---- the final commit: readers refuse a mixed folder ----
@@ -338,7 +339,7 @@ public class RunFolderSafetyTests : IDisposable
         Assert.Equal(0, CliHarness.Invoke("nested", cfg, "--out", outDir, "--set", "training.seed=5").Code);
         Assert.Equal(0, CliHarness.Invoke("report", outDir).Code);
         Assert.Empty(Directory.GetDirectories(outDir, Staging.Prefix + "*"));
-        Assert.Equal(["nested.json", "out"], Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName).Order().ToArray());
+        Assert.Equal(["nested.json", "out"], Directory.GetFileSystemEntries(_dir).Select(p => Path.GetFileName(p)).Order().ToArray());
     }
 
     private static void Signal(string name, Process p)
