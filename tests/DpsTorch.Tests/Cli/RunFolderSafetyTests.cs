@@ -298,6 +298,7 @@ public class RunFolderSafetyTests : IDisposable
         File.Copy(Path.Combine(a, RunFiles.Model), Path.Combine(b, RunFiles.Model), overwrite: true);
         AssertOneLineError(CliHarness.Invoke("report", b), 2, "does not match");
         AssertOneLineError(CliHarness.Invoke("measure", Path.Combine(b, RunFiles.Model)), 2, "does not match");
+        AssertOneLineError(CliHarness.Invoke("robustness", Path.Combine(b, RunFiles.Model)), 2, "does not match");
 
         // A commit record still saying "writing": the process died between its moves.
         string record = Path.Combine(a, ResultCommit.RecordFile);
