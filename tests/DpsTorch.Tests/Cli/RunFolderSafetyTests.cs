@@ -235,7 +235,7 @@ public class RunFolderSafetyTests : IDisposable
     {
         string cfg = Write("slow.json", SlowConfig);
         string outDir = Path.Combine(_dir, "out");
-        using var first = Child.Start(_dir, "run", cfg, "--out", outDir);
+        using var first = CliChild.Start(_dir, "run", cfg, "--out", outDir);
         WaitFor(() => File.Exists(Path.Combine(outDir, "checkpoints", "restart-0.json")), first.Process);
         Signal("STOP", first.Process); // holds the folder (and its lock) while the others try, however slow the machine
         CliResult resume, other;
@@ -254,7 +254,7 @@ public class RunFolderSafetyTests : IDisposable
         AssertOneLineError(resume, 2, $"pid {first.Process.Id}");
         AssertOneLineError(other, 2, $"pid {first.Process.Id}");
         Assert.Contains(outDir, resume.Error);
-        var done = first.Wait();
+        var done = first.Wait(TimeSpan.FromSeconds(120));
         Assert.True(done.Code == 0, done.Error);
         Assert.Equal(0, CliHarness.Invoke("report", outDir).Code);
         Assert.Equal(["out", "slow.json", "tiny.json"], Directory.GetFileSystemEntries(_dir).Select(p => Path.GetFileName(p)).Order().ToArray());
@@ -269,9 +269,9 @@ public class RunFolderSafetyTests : IDisposable
               "sweep": { "grid": { "agents.count": [3, 4, 5, 6] } } }
             """);
         string outDir = Path.Combine(_dir, "out");
-        using var a = Child.Start(_dir, "sweep", cfg, "--out", outDir, "--jobs", "1");
-        using var b = Child.Start(_dir, "sweep", cfg, "--out", outDir, "--jobs", "1");
-        var (ra, rb) = (a.Wait(), b.Wait());
+        using var a = CliChild.Start(_dir, "sweep", cfg, "--out", outDir, "--jobs", "1");
+        using var b = CliChild.Start(_dir, "sweep", cfg, "--out", outDir, "--jobs", "1");
+        var (ra, rb) = (a.Wait(TimeSpan.FromSeconds(120)), b.Wait(TimeSpan.FromSeconds(120)));
 
         Assert.True(ra.Code == 0, ra.Error);
         Assert.True(rb.Code == 0, rb.Error);
@@ -317,7 +317,7 @@ public class RunFolderSafetyTests : IDisposable
         Assert.Equal(0, CliHarness.Invoke("nested", cfg, "--out", outDir).Code);
         string oldSummary = File.ReadAllText(Path.Combine(outDir, RunFiles.Summary));
 
-        using (var child = Child.Start(_dir, "nested", cfg, "--out", outDir, "--set", "training.seed=5"))
+        using (var child = CliChild.Start(_dir, "nested", cfg, "--out", outDir, "--set", "training.seed=5"))
         {
             // Kill as soon as the results start to appear: while the staging folder is filled or its files move in (in
             // practice during the fill; the state between two moves is built by hand in the test above).
@@ -355,34 +355,5 @@ public class RunFolderSafetyTests : IDisposable
         var clock = Stopwatch.StartNew();
         while (!condition() && !p.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(pollMs);
         Assert.False(p.HasExited, "the child finished before the awaited moment; lengthen its training");
-    }
-
-    /// <summary>A dps child process (the built dps.dll) whose output is collected while it runs.</summary>
-    private sealed class Child : IDisposable
-    {
-        public Process Process { get; }
-        private readonly Task<string> _out, _err;
-
-        private Child(Process p) { Process = p; _out = p.StandardOutput.ReadToEndAsync(); _err = p.StandardError.ReadToEndAsync(); }
-
-        public static Child Start(string workDir, params string[] args)
-        {
-            var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true };
-            psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dps.dll"));
-            foreach (var a in args) psi.ArgumentList.Add(a);
-            return new Child(Process.Start(psi)!);
-        }
-
-        public CliResult Wait()
-        {
-            if (!Process.WaitForExit(120_000)) { Process.Kill(entireProcessTree: true); throw new TimeoutException("dps child did not finish in 120 s."); }
-            return new CliResult(Process.ExitCode, _out.GetAwaiter().GetResult(), _err.GetAwaiter().GetResult());
-        }
-
-        public void Dispose()
-        {
-            if (!Process.HasExited) { Process.Kill(entireProcessTree: true); Process.WaitForExit(); }
-            Process.Dispose();
-        }
     }
 }
