@@ -1,6 +1,7 @@
 // The files of a sweep folder besides the run folders:
-//   runs.json    the index: base config, swept keys, and per run its folder name, values and seed (the full grid,
-//                whichever shard wrote it); a resumed or merged sweep must match it
+//   runs.json    the index: base config, swept keys, and per run its folder name, values, seed and the digest of each
+//                data file its config names (the full grid, whichever shard wrote it); a resumed or merged sweep must
+//                match it, so finished runs are never reused after their data changed
 //   results.csv  one row per finished run (a run is finished iff its folder holds summary.json):
 //                run, each swept key, seed, then the summary measures in Measures order
 using System.Globalization;
@@ -35,11 +36,25 @@ public static class SweepResults
     public static string IndexJson(SweepPlan plan)
     {
         var runs = new JsonArray();
+        var digests = new Dictionary<string, string>(StringComparer.Ordinal); // each data file hashed once
         foreach (var p in plan.Points)
         {
             var values = new JsonObject();
             foreach (var v in p.Values) values[v.Key] = v.Value?.DeepClone();
-            runs.Add(new JsonObject { ["run"] = p.Run, ["values"] = values, ["seed"] = p.Seed });
+            var run = new JsonObject { ["run"] = p.Run, ["values"] = values, ["seed"] = p.Seed };
+            // The content of the files a run reads: a finished run is reused only while they are unchanged.
+            var files = DataFiles.Of(plan.ConfigFor(p));
+            if (files.Count > 0)
+            {
+                var data = new JsonObject();
+                foreach (var (key, path) in files)
+                {
+                    if (!digests.TryGetValue(path, out var d)) digests[path] = d = DataFiles.Digest(path);
+                    data[key] = d;
+                }
+                run["data"] = data;
+            }
+            runs.Add(run);
         }
         return new JsonObject
         {
@@ -61,7 +76,7 @@ public static class SweepResults
         if (File.Exists(path))
         {
             if (Normalize(File.ReadAllText(path), path) != Normalize(json, "plan"))
-                throw new ConfigException(path, "this folder holds a different sweep (its base config, swept values or seeds differ); use a new --out folder or delete it.");
+                throw new ConfigException(path, "this folder holds a different sweep (its base config, swept values or seeds differ, or a data file it names changed); use a new --out folder or delete it.");
             return;
         }
         AtomicFile.WriteAllText(path, json);

@@ -176,6 +176,26 @@ public class RunFolderSafetyTests : IDisposable
         Assert.Contains("resuming", CliHarness.Invoke("run", cfg, "--out", outDir).Error);
     }
 
+    [Fact]
+    public void SweepResume_AfterEditingItsDemandFile_IsRefused_NotAnsweredWithTheOldRuns()
+    {
+        string csv = Write("demand.csv", "value\n" + string.Join('\n', Enumerable.Range(0, 32).Select(i => i < 16 ? "1" : "0.1")));
+        string cfg = Write("sweep.json", """
+            { "space": { "m": 32 }, "agents": { "count": 4 }, "demand": { "kind": "histogram", "path": "demand.csv" },
+              "training": { "steps": 10, "restarts": 1 }, "measures": { "resilienceSteps": 0, "fractions": [0, 1], "seeds": 1 },
+              "sweep": { "grid": { "agents.count": [3, 4] } } }
+            """);
+        string outDir = Path.Combine(_dir, "out");
+        Assert.Equal(0, CliHarness.Invoke("sweep", cfg, "--out", outDir, "--jobs", "1").Code);
+        File.WriteAllText(csv, "value\n" + string.Join('\n', Enumerable.Range(0, 32).Select(i => i < 16 ? "0.1" : "1")));
+        var before = Snapshot(_dir);
+
+        var again = CliHarness.Invoke("sweep", cfg, "--out", outDir, "--jobs", "1");
+
+        AssertOneLineError(again, 2, "data file");
+        Assert.Equal(before, Snapshot(_dir));
+    }
+
     // ---- staging inside --out, orphans, writability ----
 
     [Fact]
