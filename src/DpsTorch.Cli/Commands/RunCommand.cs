@@ -116,7 +116,7 @@ internal static class RunCommand
         return ExitCode.Interrupted;
     }
 
-    /// <summary>Refuses a folder whose checkpoints belong to another config (before anything is touched).</summary>
+    /// <summary>Refuses a folder whose checkpoints belong to another config (nothing in it is changed first).</summary>
     private static void CheckCheckpoints(string dir, string checkpoints, string configJson)
     {
         if (!Directory.Exists(checkpoints) || Directory.GetFiles(checkpoints, "restart-*.json").Length == 0) return;
