@@ -37,7 +37,7 @@ public sealed class RunLock : IDisposable
         try
         {
             AtomicFile.WriteAllText(ownerPath, string.Create(CultureInfo.InvariantCulture,
-                $"pid {Environment.ProcessId} ({what}, since {DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ})\n"));
+                $"pid {Environment.ProcessId}, {what} since {DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ}\n"));
         }
         catch { stream.Dispose(); throw; }
         holder = "";
