@@ -339,9 +339,10 @@ public class RunFolderSafetyTests : IDisposable
 
         using (var child = CliChild.Start(_dir, "nested", cfg, "--out", outDir, "--set", "training.seed=5"))
         {
-            // Kill as soon as the results start to appear: while the staging folder is filled or its files move in (in
+            // Kill once the staging folder holds the new summary (or the commit has begun): late in the fill or during the moves (in
             // practice during the fill; the state between two moves is built by hand in the test above).
-            WaitFor(() => Directory.GetDirectories(outDir, Staging.Prefix + "*").Length > 0
+            WaitFor(() => Directory.GetDirectories(outDir, Staging.Prefix + "*").Any(d => File.Exists(Path.Combine(d, RunFiles.Summary)))
+                || File.ReadAllText(Path.Combine(outDir, ResultCommit.RecordFile)).Contains("writing", StringComparison.Ordinal)
                 || File.ReadAllText(Path.Combine(outDir, RunFiles.Summary)) != oldSummary, child.Process, pollMs: 0);
             child.Process.Kill(entireProcessTree: true); // SIGKILL
             child.Process.WaitForExit();
