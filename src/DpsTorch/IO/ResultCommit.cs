@@ -1,11 +1,10 @@
 // The final commit of a result folder (dps run, dps nested): the new files are moved in from a staging folder one by
 // one, so a process killed between two moves would leave new and old files side by side. DIR/.dps-commit makes the
 // set consistent: it says "writing" before the first move and, after the last, "complete" with the run id and the
-// size and SHA-256 of every data file. Readers (dps report, dps measure) check it and refuse a folder whose commit
+// size and SHA-256 of every data file. Readers (dps report, dps measure, dps robustness) check it and refuse a folder whose commit
 // did not finish or whose files do not match. A move that fails is undone (the files it replaced were set aside), so
 // a failed commit leaves the folder as it was; a killed one leaves "writing", which the next run rewrites. A folder
-// without the record (written before it existed, or by a sweep)
-// is read as before.
+// without the record (written before it existed, or by a sweep) is read as before.
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
