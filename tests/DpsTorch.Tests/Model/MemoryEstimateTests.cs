@@ -1,0 +1,73 @@
+using DpsTorch.IO;
+using DpsTorch.Model;
+
+namespace DpsTorch.Tests.Model;
+
+public class MemoryEstimateTests
+{
+    private static DpsConfig Config(string json) => ConfigLoader.Parse(json);
+
+    [Fact]
+    public void Estimate_GrowsWithAgentsGridFramesAndEdges()
+    {
+        var small = MemoryEstimate.For(Config("""{ "space": { "m": 64 }, "agents": { "count": 100 } }"""));
+        var moreAgents = MemoryEstimate.For(Config("""{ "space": { "m": 64 }, "agents": { "count": 1000 } }"""));
+        var moreGrid = MemoryEstimate.For(Config("""{ "space": { "m": 640 }, "agents": { "count": 100 } }"""));
+        var frames = MemoryEstimate.For(Config("""{ "space": { "m": 64 }, "agents": { "count": 100 }, "demand": { "kind": "drifting", "frames": 1000 } }"""));
+        var edges = MemoryEstimate.For(Config("""{ "space": { "m": 64 }, "agents": { "count": 100 }, "topology": { "kind": "ring", "k": 40 } }"""));
+        Assert.True(moreAgents.Total > small.Total);
+        Assert.True(moreGrid.Cells == 10 * small.Cells);
+        Assert.Equal(1000 * small.DemandFrames, frames.DemandFrames);
+        Assert.Equal(100 * 40 * MemoryEstimate.BytesPerEdge, edges.Edges);
+    }
+
+    [Fact]
+    public void Estimate_DoesNotOverflow_AtTheAdvertisedLimits()
+    {
+        // N = 10^7 with a complete topology has 5·10^13 edges: the estimate saturates instead of wrapping.
+        var c = new DpsConfig { Agents = new AgentsConfig { Count = ConfigLoader.MaxAgents }, Space = new SpaceConfig { M = ConfigLoader.MaxGrid },
+            Topology = new TopologyConfig { Kind = "complete" }, Demand = new DemandConfig { Kind = "drifting", Frames = 100_000 } };
+        var e = MemoryEstimate.For(c);
+        Assert.True(e.Total > 0);
+        Assert.True(e.Edges > 0 && e.Cells > 0 && e.DemandFrames > 0);
+        Assert.Equal(long.MaxValue, e.Total);
+    }
+
+    [Fact]
+    public void Check_RefusesWithTheEstimateAndTheAvailableMemory_InOneLine()
+    {
+        var e = MemoryEstimate.For(Config("""{ "space": { "m": 256 }, "agents": { "count": 20000 } }"""));
+        var ex = Assert.Throws<ConfigException>(() => MemoryLimit.Check(e, 1, e.Total - 1, "test"));
+        Assert.Equal("memory", ex.Key);
+        Assert.Contains(e.Describe(), ex.Message);
+        Assert.Contains(MemoryEstimate.Bytes(e.Total - 1), ex.Message);
+        Assert.DoesNotContain('\n', ex.Message);
+        Assert.Same(e, MemoryLimit.Check(e, 1, e.Total, "test"));
+    }
+
+    [Fact]
+    public void Check_MultipliesByConcurrentRuns()
+    {
+        var e = MemoryEstimate.For(Config("""{ "agents": { "count": 10 } }"""));
+        MemoryLimit.Check(e, 2, 2 * e.Total, "test");
+        var ex = Assert.Throws<ConfigException>(() => MemoryLimit.Check(e, 3, 2 * e.Total, "test"));
+        Assert.Contains("3 concurrent runs", ex.Message);
+        Assert.Contains("--jobs", ex.Message);
+    }
+
+    [Fact]
+    public void Config_ThatCannotFitAnyMachine_IsRefusedAtLoad()
+    {
+        // 100,000 drifting frames at M = 65,536: hundreds of GiB of frames (the issue's case, which passed 8 GB).
+        var ex = Assert.Throws<ConfigException>(() => Config("""{ "space": { "m": 65536 }, "agents": { "count": 4 }, "demand": { "kind": "drifting", "frames": 100000 } }"""));
+        Assert.Equal("memory", ex.Key);
+        Assert.Contains("demand frames", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(0L, "0 B")]
+    [InlineData(1536L, "1.5 KiB")]
+    [InlineData(3L << 30, "3 GiB")]
+    [InlineData(long.MaxValue, "more than 8 EiB")]
+    public void Bytes_PrintsBinaryUnits(long bytes, string expected) => Assert.Equal(expected, MemoryEstimate.Bytes(bytes));
+}
