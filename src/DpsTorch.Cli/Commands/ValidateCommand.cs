@@ -28,10 +28,10 @@ internal static class ValidateCommand
                 if (c.Levels is null) SystemBuilder.Create(c); // builds demand and topology too, so file and size problems surface here
                 first ??= c;
             }
-            Console.WriteLine(ConfigLoader.ToJson(first!));
+            CliConsole.Out.WriteLine(ConfigLoader.ToJson(first!));
             var (available, source) = MemoryLimit.Available();
-            Console.Error.WriteLine($"dps: memory estimate{(plan.Points.Count > 1 ? " of the largest run" : "")}: {largest!.Describe()}; available: {MemoryEstimate.Bytes(available)} ({source}).");
-            Console.Error.WriteLine(plan.Points.Count == 1
+            CliConsole.Error.WriteLine($"dps: memory estimate{(plan.Points.Count > 1 ? " of the largest run" : "")}: {largest!.Describe()}; available: {MemoryEstimate.Bytes(available)} ({source}).");
+            CliConsole.Error.WriteLine(plan.Points.Count == 1
                 ? $"dps: {r.GetValue(config)} is valid."
                 : $"dps: {r.GetValue(config)} is valid: its sweep block expands to {plan.Points.Count} runs, each valid (the first is printed); run them with dps sweep.");
             return ExitCode.Success;
