@@ -28,9 +28,13 @@ public class MemoryEstimateTests
         var c = new DpsConfig { Agents = new AgentsConfig { Count = ConfigLoader.MaxAgents }, Space = new SpaceConfig { M = ConfigLoader.MaxGrid },
             Topology = new TopologyConfig { Kind = "complete" }, Demand = new DemandConfig { Kind = "drifting", Frames = 100_000 } };
         var e = MemoryEstimate.For(c);
-        Assert.True(e.Total > 0);
-        Assert.True(e.Edges > 0 && e.Cells > 0 && e.DemandFrames > 0);
-        Assert.Equal(long.MaxValue, e.Total);
+        long n = ConfigLoader.MaxAgents;
+        Assert.Equal(n * (n - 1) / 2 * MemoryEstimate.BytesPerEdge, e.Edges);
+        Assert.Equal(100_000L * ConfigLoader.MaxGrid * MemoryEstimate.BytesPerFramePoint, e.DemandFrames);
+        Assert.True(e.Total > e.Edges && e.Cells > 0);
+        // Two such runs at once still do not wrap around.
+        var twice = Assert.Throws<ConfigException>(() => MemoryLimit.Check(e, 1000, long.MaxValue - 1, "test"));
+        Assert.Contains("more than 8 EiB", twice.Message);
     }
 
     [Fact]
