@@ -65,8 +65,9 @@ public sealed record MemoryEstimate(long Agents, long Cells, long DemandFrames, 
             Mul(edges, BytesPerEdge), dense, levels);
     }
 
-    /// <summary>Edges of a topology on <paramref name="n"/> agents (an upper bound for random kinds and "file":
-    /// its edge count is capped at <see cref="ConfigLoader.MaxEdges"/> while reading, so that bound is used).</summary>
+    /// <summary>Edges of a topology on <paramref name="n"/> agents: an upper bound for random kinds, and for "file" the
+    /// least of the pairs, <see cref="ConfigLoader.MaxEdges"/> (the reader's cap) and the file's bytes / 4 (an edge
+    /// line takes at least "0 1\n").</summary>
     public static long EdgeCount(TopologyConfig t, long n)
     {
         long pairs = n * (n - 1) / 2; // n ≤ 10^7: fits in a long
@@ -74,10 +75,15 @@ public sealed record MemoryEstimate(long Agents, long Cells, long DemandFrames, 
             : t.Kind is "ring" or "small-world" ? Mul(n, t.K)
             : t.Kind == "random" ? (long)Math.Ceiling(t.P * pairs)
             : t.Kind is "modular" or "core-periphery" ? (long)Math.Ceiling(Math.Max(t.PIn, t.POut) * pairs)
-            : t.Kind == "file" ? Math.Min(pairs, ConfigLoader.MaxEdges)
+            : t.Kind == "file" ? Math.Min(Math.Min(pairs, ConfigLoader.MaxEdges), FileBytes(t.Path) / MinEdgeLineBytes)
             : t.Kind == "none" ? 0
             : 4 * n; // lattice (2 per agent), star, hierarchical
     }
+
+    /// <summary>Bytes of the shortest edge line, "0 1\n".</summary>
+    private const long MinEdgeLineBytes = 4;
+
+    private static long FileBytes(string? path) => path is not null && File.Exists(path) ? new FileInfo(path).Length : 0;
 
     /// <summary>N×M matrices alive at once: the step's forward values and gradients, the measures' production, and the
     /// sub-system that robustness and resilience rebuild and re-optimise.</summary>

@@ -75,3 +75,17 @@ public class MemoryEstimateTests
     [InlineData(long.MaxValue, "more than 8 EiB")]
     public void Bytes_PrintsBinaryUnits(long bytes, string expected) => Assert.Equal(expected, MemoryEstimate.Bytes(bytes));
 }
+
+public class MemoryEstimateFileTests
+{
+    [Fact]
+    public void EdgeFile_IsBoundedByItsSize_BeforeItIsRead()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("g.txt");
+        File.WriteAllText(path, "0 1\n1 2\n2 3\n"); // 12 bytes: at most 3 edges
+        var t = new TopologyConfig { Kind = "file", Path = path };
+        Assert.Equal(3, MemoryEstimate.EdgeCount(t, 1_000_000));
+        Assert.Equal(1, MemoryEstimate.EdgeCount(t, 2));
+    }
+}
