@@ -233,7 +233,7 @@ public static class Heterogeneity
             self[i] = delta * TensorPrimitives.Dot(fi, fi);
             if (!(self[i] > 0)) throw new ArgumentException($"densities row {i} is all zero; a skill density needs positive mass.", nameof(densities));
         }
-        var z = new double[n * n];
+        var z = new double[Require.SquareLength(n, "Heterogeneity.SimilarityFromDensities")];
         for (int i = 0; i < n; i++)
         {
             z[i * n + i] = 1.0;
@@ -253,7 +253,7 @@ public static class Heterogeneity
     public static double Hill(ReadOnlySpan<double> weights, ReadOnlySpan<double> z, double q = DefaultOrder)
     {
         int n = weights.Length;
-        Require.Length(z.Length, n * n, nameof(z), $"an {n}x{n} similarity matrix");
+        Require.Length(z.Length, Require.SquareLength(n, "Heterogeneity.Hill"), nameof(z), $"an {n}x{n} similarity matrix");
         Require.AllNonNegative(weights, nameof(weights));
         CheckOrder(q);
         var members = new int[n];

@@ -21,7 +21,7 @@ public static class LocalHeterogeneity
         ArgumentNullException.ThrowIfNull(topology);
         int n = topology.N;
         Require.Length(weights.Length, n, nameof(weights), "one weight per agent");
-        Require.Length(z.Length, n * n, nameof(z), $"an {n}x{n} similarity matrix");
+        Require.Length(z.Length, Require.SquareLength(n, "LocalHeterogeneity.Profile"), nameof(z), $"an {n}x{n} similarity matrix");
         Require.AllNonNegative(weights, nameof(weights));
         Require.AtLeast(rMax, 0, nameof(rMax));
         Heterogeneity.CheckOrder(q);

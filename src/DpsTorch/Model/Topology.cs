@@ -98,7 +98,7 @@ public sealed class Topology
     /// <summary>The dense symmetric N×N matrix Q, row-major, zero diagonal.</summary>
     public double[] ToDense()
     {
-        var q = new double[N * N];
+        var q = new double[Require.SquareLength(N, "Topology.ToDense")];
         foreach (var e in _edges) { q[e.I * N + e.J] = e.Weight; q[e.J * N + e.I] = e.Weight; }
         return q;
     }
@@ -108,7 +108,7 @@ public sealed class Topology
     public static Topology FromDense(ReadOnlySpan<double> q, int n)
     {
         Require.AtLeast(n, 0, nameof(n));
-        Require.Length(q.Length, n * n, nameof(q), $"an {n}x{n} matrix");
+        Require.Length(q.Length, Require.SquareLength(n, "Topology.FromDense"), nameof(q), $"an {n}x{n} matrix");
         var edges = new List<Edge>();
         for (int i = 0; i < n; i++)
         {
@@ -130,7 +130,7 @@ public sealed class Topology
     /// </summary>
     public int[] HopDistances()
     {
-        var d = new int[N * N];
+        var d = new int[Require.SquareLength(N, "Topology.HopDistances")];
         Array.Fill(d, Unreachable);
         var queue = new int[N];
         for (int s = 0; s < N; s++) BreadthFirst(s, int.MaxValue, d.AsSpan(s * N, N), queue);

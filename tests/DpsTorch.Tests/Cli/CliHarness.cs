@@ -41,11 +41,17 @@ internal static class CliHarness
     }
 
     /// <summary>Runs the built dps.dll as a child process in <paramref name="workDir"/>.</summary>
-    public static CliResult Process(string workDir, params string[] args)
+    public static CliResult Process(string workDir, params string[] args) => Process(workDir, null, args);
+
+    /// <summary>As <see cref="Process(string, string[])"/>, with environment variables set (a null value removes one)
+    /// in the child only.</summary>
+    public static CliResult Process(string workDir, IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dps.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+            if (value is null) psi.Environment.Remove(name); else psi.Environment[name] = value;
         using var p = System.Diagnostics.Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DpsTorch.IO;
 using DpsTorch.Model;
 
@@ -23,18 +22,10 @@ public sealed class MemoryLimitCliTests : IDisposable
     }
 
     private CliResult Dps(long? limit, params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = _dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dps.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        if (limit is long bytes) psi.Environment[MemoryLimit.EnvironmentVariable] = bytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        else psi.Environment.Remove(MemoryLimit.EnvironmentVariable);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(60_000)) { p.Kill(entireProcessTree: true); throw new TimeoutException($"dps {string.Join(' ', args)} did not finish in 60 s."); }
-        return new CliResult(p.ExitCode, stdout.Result, stderr.Result);
-    }
+        => CliHarness.Process(_dir, new Dictionary<string, string?>
+        {
+            [MemoryLimit.EnvironmentVariable] = limit?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }, args);
 
     private const string Medium = """{ "space": { "m": 256 }, "agents": { "count": 2000 }, "training": { "steps": 2, "restarts": 1 } }""";
 
