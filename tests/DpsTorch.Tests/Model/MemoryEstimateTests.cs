@@ -68,6 +68,17 @@ public class MemoryEstimateTests
         Assert.Contains("demand frames", ex.Message);
     }
 
+    [Fact]
+    public void Estimate_OfANestedConfig_CountsItsLevels()
+    {
+        var flat = MemoryEstimate.For(Config("""{ "space": { "m": 64 }, "agents": { "count": 64 } }"""));
+        var nested = MemoryEstimate.For(Config("""{ "space": { "m": 64 }, "agents": { "count": 64 }, "levels": [ { "size": 8, "topology": { "kind": "complete" } }, { "size": 8 } ] }"""));
+        Assert.Equal(0, flat.Levels);
+        Assert.True(nested.Levels > 0);
+        Assert.True(nested.Edges > flat.Edges); // 8 groups of a complete graph on 8
+        Assert.True(nested.Total > flat.Total);
+    }
+
     [Theory]
     [InlineData(0L, "0 B")]
     [InlineData(1536L, "1.5 KiB")]
@@ -87,5 +98,28 @@ public class MemoryEstimateFileTests
         var t = new TopologyConfig { Kind = "file", Path = path };
         Assert.Equal(3, MemoryEstimate.EdgeCount(t, 1_000_000));
         Assert.Equal(1, MemoryEstimate.EdgeCount(t, 2));
+    }
+}
+
+public class MemoryEstimateModelFileTests
+{
+    [Fact]
+    public void ModelFile_WhoseConfigCannotFit_IsRefusedBeforeItsSystemIsBuilt()
+    {
+        // A small model.json can name a config whose measures need far more than any machine (the issue's 104 KB file
+        // that took `dps measure` past 8 GB): loading it is refused with the estimate.
+        using var dir = new TempDir();
+        var config = ConfigLoader.Parse("""{ "space": { "m": 32 }, "agents": { "count": 4 } }""");
+        string path = dir.File("model.json");
+        ModelState.From(SystemBuilder.Create(config), config).Save(path);
+        Assert.Equal(4, ModelState.Load(path).N);
+        var o = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        o["config"]!["space"]!["m"] = 65536;
+        o["config"]!["demand"] = System.Text.Json.Nodes.JsonNode.Parse("""{ "kind": "drifting", "frames": 100000 }""");
+        File.WriteAllText(path, o.ToJsonString());
+        Assert.True(new FileInfo(path).Length < 16_384);
+        var ex = Assert.Throws<ConfigException>(() => ModelState.Load(path));
+        Assert.Equal("memory", ex.Key);
+        Assert.Contains("demand frames", ex.Message);
     }
 }
