@@ -67,7 +67,12 @@ public sealed class RunLock : IDisposable
 
     private static string ReadOwner(string ownerPath)
     {
-        try { return File.Exists(ownerPath) ? File.ReadAllText(ownerPath).Trim() : "pid unknown"; }
+        try
+        {
+            if (!File.Exists(ownerPath) || new FileInfo(ownerPath).Length > 1000) return "pid unknown";
+            string line = File.ReadAllText(ownerPath).Split('\n')[0].Trim();
+            return line.StartsWith("pid ", StringComparison.Ordinal) ? line : "pid unknown";
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return "pid unknown"; }
     }
 
