@@ -57,9 +57,6 @@ public static class SweepRunner
     {
         options ??= new SweepOptions();
         if (options.Jobs < 1) throw ConfigException.Invalid("--jobs", options.Jobs, "an integer >= 1");
-        Directory.CreateDirectory(outDir);
-        SweepResults.WriteOrCheckIndex(outDir, plan);
-
         var pending = new List<SweepPoint>();
         int inShard = 0, skipped = 0;
         foreach (var p in plan.Points)
@@ -69,6 +66,20 @@ public static class SweepRunner
             if (SweepResults.IsFinished(Path.Combine(outDir, p.Run))) skipped++;
             else pending.Add(p);
         }
+        // Memory for the largest pending run times the runs that can be in memory at once, before anything is written.
+        // A run too large on its own is refused here too; a run with another config error fails alone (error.txt).
+        MemoryEstimate? largest = null;
+        foreach (var p in pending)
+        {
+            DpsConfig config;
+            try { config = plan.ConfigFor(p); }
+            catch (ConfigException e) when (e.Key != "memory") { continue; }
+            var estimate = MemoryEstimate.For(config);
+            if (largest is null || estimate.Total > largest.Total) largest = estimate;
+        }
+        if (largest is not null) MemoryLimit.Check(largest, Math.Min(options.Jobs, pending.Count));
+        Directory.CreateDirectory(outDir);
+        SweepResults.WriteOrCheckIndex(outDir, plan);
 
         int skippedAtStart = skipped;
         var failed = new ConcurrentBag<(string, string)>();

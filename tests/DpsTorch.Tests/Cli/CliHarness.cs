@@ -41,9 +41,13 @@ internal static class CliHarness
     }
 
     /// <summary>Runs the built dps.dll as a child process in <paramref name="workDir"/>.</summary>
-    public static CliResult Process(string workDir, params string[] args)
+    public static CliResult Process(string workDir, params string[] args) => Process(workDir, null, args);
+
+    /// <summary>As <see cref="Process(string, string[])"/>, with environment variables set (a null value removes one)
+    /// in the child only.</summary>
+    public static CliResult Process(string workDir, IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
-        using var child = CliChild.Start(workDir, args);
+        using var child = CliChild.Start(workDir, environment, args);
         return child.Wait(TimeSpan.FromSeconds(60));
     }
 
@@ -73,11 +77,17 @@ internal sealed class CliChild : IDisposable
     }
 
     /// <summary>Starts <c>dotnet dps.dll args</c> in <paramref name="workDir"/>.</summary>
-    public static CliChild Start(string workDir, params string[] args)
+    public static CliChild Start(string workDir, params string[] args) => Start(workDir, null, args);
+
+    /// <summary>As <see cref="Start(string, string[])"/>, with environment variables set (a null value removes one) in
+    /// the child only.</summary>
+    public static CliChild Start(string workDir, IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dps.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+            if (value is null) psi.Environment.Remove(name); else psi.Environment[name] = value;
         return new CliChild(System.Diagnostics.Process.Start(psi)!, $"dps {string.Join(' ', args)}");
     }
 
