@@ -37,7 +37,7 @@ internal static class FitCommand
             var request = new FitRequest(r.GetValue(x)!, r.GetValue(y)!)
             {
                 Form = FitRequest.ParseForm(r.GetValue(form)!),
-                GroupColumn = r.GetValue(group),
+                GroupColumns = r.GetValue(group) is { } gc ? [gc] : null,
                 AggregateOverSeeds = !r.GetValue(raw),
             };
             var options = new FitOptions
@@ -81,7 +81,7 @@ internal static class FitCommand
         foreach (var g in study.Groups)
         {
             var fit = g.Selection.Chosen;
-            sb.Append(g.Group is null ? "" : $"[{req.GroupColumn} = {g.Group}] ")
+            sb.Append(g.Group is null ? "" : $"[{g.Group}] ")
               .Append($"{fit.FormName}: {ScalingForms.Formula(fit.Form)}   ({g.Data.Count} points from {g.Rows} rows)\n");
             foreach (var p in fit.Parameters)
                 sb.Append($"  {p.Name,-6} = {F(p.Estimate),-11} 95% CI [{F(p.CiLow)}, {F(p.CiHigh)}]\n");

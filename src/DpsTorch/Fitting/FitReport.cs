@@ -32,7 +32,10 @@ public static class FitReport
             w.WriteString("source", study.Source);
             w.WriteString("x", req.XColumn);
             w.WriteString("y", req.YColumn);
-            if (req.GroupColumn is null) w.WriteNull("group_column"); else w.WriteString("group_column", req.GroupColumn);
+            w.WriteStartArray("group_columns");
+            foreach (var c in study.GroupColumns) w.WriteStringValue(c);
+            w.WriteEndArray();
+            w.WriteString("grouping", study.Grouping);
             w.WriteString("form_requested", req.FormName);
             w.WriteString("points", req.AggregateOverSeeds ? "mean-over-seeds" : "raw");
             w.WriteBoolean("aggregated_over_seeds", req.AggregateOverSeeds);
@@ -103,7 +106,7 @@ public static class FitReport
         var req = study.Request;
         return SvgPlot.Render(series, new PlotOptions
         {
-            Title = $"{req.YColumn} vs {req.XColumn}{(req.GroupColumn is null ? "" : " by " + req.GroupColumn)} ({(req.Form is null ? "form by " + (study.Options.Criterion == InformationCriterion.Aic ? "AIC" : "AICc") : req.FormName)})",
+            Title = $"{req.YColumn} vs {req.XColumn}{(study.GroupColumns.Count == 0 ? "" : " by " + string.Join(", ", study.GroupColumns))} ({(req.Form is null ? "form by " + (study.Options.Criterion == InformationCriterion.Aic ? "AIC" : "AICc") : req.FormName)})",
             XLabel = req.XColumn,
             YLabel = req.YColumn + (req.AggregateOverSeeds ? " (mean over seeds)" : ""),
             XScale = logX ? AxisScale.Log : AxisScale.Linear,
