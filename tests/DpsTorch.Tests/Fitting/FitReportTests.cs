@@ -24,7 +24,7 @@ public class FitReportTests
     }
 
     private static ScalingStudy Study(bool aggregate = true) => ScalingStudy.Run(SweepTable(),
-        new FitRequest("N", "loss") { GroupColumn = "topology", AggregateOverSeeds = aggregate },
+        new FitRequest("N", "loss") { GroupColumns = ["topology"], AggregateOverSeeds = aggregate },
         new FitOptions { BootstrapResamples = 100 });
 
     [Fact]
@@ -42,7 +42,7 @@ public class FitReportTests
             Assert.Equal("mean-over-seeds", root.GetProperty("points").GetString());
             Assert.True(root.GetProperty("aggregated_over_seeds").GetBoolean());
             Assert.Equal("auto", root.GetProperty("form_requested").GetString());
-            Assert.Equal("topology", root.GetProperty("group_column").GetString());
+            Assert.Equal("topology", root.GetProperty("group_columns")[0].GetString());
             var groups = root.GetProperty("groups");
             Assert.Equal(2, groups.GetArrayLength());
             for (int g = 0; g < 2; g++)

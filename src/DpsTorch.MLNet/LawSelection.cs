@@ -1,0 +1,105 @@
+// Choosing a scaling-law form by K-fold cross-validated error through ML.NET's Regression.CrossValidate, with a
+// nonparametric FastTree regressor on the same folds as the "is there a law at all" baseline.
+using DpsTorch.Fitting;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers.FastTree;
+
+namespace DpsTorch.MLNet;
+
+/// <summary>Cross-validated error of one candidate: a form, or the baseline (Form null).</summary>
+/// <param name="Name">Form name, or "fasttree".</param>
+/// <param name="Form">The form; null for the baseline.</param>
+/// <param name="Rmse">Mean over folds of the root-mean-square error in the fit space (y, or ln y).</param>
+/// <param name="RmseStdDev">Standard deviation of the fold RMSEs.</param>
+/// <param name="Failed">Why the candidate could not be cross-validated; null when it was.</param>
+public sealed record CvScore(string Name, ScalingForm? Form, double Rmse, double RmseStdDev, string? Failed = null);
+
+/// <summary>The cross-validated comparison of forms and the baseline.</summary>
+/// <param name="Folds">K.</param>
+/// <param name="Space">The space errors are measured in.</param>
+/// <param name="Scores">Every form tried, then the baseline.</param>
+/// <param name="Chosen">The form with the lowest cross-validated RMSE.</param>
+public sealed record CvSelection(int Folds, FitSpace Space, IReadOnlyList<CvScore> Scores, ScalingForm Chosen)
+{
+    /// <summary>The baseline's score.</summary>
+    public CvScore Baseline => Scores.Single(s => s.Form is null);
+    /// <summary>The chosen form's score.</summary>
+    public CvScore ChosenScore => Scores.Single(s => s.Form == Chosen);
+}
+
+/// <summary>Cross-validation of scaling laws through ML.NET.</summary>
+public static class LawSelection
+{
+    /// <summary>Name of the baseline in <see cref="CvScore.Name"/>.</summary>
+    public const string BaselineName = "fasttree";
+
+    /// <summary>
+    /// K-fold cross-validates every form in <paramref name="forms"/> (each fitted with <paramref name="fit"/>'s
+    /// space, loss and shared parameters, no bootstrap) and the FastTree baseline on <paramref name="data"/>
+    /// (from <see cref="SweepData.Points"/> in the same space), all on the same folds (ML.NET's seeded split).
+    /// </summary>
+    /// <exception cref="ArgumentException">Fewer than 2 folds, or fewer points than 2 per fold.</exception>
+    public static CvSelection CrossValidate(MLContext ml, IDataView data, IReadOnlyList<ScalingForm> forms, int folds, FitOptions fit, int seed = 1)
+    {
+        if (folds < 2) throw new ArgumentException($"--cv {folds}: cross-validation needs at least 2 folds.");
+        long n = data.GetColumn<double>(LawColumns.X).LongCount();
+        if (n < 2 * folds) throw new ArgumentException($"--cv {folds}: {n} points are too few for {folds} folds; use at most {n / 2} folds.");
+        var options = fit with { BootstrapResamples = 0 };
+        var scores = new List<CvScore>();
+        foreach (var form in forms)
+        {
+            try
+            {
+                var est = new ScalingLawEstimator(ml, new ScalingLawOptions { Form = form, Fit = options });
+                var r = ml.Regression.CrossValidate(data, est, folds, LawColumns.Label, seed: seed);
+                scores.Add(Score(ScalingForms.Name(form), form, r.Select(f => f.Metrics.RootMeanSquaredError).ToArray()));
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                scores.Add(new CvScore(ScalingForms.Name(form), form, double.NaN, double.NaN, FirstLine(e)));
+            }
+        }
+        var baseline = ml.Regression.CrossValidate(data, Baseline(ml, data), folds, LawColumns.Label, seed: seed);
+        scores.Add(Score(BaselineName, null, baseline.Select(f => f.Metrics.RootMeanSquaredError).ToArray()));
+        var ok = scores.Where(s => s.Form is not null && double.IsFinite(s.Rmse)).ToList();
+        if (ok.Count == 0)
+            throw new ArgumentException("No form could be cross-validated: " + string.Join(" ", scores.Where(s => s.Failed is not null).Select(s => $"{s.Name}: {s.Failed}")));
+        return new CvSelection(folds, fit.Space, scores, ok.MinBy(s => s.Rmse)!.Form!.Value);
+    }
+
+    /// <summary>
+    /// The nonparametric baseline: FastTree (boosted regression trees) on x, x2 and the one-hot group, with leaves
+    /// of at least 2 points so it can follow small sweeps.
+    /// </summary>
+    public static IEstimator<ITransformer> Baseline(MLContext ml, IDataView data)
+    {
+        long n = data.GetColumn<double>(LawColumns.X).LongCount();
+        var trainer = ml.Regression.Trainers.FastTree(new FastTreeRegressionTrainer.Options
+        {
+            LabelColumnName = LawColumns.Label,
+            FeatureColumnName = "BaselineFeatures",
+            NumberOfTrees = 100,
+            NumberOfLeaves = (int)Math.Clamp(n / 4, 2, 20),
+            MinimumExampleCountPerLeaf = 2,
+            LearningRate = 0.1,
+        });
+        return ml.Transforms.Categorical.OneHotEncoding("GroupOneHot", LawColumns.Group)
+            .Append(ml.Transforms.Concatenate("BaselineFeatures", LawColumns.Features, "GroupOneHot"))
+            .Append(trainer);
+    }
+
+    private static CvScore Score(string name, ScalingForm? form, double[] rmse)
+    {
+        double mean = rmse.Average();
+        double sd = rmse.Length > 1 ? Math.Sqrt(rmse.Sum(v => (v - mean) * (v - mean)) / (rmse.Length - 1)) : 0;
+        return new CvScore(name, form, mean, sd);
+    }
+
+    private static string FirstLine(Exception e)
+    {
+        var m = e.Message.Split('\n')[0].Trim();
+        int p = m.IndexOf(" (Parameter '", StringComparison.Ordinal);
+        return p > 0 ? m[..p] : m;
+    }
+}
