@@ -19,7 +19,8 @@ public sealed record CvScore(string Name, ScalingForm? Form, double Rmse, double
 /// <param name="Folds">K.</param>
 /// <param name="Space">The space errors are measured in.</param>
 /// <param name="Scores">Every form tried, then the baseline.</param>
-/// <param name="Chosen">The form with the lowest cross-validated RMSE.</param>
+/// <param name="Chosen">The form chosen by the one-standard-error rule: fewest parameters among the forms whose
+/// cross-validated RMSE is within one standard error (fold SD / √K) of the lowest.</param>
 public sealed record CvSelection(int Folds, FitSpace Space, IReadOnlyList<CvScore> Scores, ScalingForm Chosen)
 {
     /// <summary>The baseline's score.</summary>
@@ -65,7 +66,12 @@ public static class LawSelection
         var ok = scores.Where(s => s.Form is not null && double.IsFinite(s.Rmse)).ToList();
         if (ok.Count == 0)
             throw new ArgumentException("No form could be cross-validated: " + string.Join(" ", scores.Where(s => s.Failed is not null).Select(s => $"{s.Name}: {s.Failed}")));
-        return new CvSelection(folds, fit.Space, scores, ok.MinBy(s => s.Rmse)!.Form!.Value);
+        // One-standard-error rule (Breiman et al.): the simplest form whose error is within one standard error of the
+        // best, so a nested form with an extra parameter does not win by fitting noise.
+        var best = ok.MinBy(s => s.Rmse)!;
+        double limit = best.Rmse + best.RmseStdDev / Math.Sqrt(folds);
+        var chosen = ok.Where(s => s.Rmse <= limit).OrderBy(s => ScalingForms.ParameterCount(s.Form!.Value)).ThenBy(s => s.Rmse).First();
+        return new CvSelection(folds, fit.Space, scores, chosen.Form!.Value);
     }
 
     /// <summary>
@@ -85,7 +91,7 @@ public static class LawSelection
             LearningRate = 0.1,
         });
         return ml.Transforms.Categorical.OneHotEncoding("GroupOneHot", LawColumns.Group)
-            .Append(ml.Transforms.Concatenate("BaselineFeatures", LawColumns.Features, "GroupOneHot"))
+            .Append(ml.Transforms.Concatenate("BaselineFeatures", LawColumns.XFeature, LawColumns.X2Feature, "GroupOneHot"))
             .Append(trainer);
     }
 

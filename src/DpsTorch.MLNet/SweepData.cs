@@ -19,8 +19,10 @@ public static class LawColumns
     public const string Y = "Y";
     /// <summary>The evaluation label: y, or ln y for fits in log space (Single, as ML.NET's regression metrics need).</summary>
     public const string Label = "Label";
-    /// <summary>Features for the nonparametric baseline: x, x2 (when present), as Single.</summary>
-    public const string Features = "Features";
+    /// <summary>Feature for the nonparametric baseline: ln x as Single.</summary>
+    public const string XFeature = "XFeature";
+    /// <summary>Feature for the nonparametric baseline: ln x2 as Single (0 for one-variable data).</summary>
+    public const string X2Feature = "X2Feature";
     /// <summary>The law's prediction in the fit space (Single; compared with <see cref="Label"/> by Evaluate).</summary>
     public const string Score = "Score";
     /// <summary>The law's prediction of y (Double, full precision).</summary>
@@ -40,9 +42,10 @@ public sealed class LawPoint
     public double Y { get; set; }
     /// <summary>y or ln y, by the fit space.</summary>
     public float Label { get; set; }
-    /// <summary>x, x2 as Single.</summary>
-    [VectorType]
-    public float[] Features { get; set; } = [];
+    /// <summary>ln x as Single (x itself when x ≤ 0).</summary>
+    public float XFeature { get; set; }
+    /// <summary>ln x2 as Single (0 when one variable).</summary>
+    public float X2Feature { get; set; }
 }
 
 /// <summary>Loads sweep outputs and fit points into IDataViews.</summary>
@@ -83,7 +86,7 @@ public static class SweepData
 
     /// <summary>
     /// The points of <paramref name="groups"/> (one FitData per group, keyed by <paramref name="keys"/>) as a data
-    /// view for <see cref="ScalingLawEstimator"/>: X, X2, Group, Y, Label (y or ln y by <paramref name="space"/>), Features.
+    /// view for <see cref="ScalingLawEstimator"/>: X, X2, Group, Y, Label (y or ln y by <paramref name="space"/>), XFeature, X2Feature.
     /// </summary>
     public static IDataView Points(MLContext ml, IReadOnlyList<FitData> groups, IReadOnlyList<string>? keys = null, FitSpace space = FitSpace.Linear)
         => ml.Data.LoadFromEnumerable(PointList(groups, keys, space));
@@ -105,7 +108,8 @@ public static class SweepData
                     Group = keys?[g] ?? "",
                     Y = d.Y[i],
                     Label = (float)(space == FitSpace.Log ? Math.Log(d.Y[i]) : d.Y[i]),
-                    Features = d.X2 is null ? [(float)d.X[i]] : [(float)d.X[i], (float)x2],
+                    XFeature = (float)(d.X[i] > 0 ? Math.Log(d.X[i]) : d.X[i]),
+                    X2Feature = (float)(x2 > 0 ? Math.Log(x2) : 0),
                 });
             }
         }
