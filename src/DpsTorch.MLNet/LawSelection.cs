@@ -5,6 +5,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.FastTree;
 
+
 namespace DpsTorch.MLNet;
 
 /// <summary>Cross-validated error of one candidate: a form, or the baseline (Form null).</summary>
@@ -107,5 +108,45 @@ public static class LawSelection
         var m = e.Message.Split('\n')[0].Trim();
         int p = m.IndexOf(" (Parameter '", StringComparison.Ordinal);
         return p > 0 ? m[..p] : m;
+    }
+}
+
+/// <summary>Cross-validated form choice for a whole <see cref="ScalingStudy"/> (what dps fit --cv runs).</summary>
+public static class StudyCrossValidation
+{
+    /// <summary>
+    /// Cross-validates the study's candidate forms per group (jointly over all groups when parameters are shared),
+    /// replaces each group's chosen fit by the form with the lowest cross-validated error (one-standard-error rule)
+    /// and attaches the scores, the baseline's included.
+    /// </summary>
+    public static ScalingStudy Apply(ScalingStudy study, int folds, int seed = 1)
+    {
+        var ml = new MLContext(seed);
+        var forms = study.Groups[0].Selection.Candidates.Where(c => c.Result is not null).Select(c => c.Form).ToList();
+        bool joint = study.Options.Shared.Count > 0 && study.Groups.Count > 1;
+        var parts = joint ? [study.Groups.ToList()] : study.Groups.Select(g => new List<GroupFit> { g }).ToList();
+        var result = new List<GroupFit>();
+        foreach (var part in parts)
+        {
+            var data = SweepData.Points(ml, part.Select(g => g.Data).ToList(), part.Select(g => g.Group ?? "").ToList(), study.Options.Space);
+            CvSelection cv;
+            try
+            {
+                cv = LawSelection.CrossValidate(ml, data, forms, folds, study.Options, seed);
+            }
+            catch (ArgumentException e) when (part[0].Group is not null && !joint)
+            {
+                throw new ArgumentException($"Group '{part[0].Group}': {e.Message}", e);
+            }
+            var summary = new FitCrossValidation(folds,
+                cv.Scores.Select(s => new FitCvScore(s.Name, s.Form is null, s.Rmse, s.RmseStdDev, s.Failed)).ToList(), cv.Chosen,
+                $"{folds}-fold cross-validated RMSE in {(study.Options.Space == FitSpace.Log ? "ln y" : "y")}; fewest parameters within one standard error of the lowest");
+            foreach (var g in part)
+            {
+                var chosen = g.Selection.Candidates.First(c => c.Form == cv.Chosen).Result!;
+                result.Add(g with { Selection = g.Selection with { Chosen = chosen }, CrossValidation = summary });
+            }
+        }
+        return study with { Groups = result };
     }
 }

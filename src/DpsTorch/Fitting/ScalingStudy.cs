@@ -34,7 +34,26 @@ public sealed record FitRequest(string XColumn, string YColumn)
 /// <param name="Rows">Table rows in the group (before aggregation).</param>
 /// <param name="Data">The points fitted.</param>
 /// <param name="Selection">Candidate fits and the chosen one.</param>
-public sealed record GroupFit(string? Group, int Rows, FitData Data, FitSelection Selection);
+public sealed record GroupFit(string? Group, int Rows, FitData Data, FitSelection Selection)
+{
+    /// <summary>The cross-validated comparison that chose the form (dps fit --cv); null when the criterion chose.</summary>
+    public FitCrossValidation? CrossValidation { get; init; }
+}
+
+/// <summary>One candidate's K-fold cross-validated error: a form, or the nonparametric baseline.</summary>
+/// <param name="Name">Form name, or the baseline's name (e.g. "fasttree").</param>
+/// <param name="IsBaseline">True for the baseline.</param>
+/// <param name="Rmse">Mean over folds of the RMSE in the fit space.</param>
+/// <param name="RmseStdDev">Standard deviation of the fold RMSEs.</param>
+/// <param name="Failed">Why the candidate could not be cross-validated; null when it was.</param>
+public sealed record FitCvScore(string Name, bool IsBaseline, double Rmse, double RmseStdDev, string? Failed);
+
+/// <summary>A cross-validated form choice: K, the candidates' scores and the chosen form.</summary>
+/// <param name="Folds">K.</param>
+/// <param name="Scores">Every candidate, the baseline last.</param>
+/// <param name="Chosen">The chosen form.</param>
+/// <param name="Rule">How the choice was made, in words.</param>
+public sealed record FitCrossValidation(int Folds, IReadOnlyList<FitCvScore> Scores, ScalingForm Chosen, string Rule);
 
 /// <summary>Fits of every group of a results table.</summary>
 /// <param name="Request">What was fitted.</param>

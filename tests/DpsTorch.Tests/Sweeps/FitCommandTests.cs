@@ -44,4 +44,54 @@ public class FitCommandTests
         Assert.Equal(ExitCode.BadInput, CliApp.Invoke(Root(), ["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "heterogeneity", "--form", "cubic"]));
         Assert.Equal(ExitCode.BadInput, CliApp.Invoke(Root(), ["fit", tmp.File("missing.csv"), "--x", "agents.count", "--y", "heterogeneity"]));
     }
+
+    [Fact]
+    public void Fit_SweepOverTwoKeys_GroupsByBothByDefault_AndSaysSo()
+    {
+        using var tmp = new TempDir();
+        var rng = new Random(5);
+        var lines = new List<string> { "run,agents.count,demand.peaks,topology.kind,seed,loss" };
+        int run = 0;
+        foreach (int k in new[] { 2, 8 })
+            foreach (var topo in new[] { "ring", "star" })
+                foreach (int n in new[] { 2, 4, 8, 16, 32, 64 })
+                    for (int s = 0; s < 3; s++)
+                    {
+                        double b = topo == "ring" ? 0.5 : 1.0;
+                        lines.Add(string.Create(CultureInfo.InvariantCulture, $"run-{run++:0000},{n},{k},{topo},{s},{k * Math.Pow(n, -b) * (1 + 0.01 * (rng.NextDouble() - 0.5))}"));
+                    }
+        File.WriteAllLines(tmp.File("results.csv"), lines);
+        var (code, stdout) = CaptureOut(() => CliApp.Invoke(Root(), ["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "loss", "--form", "power", "--bootstrap", "100"]));
+        Assert.Equal(ExitCode.Success, code);
+        Assert.Contains("Grouped by every swept key except the seed and the fitted columns: demand.peaks, topology.kind (4 groups, each fitted separately)", stdout);
+        var fit = JsonNode.Parse(File.ReadAllText(tmp.File("fit.json")))!;
+        Assert.Equal(["demand.peaks", "topology.kind"], fit["group_columns"]!.AsArray().Select(n => (string)n!).ToArray());
+        var groups = fit["groups"]!.AsArray();
+        Assert.Equal(4, groups.Count);
+        foreach (var g in groups)
+        {
+            string key = (string)g!["group"]!;
+            double truth = key.Contains("ring") ? -0.5 : -1.0;
+            var b = g["candidates"]![0]!["parameters"]!["b"]!;
+            Assert.InRange(truth, (double)b["ci_low"]!, (double)b["ci_high"]!);
+            Assert.Equal(6, g["x"]!.AsArray().Count);
+        }
+        Assert.Contains("demand.peaks=2, topology.kind=ring", groups.Select(g => (string)g!["group"]!));
+
+        // A shared exponent across the groups where it is the same; bad option values are one line naming the option.
+        Assert.Equal(ExitCode.BadInput, CliApp.Invoke(Root(), ["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "loss", "--space", "cubic"]));
+        Assert.Equal(ExitCode.BadInput, CliApp.Invoke(Root(), ["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "loss", "--form", "power", "--shared", "q"]));
+        Assert.Equal(ExitCode.BadInput, CliApp.Invoke(Root(), ["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "loss", "--cv", "1"]));
+        Assert.Equal(ExitCode.Success, CliApp.Invoke(Root(), ["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "loss", "--group", "topology.kind", "--form", "power", "--shared", "b", "--space", "log", "--bootstrap", "0", "--name", "pooled"]));
+        Assert.Equal(2, JsonNode.Parse(File.ReadAllText(tmp.File("pooled.json")))!["groups"]!.AsArray().Count);
+    }
+
+    private static (int Code, string Out) CaptureOut(Func<int> run)
+    {
+        var old = Console.Out;
+        var sw = new StringWriter();
+        Console.SetOut(sw);
+        try { return (run(), sw.ToString()); }
+        finally { Console.SetOut(old); }
+    }
 }
