@@ -53,8 +53,9 @@ public class FitCommandTests
                         lines.Add(string.Create(CultureInfo.InvariantCulture, $"run-{run++:0000},{n},{k},{topo},{s},{k * Math.Pow(n, -b) * (1 + 0.01 * (rng.NextDouble() - 0.5))}"));
                     }
         File.WriteAllLines(tmp.File("results.csv"), lines);
-        var (code, stdout) = CaptureOut(() => CliApp.Invoke(Root(), ["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "loss", "--form", "power", "--bootstrap", "100"]));
-        Assert.Equal(ExitCode.Success, code);
+        var result = CliHarness.Invoke(["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "loss", "--form", "power", "--bootstrap", "100"]);
+        Assert.Equal(ExitCode.Success, result.Code);
+        string stdout = result.Out;
         Assert.Contains("Grouped by every swept key except the seed and the fitted columns: demand.peaks, topology.kind (4 groups, each fitted separately)", stdout);
         var fit = JsonNode.Parse(File.ReadAllText(tmp.File("fit.json")))!;
         Assert.Equal(["demand.peaks", "topology.kind"], fit["group_columns"]!.AsArray().Select(n => (string)n!).ToArray());
@@ -71,19 +72,12 @@ public class FitCommandTests
         Assert.Contains("demand.peaks=2, topology.kind=ring", groups.Select(g => (string)g!["group"]!));
 
         // A shared exponent across the groups where it is the same; bad option values are one line naming the option.
-        Assert.Equal(ExitCode.BadInput, CliApp.Invoke(Root(), ["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "loss", "--space", "cubic"]));
-        Assert.Equal(ExitCode.BadInput, CliApp.Invoke(Root(), ["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "loss", "--form", "power", "--shared", "q"]));
-        Assert.Equal(ExitCode.BadInput, CliApp.Invoke(Root(), ["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "loss", "--cv", "1"]));
-        Assert.Equal(ExitCode.Success, CliApp.Invoke(Root(), ["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "loss", "--group", "topology.kind", "--form", "power", "--shared", "b", "--space", "log", "--bootstrap", "0", "--name", "pooled"]));
+        var bad = CliHarness.Invoke(["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "loss", "--space", "cubic"]);
+        Assert.Equal(ExitCode.BadInput, bad.Code);
+        Assert.Equal("dps: error: --space: \"cubic\" is not allowed; expected log or linear.", bad.Error.Trim());
+        Assert.Equal(ExitCode.BadInput, CliHarness.Invoke(["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "loss", "--form", "power", "--shared", "q"]).Code);
+        Assert.Equal(ExitCode.BadInput, CliHarness.Invoke(["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "loss", "--cv", "1"]).Code);
+        Assert.Equal(ExitCode.Success, CliHarness.Invoke(["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "loss", "--group", "topology.kind", "--form", "power", "--shared", "b", "--space", "log", "--bootstrap", "0", "--name", "pooled"]).Code);
         Assert.Equal(2, JsonNode.Parse(File.ReadAllText(tmp.File("pooled.json")))!["groups"]!.AsArray().Count);
-    }
-
-    private static (int Code, string Out) CaptureOut(Func<int> run)
-    {
-        var old = Console.Out;
-        var sw = new StringWriter();
-        Console.SetOut(sw);
-        try { return (run(), sw.ToString()); }
-        finally { Console.SetOut(old); }
     }
 }
