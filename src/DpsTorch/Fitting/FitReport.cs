@@ -96,7 +96,7 @@ public static class FitReport
             foreach (var (x2, idx) in Slices(g.Data))
             {
                 string color = Colors.Category(colorIndex++, colorCount);
-                string prefix = (g.Group is null ? "" : $"{g.Group}: ") + (x2 is { } v2 ? $"{req.X2Column} = {SvgPlot.FormatNumber(v2)}: " : "");
+                string prefix = GroupLabel(study, g) + (x2 is { } v2 ? $"{req.X2Column} = {SvgPlot.FormatNumber(v2)}: " : "");
                 double[] px = idx.Select(i => g.Data.X[i]).ToArray(), py = idx.Select(i => g.Data.Y[i]).ToArray();
                 double x2v = x2 ?? double.NaN;
                 double lo = px.Min(), hi = px.Max();
@@ -193,6 +193,13 @@ public static class FitReport
         return y > 0 && f > 0 ? Math.Log(y) - Math.Log(f) : double.NaN;
     }
 
+    /// <summary>Longest parameter line in the figure (characters of 11 px monospace across 820 px).</summary>
+    private const int MaxLineLength = 118;
+
+    /// <summary>"col = value: " (one grouping column), "key: " (several) or "" (pooled).</summary>
+    private static string GroupLabel(ScalingStudy study, GroupFit g)
+        => g.Group is null ? "" : study.GroupColumns.Count == 1 ? $"{study.GroupColumns[0]} = {g.Group}: " : $"{g.Group}: ";
+
     /// <summary>Per group: the chosen form with each parameter's estimate and interval, R², and the CV errors.</summary>
     internal static List<string> ParameterLines(ScalingStudy study)
     {
@@ -201,9 +208,17 @@ public static class FitReport
         foreach (var g in study.Groups)
         {
             var fit = g.Selection.Chosen;
-            string head = g.Group is null ? "" : (study.GroupColumns.Count == 1 ? $"{study.GroupColumns[0]} = {g.Group}: " : $"{g.Group}: ");
-            lines.Add(head + $"{fit.FormName}  " + string.Join("  ", fit.Parameters.Select(p =>
-                $"{p.Name} = {N(p.Estimate)} [{N(p.CiLow)}, {N(p.CiHigh)}]{(p.Shared ? "*" : "")}")) + $"  R² = {N(fit.RSquared)}");
+            var parts = new List<string> { GroupLabel(study, g) + fit.FormName };
+            parts.AddRange(fit.Parameters.Select(p => $"{p.Name} = {N(p.Estimate)} [{N(p.CiLow)}, {N(p.CiHigh)}]{(p.Shared ? "*" : "")}"));
+            parts.Add($"R² = {N(fit.RSquared)}");
+            // Wrap at parameter boundaries so the text stays inside the figure.
+            var line = "";
+            foreach (var part in parts)
+            {
+                if (line.Length > 0 && line.Length + part.Length + 2 > MaxLineLength) { lines.Add(line); line = "    "; }
+                line += (line.Trim().Length > 0 ? "  " : "") + part;
+            }
+            lines.Add(line);
             if (g.CrossValidation is { } cv)
                 lines.Add("    CV RMSE: " + string.Join(", ", cv.Scores.Select(s => s.Failed is null ? $"{s.Name} {N(s.Rmse)}" : $"{s.Name} failed")));
         }

@@ -115,7 +115,7 @@ public class FitReportTests
             Assert.Contains("10", labels);
             Assert.Contains("100", labels);
             Assert.Contains("1000", labels);
-            Assert.Contains(labels, l => l.StartsWith("ring: " + study.Groups[0].Selection.Chosen.FormName + " fit, R² = ", StringComparison.Ordinal));
+            Assert.Contains(labels, l => l.StartsWith("topology = ring: " + study.Groups[0].Selection.Chosen.FormName + " fit, R² = ", StringComparison.Ordinal));
         }
         finally
         {
