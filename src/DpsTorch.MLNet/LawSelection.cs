@@ -42,7 +42,14 @@ public static class LawSelection
     /// (from <see cref="SweepData.Points"/> in the same space), all on the same folds (ML.NET's seeded split).
     /// </summary>
     /// <exception cref="ArgumentException">Fewer than 2 folds, or fewer points than 2 per fold.</exception>
-    public static CvSelection CrossValidate(MLContext ml, IDataView data, IReadOnlyList<ScalingForm> forms, int folds, FitOptions fit, int seed = 1)
+    /// <param name="ml">The context (its seed does not matter; the folds follow <paramref name="seed"/>).</param>
+    /// <param name="data">Points from <see cref="SweepData.Points"/>.</param>
+    /// <param name="forms">Forms to compare.</param>
+    /// <param name="folds">K, at least 2.</param>
+    /// <param name="fit">Space, loss and shared parameters of every fit.</param>
+    /// <param name="seed">Seed of ML.NET's fold split.</param>
+    /// <param name="baseline">Whether to cross-validate the FastTree baseline too (default true; its score is NaN when not).</param>
+    public static CvSelection CrossValidate(MLContext ml, IDataView data, IReadOnlyList<ScalingForm> forms, int folds, FitOptions fit, int seed = 1, bool baseline = true)
     {
         if (folds < 2) throw new ArgumentException($"--cv {folds}: cross-validation needs at least 2 folds.");
         long n = data.GetColumn<double>(LawColumns.X).LongCount();
@@ -62,8 +69,12 @@ public static class LawSelection
                 scores.Add(new CvScore(ScalingForms.Name(form), form, double.NaN, double.NaN, FirstLine(e)));
             }
         }
-        var baseline = ml.Regression.CrossValidate(data, Baseline(ml, data), folds, LawColumns.Label, seed: seed);
-        scores.Add(Score(BaselineName, null, baseline.Select(f => f.Metrics.RootMeanSquaredError).ToArray()));
+        if (baseline)
+        {
+            var trees = ml.Regression.CrossValidate(data, Baseline(ml, data), folds, LawColumns.Label, seed: seed);
+            scores.Add(Score(BaselineName, null, trees.Select(f => f.Metrics.RootMeanSquaredError).ToArray()));
+        }
+        else scores.Add(new CvScore(BaselineName, null, double.NaN, double.NaN, "not requested"));
         var ok = scores.Where(s => s.Form is not null && double.IsFinite(s.Rmse)).ToList();
         if (ok.Count == 0)
             throw new ArgumentException("No form could be cross-validated: " + string.Join(" ", scores.Where(s => s.Failed is not null).Select(s => $"{s.Name}: {s.Failed}")));
