@@ -93,11 +93,15 @@ internal static class FitCommand
                 BootstrapResamples = boot,
                 Seed = r.GetValue(seed),
             };
-            if (options.Shared.Count > 0 && parsedForm is { } pf)
+            if (options.Shared.Count > 0)
             {
-                var names = ScalingForms.ParameterNames(pf);
+                var tried = parsedForm is { } pf ? [pf] : request.X2Column is null ? ScalingForms.All : ScalingForms.TwoVariable;
+                var names = tried.SelectMany(ScalingForms.ParameterNames).Distinct().ToList();
                 foreach (var s in options.Shared)
-                    if (!names.Contains(s)) throw ConfigException.Invalid("--shared", s, $"parameters of the {ScalingForms.Name(pf)} form: {string.Join(", ", names)}");
+                    if (!names.Contains(s))
+                        throw ConfigException.Invalid("--shared", s, parsedForm is { } f1
+                            ? $"parameters of the {ScalingForms.Name(f1)} form: {string.Join(", ", names)}"
+                            : $"a parameter of the forms tried ({string.Join(", ", tried.Select(ScalingForms.Name))}): {string.Join(", ", names)}");
             }
             string baseName = r.GetValue(name)!;
             if (baseName.Length == 0 || baseName.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || baseName.Contains('/'))

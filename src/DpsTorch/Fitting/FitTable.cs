@@ -216,8 +216,7 @@ public sealed class FitTable
     {
         if (_index.TryGetValue(column, out int c)) return c;
         throw new ArgumentException(
-            $"{Source} has no column '{column}'. Available columns: {string.Join(", ", Columns.Select(n => $"'{n}'"))}.",
-            nameof(column));
+            $"{Source} has no column '{column}'. Available columns: {string.Join(", ", Columns.Select(n => $"'{n}'"))}.");
     }
 
     private static List<(string[] Fields, int Line)> SplitRecords(string text, string source)

@@ -75,6 +75,11 @@ public class FitCommandTests
         var bad = CliHarness.Invoke(["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "loss", "--space", "cubic"]);
         Assert.Equal(ExitCode.BadInput, bad.Code);
         Assert.Equal("dps: error: --space: \"cubic\" is not allowed; expected log or linear.", bad.Error.Trim());
+        var missing = CliHarness.Invoke(["fit", tmp.File("results.csv"), "--x", "agents.cuont", "--y", "loss"]);
+        Assert.Equal(ExitCode.BadInput, missing.Code);
+        Assert.Single(missing.ErrorLines);
+        Assert.Contains("no column 'agents.cuont'", missing.Error);
+        Assert.DoesNotContain("(Parameter", missing.Error);
         Assert.Equal(ExitCode.BadInput, CliHarness.Invoke(["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "loss", "--form", "power", "--shared", "q"]).Code);
         Assert.Equal(ExitCode.BadInput, CliHarness.Invoke(["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "loss", "--cv", "1"]).Code);
         Assert.Equal(ExitCode.Success, CliHarness.Invoke(["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "loss", "--group", "topology.kind", "--form", "power", "--shared", "b", "--space", "log", "--bootstrap", "0", "--name", "pooled"]).Code);
