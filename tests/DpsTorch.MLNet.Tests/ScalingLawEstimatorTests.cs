@@ -143,4 +143,21 @@ public class ScalingLawEstimatorTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void Trajectory_LoadsWithTypedColumns()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"dps-trajectory-{Guid.NewGuid():N}.csv");
+        File.WriteAllText(path, "step,loss,heterogeneity,seconds\n0,166.7,1.93,0.43\n25,151.2,1.87,0.45\n");
+        try
+        {
+            var dv = SweepData.LoadTrajectory(new MLContext(), path);
+            Assert.All(new[] { "step", "loss", "heterogeneity", "seconds" }, c => Assert.Equal(NumberDataViewType.Double, dv.Schema[c].Type));
+            Assert.Equal([0.0, 25.0], dv.GetColumn<double>("step").ToArray());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

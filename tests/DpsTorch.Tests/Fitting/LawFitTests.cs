@@ -58,6 +58,21 @@ public class LawFitTests
         Assert.InRange(at, band.Low, band.High);
     }
 
+    [Fact]
+    public void PowerProduct_TwoVariableLaw_IsRecovered_InLinearSpace_WithSquaredLoss()
+    {
+        double[] truth = [2.0, -0.4, 0.3];
+        var rng = new Random(12);
+        var ns = ScalingFitTests.LogSpace(4, 1000, 6);
+        var ks = ScalingFitTests.LogSpace(2, 200, 5);
+        var x = ns.SelectMany(n => ks.Select(_ => n)).ToArray();
+        var x2 = ns.SelectMany(_ => ks).ToArray();
+        var y = x.Select((n, i) => ScalingForms.Evaluate(ScalingForm.PowerProduct, truth, n, x2[i]) + 0.005 * ScalingFitTests.Gaussian(rng)).ToArray();
+        var fit = ScalingFit.FitGroups([new FitData("N", "H", x, y, false) { X2 = x2, X2Column = "K" }], ScalingForm.PowerProduct, Fast)[0];
+        AssertInside(fit, truth, "power-product");
+        Assert.True(fit.RSquared > 0.99, $"R² = {fit.RSquared}");
+    }
+
     public static TheoryData<ScalingForm> Forms => new(ScalingForms.All);
 
     [Theory]
