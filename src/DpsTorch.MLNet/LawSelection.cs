@@ -147,7 +147,8 @@ public static class StudyCrossValidation
             }
             catch (ArgumentException e) when (part[0].Group is not null && !joint)
             {
-                throw new ArgumentException($"Group '{part[0].Group}': {e.Message}", e);
+                string where = study.GroupColumns.Count == 1 ? $"{study.GroupColumns[0]} = '{part[0].Group}'" : $"'{part[0].Group}'";
+                throw new ArgumentException($"Group {where}: {e.Message} With few points per group, --all-points cross-validates on every row.", e);
             }
             var summary = new FitCrossValidation(folds,
                 cv.Scores.Select(s => new FitCvScore(s.Name, s.Form is null, s.Rmse, s.RmseStdDev, s.Failed)).ToList(), cv.Chosen,
