@@ -110,6 +110,7 @@ public static class FitReport
             YScale = logY ? AxisScale.Log : AxisScale.Linear,
             Width = 760,
             Height = 460,
+            Interactive = true,
         });
     }
 
