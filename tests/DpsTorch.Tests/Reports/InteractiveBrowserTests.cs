@@ -112,6 +112,7 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
 
         // Hover: the marker drawn for radius 2 reads back radius 2 and the measured local heterogeneity.
         var (r, h) = Read(await Hover(page, "Local heterogeneity", 0, 2));
+        await Shot(page, "run-hover");
         Assert.Equal(2, r);
         Near(local[2], h, "local heterogeneity at r = 2");
 
@@ -146,6 +147,7 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
         await page.Mouse.MoveAsync((decimal)(box[0] + 0.3 * w), (decimal)(box[3] - 5), new MoveOptions { Steps = 5 });
         await page.Mouse.MoveAsync((decimal)(box[0] + 0.6 * w), (decimal)(box[3] - 5), new MoveOptions { Steps = 5 });
         await page.Mouse.UpAsync();
+        await Shot(page, "run-zoomed");
         string view = await page.EvaluateExpressionAsync<string>($"(({ChartJs})({Quote(rob)})).getAttribute('data-view')") ?? "";
         var v = view.Split(' ').Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         Assert.True(v.Length == 4 && v[0] > 0 && v[1] < 1 && v[1] - v[0] < 0.7, $"the view after the drag is \"{view}\"");
@@ -173,6 +175,47 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
         }
 
         output.WriteLine($"{charts} charts; problems: {string.Join("; ", problems)}");
+        Assert.Empty(problems);
+    }
+
+    /// <summary>With DPS_BROWSER_SHOTS=DIR set, saves a PNG of the page as the test sees it (for looking at the charts).</summary>
+    private static async Task Shot(IPage page, string name)
+    {
+        if (Environment.GetEnvironmentVariable("DPS_BROWSER_SHOTS") is { Length: > 0 } dir)
+            await page.ScreenshotAsync(Path.Combine(dir, name + ".png"));
+    }
+
+    [SkippableFact]
+    public async Task NestedReport_EveryChartIsInteractive_HoverReadsTheUnrolledProduction_NoErrors()
+    {
+        Skip.IfNot(File.Exists(Chromium), $"{Chromium} is not installed (apt-get install -y chromium; .ci/run installs it).");
+        string run = Nested.NestedStateTests.WriteTinyRun(_dir);
+        NestedReportPage.Write(run);
+        string file = Path.Combine(run, DpsTorch.Nested.NestedRunFiles.Report);
+
+        await using var browser = await Launch();
+        var page = await browser.NewPageAsync();
+        var problems = await Watch(page, file);
+        await page.GoToAsync(new Uri(file).AbsoluteUri, WaitUntilNavigation.Load);
+        int charts = await page.EvaluateExpressionAsync<int>("document.querySelectorAll('svg[data-dps-chart]').length");
+        Assert.True(charts >= 4, $"only {charts} interactive charts");
+        Assert.Equal(charts, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('svg[data-dps-ready]').length"));
+        Assert.Equal(charts, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('a.dps-download').length"));
+        // Hover where the page draws the production's 8th grid point: the read-out gives that point.
+        const string unrolled = "Demand and system production, unrolled";
+        var at = await page.EvaluateExpressionAsync<double[]>($$"""
+            (() => { const svg = ({{ChartJs}})({{Quote(unrolled)}}); svg.scrollIntoView({ block: 'center' });
+              const p = svg.dataset.plot.split(' ').map(Number), ax = svg.dataset.xaxis.split(' ').map(Number), ay = svg.dataset.yaxis.split(' ').map(Number);
+              const g = svg.querySelectorAll('g.series')[1], x = Number(svg.dataset.x.split(',')[8]), y = Number(g.dataset.y.split(',')[8]);
+              const q = new DOMPoint(p[0] + (x - ax[1]) / (ax[2] - ax[1]) * p[2], p[1] + p[3] - (y - ay[1]) / (ay[2] - ay[1]) * p[3]).matrixTransform(svg.getScreenCTM());
+              return [q.x, q.y, x, y]; })()
+            """);
+        await page.Mouse.MoveAsync((decimal)at[0], (decimal)at[1]);
+        string readout = await page.EvaluateExpressionAsync<string>($"{Readout(unrolled)}.textContent");
+        Assert.StartsWith("production W: ", readout);
+        Near(at[2], Read(readout).X, "x of grid point 8");
+        Near(at[3], Read(readout).Y, "production at grid point 8");
+        await Shot(page, "nested-hover");
         Assert.Empty(problems);
     }
 
