@@ -13,9 +13,9 @@ internal static class SchemaCommand
         cmd.SetAction(r => Cli.Guard(() =>
         {
             string json = ConfigSchema.ToJson();
-            if (r.GetValue(output) is not { } path) { Console.Out.Write(json); return ExitCode.Success; }
+            if (r.GetValue(output) is not { } path) { CliConsole.Out.Write(json); return ExitCode.Success; }
             AtomicFile.WriteAllText(path, json);
-            Console.Error.WriteLine($"dps: wrote {path}");
+            CliConsole.Error.WriteLine($"dps: wrote {path}");
             return ExitCode.Success;
         }));
         return cmd;

@@ -45,7 +45,7 @@ public partial class ConfigSchemaTests
     [Fact]
     public void DpsSchema_PrintsTheSchema_OnStandardOutput()
     {
-        var r = CliHarness.Process(Path.GetTempPath(), "schema");
+        var r = CliHarness.Invoke("schema");
         Assert.Equal(0, r.Code);
         Assert.Equal(ConfigSchema.ToJson(), r.Out.ReplaceLineEndings("\n"));
     }

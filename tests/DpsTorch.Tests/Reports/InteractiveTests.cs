@@ -12,7 +12,7 @@ public class InteractiveTests
     private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
 
     /// <summary>The page holds exactly one script, the charts' own, and it reaches for nothing outside the page.</summary>
-    public static void AssertOnlyTheChartScript(string html)
+    internal static void AssertOnlyTheChartScript(string html)
     {
         Assert.Single(Regex.Matches(html, "<script"));
         Assert.Contains(Interactive.HtmlScript, html);
