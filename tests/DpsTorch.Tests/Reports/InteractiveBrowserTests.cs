@@ -27,6 +27,18 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
           "measures": { "resilienceSteps": 5, "maxRadius": 3, "fractions": [0, 0.25, 0.5, 0.75, 1] } }
         """)));
 
+    private static void SkipWithoutChromium() =>
+        Skip.IfNot(File.Exists(Chromium), $"{Chromium} is not installed (apt-get install -y chromium; .ci/run installs it).");
+
+    /// <summary>The tiny run's report.html, written into this test's folder.</summary>
+    private string TinyReport()
+    {
+        string run = Path.Combine(_dir, "run");
+        RunFiles.Write(run, Tiny.Value);
+        ReportPage.Write(run);
+        return Path.Combine(run, RunFiles.Report);
+    }
+
     /// <summary>A fresh browser with its own profile folder; no browser is ever downloaded.</summary>
     private async Task<IBrowser> Launch()
     {
@@ -94,11 +106,8 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
     [SkippableFact]
     public async Task RunReport_HoverShowsTheValue_LegendHides_DragZooms_DataDownloads_NoErrors()
     {
-        Skip.IfNot(File.Exists(Chromium), $"{Chromium} is not installed (apt-get install -y chromium; .ci/run installs it).");
-        string run = Path.Combine(_dir, "run");
-        RunFiles.Write(run, Tiny.Value);
-        ReportPage.Write(run);
-        string file = Path.Combine(run, RunFiles.Report);
+        SkipWithoutChromium();
+        string file = TinyReport();
         var robustness = Tiny.Value.Measures.Robustness!;
         var local = Tiny.Value.Measures.LocalHeterogeneity;
 
@@ -188,7 +197,7 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
     [SkippableFact]
     public async Task NestedReport_EveryChartIsInteractive_HoverReadsTheUnrolledProduction_NoErrors()
     {
-        Skip.IfNot(File.Exists(Chromium), $"{Chromium} is not installed (apt-get install -y chromium; .ci/run installs it).");
+        SkipWithoutChromium();
         string run = Nested.NestedStateTests.WriteTinyRun(_dir);
         NestedReportPage.Write(run);
         string file = Path.Combine(run, DpsTorch.Nested.NestedRunFiles.Report);
@@ -222,11 +231,8 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
     [SkippableFact]
     public async Task RunReport_WithScriptsOff_ShowsEveryFigure_WithoutTheInteractiveParts()
     {
-        Skip.IfNot(File.Exists(Chromium), $"{Chromium} is not installed (apt-get install -y chromium; .ci/run installs it).");
-        string run = Path.Combine(_dir, "run");
-        RunFiles.Write(run, Tiny.Value);
-        ReportPage.Write(run);
-        string file = Path.Combine(run, RunFiles.Report);
+        SkipWithoutChromium();
+        string file = TinyReport();
         int inHtml = Regex.Matches(File.ReadAllText(file), "<svg class=\"chart\"").Count;
 
         await using var browser = await Launch();
@@ -245,7 +251,7 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
     [SkippableFact]
     public async Task StandaloneFitSvg_RunsItsOwnScript_HoverAndToggle()
     {
-        Skip.IfNot(File.Exists(Chromium), $"{Chromium} is not installed (apt-get install -y chromium; .ci/run installs it).");
+        SkipWithoutChromium();
         var table = FitTable.Parse("N,loss\n" + string.Join("\n", new[] { 2, 4, 8, 16, 32, 64 }.Select(n => $"{n},{(3.0 * Math.Pow(n, -0.5)).ToString("R", CultureInfo.InvariantCulture)}")), "t.csv");
         var study = ScalingStudy.Run(table, new FitRequest("N", "loss"), new FitOptions { BootstrapResamples = 20 });
         string file = Path.Combine(_dir, "fit.svg");
