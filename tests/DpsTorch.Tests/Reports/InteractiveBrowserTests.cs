@@ -16,7 +16,8 @@ namespace DpsTorch.Tests.Reports;
 
 public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : IDisposable
 {
-    private const string Chromium = "/usr/bin/chromium";
+    /// <summary>Debian's chromium; CHROMIUM names another binary (as for scripts/screenshot-report.sh).</summary>
+    private static readonly string Chromium = Environment.GetEnvironmentVariable("CHROMIUM") is { Length: > 0 } c ? c : "/usr/bin/chromium";
     private readonly string _dir = Directory.CreateTempSubdirectory("dps-browser-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
