@@ -46,10 +46,27 @@ public static class Interactive
         for (int i = 0; i < values.Length; i++)
         {
             if (i > 0) sb.Append(',');
-            if (double.IsFinite(values[i])) sb.Append(values[i].ToString("G6", CultureInfo.InvariantCulture));
+            sb.Append(Value(values[i]));
         }
         return sb.Append('"').ToString();
     }
+
+    /// <summary>
+    /// A data-dps-csv attribute holding a table as CSV text (header row first), for figures that are not line charts:
+    /// the script offers it for download.
+    /// </summary>
+    internal static string Csv(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        var sb = new StringBuilder();
+        sb.AppendJoin(',', header.Select(Cell)).Append('\n');
+        foreach (var row in rows) sb.AppendJoin(',', row.Select(Cell)).Append('\n');
+        return $" data-dps-csv=\"{Svg.Escape(sb.ToString())}\"";
+    }
+
+    /// <summary>A number as the data attributes write it (six significant digits; empty when not finite).</summary>
+    internal static string Value(double v) => double.IsFinite(v) ? v.ToString("G6", CultureInfo.InvariantCulture) : "";
+
+    private static string Cell(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? $"\"{s.Replace("\"", "\"\"")}\"" : s;
 
     private static string N(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 }

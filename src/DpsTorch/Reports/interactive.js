@@ -9,6 +9,7 @@
 //   g.series              data-series="k", data-name, data-x, data-y, optional data-e (error), data-lo/data-hi (band);
 //                         numbers comma-separated, an empty entry for a missing value
 //   .legend-item          data-series="k": the legend entry of series k
+//   svg[data-dps-csv]     any other figure (bars, circle, graph): its data as CSV text, offered for download only
 (function () {
   'use strict';
   var HOVER_RADIUS = 28, MIN_DRAG = 6;
@@ -89,7 +90,7 @@
     svg.addEventListener('mousedown', function (ev) { c.down(ev); });
     window.addEventListener('mouseup', function (ev) { c.up(ev); });
     svg.addEventListener('dblclick', function (ev) { ev.preventDefault(); c.zoom(null); });
-    c.download();
+    download(svg, c.csv(), c.left + c.w, c.top - 3);
     svg.setAttribute('data-dps-ready', '1');
   }
 
@@ -229,11 +230,12 @@
     return rows.join('\n') + '\n';
   };
 
-  Chart.prototype.download = function () {
-    var svg = this.svg, card = svg.closest && svg.closest('section'), heading = card && card.querySelector('h2');
+  // A link to the figure's data: under the figure in an HTML page, at (x, y) inside a standalone SVG file.
+  function download(svg, csv, x, y) {
+    var card = svg.closest && svg.closest('section'), heading = card && card.querySelector('h2');
     var title = svg.getAttribute('data-title') || (heading && heading.textContent) || svg.getAttribute('data-ylabel') || 'figure';
     var file = (title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'figure') + '.csv';
-    var href = 'data:text/csv;charset=utf-8,' + encodeURIComponent(this.csv()), a;
+    var href = 'data:text/csv;charset=utf-8,' + encodeURIComponent(csv), a;
     var parent = svg.parentNode;
     if (parent && parent.nodeType === 1 && parent.namespaceURI !== svg.namespaceURI) {   // an inline SVG in an HTML page
       a = document.createElement('a');
@@ -243,14 +245,20 @@
       svg.parentNode.insertBefore(a, svg.nextSibling);
     } else {
       a = el('a', { 'class': 'dps-download' }, svg);
-      el('text', { x: this.left + this.w, y: this.top - 3, 'text-anchor': 'end', 'font-size': '10', fill: '#1c7ed6' }, a).textContent = 'CSV';
+      el('text', { x: x, y: y, 'text-anchor': 'end', 'font-size': '10', fill: '#1c7ed6' }, a).textContent = 'CSV';
     }
     a.setAttribute('href', href);
     a.setAttribute('download', file);
-  };
+  }
 
   function init() {
     document.querySelectorAll('svg[data-dps-chart]:not([data-dps-ready])').forEach(function (svg) { svgNs = svg.namespaceURI; new Chart(svg); });
+    document.querySelectorAll('svg[data-dps-csv]:not([data-dps-ready])').forEach(function (svg) {
+      svgNs = svg.namespaceURI;
+      var box = svg.viewBox && svg.viewBox.baseVal;
+      download(svg, svg.getAttribute('data-dps-csv'), box ? box.width - 4 : 40, 12);
+      svg.setAttribute('data-dps-ready', '1');
+    });
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init); else init();
 })();

@@ -118,7 +118,8 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
         await page.GoToAsync(new Uri(file).AbsoluteUri, WaitUntilNavigation.Load);
         int charts = await page.EvaluateExpressionAsync<int>("document.querySelectorAll('svg[data-dps-chart]').length");
         Assert.True(charts >= 6, $"only {charts} interactive charts");
-        Assert.Equal(charts, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('svg[data-dps-ready]').length"));
+        int figures = await page.EvaluateExpressionAsync<int>("document.querySelectorAll('svg.chart').length");   // with bars, circle, graph
+        Assert.Equal(figures, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('svg[data-dps-ready]').length"));
 
         // Hover: the marker drawn for radius 2 reads back radius 2 and the measured local heterogeneity.
         var (r, h) = Read(await Hover(page, "Local heterogeneity", 0, 2));
@@ -172,7 +173,7 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
         Assert.Equal("inline", await page.EvaluateExpressionAsync<string>($"(({ChartJs})({Quote(rob)})).querySelector('.dps-ticks').getAttribute('display')"));
 
         // Download: one CSV link per chart; the local heterogeneity one holds the measured values.
-        Assert.Equal(charts, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('a.dps-download[download][href^=\"data:text/csv\"]').length"));
+        Assert.Equal(figures, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('a.dps-download[download][href^=\"data:text/csv\"]').length"));
         string csv = await page.EvaluateExpressionAsync<string>($"decodeURIComponent((({ChartJs})({Quote("Local heterogeneity")})).nextElementSibling.getAttribute('href').split(',').slice(1).join(','))");
         var lines = csv.TrimEnd('\n').Split('\n');
         Assert.Equal("series,radius r (hops),local heterogeneity", lines[0]);
@@ -183,6 +184,12 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
             Assert.Equal(i, double.Parse(cells[1], CultureInfo.InvariantCulture));
             Near(local[i], double.Parse(cells[2], CultureInfo.InvariantCulture), $"CSV row {i}");
         }
+
+        // The topology figure's data is the edge list, every edge with its weight.
+        string edges = await page.EvaluateExpressionAsync<string>("decodeURIComponent([...document.querySelectorAll('section')].find(c => c.querySelector('h2')?.textContent === 'Topology').querySelector('a.dps-download').getAttribute('href').split(',').slice(1).join(','))");
+        var edgeLines = edges.TrimEnd('\n').Split('\n');
+        Assert.Equal("agent i,agent j,weight", edgeLines[0]);
+        Assert.Equal(6, edgeLines.Length - 1);   // a ring of 6 with k = 1
 
         output.WriteLine($"{charts} charts; problems: {string.Join("; ", problems)}");
         Assert.Empty(problems);
@@ -209,8 +216,9 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
         await page.GoToAsync(new Uri(file).AbsoluteUri, WaitUntilNavigation.Load);
         int charts = await page.EvaluateExpressionAsync<int>("document.querySelectorAll('svg[data-dps-chart]').length");
         Assert.True(charts >= 4, $"only {charts} interactive charts");
-        Assert.Equal(charts, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('svg[data-dps-ready]').length"));
-        Assert.Equal(charts, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('a.dps-download').length"));
+        int figures = await page.EvaluateExpressionAsync<int>("document.querySelectorAll('svg.chart').length");   // with bars, circle, graph
+        Assert.Equal(figures, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('svg[data-dps-ready]').length"));
+        Assert.Equal(figures, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('a.dps-download').length"));
         // Hover where the page draws the production's 8th grid point: the read-out gives that point.
         const string unrolled = "Demand and system production, unrolled";
         var at = await page.EvaluateExpressionAsync<double[]>($$"""

@@ -62,6 +62,17 @@ public class InteractiveTests
     }
 
     [Fact]
+    public void BarChart_CarriesItsTableAsCsv_QuotingCellsThatNeedIt()
+    {
+        var chart = new BarChart { YLabel = "heterogeneity" };
+        chart.Categories.AddRange(["leaves (8)", "node, rack"]);
+        chart.Series.Add(new("among", "#000", [3.5, 1.25]));
+        chart.Series.Add(new("within", "#111", [1, double.NaN]));
+        var root = XElement.Parse(chart.ToSvg());
+        Assert.Equal("category,among,within\nleaves (8),3.5,1\n\"node, rack\",1.25,\n", (string?)root.Attribute("data-dps-csv"));
+    }
+
+    [Fact]
     public void SvgPlot_WritesTheSeriesData_AndEmbedsTheScriptOnlyWhenAsked()
     {
         PlotSeries[] series = [new("data", [1, 10, 100], [2, 20, 200]) { YError = [0.1, 1, double.NaN] }, new("fit", [1, 100], [2, 200]) { Style = SeriesStyle.Line }];
