@@ -60,7 +60,8 @@ public static class Interactive
         var sb = new StringBuilder();
         sb.AppendJoin(',', header.Select(Cell)).Append('\n');
         foreach (var row in rows) sb.AppendJoin(',', row.Select(Cell)).Append('\n');
-        return $" data-dps-csv=\"{Svg.Escape(sb.ToString())}\"";
+        // Line breaks as character references: an XML parser (a standalone SVG file) would turn raw ones into spaces.
+        return $" data-dps-csv=\"{Svg.Escape(sb.ToString()).Replace("\n", "&#10;", StringComparison.Ordinal)}\"";
     }
 
     /// <summary>A number as the data attributes write it (six significant digits; empty when not finite).</summary>
