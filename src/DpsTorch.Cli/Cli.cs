@@ -63,6 +63,7 @@ public static partial class Commands
         yield return RobustnessCommand.Create();
         yield return ReportCommand.Create();
         yield return ValidateCommand.Create();
+        yield return SchemaCommand.Create();
         yield return SweepCommand.Create();
         yield return FitCommand.Create();
         yield return NestedCommand.Create();

@@ -105,6 +105,22 @@ public static class ConfigLoader
         return index;
     }
 
+    /// <summary>
+    /// Every key the reader reads, with its type, range, choices and default, as noted while reading a config whose
+    /// sections are all present and empty (and two levels, the first with a demand), so every getter runs once.
+    /// </summary>
+    internal static List<KeyRule> KeyRules()
+    {
+        const string probe = """
+            { "space": {}, "agents": {}, "demand": {}, "topology": {}, "objective": {}, "training": {}, "measures": {},
+              "levels": [ { "size": 1, "topology": {}, "demand": {} }, { "size": 12 } ] }
+            """;
+        var rules = new List<KeyRule>();
+        using var doc = JsonDocument.Parse(probe);
+        Read(new JsonSection(doc.RootElement, "", rules), ".");
+        return rules;
+    }
+
     private static DpsConfig Read(JsonSection s, string baseDir)
     {
         var space = ReadSpace(s.Section("space"));
