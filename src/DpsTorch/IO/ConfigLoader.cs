@@ -19,6 +19,13 @@ public static class ConfigLoader
     /// <summary>Largest agents × grid product (one N×M float64 matrix of 2 GiB); the model holds a few of them.</summary>
     public const long MaxCells = 1L << 28;
 
+    /// <summary>
+    /// Largest agents.budget and demand.mass. The loss grows with the square of this scale and the squared gradients
+    /// that Adam and L-BFGS keep with its fourth power: (1e60)⁴ = 1e240 leaves float64 (largest 1.8e308) room for the
+    /// gradients of the unit-scale problem, while 1e100 overflows Adam's second moments at the first step.
+    /// </summary>
+    public const double MaxScale = 1e60;
+
     /// <summary>Largest number of edges a topology may have (each costs M multiply-adds per product with Q).</summary>
     public const long MaxEdges = 50_000_000;
 
@@ -160,7 +167,7 @@ public static class ConfigLoader
         {
             Count = s.Int("count", d.Count, 1, MaxAgents),
             Resources = s.Choice("resources", d.Resources, "budget", "soft"),
-            Budget = s.OptionalDouble("budget", 0, double.MaxValue, exclusiveMin: true),
+            Budget = s.OptionalDouble("budget", 0, MaxScale, exclusiveMin: true),
             SigmaMin = s.OptionalDouble("sigmaMin", 0, 10, exclusiveMin: true),
             Init = s.Choice("init", d.Init, "auto", "spread", "homogeneous", "random"),
             InitSigma = s.OptionalDouble("initSigma", 0, 20, exclusiveMin: true),
@@ -184,7 +191,7 @@ public static class ConfigLoader
             Centers = s.Doubles("centers"),
             Widths = s.Doubles("widths", double.Epsilon),
             Weights = s.Doubles("weights", 0),
-            Mass = s.OptionalDouble("mass", 0, double.MaxValue, exclusiveMin: true),
+            Mass = s.OptionalDouble("mass", 0, MaxScale, exclusiveMin: true),
             Path = ResolvePath(s.String("path", null), baseDir),
             Drift = s.Double("drift", d.Drift),
             Frames = s.Int("frames", d.Frames, 1, 100_000),

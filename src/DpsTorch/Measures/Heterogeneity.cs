@@ -39,7 +39,8 @@ public static class Heterogeneity
             z[i * n + i] = 1.0;
             for (int j = i + 1; j < n; j++)
             {
-                double s = Math.Sqrt(sigmas[i] * sigmas[i] + sigmas[j] * sigmas[j]);
+                double s2 = sigmas[i] * sigmas[i] + sigmas[j] * sigmas[j];
+                double s = double.IsFinite(s2) ? Math.Sqrt(s2) : double.Hypot(sigmas[i], sigmas[j]); // σ above ~1e154: the squares overflow
                 double overlap = WrappedNormal.Density(mus[i] - mus[j], 0.0, s);
                 z[i * n + j] = z[j * n + i] = overlap / Math.Sqrt(self[i] * self[j]);
             }
