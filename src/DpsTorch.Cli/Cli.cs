@@ -11,8 +11,10 @@ public static class ExitCode
     public const int Success = 0;
     public const int Failure = 1;
     public const int BadInput = 2;
-    /// <summary>Stopped by Ctrl-C / SIGTERM after writing a checkpoint (128 + SIGINT).</summary>
+    /// <summary>Stopped by Ctrl-C after saving what is finished (128 + SIGINT).</summary>
     public const int Interrupted = 130;
+    /// <summary>Stopped by SIGTERM after saving what is finished (128 + SIGTERM).</summary>
+    public const int Terminated = 143;
 }
 
 /// <summary>Entry point helpers.</summary>
