@@ -31,7 +31,7 @@ internal static class NestedCommand
             if (dir is not null && File.Exists(dir)) throw ConfigException.Invalid("--out", dir, "a folder, not an existing file");
             // First Ctrl-C / SIGTERM: stop after the current step, skip the baseline, save what is finished.
             using var interrupt = new Interrupt(Console.Error, "stopping after this step and saving what is finished");
-            Console.Error.WriteLine($"dps: training the nested system ({c.Agents.Count} leaves, {c.Levels.Count} levels, up to {c.Training.Steps} steps"
+            Console.WriteLine($"dps: training the nested system ({c.Agents.Count} leaves, {c.Levels.Count} levels, up to {c.Training.Steps} steps"
                 + $" x {c.Training.Restarts} restart(s){(r.GetValue(baseline) ? ", then the homogeneous fleet" : "")}); Ctrl-C stops and saves.");
             var nested = Train(c, homogeneous: false, interrupt.Token);
             Print("nested", nested);

@@ -49,13 +49,47 @@ public static class ConfigLoader
     /// <summary>Parses config JSON text. <paramref name="baseDir"/> resolves relative file paths.</summary>
     public static DpsConfig Parse(string json, string baseDir = ".", IEnumerable<string>? overrides = null, string source = "config")
     {
-        JsonNode? root;
-        try { root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, MaxDepth = 64 }); }
-        catch (JsonException e) { throw new ConfigException(source, $"not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {FirstSentence(e.Message)}"); }
-        if (root is not JsonObject obj) throw ConfigException.Invalid(source, root?.ToJsonString() ?? "null", "a JSON object { ... } at the top level");
+        var obj = ParseObject(json, source);
         foreach (var o in overrides ?? []) ApplyOverride(obj, o);
         using var doc = JsonDocument.Parse(obj.ToJsonString());
         return Read(new JsonSection(doc.RootElement, ""), baseDir);
+    }
+
+    private static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, MaxDepth = 64 };
+
+    /// <summary>
+    /// Config text (a config, or one with a sweep block) as a JSON object: comments and trailing commas allowed, at most
+    /// 64 levels deep, and every key at most once per object: a repeated key is an error naming its path
+    /// (agents.count, levels[1].size), since readers disagree on which of the two values counts.
+    /// </summary>
+    internal static JsonObject ParseObject(string json, string source)
+    {
+        JsonNode? root;
+        try
+        {
+            using (var doc = JsonDocument.Parse(json, DocumentOptions)) RejectDuplicateKeys(doc.RootElement, "");
+            root = JsonNode.Parse(json, documentOptions: DocumentOptions);
+        }
+        catch (JsonException e) { throw new ConfigException(source, $"not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {FirstSentence(e.Message)}"); }
+        return root as JsonObject ?? throw ConfigException.Invalid(source, root?.ToJsonString() ?? "null", "a JSON object { ... } at the top level");
+    }
+
+    private static void RejectDuplicateKeys(JsonElement e, string path)
+    {
+        if (e.ValueKind == JsonValueKind.Array)
+        {
+            int i = 0;
+            foreach (var item in e.EnumerateArray()) RejectDuplicateKeys(item, $"{path}[{i++}]");
+            return;
+        }
+        if (e.ValueKind != JsonValueKind.Object) return;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in e.EnumerateObject())
+        {
+            string at = path.Length == 0 ? p.Name : $"{path}.{p.Name}";
+            if (!seen.Add(p.Name)) throw new ConfigException(at, "this key appears twice in one object; give it once.");
+            RejectDuplicateKeys(p.Value, at);
+        }
     }
 
     /// <summary>The config as indented JSON (every default resolved), readable back by <see cref="Parse"/>.</summary>
