@@ -30,8 +30,8 @@ internal static class NestedCommand
             string? dir = r.GetValue(output);
             if (dir is not null && File.Exists(dir)) throw ConfigException.Invalid("--out", dir, "a folder, not an existing file");
             // First Ctrl-C / SIGTERM: stop after the current step, skip the baseline, save what is finished.
-            using var interrupt = new Interrupt(Console.Error, "stopping after this step and saving what is finished");
-            Console.WriteLine($"dps: training the nested system ({c.Agents.Count} leaves, {c.Levels.Count} levels, up to {c.Training.Steps} steps"
+            using var interrupt = new Interrupt(CliConsole.Error, "stopping after this step and saving what is finished");
+            CliConsole.Out.WriteLine($"dps: training the nested system ({c.Agents.Count} leaves, {c.Levels.Count} levels, up to {c.Training.Steps} steps"
                 + $" x {c.Training.Restarts} restart(s){(r.GetValue(baseline) ? ", then the homogeneous fleet" : "")}); Ctrl-C stops and saves.");
             var nested = Train(c, homogeneous: false, interrupt.Token);
             Print("nested", nested);
@@ -50,10 +50,10 @@ internal static class NestedCommand
                     NestedRunFiles.Write(staging, c, nested, homogeneous, complete);
                     NestedReportPage.Write(staging);
                 });
-                foreach (var name in Files) Console.Error.WriteLine($"dps: wrote {Path.Combine(dir, name)}");
+                foreach (var name in Files) CliConsole.Error.WriteLine($"dps: wrote {Path.Combine(dir, name)}");
             }
             if (complete) return ExitCode.Success;
-            Console.Error.WriteLine($"dps: interrupted at step {(homogeneous ?? nested).Run.Training.Steps} of the {(homogeneous is null ? "nested" : "homogeneous")} training; "
+            CliConsole.Error.WriteLine($"dps: interrupted at step {(homogeneous ?? nested).Run.Training.Steps} of the {(homogeneous is null ? "nested" : "homogeneous")} training; "
                 + (dir is null ? "nothing written (no --out)." : $"wrote the unfinished run (\"complete\": false) to {dir}."));
             return interrupt.ExitCode;
         }));
@@ -70,11 +70,11 @@ internal static class NestedCommand
     {
         var m = o.Measures;
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Format(inv, "{0}: loss {1:G5}, coverage {2:F4}, shape coverage {3:F4}, efficiency {4:F4}, robustness area {5:F4}, shape robustness area {6:F4} ({7} steps, {8:F1} s)",
+        CliConsole.Out.WriteLine(string.Format(inv, "{0}: loss {1:G5}, coverage {2:F4}, shape coverage {3:F4}, efficiency {4:F4}, robustness area {5:F4}, shape robustness area {6:F4} ({7} steps, {8:F1} s)",
             title, m.Loss, m.Coverage, m.ShapeCoverage, m.Efficiency, m.Robustness?.Area ?? double.NaN, m.ShapeRobustness?.Area ?? double.NaN, o.Run.Training.Steps, o.Run.Training.Seconds));
-        Console.WriteLine("  tier  level         agents  among   within  selfCov groupSelfCov  spec    comm     meanQ");
+        CliConsole.Out.WriteLine("  tier  level         agents  among   within  selfCov groupSelfCov  spec    comm     meanQ");
         foreach (var t in m.Tiers)
-            Console.WriteLine(string.Format(inv, "  {0,-5} {1,-13} {2,6}  {3,6:F3}  {4,6:F3}  {5,6:F3}  {6,11:F3}  {7,6:F3}  {8,7:F3}  {9,6:F3}",
+            CliConsole.Out.WriteLine(string.Format(inv, "  {0,-5} {1,-13} {2,6}  {3,6:F3}  {4,6:F3}  {5,6:F3}  {6,11:F3}  {7,6:F3}  {8,7:F3}  {9,6:F3}",
                 t.Tier, t.Level, t.Agents, t.Among, t.MeanWithin, t.SelfCoverage, t.GroupSelfCoverage, t.Specialisation, t.CommunicationCost, t.MeanEdgeWeight));
     }
 }

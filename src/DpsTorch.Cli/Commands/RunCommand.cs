@@ -36,7 +36,7 @@ internal static class RunCommand
         cmd.SetAction(r => Cli.Guard(() =>
         {
             // First Ctrl-C / SIGTERM: stop after the current step (or skip what is left of robustness) and save.
-            using var interrupt = new Interrupt(Console.Error, "stopping after this step (or skipping the remaining robustness measures) and saving what is finished");
+            using var interrupt = new Interrupt(CliConsole.Error, "stopping after this step (or skipping the remaining robustness measures) and saving what is finished");
             var cancel = interrupt.Token;
             string? resumeDir = r.GetValue(resume), configPath = r.GetValue(config);
             if (resumeDir is not null)
@@ -68,7 +68,7 @@ internal static class RunCommand
         {
             if (File.Exists(savedConfig) && ConfigLoader.ToJson(ConfigLoader.Load(savedConfig)) != ConfigLoader.ToJson(config))
                 throw ConfigException.Invalid("--out", dir, "a new folder: this one holds checkpoints of a different config (use --resume DIR to continue it)");
-            Console.Error.WriteLine($"dps: resuming from the checkpoints in {checkpoints}.");
+            CliConsole.Error.WriteLine($"dps: resuming from the checkpoints in {checkpoints}.");
         }
         SystemBuilder.Create(config); // input problems found while building the system surface before DIR is touched
         Staging.RemoveOrphans(dir);
@@ -77,7 +77,7 @@ internal static class RunCommand
 
         var result = RunProgress.Interactive
             ? RunProgress.WithBar(config, progress => Experiment.Run(config, progress, cancel, checkpointDir: checkpoints))
-            : Experiment.Run(config, RunProgress.Lines(config, Console.Out), cancel, checkpointDir: checkpoints);
+            : Experiment.Run(config, RunProgress.Lines(config, CliConsole.Out), cancel, checkpointDir: checkpoints);
         // A run whose training finished is complete even when Ctrl-C came during the measures (robustness then skipped).
         bool complete = result.Complete;
         Write(dir, result, complete);
@@ -91,9 +91,9 @@ internal static class RunCommand
         console.Write(table);
         foreach (var name in Files) console.WriteLine(Path.Combine(dir, name), Style.Plain);
         if (!complete)
-            Console.Error.WriteLine($"dps: interrupted at step {result.Training.Steps}; wrote the unfinished run (\"complete\": false) to {dir}; `dps run --resume {dir}` continues it.");
+            CliConsole.Error.WriteLine($"dps: interrupted at step {result.Training.Steps}; wrote the unfinished run (\"complete\": false) to {dir}; `dps run --resume {dir}` continues it.");
         else if (result.Measures.RobustnessSkipped)
-            Console.Error.WriteLine($"dps: interrupted while measuring: training finished, so {dir} holds the complete run, but robustness and resilience were skipped (null in summary.json); `dps run --resume {dir}` measures them.");
+            CliConsole.Error.WriteLine($"dps: interrupted while measuring: training finished, so {dir} holds the complete run, but robustness and resilience were skipped (null in summary.json); `dps run --resume {dir}` measures them.");
         else return ExitCode.Success;
         return ExitCode.Interrupted;
     }

@@ -161,6 +161,6 @@ public class SignalTests : IDisposable
         Assert.Null(summary["homogeneous"]); // the baseline was not started
         Assert.True(File.Exists(Path.Combine(_dir, "n", NestedRunFiles.Model)));
         Assert.Contains("interrupted at step", child.Error);
-        Assert.Equal(["n", "nested.json"], Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName).Order().ToArray()); // no staging left
+        Assert.Equal(["n", "nested.json"], Directory.GetFileSystemEntries(_dir).Select(p => Path.GetFileName(p)!).Order().ToArray()); // no staging left
     }
 }
