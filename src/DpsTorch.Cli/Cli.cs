@@ -45,6 +45,7 @@ public static class Cli
         catch (IOException e) { return Fail(ExitCode.Failure, e.Message); }
         catch (UnauthorizedAccessException e) { return Fail(ExitCode.Failure, e.Message); }
         catch (InvalidDataException e) { return Fail(ExitCode.BadInput, e.Message); } // a data file the user gave (histogram, edge list)
+        catch (FormatException e) { return Fail(ExitCode.BadInput, e.Message); } // a malformed table the user gave (dps fit)
         catch (Exception e) { return Fail(ExitCode.Failure, $"{e.GetType().Name}: {e.Message}"); }
     }
 
