@@ -76,43 +76,37 @@ public class InputFuzzTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void MutatedSweepBlocks_RunOrExitTwo_NeverWriteOutsideOut()
     {
-        const int cases = 60;
-        var rng = new Random(20261201);
-        var codes = new int[3];
-        for (int i = 0; i < cases; i++)
-        {
-            string json = FuzzTests.Mutate(rng, SweepBase);
-            string work = Path.Combine(_dir, $"sweep-{i}"), outDir = Path.Combine(work, "out");
-            Directory.CreateDirectory(work);
-            File.WriteAllText(Path.Combine(work, "config.json"), json);
-            var before = Snapshot(work, outDir);
-            var r = CliHarness.Invoke(["sweep", Path.Combine(work, "config.json"), "--out", outDir, "--jobs", "1", .. Cheap]);
-            codes[Check(r, $"case {i}: {json}", failedRunsAllowed: true)]++;
-            AssertUntouched(before, work, outDir, $"case {i}");
-        }
-        Report($"sweep fuzz: {cases} mutated sweep configs, {codes[0]} ran, {codes[1]} listed failed runs (exit 1), {codes[2]} rejected with exit 2");
-        Assert.True(codes[0] > 3 && codes[2] > 20, "mutations should both pass and fail validation");
+        var codes = FuzzConfigs("sweep", SweepBase, seed: 20261201, ["--jobs", "1"]);
+        Report($"sweep fuzz: {codes.Sum()} mutated sweep configs, {codes[0]} ran, {codes[1]} listed failed runs (exit 1), {codes[2]} rejected with exit 2");
     }
 
     [Fact]
     public void MutatedNestedLevels_RunOrExitTwo_NeverWriteOutsideOut()
     {
+        var codes = FuzzConfigs("nested", NestedBase, seed: 20261202, []);
+        Assert.Equal(0, codes[1]);
+        Report($"nested fuzz: {codes.Sum()} mutated levels configs, {codes[0]} ran, {codes[2]} rejected with exit 2");
+    }
+
+    /// <summary>Runs <c>dps COMMAND</c> on 60 mutations of <paramref name="json"/>; returns how many exited 0, 1 and 2.</summary>
+    private int[] FuzzConfigs(string command, string json, int seed, string[] extra)
+    {
         const int cases = 60;
-        var rng = new Random(20261202);
+        var rng = new Random(seed);
         var codes = new int[3];
         for (int i = 0; i < cases; i++)
         {
-            string json = FuzzTests.Mutate(rng, NestedBase);
-            string work = Path.Combine(_dir, $"nested-{i}"), outDir = Path.Combine(work, "out");
+            string mutated = FuzzTests.Mutate(rng, json);
+            string work = Path.Combine(_dir, $"{command}-{i}"), outDir = Path.Combine(work, "out");
             Directory.CreateDirectory(work);
-            File.WriteAllText(Path.Combine(work, "config.json"), json);
+            File.WriteAllText(Path.Combine(work, "config.json"), mutated);
             var before = Snapshot(work, outDir);
-            var r = CliHarness.Invoke(["nested", Path.Combine(work, "config.json"), "--out", outDir, .. Cheap]);
-            codes[Check(r, $"case {i}: {json}")]++;
+            var r = CliHarness.Invoke([command, Path.Combine(work, "config.json"), "--out", outDir, .. extra, .. Cheap]);
+            codes[Check(r, $"case {i}: {mutated}", failedRunsAllowed: command == "sweep")]++;
             AssertUntouched(before, work, outDir, $"case {i}");
         }
-        Report($"nested fuzz: {cases} mutated levels configs, {codes[0]} ran, {codes[2]} rejected with exit 2");
-        Assert.True(codes[0] > 3 && codes[2] > 20, "mutations should both pass and fail validation");
+        Assert.True(codes[0] > 3 && codes[2] > 20, $"mutations should both pass and fail validation: {codes[0]} ran, {codes[2]} rejected");
+        return codes;
     }
 
     [Fact]
