@@ -1,8 +1,9 @@
 // `dps nested CONFIG.json --out DIR`: trains a nested system (config with a `levels` block), optionally also the
 // homogeneous fleet of the same budget and network, prints the per-tier measures and writes summary.json, model.json
-// and report.html into DIR (through a staging folder, so DIR never holds a half-written run). Ctrl-C / SIGTERM stops
-// training after the current step, skips the baseline, writes the unfinished run with "complete": false and exits
-// 130 / 143 (nested runs keep no checkpoints: a new run starts again from step 0).
+// and report.html into DIR. DIR is locked from before training to the end, and the files are committed together from a
+// staging folder inside DIR (Staging.cs), so DIR never holds a half-written or mixed run and a failed run leaves it as
+// it was. Ctrl-C / SIGTERM stops training after the current step, skips the baseline, writes the unfinished run with
+// "complete": false and exits 130 / 143 (nested runs keep no checkpoints: a new run starts again from step 0).
 using System.CommandLine;
 using System.Globalization;
 using DpsTorch.IO;
@@ -15,6 +16,9 @@ internal static class NestedCommand
 {
     /// <summary>The files a nested run folder receives, in the order they are moved in (summary last).</summary>
     public static readonly string[] Files = [NestedRunFiles.Model, NestedRunFiles.Report, NestedRunFiles.Summary];
+
+    /// <summary>The files whose digests the commit record lists (report.html is rebuilt by dps report).</summary>
+    private static readonly string[] Hashed = [NestedRunFiles.Model, NestedRunFiles.Summary];
 
     public static Command Create()
     {
@@ -29,6 +33,7 @@ internal static class NestedCommand
             if (c.Levels is null) throw new ConfigException("levels", "the config has no levels block; use `dps run` for a flat system.");
             string? dir = r.GetValue(output);
             if (dir is not null && File.Exists(dir)) throw ConfigException.Invalid("--out", dir, "a folder, not an existing file");
+            using var folder = dir is null ? null : OutputFolder.Open(dir, "dps nested");
             // First Ctrl-C / SIGTERM: stop after the current step, skip the baseline, save what is finished.
             using var interrupt = new Interrupt(CliConsole.Error, "stopping after this step and saving what is finished");
             CliConsole.Out.WriteLine($"dps: training the nested system ({c.Agents.Count} leaves, {c.Levels.Count} levels, up to {c.Training.Steps} steps"
@@ -44,12 +49,12 @@ internal static class NestedCommand
             bool complete = nested.Run.Complete && (homogeneous?.Run.Complete ?? !r.GetValue(baseline));
             if (dir is not null)
             {
-                Staging.RemoveOrphans(dir);
-                Staging.Write(dir, Files, staging =>
+                Staging.Write(dir, Files, Hashed, staging =>
                 {
                     NestedRunFiles.Write(staging, c, nested, homogeneous, complete);
                     NestedReportPage.Write(staging);
                 });
+                folder!.Succeeded();
                 foreach (var name in Files) CliConsole.Error.WriteLine($"dps: wrote {Path.Combine(dir, name)}");
             }
             if (complete) return ExitCode.Success;

@@ -260,7 +260,7 @@ public class InputFuzzTests(ITestOutputHelper output) : IDisposable
         Assert.True(codes[0] > 3 && codes[2] > 10, "mutations should both pass and fail");
     }
 
-    public static TheoryData<string> PathKinds => ["missing", "folder", "empty", "binary", "relative escape"]; // TMP
+    public static TheoryData<string> PathKinds => ["missing", "folder", "empty", "binary", "huge-looking", "relative escape", "device"];
 
     [Theory]
     [MemberData(nameof(PathKinds))]
