@@ -17,53 +17,11 @@ public class SignalTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>A running dps child process whose output lines are collected as they arrive.</summary>
-    private sealed class Child : IDisposable
+    /// <summary>Sends <paramref name="signal"/> and waits (at most 60 s) for the exit.</summary>
+    private static CliResult Stop(CliChild child, string signal)
     {
-        private readonly Process _p;
-        private readonly List<string> _out = [], _err = [];
-
-        public Child(string workDir, params string[] args)
-        {
-            var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true };
-            psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dps.dll"));
-            foreach (var a in args) psi.ArgumentList.Add(a);
-            _p = Process.Start(psi)!;
-            _p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_out) _out.Add(e.Data); };
-            _p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_err) _err.Add(e.Data); };
-            _p.BeginOutputReadLine();
-            _p.BeginErrorReadLine();
-        }
-
-        public string Out { get { lock (_out) return string.Join('\n', _out); } }
-        public string Error { get { lock (_err) return string.Join('\n', _err); } }
-
-        /// <summary>Waits (at most 60 s) until <paramref name="ready"/> holds; fails if the process ends first.</summary>
-        public void WaitUntil(Func<bool> ready, string what)
-        {
-            var clock = Stopwatch.StartNew();
-            while (!ready())
-            {
-                Assert.False(_p.HasExited, $"dps ended (exit {(_p.HasExited ? _p.ExitCode : 0)}) before {what}:\n{Error}");
-                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"timed out waiting for {what}");
-                Thread.Sleep(10);
-            }
-        }
-
-        /// <summary>Sends SIGINT or SIGTERM and returns the exit code.</summary>
-        public int Signal(string signal)
-        {
-            using (var kill = Process.Start("kill", [$"-{signal}", _p.Id.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
-            Assert.True(_p.WaitForExit(60_000), $"dps did not stop within 60 s of SIG{signal}");
-            _p.WaitForExit(); // drains the output
-            return _p.ExitCode;
-        }
-
-        public void Dispose()
-        {
-            if (!_p.HasExited) _p.Kill(entireProcessTree: true);
-            _p.Dispose();
-        }
+        child.Signal(signal);
+        return child.Wait(TimeSpan.FromSeconds(60));
     }
 
     private static int ExpectedCode(string signal) => signal == "TERM" ? ExitCode.Terminated : ExitCode.Interrupted;
@@ -88,11 +46,12 @@ public class SignalTests : IDisposable
               "sweep": { "grid": { "training.steps": [20, 100000000] } } }
             """);
         string outDir = Path.Combine(_dir, "s");
-        using var child = new Child(_dir, "sweep", "sweep.json", "--out", "s", "--jobs", "1");
+        using var child = CliChild.Start(_dir, "sweep", "sweep.json", "--out", "s", "--jobs", "1");
         string checkpoint = Path.Combine(outDir, "run-0001", "checkpoints", "restart-0.json");
         child.WaitUntil(() => File.Exists(checkpoint), "run 1 wrote its first checkpoint");
 
-        Assert.Equal(ExpectedCode(signal), child.Signal(signal));
+        var stopped = Stop(child, signal);
+        Assert.True(stopped.Code == ExpectedCode(signal), $"exit {stopped.Code}: {stopped.Error}");
         var rows = File.ReadAllLines(Path.Combine(outDir, SweepResults.Results));
         Assert.Equal(2, rows.Length); // header + the finished run
         Assert.StartsWith("run-0000,", rows[1]);
@@ -100,7 +59,7 @@ public class SignalTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(outDir, "run-0000", "checkpoints"))); // a finished run keeps only its files
         Assert.False(File.Exists(Path.Combine(outDir, "run-0001", RunFiles.Summary)));
         Assert.True(File.Exists(checkpoint)); // the interrupted run resumes from here
-        Assert.Contains("run the same command again to resume", child.Error);
+        Assert.Contains("run the same command again to resume", stopped.Error);
         Assert.Empty(Directory.GetFiles(_dir, "*.tmp", SearchOption.AllDirectories));
     }
 
@@ -109,13 +68,14 @@ public class SignalTests : IDisposable
     {
         Skip.If(OperatingSystem.IsWindows(), "POSIX signals");
         Write("long.json", CliHarness.TinyConfig());
-        using var child = new Child(_dir, "run", "long.json", "--out", "long",
+        using var child = CliChild.Start(_dir, "run", "long.json", "--out", "long",
             "--set", "training.steps=100000000", "--set", "training.tolerance=0", "--set", "training.logEvery=1000");
         child.WaitUntil(() => child.Out.Contains("dps: step 0/"), "training started");
-        Assert.Equal(ExitCode.Terminated, child.Signal("TERM"));
+        var stopped = Stop(child, "TERM");
+        Assert.True(stopped.Code == ExitCode.Terminated, $"exit {stopped.Code}: {stopped.Error}");
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "long", RunFiles.Summary)))!;
         Assert.False((bool)summary["complete"]!);
-        Assert.Contains("--resume", child.Error);
+        Assert.Contains("--resume", stopped.Error);
     }
 
     [SkippableFact]
@@ -127,10 +87,11 @@ public class SignalTests : IDisposable
             { "space": { "m": 32 }, "agents": { "count": 4 }, "training": { "steps": 20, "restarts": 1, "logEvery": 5 },
               "measures": { "resilienceSteps": 1000000, "fractions": [0, 0.5, 1], "seeds": 2 } }
             """);
-        using var child = new Child(_dir, "run", "measured.json", "--out", "m");
+        using var child = CliChild.Start(_dir, "run", "measured.json", "--out", "m");
         child.WaitUntil(() => child.Out.Contains("dps: step 20/20"), "training finished");
         var clock = Stopwatch.StartNew();
-        Assert.Equal(ExitCode.Interrupted, child.Signal("INT"));
+        var stopped = Stop(child, "INT");
+        Assert.True(stopped.Code == ExitCode.Interrupted, $"exit {stopped.Code}: {stopped.Error}");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the measures took {clock.Elapsed.TotalSeconds:F1} s to stop");
 
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "m", RunFiles.Summary)))!;
@@ -139,8 +100,8 @@ public class SignalTests : IDisposable
         Assert.Null(summary["robustness"]);
         Assert.Null(summary["resilience"]);
         Assert.NotNull(summary["coverage"]);
-        Assert.Contains("interrupted while measuring", child.Error);
-        Assert.Contains("robustness and resilience were skipped", child.Error);
+        Assert.Contains("interrupted while measuring", stopped.Error);
+        Assert.Contains("robustness and resilience were skipped", stopped.Error);
     }
 
     [SkippableFact]
@@ -149,18 +110,19 @@ public class SignalTests : IDisposable
         const string signal = "INT";
         Skip.If(OperatingSystem.IsWindows(), "POSIX signals");
         Write("nested.json", DpsTorch.Tests.Nested.NestedStateTests.TinyJson);
-        using var child = new Child(_dir, "nested", "nested.json", "--out", "n", "--baseline",
+        using var child = CliChild.Start(_dir, "nested", "nested.json", "--out", "n", "--baseline",
             "--set", "training.steps=100000000", "--set", "training.tolerance=0");
         child.WaitUntil(() => child.Out.Contains("dps: training the nested system"), "training started");
         Thread.Sleep(200); // some steps
 
-        Assert.Equal(ExpectedCode(signal), child.Signal(signal));
+        var stopped = Stop(child, signal);
+        Assert.True(stopped.Code == ExpectedCode(signal), $"exit {stopped.Code}: {stopped.Error}");
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "n", NestedRunFiles.Summary)))!;
         Assert.False((bool)summary["complete"]!);
         Assert.Equal("Cancelled", (string)summary["nested"]!["stopReason"]!);
         Assert.Null(summary["homogeneous"]); // the baseline was not started
         Assert.True(File.Exists(Path.Combine(_dir, "n", NestedRunFiles.Model)));
-        Assert.Contains("interrupted at step", child.Error);
+        Assert.Contains("interrupted at step", stopped.Error);
         Assert.Equal(["n", "nested.json"], Directory.GetFileSystemEntries(_dir).Select(p => Path.GetFileName(p)!).Order().ToArray()); // no staging left
     }
 }
