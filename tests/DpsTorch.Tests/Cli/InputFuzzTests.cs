@@ -57,7 +57,7 @@ public class InputFuzzTests(ITestOutputHelper output) : IDisposable
         if (r.Code == 2)
         {
             // One line, after the sweep's opening line; command-line parse errors add the usage hint.
-            var line = Assert.Single(r.ErrorLines.Where(l => !l.StartsWith("dps: sweep of", StringComparison.Ordinal) && l != "Run 'dps --help' for usage."));
+            var line = Assert.Single(r.ErrorLines, l => !l.StartsWith("dps: sweep of", StringComparison.Ordinal) && l != "Run 'dps --help' for usage.");
             Assert.StartsWith("dps: error: ", line);
             Assert.DoesNotContain("Exception", line);
             return 2;
