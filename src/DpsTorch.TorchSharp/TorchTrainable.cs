@@ -25,6 +25,8 @@ public sealed class TorchTrainable : ITrainableSystem, IDisposable
     }
 
     /// <inheritdoc/>
+    public DpsModel Engine => Model;
+    /// <inheritdoc/>
     public Space Space => Model.Space;
     /// <inheritdoc/>
     public IReadOnlyList<double[]> DemandFrames => Model.DemandFrames;

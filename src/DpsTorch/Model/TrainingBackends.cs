@@ -14,6 +14,9 @@ public interface ITrainableSystem
     Space Space { get; }
     /// <summary>The demand frames the loss averages by default.</summary>
     IReadOnlyList<double[]> DemandFrames { get; }
+    /// <summary>The engine model whose tensors <see cref="Parameters"/> are (the guard checks its σ and resources after
+    /// each update; measures read it).</summary>
+    DpsModel Engine { get; }
     /// <summary>The trainable leaves the optimizer updates in place.</summary>
     IReadOnlyList<Tensor> Parameters();
     /// <summary>Names aligned with <see cref="Parameters"/> (used in error messages and checkpoints).</summary>
