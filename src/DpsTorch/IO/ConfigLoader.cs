@@ -288,6 +288,7 @@ public static class ConfigLoader
             ContinuationWidth = s.Double("continuationWidth", d.ContinuationWidth, 0, 10),
             Tolerance = s.Double("tolerance", d.Tolerance, 0, 1),
             Patience = s.Int("patience", d.Patience, 1, int.MaxValue),
+            GradTolerance = s.Double("gradTolerance", d.GradTolerance, 0, 1e6),
             Backoff = s.Double("backoff", d.Backoff, 0, 1),
             MaxBackoffs = s.Int("maxBackoffs", d.MaxBackoffs, 0, 1000),
             CheckpointEvery = s.Int("checkpointEvery", d.CheckpointEvery, 1, int.MaxValue),

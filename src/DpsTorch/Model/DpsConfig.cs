@@ -180,6 +180,11 @@ public sealed record TrainingConfig
     /// <summary>Window (steps) of the convergence test.</summary>
     public int Patience { get; init; } = 100;
     /// <summary>
+    /// A run has converged when the RMS gradient ‖g‖₂/√P of its full loss is at most this (training stops as soon as
+    /// it is, and summary.json's "converged" reports the test at the final parameters).
+    /// </summary>
+    public double GradTolerance { get; init; } = 1e-6;
+    /// <summary>
     /// Learning-rate back-off on a non-finite loss or gradient: 0 (default) stops with an error naming the step and
     /// parameter; a factor in (0, 1) restores the last finite state, multiplies the learning rate by it and goes on
     /// (at most <see cref="MaxBackoffs"/> times).

@@ -116,6 +116,8 @@ internal static class Checkpoints
         {
             meta["loss"] = finished.Loss.ToString("R", CultureInfo.InvariantCulture);
             meta["stopReason"] = finished.Reason.ToString();
+            meta["gradientNorm"] = finished.GradientNorm.ToString("R", CultureInfo.InvariantCulture);
+            meta["converged"] = finished.Converged ? "true" : "false";
         }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         ParameterState.Save(path, tensors, state.Optimizer, meta);
@@ -149,8 +151,11 @@ internal static class Checkpoints
         double backoffScale = file.Metadata.TryGetValue("backoffScale", out var b) ? double.Parse(b, CultureInfo.InvariantCulture) : 1.0;
         var state = new TrainerCheckpoint(step, history, points, file.Optimizer, seconds, backoffScale);
         if (file.Metadata.GetValueOrDefault("done") != "true") return new SavedRestart(false, state, null);
+        // "Converged" is the loss-change stop's name in checkpoints written before the gradient test existed.
+        string reason = file.Metadata["stopReason"] == "Converged" ? nameof(StopReason.LossStalled) : file.Metadata["stopReason"];
+        double gradient = file.Metadata.TryGetValue("gradientNorm", out var g) ? double.Parse(g, CultureInfo.InvariantCulture) : double.NaN;
         var result = new TrainResult(double.Parse(file.Metadata["loss"], CultureInfo.InvariantCulture), step,
-            Enum.Parse<StopReason>(file.Metadata["stopReason"]), seconds, points);
+            Enum.Parse<StopReason>(reason), seconds, points, null, gradient, file.Metadata.GetValueOrDefault("converged") == "true");
         return new SavedRestart(true, state, result);
     }
 }

@@ -61,7 +61,7 @@ public static class NestedTrainer
             if (history.Count > training.Patience)
             {
                 double old = history[^(training.Patience + 1)];
-                if (Math.Abs(old - loss) <= training.Tolerance * Math.Max(Math.Abs(old), 1e-300)) { step++; reason = StopReason.Converged; break; }
+                if (Math.Abs(old - loss) <= training.Tolerance * Math.Max(Math.Abs(old), 1e-300)) { step++; reason = StopReason.LossStalled; break; }
             }
         }
         using (Torch.NoGrad())
