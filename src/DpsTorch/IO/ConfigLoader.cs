@@ -289,6 +289,8 @@ public static class ConfigLoader
             Tolerance = s.Double("tolerance", d.Tolerance, 0, 1),
             Patience = s.Int("patience", d.Patience, 1, int.MaxValue),
             GradTolerance = s.Double("gradTolerance", d.GradTolerance, 0, 1e6),
+            Polish = s.Int("polish", d.Polish, 0, 100_000_000),
+            Swaps = s.Int("swaps", d.Swaps, 0, 10_000),
             Backoff = s.Double("backoff", d.Backoff, 0, 1),
             MaxBackoffs = s.Int("maxBackoffs", d.MaxBackoffs, 0, 1000),
             CheckpointEvery = s.Int("checkpointEvery", d.CheckpointEvery, 1, int.MaxValue),

@@ -168,7 +168,7 @@ public sealed record TrainingConfig
     public int Seed { get; init; }
     /// <summary>Record the loss and every measure every this many steps.</summary>
     public int LogEvery { get; init; } = 25;
-    /// <summary>Independent starts (seeds seed, seed+1, ...); the best final loss is kept. Two by default, so that
+    /// <summary>Independent starts (seeds hashed from (seed, restart), Model/Seeds.cs); the best final loss is kept. Two by default, so that
     /// agents.init "auto" tries both a spread and a homogeneous start.</summary>
     public int Restarts { get; init; } = 2;
     /// <summary>Fraction of the steps during which the demand is smoothed and sharpened back (0 turns continuation off).</summary>
@@ -184,6 +184,16 @@ public sealed record TrainingConfig
     /// it is, and summary.json's "converged" reports the test at the final parameters).
     /// </summary>
     public double GradTolerance { get; init; } = 1e-6;
+    /// <summary>
+    /// Most L-BFGS iterations of the polish after the first-order phase (Model/Search/Polish.cs), which stops early
+    /// once the gradient passes <see cref="GradTolerance"/>; 0 turns it off.
+    /// </summary>
+    public int Polish { get; init; }
+    /// <summary>
+    /// Most passes of greedy pairwise agent swaps between graph nodes after training (Model/Search/Swaps.cs), followed by
+    /// the polish again when a swap was kept; 0 turns them off. Only systems with edges are affected.
+    /// </summary>
+    public int Swaps { get; init; }
     /// <summary>
     /// Learning-rate back-off on a non-finite loss or gradient: 0 (default) stops with an error naming the step and
     /// parameter; a factor in (0, 1) restores the last finite state, multiplies the learning rate by it and goes on

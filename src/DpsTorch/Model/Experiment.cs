@@ -19,7 +19,7 @@ public static class Experiment
     public const string CheckpointFolder = "checkpoints";
 
     /// <summary>
-    /// Trains <c>training.restarts</c> models (seeds training.seed + r, inits per agents.init) and keeps the one with the
+    /// Trains <c>training.restarts</c> models (seeds Seeds.ForRestart(training.seed, r), inits per agents.init) and keeps the one with the
     /// lowest final loss, then computes all measures on it. With <paramref name="checkpointDir"/>, each restart's full
     /// training state is saved there every <c>training.checkpointEvery</c> steps and when cancelled, finished restarts
     /// are marked done, and a later call with the same config and folder continues where the last one stopped, with a
@@ -55,6 +55,9 @@ public static class Experiment
             {
                 Action<TrainerCheckpoint>? write = file is null ? null : state => Checkpoints.Save(file, model, hash, r, state, null);
                 result = Trainer.Train(model, config.Training, SystemMeasures.Quick, progress, cancel, saved?.State, write);
+                result = Search.Polish.Run(model, config.Training, result, SystemMeasures.Quick);
+                if (result.Reason != StopReason.Cancelled && Search.Swaps.Run(model, config.Training.Swaps) > 0)
+                    result = Search.Polish.Run(model, config.Training, Search.Polish.Remeasure(model, config.Training, result), SystemMeasures.Quick);
                 if (file is not null && result.Reason != StopReason.Cancelled)
                     Checkpoints.Save(file, model, hash, r, new TrainerCheckpoint(result.Steps, [], [.. result.Trajectory], null, result.Seconds), result);
             }

@@ -76,7 +76,7 @@ public static class NestedTrainer
     }
 
     /// <summary>
-    /// Trains training.restarts systems (seeds training.seed + r, inits per agents.init) and keeps the lowest final loss.
+    /// Trains training.restarts systems (seeds Seeds.ForRestart(training.seed, r), inits per agents.init) and keeps the lowest final loss.
     /// <paramref name="homogeneous"/> trains the homogeneous fleet of the same budget and network instead.
     /// </summary>
     public static NestedRunResult Run(DpsConfig config, bool homogeneous = false, CancellationToken cancel = default)
