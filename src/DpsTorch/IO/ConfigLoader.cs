@@ -165,6 +165,7 @@ public static class ConfigLoader
             Init = s.Choice("init", d.Init, "auto", "spread", "homogeneous", "random"),
             InitSigma = s.OptionalDouble("initSigma", 0, 20, exclusiveMin: true),
             Jitter = s.Double("jitter", d.Jitter, 0, 10),
+            SpreadTurn = s.Bool("spreadTurn", d.SpreadTurn),
             Homogeneous = s.Bool("homogeneous", d.Homogeneous),
         };
         s.RejectUnknownKeys();

@@ -35,6 +35,9 @@ public static class Convergence
         return norm;
     }
 
+    /// <summary>Whether training stops on this step's RMS gradient: training.gradTolerance &gt; 0 and the gradient passes it (0 turns the stop off).</summary>
+    public static bool Stops(double gradientNorm, TrainingConfig training) => training.GradTolerance > 0 && Passes(gradientNorm, training);
+
     /// <summary>Whether a final RMS gradient passes the test of <paramref name="training"/> (training.gradTolerance).</summary>
     public static bool Passes(double gradientNorm, TrainingConfig training) => gradientNorm <= training.GradTolerance;
 

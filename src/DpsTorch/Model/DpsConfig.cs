@@ -49,6 +49,12 @@ public sealed record AgentsConfig
     /// <summary>Size of the random jitter added at initialisation (radians for μ, relative for σ).</summary>
     public double Jitter { get; init; } = 0.01;
     /// <summary>
+    /// Whether a "spread" start is the lattice turned by a seed-drawn fraction u of its spacing, μ_i = 2π(i + u)/N
+    /// (default, so that seeds give genuinely different starts), or the fixed lattice μ_i = 2πi/N (seeds then differ
+    /// by the jitter only).
+    /// </summary>
+    public bool SpreadTurn { get; init; } = true;
+    /// <summary>
     /// A homogeneous fleet: one agent type (μ, σ) trained with the whole budget, then cloned into N identical agents
     /// with equal resources (the baseline of MODEL.md section 5, prediction 4).
     /// </summary>

@@ -1,13 +1,18 @@
-// Independent random streams for restarts (issue 13): restart r of seed s draws from a hash of (s, r), so seed 1
-// restart 1 and seed 2 restart 0 are unrelated, and nearby seeds give unrelated starts.
+// Independent random streams for restarts (issue 13): restart r > 0 of seed s draws from a hash of (s, r), so seed 1
+// restart 1 and seed 2 restart 0 are unrelated.
 namespace DpsTorch.Model;
 
 /// <summary>Seeds derived from (seed, restart).</summary>
 public static class Seeds
 {
-    /// <summary>The initialisation seed of restart <paramref name="restart"/> under training.seed <paramref name="seed"/>: SplitMix64 of the pair, folded to a non-negative int.</summary>
+    /// <summary>
+    /// The initialisation seed of restart <paramref name="restart"/> under training.seed <paramref name="seed"/>:
+    /// the seed itself for restart 0 (a one-start run is reproduced from the seed alone), and for later restarts
+    /// SplitMix64 of the pair folded to a non-negative int, so restart r of seed s never reuses another seed's stream.
+    /// </summary>
     public static int ForRestart(int seed, int restart)
     {
+        if (restart == 0) return seed;
         ulong z = Mix(((ulong)(uint)seed << 32) | (uint)restart);
         return (int)(z & 0x7FFF_FFFF);
     }

@@ -151,7 +151,7 @@ public static class SystemBuilder
         var g = Graph(c);
         string kind = Initialization.KindForRestart(c.Agents.Init, restart);
         var init = Initialization.Create(kind, c.Agents.Count, SigmaMin(c), c.Agents.InitSigma, c.Agents.Jitter,
-            Seeds.ForRestart(c.Training.Seed, restart), center: space.Grid[ArgMax(frames[0])]);
+            Seeds.ForRestart(c.Training.Seed, restart), center: space.Grid[ArgMax(frames[0])], spreadTurn: c.Agents.SpreadTurn);
         return Assemble(c, space, frames, BuildInteraction(c, g), init.Mu, init.Rho, init.Alpha);
     }
 

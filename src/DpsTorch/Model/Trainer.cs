@@ -150,7 +150,7 @@ public static class Trainer
             if (step % training.LogEvery == 0) Log(step);
             if (step >= continuationSteps)
             {
-                if (Convergence.Passes(gradientNorm, training)) { step++; reason = StopReason.Gradient; break; }
+                if (Convergence.Stops(gradientNorm, training)) { step++; reason = StopReason.Gradient; break; }
                 history.Add(loss);
                 if (history.Count > training.Patience)
                 {

@@ -26,7 +26,7 @@ public static class SweepResults
     [
         "loss", "heterogeneity", "heterogeneityQ0", "heterogeneityQ2", "heterogeneityQInf", "specialisation",
         "productivity", "totalProduction", "coverage", "efficiency", "communicationCost", "robustness", "resilience",
-        "spatialScale", "steps", "seconds", "converged", "gradientNorm", "stopReason",
+        "spatialScale", "converged", "gradientNorm", "stopReason", "steps", "seconds",
     ];
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };

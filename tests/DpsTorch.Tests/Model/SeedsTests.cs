@@ -17,6 +17,7 @@ public class SeedsTests
         Assert.Equal(400, all.Count);
         Assert.Equal(Seeds.ForRestart(7, 3), Seeds.ForRestart(7, 3));
         Assert.True(Seeds.ForRestart(-5, 2) >= 0);
+        Assert.Equal(9, Seeds.ForRestart(9, 0));
     }
 
     [Theory]
