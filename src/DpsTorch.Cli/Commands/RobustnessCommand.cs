@@ -26,7 +26,9 @@ internal static class RobustnessCommand
         };
         cmd.SetAction(r => Cli.Guard(() =>
         {
-            var state = ModelState.Load(r.GetValue(model)!);
+            string path = r.GetValue(model)!;
+            ResultCommit.Check(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFileName(path)); // not a model left mixed by a kill
+            var state = ModelState.Load(path);
             var c = state.Config;
             var options = c.Measures;
             if (r.GetValue(removal) is string rm)

@@ -66,7 +66,12 @@ internal static class SweepCommand
                 stderr.WriteLine($"dps: [{report.Done}/{report.Total}] {report.Point.Run} ({report.Point.Describe()}): {what}");
             }, cts.Token);
             CliConsole.Error.WriteLine($"dps: {outcome.Executed} run(s) done, {outcome.Skipped} already finished, {outcome.Failed.Count} failed"
+                + (outcome.Busy.Count > 0 ? $", {outcome.Busy.Count} left to another process" : "")
                 + $"; {Path.Combine(outDir, SweepResults.Results)} has {outcome.Rows} of {plan.Points.Count} rows.");
+            if (outcome.Busy.Count > 0)
+                CliConsole.Error.WriteLine($"dps: skipped {outcome.Busy.Count} run(s) another dps process is running: "
+                    + string.Join(", ", outcome.Busy.Take(5).Select(b => $"{b.Run} ({b.Holder})")) + (outcome.Busy.Count > 5 ? ", ..." : "")
+                    + "; its results.csv will hold them when it finishes.");
             if (outcome.Interrupted) return ExitCode.Interrupted;
             foreach (var (run, message) in outcome.Failed) CliConsole.Error.WriteLine($"dps: error: {run}: {message.ReplaceLineEndings(" ")} (see {Path.Combine(outDir, run, SweepRunner.ErrorFile)})");
             return outcome.Failed.Count > 0 ? ExitCode.Failure : ExitCode.Success;

@@ -27,11 +27,7 @@ public static class SweepReader
     /// <summary>Reads a config file; <paramref name="overrides"/> ("key.path=value") apply first, sweep.* keys included.</summary>
     public static SweepPlan Load(string path, IEnumerable<string>? overrides = null)
     {
-        if (!File.Exists(path)) throw new ConfigException(path, "config file not found.");
-        string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ConfigException(path, $"cannot read the file ({e.Message})."); }
-        return Parse(text, Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", overrides, path);
+        return Parse(ConfigLoader.ReadText(path), Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", overrides, path);
     }
 
     /// <summary>
