@@ -109,6 +109,8 @@ internal static class RunCommand
             "coverage", "efficiency", "productivity", "robustness", "resilience", "spatialScale"]);
         table.AddRow("steps", $"{result.Training.Steps} ({result.Training.Reason})");
         table.AddRow("converged", $"{(result.Training.Converged ? "yes" : "no")} (RMS gradient {Output.Num(result.Training.GradientNorm)})");
+        if (result.RestartLosses.Count > 1)
+            table.AddRow("restarts", $"best loss reached by {Convergence.ReachedBest(result.RestartLosses)} of {result.RestartLosses.Count}");
         table.AddRow("seconds", Output.Num(result.Seconds));
         console.Write(table);
         foreach (var name in Files) console.WriteLine(Path.Combine(dir, name), Style.Plain);

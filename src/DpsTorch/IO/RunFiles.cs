@@ -44,7 +44,7 @@ public static class RunFiles
     /// (r = 0..), robustnessCurve / resilienceCurve ({fractions, coverage, spread}), steps, seconds, complete,
     /// stopReason (Gradient, LossStalled, StepLimit, Cancelled), converged (the RMS gradient passed
     /// training.gradTolerance at the final parameters), gradientNorm (that RMS gradient, null when not measured),
-    /// bestRestart, restartLosses, config.
+    /// bestRestart, restartLosses, bestReachedBy (how many restarts ended within a relative 1e-6 of the best loss), config.
     /// </summary>
     public static JsonObject SummaryJson(MeasureSet m, DpsConfig config, int steps, double seconds, bool complete,
         string stopReason, int bestRestart = 0, IReadOnlyList<double>? restartLosses = null, bool converged = false,
@@ -78,6 +78,7 @@ public static class RunFiles
         ["gradientNorm"] = double.IsNaN(gradientNorm) ? null : gradientNorm,
         ["bestRestart"] = bestRestart,
         ["restartLosses"] = new JsonArray([.. (restartLosses ?? []).Select(v => (JsonNode?)v)]),
+        ["bestReachedBy"] = Convergence.ReachedBest(restartLosses ?? []),
         ["config"] = ConfigLoader.ToJsonNode(config),
     };
 

@@ -48,6 +48,20 @@ public static class Convergence
               + $"{result.GradientNorm:G3} > training.gradTolerance {training.GradTolerance:G3}; the measures describe where training stopped, "
               + "not necessarily an optimum (raise training.steps or training.polish).";
 
+    /// <summary>Relative margin within which a restart's final loss counts as reaching the best one.</summary>
+    public const double SameLossTolerance = 1e-6;
+
+    /// <summary>
+    /// How many restarts ended at the best final loss (within a relative <see cref="SameLossTolerance"/>, or 1e-15
+    /// absolute for losses near zero): "best loss reached by k of R starts". 0 when there are no losses.
+    /// </summary>
+    public static int ReachedBest(IReadOnlyList<double> losses)
+    {
+        if (losses.Count == 0) return 0;
+        double best = losses.Min();
+        return losses.Count(l => l <= best + Math.Max(SameLossTolerance * Math.Abs(best), 1e-15));
+    }
+
     /// <summary>A stop reason in words.</summary>
     public static string Describe(StopReason reason) => reason switch
     {

@@ -67,6 +67,16 @@ public class ConvergenceTests
         Assert.False(s["converged"]!.GetValue<bool>());
         Assert.Equal(r.Training.GradientNorm, s["gradientNorm"]!.GetValue<double>());
         Assert.Equal("StepLimit", s["stopReason"]!.GetValue<string>());
+        Assert.Equal(1, s["bestReachedBy"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void ReachedBest_CountsTheRestartsAtTheBestLoss()
+    {
+        Assert.Equal(2, Convergence.ReachedBest([0.5, 0.1, 0.1 * (1 + 1e-9), 0.2]));
+        Assert.Equal(1, Convergence.ReachedBest([3.0]));
+        Assert.Equal(2, Convergence.ReachedBest([0.0, 1e-18, 1e-3]));
+        Assert.Equal(0, Convergence.ReachedBest([]));
     }
 
     [Fact]
