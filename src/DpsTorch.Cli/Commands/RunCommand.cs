@@ -95,9 +95,13 @@ internal static class RunCommand
         var table = Output.ScalarTable(measures, complete ? "Result" : "Result (interrupted)", ["loss", "heterogeneity", "specialisation",
             "coverage", "efficiency", "productivity", "robustness", "resilience", "spatialScale"]);
         table.AddRow("steps", $"{result.Training.Steps} ({result.Training.Reason})");
+        table.AddRow("converged", $"{(result.Training.Converged ? "yes" : "no")} (RMS gradient {Output.Num(result.Training.GradientNorm)})");
+        if (result.RestartLosses.Count > 1)
+            table.AddRow("restarts", $"best loss reached by {Convergence.ReachedBest(result.RestartLosses)} of {result.RestartLosses.Count}");
         table.AddRow("seconds", Output.Num(result.Seconds));
         console.Write(table);
         foreach (var name in Files) console.WriteLine(Path.Combine(dir, name), Style.Plain);
+        if (complete && Convergence.Warning(result.Training, config.Training) is { } warning) CliConsole.Error.WriteLine($"dps: {warning}");
         if (!complete)
             CliConsole.Error.WriteLine($"dps: interrupted at step {result.Training.Steps}; wrote the unfinished run (\"complete\": false) to {dir}; `dps run --resume {dir}` continues it.");
         else if (result.Measures.RobustnessSkipped)

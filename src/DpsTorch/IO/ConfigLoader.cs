@@ -225,6 +225,7 @@ public static class ConfigLoader
             Init = s.Choice("init", d.Init, "auto", "spread", "homogeneous", "random"),
             InitSigma = s.OptionalDouble("initSigma", 0, 20, exclusiveMin: true),
             Jitter = s.Double("jitter", d.Jitter, 0, 10),
+            SpreadTurn = s.Bool("spreadTurn", d.SpreadTurn),
             Homogeneous = s.Bool("homogeneous", d.Homogeneous),
         };
         s.RejectUnknownKeys();
@@ -348,6 +349,9 @@ public static class ConfigLoader
             ContinuationWidth = s.Double("continuationWidth", d.ContinuationWidth, 0, 10),
             Tolerance = s.Double("tolerance", d.Tolerance, 0, 1),
             Patience = s.Int("patience", d.Patience, 1, int.MaxValue),
+            GradTolerance = s.Double("gradTolerance", d.GradTolerance, 0, 1e6),
+            Polish = s.Int("polish", d.Polish, 0, 100_000_000),
+            Swaps = s.Int("swaps", d.Swaps, 0, 10_000),
             Backoff = s.Double("backoff", d.Backoff, 0, 1),
             MaxBackoffs = s.Int("maxBackoffs", d.MaxBackoffs, 0, 1000),
             CheckpointEvery = s.Int("checkpointEvery", d.CheckpointEvery, 1, int.MaxValue),

@@ -32,7 +32,7 @@ public static class RunFiles
         ModelState.From(r.Model, r.Config).Save(Path.Combine(dir, Model));
         WriteTrajectory(Path.Combine(dir, Trajectory), r.Training.Trajectory);
         AtomicFile.WriteAllText(Path.Combine(dir, Summary), SummaryJson(r.Measures, r.Config, r.Training.Steps, r.Seconds, complete,
-            r.Training.Reason.ToString(), r.BestRestart, r.RestartLosses).ToJsonString(Indented));
+            r.Training.Reason.ToString(), r.BestRestart, r.RestartLosses, r.Training.Converged, r.Training.GradientNorm).ToJsonString(Indented));
     }
 
     /// <summary>
@@ -42,10 +42,13 @@ public static class RunFiles
     /// frame), robustness, resilience
     /// (areas under the curves, null when not measured), spatialScale (null without a topology), localHeterogeneity
     /// (r = 0..), robustnessCurve / resilienceCurve ({fractions, coverage, spread}), steps, seconds, complete,
-    /// stopReason, bestRestart, restartLosses, config.
+    /// stopReason (Gradient, LossStalled, StepLimit, Cancelled), converged (the RMS gradient passed
+    /// training.gradTolerance at the final parameters), gradientNorm (that RMS gradient, null when not measured),
+    /// bestRestart, restartLosses, bestReachedBy (how many restarts ended within a relative 1e-6 of the best loss), config.
     /// </summary>
     public static JsonObject SummaryJson(MeasureSet m, DpsConfig config, int steps, double seconds, bool complete,
-        string stopReason, int bestRestart = 0, IReadOnlyList<double>? restartLosses = null) => new()
+        string stopReason, int bestRestart = 0, IReadOnlyList<double>? restartLosses = null, bool converged = false,
+        double gradientNorm = double.NaN) => new()
     {
         ["loss"] = m.Loss,
         ["heterogeneity"] = m.Heterogeneity.Q1,
@@ -71,8 +74,11 @@ public static class RunFiles
         ["seconds"] = seconds,
         ["complete"] = complete,
         ["stopReason"] = stopReason,
+        ["converged"] = converged,
+        ["gradientNorm"] = double.IsNaN(gradientNorm) ? null : gradientNorm,
         ["bestRestart"] = bestRestart,
         ["restartLosses"] = new JsonArray([.. (restartLosses ?? []).Select(v => (JsonNode?)v)]),
+        ["bestReachedBy"] = Convergence.ReachedBest(restartLosses ?? []),
         ["config"] = ConfigLoader.ToJsonNode(config),
     };
 

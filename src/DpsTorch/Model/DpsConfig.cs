@@ -49,6 +49,12 @@ public sealed record AgentsConfig
     /// <summary>Size of the random jitter added at initialisation (radians for μ, relative for σ).</summary>
     public double Jitter { get; init; } = 0.01;
     /// <summary>
+    /// Whether a "spread" start is the lattice turned by a seed-drawn fraction u of its spacing, μ_i = 2π(i + u)/N
+    /// (default, so that seeds give genuinely different starts), or the fixed lattice μ_i = 2πi/N (seeds then differ
+    /// by the jitter only).
+    /// </summary>
+    public bool SpreadTurn { get; init; } = true;
+    /// <summary>
     /// A homogeneous fleet: one agent type (μ, σ) trained with the whole budget, then cloned into N identical agents
     /// with equal resources (the baseline of MODEL.md section 5, prediction 4).
     /// </summary>
@@ -168,7 +174,7 @@ public sealed record TrainingConfig
     public int Seed { get; init; }
     /// <summary>Record the loss and every measure every this many steps.</summary>
     public int LogEvery { get; init; } = 25;
-    /// <summary>Independent starts (seeds seed, seed+1, ...); the best final loss is kept. Two by default, so that
+    /// <summary>Independent starts (seeds hashed from (seed, restart), Model/Seeds.cs); the best final loss is kept. Two by default, so that
     /// agents.init "auto" tries both a spread and a homogeneous start.</summary>
     public int Restarts { get; init; } = 2;
     /// <summary>Fraction of the steps during which the demand is smoothed and sharpened back (0 turns continuation off).</summary>
@@ -179,6 +185,21 @@ public sealed record TrainingConfig
     public double Tolerance { get; init; } = 1e-9;
     /// <summary>Window (steps) of the convergence test.</summary>
     public int Patience { get; init; } = 100;
+    /// <summary>
+    /// A run has converged when the RMS gradient ‖g‖₂/√P of its full loss is at most this (training stops as soon as
+    /// it is, and summary.json's "converged" reports the test at the final parameters).
+    /// </summary>
+    public double GradTolerance { get; init; } = 1e-6;
+    /// <summary>
+    /// Most L-BFGS iterations of the polish after the first-order phase (Model/Search/Polish.cs), which stops early
+    /// once the gradient passes <see cref="GradTolerance"/>; 0 turns it off.
+    /// </summary>
+    public int Polish { get; init; }
+    /// <summary>
+    /// Most passes of greedy pairwise agent swaps between graph nodes after training (Model/Search/Swaps.cs), followed by
+    /// the polish again when a swap was kept; 0 turns them off. Only systems with edges are affected.
+    /// </summary>
+    public int Swaps { get; init; }
     /// <summary>
     /// Learning-rate back-off on a non-finite loss or gradient: 0 (default) stops with an error naming the step and
     /// parameter; a factor in (0, 1) restores the last finite state, multiplies the learning rate by it and goes on

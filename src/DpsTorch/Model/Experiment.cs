@@ -19,7 +19,7 @@ public static class Experiment
     public const string CheckpointFolder = "checkpoints";
 
     /// <summary>
-    /// Trains <c>training.restarts</c> models (seeds training.seed + r, inits per agents.init) and keeps the one with the
+    /// Trains <c>training.restarts</c> models (seeds Seeds.ForRestart(training.seed, r), inits per agents.init) and keeps the one with the
     /// lowest final loss, then computes all measures on it. With <paramref name="checkpointDir"/>, each restart's full
     /// training state is saved there every <c>training.checkpointEvery</c> steps and when cancelled, finished restarts
     /// are marked done, and a later call with the same config and folder continues where the last one stopped, with a
@@ -57,6 +57,10 @@ public static class Experiment
                 Action<TrainerCheckpoint>? write = file is null ? null : state => Checkpoints.Save(file, model, key, r, state, null);
                 var system = TrainingBackends.For(model, config.Training);
                 result = Trainer.Train(system, config.Training, _ => SystemMeasures.Quick(model), progress, cancel, saved?.State, write);
+                // The search moves run on the engine model (the torch backend keeps it in step with its tensors).
+                result = Search.Polish.Run(model, config.Training, result, SystemMeasures.Quick);
+                if (result.Reason != StopReason.Cancelled && Search.Swaps.Run(model, config.Training.Swaps) > 0)
+                    result = Search.Polish.Run(model, config.Training, Search.Polish.Remeasure(model, config.Training, result), SystemMeasures.Quick);
                 if (file is not null && result.Reason != StopReason.Cancelled)
                     Checkpoints.Save(file, model, key, r, new TrainerCheckpoint(result.Steps, [], [.. result.Trajectory], null, result.Seconds), result);
             }
@@ -174,6 +178,8 @@ internal static class Checkpoints
         {
             meta["loss"] = finished.Loss.ToString("R", CultureInfo.InvariantCulture);
             meta["stopReason"] = finished.Reason.ToString();
+            meta["gradientNorm"] = finished.GradientNorm.ToString("R", CultureInfo.InvariantCulture);
+            meta["converged"] = finished.Converged ? "true" : "false";
         }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         ParameterState.Save(path, tensors, state.Optimizer, meta);
@@ -207,8 +213,11 @@ internal static class Checkpoints
         double backoffScale = file.Metadata.TryGetValue("backoffScale", out var b) ? double.Parse(b, CultureInfo.InvariantCulture) : 1.0;
         var state = new TrainerCheckpoint(step, history, points, file.Optimizer, seconds, backoffScale);
         if (file.Metadata.GetValueOrDefault("done") != "true") return new SavedRestart(false, state, null);
+        // "Converged" is the loss-change stop's name in checkpoints written before the gradient test existed.
+        string reason = file.Metadata["stopReason"] == "Converged" ? nameof(StopReason.LossStalled) : file.Metadata["stopReason"];
+        double gradient = file.Metadata.TryGetValue("gradientNorm", out var g) ? double.Parse(g, CultureInfo.InvariantCulture) : double.NaN;
         var result = new TrainResult(double.Parse(file.Metadata["loss"], CultureInfo.InvariantCulture), step,
-            Enum.Parse<StopReason>(file.Metadata["stopReason"]), seconds, points);
+            Enum.Parse<StopReason>(reason), seconds, points, null, gradient, file.Metadata.GetValueOrDefault("converged") == "true");
         return new SavedRestart(true, state, result);
     }
 }

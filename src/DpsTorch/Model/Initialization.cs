@@ -12,11 +12,12 @@ public static class Initialization
         => init != "auto" ? init : restart switch { 0 => "spread", 1 => "homogeneous", _ => "random" };
 
     /// <summary>
-    /// μ, ρ, α for <paramref name="n"/> agents. <paramref name="kind"/>: "spread" (μ_i = 2πi/N + jitter, σ narrow),
+    /// μ, ρ, α for <paramref name="n"/> agents. <paramref name="kind"/>: "spread" (μ_i = 2π(i + u)/N with u uniform in [0, 1) drawn from the seed, or 0 without <paramref name="spreadTurn"/>, plus jitter; σ narrow),
     /// "homogeneous" (all μ at <paramref name="center"/>, normally the demand's highest point, all σ equal, tiny jitter), "random" (μ uniform on the circle). α starts near zero
     /// (equal resources) with jitter; ρ is the softplus inverse of σ − σ_min with relative jitter.
     /// </summary>
-    public static InitialParameters Create(string kind, int n, double sigmaMin, double? initSigma, double jitter, int seed, double center = 0.0)
+    public static InitialParameters Create(string kind, int n, double sigmaMin, double? initSigma, double jitter, int seed, double center = 0.0,
+        bool spreadTurn = true)
     {
         var rng = new Random(seed);
         double sigma = initSigma ?? kind switch
@@ -30,11 +31,14 @@ public static class Initialization
         var mu = new double[n];
         var rho = new double[n];
         var alpha = new double[n];
+        // A spread start is the even lattice turned by a random fraction of its spacing, so that every seed starts
+        // somewhere genuinely different; agent i keeps site i (neighbouring agents on neighbouring arcs).
+        double turn = kind == "spread" && spreadTurn ? rng.NextDouble() : 0.0;
         for (int i = 0; i < n; i++)
         {
             double baseMu = kind switch
             {
-                "spread" => 2.0 * Math.PI * i / n,
+                "spread" => 2.0 * Math.PI * (i + turn) / n,
                 "homogeneous" => center,
                 _ => 2.0 * Math.PI * rng.NextDouble(),
             };

@@ -143,7 +143,7 @@ public static class SystemBuilder
         return new Interaction(g.N, edges, costs, weights ?? g.Edges.Select(e => e.Weight * c.Topology.Weight).ToArray(), null);
     }
 
-    /// <summary>A model for restart <paramref name="restart"/> of the config (seed = training.seed + restart).</summary>
+    /// <summary>A model for restart <paramref name="restart"/> of the config (initialisation seed: Seeds.ForRestart(training.seed, restart)).</summary>
     public static DpsModel Create(DpsConfig c, int restart = 0)
     {
         var space = new Space(c.Space.M);
@@ -151,7 +151,7 @@ public static class SystemBuilder
         var g = Graph(c);
         string kind = Initialization.KindForRestart(c.Agents.Init, restart);
         var init = Initialization.Create(kind, c.Agents.Count, SigmaMin(c), c.Agents.InitSigma, c.Agents.Jitter,
-            c.Training.Seed + restart, center: space.Grid[ArgMax(frames[0])]);
+            Seeds.ForRestart(c.Training.Seed, restart), center: space.Grid[ArgMax(frames[0])], spreadTurn: c.Agents.SpreadTurn);
         return Assemble(c, space, frames, BuildInteraction(c, g), init.Mu, init.Rho, init.Alpha);
     }
 

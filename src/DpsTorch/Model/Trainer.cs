@@ -13,8 +13,10 @@ public sealed record TrajectoryPoint(int Step, double Loss, double CoverageLoss,
 /// <summary>Why training stopped.</summary>
 public enum StopReason
 {
-    /// <summary>The relative loss change over the patience window fell below the tolerance.</summary>
-    Converged,
+    /// <summary>The relative loss change over the patience window fell below training.tolerance (the gradient may still be large).</summary>
+    LossStalled,
+    /// <summary>The RMS gradient fell to training.gradTolerance or below (Model/Convergence.cs).</summary>
+    Gradient,
     /// <summary>The step limit was reached.</summary>
     StepLimit,
     /// <summary>Cancelled by the caller (Ctrl-C).</summary>
@@ -28,9 +30,13 @@ public enum StopReason
 public sealed record TrainerCheckpoint(int Step, double[] History, TrajectoryPoint[] Trajectory, OptimizerState? Optimizer, double Seconds,
     double BackoffScale = 1.0);
 
-/// <summary>The outcome of <see cref="Trainer.Train"/>; Warnings lists the learning-rate back-offs taken (training.backoff).</summary>
+/// <summary>
+/// The outcome of <see cref="Trainer.Train"/>; Warnings lists the learning-rate back-offs taken (training.backoff).
+/// GradientNorm is the RMS gradient of the full loss at the final parameters, and Converged says whether it passed
+/// training.gradTolerance (Model/Convergence.cs), whatever stopped the run.
+/// </summary>
 public sealed record TrainResult(double Loss, int Steps, StopReason Reason, double Seconds, IReadOnlyList<TrajectoryPoint> Trajectory,
-    IReadOnlyList<string>? Warnings = null);
+    IReadOnlyList<string>? Warnings = null, double GradientNorm = double.NaN, bool Converged = false);
 
 /// <summary>Progress reported while training.</summary>
 public readonly record struct TrainProgress(int Step, int TotalSteps, double Loss, double Heterogeneity, double Coverage);
@@ -78,7 +84,7 @@ public static class Trainer
         (double[][] values, OptimizerState optimizer, int step) lastGood = (Snapshot(ps), optimizer.GetState(), -1);
         var history = new List<double>(resume?.History ?? []);
         int continuationSteps = (int)Math.Round(training.Continuation * training.Steps);
-        double loss = double.NaN, coverageLoss = double.NaN;
+        double loss = double.NaN, coverageLoss = double.NaN, gradientNorm = double.NaN;
         int step = resume?.Step ?? 0;
         var reason = StopReason.StepLimit;
         int backoffs = 0;
@@ -108,6 +114,7 @@ public static class Trainer
                         return total;
                     });
                     NonFiniteGuard.CheckLoss(Label, step, loss);
+                    gradientNorm = Convergence.GradientNorm(ps);
                 }
                 else
                 {
@@ -115,6 +122,7 @@ public static class Trainer
                     (loss, coverageLoss) = model.Evaluate(frames, backward: true);
                     NonFiniteGuard.CheckLoss(Label, step, loss);
                     NonFiniteGuard.CheckGradients(Label, step, ps, names);
+                    gradientNorm = Convergence.GradientNorm(ps);
                     optimizer.Step();
                 }
                 var engine = model.Engine;
@@ -142,12 +150,13 @@ public static class Trainer
             if (step % training.LogEvery == 0) Log(step);
             if (step >= continuationSteps)
             {
+                if (Convergence.Stops(gradientNorm, training)) { step++; reason = StopReason.Gradient; break; }
                 history.Add(loss);
                 if (history.Count > training.Patience)
                 {
                     history.RemoveAt(0);
                     double old = history[0];
-                    if (Math.Abs(old - loss) <= training.Tolerance * Math.Max(Math.Abs(old), 1e-300)) { step++; reason = StopReason.Converged; break; }
+                    if (Math.Abs(old - loss) <= training.Tolerance * Math.Max(Math.Abs(old), 1e-300)) { step++; reason = StopReason.LossStalled; break; }
                 }
             }
         }
@@ -155,7 +164,8 @@ public static class Trainer
         // Final loss at the final parameters.
         (loss, coverageLoss) = model.Evaluate(null, backward: false);
         Log(step);
-        return new TrainResult(loss, step, reason, Seconds(), trajectory, warnings);
+        double finalGradient = Convergence.FinalGradientNorm(model);
+        return new TrainResult(loss, step, reason, Seconds(), trajectory, warnings, finalGradient, Convergence.Passes(finalGradient, training));
 
         void Log(int s)
         {

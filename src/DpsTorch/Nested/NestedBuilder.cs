@@ -33,7 +33,7 @@ public static class NestedBuilder
         string kind = Initialization.KindForRestart(config.Agents.Init, restart);
         int count = homogeneous ? 1 : n;
         var init = Initialization.Create(kind, count, SystemBuilder.SigmaMin(config), config.Agents.InitSigma, config.Agents.Jitter,
-            config.Training.Seed + restart, center: space.Grid[ArgMax(frames[0])]);
+            Seeds.ForRestart(config.Training.Seed, restart), center: space.Grid[ArgMax(frames[0])], spreadTurn: config.Agents.SpreadTurn);
         var alpha = homogeneous ? [0.0] : init.Alpha;
         return new NestedSystem(space, frames, config.Objective, levels, SystemBuilder.SigmaMin(config), budget,
             config.Agents.Resources == "soft", n, init.Mu, init.Rho, alpha) { BudgetBlock = BudgetBlock(levelsConfig, n) };

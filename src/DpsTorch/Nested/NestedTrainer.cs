@@ -78,7 +78,7 @@ public static class NestedTrainer
             if (history.Count > training.Patience)
             {
                 double old = history[^(training.Patience + 1)];
-                if (Math.Abs(old - loss) <= training.Tolerance * Math.Max(Math.Abs(old), 1e-300)) { step++; reason = StopReason.Converged; break; }
+                if (Math.Abs(old - loss) <= training.Tolerance * Math.Max(Math.Abs(old), 1e-300)) { step++; reason = StopReason.LossStalled; break; }
             }
         }
         using (Torch.NoGrad())
@@ -93,7 +93,7 @@ public static class NestedTrainer
     }
 
     /// <summary>
-    /// Trains training.restarts systems (seeds training.seed + r, inits per agents.init) and keeps the lowest final loss.
+    /// Trains training.restarts systems (seeds Seeds.ForRestart(training.seed, r), inits per agents.init) and keeps the lowest final loss.
     /// <paramref name="homogeneous"/> trains the homogeneous fleet of the same budget and network instead.
     /// </summary>
     public static NestedRunResult Run(DpsConfig config, bool homogeneous = false, CancellationToken cancel = default)

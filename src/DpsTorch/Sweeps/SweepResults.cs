@@ -27,7 +27,7 @@ public static class SweepResults
     [
         "loss", "heterogeneity", "heterogeneityQ0", "heterogeneityQ2", "heterogeneityQInf", "specialisation",
         "productivity", "totalProduction", "coverage", "efficiency", "communicationCost", "robustness", "resilience",
-        "spatialScale", "steps", "seconds",
+        "spatialScale", "converged", "gradientNorm", "stopReason", "steps", "seconds",
     ];
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
@@ -150,9 +150,14 @@ public static class SweepResults
     /// <summary>Whether a run folder holds a finished run.</summary>
     public static bool IsFinished(string runDir) => File.Exists(Path.Combine(runDir, RunFiles.Summary));
 
-    private static string Number(JsonNode? n) => n is JsonValue v && v.TryGetValue(out double d)
-        ? (double.IsFinite(d) ? d.ToString("R", CultureInfo.InvariantCulture) : "")
-        : "";
+    /// <summary>A summary value as a cell: numbers round-trip, booleans as true/false, strings quoted when needed, anything else empty.</summary>
+    private static string Number(JsonNode? n) => n switch
+    {
+        JsonValue v when v.TryGetValue(out double d) => double.IsFinite(d) ? d.ToString("R", CultureInfo.InvariantCulture) : "",
+        JsonValue v when v.TryGetValue(out bool b) => b ? "true" : "false",
+        JsonValue v when v.TryGetValue(out string? t) => Cell(t),
+        _ => "",
+    };
 
     /// <summary>A CSV cell: quoted (with doubled quotes) when it holds a comma, quote or line break.</summary>
     internal static string Cell(string s) => s.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;

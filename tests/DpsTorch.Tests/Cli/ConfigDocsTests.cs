@@ -82,7 +82,7 @@ public partial class ConfigDocsTests
     public void CompleteExample_WithTheDefaultMass_OverProducesThreefold_YetCoverageAndEfficiencyAreOne()
     {
         // The paragraph after the complete example: unit edge weights and the default demand mass R = 12.
-        var c = ConfigLoader.Parse(Example("A complete example"), ".", ["training.restarts=1", "demand.mass=12", "topology.weight=1"]);
+        var c = ConfigLoader.Parse(Example("A complete example"), ".", ["training.restarts=1", "training.polish=0", "demand.mass=12", "topology.weight=1"]);
         var m = Experiment.Run(c, measureRobustness: false).Measures;
         Assert.Equal(36, m.TotalProduction, 6);
         Assert.Equal(24 * 24 / (2 * Math.PI), m.Loss, 0.05);     // "24²/2π = 91.7": the surplus spread evenly

@@ -16,7 +16,7 @@ public class NonFiniteGuardTests
         var c = ConfigLoader.Parse($$"""
             { "space": { "m": 32 }, "agents": { "count": 4, "init": "spread" },
               "objective": { "lambdaSigma": 1 },
-              "training": { "optimizer": "sgd", "momentum": 0, "steps": 5, "restarts": 1, "backoff": {{backoff}} } }
+              "training": { "optimizer": "sgd", "momentum": 0, "steps": 5, "restarts": 1, "backoff": {{backoff}}, "gradTolerance": 0 } }
             """);
         return c with { Training = c.Training with { Lr = 1e300 } };
     }

@@ -29,9 +29,10 @@ public class NestedPrincipleTests
     private static NestedMeasureSet TrainWithCrossGroupCost(double lambdaC)
     {
         // Local objective at the top: every group must serve the demand's shape from its neighbourhood. The groups
-        // start as specialists on neighbouring arcs ("spread" init); the cross-group links are learned.
+        // start as specialists on neighbouring arcs ("spread" init on the fixed lattice,
+        // one start: the margins below were measured from it); the cross-group links are learned.
         var c = ConfigLoader.Parse($$"""
-            { "space": { "m": 64 }, "agents": { "count": 16, "init": "spread" },
+            { "space": { "m": 64 }, "agents": { "count": 16, "init": "spread", "spreadTurn": false },
               "demand": { "kind": "peaks", "peaks": 4, "width": 0.2 }, "objective": { "kind": "local" },
               "training": { "steps": 300, "restarts": 1, "lr": 0.05 },
               "levels": [

@@ -38,13 +38,15 @@ public class SweepRunnerTests
         Assert.Equal((4, 0, 4, 0, 4), (outcome.InShard, outcome.Skipped, outcome.Executed, outcome.Failed.Count, outcome.Rows));
         var lines = File.ReadAllLines(tmp.File(SweepResults.Results));
         Assert.Equal("run,agents.count,seed,loss,heterogeneity,heterogeneityQ0,heterogeneityQ2,heterogeneityQInf,specialisation,"
-            + "productivity,totalProduction,coverage,efficiency,communicationCost,robustness,resilience,spatialScale,steps,seconds", lines[0]);
+            + "productivity,totalProduction,coverage,efficiency,communicationCost,robustness,resilience,spatialScale,converged,gradientNorm,stopReason,steps,seconds", lines[0]);
         Assert.Equal(5, lines.Length);
         Assert.StartsWith("run-0003,4,1,", lines[4]);
         var cells = lines[4].Split(',');
         Assert.True(double.Parse(cells[3], System.Globalization.CultureInfo.InvariantCulture) > 0, "loss is a number");
         Assert.Equal("", cells[15]); // resilience not measured (resilienceSteps 0)
-        Assert.Equal("10", cells[17]);
+        Assert.Equal("10", cells[20]); // steps, after converged, gradientNorm, stopReason
+        Assert.Equal("StepLimit", cells[19]);
+        Assert.Equal("false", cells[17]);
         foreach (var run in new[] { "run-0000", "run-0001", "run-0002", "run-0003" })
         {
             Assert.True(File.Exists(Path.Combine(tmp.Path, run, RunFiles.Summary)));

@@ -1,0 +1,76 @@
+// A second-order polish after the first-order phase (issue 13): L-BFGS with a strong-Wolfe line search on the full
+// loss, from wherever Adam stopped, until the RMS gradient passes training.gradTolerance or training.polish
+// iterations are spent. Adam's cosine-decayed steps crawl along the flat valleys of mixture losses; L-BFGS crosses
+// them in a few hundred iterations (bench/optima/README.md has the measurements).
+using System.Diagnostics;
+using DpsTorch.Optim;
+
+namespace DpsTorch.Model.Search;
+
+/// <summary>Runs the L-BFGS polish on a trained model.</summary>
+public static class Polish
+{
+    /// <summary>Loss changes below this stop the polish (absolute; losses at an optimum are often far below 1).</summary>
+    public const double ToleranceChange = 1e-20;
+
+    /// <summary>
+    /// <paramref name="trained"/> with the loss, gradient norm and verdict of the model's current parameters (after a
+    /// move that changed them outside training).
+    /// </summary>
+    public static TrainResult Remeasure(DpsModel model, TrainingConfig training, TrainResult trained)
+    {
+        double loss;
+        using (Torch.NoGrad()) loss = model.Loss().Total.Item();
+        double gradient = Convergence.FinalGradientNorm(model);
+        return trained with { Loss = loss, GradientNorm = gradient, Converged = Convergence.Passes(gradient, training) };
+    }
+
+    /// <summary>
+    /// Polishes <paramref name="model"/> in place for at most <c>training.polish</c> L-BFGS iterations and returns
+    /// <paramref name="trained"/> updated: loss, steps (plus the iterations taken), seconds, stop reason, the final
+    /// gradient norm and the convergence verdict, and one more trajectory point. When the polish meets a non-finite
+    /// value or does not lower the loss, the parameters are restored and <paramref name="trained"/> is returned as it was.
+    /// </summary>
+    public static TrainResult Run(DpsModel model, TrainingConfig training, TrainResult trained,
+        Func<DpsModel, (double het, double cov, double spec)> measure)
+    {
+        if (training.Polish <= 0 || trained.Reason == StopReason.Cancelled || trained.Converged) return trained;
+        var clock = Stopwatch.StartNew();
+        var ps = model.Parameters();
+        var before = ps.Select(p => p.ToArray()).ToArray();
+        var lbfgs = new Lbfgs(ps, lr: 1, maxIter: training.Polish, historySize: 20, toleranceGrad: training.GradTolerance,
+            toleranceChange: ToleranceChange, maxEval: 2 * training.Polish);
+        double coverage = double.NaN;
+        lbfgs.Step(() =>
+        {
+            lbfgs.ZeroGrad();
+            var parts = model.Loss();
+            parts.Total.Backward();
+            coverage = parts.Coverage.Item();
+            return parts.Total.Item();
+        });
+        Torch.EndStep();
+        double loss;
+        using (Torch.NoGrad())
+        {
+            var parts = model.Loss();
+            loss = parts.Total.Item();
+            coverage = parts.Coverage.Item();
+        }
+        if (lbfgs.LastStopReason == LbfgsStopReason.NonFinite || !double.IsFinite(loss) || !(loss <= trained.Loss)
+            || ps.Any(p => p.Data.Any(v => !double.IsFinite(v))))
+        {
+            for (int k = 0; k < ps.Count; k++) Array.Copy(before[k], ps[k].Data, before[k].Length);
+            return trained;
+        }
+        double gradient = Convergence.FinalGradientNorm(model);
+        bool converged = Convergence.Passes(gradient, training);
+        var reason = converged ? StopReason.Gradient
+            : lbfgs.LastStopReason == LbfgsStopReason.ConvergedOnChange ? StopReason.LossStalled : StopReason.StepLimit;
+        int steps = trained.Steps + (int)lbfgs.LastIterations;
+        double seconds = trained.Seconds + clock.Elapsed.TotalSeconds;
+        var (het, cov, spec) = measure(model);
+        var trajectory = trained.Trajectory.Append(new TrajectoryPoint(steps, loss, coverage, het, cov, spec, seconds)).ToArray();
+        return trained with { Loss = loss, Steps = steps, Reason = reason, Seconds = seconds, Trajectory = trajectory, GradientNorm = gradient, Converged = converged };
+    }
+}
