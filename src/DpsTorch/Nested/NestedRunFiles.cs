@@ -65,8 +65,8 @@ public static class NestedRunFiles
         ["stopReason"] = r.Run.Training.Reason.ToString(),
         ["seconds"] = r.Run.Training.Seconds,
         ["bestRestart"] = r.Run.BestRestart,
-        ["restartLosses"] = JsonSerializer.SerializeToNode(r.Run.RestartLosses, Options),
-        ["measures"] = JsonSerializer.SerializeToNode(r.Measures, Options),
+        ["restartLosses"] = JsonSerializer.SerializeToNode(r.Run.RestartLosses, DpsJsonContext.Default.IReadOnlyListDouble),
+        ["measures"] = JsonSerializer.SerializeToNode(r.Measures, DpsJsonContext.Default.NestedMeasureSet),
         ["trajectory"] = new JsonArray([.. r.Run.Training.Trajectory.Select(p => (JsonNode)new JsonArray(p.Step, p.Loss))]),
     };
 

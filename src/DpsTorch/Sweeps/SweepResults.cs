@@ -39,7 +39,7 @@ public static class SweepResults
         {
             var values = new JsonObject();
             foreach (var v in p.Values) values[v.Key] = v.Value?.DeepClone();
-            runs.Add(new JsonObject { ["run"] = p.Run, ["values"] = values, ["seed"] = p.Seed });
+            runs.Add((JsonNode)new JsonObject { ["run"] = p.Run, ["values"] = values, ["seed"] = p.Seed });
         }
         return new JsonObject
         {
