@@ -13,7 +13,7 @@ namespace DpsTorch.Cli;
 internal static class Output
 {
     /// <summary>Summary fields that describe the run rather than the system; left out when only measures are printed.</summary>
-    private static readonly string[] RunOnlyFields = ["steps", "seconds", "complete", "stopReason", "bestRestart", "restartLosses", "config"];
+    private static readonly string[] RunOnlyFields = ["steps", "seconds", "complete", "stopReason", "bestRestart", "restartLosses", "run", "config"];
 
     public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 

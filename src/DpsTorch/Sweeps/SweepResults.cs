@@ -2,7 +2,8 @@
 //   runs.json    the index: base config, swept keys, and per run its folder name, values and seed (the full grid,
 //                whichever shard wrote it); a resumed or merged sweep must match it
 //   results.csv  one row per finished run (a run is finished iff its folder holds summary.json):
-//                run, each swept key, seed, then the summary measures in Measures order
+//                run, each swept key, seed, the summary measures in Measures order, then the run's metadata
+//                (RunMetadata.Columns: run id, start time, version, commit, OS, CPU, SIMD path, threads, command line)
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -102,7 +103,7 @@ public static class SweepResults
     {
         var index = ReadIndex(dir);
         var sb = new StringBuilder();
-        sb.AppendJoin(',', new[] { "run" }.Concat(index.Keys).Append("seed").Concat(Measures).Select(Cell)).Append('\n');
+        sb.AppendJoin(',', new[] { "run" }.Concat(index.Keys).Append("seed").Concat(Measures).Concat(RunMetadata.Columns).Select(Cell)).Append('\n');
         int rows = 0;
         foreach (var run in index.Runs)
         {
@@ -115,6 +116,8 @@ public static class SweepResults
             foreach (var c in run.Values) sb.Append(',').Append(Cell(c));
             sb.Append(',').Append(run.Seed.ToString(CultureInfo.InvariantCulture));
             foreach (var m in Measures) sb.Append(',').Append(Number(s[m]));
+            var meta = RunMetadata.FromJson(s["run"])?.Cells() ?? new string[RunMetadata.Columns.Count];
+            foreach (var c in meta) sb.Append(',').Append(Cell(c ?? ""));
             sb.Append('\n');
             rows++;
         }

@@ -17,6 +17,8 @@ public sealed record SweepOptions
     public Shard Shard { get; init; } = Shard.All;
     /// <summary>Measure robustness (and resilience per measures.resilienceSteps) in every run (default true).</summary>
     public bool MeasureRobustness { get; init; } = true;
+    /// <summary>The command line every run's metadata records (default: this process's arguments).</summary>
+    public string? CommandLine { get; init; }
 }
 
 /// <summary>A run that finished (or failed), reported as it happens.</summary>
@@ -81,7 +83,7 @@ public static class SweepRunner
             try
             {
                 var config = plan.ConfigFor(point);
-                result = Experiment.Run(config, null, cancel, options.MeasureRobustness);
+                result = Experiment.Run(config, null, cancel, options.MeasureRobustness, run: RunMetadata.Capture(options.CommandLine));
                 if (cancel.IsCancellationRequested) return; // interrupted mid-run: leave no summary, so resume reruns it
                 RunFiles.Write(runDir, result);
                 File.Delete(Path.Combine(runDir, ErrorFile));
