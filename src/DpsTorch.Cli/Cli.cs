@@ -18,17 +18,19 @@ public static class ExitCode
 /// <summary>Entry point helpers.</summary>
 public static class Cli
 {
-    /// <summary>Parses and runs; parse errors are bad input (exit 2).</summary>
-    public static int Invoke(RootCommand root, string[] args)
+    /// <summary>Parses and runs with everything printed to <paramref name="stdout"/> and <paramref name="stderr"/>
+    /// (see <see cref="CliConsole"/>); parse errors are bad input (exit 2).</summary>
+    public static int Invoke(RootCommand root, string[] args, TextWriter stdout, TextWriter stderr)
     {
+        using var _ = CliConsole.Use(stdout, stderr);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var e in parsed.Errors) Console.Error.WriteLine($"dps: error: {e.Message}");
-            Console.Error.WriteLine("Run 'dps --help' for usage.");
+            foreach (var e in parsed.Errors) CliConsole.Error.WriteLine($"dps: error: {e.Message}");
+            CliConsole.Error.WriteLine("Run 'dps --help' for usage.");
             return ExitCode.BadInput;
         }
-        return parsed.Invoke();
+        return parsed.Invoke(new InvocationConfiguration { Output = CliConsole.Out, Error = CliConsole.Error });
     }
 
     /// <summary>Runs a command body, turning bad input into one line and exit 2, and any other failure into exit 1.</summary>
@@ -46,7 +48,7 @@ public static class Cli
 
     private static int Fail(int code, string message)
     {
-        Console.Error.WriteLine($"dps: error: {message.ReplaceLineEndings(" ")}");
+        CliConsole.Error.WriteLine($"dps: error: {message.ReplaceLineEndings(" ")}");
         return code;
     }
 }

@@ -1,5 +1,5 @@
 // What commands print: measure tables and JSON built from the summary.json field names (IO/RunFiles.cs), written
-// to Console.Out as it is at the time of the call (so tests can capture it).
+// to the invocation's standard output (CliConsole.Out).
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -21,15 +21,16 @@ internal static class Output
     public static readonly string[] ScalarMeasures = ["loss", "heterogeneity", "heterogeneityQ0", "heterogeneityQ2", "heterogeneityQInf",
         "specialisation", "productivity", "totalProduction", "coverage", "efficiency", "communicationCost", "robustness", "resilience", "spatialScale"];
 
-    /// <summary>A console on the current Console.Out; no colour codes when output goes to a file or pipe.</summary>
+    /// <summary>A console on the invocation's standard output; no colour codes unless that is a terminal.</summary>
     public static IAnsiConsole Console()
     {
-        bool plain = System.Console.IsOutputRedirected;
+        bool plain = !CliConsole.IsTerminal;
         return AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Out = new AnsiConsoleOutput(System.Console.Out),
+            Out = new AnsiConsoleOutput(CliConsole.Out),
             Ansi = plain ? AnsiSupport.No : AnsiSupport.Detect,
             ColorSystem = plain ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+            Interactive = plain ? InteractionSupport.No : InteractionSupport.Detect,
         });
     }
 
@@ -67,5 +68,5 @@ internal static class Output
 
     public static string Num(double d) => d.ToString("G6", CultureInfo.InvariantCulture);
 
-    public static void PrintJson(JsonNode node) => System.Console.Out.WriteLine(node.ToJsonString(Indented));
+    public static void PrintJson(JsonNode node) => CliConsole.Out.WriteLine(node.ToJsonString(Indented));
 }

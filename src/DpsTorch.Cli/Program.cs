@@ -19,4 +19,4 @@ var root = new RootCommand("""
     Config keys and defaults: docs/CONFIG.md.
     """);
 foreach (var command in Commands.All()) root.Subcommands.Add(command);
-return Cli.Invoke(root, args);
+return Cli.Invoke(root, args, Console.Out, Console.Error);

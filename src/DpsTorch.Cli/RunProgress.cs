@@ -36,14 +36,14 @@ internal sealed class RunProgress(int stepsPerRestart, int restarts)
         return $"{restart}step {p.Step}/{p.TotalSteps} loss {p.Loss:G4} het {p.Heterogeneity:F2} cov {p.Coverage:P0}";
     }
 
-    /// <summary>True when standard output is an interactive terminal (not CI, not a file or pipe).</summary>
-    public static bool Interactive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+    /// <summary>True when the invocation's standard output is an interactive terminal (not CI, not a file, pipe or capture).</summary>
+    public static bool Interactive => CliConsole.IsTerminal && AnsiConsole.Profile.Capabilities.Interactive;
 
     /// <summary>Runs <paramref name="train"/> with a live bar; the bar's task is updated from the training thread.</summary>
     public static T WithBar<T>(DpsConfig config, Func<IProgress<TrainProgress>, T> train)
     {
         var run = new RunProgress(config.Training.Steps, config.Training.Restarts);
-        return AnsiConsole.Progress().AutoClear(false)
+        return Output.Console().Progress().AutoClear(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 16 }, new RemainingTimeColumn())
             .Start(ctx =>
             {

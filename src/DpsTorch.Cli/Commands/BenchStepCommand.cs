@@ -29,8 +29,8 @@ internal static class BenchStepCommand
             if (n < 1) throw new ArgumentException($"--steps must be at least 1, got {n}.");
             Torch.SetNumThreads(r.GetValue(threads) >= 1 ? r.GetValue(threads) : throw new ArgumentException($"--threads must be at least 1, got {r.GetValue(threads)}."));
             var c = ConfigLoader.Load(path, []);
-            var result = Run(c, n, r.GetValue(stateOut), Path.GetFileNameWithoutExtension(path), r.GetValue(json) ? null : Console.Error);
-            Console.WriteLine(result.ToJsonString());
+            var result = Run(c, n, r.GetValue(stateOut), Path.GetFileNameWithoutExtension(path), r.GetValue(json) ? null : CliConsole.Error);
+            CliConsole.Out.WriteLine(result.ToJsonString());
             return ExitCode.Success;
         }));
         return cmd;

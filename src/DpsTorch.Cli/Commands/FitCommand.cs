@@ -60,8 +60,8 @@ internal static class FitCommand
             string json = Path.Combine(dir, baseName + ".json"), svg = Path.Combine(dir, baseName + ".svg");
             FitReport.WriteJson(json, study);
             FitReport.WriteSvg(svg, study);
-            Console.Write(Describe(study));
-            Console.Error.WriteLine($"dps: wrote {json} and {svg}.");
+            CliConsole.Out.Write(Describe(study));
+            CliConsole.Error.WriteLine($"dps: wrote {json} and {svg}.");
             return ExitCode.Success;
         }));
         return cmd;

@@ -43,7 +43,7 @@ internal static class NestedCommand
                     NestedRunFiles.Write(staging, c, nested, homogeneous);
                     NestedReportPage.Write(staging);
                 });
-                foreach (var name in Files) Console.Error.WriteLine($"dps: wrote {Path.Combine(dir, name)}");
+                foreach (var name in Files) CliConsole.Error.WriteLine($"dps: wrote {Path.Combine(dir, name)}");
             }
             return ExitCode.Success;
         }));
@@ -60,11 +60,11 @@ internal static class NestedCommand
     {
         var m = o.Measures;
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Format(inv, "{0}: loss {1:G5}, coverage {2:F4}, shape coverage {3:F4}, efficiency {4:F4}, robustness area {5:F4}, shape robustness area {6:F4} ({7} steps, {8:F1} s)",
+        CliConsole.Out.WriteLine(string.Format(inv, "{0}: loss {1:G5}, coverage {2:F4}, shape coverage {3:F4}, efficiency {4:F4}, robustness area {5:F4}, shape robustness area {6:F4} ({7} steps, {8:F1} s)",
             title, m.Loss, m.Coverage, m.ShapeCoverage, m.Efficiency, m.Robustness?.Area ?? double.NaN, m.ShapeRobustness?.Area ?? double.NaN, o.Run.Training.Steps, o.Run.Training.Seconds));
-        Console.WriteLine("  tier  level         agents  among   within  selfCov groupSelfCov  spec    comm     meanQ");
+        CliConsole.Out.WriteLine("  tier  level         agents  among   within  selfCov groupSelfCov  spec    comm     meanQ");
         foreach (var t in m.Tiers)
-            Console.WriteLine(string.Format(inv, "  {0,-5} {1,-13} {2,6}  {3,6:F3}  {4,6:F3}  {5,6:F3}  {6,11:F3}  {7,6:F3}  {8,7:F3}  {9,6:F3}",
+            CliConsole.Out.WriteLine(string.Format(inv, "  {0,-5} {1,-13} {2,6}  {3,6:F3}  {4,6:F3}  {5,6:F3}  {6,11:F3}  {7,6:F3}  {8,7:F3}  {9,6:F3}",
                 t.Tier, t.Level, t.Agents, t.Among, t.MeanWithin, t.SelfCoverage, t.GroupSelfCoverage, t.Specialisation, t.CommunicationCost, t.MeanEdgeWeight));
     }
 }

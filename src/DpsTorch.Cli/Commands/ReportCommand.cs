@@ -20,7 +20,7 @@ internal static class ReportCommand
             if (!File.Exists(Path.Combine(d, RunFiles.Summary))) throw new ConfigException(d, $"not a run folder: it has no {RunFiles.Summary}.");
             if (NestedState.IsNestedModelFile(Path.Combine(d, NestedRunFiles.Model))) NestedReportPage.Write(d);
             else ReportPage.Write(d);
-            Console.WriteLine(Path.Combine(d, RunFiles.Report));
+            CliConsole.Out.WriteLine(Path.Combine(d, RunFiles.Report));
             return ExitCode.Success;
         }));
         return cmd;

@@ -35,12 +35,13 @@ internal static class RunCommand
         cmd.SetAction(r => Cli.Guard(() =>
         {
             using var cancel = new CancellationTokenSource();
+            var stderr = CliConsole.Error; // the signal handlers run on another thread, outside this invocation's flow
             // First Ctrl-C: stop after the current step and save; a second one ends the process at once.
             ConsoleCancelEventHandler onCancel = (_, e) =>
             {
                 if (cancel.IsCancellationRequested) return;
                 e.Cancel = true;
-                Console.Error.WriteLine("dps: stopping after this step and saving what is finished (Ctrl-C again to abort)...");
+                stderr.WriteLine("dps: stopping after this step and saving what is finished (Ctrl-C again to abort)...");
                 cancel.Cancel();
             };
             Console.CancelKeyPress += onCancel;
@@ -48,7 +49,7 @@ internal static class RunCommand
             {
                 ctx.Cancel = true;
                 if (cancel.IsCancellationRequested) return;
-                Console.Error.WriteLine("dps: SIGTERM: stopping after this step and saving what is finished...");
+                stderr.WriteLine("dps: SIGTERM: stopping after this step and saving what is finished...");
                 cancel.Cancel();
             });
             try
@@ -82,7 +83,7 @@ internal static class RunCommand
         {
             if (File.Exists(savedConfig) && ConfigLoader.ToJson(ConfigLoader.Load(savedConfig)) != ConfigLoader.ToJson(config))
                 throw ConfigException.Invalid("--out", dir, "a new folder: this one holds checkpoints of a different config (use --resume DIR to continue it)");
-            Console.Error.WriteLine($"dps: resuming from the checkpoints in {checkpoints}.");
+            CliConsole.Error.WriteLine($"dps: resuming from the checkpoints in {checkpoints}.");
         }
         SystemBuilder.Create(config); // input problems found while building the system surface before DIR is touched
         Staging.RemoveOrphans(dir);
@@ -91,7 +92,7 @@ internal static class RunCommand
 
         var result = RunProgress.Interactive
             ? RunProgress.WithBar(config, progress => Experiment.Run(config, progress, cancel, checkpointDir: checkpoints))
-            : Experiment.Run(config, RunProgress.Lines(config, Console.Out), cancel, checkpointDir: checkpoints);
+            : Experiment.Run(config, RunProgress.Lines(config, CliConsole.Out), cancel, checkpointDir: checkpoints);
         bool complete = !cancel.IsCancellationRequested;
         Write(dir, result, complete);
 
@@ -104,7 +105,7 @@ internal static class RunCommand
         console.Write(table);
         foreach (var name in Files) console.WriteLine(Path.Combine(dir, name), Style.Plain);
         if (complete) return ExitCode.Success;
-        Console.Error.WriteLine($"dps: interrupted at step {result.Training.Steps}; wrote the unfinished run (\"complete\": false) to {dir}.");
+        CliConsole.Error.WriteLine($"dps: interrupted at step {result.Training.Steps}; wrote the unfinished run (\"complete\": false) to {dir}.");
         return ExitCode.Interrupted;
     }
 

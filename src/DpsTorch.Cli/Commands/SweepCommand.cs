@@ -49,25 +49,26 @@ internal static class SweepCommand
     private static int Run(SweepPlan plan, string outDir, SweepOptions options, int threads)
     {
         using var cts = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); Console.Error.WriteLine("dps: stopping after the running runs are abandoned; run the same command again to resume."); };
+        var stderr = CliConsole.Error; // the Ctrl-C handler and the progress callback run on other threads
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); stderr.WriteLine("dps: stopping after the running runs are abandoned; run the same command again to resume."); };
         Console.CancelKeyPress += onCancel;
         int previousThreads = Torch.NumThreads;
         Torch.SetNumThreads(threads); // global: set once for the whole sweep, not per run
         try
         {
-            Console.Error.WriteLine($"dps: sweep of {plan.Points.Count} runs ({string.Join(" x ", plan.Keys.Append("seed"))})"
+            CliConsole.Error.WriteLine($"dps: sweep of {plan.Points.Count} runs ({string.Join(" x ", plan.Keys.Append("seed"))})"
                 + (options.Shard.Count > 1 ? $", shard {options.Shard}" : "") + $", {options.Jobs} at once, {threads} thread(s) each, into {outDir}");
             var outcome = SweepRunner.Run(plan, outDir, options, report =>
             {
                 string what = report.Error is null
                     ? $"loss {report.Result!.Measures.Loss.ToString("G6", CultureInfo.InvariantCulture)}, heterogeneity {report.Result.Measures.Heterogeneity.Q1.ToString("G4", CultureInfo.InvariantCulture)}, {report.Result.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s"
                     : $"FAILED: {report.Error.Message.ReplaceLineEndings(" ")}";
-                Console.Error.WriteLine($"dps: [{report.Done}/{report.Total}] {report.Point.Run} ({report.Point.Describe()}): {what}");
+                stderr.WriteLine($"dps: [{report.Done}/{report.Total}] {report.Point.Run} ({report.Point.Describe()}): {what}");
             }, cts.Token);
-            Console.Error.WriteLine($"dps: {outcome.Executed} run(s) done, {outcome.Skipped} already finished, {outcome.Failed.Count} failed"
+            CliConsole.Error.WriteLine($"dps: {outcome.Executed} run(s) done, {outcome.Skipped} already finished, {outcome.Failed.Count} failed"
                 + $"; {Path.Combine(outDir, SweepResults.Results)} has {outcome.Rows} of {plan.Points.Count} rows.");
             if (outcome.Interrupted) return ExitCode.Interrupted;
-            foreach (var (run, message) in outcome.Failed) Console.Error.WriteLine($"dps: error: {run}: {message.ReplaceLineEndings(" ")} (see {Path.Combine(outDir, run, SweepRunner.ErrorFile)})");
+            foreach (var (run, message) in outcome.Failed) CliConsole.Error.WriteLine($"dps: error: {run}: {message.ReplaceLineEndings(" ")} (see {Path.Combine(outDir, run, SweepRunner.ErrorFile)})");
             return outcome.Failed.Count > 0 ? ExitCode.Failure : ExitCode.Success;
         }
         finally
@@ -80,10 +81,10 @@ internal static class SweepCommand
     private static int Merge(string[] dirs, string outDir)
     {
         var m = SweepMerge.Merge(dirs, outDir);
-        Console.Error.WriteLine($"dps: merged {dirs.Length} folder(s) into {outDir}: {m.Finished} of {m.Runs} runs finished ({m.Copied} copied"
+        CliConsole.Error.WriteLine($"dps: merged {dirs.Length} folder(s) into {outDir}: {m.Finished} of {m.Runs} runs finished ({m.Copied} copied"
             + (m.Duplicates > 0 ? $", {m.Duplicates} finished in more than one shard, first kept" : "") + ").");
         if (m.Missing.Count > 0)
-            Console.Error.WriteLine($"dps: warning: {m.Missing.Count} run(s) finished in no shard: {string.Join(", ", m.Missing.Take(10))}{(m.Missing.Count > 10 ? ", ..." : "")}; run the missing shards (or resume them) and merge again.");
+            CliConsole.Error.WriteLine($"dps: warning: {m.Missing.Count} run(s) finished in no shard: {string.Join(", ", m.Missing.Take(10))}{(m.Missing.Count > 10 ? ", ..." : "")}; run the missing shards (or resume them) and merge again.");
         return ExitCode.Success;
     }
 }

@@ -25,8 +25,8 @@ internal static class ValidateCommand
                 if (c.Levels is null) SystemBuilder.Create(c); // builds demand and topology too, so file and size problems surface here
                 first ??= c;
             }
-            Console.WriteLine(ConfigLoader.ToJson(first!));
-            Console.Error.WriteLine(plan.Points.Count == 1
+            CliConsole.Out.WriteLine(ConfigLoader.ToJson(first!));
+            CliConsole.Error.WriteLine(plan.Points.Count == 1
                 ? $"dps: {r.GetValue(config)} is valid."
                 : $"dps: {r.GetValue(config)} is valid: its sweep block expands to {plan.Points.Count} runs, each valid (the first is printed); run them with dps sweep.");
             return ExitCode.Success;

@@ -1,4 +1,5 @@
-// Runs the dps command line in-process with Console.Out/Error captured, or as a child process (dotnet dps.dll).
+// Runs the dps command line in-process with its output captured (per invocation, through CliConsole: the global
+// Console is never swapped, so tests may run in parallel), or as a child process (dotnet dps.dll).
 using System.CommandLine;
 using System.Diagnostics;
 using DpsTorch.Cli;
@@ -22,18 +23,21 @@ internal static class CliHarness
         return root;
     }
 
-    /// <summary>Runs <c>dps args</c> in this process (tests using it must share the "cli" collection).</summary>
-    public static CliResult Invoke(params string[] args) => Capture(() => DpsTorch.Cli.Cli.Invoke(Root(), args));
+    /// <summary>Runs <c>dps args</c> in this process with its standard output and error captured.</summary>
+    public static CliResult Invoke(params string[] args)
+    {
+        var (o, e) = (new StringWriter(), new StringWriter());
+        int code = DpsTorch.Cli.Cli.Invoke(Root(), args, o, e);
+        return new CliResult(code, o.ToString(), e.ToString());
+    }
 
-    /// <summary>Runs <paramref name="body"/> with Console.Out and Console.Error captured.</summary>
+    /// <summary>Runs <paramref name="body"/> (a command's code, called without parsing) with its CliConsole output captured.</summary>
     public static CliResult Capture(Func<int> body)
     {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
         var (o, e) = (new StringWriter(), new StringWriter());
-        Console.SetOut(o);
-        Console.SetError(e);
-        try { return new CliResult(body(), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+        int code;
+        using (CliConsole.Use(o, e)) code = body();
+        return new CliResult(code, o.ToString(), e.ToString());
     }
 
     /// <summary>Runs the built dps.dll as a child process in <paramref name="workDir"/>.</summary>

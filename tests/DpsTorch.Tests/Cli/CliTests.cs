@@ -1,5 +1,6 @@
 // The dps commands end to end on a tiny config: files written, numbers reproduced, and every bad-input path giving
-// exit code 2 with one stderr line naming the key. All CLI tests share the "cli" collection (console capture).
+// exit code 2 with one stderr line naming the key. The CLI tests share the "cli" collection because
+// `dps sweep` sets the process-wide engine thread count while it runs (output is per invocation, see CliConsole).
 using System.Text.Json.Nodes;
 using DpsTorch.Cli;
 using DpsTorch.IO;

@@ -1,22 +1,14 @@
 // `dps fit` end to end on a synthetic results table: files written, the form and exponent recovered, errors exit 2.
-using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using DpsTorch.Cli;
 using DpsTorch.Tests.Model;
-using CliApp = DpsTorch.Cli.Cli;
+using DpsTorch.Tests.Cli;
 
 namespace DpsTorch.Tests.Sweeps;
 
 public class FitCommandTests
 {
-    private static RootCommand Root()
-    {
-        var root = new RootCommand();
-        foreach (var c in Commands.All()) root.Subcommands.Add(c);
-        return root;
-    }
-
     [Fact]
     public void Fit_PowerLawTable_WritesJsonAndSvg_WithExponentInsideItsInterval()
     {
@@ -29,7 +21,7 @@ public class FitCommandTests
                 lines.Add(string.Create(CultureInfo.InvariantCulture, $"run-{run++:0000},{n},{s},{2 * Math.Pow(n, 0.5) * (1 + 0.01 * (rng.NextDouble() - 0.5))}"));
         File.WriteAllLines(tmp.File("results.csv"), lines);
 
-        Assert.Equal(ExitCode.Success, CliApp.Invoke(Root(), ["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "heterogeneity", "--form", "power", "--bootstrap", "200"]));
+        Assert.Equal(ExitCode.Success, CliHarness.Invoke(["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "heterogeneity", "--form", "power", "--bootstrap", "200"]).Code);
         var fit = JsonNode.Parse(File.ReadAllText(tmp.File("fit.json")))!;
         Assert.Equal("mean-over-seeds", (string?)fit["points"]);
         var b = fit["groups"]![0]!["candidates"]![0]!["parameters"]!["b"]!;
@@ -37,11 +29,11 @@ public class FitCommandTests
         Assert.InRange((double)b["estimate"]!, 0.49, 0.51);
         Assert.StartsWith("<svg", File.ReadAllText(tmp.File("fit.svg")).TrimStart());
 
-        Assert.Equal(ExitCode.Success, CliApp.Invoke(Root(), ["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "heterogeneity", "--all-points", "--bootstrap", "0", "--name", "fit-raw"]));
+        Assert.Equal(ExitCode.Success, CliHarness.Invoke(["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "heterogeneity", "--all-points", "--bootstrap", "0", "--name", "fit-raw"]).Code);
         Assert.Equal("raw", (string?)JsonNode.Parse(File.ReadAllText(tmp.File("fit-raw.json")))!["points"]);
 
-        Assert.Equal(ExitCode.BadInput, CliApp.Invoke(Root(), ["fit", tmp.File("results.csv"), "--x", "agents.cuont", "--y", "heterogeneity"]));
-        Assert.Equal(ExitCode.BadInput, CliApp.Invoke(Root(), ["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "heterogeneity", "--form", "cubic"]));
-        Assert.Equal(ExitCode.BadInput, CliApp.Invoke(Root(), ["fit", tmp.File("missing.csv"), "--x", "agents.count", "--y", "heterogeneity"]));
+        Assert.Equal(ExitCode.BadInput, CliHarness.Invoke(["fit", tmp.File("results.csv"), "--x", "agents.cuont", "--y", "heterogeneity"]).Code);
+        Assert.Equal(ExitCode.BadInput, CliHarness.Invoke(["fit", tmp.File("results.csv"), "--x", "agents.count", "--y", "heterogeneity", "--form", "cubic"]).Code);
+        Assert.Equal(ExitCode.BadInput, CliHarness.Invoke(["fit", tmp.File("missing.csv"), "--x", "agents.count", "--y", "heterogeneity"]).Code);
     }
 }

@@ -1,8 +1,7 @@
 // Running sweeps on tiny real systems: resume, shards (union == full sweep, no run twice), merge, results.csv, and
 // the `dps sweep` command end to end.
-using System.CommandLine;
 using DpsTorch.Cli;
-using CliApp = DpsTorch.Cli.Cli;
+using DpsTorch.Tests.Cli;
 using DpsTorch.IO;
 using DpsTorch.Sweeps;
 using DpsTorch.Tests.Model;
@@ -130,21 +129,19 @@ public class SweepRunnerTests
     {
         using var tmp = new TempDir();
         File.WriteAllText(tmp.File("cfg.json"), Config);
-        var root = new RootCommand();
         int threadsBefore = Torch.NumThreads;
-        foreach (var c in Commands.All()) root.Subcommands.Add(c);
 
-        Assert.Equal(ExitCode.Success, CliApp.Invoke(root, ["sweep", tmp.File("cfg.json"), "--out", tmp.File("full"), "--jobs", "2"]));
-        Assert.Equal(ExitCode.Success, CliApp.Invoke(root, ["sweep", tmp.File("cfg.json"), "--out", tmp.File("s0"), "--shard", "0/2"]));
-        Assert.Equal(ExitCode.Success, CliApp.Invoke(root, ["sweep", tmp.File("cfg.json"), "--out", tmp.File("s1"), "--shard", "1/2", "-j", "1"]));
-        Assert.Equal(ExitCode.Success, CliApp.Invoke(root, ["sweep", "--merge", tmp.File("s0"), tmp.File("s1"), "--out", tmp.File("all")]));
+        Assert.Equal(ExitCode.Success, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("full"), "--jobs", "2"]).Code);
+        Assert.Equal(ExitCode.Success, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("s0"), "--shard", "0/2"]).Code);
+        Assert.Equal(ExitCode.Success, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("s1"), "--shard", "1/2", "-j", "1"]).Code);
+        Assert.Equal(ExitCode.Success, CliHarness.Invoke(["sweep", "--merge", tmp.File("s0"), tmp.File("s1"), "--out", tmp.File("all")]).Code);
         Assert.Equal(5, File.ReadAllLines(Path.Combine(tmp.File("full"), SweepResults.Results)).Length);
         Assert.Equal(TableWithoutSeconds(tmp.File("full")), TableWithoutSeconds(tmp.File("all")));
         Assert.Equal(threadsBefore, Torch.NumThreads); // the sweep's one-thread setting is undone
 
-        Assert.Equal(ExitCode.BadInput, CliApp.Invoke(root, ["sweep", tmp.File("cfg.json"), "--out", tmp.File("x"), "--shard", "2/2"]));
-        Assert.Equal(ExitCode.BadInput, CliApp.Invoke(root, ["sweep", tmp.File("cfg.json"), "--out", tmp.File("x"), "--set", "sweep.grid.agents.count=[0]"]));
-        Assert.Equal(ExitCode.BadInput, CliApp.Invoke(root, ["sweep", tmp.File("cfg.json"), tmp.File("cfg.json"), "--out", tmp.File("x")]));
+        Assert.Equal(ExitCode.BadInput, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("x"), "--shard", "2/2"]).Code);
+        Assert.Equal(ExitCode.BadInput, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("x"), "--set", "sweep.grid.agents.count=[0]"]).Code);
+        Assert.Equal(ExitCode.BadInput, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), tmp.File("cfg.json"), "--out", tmp.File("x")]).Code);
         Assert.False(Directory.Exists(tmp.File("x")), "bad input runs nothing");
     }
 }
