@@ -17,10 +17,9 @@ internal static class BenchStepCommand
         var steps = new Option<int>("--steps") { Description = "Adam steps to run (the first is warm-up, not timed).", DefaultValueFactory = _ => 20 };
         var threads = new Option<int>("--threads") { Description = "Engine threads (Torch.SetNumThreads).", DefaultValueFactory = _ => 2 };
         var stateOut = new Option<string?>("--state-out") { Description = "Write the initial model.json here before training." };
-        var json = new Option<bool>("--json") { Description = "Print only the JSON result line." };
         var cmd = new Command("bench-step", "Time Adam steps on a config's model (restart 0) and print one JSON line: ms_per_step, losses, peak memory.")
         {
-            config, steps, threads, stateOut, json,
+            config, steps, threads, stateOut,
         };
         cmd.SetAction(r => Cli.Guard(() =>
         {
@@ -29,7 +28,7 @@ internal static class BenchStepCommand
             if (n < 1) throw new ArgumentException($"--steps must be at least 1, got {n}.");
             Torch.SetNumThreads(r.GetValue(threads) >= 1 ? r.GetValue(threads) : throw new ArgumentException($"--threads must be at least 1, got {r.GetValue(threads)}."));
             var c = ConfigLoader.Load(path, []);
-            var result = Run(c, n, r.GetValue(stateOut), Path.GetFileNameWithoutExtension(path), r.GetValue(json) ? null : CliConsole.Error);
+            var result = Run(c, n, r.GetValue(stateOut), Path.GetFileNameWithoutExtension(path), CliConsole.Json ? null : CliConsole.Note);
             CliConsole.Out.WriteLine(result.ToJsonString());
             return ExitCode.Success;
         }));

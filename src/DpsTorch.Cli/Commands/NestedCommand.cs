@@ -43,7 +43,7 @@ internal static class NestedCommand
                     NestedRunFiles.Write(staging, c, nested, homogeneous);
                     NestedReportPage.Write(staging);
                 });
-                foreach (var name in Files) CliConsole.Error.WriteLine($"dps: wrote {Path.Combine(dir, name)}");
+                Output.Wrote(Files.Select(name => Path.Combine(dir, name)));
             }
             return ExitCode.Success;
         }));

@@ -20,7 +20,9 @@ internal static class ReportCommand
             if (!File.Exists(Path.Combine(d, RunFiles.Summary))) throw new ConfigException(d, $"not a run folder: it has no {RunFiles.Summary}.");
             if (NestedState.IsNestedModelFile(Path.Combine(d, NestedRunFiles.Model))) NestedReportPage.Write(d);
             else ReportPage.Write(d);
-            CliConsole.Out.WriteLine(Path.Combine(d, RunFiles.Report));
+            string report = Path.Combine(d, RunFiles.Report);
+            if (CliConsole.Json) Output.PrintJson(new System.Text.Json.Nodes.JsonObject { ["report"] = report });
+            Output.Wrote([report]);
             return ExitCode.Success;
         }));
         return cmd;

@@ -4,7 +4,8 @@
 // four exist, so a failed run leaves DIR as it was. Ctrl-C stops training, writes what is finished with
 // "complete": false, and exits 130. SIGTERM does the same. The resolved config is saved as DIR/config.json and the
 // training state as DIR/checkpoints/ every training.checkpointEvery steps, so `dps run --resume DIR` continues a run
-// stopped in any way (SIGKILL included) and ends with the same result as an uninterrupted one.
+// stopped in any way (SIGKILL included) and ends with the same result as an uninterrupted one. Without --out a run
+// goes to runs/<config name>/<run id>, a new folder every time. `--sweep key=a,b,c` runs a grid instead (as dps sweep).
 using System.Runtime.InteropServices;
 using System.CommandLine;
 using DpsTorch.IO;
@@ -26,11 +27,12 @@ internal static class RunCommand
     {
         var config = new Argument<string?>("config") { Description = "Experiment config (JSON); see docs/CONFIG.md. Omit with --resume.", Arity = ArgumentArity.ZeroOrOne };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its checkpoints (uses its config.json)." };
-        var outDir = new Option<string>("--out") { Description = "Output folder (default: runs/<config file name>)." };
+        var outDir = new Option<string>("--out") { Description = "Output folder (default: runs/<config name>/<run id>, new for every run)." };
+        var sweep = SweepCommand.SweepOption();
         var set = new Option<string[]>("--set") { Description = "Override a key: --set agents.count=24 (repeatable).", AllowMultipleArgumentsPerToken = false };
         var cmd = new Command("run", "Train the system a config describes; write summary.json, trajectory.csv, model.json and report.html.")
         {
-            config, outDir, set, resume,
+            config, outDir, set, sweep, resume,
         };
         cmd.SetAction(r => Cli.Guard(() =>
         {
@@ -57,13 +59,19 @@ internal static class RunCommand
                 string? resumeDir = r.GetValue(resume), configPath = r.GetValue(config);
                 if (resumeDir is not null)
                 {
-                    if (configPath is not null || r.GetValue(outDir) is not null || (r.GetValue(set) ?? []).Length > 0)
+                    if (configPath is not null || r.GetValue(outDir) is not null || (r.GetValue(set) ?? []).Length > 0 || (r.GetValue(sweep) ?? []).Length > 0)
                         throw ConfigException.Invalid("--resume", resumeDir, "alone: the folder's config.json fixes the config and the output folder");
                     string saved = Path.Combine(resumeDir, ConfigFile);
                     if (!File.Exists(saved)) throw new ConfigException("--resume", $"\"{resumeDir}\" has no {ConfigFile}; it is not a run folder that can be resumed.");
                     return Execute(saved, resumeDir, [], cancel.Token);
                 }
                 if (configPath is null) throw ConfigException.Invalid("config", null, "a config file path (or --resume DIR)");
+                if ((r.GetValue(sweep) ?? []) is { Length: > 0 } sweeps)
+                {
+                    var plan = DpsTorch.Sweeps.SweepReader.Load(configPath, r.GetValue(set) ?? [], sweeps);
+                    string sweepDir = r.GetValue(outDir) ?? DefaultFolder(plan.ConfigFor(plan.Points[0]).Name, configPath, RunMetadata.Capture().RunId);
+                    return SweepCommand.Run(plan, sweepDir, new DpsTorch.Sweeps.SweepOptions(), threads: 1);
+                }
                 return Execute(configPath, r.GetValue(outDir), r.GetValue(set) ?? [], cancel.Token);
             }
             finally { Console.CancelKeyPress -= onCancel; }
@@ -75,7 +83,8 @@ internal static class RunCommand
     internal static int Execute(string configPath, string? outDir, string[] overrides, CancellationToken cancel)
     {
         var config = ConfigLoader.Load(configPath, overrides);
-        string dir = outDir ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(configPath));
+        var run = RunMetadata.Capture(CliConsole.CommandLine);
+        string dir = outDir ?? DefaultFolder(config.Name, configPath, run.RunId);
         if (File.Exists(dir)) throw ConfigException.Invalid("--out", dir, "a folder, not an existing file");
         string checkpoints = Path.Combine(dir, Experiment.CheckpointFolder);
         string savedConfig = Path.Combine(dir, ConfigFile);
@@ -91,22 +100,58 @@ internal static class RunCommand
         AtomicFile.WriteAllText(savedConfig, ConfigLoader.ToJson(config));
 
         var result = RunProgress.Interactive
-            ? RunProgress.WithBar(config, progress => Experiment.Run(config, progress, cancel, checkpointDir: checkpoints))
-            : Experiment.Run(config, RunProgress.Lines(config, CliConsole.Out), cancel, checkpointDir: checkpoints);
+            ? RunProgress.WithBar(config, progress => Experiment.Run(config, progress, cancel, checkpointDir: checkpoints, run: run))
+            : Experiment.Run(config, RunProgress.Lines(config, CliConsole.Note), cancel, checkpointDir: checkpoints, run: run);
         bool complete = !cancel.IsCancellationRequested;
         Write(dir, result, complete);
 
-        var console = Output.Console();
         var measures = Output.MeasuresJson(result.Measures, config);
+        if (CliConsole.Json) PrintJson(dir, result, complete, measures);
+        else PrintTable(result, complete, measures);
+        Output.Wrote(Files.Select(name => Path.Combine(dir, name)));
+        if (complete) return ExitCode.Success;
+        CliConsole.Error.WriteLine($"dps: interrupted at step {result.Training.Steps}; wrote the unfinished run (\"complete\": false) to {dir}.");
+        return ExitCode.Interrupted;
+    }
+
+    /// <summary>
+    /// runs/&lt;config name&gt;/&lt;run id&gt;: the config's "name", else the name of the folder of a file called
+    /// config.json (experiments/04-x/config.json → 04-x), else the file's name; characters other than letters, digits,
+    /// '.', '_' and '-' become '-'.
+    /// </summary>
+    internal static string DefaultFolder(string? configName, string configPath, string runId)
+    {
+        string name = configName is { Length: > 0 } ? configName
+            : Path.GetFileName(configPath) == ConfigFile ? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(configPath))) ?? "config"
+            : Path.GetFileNameWithoutExtension(configPath);
+        var safe = new string([.. name.Select(ch => char.IsAsciiLetterOrDigit(ch) || ch is '.' or '_' or '-' ? ch : '-')]).Trim('.');
+        return Path.Combine("runs", safe.Length > 0 ? safe : "config", runId);
+    }
+
+    private static void PrintJson(string dir, ExperimentResult result, bool complete, System.Text.Json.Nodes.JsonObject measures)
+    {
+        var o = new System.Text.Json.Nodes.JsonObject
+        {
+            ["dir"] = dir,
+            ["runId"] = result.Run?.RunId,
+            ["complete"] = complete,
+            ["steps"] = result.Training.Steps,
+            ["stopReason"] = result.Training.Reason.ToString(),
+            ["seconds"] = result.Seconds,
+            ["files"] = new System.Text.Json.Nodes.JsonArray([.. Files.Select(f => (System.Text.Json.Nodes.JsonNode?)Path.Combine(dir, f))]),
+        };
+        foreach (var (k, v) in measures) o[k] = v?.DeepClone();
+        Output.PrintJson(o);
+    }
+
+    private static void PrintTable(ExperimentResult result, bool complete, System.Text.Json.Nodes.JsonObject measures)
+    {
+        var console = Output.Console();
         var table = Output.ScalarTable(measures, complete ? "Result" : "Result (interrupted)", ["loss", "heterogeneity", "specialisation",
             "coverage", "efficiency", "productivity", "robustness", "resilience", "spatialScale"]);
         table.AddRow("steps", $"{result.Training.Steps} ({result.Training.Reason})");
         table.AddRow("seconds", Output.Num(result.Seconds));
         console.Write(table);
-        foreach (var name in Files) console.WriteLine(Path.Combine(dir, name), Style.Plain);
-        if (complete) return ExitCode.Success;
-        CliConsole.Error.WriteLine($"dps: interrupted at step {result.Training.Steps}; wrote the unfinished run (\"complete\": false) to {dir}.");
-        return ExitCode.Interrupted;
     }
 
     /// <summary>Writes the four files into a staging folder beside <paramref name="dir"/>, then moves them in.</summary>

@@ -26,7 +26,7 @@ internal static class ValidateCommand
                 first ??= c;
             }
             CliConsole.Out.WriteLine(ConfigLoader.ToJson(first!));
-            CliConsole.Error.WriteLine(plan.Points.Count == 1
+            CliConsole.Note.WriteLine(plan.Points.Count == 1
                 ? $"dps: {r.GetValue(config)} is valid."
                 : $"dps: {r.GetValue(config)} is valid: its sweep block expands to {plan.Points.Count} runs, each valid (the first is printed); run them with dps sweep.");
             return ExitCode.Success;

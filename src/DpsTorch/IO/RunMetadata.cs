@@ -4,9 +4,6 @@
 using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.Arm;
-using System.Runtime.Intrinsics.X86;
 using System.Text.Json.Nodes;
 
 namespace DpsTorch.IO;
@@ -26,7 +23,7 @@ public sealed record RunMetadata
     public required string Os { get; init; }
     /// <summary>Processor model (where the OS says) and logical core count.</summary>
     public required string Cpu { get; init; }
-    /// <summary>The widest vector path the kernels use here: "avx512", "avx2", "neon", "vector128" or "scalar".</summary>
+    /// <summary>The SIMD path the kernels take here (<see cref="DpsTorch.Tensors.Simd.Path"/>: avx512, avx2, vector128, scalar).</summary>
     public required string Simd { get; init; }
     /// <summary>Threads the kernels may use (<see cref="Torch.NumThreads"/>).</summary>
     public required int Threads { get; init; }
@@ -49,7 +46,7 @@ public sealed record RunMetadata
             GitCommit = Commit,
             Os = $"{RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant()})",
             Cpu = $"{CpuModel() ?? RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()}, {Environment.ProcessorCount} logical cores",
-            Simd = SimdPath(),
+            Simd = Tensors.Simd.Path,
             Threads = Torch.NumThreads,
             CommandLine = commandLine ?? Join(Environment.GetCommandLineArgs()),
         };
@@ -100,14 +97,6 @@ public sealed record RunMetadata
     /// <summary>The values of <see cref="Columns"/>, as text.</summary>
     public string[] Cells() => [RunId, StartedUtc, DpsTorchVersion, GitCommit ?? "", Os, Cpu, Simd,
         Threads.ToString(CultureInfo.InvariantCulture), CommandLine];
-
-    /// <summary>The path the matrix and vector kernels take on this machine (the same tests as Tensors/MatMulKernel.cs).</summary>
-    private static string SimdPath()
-        => Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? "avx512"
-        : Vector256.IsHardwareAccelerated && Avx2.IsSupported && Fma.IsSupported ? "avx2"
-        : AdvSimd.IsSupported ? "neon"
-        : Vector128.IsHardwareAccelerated ? "vector128"
-        : "scalar";
 
     /// <summary>"model name" of /proc/cpuinfo on Linux; null elsewhere or when unreadable.</summary>
     private static string? CpuModel()
