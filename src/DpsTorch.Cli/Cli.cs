@@ -120,6 +120,7 @@ public static partial class Commands
         yield return ReportCommand.Create();
         yield return ValidateCommand.Create();
         yield return SweepCommand.Create();
+        yield return RunsCommand.Create();
         yield return FitCommand.Create();
         yield return NestedCommand.Create();
         yield return BenchStepCommand.Create();

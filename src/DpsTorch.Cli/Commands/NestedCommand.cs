@@ -23,28 +23,30 @@ internal static class NestedCommand
         var cmd = new Command("nested", "Train and measure a nested (multi-level) system.") { config, set, output, baseline };
         cmd.SetAction(r => Cli.Guard(() =>
         {
+            var run = RunMetadata.Capture(CliConsole.CommandLine);
             var c = ConfigLoader.Load(r.GetValue(config)!, r.GetValue(set) ?? []);
             if (c.Levels is null) throw new ConfigException("levels", "the config has no levels block; use `dps run` for a flat system.");
             string? dir = r.GetValue(output);
             if (dir is not null && File.Exists(dir)) throw ConfigException.Invalid("--out", dir, "a folder, not an existing file");
             var nested = Train(c, homogeneous: false);
-            Print("nested", nested);
+            if (!CliConsole.Json) Print("nested", nested);
             NestedOutcome? homogeneous = null;
             if (r.GetValue(baseline))
             {
                 homogeneous = Train(c, homogeneous: true);
-                Print("homogeneous fleet", homogeneous);
+                if (!CliConsole.Json) Print("homogeneous fleet", homogeneous);
             }
             if (dir is not null)
             {
                 Staging.RemoveOrphans(dir);
                 Staging.Write(dir, Files, staging =>
                 {
-                    NestedRunFiles.Write(staging, c, nested, homogeneous);
+                    NestedRunFiles.Write(staging, c, nested, homogeneous, run);
                     NestedReportPage.Write(staging);
                 });
                 Output.Wrote(Files.Select(name => Path.Combine(dir, name)));
             }
+            if (CliConsole.Json) Output.PrintJson(NestedRunFiles.SummaryJson(c, nested, homogeneous, run));
             return ExitCode.Success;
         }));
         return cmd;
