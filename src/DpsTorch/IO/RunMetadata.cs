@@ -45,7 +45,7 @@ public sealed record RunMetadata
             DpsTorchVersion = Version,
             GitCommit = Commit,
             Os = $"{RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant()})",
-            Cpu = $"{CpuModel() ?? RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()}, {Environment.ProcessorCount} logical cores",
+            Cpu = $"{CpuModel() ?? RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()} ({Environment.ProcessorCount} logical cores)",
             Simd = Tensors.Simd.Path,
             Threads = Torch.NumThreads,
             CommandLine = commandLine ?? Join(Environment.GetCommandLineArgs()),

@@ -24,9 +24,14 @@ public class SweepRunnerTests
 
     private static SweepPlan Plan() => SweepReader.Parse(Config);
 
-    /// <summary>results.csv without its wall-clock column (the only one that differs between identical runs).</summary>
+    /// <summary>results.csv up to its wall-clock column: seconds and the run metadata after it (run id, start time,
+    /// ...) are the only cells that differ between identical runs.</summary>
     private static string[] TableWithoutSeconds(string dir)
-        => [.. File.ReadAllLines(Path.Combine(dir, SweepResults.Results)).Select(l => l[..l.LastIndexOf(',')])];
+    {
+        var lines = File.ReadAllLines(Path.Combine(dir, SweepResults.Results));
+        int seconds = Array.IndexOf(lines[0].Split(','), "seconds");
+        return [.. lines.Select(l => string.Join(',', l.Split(',')[..seconds]))];
+    }
 
     [Fact]
     public void Run_WritesEveryRunFolder_AndOneResultsRowPerRun()
@@ -36,7 +41,8 @@ public class SweepRunnerTests
         Assert.Equal((4, 0, 4, 0, 4), (outcome.InShard, outcome.Skipped, outcome.Executed, outcome.Failed.Count, outcome.Rows));
         var lines = File.ReadAllLines(tmp.File(SweepResults.Results));
         Assert.Equal("run,agents.count,seed,loss,heterogeneity,heterogeneityQ0,heterogeneityQ2,heterogeneityQInf,specialisation,"
-            + "productivity,totalProduction,coverage,efficiency,communicationCost,robustness,resilience,spatialScale,steps,seconds", lines[0]);
+            + "productivity,totalProduction,coverage,efficiency,communicationCost,robustness,resilience,spatialScale,steps,seconds,"
+            + "runId,startedUtc,dpsTorchVersion,gitCommit,os,cpu,simd,threads,commandLine", lines[0]);
         Assert.Equal(5, lines.Length);
         Assert.StartsWith("run-0003,4,1,", lines[4]);
         var cells = lines[4].Split(',');
