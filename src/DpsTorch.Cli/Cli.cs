@@ -96,8 +96,15 @@ public static class Cli
     }
 
     /// <summary>An ArgumentException's message without the " (Parameter 'name')" .NET appends.</summary>
-    internal static string WithoutParameterName(ArgumentException e)
-        => e.ParamName is string p && e.Message.EndsWith($" (Parameter '{p}')", StringComparison.Ordinal) ? e.Message[..^($" (Parameter '{p}')".Length)] : e.Message;
+    internal static string WithoutParameterName(ArgumentException e) => WithoutParameterName(e.Message);
+
+    /// <summary>A message without a trailing " (Parameter 'name')" (.NET's suffix for argument errors), on one line.</summary>
+    internal static string WithoutParameterName(string message)
+    {
+        message = message.ReplaceLineEndings(" ");
+        int at = message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
+        return at > 0 && message.EndsWith("')", StringComparison.Ordinal) ? message[..at] : message;
+    }
 
     private static string FirstSentence(string message)
         => message.IndexOf(". ", StringComparison.Ordinal) is int i and > 0 ? message[..i] : message.TrimEnd('.');

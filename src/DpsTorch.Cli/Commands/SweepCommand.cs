@@ -74,7 +74,7 @@ internal static class SweepCommand
             {
                 string what = report.Error is null
                     ? $"loss {report.Result!.Measures.Loss.ToString("G6", CultureInfo.InvariantCulture)}, heterogeneity {report.Result.Measures.Heterogeneity.Q1.ToString("G4", CultureInfo.InvariantCulture)}, {report.Result.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s"
-                    : $"FAILED: {report.Error.Message.ReplaceLineEndings(" ")}";
+                    : $"FAILED: {Cli.WithoutParameterName(report.Error.Message)}";
                 stderr.WriteLine($"dps: [{report.Done}/{report.Total}] {report.Point.Run} ({report.Point.Describe()}): {what}");
             }, cts.Token);
             stderr.WriteLine($"dps: {outcome.Executed} run(s) done, {outcome.Skipped} already finished, {outcome.Failed.Count} failed"
@@ -92,7 +92,7 @@ internal static class SweepCommand
                     ["failed"] = new JsonArray([.. outcome.Failed.Select(f => (JsonNode)new JsonObject { ["run"] = f.Run, ["message"] = f.Message })]),
                 });
             if (outcome.Interrupted) return ExitCode.Interrupted;
-            foreach (var (run, message) in outcome.Failed) CliConsole.Error.WriteLine($"dps: error: {run}: {message.ReplaceLineEndings(" ")} (see {Path.Combine(outDir, run, SweepRunner.ErrorFile)})");
+            foreach (var (run, message) in outcome.Failed) CliConsole.Error.WriteLine($"dps: error: {run}: {Cli.WithoutParameterName(message)} (see {Path.Combine(outDir, run, SweepRunner.ErrorFile)})");
             return outcome.Failed.Count > 0 ? ExitCode.Failure : ExitCode.Success;
         }
         finally

@@ -179,7 +179,7 @@ public sealed class FitTable
     {
         if (_index.TryGetValue(column, out int c)) return c;
         throw new ArgumentException(
-            $"{Source} has no column '{column}'. Available columns: {string.Join(", ", Columns.Select(n => $"'{n}'"))}.",
+            $"{Source} has no column '{column}'.{IO.DidYouMean.Hint(column, Columns).Replace(" did", " Did")} Available columns: {string.Join(", ", Columns.Select(n => $"'{n}'"))}.",
             nameof(column));
     }
 

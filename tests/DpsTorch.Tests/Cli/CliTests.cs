@@ -309,7 +309,7 @@ public class CliTests : IDisposable
     }
 
     [Fact]
-    public void ChildProcess_Sigint_SavesTheUnfinishedRun_AndExits130()
+    public async Task ChildProcess_Sigint_SavesTheUnfinishedRun_AndExits130()
     {
         if (OperatingSystem.IsWindows()) return; // SIGINT is POSIX; Windows Ctrl-C goes through the same CancelKeyPress handler
         Write("long.json", CliHarness.TinyConfig());
@@ -323,14 +323,14 @@ public class CliTests : IDisposable
         using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
         var stderr = p.StandardError.ReadToEndAsync();
         Assert.True(p.WaitForExit(60_000), "dps did not stop after SIGINT");
-        string rest = stdout.Result;
+        string rest = await stdout;
 
         Assert.Equal(ExitCode.Interrupted, p.ExitCode);
         var summary = ReadJson(Path.Combine(_dir, "long", RunFiles.Summary));
         Assert.False((bool)summary["complete"]!);
         Assert.True((int)summary["steps"]! < 100_000_000);
         Assert.Contains("Result (interrupted)", rest);
-        Assert.Contains("interrupted at step", stderr.Result);
+        Assert.Contains("interrupted at step", await stderr);
         AssertNoTemporaryFiles();
     }
 

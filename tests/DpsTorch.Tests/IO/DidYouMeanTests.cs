@@ -33,4 +33,11 @@ public class DidYouMeanTests
         var far = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("""{ "agents": { "temperature": 3 } }"""));
         Assert.DoesNotContain("did you mean", far.Message);
     }
+
+    [Fact]
+    public void UnknownTableColumn_SuggestsTheClosestColumn()
+    {
+        var e = Assert.Throws<ArgumentException>(() => DpsTorch.Fitting.FitTable.Parse("agents.count,loss\n1,2\n").Numbers("agents.cuont"));
+        Assert.Contains("Did you mean 'agents.count'?", e.Message);
+    }
 }
