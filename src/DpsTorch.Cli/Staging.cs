@@ -1,25 +1,31 @@
-// Writing a result folder so that nothing half-written ever appears in it: the files are written into a staging
-// folder beside the target and moved in only when all exist (used by dps run and dps nested).
+// Writing a result folder (dps run, dps nested) so that nothing half-written or inconsistent ever appears in it, and
+// nothing outside it is touched:
+//   - OutputFolder locks the folder for the whole run (IO/RunLock.cs), so a second process on it stops at once with
+//     the holder's pid, and a failed run puts the folder back as it found it;
+//   - Staging.Write fills DIR/.staging-<pid>-<guid> and commits its files into DIR (IO/ResultCommit.cs).
+using DpsTorch.IO;
+
 namespace DpsTorch.Cli;
 
 internal static class Staging
 {
+    /// <summary>Name prefix of staging folders inside a result folder.</summary>
+    public const string Prefix = ".staging-";
+
     /// <summary>
-    /// Lets <paramref name="fill"/> write into a fresh staging folder beside <paramref name="dir"/>, then moves
-    /// <paramref name="files"/> into <paramref name="dir"/> in order (put the file readers look for first last). On any
-    /// failure the staging folder is removed and <paramref name="dir"/> keeps what it had.
+    /// Lets <paramref name="fill"/> write into a fresh staging folder inside <paramref name="dir"/> (so it is on the same
+    /// file system and needs no write access beside it), then commits <paramref name="files"/> in order with
+    /// <see cref="ResultCommit.Commit"/> (listing <paramref name="hashed"/>). On any failure before the commit the
+    /// staging folder is removed and <paramref name="dir"/> keeps what it had. The caller holds the folder's lock.
     /// </summary>
-    public static void Write(string dir, IReadOnlyList<string> files, Action<string> fill)
+    public static void Write(string dir, IReadOnlyList<string> files, IReadOnlyCollection<string> hashed, Action<string> fill)
     {
-        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir));
-        string parent = Path.GetDirectoryName(full) ?? full;
-        string staging = Path.Combine(parent, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.staging");
+        string staging = Path.Combine(dir, $"{Prefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
             Directory.CreateDirectory(staging);
             fill(staging);
-            Directory.CreateDirectory(full);
-            foreach (var name in files) File.Move(Path.Combine(staging, name), Path.Combine(full, name), overwrite: true);
+            ResultCommit.Commit(staging, dir, files, hashed);
         }
         finally
         {
@@ -27,12 +33,67 @@ internal static class Staging
         }
     }
 
-    /// <summary>Deletes staging folders of <paramref name="dir"/> left by a process killed while writing its results.</summary>
+    /// <summary>
+    /// Deletes the staging folders inside <paramref name="dir"/>. Call it only while holding the folder's lock: every
+    /// writer of a result folder holds it, so a staging folder found then was left by a process that died.
+    /// </summary>
     public static void RemoveOrphans(string dir)
     {
-        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir));
-        string parent = Path.GetDirectoryName(full) ?? full;
-        if (!Directory.Exists(parent)) return;
-        foreach (var d in Directory.GetDirectories(parent, $".{Path.GetFileName(full)}.*.staging")) Directory.Delete(d, recursive: true);
+        foreach (var d in Directory.GetDirectories(dir, Prefix + "*")) Directory.Delete(d, recursive: true);
+    }
+}
+
+/// <summary>
+/// A result folder held by this run: created when missing, locked, cleared of orphaned staging folders. Unless
+/// <see cref="Succeeded"/> is called, disposing puts it back: a folder this run created is removed, and so is every
+/// path registered with <see cref="CreatedByThisRun"/> that did not exist before. Then the lock is released.
+/// </summary>
+internal sealed class OutputFolder : IDisposable
+{
+    private readonly bool _existed;
+    private readonly RunLock _lock;
+    private readonly List<string> _created = [];
+    private bool _succeeded;
+
+    public string Dir { get; }
+
+    private OutputFolder(string dir, bool existed, RunLock held) { Dir = dir; _existed = existed; _lock = held; }
+
+    /// <summary>Locks <paramref name="dir"/> for <paramref name="what"/>; throws ConfigException (exit 2) when busy or not writable.</summary>
+    public static OutputFolder Open(string dir, string what)
+    {
+        if (File.Exists(dir)) throw ConfigException.Invalid("--out", dir, "a folder, not an existing file");
+        bool existed = Directory.Exists(dir);
+        var held = RunLock.Acquire(dir, what);
+        try { Staging.RemoveOrphans(dir); }
+        catch { held.Dispose(); throw; }
+        return new OutputFolder(dir, existed, held);
+    }
+
+    /// <summary>Registers <paramref name="path"/> (inside the folder) to be removed if the run fails, when it does not exist yet.</summary>
+    public void CreatedByThisRun(string path)
+    {
+        if (!File.Exists(path) && !Directory.Exists(path)) _created.Add(path);
+    }
+
+    /// <summary>Keeps what the run wrote.</summary>
+    public void Succeeded() => _succeeded = true;
+
+    public void Dispose()
+    {
+        if (!_succeeded)
+        {
+            try
+            {
+                if (!_existed) Directory.Delete(Dir, recursive: true);
+                else foreach (var p in _created)
+                    {
+                        if (Directory.Exists(p)) Directory.Delete(p, recursive: true);
+                        else File.Delete(p);
+                    }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* best effort: the error that failed the run is the one reported */ }
+        }
+        _lock.Dispose();
     }
 }

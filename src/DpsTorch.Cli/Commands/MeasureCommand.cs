@@ -1,5 +1,6 @@
 // `dps measure MODEL.json|RUN_DIR [--json]`: reloads a saved model state, recomputes every measure (with the measures
-// section of the config saved in it) and prints a table or JSON with summary.json's field names.
+// section of the config saved in it) and prints a table or JSON with summary.json's field names. A model.json whose
+// folder's commit record (IO/ResultCommit.cs) is unfinished or does not match it is refused.
 using System.CommandLine;
 using DpsTorch.IO;
 using DpsTorch.Measures;
@@ -15,7 +16,9 @@ internal static class MeasureCommand
         var cmd = new Command("measure", "Reload a model state and recompute all measures (--json: summary.json field names).") { model };
         cmd.SetAction(r => Cli.Guard(() =>
         {
-            var state = ModelState.Load(Output.ModelPath(r.GetValue(model)!));
+            string path = Output.ModelPath(r.GetValue(model)!);
+            ResultCommit.Check(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFileName(path));
+            var state = ModelState.Load(path);
             var c = state.Config;
             var measures = SystemMeasures.Compute(SystemBuilder.FromState(state), c.Measures, c.Objective.LambdaC, c.Training.Lr);
             var o = Output.MeasuresJson(measures, c);

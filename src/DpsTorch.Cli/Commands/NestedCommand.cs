@@ -1,6 +1,8 @@
 // `dps nested CONFIG.json --out DIR`: trains a nested system (config with a `levels` block), optionally also the
 // homogeneous fleet of the same budget and network, prints the per-tier measures and writes summary.json, model.json
-// and report.html into DIR (through a staging folder, so DIR never holds a half-written run).
+// and report.html into DIR. DIR is locked from before training to the end, and the files are committed together from a
+// staging folder inside DIR (Staging.cs), so DIR never holds a half-written or mixed run and a failed run leaves it as
+// it was.
 using System.CommandLine;
 using System.Globalization;
 using DpsTorch.IO;
@@ -13,6 +15,9 @@ internal static class NestedCommand
 {
     /// <summary>The files a nested run folder receives, in the order they are moved in (summary last).</summary>
     public static readonly string[] Files = [NestedRunFiles.Model, NestedRunFiles.Report, NestedRunFiles.Summary];
+
+    /// <summary>The files whose digests the commit record lists (report.html is rebuilt by dps report).</summary>
+    private static readonly string[] Hashed = [NestedRunFiles.Model, NestedRunFiles.Summary];
 
     public static Command Create()
     {
@@ -28,6 +33,7 @@ internal static class NestedCommand
             if (c.Levels is null) throw new ConfigException("levels", "the config has no levels block; use `dps run` for a flat system.");
             string? dir = r.GetValue(output);
             if (dir is not null && File.Exists(dir)) throw ConfigException.Invalid("--out", dir, "a folder, not an existing file");
+            using var folder = dir is null ? null : OutputFolder.Open(dir, "dps nested");
             var nested = Train(c, homogeneous: false);
             if (!CliConsole.Json) Print("nested", nested);
             NestedOutcome? homogeneous = null;
@@ -38,12 +44,12 @@ internal static class NestedCommand
             }
             if (dir is not null)
             {
-                Staging.RemoveOrphans(dir);
-                Staging.Write(dir, Files, staging =>
+                Staging.Write(dir, Files, Hashed, staging =>
                 {
                     NestedRunFiles.Write(staging, c, nested, homogeneous, run);
                     NestedReportPage.Write(staging);
                 });
+                folder!.Succeeded();
                 Output.Wrote(Files.Select(name => Path.Combine(dir, name)));
             }
             if (CliConsole.Json) Output.PrintJson(NestedRunFiles.SummaryJson(c, nested, homogeneous, run));

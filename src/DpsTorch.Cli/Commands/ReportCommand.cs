@@ -1,5 +1,6 @@
 // `dps report DIR`: rebuilds DIR/report.html from the run's saved files (a dps run folder, or a dps nested folder,
-// told apart by the format of its model.json).
+// told apart by the format of its model.json). A folder whose last commit did not finish, or whose files do not
+// match it (IO/ResultCommit.cs), is refused; so is one that a running dps process holds.
 using System.CommandLine;
 using DpsTorch.IO;
 using DpsTorch.Nested;
@@ -18,6 +19,9 @@ internal static class ReportCommand
             string d = r.GetValue(dir)!;
             if (!Directory.Exists(d)) throw new ConfigException(d, "run folder not found.");
             if (!File.Exists(Path.Combine(d, RunFiles.Summary))) throw new ConfigException(d, $"not a run folder: it has no {RunFiles.Summary}.");
+            using var held = RunLock.TryAcquire(d, "dps report", out string holder)
+                ?? throw new ConfigException(d, $"is in use by another dps process ({holder}); run dps report when it has finished.");
+            ResultCommit.Check(d);
             if (NestedState.IsNestedModelFile(Path.Combine(d, NestedRunFiles.Model))) NestedReportPage.Write(d);
             else ReportPage.Write(d);
             string report = Path.Combine(d, RunFiles.Report);

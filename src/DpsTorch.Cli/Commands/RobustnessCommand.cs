@@ -25,7 +25,9 @@ internal static class RobustnessCommand
         };
         cmd.SetAction(r => Cli.Guard(() =>
         {
-            var state = ModelState.Load(Output.ModelPath(r.GetValue(model)!));
+            string path = Output.ModelPath(r.GetValue(model)!);
+            ResultCommit.Check(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFileName(path)); // not a model left mixed by a kill
+            var state = ModelState.Load(path);
             var c = state.Config;
             var options = c.Measures;
             if (r.GetValue(removal) is string rm)

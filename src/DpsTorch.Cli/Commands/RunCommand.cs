@@ -1,11 +1,14 @@
 // `dps run CONFIG.json [--out DIR] [--set key=value ...]`: trains the system a config describes, with a progress bar
-// (or plain lines when output is not a terminal), and writes summary.json, trajectory.csv, model.json and
-// report.html into DIR. The files are first written into a staging folder beside DIR and moved in only when all
-// four exist, so a failed run leaves DIR as it was. Ctrl-C stops training, writes what is finished with
-// "complete": false, and exits 130. SIGTERM does the same. The resolved config is saved as DIR/config.json and the
-// training state as DIR/checkpoints/ every training.checkpointEvery steps, so `dps run --resume DIR` continues a run
-// stopped in any way (SIGKILL included) and ends with the same result as an uninterrupted one. Without --out a run
-// goes to runs/<config name>/<run id>, a new folder every time. `--sweep key=a,b,c` runs a grid instead (as dps sweep).
+// (or plain lines when not on a terminal), and writes summary.json, trajectory.csv, model.json, report.html and the
+// resolved config.json into DIR. DIR is locked for the whole run (a second process on it stops with exit 2 and the
+// holder's pid); the results are written into a staging folder inside DIR and committed together (Staging.cs), so a
+// failed run leaves DIR as it was and a killed one never mixes old and new files. Ctrl-C stops training, writes what
+// is finished with "complete": false, and exits 130. SIGTERM does the same. The training state goes to
+// DIR/checkpoints/ (with the resolved config) every training.checkpointEvery steps, so `dps run --resume DIR`
+// continues a run stopped in any way (SIGKILL included) and ends with the same result as an uninterrupted one.
+// Checkpoints are reused only while the config and the content of every data file it names are unchanged.
+// Without --out a run goes to runs/<config name>/<run id>, a new folder every time. `--sweep key=a,b,c` runs a grid
+// instead (as dps sweep).
 using System.Runtime.InteropServices;
 using System.CommandLine;
 using DpsTorch.IO;
@@ -17,11 +20,14 @@ namespace DpsTorch.Cli;
 
 internal static class RunCommand
 {
-    /// <summary>The resolved config a run folder keeps for --resume.</summary>
+    /// <summary>The resolved config a run folder keeps (in DIR once finished, in DIR/checkpoints/ from the start, for --resume).</summary>
     public const string ConfigFile = "config.json";
 
     /// <summary>The files a run folder receives, in the order they are moved in (summary last).</summary>
-    public static readonly string[] Files = [RunFiles.Model, RunFiles.Trajectory, RunFiles.Report, RunFiles.Summary];
+    public static readonly string[] Files = [RunFiles.Model, RunFiles.Trajectory, RunFiles.Report, ConfigFile, RunFiles.Summary];
+
+    /// <summary>The files whose digests the commit record lists (report.html is rebuilt by dps report).</summary>
+    private static readonly string[] Hashed = [RunFiles.Model, RunFiles.Trajectory, ConfigFile, RunFiles.Summary];
 
     public static Command Create()
     {
@@ -37,7 +43,7 @@ internal static class RunCommand
         cmd.SetAction(r => Cli.Guard(() =>
         {
             using var cancel = new CancellationTokenSource();
-            var stderr = CliConsole.Error; // the signal handlers run on another thread, outside this invocation's flow
+            var stderr = CliConsole.Note; // the signal handlers run on another thread, outside this invocation's flow
             // First Ctrl-C: stop after the current step and save; a second one ends the process at once.
             ConsoleCancelEventHandler onCancel = (_, e) =>
             {
@@ -61,8 +67,8 @@ internal static class RunCommand
                 {
                     if (configPath is not null || r.GetValue(outDir) is not null || (r.GetValue(set) ?? []).Length > 0 || (r.GetValue(sweep) ?? []).Length > 0)
                         throw ConfigException.Invalid("--resume", resumeDir, "alone: the folder's config.json fixes the config and the output folder");
-                    string saved = Path.Combine(resumeDir, ConfigFile);
-                    if (!File.Exists(saved)) throw new ConfigException("--resume", $"\"{resumeDir}\" has no {ConfigFile}; it is not a run folder that can be resumed.");
+                    string? saved = new[] { Path.Combine(resumeDir, Experiment.CheckpointFolder, ConfigFile), Path.Combine(resumeDir, ConfigFile) }.FirstOrDefault(File.Exists)
+                        ?? throw new ConfigException("--resume", $"\"{resumeDir}\" has no {ConfigFile}; it is not a run folder that can be resumed.");
                     return Execute(saved, resumeDir, [], cancel.Token);
                 }
                 if (configPath is null) throw ConfigException.Invalid("config", null, "a config file path (or --resume DIR)");
@@ -86,24 +92,26 @@ internal static class RunCommand
         var run = RunMetadata.Capture(CliConsole.CommandLine);
         string dir = outDir ?? DefaultFolder(config.Name, configPath, run.RunId);
         if (File.Exists(dir)) throw ConfigException.Invalid("--out", dir, "a folder, not an existing file");
-        string checkpoints = Path.Combine(dir, Experiment.CheckpointFolder);
-        string savedConfig = Path.Combine(dir, ConfigFile);
-        if (Directory.Exists(checkpoints))
-        {
-            if (File.Exists(savedConfig) && ConfigLoader.ToJson(ConfigLoader.Load(savedConfig)) != ConfigLoader.ToJson(config))
-                throw ConfigException.Invalid("--out", dir, "a new folder: this one holds checkpoints of a different config (use --resume DIR to continue it)");
-            CliConsole.Error.WriteLine($"dps: resuming from the checkpoints in {checkpoints}.");
-        }
         SystemBuilder.Create(config); // input problems found while building the system surface before DIR is touched
-        Staging.RemoveOrphans(dir);
-        Directory.CreateDirectory(dir);
-        AtomicFile.WriteAllText(savedConfig, ConfigLoader.ToJson(config));
+        string checkpoints = Path.Combine(dir, Experiment.CheckpointFolder);
+        string configJson = ConfigLoader.ToJson(config);
+
+        using var folder = OutputFolder.Open(dir, "dps run"); // first, so a busy folder is reported as such
+        CheckCheckpoints(dir, checkpoints, configJson);
+        folder.CreatedByThisRun(checkpoints);
+        ReuseOrDiscardCheckpoints(config, checkpoints);
+        AtomicFile.WriteAllText(Path.Combine(checkpoints, ConfigFile), configJson); // what --resume reads, and a writability check before training
+        // Never replace a config.json dps did not write (with --out the config's own folder, it is the user's input).
+        string dirConfig = Path.Combine(dir, ConfigFile);
+        bool writeConfig = !File.Exists(dirConfig) || ResultCommit.Lists(dir, ConfigFile) || File.ReadAllText(dirConfig) == configJson;
+        if (!writeConfig) CliConsole.Note.WriteLine($"dps: keeping {dirConfig} (not written by dps: the input config?); the resolved config is in {Path.Combine(checkpoints, ConfigFile)} and summary.json.");
 
         var result = RunProgress.Interactive
             ? RunProgress.WithBar(config, progress => Experiment.Run(config, progress, cancel, checkpointDir: checkpoints, run: run))
             : Experiment.Run(config, RunProgress.Lines(config, CliConsole.Note), cancel, checkpointDir: checkpoints, run: run);
         bool complete = !cancel.IsCancellationRequested;
-        Write(dir, result, complete);
+        Write(dir, result, complete, writeConfig ? configJson : null);
+        folder.Succeeded();
 
         var measures = Output.MeasuresJson(result.Measures, config);
         if (CliConsole.Json) PrintJson(dir, result, complete, measures);
@@ -154,11 +162,36 @@ internal static class RunCommand
         console.Write(table);
     }
 
-    /// <summary>Writes the four files into a staging folder beside <paramref name="dir"/>, then moves them in.</summary>
-    internal static void Write(string dir, ExperimentResult result, bool complete)
-        => Staging.Write(dir, Files, staging =>
+    /// <summary>Refuses a folder whose checkpoints belong to another config (nothing in it is changed first).</summary>
+    private static void CheckCheckpoints(string dir, string checkpoints, string configJson)
+    {
+        if (!Directory.Exists(checkpoints) || Directory.GetFiles(checkpoints, "restart-*.json").Length == 0) return;
+        // The checkpoints' own copy first; DIR/config.json for folders written before it existed.
+        string? saved = new[] { Path.Combine(checkpoints, ConfigFile), Path.Combine(dir, ConfigFile) }.FirstOrDefault(File.Exists);
+        if (saved is not null && ConfigLoader.ToJson(ConfigLoader.Load(saved)) != configJson)
+            throw ConfigException.Invalid("--out", dir, "a new folder: this one holds checkpoints of a different config (use --resume DIR to continue it)");
+    }
+
+    /// <summary>Resumes from checkpoints that match the config and its data files; discards (and says so) ones that do not.</summary>
+    private static void ReuseOrDiscardCheckpoints(DpsConfig config, string checkpoints)
+    {
+        var files = Directory.Exists(checkpoints) ? Directory.GetFiles(checkpoints, "restart-*.json") : [];
+        if (files.Length == 0) return;
+        if (Experiment.StaleCheckpoints(config, checkpoints) is { } why)
+        {
+            CliConsole.Note.WriteLine($"dps: not reusing the checkpoints in {checkpoints}: {why}; training starts from step 0.");
+            foreach (var f in files) File.Delete(f);
+            return;
+        }
+        CliConsole.Note.WriteLine($"dps: resuming from the checkpoints in {checkpoints}.");
+    }
+
+    /// <summary>Writes the run's files into a staging folder inside <paramref name="dir"/>, then commits them.</summary>
+    internal static void Write(string dir, ExperimentResult result, bool complete, string? configJson)
+        => Staging.Write(dir, configJson is null ? [.. Files.Where(f => f != ConfigFile)] : Files, Hashed, staging =>
         {
             RunFiles.Write(staging, result, complete);
             ReportPage.Write(staging);
+            if (configJson is not null) AtomicFile.WriteAllText(Path.Combine(staging, ConfigFile), configJson);
         });
 }

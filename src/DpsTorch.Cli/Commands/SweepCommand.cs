@@ -78,7 +78,12 @@ internal static class SweepCommand
                 stderr.WriteLine($"dps: [{report.Done}/{report.Total}] {report.Point.Run} ({report.Point.Describe()}): {what}");
             }, cts.Token);
             stderr.WriteLine($"dps: {outcome.Executed} run(s) done, {outcome.Skipped} already finished, {outcome.Failed.Count} failed"
+                + (outcome.Busy.Count > 0 ? $", {outcome.Busy.Count} left to another process" : "")
                 + $"; {Path.Combine(outDir, SweepResults.Results)} has {outcome.Rows} of {plan.Points.Count} rows.");
+            if (outcome.Busy.Count > 0)
+                stderr.WriteLine($"dps: skipped {outcome.Busy.Count} run(s) another dps process is running: "
+                    + string.Join(", ", outcome.Busy.Take(5).Select(b => $"{b.Run} ({b.Holder})")) + (outcome.Busy.Count > 5 ? ", ..." : "")
+                    + "; its results.csv will hold them when it finishes.");
             if (CliConsole.Json)
                 Output.PrintJson(new JsonObject
                 {
@@ -108,7 +113,7 @@ internal static class SweepCommand
         CliConsole.Note.WriteLine($"dps: merged {dirs.Length} folder(s) into {outDir}: {m.Finished} of {m.Runs} runs finished ({m.Copied} copied"
             + (m.Duplicates > 0 ? $", {m.Duplicates} finished in more than one shard, first kept" : "") + ").");
         if (m.Missing.Count > 0)
-            CliConsole.Error.WriteLine($"dps: warning: {m.Missing.Count} run(s) finished in no shard: {string.Join(", ", m.Missing.Take(10))}{(m.Missing.Count > 10 ? ", ..." : "")}; run the missing shards (or resume them) and merge again.");
+            CliConsole.Note.WriteLine($"dps: warning: {m.Missing.Count} run(s) finished in no shard: {string.Join(", ", m.Missing.Take(10))}{(m.Missing.Count > 10 ? ", ..." : "")}; run the missing shards (or resume them) and merge again.");
         return ExitCode.Success;
     }
 }

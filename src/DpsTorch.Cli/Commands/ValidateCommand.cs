@@ -19,13 +19,18 @@ internal static class ValidateCommand
             var plan = SweepReader.Load(r.GetValue(config)!, r.GetValue(set) ?? []);
             plan.Validate();
             DpsConfig? first = null;
+            MemoryEstimate? largest = null;
             foreach (var point in plan.Points)
             {
-                var c = plan.ConfigFor(point);
+                var c = plan.ConfigFor(point); // refuses a run that does not fit in memory, before building it
+                var estimate = MemoryEstimate.For(c);
+                if (largest is null || estimate.Total > largest.Total) largest = estimate;
                 if (c.Levels is null) SystemBuilder.Create(c); // builds demand and topology too, so file and size problems surface here
                 first ??= c;
             }
             CliConsole.Out.WriteLine(ConfigLoader.ToJson(first!));
+            var (available, source) = MemoryLimit.Available();
+            CliConsole.Note.WriteLine($"dps: memory estimate{(plan.Points.Count > 1 ? " of the largest run" : "")}: {largest!.Describe()}; available: {MemoryEstimate.Bytes(available)} ({source}).");
             CliConsole.Note.WriteLine(plan.Points.Count == 1
                 ? $"dps: {r.GetValue(config)} is valid."
                 : $"dps: {r.GetValue(config)} is valid: its sweep block expands to {plan.Points.Count} runs, each valid (the first is printed); run them with dps sweep.");

@@ -54,7 +54,7 @@ public sealed class FitTable
     }
 
     /// <summary>Reads a CSV file with a header row.</summary>
-    public static FitTable ReadCsv(string path) => Parse(File.ReadAllText(path), path);
+    public static FitTable ReadCsv(string path) => Parse(DpsTorch.IO.InputFile.ReadAllText(path, path, DpsTorch.IO.InputKind.ResultsTable), path);
 
     /// <summary>Parses CSV text with a header row; <paramref name="source"/> labels messages.</summary>
     public static FitTable Parse(string text, string source = "CSV text")

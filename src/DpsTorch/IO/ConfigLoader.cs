@@ -25,11 +25,14 @@ public static class ConfigLoader
     /// <summary>Reads a config file, applying "key.path=value" overrides first. Relative file paths inside resolve against the file's folder.</summary>
     public static DpsConfig Load(string path, IEnumerable<string>? overrides = null)
     {
-        if (!File.Exists(path)) throw new ConfigException(path, "config file not found.");
-        string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ConfigException(path, $"cannot read the file ({e.Message})."); }
-        return Parse(text, Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", overrides, path);
+        return Parse(ReadText(path), Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", overrides, path);
+    }
+
+    /// <summary>The text of a config file: a regular file within the cap of <see cref="InputKind.Config"/>.</summary>
+    internal static string ReadText(string path)
+    {
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new ConfigException(path, "config file not found.");
+        return InputFile.ReadAllText(path, path, InputKind.Config);
     }
 
     /// <summary>Parses config JSON text. <paramref name="baseDir"/> resolves relative file paths.</summary>
@@ -121,20 +124,20 @@ public static class ConfigLoader
         return c;
     }
 
-    /// <summary>Cross-field limits that keep a run inside memory: N×M cells and the number of edges.</summary>
+    /// <summary>
+    /// Cross-field limits that keep a run inside memory: N×M cells, the number of edges, and the memory estimate of the
+    /// whole run (<see cref="MemoryLimit.Check(DpsConfig, int)"/>: refused before anything is allocated when it exceeds the machine's).
+    /// </summary>
     private static void CheckSizes(DpsConfig c)
     {
         long n = c.Agents.Count;
         if (n * c.Space.M > MaxCells)
             throw ConfigException.Invalid("agents.count", n, $"at most {MaxCells / c.Space.M} with space.m = {c.Space.M} (agents × grid points must stay below {MaxCells})");
         var t = c.Topology;
-        long edges = (t.Learned && t.Kind == "none") || t.Kind == "complete" ? n * (n - 1) / 2
-            : t.Kind is "ring" or "small-world" ? n * t.K
-            : t.Kind == "random" ? (long)(t.P * n * (n - 1) / 2)
-            : t.Kind is "modular" or "core-periphery" ? (long)(Math.Max(t.PIn, t.POut) * n * (n - 1) / 2)
-            : 4 * n;
+        long edges = t.Kind == "file" ? 0 : MemoryEstimate.EdgeCount(t, n); // a file's edges are counted while it is read
         if (edges > MaxEdges)
             throw ConfigException.Invalid("topology.kind", t.Kind, $"a sparser topology for {n} agents: this one has about {edges} edges, more than the {MaxEdges} allowed (use ring, small-world or lattice for large N)");
+        MemoryLimit.Check(c);
     }
 
     private static SpaceConfig ReadSpace(JsonSection? s)
@@ -192,7 +195,7 @@ public static class ConfigLoader
         if (c.Kind == "histogram")
         {
             if (c.Path is null) throw ConfigException.Invalid(s.KeyPath("path"), null, "the path of a CSV histogram for kind \"histogram\"");
-            if (!File.Exists(c.Path)) throw new ConfigException(s.KeyPath("path"), $"file \"{c.Path}\" not found.");
+            InputFile.Check(s.KeyPath("path"), c.Path, InputFile.MaxBytes(InputKind.DemandCsv));
         }
         s.RejectUnknownKeys();
         return c;
@@ -238,7 +241,7 @@ public static class ConfigLoader
         if (c.Kind == "file")
         {
             if (c.Path is null) throw ConfigException.Invalid(s.KeyPath("path"), null, "the path of an edge-list file for kind \"file\"");
-            if (!File.Exists(c.Path)) throw new ConfigException(s.KeyPath("path"), $"file \"{c.Path}\" not found.");
+            InputFile.Check(s.KeyPath("path"), c.Path, InputFile.MaxBytes(InputKind.EdgeList));
         }
         s.RejectUnknownKeys();
         return c;

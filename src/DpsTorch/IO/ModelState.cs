@@ -112,12 +112,14 @@ public sealed record ModelState
     /// </summary>
     internal static (JsonObject Root, FileInfo File) ReadHeader(string path, string formatTag, int version)
     {
-        if (!File.Exists(path)) throw new ConfigException(path, "model file not found.");
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new ConfigException(path, "model file not found.");
         var info = new FileInfo(path);
+        InputFile.Check(path, path, InputFile.MaxBytes(InputKind.ModelFile));
+        MemoryLimit.CheckJsonFile(path, info.Length);
         JsonNode? root;
         try
         {
-            using var stream = File.OpenRead(path);
+            using var stream = InputFile.OpenRead(path, path, InputKind.ModelFile);
             root = JsonNode.Parse(stream, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
         }
         catch (JsonException e) { throw new ConfigException(path, $"not a valid model file: JSON error at line {e.LineNumber + 1} ({e.Message.Split(". ")[0]})."); }

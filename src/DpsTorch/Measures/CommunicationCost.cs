@@ -28,7 +28,7 @@ public static class CommunicationCost
     {
         ArgumentNullException.ThrowIfNull(embedding);
         int n = embedding.N;
-        Require.Length(q.Length, n * n, nameof(q), $"an {n}x{n} matrix for the embedding's {n} agents");
+        Require.Length(q.Length, Require.SquareLength(n, "CommunicationCost"), nameof(q), $"an {n}x{n} matrix for the embedding's {n} agents");
         Check(n, embedding, gamma);
         double c = 0;
         for (int i = 0; i < n; i++)

@@ -28,23 +28,189 @@ public static class Heterogeneity
     public static double[] Similarity(ReadOnlySpan<double> mus, ReadOnlySpan<double> sigmas)
     {
         int n = mus.Length;
-        Require.Length(sigmas.Length, n, nameof(sigmas), "one breadth per agent");
-        Require.AllFinite(mus, nameof(mus));
-        Require.AllPositive(sigmas, nameof(sigmas));
-        var self = new double[n];
-        for (int i = 0; i < n; i++) self[i] = WrappedNormal.Density(0.0, 0.0, Math.Sqrt(2.0) * sigmas[i]);
+        CheckAgents(mus, sigmas);
+        if (n > ExactMaxN)
+            throw new ArgumentException($"Similarity: {n} agents would need an {n}x{n} matrix; above {ExactMaxN} agents use Of, Orders or SimilarityTimes (O(N·K), no matrix).", nameof(mus));
+        var self = SelfOverlaps(sigmas);
         var z = new double[n * n];
         for (int i = 0; i < n; i++)
         {
             z[i * n + i] = 1.0;
             for (int j = i + 1; j < n; j++)
-            {
-                double s = Math.Sqrt(sigmas[i] * sigmas[i] + sigmas[j] * sigmas[j]);
-                double overlap = WrappedNormal.Density(mus[i] - mus[j], 0.0, s);
-                z[i * n + j] = z[j * n + i] = overlap / Math.Sqrt(self[i] * self[j]);
-            }
+                z[i * n + j] = z[j * n + i] = PairOverlap(mus[i], sigmas[i], mus[j], sigmas[j]) / Math.Sqrt(self[i] * self[j]);
         }
         return z;
+    }
+
+    /// <summary>
+    /// Largest N for which the N×N similarity matrix is built (N² doubles = 128 MiB at 4096). Above it the Hill numbers
+    /// come from <see cref="SimilarityTimes"/> in O(N·K) memory-free of N², exact to the same tolerance.
+    /// </summary>
+    public const int ExactMaxN = 4096;
+
+    /// <summary>The similarity Z_ij of two wrapped-normal agents (the entry of <see cref="Similarity"/>).</summary>
+    public static double Pair(double muI, double sigmaI, double muJ, double sigmaJ)
+    {
+        if (muI == muJ && sigmaI == sigmaJ) return 1.0;
+        return PairOverlap(muI, sigmaI, muJ, sigmaJ)
+            / Math.Sqrt(WrappedNormal.Density(0.0, 0.0, Math.Sqrt(2.0) * sigmaI) * WrappedNormal.Density(0.0, 0.0, Math.Sqrt(2.0) * sigmaJ));
+    }
+
+    private static double PairOverlap(double muI, double sigmaI, double muJ, double sigmaJ)
+        => WrappedNormal.Density(muI - muJ, 0.0, Math.Sqrt(sigmaI * sigmaI + sigmaJ * sigmaJ));
+
+    private static double[] SelfOverlaps(ReadOnlySpan<double> sigmas)
+    {
+        var self = new double[sigmas.Length];
+        for (int i = 0; i < self.Length; i++) self[i] = WrappedNormal.Density(0.0, 0.0, Math.Sqrt(2.0) * sigmas[i]);
+        return self;
+    }
+
+    private static void CheckAgents(ReadOnlySpan<double> mus, ReadOnlySpan<double> sigmas)
+    {
+        Require.Length(sigmas.Length, mus.Length, nameof(sigmas), "one breadth per agent");
+        Require.AllFinite(mus, nameof(mus));
+        Require.AllPositive(sigmas, nameof(sigmas));
+    }
+
+    /// <summary>
+    /// Fourier modes are kept while exp(−n²σ_j²/2) ≥ this, for each agent j; a dropped pair term is below it times
+    /// exp(−n²σ_i²/2) ≤ 1, far under the 1e-12 tolerance of <see cref="WrappedNormal.Density"/> used by the matrix.
+    /// </summary>
+    public const double ModeTolerance = 1e-20;
+
+    /// <summary>
+    /// (Z c)_i = Σ_j Z_ij c_j for wrapped-normal agents without the N×N matrix, from the Fourier form of the overlap
+    /// (MODEL.md section 1): ⟨s_i, s_j⟩ = (1/2π)[1 + 2 Σ_{n≥1} e^{−n²σ_i²/2} e^{−n²σ_j²/2} cos(n(μ_i − μ_j))], so
+    /// with b_j = c_j / √⟨s_j,s_j⟩ and the mode sums C_n + i S_n = Σ_j b_j e^{−n²σ_j²/2} e^{inμ_j},
+    /// (Z c)_i = (1/(2π √⟨s_i,s_i⟩)) [C_0 + 2 Σ_n e^{−n²σ_i²/2} (cos(nμ_i) C_n + sin(nμ_i) S_n)].
+    /// Exact up to the truncation <see cref="ModeTolerance"/> and rounding; O(N·K) time and O(N + K) memory with
+    /// K = √(2 ln(1/ModeTolerance)) / min σ ≈ 9.6 / σ_min modes.
+    /// </summary>
+    public static double[] SimilarityTimes(ReadOnlySpan<double> mus, ReadOnlySpan<double> sigmas, ReadOnlySpan<double> c)
+    {
+        CheckAgents(mus, sigmas);
+        Require.Length(c.Length, mus.Length, nameof(c), "one coefficient per agent");
+        int n = mus.Length;
+        var self = SelfOverlaps(sigmas);
+        double sigmaMin = n == 0 ? 1 : TensorPrimitives.Min(sigmas);
+        long modes = (long)Math.Ceiling(ModeCut / sigmaMin) + 2;
+        if (modes > int.MaxValue / 2) throw new ArgumentException($"SimilarityTimes: σ_min = {sigmaMin} needs {modes} Fourier modes; breadths that narrow are not supported.", nameof(sigmas));
+        var cosSum = new double[modes];
+        var sinSum = new double[modes];
+        for (int j = 0; j < n; j++)
+        {
+            double b = c[j] / Math.Sqrt(self[j]);
+            if (b == 0) continue;
+            for (var mode = new Mode(mus[j], sigmas[j]); mode.Next();)
+            {
+                cosSum[mode.K] += b * mode.Factor * mode.Cos;
+                sinSum[mode.K] += b * mode.Factor * mode.Sin;
+            }
+        }
+        var result = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            double acc = 0;
+            for (var mode = new Mode(mus[i], sigmas[i]); mode.Next();)
+                acc += (mode.K == 0 ? 1.0 : 2.0) * mode.Factor * (mode.Cos * cosSum[mode.K] + mode.Sin * sinSum[mode.K]);
+            result[i] = acc / (2.0 * Math.PI * Math.Sqrt(self[i]));
+        }
+        return result;
+    }
+
+    /// <summary>√(2 ln(1/ModeTolerance)): modes n ≤ ModeCut/σ have e^{−n²σ²/2} ≥ ModeTolerance.</summary>
+    private static readonly double ModeCut = Math.Sqrt(2.0 * Math.Log(1.0 / ModeTolerance));
+
+    /// <summary>Modes between exact re-evaluations of cos(nμ), sin(nμ) (the rotation recurrence drifts by ~n·eps).</summary>
+    private const int RotationRefresh = 64;
+
+    /// <summary>The modes n = 0, 1, ... of one agent: Factor = e^{−n²σ²/2} (while ≥ ModeTolerance), Cos = cos nμ, Sin = sin nμ.</summary>
+    private struct Mode(double mu, double sigma)
+    {
+        private readonly double _c1 = Math.Cos(mu), _s1 = Math.Sin(mu), _ratio = Math.Exp(-sigma * sigma);
+        private double _step = Math.Exp(-sigma * sigma / 2); // f_n = f_{n-1} e^{−(2n−1)σ²/2}
+        public int K { get; private set; } = -1;
+        public double Factor { get; private set; } = 1;
+        public double Cos { get; private set; } = 1;
+        public double Sin { get; private set; }
+
+        public bool Next()
+        {
+            if (K >= 0)
+            {
+                Factor *= _step;
+                _step *= _ratio;
+                if ((K + 1) % RotationRefresh == 0) { double a = Wrap((K + 1) * mu); Cos = Math.Cos(a); Sin = Math.Sin(a); }
+                else (Cos, Sin) = (Cos * _c1 - Sin * _s1, Sin * _c1 + Cos * _s1);
+            }
+            K++;
+            return Factor >= ModeTolerance;
+        }
+    }
+
+    private static double Wrap(double a) => a - 2.0 * Math.PI * Math.Floor(a / (2.0 * Math.PI));
+
+    /// <summary>
+    /// The Hill numbers at q = 0, 1, 2, ∞ of wrapped-normal agents with weights a ≥ 0 (not all zero): the exact matrix
+    /// for N ≤ <see cref="ExactMaxN"/>, else one <see cref="SimilarityTimes"/> (no N×N matrix).
+    /// </summary>
+    public static double[] Orders(ReadOnlySpan<double> mus, ReadOnlySpan<double> sigmas, ReadOnlySpan<double> weights)
+    {
+        var result = new double[ReportedOrders.Length];
+        if (mus.Length <= ExactMaxN)
+        {
+            var z = Similarity(mus, sigmas);
+            for (int k = 0; k < result.Length; k++) result[k] = Hill(weights, z, ReportedOrders[k]);
+            return result;
+        }
+        var (p, zp) = WeightsAndZp(mus, sigmas, weights);
+        for (int k = 0; k < result.Length; k++) result[k] = HillFromZp(p, zp, ReportedOrders[k]);
+        return result;
+    }
+
+    /// <summary>p_i = a_i / Σa over the agents with a_i &gt; 0, and (Zp)_i for them, by <see cref="SimilarityTimes"/>.</summary>
+    private static (double[] P, double[] Zp) WeightsAndZp(ReadOnlySpan<double> mus, ReadOnlySpan<double> sigmas, ReadOnlySpan<double> weights)
+    {
+        Require.Length(weights.Length, mus.Length, nameof(weights), "one weight per agent");
+        Require.AllNonNegative(weights, nameof(weights));
+        double total = 0;
+        foreach (var w in weights) total += w;
+        if (!(total > 0)) throw new ArgumentException("weights must not be all zero.", nameof(weights));
+        var c = new double[weights.Length];
+        for (int i = 0; i < c.Length; i++) c[i] = weights[i] / total;
+        var zpAll = SimilarityTimes(mus, sigmas, c);
+        int count = 0;
+        foreach (var v in c) if (v > 0) count++;
+        double[] p = new double[count], zp = new double[count];
+        for (int i = 0, k = 0; i < c.Length; i++)
+            if (c[i] > 0) { p[k] = c[i]; zp[k++] = zpAll[i]; }
+        return (p, zp);
+    }
+
+    /// <summary>
+    /// The mean similarity over all pairs i ≠ j, (Σ_ij Z_ij − N) / (N(N − 1)), from the matrix (N ≤ ExactMaxN) or
+    /// <see cref="SimilarityTimes"/> with c = 1. NaN for N &lt; 2.
+    /// </summary>
+    public static double MeanPairSimilarity(ReadOnlySpan<double> mus, ReadOnlySpan<double> sigmas)
+    {
+        int n = mus.Length;
+        if (n < 2) return double.NaN;
+        double sum = 0;
+        if (n <= ExactMaxN)
+        {
+            var z = Similarity(mus, sigmas);
+            for (int i = 0; i < n; i++)
+                for (int j = i + 1; j < n; j++) sum += 2 * z[i * n + j];
+        }
+        else
+        {
+            var ones = new double[n];
+            Array.Fill(ones, 1.0);
+            foreach (var v in SimilarityTimes(mus, sigmas, ones)) sum += v;
+            sum -= n;
+        }
+        return sum / (n * (n - 1.0));
     }
 
     /// <summary>
@@ -67,7 +233,7 @@ public static class Heterogeneity
             self[i] = delta * TensorPrimitives.Dot(fi, fi);
             if (!(self[i] > 0)) throw new ArgumentException($"densities row {i} is all zero; a skill density needs positive mass.", nameof(densities));
         }
-        var z = new double[n * n];
+        var z = new double[Require.SquareLength(n, "Heterogeneity.SimilarityFromDensities")];
         for (int i = 0; i < n; i++)
         {
             z[i * n + i] = 1.0;
@@ -87,7 +253,7 @@ public static class Heterogeneity
     public static double Hill(ReadOnlySpan<double> weights, ReadOnlySpan<double> z, double q = DefaultOrder)
     {
         int n = weights.Length;
-        Require.Length(z.Length, n * n, nameof(z), $"an {n}x{n} similarity matrix");
+        Require.Length(z.Length, Require.SquareLength(n, "Heterogeneity.Hill"), nameof(z), $"an {n}x{n} similarity matrix");
         Require.AllNonNegative(weights, nameof(weights));
         CheckOrder(q);
         var members = new int[n];
@@ -98,10 +264,14 @@ public static class Heterogeneity
     }
 
     /// <summary>The Hill number of wrapped-normal agents: Hill(resources, Similarity(mus, sigmas), q).</summary>
+    /// <remarks>Above <see cref="ExactMaxN"/> agents no matrix is built: (Zp) comes from <see cref="SimilarityTimes"/>.</remarks>
     public static double Of(ReadOnlySpan<double> mus, ReadOnlySpan<double> sigmas, ReadOnlySpan<double> resources, double q = DefaultOrder)
     {
         Require.Length(resources.Length, mus.Length, nameof(resources), "one resource per agent");
-        return Hill(resources, Similarity(mus, sigmas), q);
+        if (mus.Length <= ExactMaxN) return Hill(resources, Similarity(mus, sigmas), q);
+        CheckOrder(q);
+        var (p, zp) = WeightsAndZp(mus, sigmas, resources);
+        return HillFromZp(p, zp, q);
     }
 
     internal static void CheckOrder(double q)
@@ -130,6 +300,13 @@ public static class Heterogeneity
             for (int b = 0; b < k; b++) s += z[row + members[b]] * p[b];
             zp[a] = s;
         }
+        return HillFromZp(p, zp, q);
+    }
+
+    /// <summary>qD^Z from the normalised weights p (all &gt; 0) and (Zp) over the same agents.</summary>
+    internal static double HillFromZp(ReadOnlySpan<double> p, ReadOnlySpan<double> zp, double q)
+    {
+        int k = p.Length;
         if (double.IsPositiveInfinity(q)) return 1.0 / TensorPrimitives.Max(zp);
         double acc = 0;
         if (q == 1.0)

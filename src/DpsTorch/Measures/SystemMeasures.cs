@@ -68,10 +68,10 @@ public static class SystemMeasures
     public static MeasureSet Compute(DpsModel model, MeasuresConfig? options, double lambdaC, double lr = 0.02)
     {
         var s = Take(model);
-        var z = Heterogeneity.Similarity(s.Mu, s.Sigma);
+        // No N×N matrix above Heterogeneity.ExactMaxN agents: Hill numbers in O(N·K), local heterogeneity sampled.
         var weights = Normalized(s.A);
-        var orders = new HeterogeneityOrders(Heterogeneity.Hill(weights, z, 0), Heterogeneity.Hill(weights, z, 1),
-            Heterogeneity.Hill(weights, z, 2), Heterogeneity.Hill(weights, z, double.PositiveInfinity));
+        var h = Heterogeneity.Orders(s.Mu, s.Sigma, weights);
+        var orders = new HeterogeneityOrders(h[0], h[1], h[2], h[3]);
         var graph = LinkGraph(model, s.QWeights);
         double comm = 0;
         for (int e = 0; e < s.QWeights.Length; e++) comm += s.QWeights[e] * model.Interaction.EdgeCost[e];
@@ -85,7 +85,7 @@ public static class SystemMeasures
         int? scale = null;
         if (graph.EdgeCount > 0 && options is not null)
         {
-            local = LocalHeterogeneity.Profile(graph, weights, z, options.MaxRadius);
+            local = LocalHeterogeneity.Profile(graph, weights, s.Mu, s.Sigma, options.MaxRadius);
             scale = LocalHeterogeneity.SpatialScale(local, orders.Q1);
         }
 
@@ -108,8 +108,8 @@ public static class SystemMeasures
             Coverage = CoverageOf(model, s.W),
             Efficiency = spent > 0 ? effective / spent : 0,
             CommunicationCost = comm,
-            LinkComplementarity = Complementarity(model, s.QWeights, z),
-            PairComplementarity = MeanDissimilarity(z, model.N),
+            LinkComplementarity = Complementarity(model, s.QWeights, s.Mu, s.Sigma),
+            PairComplementarity = 1 - Heterogeneity.MeanPairSimilarity(s.Mu, s.Sigma),
             FrameCoverage = [.. model.DemandFrames.Select(d => Productivity.Coverage(model.Space, s.W, d))],
             LocalHeterogeneity = local,
             SpatialScale = scale,
@@ -158,25 +158,16 @@ public static class SystemMeasures
         return new Topology(model.N, edges);
     }
 
-    private static double Complementarity(DpsModel model, double[] q, double[] z)
+    private static double Complementarity(DpsModel model, double[] q, double[] mu, double[] sigma)
     {
         double num = 0, den = 0;
         for (int e = 0; e < q.Length; e++)
         {
             var (i, j) = model.Interaction.Edges[e];
-            num += q[e] * (1 - z[i * model.N + j]);
+            num += q[e] * (1 - Heterogeneity.Pair(mu[i], sigma[i], mu[j], sigma[j]));
             den += q[e];
         }
         return den > 0 ? num / den : double.NaN;
-    }
-
-    private static double MeanDissimilarity(double[] z, int n)
-    {
-        if (n < 2) return double.NaN;
-        double sum = 0;
-        for (int i = 0; i < n; i++)
-            for (int j = i + 1; j < n; j++) sum += 1 - z[i * n + j];
-        return sum / (n * (n - 1) / 2.0);
     }
 
     private static double[] Normalized(double[] a)

@@ -150,18 +150,20 @@ public sealed class Demand
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">A cell is not a number, a value is negative or not finite, two rows share an x,
     /// rows have different column counts, or the file holds no data (the message names the path, line and column).</exception>
-    public static Demand FromHistogramCsv(Space space, string path, double mass)
+    /// <exception cref="DpsTorch.IO.ConfigException">The path is not a regular file (folder, FIFO, device) or exceeds the size cap
+    /// of <see cref="DpsTorch.IO.InputKind.DemandCsv"/>; the message names <paramref name="key"/> and the path.</exception>
+    public static Demand FromHistogramCsv(Space space, string path, double mass, string key = "demand.path")
     {
         ArgumentNullException.ThrowIfNull(space);
         ArgumentNullException.ThrowIfNull(path);
         Require.Positive(mass, nameof(mass));
-        if (!File.Exists(path)) throw new FileNotFoundException($"Demand histogram file '{path}' does not exist.", path);
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new FileNotFoundException($"Demand histogram file '{path}' does not exist.", path);
 
         var xs = new List<double>();
         var vs = new List<double>();
         int columns = 0, lineNo = 0;
         bool seenContent = false;
-        foreach (var raw in File.ReadLines(path))
+        foreach (var raw in DpsTorch.IO.InputFile.ReadLines(key, path, DpsTorch.IO.InputKind.DemandCsv))
         {
             lineNo++;
             var line = raw.Trim();

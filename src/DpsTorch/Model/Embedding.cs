@@ -116,7 +116,7 @@ public sealed class Embedding
     /// <summary>The dense symmetric N×N distance matrix, row-major.</summary>
     public double[] DistanceMatrix()
     {
-        var d = new double[N * N];
+        var d = new double[Require.SquareLength(N, "Embedding.DistanceMatrix")];
         for (int i = 0; i < N; i++)
             for (int j = i + 1; j < N; j++)
                 d[i * N + j] = d[j * N + i] = Distance(i, j);

@@ -47,7 +47,7 @@ public static class Experiment
             bestTrain = single;
             losses.Add(single.Loss);
         }
-        string hash = ConfigHash(config);
+        var key = CheckpointKey.Of(config);
         if (checkpointDir is not null) Checkpoints.RemoveOrphans(checkpointDir);
         for (int r = 0; r < config.Training.Restarts && !config.Agents.Homogeneous; r++)
         {
@@ -55,14 +55,14 @@ public static class Experiment
             var model = SystemBuilder.Create(config, r);
             string? file = checkpointDir is null ? null : Path.Combine(checkpointDir, $"restart-{r}.json");
             TrainResult result;
-            var saved = file is not null && File.Exists(file) ? Checkpoints.Load(file, model, hash) : null;
+            var saved = file is not null && File.Exists(file) ? Checkpoints.Load(file, model, key) : null;
             if (saved is { Done: true }) result = saved.Result!;
             else
             {
-                Action<TrainerCheckpoint>? write = file is null ? null : state => Checkpoints.Save(file, model, hash, r, state, null);
+                Action<TrainerCheckpoint>? write = file is null ? null : state => Checkpoints.Save(file, model, key, r, state, null);
                 result = Trainer.Train(model, config.Training, SystemMeasures.Quick, progress, cancel, saved?.State, write);
                 if (file is not null && result.Reason != StopReason.Cancelled)
-                    Checkpoints.Save(file, model, hash, r, new TrainerCheckpoint(result.Steps, [], [.. result.Trajectory], null, result.Seconds), result);
+                    Checkpoints.Save(file, model, key, r, new TrainerCheckpoint(result.Steps, [], [.. result.Trajectory], null, result.Seconds), result);
             }
             losses.Add(result.Loss);
             if (best is null || result.Loss < bestTrain!.Loss) { best = model; bestTrain = result; bestRestart = r; }
@@ -75,6 +75,62 @@ public static class Experiment
     /// <summary>SHA-256 of the resolved config: a checkpoint only resumes the config that wrote it.</summary>
     public static string ConfigHash(DpsConfig config)
         => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(ConfigLoader.ToJson(config))))[..16];
+
+    /// <summary>
+    /// SHA-256 of the resolved config together with the content of every data file it names
+    /// (<see cref="DataFiles"/>): two runs with the same key compute the same result.
+    /// </summary>
+    public static string RunKey(DpsConfig config)
+    {
+        var key = CheckpointKey.Of(config);
+        var text = new StringBuilder(key.ConfigHash);
+        foreach (var (name, digest) in key.Data.OrderBy(d => d.Key, StringComparer.Ordinal)) text.Append('\n').Append(name).Append('=').Append(digest);
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
+    }
+
+    /// <summary>
+    /// Why the checkpoints in <paramref name="checkpointDir"/> cannot be reused for <paramref name="config"/> (one
+    /// clause naming the config or the changed data file), or null when there are none or all match.
+    /// </summary>
+    public static string? StaleCheckpoints(DpsConfig config, string checkpointDir)
+    {
+        if (!Directory.Exists(checkpointDir)) return null;
+        var key = CheckpointKey.Of(config);
+        foreach (var file in Directory.GetFiles(checkpointDir, "restart-*.json").Order(StringComparer.Ordinal))
+        {
+            IReadOnlyDictionary<string, string> meta;
+            try { meta = ParameterState.Load(file).Metadata; }
+            catch (InvalidDataException) { continue; } // unreadable: the load reports it with the file's name
+            if (key.Mismatch(meta) is { } why) return why;
+        }
+        return null;
+    }
+}
+
+/// <summary>What a checkpoint must match to be resumed: the config hash and the digest of each data file.</summary>
+internal sealed record CheckpointKey(string ConfigHash, IReadOnlyDictionary<string, string> Data)
+{
+    private const string DataPrefix = "data:";
+
+    public static CheckpointKey Of(DpsConfig config) => new(Experiment.ConfigHash(config), DataFiles.Digests(config));
+
+    /// <summary>The metadata entries that record this key.</summary>
+    public void WriteTo(IDictionary<string, string> meta)
+    {
+        meta["configHash"] = ConfigHash;
+        foreach (var (k, v) in Data) meta[DataPrefix + k] = v;
+    }
+
+    /// <summary>Why checkpoint metadata <paramref name="meta"/> does not match this key, or null when it does.</summary>
+    public string? Mismatch(IReadOnlyDictionary<string, string> meta)
+    {
+        if (!meta.TryGetValue("configHash", out var h) || h != ConfigHash) return "they were written by a different config";
+        foreach (var (k, v) in Data)
+            if (!meta.TryGetValue(DataPrefix + k, out var saved) || saved != v) return $"the file {k} names changed since they were written";
+        foreach (var k in meta.Keys.Where(k => k.StartsWith(DataPrefix, StringComparison.Ordinal)))
+            if (!Data.ContainsKey(k[DataPrefix.Length..])) return $"they were trained with a data file at {k[DataPrefix.Length..]} that this config does not name";
+        return null;
+    }
 }
 
 /// <summary>A restart's checkpoint as read back: training state to resume, or the finished result.</summary>
@@ -95,7 +151,7 @@ internal static class Checkpoints
         foreach (var tmp in Directory.GetFiles(dir, ".restart-*.tmp")) File.Delete(tmp);
     }
 
-    public static void Save(string path, DpsModel model, string hash, int restart, TrainerCheckpoint state, TrainResult? finished)
+    public static void Save(string path, DpsModel model, CheckpointKey key, int restart, TrainerCheckpoint state, TrainResult? finished)
     {
         var tensors = new List<(string, Tensor)>();
         var ps = model.Parameters();
@@ -111,13 +167,13 @@ internal static class Checkpoints
         tensors.Add(("trajectory", Tensor.FromArray(t, state.Trajectory.Length, TrajectoryColumns)));
         var meta = new Dictionary<string, string>
         {
-            ["configHash"] = hash,
             ["restart"] = restart.ToString(CultureInfo.InvariantCulture),
             ["step"] = state.Step.ToString(CultureInfo.InvariantCulture),
             ["seconds"] = state.Seconds.ToString("R", CultureInfo.InvariantCulture),
             ["done"] = finished is null ? "false" : "true",
             ["backoffScale"] = state.BackoffScale.ToString("R", CultureInfo.InvariantCulture),
         };
+        key.WriteTo(meta);
         if (finished is not null)
         {
             meta["loss"] = finished.Loss.ToString("R", CultureInfo.InvariantCulture);
@@ -127,7 +183,7 @@ internal static class Checkpoints
         ParameterState.Save(path, tensors, state.Optimizer, meta);
     }
 
-    public static SavedRestart Load(string path, DpsModel model, string hash)
+    public static SavedRestart Load(string path, DpsModel model, CheckpointKey key)
     {
         ParameterStateFile file;
         try
@@ -140,8 +196,8 @@ internal static class Checkpoints
         {
             throw new ConfigException(path, $"cannot resume from this checkpoint: {e.Message}");
         }
-        if (!file.Metadata.TryGetValue("configHash", out var h) || h != hash)
-            throw new ConfigException(path, "this checkpoint was written by a different config; resume with the run's own config.json, or start a new output folder.");
+        if (key.Mismatch(file.Metadata) is { } why)
+            throw new ConfigException(path, $"cannot resume from this checkpoint: {why}; start a new output folder (or, for a changed data file, rerun: dps run then trains afresh).");
         var history = file.Parameters.First(p => p.Name == "history").Values;
         var traj = file.Parameters.First(p => p.Name == "trajectory").Values;
         var points = new TrajectoryPoint[traj.Length / TrajectoryColumns];

@@ -34,6 +34,15 @@ internal static class Require
             throw new ArgumentException($"{name} must be at least {min}, got {value}.", name);
     }
 
+    /// <summary>n·n as an array length, or an error naming <paramref name="what"/> when it exceeds what an array holds.</summary>
+    public static int SquareLength(int n, string what)
+    {
+        long square = (long)n * n;
+        if (square > Array.MaxLength)
+            throw new ArgumentException($"{what}: an {n}x{n} matrix has {square} entries, more than an array holds ({Array.MaxLength}); use the sparse or matrix-free form.");
+        return (int)square;
+    }
+
     public static void Length(int actual, int expected, string name, string what)
     {
         if (actual != expected)

@@ -98,7 +98,7 @@ public sealed class Topology
     /// <summary>The dense symmetric N×N matrix Q, row-major, zero diagonal.</summary>
     public double[] ToDense()
     {
-        var q = new double[N * N];
+        var q = new double[Require.SquareLength(N, "Topology.ToDense")];
         foreach (var e in _edges) { q[e.I * N + e.J] = e.Weight; q[e.J * N + e.I] = e.Weight; }
         return q;
     }
@@ -108,7 +108,7 @@ public sealed class Topology
     public static Topology FromDense(ReadOnlySpan<double> q, int n)
     {
         Require.AtLeast(n, 0, nameof(n));
-        Require.Length(q.Length, n * n, nameof(q), $"an {n}x{n} matrix");
+        Require.Length(q.Length, Require.SquareLength(n, "Topology.FromDense"), nameof(q), $"an {n}x{n} matrix");
         var edges = new List<Edge>();
         for (int i = 0; i < n; i++)
         {
@@ -130,7 +130,7 @@ public sealed class Topology
     /// </summary>
     public int[] HopDistances()
     {
-        var d = new int[N * N];
+        var d = new int[Require.SquareLength(N, "Topology.HopDistances")];
         Array.Fill(d, Unreachable);
         var queue = new int[N];
         for (int s = 0; s < N; s++) BreadthFirst(s, int.MaxValue, d.AsSpan(s * N, N), queue);
@@ -204,16 +204,18 @@ public sealed class Topology
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">A line is malformed, an index is out of range, a weight is negative or not
     /// finite, an edge is a self loop or repeated (the message names path, line and value).</exception>
-    public static Topology FromEdgeListFile(string path, int? n = null)
+    /// <exception cref="DpsTorch.IO.ConfigException">The path is not a regular file, exceeds the size cap of
+    /// <see cref="DpsTorch.IO.InputKind.EdgeList"/>, or lists more than <paramref name="maxEdges"/> edges (counted while
+    /// reading, so a huge file is refused at edge maxEdges + 1); the message names <paramref name="key"/>.</exception>
+    public static Topology FromEdgeListFile(string path, int? n = null, long maxEdges = DpsTorch.IO.ConfigLoader.MaxEdges, string key = "topology.path")
     {
         ArgumentNullException.ThrowIfNull(path);
         if (n is int given) Require.AtLeast(given, 0, nameof(n));
-        if (!File.Exists(path)) throw new FileNotFoundException($"Edge list file '{path}' does not exist.", path);
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new FileNotFoundException($"Edge list file '{path}' does not exist.", path);
         var edges = new List<Edge>();
         var lines = new List<int>();
-        var seen = new Dictionary<(int, int), int>();
         int lineNo = 0, maxIndex = -1;
-        foreach (var raw in File.ReadLines(path))
+        foreach (var raw in DpsTorch.IO.InputFile.ReadLines(key, path, DpsTorch.IO.InputKind.EdgeList))
         {
             lineNo++;
             int hash = raw.IndexOf('#');
@@ -231,12 +233,22 @@ public sealed class Topology
                 throw new InvalidDataException($"{path} line {lineNo}, column 3: weight {w} must be non-negative and finite.");
             if (i == j)
                 throw new InvalidDataException($"{path} line {lineNo}: edge ({i}, {j}) is a self loop; Q has a zero diagonal.");
-            var key = (Math.Min(i, j), Math.Max(i, j));
-            if (seen.TryGetValue(key, out int first))
-                throw new InvalidDataException($"{path} line {lineNo}: edge ({i}, {j}) repeats the edge on line {first}.");
-            seen[key] = lineNo;
+            if (edges.Count >= maxEdges)
+                throw new DpsTorch.IO.ConfigException(key, $"\"{path}\" lists more than the {maxEdges} edges allowed (line {lineNo} is edge {maxEdges + 1}).");
             maxIndex = Math.Max(maxIndex, Math.Max(i, j));
-            edges.Add(new Edge(i, j, w));
+            edges.Add(new Edge(Math.Min(i, j), Math.Max(i, j), w));
+            lines.Add(lineNo);
+        }
+        // Repeated edges, found by sorting (no per-edge dictionary: an edge list may hold tens of millions of lines).
+        var order = new int[edges.Count];
+        for (int k = 0; k < order.Length; k++) order[k] = k;
+        Array.Sort(order, (a, b) => edges[a].I != edges[b].I ? edges[a].I.CompareTo(edges[b].I)
+            : edges[a].J != edges[b].J ? edges[a].J.CompareTo(edges[b].J) : a.CompareTo(b));
+        for (int k = 1; k < order.Length; k++)
+        {
+            Edge e = edges[order[k]], prev = edges[order[k - 1]];
+            if (e.I == prev.I && e.J == prev.J)
+                throw new InvalidDataException($"{path} line {lines[order[k]]}: edge ({e.I}, {e.J}) repeats the edge on line {lines[order[k - 1]]}.");
         }
         return new Topology(n ?? maxIndex + 1, edges);
     }

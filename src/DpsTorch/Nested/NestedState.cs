@@ -68,12 +68,12 @@ public sealed record NestedState
         if (!File.Exists(path)) return false;
         try
         {
-            using var stream = File.OpenRead(path);
+            using var stream = InputFile.OpenRead(path, path, InputKind.ModelFile);
             using var doc = JsonDocument.Parse(stream);
             return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("format", out var f)
                 && f.ValueKind == JsonValueKind.String && f.GetString() == FormatTag;
         }
-        catch (JsonException) { return false; }
+        catch (Exception e) when (e is JsonException or ConfigException) { return false; }
     }
 
     /// <summary>Writes the state as JSON to <paramref name="path"/> atomically.</summary>

@@ -1,6 +1,8 @@
 // `dps sweep --merge`: combines the folders of shards of one sweep (same runs.json) into one folder: finished run
 // folders are copied (a run finished in two shards is taken once, from the first folder given), runs.json written,
-// results.csv rebuilt.
+// results.csv rebuilt. Run names come from runs.json, which anyone can edit: SweepResults.ReadIndex accepts only plain
+// folder names, and each target is checked to lie directly inside --out and not to be a link, before anything is
+// copied, so a merge never reads or writes outside its folders.
 using DpsTorch.IO;
 
 namespace DpsTorch.Sweeps;
@@ -29,7 +31,8 @@ public static class SweepMerge
             if (indexes[i].Canonical != indexes[0].Canonical)
                 throw new ConfigException(shardDirs[i], $"holds a different sweep than {shardDirs[0]} (runs.json differs); merge only shards of one config.");
 
-        string outFull = Path.GetFullPath(outDir);
+        string outFull = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outDir));
+        foreach (var run in indexes[0].Runs) CheckTarget(outFull, run.Run);
         Directory.CreateDirectory(outFull);
         string outIndex = Path.Combine(outFull, SweepResults.Index);
         if (File.Exists(outIndex) && !shardDirs.Any(d => SamePath(d, outFull)) && SweepResults.ReadIndex(outFull).Canonical != indexes[0].Canonical)
@@ -53,15 +56,26 @@ public static class SweepMerge
         return new MergeOutcome(indexes[0].Runs.Count, finished, copied, duplicates, missing);
     }
 
+    /// <summary>Refuses a run folder that would not lie directly inside <paramref name="outFull"/>, or that is a link.</summary>
+    private static void CheckTarget(string outFull, string run)
+    {
+        string target = Path.GetFullPath(Path.Combine(outFull, run));
+        if (!SweepResults.IsRunName(run) || Path.GetDirectoryName(target) != outFull)
+            throw ConfigException.Invalid($"{SweepResults.Index}: run", run, "a folder name inside --out");
+        if (new DirectoryInfo(target).LinkTarget is not null || new FileInfo(target).LinkTarget is not null)
+            throw new ConfigException(target, "is a link; a merge writes only into real folders inside --out. Remove the link and merge again.");
+    }
+
+    // The target is locked while it is written (a sweep running into --out holds its runs' locks).
     // Files are copied under temporary names and summary.json last, so the target counts as finished only when whole.
     private static void CopyRun(string from, string to)
     {
-        Directory.CreateDirectory(to);
+        using var held = RunLock.Acquire(to, "dps sweep --merge", "--out");
         File.Delete(Path.Combine(to, RunFiles.Summary));
         foreach (var file in Directory.GetFiles(from).OrderBy(f => Path.GetFileName(f) == RunFiles.Summary ? 1 : 0))
         {
             string name = Path.GetFileName(file);
-            if (name.StartsWith('.')) continue; // temporary files of an interrupted write
+            if (name.StartsWith('.')) continue; // temporary files of an interrupted write, lock files
             string tmp = Path.Combine(to, $".{name}.merge.tmp");
             File.Copy(file, tmp, overwrite: true);
             File.Move(tmp, Path.Combine(to, name), overwrite: true);

@@ -28,11 +28,7 @@ public static class SweepReader
     /// then <paramref name="sweeps"/> ("key.path=a,b,c", see <see cref="ApplySweep"/>).</summary>
     public static SweepPlan Load(string path, IEnumerable<string>? overrides = null, IEnumerable<string>? sweeps = null)
     {
-        if (!File.Exists(path)) throw new ConfigException(path, "config file not found.");
-        string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ConfigException(path, $"cannot read the file ({e.Message})."); }
-        return Parse(text, Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", overrides, path, sweeps);
+        return Parse(ConfigLoader.ReadText(path), Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", overrides, path, sweeps);
     }
 
     /// <summary>

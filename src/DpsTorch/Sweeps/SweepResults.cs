@@ -1,6 +1,7 @@
 // The files of a sweep folder besides the run folders:
-//   runs.json    the index: base config, swept keys, and per run its folder name, values and seed (the full grid,
-//                whichever shard wrote it); a resumed or merged sweep must match it
+//   runs.json    the index: base config, swept keys, and per run its folder name, values, seed and the digest of each
+//                data file its config names (the full grid, whichever shard wrote it); a resumed or merged sweep must
+//                match it, so finished runs are never reused after their data changed
 //   results.csv  one row per finished run (a run is finished iff its folder holds summary.json):
 //                run, each swept key, seed, the summary measures in Measures order, then the run's metadata
 //                (RunMetadata.Columns: run id, start time, version, commit, OS, CPU, SIMD path, threads, command line)
@@ -36,11 +37,25 @@ public static class SweepResults
     public static string IndexJson(SweepPlan plan)
     {
         var runs = new JsonArray();
+        var digests = new Dictionary<string, string>(StringComparer.Ordinal); // each data file hashed once
         foreach (var p in plan.Points)
         {
             var values = new JsonObject();
             foreach (var v in p.Values) values[v.Key] = v.Value?.DeepClone();
-            runs.Add((JsonNode)new JsonObject { ["run"] = p.Run, ["values"] = values, ["seed"] = p.Seed });
+            var run = new JsonObject { ["run"] = p.Run, ["values"] = values, ["seed"] = p.Seed };
+            // The content of the files a run reads: a finished run is reused only while they are unchanged.
+            var files = DataFiles.Of(plan.ConfigFor(p));
+            if (files.Count > 0)
+            {
+                var data = new JsonObject();
+                foreach (var (key, path) in files)
+                {
+                    if (!digests.TryGetValue(path, out var d)) digests[path] = d = DataFiles.Digest(path);
+                    data[key] = d;
+                }
+                run["data"] = data;
+            }
+            runs.Add((JsonNode)run);
         }
         return new JsonObject
         {
@@ -62,7 +77,7 @@ public static class SweepResults
         if (File.Exists(path))
         {
             if (Normalize(File.ReadAllText(path), path) != Normalize(json, "plan"))
-                throw new ConfigException(path, "this folder holds a different sweep (its base config, swept values or seeds differ); use a new --out folder or delete it.");
+                throw new ConfigException(path, "this folder holds a different sweep (its base config, swept values or seeds differ, or a data file it names changed); use a new --out folder or delete it.");
             return;
         }
         AtomicFile.WriteAllText(path, json);
@@ -81,11 +96,15 @@ public static class SweepResults
         {
             var keys = o["keys"]!.AsArray().Select(k => (string)k!).ToList();
             var runs = new List<SweepIndexRun>();
+            var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var r in o["runs"]!.AsArray())
             {
                 var values = r!["values"]!.AsObject();
                 var cells = keys.Select(k => values.TryGetPropertyValue(k, out var v) ? SweepPlan.Text(v) : "").ToArray();
-                runs.Add(new SweepIndexRun((string)r["run"]!, cells, (int)r["seed"]!));
+                string name = (string)r["run"]!;
+                if (!IsRunName(name) || !names.Add(name))
+                    throw ConfigException.Invalid($"{path}: runs[{runs.Count}].run", name, "a plain folder name inside the sweep folder (1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit; no path separators), unique within the sweep");
+                runs.Add(new SweepIndexRun(name, cells, (int)r["seed"]!));
             }
             return new SweepIndex(dir, keys, runs, Normalize(File.ReadAllText(path), path));
         }
@@ -124,6 +143,14 @@ public static class SweepResults
         AtomicFile.WriteAllText(Path.Combine(dir, Results), sb.ToString());
         return rows;
     }
+
+    /// <summary>
+    /// Whether <paramref name="name"/> is a run folder name that stays inside its sweep folder: a single path segment of
+    /// ASCII letters, digits, '.', '_' and '-', starting with a letter or digit (so never "..", never rooted).
+    /// </summary>
+    public static bool IsRunName(string name)
+        => name.Length is > 0 and <= 100 && char.IsAsciiLetterOrDigit(name[0])
+           && name.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '.' or '_' or '-');
 
     /// <summary>Whether a run folder holds a finished run.</summary>
     public static bool IsFinished(string runDir) => File.Exists(Path.Combine(runDir, RunFiles.Summary));

@@ -1,6 +1,8 @@
 // Runs a sweep plan into a folder: one run per worker (Parallel.ForEach, at most Jobs at once), runs already finished
 // there skipped (resume), results.csv rebuilt from the run folders at the end. A run's folder holds the files of
-// IO/RunFiles.cs; RunFiles.Write writes summary.json last, so its presence means the run finished.
+// IO/RunFiles.cs; RunFiles.Write writes summary.json last, so its presence means the run finished. Each run holds its
+// folder's lock (IO/RunLock.cs) while it runs, so two sweeps on one folder run each run once: a run another process
+// holds is skipped and reported, and one found finished once locked is not run again.
 using System.Collections.Concurrent;
 using DpsTorch.IO;
 using DpsTorch.Model;
@@ -36,7 +38,9 @@ public sealed record SweepRunReport(SweepPoint Point, ExperimentResult? Result, 
 /// <param name="Failed">Runs that threw (folder name and message); they hold error.txt and no summary.json, so a resume retries them.</param>
 /// <param name="Interrupted">Whether cancellation stopped the sweep before every run finished.</param>
 /// <param name="Rows">Rows of results.csv (every finished run in the folder, whichever shard ran it).</param>
-public sealed record SweepOutcome(int InShard, int Skipped, int Executed, IReadOnlyList<(string Run, string Message)> Failed, bool Interrupted, int Rows);
+/// <param name="Busy">Runs skipped because another process was running them (folder name and the holder).</param>
+public sealed record SweepOutcome(int InShard, int Skipped, int Executed, IReadOnlyList<(string Run, string Message)> Failed, bool Interrupted, int Rows,
+    IReadOnlyList<(string Run, string Holder)> Busy);
 
 /// <summary>Runs sweeps.</summary>
 public static class SweepRunner
@@ -55,9 +59,6 @@ public static class SweepRunner
     {
         options ??= new SweepOptions();
         if (options.Jobs < 1) throw ConfigException.Invalid("--jobs", options.Jobs, "an integer >= 1");
-        Directory.CreateDirectory(outDir);
-        SweepResults.WriteOrCheckIndex(outDir, plan);
-
         var pending = new List<SweepPoint>();
         int inShard = 0, skipped = 0;
         foreach (var p in plan.Points)
@@ -67,8 +68,24 @@ public static class SweepRunner
             if (SweepResults.IsFinished(Path.Combine(outDir, p.Run))) skipped++;
             else pending.Add(p);
         }
+        // Memory for the largest pending run times the runs that can be in memory at once, before anything is written.
+        // A run too large on its own is refused here too; a run with another config error fails alone (error.txt).
+        MemoryEstimate? largest = null;
+        foreach (var p in pending)
+        {
+            DpsConfig config;
+            try { config = plan.ConfigFor(p); }
+            catch (ConfigException e) when (e.Key != "memory") { continue; }
+            var estimate = MemoryEstimate.For(config);
+            if (largest is null || estimate.Total > largest.Total) largest = estimate;
+        }
+        if (largest is not null) MemoryLimit.Check(largest, Math.Min(options.Jobs, pending.Count));
+        Directory.CreateDirectory(outDir);
+        SweepResults.WriteOrCheckIndex(outDir, plan);
 
+        int skippedAtStart = skipped;
         var failed = new ConcurrentBag<(string, string)>();
+        var busy = new ConcurrentBag<(string, string)>();
         int executed = 0, done = 0;
         var gate = new object();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Jobs };
@@ -80,6 +97,10 @@ public static class SweepRunner
             string runDir = Path.Combine(outDir, point.Run);
             ExperimentResult? result = null;
             Exception? error = null;
+            Directory.CreateDirectory(runDir);
+            using var held = RunLock.TryAcquire(runDir, "dps sweep", out string holder);
+            if (held is null) { busy.Add((point.Run, holder)); return; }
+            if (SweepResults.IsFinished(runDir)) { Interlocked.Increment(ref skipped); return; } // finished by another process meanwhile
             try
             {
                 var config = plan.ConfigFor(point);
@@ -101,6 +122,8 @@ public static class SweepRunner
 
         int rows = SweepResults.WriteTable(outDir);
         var failures = failed.OrderBy(f => f.Item1, StringComparer.Ordinal).ToList();
-        return new SweepOutcome(inShard, skipped, executed, failures, cancel.IsCancellationRequested && executed + failures.Count < pending.Count, rows);
+        int notRun = pending.Count - executed - failures.Count - busy.Count - (skipped - skippedAtStart);
+        return new SweepOutcome(inShard, skipped, executed, failures, cancel.IsCancellationRequested && notRun > 0, rows,
+            [.. busy.OrderBy(b => b.Item1, StringComparer.Ordinal)]);
     }
 }

@@ -41,16 +41,14 @@ internal static class CliHarness
     }
 
     /// <summary>Runs the built dps.dll as a child process in <paramref name="workDir"/>.</summary>
-    public static CliResult Process(string workDir, params string[] args)
+    public static CliResult Process(string workDir, params string[] args) => Process(workDir, null, args);
+
+    /// <summary>As <see cref="Process(string, string[])"/>, with environment variables set (a null value removes one)
+    /// in the child only.</summary>
+    public static CliResult Process(string workDir, IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dps.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(60_000)) { p.Kill(entireProcessTree: true); throw new TimeoutException($"dps {string.Join(' ', args)} did not finish in 60 s."); }
-        return new CliResult(p.ExitCode, stdout.Result, stderr.Result);
+        using var child = CliChild.Start(workDir, environment, args);
+        return child.Wait(TimeSpan.FromSeconds(60));
     }
 
     /// <summary>A tiny config (M = 32, N = 4, 20 steps, 1 restart, no resilience, three fractions) with optional extra sections.</summary>
@@ -60,4 +58,50 @@ internal static class CliHarness
           "training": { "steps": 20, "restarts": 1, "logEvery": 5 },
           "measures": { "resilienceSteps": 0, "fractions": [0, 0.5, 1], "seeds": 2 } }
         """;
+}
+
+/// <summary>A dps child process (the built dps.dll) whose output is collected while it runs.</summary>
+internal sealed class CliChild : IDisposable
+{
+    private readonly Task<string> _out, _err;
+    private readonly string _what;
+
+    public Process Process { get; }
+
+    private CliChild(Process p, string what)
+    {
+        Process = p;
+        _what = what;
+        _out = p.StandardOutput.ReadToEndAsync();
+        _err = p.StandardError.ReadToEndAsync();
+    }
+
+    /// <summary>Starts <c>dotnet dps.dll args</c> in <paramref name="workDir"/>.</summary>
+    public static CliChild Start(string workDir, params string[] args) => Start(workDir, null, args);
+
+    /// <summary>As <see cref="Start(string, string[])"/>, with environment variables set (a null value removes one) in
+    /// the child only.</summary>
+    public static CliChild Start(string workDir, IReadOnlyDictionary<string, string?>? environment, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dps.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+            if (value is null) psi.Environment.Remove(name); else psi.Environment[name] = value;
+        return new CliChild(System.Diagnostics.Process.Start(psi)!, $"dps {string.Join(' ', args)}");
+    }
+
+    /// <summary>Waits for the exit (killing the process after <paramref name="limit"/>) and returns what it printed.</summary>
+    public CliResult Wait(TimeSpan limit)
+    {
+        if (!Process.WaitForExit(limit)) { Process.Kill(entireProcessTree: true); throw new TimeoutException($"{_what} did not finish in {limit.TotalSeconds} s."); }
+        return new CliResult(Process.ExitCode, _out.GetAwaiter().GetResult(), _err.GetAwaiter().GetResult());
+    }
+
+    /// <summary>Kills the process if it still runs.</summary>
+    public void Dispose()
+    {
+        if (!Process.HasExited) { Process.Kill(entireProcessTree: true); Process.WaitForExit(); }
+        Process.Dispose();
+    }
 }

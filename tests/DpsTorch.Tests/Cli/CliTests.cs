@@ -45,6 +45,7 @@ public class CliTests : IDisposable
     {
         Assert.Empty(Directory.GetFiles(_dir, "*.tmp", SearchOption.AllDirectories));
         Assert.Empty(Directory.GetDirectories(_dir, "*.staging", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetDirectories(_dir, Staging.Prefix + "*", SearchOption.AllDirectories));
     }
 
     [Fact]
@@ -243,7 +244,7 @@ public class CliTests : IDisposable
         Directory.CreateDirectory(outDir);
         File.WriteAllText(Path.Combine(outDir, RunFiles.Trajectory), "old");
 
-        Assert.Throws<InvalidOperationException>(() => RunCommand.Write(outDir, result, complete: true));
+        Assert.Throws<InvalidOperationException>(() => RunCommand.Write(outDir, result, complete: true, configJson: null));
 
         Assert.Equal([Path.Combine(outDir, RunFiles.Trajectory)], Directory.GetFiles(outDir));
         Assert.Equal("old", File.ReadAllText(Path.Combine(outDir, RunFiles.Trajectory)));

@@ -21,7 +21,7 @@ public class NestedCommandTests : IDisposable
         string run = Path.Combine(_dir, "out");
         var r = CliHarness.Invoke("nested", config, "--baseline", "--set", "levels.1.lambdaC=2", "--set", "levels.0.topology.initWeight=0.2", "--out", run);
         Assert.True(r.Code == 0, r.Error);
-        Assert.Equal(["model.json", "report.html", "summary.json"], Directory.GetFiles(run).Select(f => Path.GetFileName(f)).Order().ToArray());
+        Assert.Equal(["model.json", "report.html", "summary.json"], Directory.GetFiles(run).Select(p => Path.GetFileName(p)).Where(n => !n.StartsWith('.')).Order().ToArray());
         Assert.Equal([run], Directory.GetFileSystemEntries(_dir).Where(p => p != config).ToArray());   // no staging folder or .tmp left
 
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(run, NestedRunFiles.Summary)))!;
