@@ -114,6 +114,17 @@ internal static class SweepCommand
             + (m.Duplicates > 0 ? $", {m.Duplicates} finished in more than one shard, first kept" : "") + ").");
         if (m.Missing.Count > 0)
             CliConsole.Note.WriteLine($"dps: warning: {m.Missing.Count} run(s) finished in no shard: {string.Join(", ", m.Missing.Take(10))}{(m.Missing.Count > 10 ? ", ..." : "")}; run the missing shards (or resume them) and merge again.");
+        if (CliConsole.Json)
+            Output.PrintJson(new JsonObject
+            {
+                ["out"] = outDir,
+                ["results"] = Path.Combine(outDir, SweepResults.Results),
+                ["runs"] = m.Runs,
+                ["finished"] = m.Finished,
+                ["copied"] = m.Copied,
+                ["duplicates"] = m.Duplicates,
+                ["missing"] = new JsonArray([.. m.Missing.Select(r => (JsonNode?)r)]),
+            });
         return ExitCode.Success;
     }
 }
