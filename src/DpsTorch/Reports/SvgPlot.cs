@@ -38,6 +38,12 @@ public sealed record PlotSeries(string Name, double[] X, double[] Y)
     public bool InLegend { get; init; } = true;
     /// <summary>Draws the line dashed.</summary>
     public bool Dashed { get; init; }
+    /// <summary>Opacity of the whole series in (0, 1] (default 1; e.g. 0.35 for faded alternatives).</summary>
+    public double Opacity { get; init; } = 1;
+    /// <summary>Lower edge of a filled band drawn under the series (with <see cref="BandHigh"/>); null: no band.</summary>
+    public double[]? BandLow { get; init; }
+    /// <summary>Upper edge of the band; non-finite edges break it.</summary>
+    public double[]? BandHigh { get; init; }
 }
 
 /// <summary>Chart settings.</summary>
@@ -149,7 +155,25 @@ public static class SvgPlot
         {
             var ser = series[s];
             string color = Escape(ser.Color ?? Palette[s % Palette.Count]);
-            sb.Append($"<g class=\"series\" data-name=\"{Escape(ser.Name)}\">\n");
+            sb.Append($"<g class=\"series\" data-name=\"{Escape(ser.Name)}\"{(ser.Opacity < 1 ? $" opacity=\"{F2(ser.Opacity)}\"" : "")}>\n");
+            if (ser.BandLow is { } bl && ser.BandHigh is { } bh)
+            {
+                // One closed polygon per run of points where both edges are drawable.
+                int i0 = 0;
+                while (i0 < ser.X.Length)
+                {
+                    bool Ok(int i) => double.IsFinite(ser.X[i]) && double.IsFinite(bl[i]) && double.IsFinite(bh[i])
+                        && (options.YScale != AxisScale.Log || (bl[i] > 0 && bh[i] > 0));
+                    if (!Ok(i0)) { i0++; continue; }
+                    int i1 = i0;
+                    while (i1 + 1 < ser.X.Length && Ok(i1 + 1)) i1++;
+                    var d = new StringBuilder();
+                    for (int i = i0; i <= i1; i++) d.Append(i == i0 ? 'M' : 'L').Append(F(Px(ser.X[i]))).Append(' ').Append(F(Py(bh[i])));
+                    for (int i = i1; i >= i0; i--) d.Append('L').Append(F(Px(ser.X[i]))).Append(' ').Append(F(Py(bl[i])));
+                    sb.Append($"<path class=\"band\" d=\"{d}Z\" fill=\"{color}\" fill-opacity=\"0.18\" stroke=\"none\"/>\n");
+                    i0 = i1 + 1;
+                }
+            }
             if (ser.YError is { } err)
                 for (int i = 0; i < ser.X.Length; i++)
                 {
@@ -233,6 +257,8 @@ public static class SvgPlot
 
     private static string F(double v) => v.ToString("0.##", Inv);
 
+    private static string F2(double v) => Math.Clamp(v, 0, 1).ToString("0.###", Inv);
+
     private static bool Finite(PlotSeries s, int i) => double.IsFinite(s.X[i]) && double.IsFinite(s.Y[i]);
 
     private static int IndexOf(IReadOnlyList<PlotSeries> series, PlotSeries s)
@@ -247,6 +273,8 @@ public static class SvgPlot
         {
             if (s.X.Length != s.Y.Length)
                 throw new ArgumentException($"Series '{s.Name}' has {s.X.Length} x values but {s.Y.Length} y values; they must match.");
+            if ((s.BandLow is not null && s.BandLow.Length != s.X.Length) || (s.BandHigh is not null && s.BandHigh.Length != s.X.Length))
+                throw new ArgumentException($"Series '{s.Name}' has a band whose length differs from its {s.X.Length} points; they must match.");
             if (s.YError is not null && s.YError.Length != s.X.Length)
                 throw new ArgumentException($"Series '{s.Name}' has {s.YError.Length} error bars for {s.X.Length} points; they must match.");
             for (int i = 0; i < s.X.Length; i++)
