@@ -150,6 +150,7 @@ public static class FitReport
             YScale = logY ? AxisScale.Log : AxisScale.Linear,
             Width = width,
             Height = mainHeight,
+            Interactive = true,
         });
         string resid = SvgPlot.Render(residuals, new PlotOptions
         {

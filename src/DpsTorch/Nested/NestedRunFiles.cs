@@ -28,13 +28,16 @@ public static class NestedRunFiles
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    /// <summary>The summary object: run metadata (when given), config, "nested" and (when given) "homogeneous"
-    /// outcomes, and their comparison.</summary>
-    public static JsonObject SummaryJson(DpsConfig config, NestedOutcome nested, NestedOutcome? homogeneous, RunMetadata? run = null)
+    /// <summary>
+    /// The summary object: run metadata (when given), config, "complete" (false when Ctrl-C / SIGTERM stopped
+    /// training), "nested" and (when given) "homogeneous" outcomes, and their comparison.
+    /// </summary>
+    public static JsonObject SummaryJson(DpsConfig config, NestedOutcome nested, NestedOutcome? homogeneous, bool complete = true, RunMetadata? run = null)
     {
         var o = new JsonObject();
         if (run is not null) o["run"] = run.ToJson();
         o["config"] = ConfigLoader.ToJsonNode(config);
+        o["complete"] = complete;
         o["nested"] = Outcome(nested);
         if (homogeneous is not null)
         {
@@ -54,10 +57,10 @@ public static class NestedRunFiles
 
     /// <summary>Writes summary.json and model.json into <paramref name="dir"/> (each atomically). <paramref name="run"/>
     /// is the run's metadata (default: captured now, with this process's command line).</summary>
-    public static void Write(string dir, DpsConfig config, NestedOutcome nested, NestedOutcome? homogeneous, RunMetadata? run = null)
+    public static void Write(string dir, DpsConfig config, NestedOutcome nested, NestedOutcome? homogeneous, bool complete = true, RunMetadata? run = null)
     {
         NestedState.From(config, nested.Run.System, homogeneous?.Run.System).Save(Path.Combine(dir, Model));
-        AtomicFile.WriteAllText(Path.Combine(dir, Summary), SummaryJson(config, nested, homogeneous, run ?? RunMetadata.Capture()).ToJsonString(Options));
+        AtomicFile.WriteAllText(Path.Combine(dir, Summary), SummaryJson(config, nested, homogeneous, complete, run ?? RunMetadata.Capture()).ToJsonString(Options));
     }
 
     private static JsonObject Outcome(NestedOutcome r) => new()
