@@ -109,10 +109,7 @@ public static class Quick
 
     public static int Run(bool compareMethods)
     {
-        // The kernel is internal to the library; read its self-description by reflection rather than widen its API.
-        var kernel = typeof(Tensor).Assembly.GetType("DpsTorch.MatMulKernel")?
-            .GetProperty("Description", System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic)?.GetValue(null);
-        Console.WriteLine($"threads {Torch.NumThreads}, kernel {kernel}");
+        Console.WriteLine($"threads {Torch.NumThreads}, SIMD path {DpsTorch.Tensors.Simd.Path}");
         foreach (int n in new[] { 256, 1024, 2048 })
         {
             var a = Tensor.Rand(new Random(1), [n, n], -1, 1);

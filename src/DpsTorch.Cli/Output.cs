@@ -13,13 +13,46 @@ namespace DpsTorch.Cli;
 internal static class Output
 {
     /// <summary>Summary fields that describe the run rather than the system; left out when only measures are printed.</summary>
-    private static readonly string[] RunOnlyFields = ["steps", "seconds", "complete", "stopReason", "converged", "gradientNorm", "bestRestart", "restartLosses", "bestReachedBy", "config"];
+    private static readonly string[] RunOnlyFields = ["steps", "seconds", "complete", "stopReason", "converged", "gradientNorm", "bestRestart", "restartLosses", "bestReachedBy", "run", "config"];
 
     public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     /// <summary>The scalar measures, in the order tables show them.</summary>
     public static readonly string[] ScalarMeasures = ["loss", "heterogeneity", "heterogeneityQ0", "heterogeneityQ2", "heterogeneityQInf",
         "specialisation", "productivity", "totalProduction", "coverage", "efficiency", "communicationCost", "robustness", "resilience", "spatialScale"];
+
+    /// <summary>
+    /// The model state file a command was given: MODEL.json itself, or a run folder (its model.json). A run's other
+    /// files (summary.json, config.json, ...) are refused with a message that names what to give instead.
+    /// </summary>
+    public static string ModelPath(string given)
+    {
+        if (Directory.Exists(given))
+        {
+            string inside = Path.Combine(given, RunFiles.Model);
+            return File.Exists(inside) ? inside
+                : throw new ConfigException(given, $"this folder has no {RunFiles.Model}; give a run folder (written by dps run or dps nested) or a model file.");
+        }
+        string name = Path.GetFileName(given);
+        if (name is RunFiles.Summary or RunCommand.ConfigFile or RunFiles.Trajectory or RunFiles.Report && File.Exists(given))
+            throw new ConfigException(given, $"this is a run's {name}, not a model state; give the run folder or its {RunFiles.Model}.");
+        return given;
+    }
+
+    /// <summary>Writes "dps: wrote PATH" for each path to the invocation's diagnostics (nothing under --quiet).</summary>
+    public static void Wrote(IEnumerable<string> paths)
+    {
+        foreach (var p in paths) CliConsole.Note.WriteLine($"dps: wrote {p}");
+    }
+
+    /// <summary>A console on the invocation's standard error, for the live progress bar (only used on a terminal).</summary>
+    public static IAnsiConsole ErrorConsole() => AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Out = new AnsiConsoleOutput(CliConsole.Error),
+        Ansi = AnsiSupport.Detect,
+        ColorSystem = ColorSystemSupport.Detect,
+        Interactive = InteractionSupport.Detect,
+    });
 
     /// <summary>A console on the invocation's standard output; no colour codes unless that is a terminal.</summary>
     public static IAnsiConsole Console()

@@ -36,14 +36,15 @@ internal sealed class RunProgress(int stepsPerRestart, int restarts)
         return $"{restart}step {p.Step}/{p.TotalSteps} loss {p.Loss:G4} het {p.Heterogeneity:F2} cov {p.Coverage:P0}";
     }
 
-    /// <summary>True when the invocation's standard output is an interactive terminal (not CI, not a file, pipe or capture).</summary>
-    public static bool Interactive => CliConsole.IsTerminal && AnsiConsole.Profile.Capabilities.Interactive;
+    /// <summary>True when a live bar may draw: the invocation's standard error (and output) is an interactive terminal
+    /// (not CI, not a file, pipe or capture) and --quiet was not given.</summary>
+    public static bool Interactive => !CliConsole.Quiet && CliConsole.IsErrorTerminal && AnsiConsole.Profile.Capabilities.Interactive;
 
     /// <summary>Runs <paramref name="train"/> with a live bar; the bar's task is updated from the training thread.</summary>
     public static T WithBar<T>(DpsConfig config, Func<IProgress<TrainProgress>, T> train)
     {
         var run = new RunProgress(config.Training.Steps, config.Training.Restarts);
-        return Output.Console().Progress().AutoClear(false)
+        return Output.ErrorConsole().Progress().AutoClear(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 16 }, new RemainingTimeColumn())
             .Start(ctx =>
             {

@@ -17,7 +17,6 @@ internal static class BenchStepCommand
         var steps = new Option<int>("--steps") { Description = "Adam steps to run (the first is warm-up, not timed).", DefaultValueFactory = _ => 20 };
         var threads = new Option<int>("--threads") { Description = "Engine threads (Torch.SetNumThreads).", DefaultValueFactory = _ => 2 };
         var stateOut = new Option<string?>("--state-out") { Description = "Write the initial model.json here before training." };
-        var json = new Option<bool>("--json") { Description = "Print only the JSON result line." };
         var backend = new Option<string>("--backend")
         {
             Description = "managed (the engine), torchsharp (libtorch ops and autograd, torch.optim.Adam) or torchsharp-kernels (the same with the engine's fused kernels as torch autograd functions).",
@@ -25,7 +24,7 @@ internal static class BenchStepCommand
         };
         var cmd = new Command("bench-step", "Time Adam steps on a config's model (restart 0) and print one JSON line: ms_per_step, losses, peak memory.")
         {
-            config, steps, threads, stateOut, json, backend,
+            config, steps, threads, stateOut, backend,
         };
         cmd.SetAction(r => Cli.Guard(() =>
         {
@@ -37,7 +36,7 @@ internal static class BenchStepCommand
             string which = r.GetValue(backend)!;
             if (which is not ("managed" or "torchsharp" or "torchsharp-kernels"))
                 throw new ArgumentException($"--backend: \"{which}\" is not allowed; expected managed, torchsharp or torchsharp-kernels.");
-            var log = r.GetValue(json) ? null : CliConsole.Error;
+            var log = CliConsole.Json ? null : CliConsole.Note;
             var result = which == "managed"
                 ? Run(c, n, r.GetValue(stateOut), Path.GetFileNameWithoutExtension(path), log)
                 : TorchBench.Run(c, n, Path.GetFileNameWithoutExtension(path), which == "torchsharp-kernels", r.GetValue(threads), log);

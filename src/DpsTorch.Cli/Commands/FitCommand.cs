@@ -113,8 +113,9 @@ internal static class FitCommand
             string json = Path.Combine(dir, baseName + ".json"), svg = Path.Combine(dir, baseName + ".svg");
             FitReport.WriteJson(json, study);
             FitReport.WriteSvg(svg, study);
-            CliConsole.Out.Write(Describe(study));
-            CliConsole.Error.WriteLine($"dps: wrote {json} and {svg}.");
+            if (CliConsole.Json) CliConsole.Out.WriteLine(File.ReadAllText(json).TrimEnd());
+            else CliConsole.Out.Write(Describe(study));
+            Output.Wrote([json, svg]);
             return ExitCode.Success;
         }));
         return cmd;

@@ -29,34 +29,36 @@ internal static class NestedCommand
         var cmd = new Command("nested", "Train and measure a nested (multi-level) system.") { config, set, output, baseline };
         cmd.SetAction(r => Cli.Guard(() =>
         {
+            var run = RunMetadata.Capture(CliConsole.CommandLine);
             var c = ConfigLoader.Load(r.GetValue(config)!, r.GetValue(set) ?? []);
             if (c.Levels is null) throw new ConfigException("levels", "the config has no levels block; use `dps run` for a flat system.");
             string? dir = r.GetValue(output);
             if (dir is not null && File.Exists(dir)) throw ConfigException.Invalid("--out", dir, "a folder, not an existing file");
             using var folder = dir is null ? null : OutputFolder.Open(dir, "dps nested");
             // First Ctrl-C / SIGTERM: stop after the current step, skip the baseline, save what is finished.
-            using var interrupt = new Interrupt(CliConsole.Error, "stopping after this step and saving what is finished");
-            CliConsole.Out.WriteLine($"dps: training the nested system ({c.Agents.Count} leaves, {c.Levels.Count} levels, up to {c.Training.Steps} steps"
+            using var interrupt = new Interrupt(CliConsole.Note, "stopping after this step and saving what is finished");
+            CliConsole.Note.WriteLine($"dps: training the nested system ({c.Agents.Count} leaves, {c.Levels.Count} levels, up to {c.Training.Steps} steps"
                 + $" x {c.Training.Restarts} restart(s){(r.GetValue(baseline) ? ", then the homogeneous fleet" : "")}); Ctrl-C stops and saves.");
             var nested = Train(c, homogeneous: false, interrupt.Token);
-            Print("nested", nested);
+            if (!CliConsole.Json) Print("nested", nested);
             NestedOutcome? homogeneous = null;
             if (r.GetValue(baseline) && nested.Run.Complete)
             {
                 homogeneous = Train(c, homogeneous: true, interrupt.Token);
-                Print("homogeneous fleet", homogeneous);
+                if (!CliConsole.Json) Print("homogeneous fleet", homogeneous);
             }
             bool complete = nested.Run.Complete && (homogeneous?.Run.Complete ?? !r.GetValue(baseline));
             if (dir is not null)
             {
                 Staging.Write(dir, Files, Hashed, staging =>
                 {
-                    NestedRunFiles.Write(staging, c, nested, homogeneous, complete);
+                    NestedRunFiles.Write(staging, c, nested, homogeneous, complete, run);
                     NestedReportPage.Write(staging);
                 });
                 folder!.Succeeded();
-                foreach (var name in Files) CliConsole.Error.WriteLine($"dps: wrote {Path.Combine(dir, name)}");
+                Output.Wrote(Files.Select(name => Path.Combine(dir, name)));
             }
+            if (CliConsole.Json) Output.PrintJson(NestedRunFiles.SummaryJson(c, nested, homogeneous, complete, run));
             if (complete) return ExitCode.Success;
             CliConsole.Error.WriteLine($"dps: interrupted at step {(homogeneous ?? nested).Run.Training.Steps} of the {(homogeneous is null ? "nested" : "homogeneous")} training; "
                 + (dir is null ? "nothing written (no --out)." : $"wrote the unfinished run (\"complete\": false) to {dir}."));

@@ -24,7 +24,9 @@ internal static class ReportCommand
             ResultCommit.Check(d);
             if (NestedState.IsNestedModelFile(Path.Combine(d, NestedRunFiles.Model))) NestedReportPage.Write(d);
             else ReportPage.Write(d);
-            CliConsole.Out.WriteLine(Path.Combine(d, RunFiles.Report));
+            string report = Path.Combine(d, RunFiles.Report);
+            if (CliConsole.Json) Output.PrintJson(new System.Text.Json.Nodes.JsonObject { ["report"] = report });
+            Output.Wrote([report]);
             return ExitCode.Success;
         }));
         return cmd;

@@ -15,18 +15,17 @@ internal static class RobustnessCommand
 
     public static Command Create()
     {
-        var model = new Argument<string>("model") { Description = "A saved model state (model.json of a run)." };
+        var model = new Argument<string>("model") { Description = "A saved model state (model.json of a run) or a run folder." };
         var removal = new Option<string>("--removal") { Description = "Removal order: random (averaged over seeds), resource (largest first) or degree (best connected first)." };
         var seeds = new Option<int>("--seeds") { Description = "Random removal orders averaged (>= 1)." };
         var steps = new Option<int>("--resilience-steps") { Description = "Re-optimisation steps for resilience (0 skips it)." };
-        var json = new Option<bool>("--json") { Description = "Print JSON instead of tables." };
         var cmd = new Command("robustness", "Coverage versus fraction of agents removed, without and with re-optimisation.")
         {
-            model, removal, seeds, steps, json,
+            model, removal, seeds, steps,
         };
         cmd.SetAction(r => Cli.Guard(() =>
         {
-            string path = r.GetValue(model)!;
+            string path = Output.ModelPath(r.GetValue(model)!);
             ResultCommit.Check(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFileName(path)); // not a model left mixed by a kill
             var state = ModelState.Load(path);
             var c = state.Config;
@@ -53,7 +52,7 @@ internal static class RobustnessCommand
             o["removal"] = options.Removal;
             o["seeds"] = options.Removal == "random" ? options.Seeds : 1;
             o["resilienceSteps"] = options.ResilienceSteps;
-            if (r.GetValue(json)) { Output.PrintJson(o); return ExitCode.Success; }
+            if (CliConsole.Json) { Output.PrintJson(o); return ExitCode.Success; }
 
             var console = Output.Console();
             console.Write(CurveTable(measures, options));

@@ -9,6 +9,8 @@
 // steps, so `dps run --resume DIR` continues a run stopped in any way (SIGKILL included) and ends with the same result
 // as an uninterrupted one (or, for a run whose measures were cut short, measures it again). Checkpoints are reused
 // only while the config and the content of every data file it names are unchanged.
+// Without --out a run goes to runs/<config name>/<run id>, a new folder every time. `--sweep key=a,b,c` runs a grid
+// instead (as dps sweep).
 using System.CommandLine;
 using DpsTorch.IO;
 using DpsTorch.Model;
@@ -32,27 +34,35 @@ internal static class RunCommand
     {
         var config = new Argument<string?>("config") { Description = "Experiment config (JSON); see docs/CONFIG.md. Omit with --resume.", Arity = ArgumentArity.ZeroOrOne };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its checkpoints (uses its config.json)." };
-        var outDir = new Option<string>("--out") { Description = "Output folder (default: runs/<config file name>)." };
+        var outDir = new Option<string>("--out") { Description = "Output folder (default: runs/<config name>/<run id>, new for every run)." };
+        var sweep = SweepCommand.SweepOption();
         var set = new Option<string[]>("--set") { Description = "Override a key: --set agents.count=24 (repeatable).", AllowMultipleArgumentsPerToken = false };
         var cmd = new Command("run", "Train the system a config describes; write summary.json, trajectory.csv, model.json and report.html.")
         {
-            config, outDir, set, resume,
+            config, outDir, set, sweep, resume,
         };
         cmd.SetAction(r => Cli.Guard(() =>
         {
             // First Ctrl-C / SIGTERM: stop after the current step (or skip what is left of robustness) and save.
-            using var interrupt = new Interrupt(CliConsole.Error, "stopping after this step (or skipping the remaining robustness measures) and saving what is finished");
+            using var interrupt = new Interrupt(CliConsole.Note, "stopping after this step (or skipping the remaining robustness measures) and saving what is finished");
             var cancel = interrupt.Token;
             string? resumeDir = r.GetValue(resume), configPath = r.GetValue(config);
             if (resumeDir is not null)
             {
-                if (configPath is not null || r.GetValue(outDir) is not null || (r.GetValue(set) ?? []).Length > 0)
+                if (configPath is not null || r.GetValue(outDir) is not null || (r.GetValue(set) ?? []).Length > 0 || (r.GetValue(sweep) ?? []).Length > 0)
                     throw ConfigException.Invalid("--resume", resumeDir, "alone: the folder's config.json fixes the config and the output folder");
                 string? saved = new[] { Path.Combine(resumeDir, Experiment.CheckpointFolder, ConfigFile), Path.Combine(resumeDir, ConfigFile) }.FirstOrDefault(File.Exists)
                     ?? throw new ConfigException("--resume", $"\"{resumeDir}\" has no {ConfigFile}; it is not a run folder that can be resumed.");
                 return Signalled(interrupt, Execute(saved, resumeDir, [], cancel));
             }
             if (configPath is null) throw ConfigException.Invalid("config", null, "a config file path (or --resume DIR)");
+            if ((r.GetValue(sweep) ?? []) is { Length: > 0 } sweeps)
+            {
+                interrupt.Dispose(); // the sweep installs its own handlers
+                var plan = DpsTorch.Sweeps.SweepReader.Load(configPath, r.GetValue(set) ?? [], sweeps);
+                string sweepDir = r.GetValue(outDir) ?? DefaultFolder(plan.ConfigFor(plan.Points[0]).Name, configPath, RunMetadata.Capture().RunId);
+                return SweepCommand.Run(plan, sweepDir, new DpsTorch.Sweeps.SweepOptions(), threads: 1);
+            }
             return Signalled(interrupt, Execute(configPath, r.GetValue(outDir), r.GetValue(set) ?? [], cancel));
         }));
         return cmd;
@@ -65,7 +75,8 @@ internal static class RunCommand
     internal static int Execute(string configPath, string? outDir, string[] overrides, CancellationToken cancel)
     {
         var config = ConfigLoader.Load(configPath, overrides);
-        string dir = outDir ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(configPath));
+        var run = RunMetadata.Capture(CliConsole.CommandLine);
+        string dir = outDir ?? DefaultFolder(config.Name, configPath, run.RunId);
         if (File.Exists(dir)) throw ConfigException.Invalid("--out", dir, "a folder, not an existing file");
         SystemBuilder.Create(config); // input problems found while building the system surface before DIR is touched
         TrainingBackends.Check(config.Training); // so does a backend or device this machine cannot run
@@ -80,18 +91,64 @@ internal static class RunCommand
         // Never replace a config.json dps did not write (with --out the config's own folder, it is the user's input).
         string dirConfig = Path.Combine(dir, ConfigFile);
         bool writeConfig = !File.Exists(dirConfig) || ResultCommit.Lists(dir, ConfigFile) || File.ReadAllText(dirConfig) == configJson;
-        if (!writeConfig) CliConsole.Error.WriteLine($"dps: keeping {dirConfig} (not written by dps: the input config?); the resolved config is in {Path.Combine(checkpoints, ConfigFile)} and summary.json.");
+        if (!writeConfig) CliConsole.Note.WriteLine($"dps: keeping {dirConfig} (not written by dps: the input config?); the resolved config is in {Path.Combine(checkpoints, ConfigFile)} and summary.json.");
 
         var result = RunProgress.Interactive
-            ? RunProgress.WithBar(config, progress => Experiment.Run(config, progress, cancel, checkpointDir: checkpoints))
-            : Experiment.Run(config, RunProgress.Lines(config, CliConsole.Out), cancel, checkpointDir: checkpoints);
+            ? RunProgress.WithBar(config, progress => Experiment.Run(config, progress, cancel, checkpointDir: checkpoints, run: run))
+            : Experiment.Run(config, RunProgress.Lines(config, CliConsole.Note), cancel, checkpointDir: checkpoints, run: run);
         // A run whose training finished is complete even when Ctrl-C came during the measures (robustness then skipped).
         bool complete = result.Complete;
         Write(dir, result, complete, writeConfig ? configJson : null);
         folder.Succeeded();
 
-        var console = Output.Console();
         var measures = Output.MeasuresJson(result.Measures, config);
+        if (CliConsole.Json) PrintJson(dir, result, complete, measures);
+        else PrintTable(result, complete, measures);
+        Output.Wrote(Files.Select(name => Path.Combine(dir, name)));
+        if (complete && Convergence.Warning(result.Training, config.Training) is { } warning) CliConsole.Note.WriteLine($"dps: {warning}");
+        if (!complete)
+            CliConsole.Error.WriteLine($"dps: interrupted at step {result.Training.Steps}; wrote the unfinished run (\"complete\": false) to {dir}; `dps run --resume {dir}` continues it.");
+        else if (result.Measures.RobustnessSkipped)
+            CliConsole.Error.WriteLine($"dps: interrupted while measuring: training finished, so {dir} holds the complete run, but robustness and resilience were skipped (null in summary.json); `dps run --resume {dir}` measures them.");
+        else return ExitCode.Success;
+        return ExitCode.Interrupted;
+    }
+
+    /// <summary>
+    /// runs/&lt;config name&gt;/&lt;run id&gt;: the config's "name", else the name of the folder of a file called
+    /// config.json (experiments/04-x/config.json → 04-x), else the file's name; characters other than letters, digits,
+    /// '.', '_' and '-' become '-'.
+    /// </summary>
+    internal static string DefaultFolder(string? configName, string configPath, string runId)
+    {
+        string name = configName is { Length: > 0 } ? configName
+            : Path.GetFileName(configPath) == ConfigFile ? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(configPath))) ?? "config"
+            : Path.GetFileNameWithoutExtension(configPath);
+        var safe = new string([.. name.Select(ch => char.IsAsciiLetterOrDigit(ch) || ch is '.' or '_' or '-' ? ch : '-')]).Trim('.');
+        return Path.Combine("runs", safe.Length > 0 ? safe : "config", runId);
+    }
+
+    private static void PrintJson(string dir, ExperimentResult result, bool complete, System.Text.Json.Nodes.JsonObject measures)
+    {
+        var o = new System.Text.Json.Nodes.JsonObject
+        {
+            ["dir"] = dir,
+            ["runId"] = result.Run?.RunId,
+            ["complete"] = complete,
+            ["steps"] = result.Training.Steps,
+            ["stopReason"] = result.Training.Reason.ToString(),
+            ["converged"] = result.Training.Converged,
+            ["gradientNorm"] = result.Training.GradientNorm,
+            ["seconds"] = result.Seconds,
+            ["files"] = new System.Text.Json.Nodes.JsonArray([.. Files.Select(f => (System.Text.Json.Nodes.JsonNode?)Path.Combine(dir, f))]),
+        };
+        foreach (var (k, v) in measures) o[k] = v?.DeepClone();
+        Output.PrintJson(o);
+    }
+
+    private static void PrintTable(ExperimentResult result, bool complete, System.Text.Json.Nodes.JsonObject measures)
+    {
+        var console = Output.Console();
         var table = Output.ScalarTable(measures, complete ? "Result" : "Result (interrupted)", ["loss", "heterogeneity", "specialisation",
             "coverage", "efficiency", "productivity", "robustness", "resilience", "spatialScale"]);
         table.AddRow("steps", $"{result.Training.Steps} ({result.Training.Reason})");
@@ -100,14 +157,6 @@ internal static class RunCommand
             table.AddRow("restarts", $"best loss reached by {Convergence.ReachedBest(result.RestartLosses)} of {result.RestartLosses.Count}");
         table.AddRow("seconds", Output.Num(result.Seconds));
         console.Write(table);
-        foreach (var name in Files) console.WriteLine(Path.Combine(dir, name), Style.Plain);
-        if (complete && Convergence.Warning(result.Training, config.Training) is { } warning) CliConsole.Error.WriteLine($"dps: {warning}");
-        if (!complete)
-            CliConsole.Error.WriteLine($"dps: interrupted at step {result.Training.Steps}; wrote the unfinished run (\"complete\": false) to {dir}; `dps run --resume {dir}` continues it.");
-        else if (result.Measures.RobustnessSkipped)
-            CliConsole.Error.WriteLine($"dps: interrupted while measuring: training finished, so {dir} holds the complete run, but robustness and resilience were skipped (null in summary.json); `dps run --resume {dir}` measures them.");
-        else return ExitCode.Success;
-        return ExitCode.Interrupted;
     }
 
     /// <summary>Refuses a folder whose checkpoints belong to another config (nothing in it is changed first).</summary>
@@ -127,11 +176,11 @@ internal static class RunCommand
         if (files.Length == 0) return;
         if (Experiment.StaleCheckpoints(config, checkpoints) is { } why)
         {
-            CliConsole.Error.WriteLine($"dps: not reusing the checkpoints in {checkpoints}: {why}; training starts from step 0.");
+            CliConsole.Note.WriteLine($"dps: not reusing the checkpoints in {checkpoints}: {why}; training starts from step 0.");
             foreach (var f in files) File.Delete(f);
             return;
         }
-        CliConsole.Error.WriteLine($"dps: resuming from the checkpoints in {checkpoints}.");
+        CliConsole.Note.WriteLine($"dps: resuming from the checkpoints in {checkpoints}.");
     }
 
     /// <summary>Writes the run's files into a staging folder inside <paramref name="dir"/>, then commits them.</summary>

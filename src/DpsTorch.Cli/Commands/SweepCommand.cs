@@ -4,6 +4,7 @@
 // checkpoints), writes results.csv for the finished runs and exits 130 / 143; the same command resumes.
 // `dps sweep --merge SHARD_DIR... --out DIR` combines the folders of shards.
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using System.Globalization;
 using DpsTorch.IO;
 using DpsTorch.Sweeps;
@@ -20,6 +21,7 @@ internal static class SweepCommand
         var jobs = new Option<int>("--jobs", "-j") { Description = "Runs at once (default: the number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var threads = new Option<int>("--threads") { Description = "Threads per run (default 1: the cores go to parallel runs).", DefaultValueFactory = _ => 1 };
         var set = new Option<string[]>("--set") { Description = "Override a key of the base config or the sweep block: --set training.steps=500 (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var sweep = SweepOption();
         var merge = new Option<bool>("--merge") { Description = "Combine the shard folders given as arguments into --out instead of running." };
         var cmd = new Command("sweep", """
             Run a config's grid of runs in parallel (resumable), or merge shard folders.
@@ -28,7 +30,8 @@ internal static class SweepCommand
               dps sweep experiments/08-scaling-laws/config.json --out runs/scaling
               dps sweep cfg.json --out runs/s3 --shard 3/8        (slice 3 of 8, e.g. a Slurm array task)
               dps sweep --merge runs/s0 runs/s1 runs/s2 --out runs/all
-            """) { inputs, output, shard, jobs, threads, set, merge };
+              dps sweep cfg.json --out runs/n --sweep agents.count=4,8,16 --sweep seeds=3
+            """) { inputs, output, shard, jobs, threads, set, sweep, merge };
         cmd.SetAction(r => Cli.Guard(() =>
         {
             var args = r.GetValue(inputs) ?? [];
@@ -42,7 +45,7 @@ internal static class SweepCommand
                 Jobs = r.GetValue(jobs),
                 Shard = r.GetValue(shard) is { } s ? Shard.Parse(s) : Shard.All,
             };
-            var plan = SweepReader.Load(args[0], r.GetValue(set) ?? []);
+            var plan = SweepReader.Load(args[0], r.GetValue(set) ?? [], r.GetValue(sweep) ?? []);
             foreach (var training in plan.Points.Select(p => plan.ConfigFor(p).Training).DistinctBy(t => (t.Backend, t.Device)))
                 DpsTorch.Model.TrainingBackends.Check(training); // before the sweep folder is touched
             return Run(plan, outDir, options, threadCount);
@@ -50,34 +53,55 @@ internal static class SweepCommand
         return cmd;
     }
 
-    private static int Run(SweepPlan plan, string outDir, SweepOptions options, int threads)
+    /// <summary>--sweep key=a,b,c (repeatable): a grid axis from the command line (dps sweep and dps run).</summary>
+    internal static Option<string[]> SweepOption() => new("--sweep")
     {
-        var stderr = CliConsole.Error; // the signal handlers and the progress callback run on other threads
+        Description = "Sweep a key over values: --sweep agents.count=4,8,16 (repeatable: a grid; --sweep seeds=3 repeats each run with 3 seeds).",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    /// <summary>Runs the plan into <paramref name="outDir"/>: progress on standard error, and with --json the outcome on standard output.</summary>
+    internal static int Run(SweepPlan plan, string outDir, SweepOptions options, int threads)
+    {
+        options = options with { CommandLine = CliConsole.CommandLine };
+        var stderr = CliConsole.Note; // the signal handlers and the progress callback run on other threads
         using var interrupt = new Interrupt(stderr, "starting no further runs; the running ones stop after their current step and keep their checkpoints");
         int previousThreads = Torch.NumThreads;
         Torch.SetNumThreads(threads); // global: set once for the whole sweep, not per run
         try
         {
-            CliConsole.Error.WriteLine($"dps: sweep of {plan.Points.Count} runs ({string.Join(" x ", plan.Keys.Append("seed"))})"
+            stderr.WriteLine($"dps: sweep of {plan.Points.Count} runs ({string.Join(" x ", plan.Keys.Append("seed"))})"
                 + (options.Shard.Count > 1 ? $", shard {options.Shard}" : "") + $", {options.Jobs} at once, {threads} thread(s) each, into {outDir}");
             var outcome = SweepRunner.Run(plan, outDir, options, report =>
             {
                 string what = report.Error is null
                     ? $"loss {report.Result!.Measures.Loss.ToString("G6", CultureInfo.InvariantCulture)}, heterogeneity {report.Result.Measures.Heterogeneity.Q1.ToString("G4", CultureInfo.InvariantCulture)}, {report.Result.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s"
-                    : $"FAILED: {report.Error.Message.ReplaceLineEndings(" ")}";
+                    : $"FAILED: {Cli.WithoutParameterName(report.Error.Message)}";
                 stderr.WriteLine($"dps: [{report.Done}/{report.Total}] {report.Point.Run} ({report.Point.Describe()}): {what}");
             }, interrupt.Token);
-            CliConsole.Error.WriteLine($"dps: {outcome.Executed} run(s) done, {outcome.Skipped} already finished, {outcome.Failed.Count} failed"
+            stderr.WriteLine($"dps: {outcome.Executed} run(s) done, {outcome.Skipped} already finished, {outcome.Failed.Count} failed"
                 + (outcome.Busy.Count > 0 ? $", {outcome.Busy.Count} left to another process" : "")
                 + $"; {Path.Combine(outDir, SweepResults.Results)} has {outcome.Rows} of {plan.Points.Count} rows.");
             if (outcome.Busy.Count > 0)
-                CliConsole.Error.WriteLine($"dps: skipped {outcome.Busy.Count} run(s) another dps process is running: "
+                stderr.WriteLine($"dps: skipped {outcome.Busy.Count} run(s) another dps process is running: "
                     + string.Join(", ", outcome.Busy.Take(5).Select(b => $"{b.Run} ({b.Holder})")) + (outcome.Busy.Count > 5 ? ", ..." : "")
                     + "; its results.csv will hold them when it finishes.");
-            foreach (var (run, message) in outcome.Failed) CliConsole.Error.WriteLine($"dps: error: {run}: {message.ReplaceLineEndings(" ")} (see {Path.Combine(outDir, run, SweepRunner.ErrorFile)})");
+            if (CliConsole.Json)
+                Output.PrintJson(new JsonObject
+                {
+                    ["out"] = outDir,
+                    ["results"] = Path.Combine(outDir, SweepResults.Results),
+                    ["runs"] = plan.Points.Count,
+                    ["executed"] = outcome.Executed,
+                    ["skipped"] = outcome.Skipped,
+                    ["rows"] = outcome.Rows,
+                    ["interrupted"] = outcome.Interrupted,
+                    ["failed"] = new JsonArray([.. outcome.Failed.Select(f => (JsonNode)new JsonObject { ["run"] = f.Run, ["message"] = f.Message })]),
+                });
+            foreach (var (run, message) in outcome.Failed) CliConsole.Error.WriteLine($"dps: error: {run}: {Cli.WithoutParameterName(message)} (see {Path.Combine(outDir, run, SweepRunner.ErrorFile)})");
             if (outcome.Interrupted)
             {
-                CliConsole.Error.WriteLine("dps: interrupted; run the same command again to resume (finished runs are skipped, interrupted ones continue from their checkpoints).");
+                stderr.WriteLine("dps: interrupted; run the same command again to resume (finished runs are skipped, interrupted ones continue from their checkpoints).");
                 return interrupt.ExitCode;
             }
             return outcome.Failed.Count > 0 ? ExitCode.Failure : ExitCode.Success;
@@ -91,10 +115,21 @@ internal static class SweepCommand
     private static int Merge(string[] dirs, string outDir)
     {
         var m = SweepMerge.Merge(dirs, outDir);
-        CliConsole.Error.WriteLine($"dps: merged {dirs.Length} folder(s) into {outDir}: {m.Finished} of {m.Runs} runs finished ({m.Copied} copied"
+        CliConsole.Note.WriteLine($"dps: merged {dirs.Length} folder(s) into {outDir}: {m.Finished} of {m.Runs} runs finished ({m.Copied} copied"
             + (m.Duplicates > 0 ? $", {m.Duplicates} finished in more than one shard, first kept" : "") + ").");
         if (m.Missing.Count > 0)
-            CliConsole.Error.WriteLine($"dps: warning: {m.Missing.Count} run(s) finished in no shard: {string.Join(", ", m.Missing.Take(10))}{(m.Missing.Count > 10 ? ", ..." : "")}; run the missing shards (or resume them) and merge again.");
+            CliConsole.Note.WriteLine($"dps: warning: {m.Missing.Count} run(s) finished in no shard: {string.Join(", ", m.Missing.Take(10))}{(m.Missing.Count > 10 ? ", ..." : "")}; run the missing shards (or resume them) and merge again.");
+        if (CliConsole.Json)
+            Output.PrintJson(new JsonObject
+            {
+                ["out"] = outDir,
+                ["results"] = Path.Combine(outDir, SweepResults.Results),
+                ["runs"] = m.Runs,
+                ["finished"] = m.Finished,
+                ["copied"] = m.Copied,
+                ["duplicates"] = m.Duplicates,
+                ["missing"] = new JsonArray([.. m.Missing.Select(r => (JsonNode?)r)]),
+            });
         return ExitCode.Success;
     }
 }

@@ -30,8 +30,8 @@ internal static class ValidateCommand
             }
             CliConsole.Out.WriteLine(ConfigLoader.ToJson(first!));
             var (available, source) = MemoryLimit.Available();
-            CliConsole.Error.WriteLine($"dps: memory estimate{(plan.Points.Count > 1 ? " of the largest run" : "")}: {largest!.Describe()}; available: {MemoryEstimate.Bytes(available)} ({source}).");
-            CliConsole.Error.WriteLine(plan.Points.Count == 1
+            CliConsole.Note.WriteLine($"dps: memory estimate{(plan.Points.Count > 1 ? " of the largest run" : "")}: {largest!.Describe()}; available: {MemoryEstimate.Bytes(available)} ({source}).");
+            CliConsole.Note.WriteLine(plan.Points.Count == 1
                 ? $"dps: {r.GetValue(config)} is valid."
                 : $"dps: {r.GetValue(config)} is valid: its sweep block expands to {plan.Points.Count} runs, each valid (the first is printed); run them with dps sweep.");
             return ExitCode.Success;

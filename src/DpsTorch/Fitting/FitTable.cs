@@ -216,7 +216,7 @@ public sealed class FitTable
     {
         if (_index.TryGetValue(column, out int c)) return c;
         throw new ArgumentException(
-            $"{Source} has no column '{column}'. Available columns: {string.Join(", ", Columns.Select(n => $"'{n}'"))}.");
+            $"{Source} has no column '{column}'.{IO.DidYouMean.Hint(column, Columns).Replace(" did", " Did")} Available columns: {string.Join(", ", Columns.Select(n => $"'{n}'"))}.");
     }
 
     private static List<(string[] Fields, int Line)> SplitRecords(string text, string source)

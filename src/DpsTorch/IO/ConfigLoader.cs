@@ -29,13 +29,6 @@ public static class ConfigLoader
     /// <summary>Largest number of edges a topology may have (each costs M multiply-adds per product with Q).</summary>
     public const long MaxEdges = 50_000_000;
 
-    private static readonly JsonSerializerOptions WriteOptions = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
-
     /// <summary>Reads a config file, applying "key.path=value" overrides first. Relative file paths inside resolve against the file's folder.</summary>
     public static DpsConfig Load(string path, IEnumerable<string>? overrides = null)
     {
@@ -96,10 +89,10 @@ public static class ConfigLoader
     }
 
     /// <summary>The config as indented JSON (every default resolved), readable back by <see cref="Parse"/>.</summary>
-    public static string ToJson(DpsConfig config) => JsonSerializer.Serialize(config, WriteOptions);
+    public static string ToJson(DpsConfig config) => JsonSerializer.Serialize(config, DpsJsonContext.Default.DpsConfig);
 
     /// <summary>The config as a JSON node, for embedding in summaries and model files.</summary>
-    public static JsonNode ToJsonNode(DpsConfig config) => JsonSerializer.SerializeToNode(config, WriteOptions)!;
+    public static JsonNode ToJsonNode(DpsConfig config) => JsonSerializer.SerializeToNode(config, DpsJsonContext.Default.DpsConfig)!;
 
     /// <summary>
     /// Applies "a.b.c=value": value parsed as JSON when it parses (numbers, true, [1,2]), else taken as a string. A

@@ -151,7 +151,7 @@ internal sealed class JsonSection
     {
         foreach (var p in _element.EnumerateObject())
             if (!_used.Contains(p.Name))
-                throw new ConfigException(KeyPath(p.Name), $"unknown key; allowed keys here are {string.Join(", ", _used.Order(StringComparer.Ordinal))}.");
+                throw new ConfigException(KeyPath(p.Name), $"unknown key;{DidYouMean.Hint(p.Name, _used)} allowed keys here are {string.Join(", ", _used.Order(StringComparer.Ordinal))}.");
     }
 
     private int? Mark(string key) { _used.Add(key); return null; }

@@ -136,7 +136,7 @@ public sealed record ModelState
         for (int i = 0; i < values.Length; i++)
         {
             if (!double.IsFinite(values[i])) throw new InvalidOperationException($"model state: {field}[{i}] is {values[i]}; refusing to save a non-finite state.");
-            a.Add(values[i]);
+            a.Add((JsonNode)values[i]);
         }
         return a;
     }

@@ -32,7 +32,8 @@ public static class RunFiles
         ModelState.From(r.Model, r.Config).Save(Path.Combine(dir, Model));
         WriteTrajectory(Path.Combine(dir, Trajectory), r.Training.Trajectory);
         AtomicFile.WriteAllText(Path.Combine(dir, Summary), SummaryJson(r.Measures, r.Config, r.Training.Steps, r.Seconds, complete,
-            r.Training.Reason.ToString(), r.BestRestart, r.RestartLosses, r.Training.Converged, r.Training.GradientNorm).ToJsonString(Indented));
+            r.Training.Reason.ToString(), r.BestRestart, r.RestartLosses, r.Training.Converged, r.Training.GradientNorm,
+            r.Run ?? RunMetadata.Capture()).ToJsonString(Indented));
     }
 
     /// <summary>
@@ -44,43 +45,49 @@ public static class RunFiles
     /// (r = 0..), robustnessCurve / resilienceCurve ({fractions, coverage, spread}), steps, seconds, complete,
     /// stopReason (Gradient, LossStalled, StepLimit, Cancelled), converged (the RMS gradient passed
     /// training.gradTolerance at the final parameters), gradientNorm (that RMS gradient, null when not measured),
-    /// bestRestart, restartLosses, bestReachedBy (how many restarts ended within a relative 1e-6 of the best loss), config.
+    /// bestRestart, restartLosses, bestReachedBy (how many restarts ended within a relative 1e-6 of the best loss), run
+    /// (<see cref="RunMetadata"/>; left out when null), config.
     /// </summary>
     public static JsonObject SummaryJson(MeasureSet m, DpsConfig config, int steps, double seconds, bool complete,
         string stopReason, int bestRestart = 0, IReadOnlyList<double>? restartLosses = null, bool converged = false,
-        double gradientNorm = double.NaN) => new()
+        double gradientNorm = double.NaN, RunMetadata? run = null)
     {
-        ["loss"] = m.Loss,
-        ["heterogeneity"] = m.Heterogeneity.Q1,
-        ["heterogeneityQ0"] = m.Heterogeneity.Q0,
-        ["heterogeneityQ2"] = m.Heterogeneity.Q2,
-        ["heterogeneityQInf"] = m.Heterogeneity.QInf,
-        ["specialisation"] = m.Specialisation,
-        ["productivity"] = m.Productivity,
-        ["totalProduction"] = m.TotalProduction,
-        ["coverage"] = m.Coverage,
-        ["efficiency"] = m.Efficiency,
-        ["communicationCost"] = m.CommunicationCost,
-        ["linkComplementarity"] = double.IsNaN(m.LinkComplementarity) ? null : m.LinkComplementarity,
-        ["pairComplementarity"] = double.IsNaN(m.PairComplementarity) ? null : m.PairComplementarity,
-        ["frameCoverage"] = new JsonArray([.. m.FrameCoverage.Select(v => (JsonNode?)v)]),
-        ["robustness"] = m.Robustness?.Area,
-        ["resilience"] = m.Resilience?.Area,
-        ["spatialScale"] = m.SpatialScale,
-        ["localHeterogeneity"] = new JsonArray([.. m.LocalHeterogeneity.Select(v => (JsonNode?)v)]),
-        ["robustnessCurve"] = Curve(m.Robustness),
-        ["resilienceCurve"] = Curve(m.Resilience),
-        ["steps"] = steps,
-        ["seconds"] = seconds,
-        ["complete"] = complete,
-        ["stopReason"] = stopReason,
-        ["converged"] = converged,
-        ["gradientNorm"] = double.IsNaN(gradientNorm) ? null : gradientNorm,
-        ["bestRestart"] = bestRestart,
-        ["restartLosses"] = new JsonArray([.. (restartLosses ?? []).Select(v => (JsonNode?)v)]),
-        ["bestReachedBy"] = Convergence.ReachedBest(restartLosses ?? []),
-        ["config"] = ConfigLoader.ToJsonNode(config),
-    };
+        var o = new JsonObject
+        {
+            ["loss"] = m.Loss,
+            ["heterogeneity"] = m.Heterogeneity.Q1,
+            ["heterogeneityQ0"] = m.Heterogeneity.Q0,
+            ["heterogeneityQ2"] = m.Heterogeneity.Q2,
+            ["heterogeneityQInf"] = m.Heterogeneity.QInf,
+            ["specialisation"] = m.Specialisation,
+            ["productivity"] = m.Productivity,
+            ["totalProduction"] = m.TotalProduction,
+            ["coverage"] = m.Coverage,
+            ["efficiency"] = m.Efficiency,
+            ["communicationCost"] = m.CommunicationCost,
+            ["linkComplementarity"] = double.IsNaN(m.LinkComplementarity) ? null : m.LinkComplementarity,
+            ["pairComplementarity"] = double.IsNaN(m.PairComplementarity) ? null : m.PairComplementarity,
+            ["frameCoverage"] = new JsonArray([.. m.FrameCoverage.Select(v => (JsonNode?)v)]),
+            ["robustness"] = m.Robustness?.Area,
+            ["resilience"] = m.Resilience?.Area,
+            ["spatialScale"] = m.SpatialScale,
+            ["localHeterogeneity"] = new JsonArray([.. m.LocalHeterogeneity.Select(v => (JsonNode?)v)]),
+            ["robustnessCurve"] = Curve(m.Robustness),
+            ["resilienceCurve"] = Curve(m.Resilience),
+            ["steps"] = steps,
+            ["seconds"] = seconds,
+            ["complete"] = complete,
+            ["stopReason"] = stopReason,
+            ["converged"] = converged,
+            ["gradientNorm"] = double.IsNaN(gradientNorm) ? null : gradientNorm,
+            ["bestRestart"] = bestRestart,
+            ["restartLosses"] = new JsonArray([.. (restartLosses ?? []).Select(v => (JsonNode?)v)]),
+            ["bestReachedBy"] = Convergence.ReachedBest(restartLosses ?? []),
+        };
+        if (run is not null) o["run"] = run.ToJson();
+        o["config"] = ConfigLoader.ToJsonNode(config);
+        return o;
+    }
 
     private static JsonNode? Curve(RobustnessCurve? c) => c is null ? null : new JsonObject
     {

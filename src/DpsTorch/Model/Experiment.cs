@@ -10,7 +10,11 @@ namespace DpsTorch.Model;
 
 /// <summary>The result of <see cref="Experiment.Run"/>. <see cref="Complete"/> is false when it was cancelled.</summary>
 public sealed record ExperimentResult(DpsConfig Config, DpsModel Model, TrainResult Training, MeasureSet Measures,
-    int BestRestart, IReadOnlyList<double> RestartLosses, double Seconds, bool Complete = true);
+    int BestRestart, IReadOnlyList<double> RestartLosses, double Seconds, bool Complete = true)
+{
+    /// <summary>Run id, start time, version, machine and command line (summary.json "run"); captured when the run starts.</summary>
+    public RunMetadata? Run { get; init; }
+}
 
 /// <summary>Runs an experiment: builds, trains (with restarts), measures.</summary>
 public static class Experiment
@@ -25,11 +29,13 @@ public static class Experiment
     /// are marked done, and a later call with the same config and folder continues where the last one stopped, with a
     /// bit-identical result. When <paramref name="cancel"/> fires during training, the best state so far is measured
     /// (without robustness) and returned with <c>Complete = false</c>; when it fires during the measures, training is
-    /// complete and robustness and resilience are skipped (<see cref="MeasureSet.RobustnessSkipped"/>).
+    /// complete and robustness and resilience are skipped (<see cref="MeasureSet.RobustnessSkipped"/>). <paramref name="run"/> is the run's
+    /// metadata (default: captured when this call starts, with this process's command line).
     /// </summary>
     public static ExperimentResult Run(DpsConfig config, IProgress<TrainProgress>? progress = null, CancellationToken cancel = default,
-        bool measureRobustness = true, string? checkpointDir = null)
+        bool measureRobustness = true, string? checkpointDir = null, RunMetadata? run = null)
     {
+        run ??= RunMetadata.Capture();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         DpsModel? best = null;
         TrainResult? bestTrain = null;
@@ -69,7 +75,7 @@ public static class Experiment
             if (result.Reason == StopReason.Cancelled) { complete = false; break; }
         }
         var measures = SystemMeasures.Compute(best!, measureRobustness && complete ? config.Measures : null, config.Objective.LambdaC, config.Training.Lr, cancel);
-        return new ExperimentResult(config, best!, bestTrain!, measures, bestRestart, losses, clock.Elapsed.TotalSeconds, complete);
+        return new ExperimentResult(config, best!, bestTrain!, measures, bestRestart, losses, clock.Elapsed.TotalSeconds, complete) { Run = run };
     }
 
     /// <summary>SHA-256 of the resolved config: a checkpoint only resumes the config that wrote it.</summary>

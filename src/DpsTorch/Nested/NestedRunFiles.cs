@@ -29,17 +29,16 @@ public static class NestedRunFiles
     };
 
     /// <summary>
-    /// The summary object: config, "complete" (false when Ctrl-C / SIGTERM stopped training), "nested" and (when
-    /// given) "homogeneous" outcomes, and their comparison.
+    /// The summary object: run metadata (when given), config, "complete" (false when Ctrl-C / SIGTERM stopped
+    /// training), "nested" and (when given) "homogeneous" outcomes, and their comparison.
     /// </summary>
-    public static JsonObject SummaryJson(DpsConfig config, NestedOutcome nested, NestedOutcome? homogeneous, bool complete = true)
+    public static JsonObject SummaryJson(DpsConfig config, NestedOutcome nested, NestedOutcome? homogeneous, bool complete = true, RunMetadata? run = null)
     {
-        var o = new JsonObject
-        {
-            ["config"] = ConfigLoader.ToJsonNode(config),
-            ["complete"] = complete,
-            ["nested"] = Outcome(nested),
-        };
+        var o = new JsonObject();
+        if (run is not null) o["run"] = run.ToJson();
+        o["config"] = ConfigLoader.ToJsonNode(config);
+        o["complete"] = complete;
+        o["nested"] = Outcome(nested);
         if (homogeneous is not null)
         {
             o["homogeneous"] = Outcome(homogeneous);
@@ -56,11 +55,12 @@ public static class NestedRunFiles
         return o;
     }
 
-    /// <summary>Writes summary.json and model.json into <paramref name="dir"/> (each atomically).</summary>
-    public static void Write(string dir, DpsConfig config, NestedOutcome nested, NestedOutcome? homogeneous, bool complete = true)
+    /// <summary>Writes summary.json and model.json into <paramref name="dir"/> (each atomically). <paramref name="run"/>
+    /// is the run's metadata (default: captured now, with this process's command line).</summary>
+    public static void Write(string dir, DpsConfig config, NestedOutcome nested, NestedOutcome? homogeneous, bool complete = true, RunMetadata? run = null)
     {
         NestedState.From(config, nested.Run.System, homogeneous?.Run.System).Save(Path.Combine(dir, Model));
-        AtomicFile.WriteAllText(Path.Combine(dir, Summary), SummaryJson(config, nested, homogeneous, complete).ToJsonString(Options));
+        AtomicFile.WriteAllText(Path.Combine(dir, Summary), SummaryJson(config, nested, homogeneous, complete, run ?? RunMetadata.Capture()).ToJsonString(Options));
     }
 
     private static JsonObject Outcome(NestedOutcome r) => new()
@@ -69,8 +69,8 @@ public static class NestedRunFiles
         ["stopReason"] = r.Run.Training.Reason.ToString(),
         ["seconds"] = r.Run.Training.Seconds,
         ["bestRestart"] = r.Run.BestRestart,
-        ["restartLosses"] = JsonSerializer.SerializeToNode(r.Run.RestartLosses, Options),
-        ["measures"] = JsonSerializer.SerializeToNode(r.Measures, Options),
+        ["restartLosses"] = JsonSerializer.SerializeToNode(r.Run.RestartLosses, DpsJsonContext.Default.IReadOnlyListDouble),
+        ["measures"] = JsonSerializer.SerializeToNode(r.Measures, DpsJsonContext.Default.NestedMeasureSet),
         ["trajectory"] = new JsonArray([.. r.Run.Training.Trajectory.Select(p => (JsonNode)new JsonArray(p.Step, p.Loss))]),
     };
 

@@ -99,7 +99,7 @@ public sealed record NestedState
         {
             var lc = Config.Levels![k];
             string key = lc.Topology.Learned ? "theta" : "weights";
-            levels.Add(new JsonObject { ["name"] = lc.Name, [key] = ModelState.Array(p.LevelWeights[k], $"{at}.levels[{k}].{key}") });
+            levels.Add((JsonNode)new JsonObject { ["name"] = lc.Name, [key] = ModelState.Array(p.LevelWeights[k], $"{at}.levels[{k}].{key}") });
         }
         return new JsonObject
         {

@@ -24,20 +24,54 @@ public static class SweepReader
 
     private static readonly string[] BlockKeys = ["grid", "list", "seeds"];
 
-    /// <summary>Reads a config file; <paramref name="overrides"/> ("key.path=value") apply first, sweep.* keys included.</summary>
-    public static SweepPlan Load(string path, IEnumerable<string>? overrides = null)
+    /// <summary>Reads a config file; <paramref name="overrides"/> ("key.path=value") apply first, sweep.* keys included,
+    /// then <paramref name="sweeps"/> ("key.path=a,b,c", see <see cref="ApplySweep"/>).</summary>
+    public static SweepPlan Load(string path, IEnumerable<string>? overrides = null, IEnumerable<string>? sweeps = null)
     {
-        return Parse(ConfigLoader.ReadText(path), Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", overrides, path);
+        return Parse(ConfigLoader.ReadText(path), Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", overrides, path, sweeps);
+    }
+
+    /// <summary>
+    /// Applies a command-line sweep "key.path=a,b,c": the values (each parsed as JSON when it parses, else a string)
+    /// become the grid axis sweep.grid["key.path"], replacing one the config has; "seeds=N" sets sweep.seeds.
+    /// </summary>
+    public static void ApplySweep(JsonObject root, string assignment)
+    {
+        int eq = assignment.IndexOf('=');
+        if (eq <= 0 || eq == assignment.Length - 1) throw ConfigException.Invalid("--sweep", assignment, "key.path=a,b,c, e.g. agents.count=4,8,16");
+        string key = assignment[..eq].Trim();
+        var block = root[Block] as JsonObject ?? new JsonObject();
+        root[Block] = block;
+        if (key == "seeds")
+        {
+            string n = assignment[(eq + 1)..];
+            try { block["seeds"] = JsonNode.Parse(n); }
+            catch (JsonException) { block["seeds"] = JsonValue.Create(n); } // ReadSeeds names the bad value
+            return;
+        }
+        var values = new JsonArray();
+        foreach (var text in assignment[(eq + 1)..].Split(','))
+        {
+            JsonNode? v;
+            try { v = JsonNode.Parse(text); }
+            catch (JsonException) { v = JsonValue.Create(text); }
+            values.Add(v);
+        }
+        var grid = block["grid"] as JsonObject ?? new JsonObject();
+        block["grid"] = grid;
+        grid[key] = values;
     }
 
     /// <summary>
     /// Parses config JSON with an optional "sweep" block (without one the plan has a single run). The base config and
     /// every run's config are validated; errors name the key in the sweep block (sweep.grid.agents.count).
     /// </summary>
-    public static SweepPlan Parse(string json, string baseDir = ".", IEnumerable<string>? overrides = null, string source = "config")
+    public static SweepPlan Parse(string json, string baseDir = ".", IEnumerable<string>? overrides = null, string source = "config",
+        IEnumerable<string>? sweeps = null)
     {
         var obj = ConfigLoader.ParseObject(json, source); // the one reader of config text: same JSON rules as dps run
         foreach (var o in overrides ?? []) ConfigLoader.ApplyOverride(obj, o);
+        foreach (var s in sweeps ?? []) ApplySweep(obj, s);
 
         var block = obj[Block];
         obj.Remove(Block);
@@ -54,7 +88,7 @@ public static class SweepReader
             if (block is not JsonObject b) throw ConfigException.Invalid(Block, Show(block), "an object { \"grid\": {...}, \"list\": [...], \"seeds\": n }");
             foreach (var (name, _) in b)
                 if (Array.IndexOf(BlockKeys, name) < 0)
-                    throw new ConfigException($"{Block}.{name}", "unknown key; allowed keys here are grid, list, seeds.");
+                    throw new ConfigException($"{Block}.{name}", $"unknown key;{DidYouMean.Hint(name, BlockKeys)} allowed keys here are grid, list, seeds.");
             if (b["grid"] is { } g) grid = ReadGrid(g, keys);
             if (b["list"] is { } l) list = ReadList(l, keys);
             if (b["seeds"] is { } s) seeds = ReadSeeds(s);

@@ -3,7 +3,8 @@
 //                data file its config names (the full grid, whichever shard wrote it); a resumed or merged sweep must
 //                match it, so finished runs are never reused after their data changed
 //   results.csv  one row per finished run (a run is finished iff its folder holds summary.json):
-//                run, each swept key, seed, then the summary measures in Measures order
+//                run, each swept key, seed, the summary measures in Measures order, then the run's metadata
+//                (RunMetadata.Columns: run id, start time, version, commit, OS, CPU, SIMD path, threads, command line)
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -54,7 +55,7 @@ public static class SweepResults
                 }
                 run["data"] = data;
             }
-            runs.Add(run);
+            runs.Add((JsonNode)run);
         }
         return new JsonObject
         {
@@ -119,7 +120,7 @@ public static class SweepResults
     {
         var index = ReadIndex(dir);
         var sb = new StringBuilder();
-        sb.AppendJoin(',', new[] { "run" }.Concat(index.Keys).Append("seed").Concat(Measures).Select(Cell)).Append('\n');
+        sb.AppendJoin(',', new[] { "run" }.Concat(index.Keys).Append("seed").Concat(Measures).Concat(RunMetadata.Columns).Select(Cell)).Append('\n');
         int rows = 0;
         foreach (var run in index.Runs)
         {
@@ -132,6 +133,8 @@ public static class SweepResults
             foreach (var c in run.Values) sb.Append(',').Append(Cell(c));
             sb.Append(',').Append(run.Seed.ToString(CultureInfo.InvariantCulture));
             foreach (var m in Measures) sb.Append(',').Append(Number(s[m]));
+            var meta = RunMetadata.FromJson(s["run"])?.Cells() ?? new string[RunMetadata.Columns.Count];
+            foreach (var c in meta) sb.Append(',').Append(Cell(c ?? ""));
             sb.Append('\n');
             rows++;
         }

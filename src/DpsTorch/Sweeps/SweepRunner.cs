@@ -19,6 +19,8 @@ public sealed record SweepOptions
     public Shard Shard { get; init; } = Shard.All;
     /// <summary>Measure robustness (and resilience per measures.resilienceSteps) in every run (default true).</summary>
     public bool MeasureRobustness { get; init; } = true;
+    /// <summary>The command line every run's metadata records (default: this process's arguments).</summary>
+    public string? CommandLine { get; init; }
 }
 
 /// <summary>A run that finished (or failed), reported as it happens.</summary>
@@ -106,7 +108,7 @@ public static class SweepRunner
             {
                 var config = plan.ConfigFor(point);
                 string checkpoints = Path.Combine(runDir, Experiment.CheckpointFolder);
-                result = Experiment.Run(config, null, cancel, options.MeasureRobustness, checkpointDir: checkpoints);
+                result = Experiment.Run(config, null, cancel, options.MeasureRobustness, checkpointDir: checkpoints, run: RunMetadata.Capture(options.CommandLine));
                 // Interrupted in training or in the measures: no summary, so a resume runs it again from its checkpoints.
                 if (!result.Complete || result.Measures.RobustnessSkipped) return;
                 RunFiles.Write(runDir, result);

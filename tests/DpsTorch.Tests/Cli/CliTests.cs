@@ -67,10 +67,10 @@ public class CliTests : IDisposable
         Assert.Equal(32, (int)summary["config"]!["space"]!["m"]!);
         Assert.Equal(RunFiles.TrajectoryHeader, File.ReadLines(Path.Combine(outDir, RunFiles.Trajectory)).First());
         Assert.Contains("<html", File.ReadAllText(Path.Combine(outDir, RunFiles.Report)));
-        // Plain progress lines (output is not a terminal), the table, and the paths written.
-        Assert.Contains("dps: step 20/20", r.Out);
+        // Plain progress lines and the paths written on stderr (output is not a terminal); the table on stdout.
+        Assert.Contains("dps: step 20/20", r.Error);
         Assert.Contains("heterogeneity", r.Out);
-        Assert.Contains(Path.Combine(outDir, RunFiles.Summary), r.Out);
+        Assert.Contains($"dps: wrote {Path.Combine(outDir, RunFiles.Summary)}", r.Error);
         AssertNoTemporaryFiles();
     }
 
@@ -144,7 +144,7 @@ public class CliTests : IDisposable
 
         Assert.True(r.Code == ExitCode.Success, r.Error);
         Assert.StartsWith("<!DOCTYPE html>", File.ReadAllText(page));
-        Assert.Contains(page, r.Out);
+        Assert.Contains($"dps: wrote {page}", r.Error);
     }
 
     [Fact]
@@ -286,14 +286,20 @@ public class CliTests : IDisposable
     }
 
     [Fact]
-    public void ChildProcess_Run_UsesRunsSlashConfigName_AndExits0_BadInputExits2()
+    public void ChildProcess_Run_UsesRunsSlashConfigNameSlashRunId_AChangedConfigMakesANewRun_BadInputExits2()
     {
         Write("proc.json", CliHarness.TinyConfig());
 
         var ok = CliHarness.Process(_dir, "run", "proc.json");
         Assert.True(ok.Code == ExitCode.Success, ok.Error);
-        Assert.True(File.Exists(Path.Combine(_dir, "runs", "proc", RunFiles.Summary)));
-        Assert.Contains("dps: step", ok.Out); // redirected output: plain progress lines, no bar
+        var first = Assert.Single(Directory.GetDirectories(Path.Combine(_dir, "runs", "tiny"))); // the config's "name"
+        var summary = ReadJson(Path.Combine(first, RunFiles.Summary));
+        Assert.Equal(Path.GetFileName(first), (string?)summary["run"]!["id"]);
+        Assert.Equal("dps run proc.json", (string?)summary["run"]!["commandLine"]);
+        Assert.Contains("dps: step", ok.Error); // redirected output: plain progress lines on stderr, no bar
+        var changed = CliHarness.Process(_dir, "run", "proc.json", "--set", "training.steps=10");
+        Assert.True(changed.Code == ExitCode.Success, changed.Error);
+        Assert.Equal(2, Directory.GetDirectories(Path.Combine(_dir, "runs", "tiny")).Length);
 
         var bad = CliHarness.Process(_dir, "run", "proc.json", "--set", "training.lr=NaN");
         AssertBadInput(bad, "training.lr");
@@ -304,7 +310,7 @@ public class CliTests : IDisposable
     }
 
     [Fact]
-    public void ChildProcess_Sigint_SavesTheUnfinishedRun_AndExits130()
+    public async Task ChildProcess_Sigint_SavesTheUnfinishedRun_AndExits130()
     {
         if (OperatingSystem.IsWindows()) return; // SIGINT is POSIX; Windows Ctrl-C goes through the same CancelKeyPress handler
         Write("long.json", CliHarness.TinyConfig());
@@ -313,18 +319,19 @@ public class CliTests : IDisposable
                      "--set", "training.steps=100000000", "--set", "training.tolerance=0", "--set", "training.logEvery=1000" })
             psi.ArgumentList.Add(a);
         using var p = System.Diagnostics.Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.StartsWith("dps: step 0/", p.StandardOutput.ReadLine()); // training has started, the handler is registered
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        Assert.StartsWith("dps: step 0/", p.StandardError.ReadLine()); // progress (stderr): training has started, the handler is registered
         using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
-        string rest = p.StandardOutput.ReadToEnd();
+        var stderr = p.StandardError.ReadToEndAsync();
         Assert.True(p.WaitForExit(60_000), "dps did not stop after SIGINT");
+        string rest = await stdout;
 
         Assert.Equal(ExitCode.Interrupted, p.ExitCode);
         var summary = ReadJson(Path.Combine(_dir, "long", RunFiles.Summary));
         Assert.False((bool)summary["complete"]!);
         Assert.True((int)summary["steps"]! < 100_000_000);
         Assert.Contains("Result (interrupted)", rest);
-        Assert.Contains("interrupted at step", stderr.Result);
+        Assert.Contains("interrupted at step", await stderr);
         AssertNoTemporaryFiles();
     }
 

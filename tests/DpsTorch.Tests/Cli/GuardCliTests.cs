@@ -26,7 +26,7 @@ public class GuardCliTests : IDisposable
     public void BrokenTraining_EndsTheSameWay_InRunAndSweep()
     {
         string cfg = Write("soft.json", DpsTorch.Tests.Model.NonFiniteGuardTests.SoftCollapse);
-        var run = CliHarness.Invoke("run", cfg, "--out", Path.Combine(_dir, "run"));
+        var run = CliHarness.Invoke("run", cfg, "--out", Path.Combine(_dir, "run"), "--quiet"); // stderr: the error alone
         Assert.Equal(ExitCode.Failure, run.Code);
         string line = Assert.Single(run.ErrorLines);
         Assert.Matches(@"^dps: error: training step \d+: the resources a = softplus\(alpha\) sum to 0 after the update", line);
@@ -48,7 +48,7 @@ public class GuardCliTests : IDisposable
     {
         string cfg = Write("soft-nested.json", DpsTorch.Tests.Nested.NestedStateTests.TinyJson);
         var r = CliHarness.Invoke("nested", cfg, "--set", "agents.resources=soft", "--set", "objective.lambdaR=1e12",
-            "--set", "training.lr=1000", "--out", Path.Combine(_dir, "n"));
+            "--set", "training.lr=1000", "--out", Path.Combine(_dir, "n"), "--quiet");
         Assert.Equal(ExitCode.Failure, r.Code);
         Assert.Matches(@"^dps: error: nested training step \d+: the resources a = softplus\(alpha\) sum to 0", Assert.Single(r.ErrorLines));
         Assert.False(Directory.Exists(Path.Combine(_dir, "n")));

@@ -70,7 +70,7 @@ public class SignalTests : IDisposable
         Write("long.json", CliHarness.TinyConfig());
         using var child = CliChild.Start(_dir, "run", "long.json", "--out", "long",
             "--set", "training.steps=100000000", "--set", "training.tolerance=0", "--set", "training.logEvery=1000");
-        child.WaitUntil(() => child.Out.Contains("dps: step 0/"), "training started");
+        child.WaitUntil(() => child.Error.Contains("dps: step 0/"), "training started");
         var stopped = Stop(child, "TERM");
         Assert.True(stopped.Code == ExitCode.Terminated, $"exit {stopped.Code}: {stopped.Error}");
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "long", RunFiles.Summary)))!;
@@ -88,7 +88,7 @@ public class SignalTests : IDisposable
               "measures": { "resilienceSteps": 1000000, "fractions": [0, 0.5, 1], "seeds": 2 } }
             """);
         using var child = CliChild.Start(_dir, "run", "measured.json", "--out", "m");
-        child.WaitUntil(() => child.Out.Contains("dps: step 20/20"), "training finished");
+        child.WaitUntil(() => child.Error.Contains("dps: step 20/20"), "training finished");
         var clock = Stopwatch.StartNew();
         var stopped = Stop(child, "INT");
         Assert.True(stopped.Code == ExitCode.Interrupted, $"exit {stopped.Code}: {stopped.Error}");
@@ -112,7 +112,7 @@ public class SignalTests : IDisposable
         Write("nested.json", DpsTorch.Tests.Nested.NestedStateTests.TinyJson);
         using var child = CliChild.Start(_dir, "nested", "nested.json", "--out", "n", "--baseline",
             "--set", "training.steps=100000000", "--set", "training.tolerance=0");
-        child.WaitUntil(() => child.Out.Contains("dps: training the nested system"), "training started");
+        child.WaitUntil(() => child.Error.Contains("dps: training the nested system"), "training started");
         Thread.Sleep(200); // some steps
 
         var stopped = Stop(child, signal);

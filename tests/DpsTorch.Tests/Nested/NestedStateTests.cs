@@ -105,8 +105,8 @@ public class NestedStateTests : IDisposable
             case "n": o["n"] = 1_000_000_000; break;
             case "thetaLength": o["nested"]!["levels"]![0]!["theta"]!.AsArray().RemoveAt(0); break;
             case "weightsValue": o["nested"]!["levels"]![1]!["weights"]![1] = "NaN"; break;
-            case "muLength": o["nested"]!["mu"]!.AsArray().Add(1.0); break;
-            case "baselineMu": o["baseline"]!["mu"]!.AsArray().Add(1.0); break;
+            case "muLength": o["nested"]!["mu"]!.AsArray().Add((JsonNode)1.0); break;
+            case "baselineMu": o["baseline"]!["mu"]!.AsArray().Add((JsonNode)1.0); break;
             case "levels": o["nested"]!["levels"]!.AsArray().RemoveAt(2); break;
             case "config": o.Remove("config"); break;
         }

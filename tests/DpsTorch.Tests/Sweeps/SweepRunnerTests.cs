@@ -26,9 +26,14 @@ public class SweepRunnerTests
 
     private static SweepPlan Plan() => SweepReader.Parse(Config);
 
-    /// <summary>results.csv without its wall-clock column (the only one that differs between identical runs).</summary>
+    /// <summary>results.csv up to its wall-clock column: seconds and the run metadata after it (run id, start time,
+    /// ...) are the only cells that differ between identical runs.</summary>
     private static string[] TableWithoutSeconds(string dir)
-        => [.. File.ReadAllLines(Path.Combine(dir, SweepResults.Results)).Select(l => l[..l.LastIndexOf(',')])];
+    {
+        var lines = File.ReadAllLines(Path.Combine(dir, SweepResults.Results));
+        int seconds = Array.IndexOf(lines[0].Split(','), "seconds");
+        return [.. lines.Select(l => string.Join(',', l.Split(',')[..seconds]))];
+    }
 
     [Fact]
     public void Run_WritesEveryRunFolder_AndOneResultsRowPerRun()
@@ -38,7 +43,8 @@ public class SweepRunnerTests
         Assert.Equal((4, 0, 4, 0, 4), (outcome.InShard, outcome.Skipped, outcome.Executed, outcome.Failed.Count, outcome.Rows));
         var lines = File.ReadAllLines(tmp.File(SweepResults.Results));
         Assert.Equal("run,agents.count,seed,loss,heterogeneity,heterogeneityQ0,heterogeneityQ2,heterogeneityQInf,specialisation,"
-            + "productivity,totalProduction,coverage,efficiency,communicationCost,robustness,resilience,spatialScale,converged,gradientNorm,stopReason,steps,seconds", lines[0]);
+            + "productivity,totalProduction,coverage,efficiency,communicationCost,robustness,resilience,spatialScale,converged,gradientNorm,stopReason,steps,seconds,"
+            + "runId,startedUtc,dpsTorchVersion,gitCommit,os,cpu,simd,threads,commandLine", lines[0]);
         Assert.Equal(5, lines.Length);
         Assert.StartsWith("run-0003,4,1,", lines[4]);
         var cells = lines[4].Split(',');
@@ -138,7 +144,9 @@ public class SweepRunnerTests
         Assert.Equal(ExitCode.Success, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("full"), "--jobs", "2"]).Code);
         Assert.Equal(ExitCode.Success, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("s0"), "--shard", "0/2"]).Code);
         Assert.Equal(ExitCode.Success, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("s1"), "--shard", "1/2", "-j", "1"]).Code);
-        Assert.Equal(ExitCode.Success, CliHarness.Invoke(["sweep", "--merge", tmp.File("s0"), tmp.File("s1"), "--out", tmp.File("all")]).Code);
+        var merged = CliHarness.Invoke(["sweep", "--merge", tmp.File("s0"), tmp.File("s1"), "--out", tmp.File("all"), "--json"]);
+        Assert.Equal(ExitCode.Success, merged.Code);
+        Assert.Equal(4, (int)System.Text.Json.Nodes.JsonNode.Parse(merged.Out)!["finished"]!);
         Assert.Equal(5, File.ReadAllLines(Path.Combine(tmp.File("full"), SweepResults.Results)).Length);
         Assert.Equal(TableWithoutSeconds(tmp.File("full")), TableWithoutSeconds(tmp.File("all")));
         Assert.Equal(threadsBefore, Torch.NumThreads); // the sweep's one-thread setting is undone

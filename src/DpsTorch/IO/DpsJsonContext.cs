@@ -1,0 +1,16 @@
+// Source-generated System.Text.Json metadata for every record the library serialises (configs, nested measures), so
+// nothing needs reflection: the library works in trimmed and native-AOT apps and in .NET 10 file-based apps, where
+// reflection-based serialisation is off by default.
+using System.Text.Json.Serialization;
+using DpsTorch.Model;
+using DpsTorch.Nested;
+
+namespace DpsTorch.IO;
+
+/// <summary>camelCase, indented, nulls left out: the form config.json, summary.json and model.json use.</summary>
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(DpsConfig))]
+[JsonSerializable(typeof(NestedMeasureSet))]
+[JsonSerializable(typeof(IReadOnlyList<double>))]
+internal sealed partial class DpsJsonContext : JsonSerializerContext;
