@@ -37,8 +37,9 @@ mkdir -p /run/munge /var/log/munge /var/lib/munge && chown "$mu:$mu" /run/munge 
 if ! munge -n </dev/null 2>/dev/null | unmunge >/dev/null 2>&1; then
   if [ "$mu" = munge ]; then runuser -u munge -- /usr/sbin/munged --force; else /usr/sbin/munged --force; fi \
     || { say "munged did not start"; exit 1; }
-  pgrep -u "$mu" -x munged > "$dir/run/munged.pid" || true
   for _ in $(seq 50); do munge -n </dev/null 2>/dev/null | unmunge >/dev/null 2>&1 && break; sleep 0.1; done
+  # Recorded once the daemon answers (its starting process has exited by then), for ci-slurm-down.sh.
+  cat /run/munge/munged.pid > "$dir/run/munged.pid" 2>/dev/null || pgrep -u "$mu" -x munged > "$dir/run/munged.pid" || true
 fi
 
 host=$(hostname -s)
