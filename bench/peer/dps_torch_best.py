@@ -131,7 +131,7 @@ class WrappedNormal(torch.autograd.Function):
             e, cm, sm, cx, sx, h = ctx.four
             gf = g[ctx.fi]
             gc, gs = gf @ cx.t(), gf @ sx.t()  # [n, H]
-            gmu[ctx.fi] = (e * h * (sm * gc - cm * gs)).sum(1)
+            gmu[ctx.fi] = (e * h * (cm * gs - sm * gc)).sum(1)
             gsig[ctx.fi] = (-(h * h) * sigma[ctx.fi].unsqueeze(1) * e * (cm * gc + sm * gs)).sum(1)
         return gmu, gsig, None
 
