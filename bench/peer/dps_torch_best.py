@@ -24,7 +24,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dps_torch as naive  # noqa: E402  (sets the thread variables from --threads before torch loads)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+import warnings  # noqa: E402
 
+warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta state")
 TWO_PI = naive.TWO_PI
 INV_SQRT_TWO_PI = naive.INV_SQRT_TWO_PI
 DENSE_FILL = 0.125  # (I + Q) is dense when at least this fraction of its N² entries are edges
