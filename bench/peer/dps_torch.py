@@ -1,5 +1,10 @@
 #!/usr/bin/python3
-"""The DPS model of DpsTorch (MODEL.md sections 1-2) rebuilt in PyTorch, float64, as a benchmark and parity peer.
+"""THE NAIVE PEER (issue 7), kept for reference and as the parity anchor of dps_torch_best.py; benchmark ratios are
+taken against dps_torch_best.py (the best peer, issue 18). This one does more work than the C# engine: the full
+N×N×M product on the system objective, dense Q up to N = 2048, per-agent image counts in Python, a COO coalesce per
+step and autograd through every N×M temporary.
+
+The DPS model of DpsTorch (MODEL.md sections 1-2) rebuilt in PyTorch, float64, op for op, as a parity peer.
 
 Reads a DpsTorch model.json (format "dpstorch-model": mu, rho, alpha, edges, weights or theta, config), rebuilds the
 same model op for op (sigma = sigma_min + softplus(rho); a = R*softmax(alpha) or softplus(alpha); skills = wrapped
