@@ -1,9 +1,10 @@
 // The final commit of a result folder (dps run, dps nested): the new files are moved in from a staging folder one by
 // one, so a process killed between two moves would leave new and old files side by side. DIR/.dps-commit makes the
 // set consistent: it says "writing" before the first move and, after the last, "complete" with the run id and the
-// size and SHA-256 of every data file. Readers (dps report, dps measure) check it and refuse a folder whose commit
-// did not finish or whose files do not match. A folder without the record (written before it existed, or by a sweep)
-// is read as before.
+// size and SHA-256 of every data file. Readers (dps report, dps measure, dps robustness) check it and refuse a folder whose commit
+// did not finish or whose files do not match. A move that fails is undone (the files it replaced were set aside), so
+// a failed commit leaves the folder as it was; a killed one leaves "writing", which the next run rewrites. A folder
+// without the record (written before it existed, or by a sweep) is read as before.
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -20,17 +21,43 @@ public static class ResultCommit
     /// <summary>
     /// Moves <paramref name="files"/> from <paramref name="staging"/> into <paramref name="dir"/> (same file system) in
     /// order, between a "writing" record and a "complete" one that lists <paramref name="hashed"/> (size, SHA-256).
+    /// Each file it replaces is first moved aside into the staging folder; when a move fails, the files moved in are
+    /// taken out again, the old ones and the old record put back, and the error rethrown, so the folder is as it was.
     /// </summary>
     public static void Commit(string staging, string dir, IReadOnlyList<string> files, IReadOnlyCollection<string> hashed)
     {
         string run = Guid.NewGuid().ToString("N");
         var listed = new JsonObject();
         foreach (var name in files.Where(hashed.Contains)) listed[name] = DataFiles.Digest(Path.Combine(staging, name));
-        string record = Path.Combine(dir, RecordFile);
+        string record = Path.Combine(dir, RecordFile), previous = Path.Combine(staging, ".previous");
+        Directory.CreateDirectory(previous);
+        string? oldRecord = File.Exists(record) ? File.ReadAllText(record) : null;
         AtomicFile.WriteAllText(record, new JsonObject { ["format"] = Format, ["state"] = "writing", ["run"] = run }.ToJsonString());
-        foreach (var name in files) File.Move(Path.Combine(staging, name), Path.Combine(dir, name), overwrite: true);
-        AtomicFile.WriteAllText(record, new JsonObject { ["format"] = Format, ["state"] = "complete", ["run"] = run, ["files"] = listed }
-            .ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        var touched = new List<string>();
+        try
+        {
+            foreach (var name in files)
+            {
+                string target = Path.Combine(dir, name);
+                touched.Add(name);
+                if (File.Exists(target)) File.Move(target, Path.Combine(previous, name));
+                File.Move(Path.Combine(staging, name), target);
+            }
+            AtomicFile.WriteAllText(record, new JsonObject { ["format"] = Format, ["state"] = "complete", ["run"] = run, ["files"] = listed }
+                .ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        }
+        catch
+        {
+            for (int i = touched.Count - 1; i >= 0; i--)
+            {
+                string target = Path.Combine(dir, touched[i]), old = Path.Combine(previous, touched[i]);
+                if (!File.Exists(Path.Combine(staging, touched[i])) && File.Exists(target)) File.Delete(target); // the new file
+                if (File.Exists(old)) File.Move(old, target);
+            }
+            if (oldRecord is null) File.Delete(record);
+            else AtomicFile.WriteAllText(record, oldRecord);
+            throw;
+        }
     }
 
     /// <summary>

@@ -330,6 +330,24 @@ public class RunFolderSafetyTests : IDisposable
     }
 
     [Fact]
+    public void Nested_WhoseCommitFailsBetweenTwoMoves_PutsTheFolderBack_AsItWas()
+    {
+        string cfg = Write("nested.json", DpsTorch.Tests.Nested.NestedStateTests.TinyJson);
+        string outDir = Path.Combine(_dir, "out");
+        Assert.Equal(0, CliHarness.Invoke("nested", cfg, "--out", outDir).Code);
+        // model.json moves in first; report.html cannot (a folder is in its place), so the commit stops between two moves.
+        File.Delete(Path.Combine(outDir, RunFiles.Report));
+        Write("out/report.html/keep", "in the way");
+        var before = Snapshot(_dir);
+
+        var r = CliHarness.Invoke("nested", cfg, "--out", outDir, "--set", "training.seed=5");
+
+        Assert.Equal(1, r.Code);
+        Assert.Equal(before, Snapshot(_dir)); // the old model.json is back, the old commit record too
+        ResultCommit.Check(outDir);           // and they still match
+    }
+
+    [Fact]
     public void Nested_KilledWhileWritingItsResults_LeavesAFolderThatReportEitherAcceptsWhole_OrRefuses()
     {
         string cfg = Write("nested.json", DpsTorch.Tests.Nested.NestedStateTests.TinyJson);
@@ -339,9 +357,10 @@ public class RunFolderSafetyTests : IDisposable
 
         using (var child = CliChild.Start(_dir, "nested", cfg, "--out", outDir, "--set", "training.seed=5"))
         {
-            // Kill as soon as the results start to appear: while the staging folder is filled or its files move in (in
+            // Kill once the staging folder holds the new summary (or the commit has begun): late in the fill or during the moves (in
             // practice during the fill; the state between two moves is built by hand in the test above).
-            WaitFor(() => Directory.GetDirectories(outDir, Staging.Prefix + "*").Length > 0
+            WaitFor(() => Directory.GetDirectories(outDir, Staging.Prefix + "*").Any(d => File.Exists(Path.Combine(d, RunFiles.Summary)))
+                || File.ReadAllText(Path.Combine(outDir, ResultCommit.RecordFile)).Contains("writing", StringComparison.Ordinal)
                 || File.ReadAllText(Path.Combine(outDir, RunFiles.Summary)) != oldSummary, child.Process, pollMs: 0);
             child.Process.Kill(entireProcessTree: true); // SIGKILL
             child.Process.WaitForExit();
