@@ -18,7 +18,6 @@ import json
 import math
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dps_torch as naive  # noqa: E402  (sets the thread variables from --threads before torch loads)
@@ -278,41 +277,8 @@ class DpsTorchBest:
 
 
 def bench(state, steps, q_mode, case):
-    rss_before = naive.peak_mb()
-    model = DpsTorchBest(state, q_mode)
-    state.clear()
-    naive.gc.collect()
-    hwm_reset = naive.reset_hwm()
-    opt = torch.optim.Adam(model.parameters(), lr=model.r["lr"], foreach=True)
-    times, loss_first = [], None
-    for step in range(steps):
-        t0 = time.perf_counter()
-        opt.zero_grad(set_to_none=True)
-        loss = model.loss()
-        value = loss.item()
-        if not math.isfinite(value):
-            raise SystemExit(f"dps_torch_best.py: training step {step}: the loss is {value}")
-        loss.backward()
-        opt.step()
-        times.append(time.perf_counter() - t0)
-        if step == 0:
-            loss_first = value
-    with torch.no_grad():
-        loss_last = model.loss().item()
-    timed = sorted(times[1:] if len(times) > 1 else times)
-    mid = len(timed) // 2
-    return {
-        "case": case, "impl": "pytorch-best", "n": model.n, "m": model.m, "steps": steps,
-        "ms_per_step": 1000.0 * sum(timed) / len(timed) if timed else None,
-        "ms_first_step": 1000.0 * times[0] if times else None,
-        "ms_median_step": (1000.0 * timed[mid] if len(timed) % 2 else 500.0 * (timed[mid - 1] + timed[mid])) if timed else None,
-        "loss_first": loss_first if loss_first is not None else loss_last, "loss_last": loss_last,
-        "peak_mb": round(naive.peak_mb(), 1),
-        "peak_train_mb": round(naive.vm_hwm_mb(), 1) if hwm_reset and naive.vm_hwm_mb() else None,
-        "rss_before_model_mb": round(rss_before, 1), "q": model.q_mode, "edges": model.n_edges,
-        "learned": model.theta is not None, "objective": model.r["objective"],
-        "threads": torch.get_num_threads(), "torch": torch.__version__,
-    }
+    return naive.bench(state, steps, q_mode, "fused", case, make_model=lambda st: DpsTorchBest(st, q_mode),
+                       impl="pytorch-best", foreach=True)
 
 
 def main():
@@ -332,21 +298,7 @@ def main():
     torch.set_num_threads(a.threads)
     if bool(a.state) == bool(a.config):
         ap.error("give --state FILE or --config CASE.json")
-    if a.state:
-        with open(a.state) as fh:
-            state = json.load(fh)
-        if state.get("format") != "dpstorch-model" or state.get("version") != 1:
-            raise SystemExit(f"{a.state}: not a dpstorch-model version 1 file")
-        case = a.case or os.path.basename(os.path.dirname(os.path.abspath(a.state)))
-    else:
-        with open(a.config) as fh:
-            cfg = json.load(fh)
-        state = naive.make_state(cfg, a.seed)
-        case = a.case or os.path.splitext(os.path.basename(a.config))[0]
-        if a.state_out:
-            os.makedirs(os.path.dirname(os.path.abspath(a.state_out)), exist_ok=True)
-            with open(a.state_out, "w") as fh:
-                json.dump(state, fh)
+    state, case = naive.load_state(a)
     print(json.dumps(bench(state, a.steps, a.q, case)))
     return 0
 
