@@ -36,7 +36,7 @@ timeout 120 "$chromium" --headless --no-sandbox --disable-gpu --disable-quic --n
     --hide-scrollbars --user-data-dir="$profile" --enable-logging=stderr --v=0 \
     --screenshot="$out" --window-size=1400,2400 "file://$report" >"$log" 2>&1 || status=$?
 
-# Console messages (any: the page has no scripts), uncaught exceptions, and failed loads (the page must load nothing).
+# Console messages (any: the page's chart script logs nothing), uncaught exceptions, and failed loads (the page must load nothing).
 errors=$(grep -E 'CONSOLE|Uncaught|net::ERR_|Failed to load resource' "$log" || true)
 if [[ $status -ne 0 ]]; then
     echo "screenshot-report: chromium exited with status $status; its log:" >&2

@@ -11,8 +11,10 @@ public static class ExitCode
     public const int Success = 0;
     public const int Failure = 1;
     public const int BadInput = 2;
-    /// <summary>Stopped by Ctrl-C / SIGTERM after writing a checkpoint (128 + SIGINT).</summary>
+    /// <summary>Stopped by Ctrl-C after saving what is finished (128 + SIGINT).</summary>
     public const int Interrupted = 130;
+    /// <summary>Stopped by SIGTERM after saving what is finished (128 + SIGTERM).</summary>
+    public const int Terminated = 143;
 }
 
 /// <summary>Entry point helpers.</summary>
@@ -43,6 +45,7 @@ public static class Cli
         catch (IOException e) { return Fail(ExitCode.Failure, e.Message); }
         catch (UnauthorizedAccessException e) { return Fail(ExitCode.Failure, e.Message); }
         catch (InvalidDataException e) { return Fail(ExitCode.BadInput, e.Message); } // a data file the user gave (histogram, edge list)
+        catch (FormatException e) { return Fail(ExitCode.BadInput, e.Message); } // a malformed table the user gave (dps fit)
         catch (Exception e) { return Fail(ExitCode.Failure, $"{e.GetType().Name}: {e.Message}"); }
     }
 
@@ -63,6 +66,7 @@ public static partial class Commands
         yield return RobustnessCommand.Create();
         yield return ReportCommand.Create();
         yield return ValidateCommand.Create();
+        yield return SchemaCommand.Create();
         yield return SweepCommand.Create();
         yield return FitCommand.Create();
         yield return NestedCommand.Create();

@@ -1,5 +1,5 @@
 // The `dps` command: parses arguments, calls the library, prints, and sets the exit code
-// (0 success, 2 bad input, 1 failure). Each command lives in Commands/<Name>Command.cs.
+// (0 success, 2 bad input, 1 failure, 130 Ctrl-C, 143 SIGTERM). Each command lives in Commands/<Name>Command.cs.
 using System.CommandLine;
 using DpsTorch.Cli;
 
@@ -15,7 +15,7 @@ var root = new RootCommand("""
       dps report runs/emergence
 
     Exit codes: 0 success, 2 bad input (the message names the key, the value and what is allowed), 1 failure,
-    130 interrupted (Ctrl-C; the unfinished run is saved with "complete": false).
+    130 interrupted by Ctrl-C, 143 by SIGTERM (the unfinished run is saved with "complete": false).
     Config keys and defaults: docs/CONFIG.md.
     """);
 foreach (var command in Commands.All()) root.Subcommands.Add(command);

@@ -2,7 +2,8 @@
 // homogeneous fleet of the same budget and network, prints the per-tier measures and writes summary.json, model.json
 // and report.html into DIR. DIR is locked from before training to the end, and the files are committed together from a
 // staging folder inside DIR (Staging.cs), so DIR never holds a half-written or mixed run and a failed run leaves it as
-// it was.
+// it was. Ctrl-C / SIGTERM stops training after the current step, skips the baseline, writes the unfinished run with
+// "complete": false and exits 130 / 143 (nested runs keep no checkpoints: a new run starts again from step 0).
 using System.CommandLine;
 using System.Globalization;
 using DpsTorch.IO;
@@ -33,32 +34,40 @@ internal static class NestedCommand
             string? dir = r.GetValue(output);
             if (dir is not null && File.Exists(dir)) throw ConfigException.Invalid("--out", dir, "a folder, not an existing file");
             using var folder = dir is null ? null : OutputFolder.Open(dir, "dps nested");
-            var nested = Train(c, homogeneous: false);
+            // First Ctrl-C / SIGTERM: stop after the current step, skip the baseline, save what is finished.
+            using var interrupt = new Interrupt(CliConsole.Error, "stopping after this step and saving what is finished");
+            CliConsole.Out.WriteLine($"dps: training the nested system ({c.Agents.Count} leaves, {c.Levels.Count} levels, up to {c.Training.Steps} steps"
+                + $" x {c.Training.Restarts} restart(s){(r.GetValue(baseline) ? ", then the homogeneous fleet" : "")}); Ctrl-C stops and saves.");
+            var nested = Train(c, homogeneous: false, interrupt.Token);
             Print("nested", nested);
             NestedOutcome? homogeneous = null;
-            if (r.GetValue(baseline))
+            if (r.GetValue(baseline) && nested.Run.Complete)
             {
-                homogeneous = Train(c, homogeneous: true);
+                homogeneous = Train(c, homogeneous: true, interrupt.Token);
                 Print("homogeneous fleet", homogeneous);
             }
+            bool complete = nested.Run.Complete && (homogeneous?.Run.Complete ?? !r.GetValue(baseline));
             if (dir is not null)
             {
                 Staging.Write(dir, Files, Hashed, staging =>
                 {
-                    NestedRunFiles.Write(staging, c, nested, homogeneous);
+                    NestedRunFiles.Write(staging, c, nested, homogeneous, complete);
                     NestedReportPage.Write(staging);
                 });
                 folder!.Succeeded();
                 foreach (var name in Files) CliConsole.Error.WriteLine($"dps: wrote {Path.Combine(dir, name)}");
             }
-            return ExitCode.Success;
+            if (complete) return ExitCode.Success;
+            CliConsole.Error.WriteLine($"dps: interrupted at step {(homogeneous ?? nested).Run.Training.Steps} of the {(homogeneous is null ? "nested" : "homogeneous")} training; "
+                + (dir is null ? "nothing written (no --out)." : $"wrote the unfinished run (\"complete\": false) to {dir}."));
+            return interrupt.ExitCode;
         }));
         return cmd;
     }
 
-    private static NestedOutcome Train(DpsTorch.Model.DpsConfig c, bool homogeneous)
+    private static NestedOutcome Train(DpsTorch.Model.DpsConfig c, bool homogeneous, CancellationToken cancel)
     {
-        var run = NestedTrainer.Run(c, homogeneous);
+        var run = NestedTrainer.Run(c, homogeneous, cancel);
         return new NestedOutcome(run, NestedMeasures.Compute(run.System, c.Measures));
     }
 

@@ -3,11 +3,12 @@
 // resolved config.json into DIR. DIR is locked for the whole run (a second process on it stops with exit 2 and the
 // holder's pid); the results are written into a staging folder inside DIR and committed together (Staging.cs), so a
 // failed run leaves DIR as it was and a killed one never mixes old and new files. Ctrl-C stops training, writes what
-// is finished with "complete": false, and exits 130. SIGTERM does the same. The training state goes to
-// DIR/checkpoints/ (with the resolved config) every training.checkpointEvery steps, so `dps run --resume DIR`
-// continues a run stopped in any way (SIGKILL included) and ends with the same result as an uninterrupted one.
-// Checkpoints are reused only while the config and the content of every data file it names are unchanged.
-using System.Runtime.InteropServices;
+// is finished with "complete": false, and exits 130; SIGTERM does the same and exits 143. A signal during the
+// measures (training done) skips what is left of robustness and resilience and writes the run as complete, with those
+// two null. The training state goes to DIR/checkpoints/ (with the resolved config) every training.checkpointEvery
+// steps, so `dps run --resume DIR` continues a run stopped in any way (SIGKILL included) and ends with the same result
+// as an uninterrupted one (or, for a run whose measures were cut short, measures it again). Checkpoints are reused
+// only while the config and the content of every data file it names are unchanged.
 using System.CommandLine;
 using DpsTorch.IO;
 using DpsTorch.Model;
@@ -39,42 +40,26 @@ internal static class RunCommand
         };
         cmd.SetAction(r => Cli.Guard(() =>
         {
-            using var cancel = new CancellationTokenSource();
-            var stderr = CliConsole.Error; // the signal handlers run on another thread, outside this invocation's flow
-            // First Ctrl-C: stop after the current step and save; a second one ends the process at once.
-            ConsoleCancelEventHandler onCancel = (_, e) =>
+            // First Ctrl-C / SIGTERM: stop after the current step (or skip what is left of robustness) and save.
+            using var interrupt = new Interrupt(CliConsole.Error, "stopping after this step (or skipping the remaining robustness measures) and saving what is finished");
+            var cancel = interrupt.Token;
+            string? resumeDir = r.GetValue(resume), configPath = r.GetValue(config);
+            if (resumeDir is not null)
             {
-                if (cancel.IsCancellationRequested) return;
-                e.Cancel = true;
-                stderr.WriteLine("dps: stopping after this step and saving what is finished (Ctrl-C again to abort)...");
-                cancel.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
-            using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
-            {
-                ctx.Cancel = true;
-                if (cancel.IsCancellationRequested) return;
-                stderr.WriteLine("dps: SIGTERM: stopping after this step and saving what is finished...");
-                cancel.Cancel();
-            });
-            try
-            {
-                string? resumeDir = r.GetValue(resume), configPath = r.GetValue(config);
-                if (resumeDir is not null)
-                {
-                    if (configPath is not null || r.GetValue(outDir) is not null || (r.GetValue(set) ?? []).Length > 0)
-                        throw ConfigException.Invalid("--resume", resumeDir, "alone: the folder's config.json fixes the config and the output folder");
-                    string? saved = new[] { Path.Combine(resumeDir, Experiment.CheckpointFolder, ConfigFile), Path.Combine(resumeDir, ConfigFile) }.FirstOrDefault(File.Exists)
-                        ?? throw new ConfigException("--resume", $"\"{resumeDir}\" has no {ConfigFile}; it is not a run folder that can be resumed.");
-                    return Execute(saved, resumeDir, [], cancel.Token);
-                }
-                if (configPath is null) throw ConfigException.Invalid("config", null, "a config file path (or --resume DIR)");
-                return Execute(configPath, r.GetValue(outDir), r.GetValue(set) ?? [], cancel.Token);
+                if (configPath is not null || r.GetValue(outDir) is not null || (r.GetValue(set) ?? []).Length > 0)
+                    throw ConfigException.Invalid("--resume", resumeDir, "alone: the folder's config.json fixes the config and the output folder");
+                string? saved = new[] { Path.Combine(resumeDir, Experiment.CheckpointFolder, ConfigFile), Path.Combine(resumeDir, ConfigFile) }.FirstOrDefault(File.Exists)
+                    ?? throw new ConfigException("--resume", $"\"{resumeDir}\" has no {ConfigFile}; it is not a run folder that can be resumed.");
+                return Signalled(interrupt, Execute(saved, resumeDir, [], cancel));
             }
-            finally { Console.CancelKeyPress -= onCancel; }
+            if (configPath is null) throw ConfigException.Invalid("config", null, "a config file path (or --resume DIR)");
+            return Signalled(interrupt, Execute(configPath, r.GetValue(outDir), r.GetValue(set) ?? [], cancel));
         }));
         return cmd;
     }
+
+    /// <summary>The exit code for the signal that interrupted the run (130 Ctrl-C, 143 SIGTERM), else <paramref name="code"/>.</summary>
+    internal static int Signalled(Interrupt interrupt, int code) => code == ExitCode.Interrupted ? interrupt.ExitCode : code;
 
     /// <summary>The whole command after parsing: load, train, write, print. Returns the exit code.</summary>
     internal static int Execute(string configPath, string? outDir, string[] overrides, CancellationToken cancel)
@@ -99,7 +84,8 @@ internal static class RunCommand
         var result = RunProgress.Interactive
             ? RunProgress.WithBar(config, progress => Experiment.Run(config, progress, cancel, checkpointDir: checkpoints))
             : Experiment.Run(config, RunProgress.Lines(config, CliConsole.Out), cancel, checkpointDir: checkpoints);
-        bool complete = !cancel.IsCancellationRequested;
+        // A run whose training finished is complete even when Ctrl-C came during the measures (robustness then skipped).
+        bool complete = result.Complete;
         Write(dir, result, complete, writeConfig ? configJson : null);
         folder.Succeeded();
 
@@ -111,8 +97,11 @@ internal static class RunCommand
         table.AddRow("seconds", Output.Num(result.Seconds));
         console.Write(table);
         foreach (var name in Files) console.WriteLine(Path.Combine(dir, name), Style.Plain);
-        if (complete) return ExitCode.Success;
-        CliConsole.Error.WriteLine($"dps: interrupted at step {result.Training.Steps}; wrote the unfinished run (\"complete\": false) to {dir}.");
+        if (!complete)
+            CliConsole.Error.WriteLine($"dps: interrupted at step {result.Training.Steps}; wrote the unfinished run (\"complete\": false) to {dir}; `dps run --resume {dir}` continues it.");
+        else if (result.Measures.RobustnessSkipped)
+            CliConsole.Error.WriteLine($"dps: interrupted while measuring: training finished, so {dir} holds the complete run, but robustness and resilience were skipped (null in summary.json); `dps run --resume {dir}` measures them.");
+        else return ExitCode.Success;
         return ExitCode.Interrupted;
     }
 

@@ -1,6 +1,8 @@
 // `dps sweep CONFIG.json --out DIR [--shard K/N] [--jobs J]`: runs every grid point of the config's "sweep" block
 // (one run per worker, each run single-threaded by default), skipping runs already finished in DIR, and writes
-// DIR/results.csv. `dps sweep --merge SHARD_DIR... --out DIR` combines the folders of shards.
+// DIR/results.csv. Ctrl-C / SIGTERM starts no further run, lets the running ones stop after their step (keeping their
+// checkpoints), writes results.csv for the finished runs and exits 130 / 143; the same command resumes.
+// `dps sweep --merge SHARD_DIR... --out DIR` combines the folders of shards.
 using System.CommandLine;
 using System.Globalization;
 using DpsTorch.IO;
@@ -48,10 +50,8 @@ internal static class SweepCommand
 
     private static int Run(SweepPlan plan, string outDir, SweepOptions options, int threads)
     {
-        using var cts = new CancellationTokenSource();
-        var stderr = CliConsole.Error; // the Ctrl-C handler and the progress callback run on other threads
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); stderr.WriteLine("dps: stopping after the running runs are abandoned; run the same command again to resume."); };
-        Console.CancelKeyPress += onCancel;
+        var stderr = CliConsole.Error; // the signal handlers and the progress callback run on other threads
+        using var interrupt = new Interrupt(stderr, "starting no further runs; the running ones stop after their current step and keep their checkpoints");
         int previousThreads = Torch.NumThreads;
         Torch.SetNumThreads(threads); // global: set once for the whole sweep, not per run
         try
@@ -64,7 +64,7 @@ internal static class SweepCommand
                     ? $"loss {report.Result!.Measures.Loss.ToString("G6", CultureInfo.InvariantCulture)}, heterogeneity {report.Result.Measures.Heterogeneity.Q1.ToString("G4", CultureInfo.InvariantCulture)}, {report.Result.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s"
                     : $"FAILED: {report.Error.Message.ReplaceLineEndings(" ")}";
                 stderr.WriteLine($"dps: [{report.Done}/{report.Total}] {report.Point.Run} ({report.Point.Describe()}): {what}");
-            }, cts.Token);
+            }, interrupt.Token);
             CliConsole.Error.WriteLine($"dps: {outcome.Executed} run(s) done, {outcome.Skipped} already finished, {outcome.Failed.Count} failed"
                 + (outcome.Busy.Count > 0 ? $", {outcome.Busy.Count} left to another process" : "")
                 + $"; {Path.Combine(outDir, SweepResults.Results)} has {outcome.Rows} of {plan.Points.Count} rows.");
@@ -72,14 +72,17 @@ internal static class SweepCommand
                 CliConsole.Error.WriteLine($"dps: skipped {outcome.Busy.Count} run(s) another dps process is running: "
                     + string.Join(", ", outcome.Busy.Take(5).Select(b => $"{b.Run} ({b.Holder})")) + (outcome.Busy.Count > 5 ? ", ..." : "")
                     + "; its results.csv will hold them when it finishes.");
-            if (outcome.Interrupted) return ExitCode.Interrupted;
             foreach (var (run, message) in outcome.Failed) CliConsole.Error.WriteLine($"dps: error: {run}: {message.ReplaceLineEndings(" ")} (see {Path.Combine(outDir, run, SweepRunner.ErrorFile)})");
+            if (outcome.Interrupted)
+            {
+                CliConsole.Error.WriteLine("dps: interrupted; run the same command again to resume (finished runs are skipped, interrupted ones continue from their checkpoints).");
+                return interrupt.ExitCode;
+            }
             return outcome.Failed.Count > 0 ? ExitCode.Failure : ExitCode.Success;
         }
         finally
         {
             Torch.SetNumThreads(previousThreads);
-            Console.CancelKeyPress -= onCancel;
         }
     }
 

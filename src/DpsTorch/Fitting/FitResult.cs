@@ -1,5 +1,20 @@
 // Options and results of a scaling-law fit (MODEL.md section 6): parameters with bootstrap intervals, R², AIC, AICc.
+using MathNet.Numerics.Statistics;
+
 namespace DpsTorch.Fitting;
+
+/// <summary>Why a least-squares fit stopped.</summary>
+public enum FitStopReason
+{
+    /// <summary>The solver's gradient, step or objective tolerance was met.</summary>
+    Converged,
+    /// <summary>The iteration limit was reached first.</summary>
+    IterationLimit,
+    /// <summary>The solver made no further progress, or failed numerically, before meeting a tolerance.</summary>
+    Stalled,
+    /// <summary>The model gave a non-finite value at the starting point.</summary>
+    NonFinite,
+}
 
 /// <summary>Which information criterion chooses between forms.</summary>
 public enum InformationCriterion
@@ -41,6 +56,14 @@ public sealed record FitOptions
     public int Starts { get; init; } = 3;
     /// <summary>Threads for the bootstrap (default 1; results do not depend on it).</summary>
     public int Threads { get; init; } = 1;
+    /// <summary>Residuals on y (default) or on ln y.</summary>
+    public FitSpace Space { get; init; } = FitSpace.Linear;
+    /// <summary>Squared (default) or Huber loss.</summary>
+    public FitLoss Loss { get; init; } = FitLoss.Squared;
+    /// <summary>Huber's δ in fit-space units; NaN (default): 1.345 × the MAD scale of the least-squares residuals.</summary>
+    public double HuberDelta { get; init; } = double.NaN;
+    /// <summary>Parameters that take one value across all groups (e.g. ["b"]: a shared exponent); default none.</summary>
+    public IReadOnlyList<string> Shared { get; init; } = [];
 
     /// <summary>Throws with the property name, value and allowed range when an option is out of range.</summary>
     public void Validate()
@@ -50,11 +73,13 @@ public sealed record FitOptions
         if (MaxIterations < 1) throw new ArgumentOutOfRangeException(nameof(MaxIterations), MaxIterations, "MaxIterations must be at least 1.");
         if (Starts < 1) throw new ArgumentOutOfRangeException(nameof(Starts), Starts, "Starts must be at least 1.");
         if (Threads < 1) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be at least 1.");
+        if (!double.IsNaN(HuberDelta) && !(HuberDelta > 0 && double.IsFinite(HuberDelta))) throw new ArgumentOutOfRangeException(nameof(HuberDelta), HuberDelta, "HuberDelta must be a positive number, or NaN for the automatic scale.");
     }
 }
 
-/// <summary>One fitted parameter: estimate and bootstrap percentile interval (NaN when no bootstrap was run).</summary>
-public sealed record FitParameter(string Name, double Estimate, double CiLow, double CiHigh)
+/// <summary>One fitted parameter: estimate and bootstrap percentile interval (NaN when no bootstrap was run);
+/// <paramref name="Shared"/> when one value serves all groups of a joint fit.</summary>
+public sealed record FitParameter(string Name, double Estimate, double CiLow, double CiHigh, bool Shared = false)
 {
     /// <summary>Whether <paramref name="value"/> lies inside [CiLow, CiHigh].</summary>
     public bool CiContains(double value) => value >= CiLow && value <= CiHigh;
@@ -63,10 +88,11 @@ public sealed record FitParameter(string Name, double Estimate, double CiLow, do
 /// <summary>A fitted scaling law.</summary>
 /// <param name="Form">The form fitted.</param>
 /// <param name="Parameters">Reported parameters in the order of <see cref="ScalingForms.ParameterNames"/>.</param>
-/// <param name="N">Number of points fitted.</param>
-/// <param name="Rss">Residual sum of squares Σ(y − ŷ)².</param>
-/// <param name="RSquared">1 − RSS/TSS.</param>
-/// <param name="Aic">n·ln(RSS/n) + 2k, with k = p + 1 (the p curve parameters and the noise variance).</param>
+/// <param name="N">Number of points fitted (this group's).</param>
+/// <param name="Rss">Residual sum of squares Σ r² of this group, r in the fit space (y − ŷ, or ln y − ln ŷ).</param>
+/// <param name="RSquared">1 − RSS/TSS in the fit space.</param>
+/// <param name="Aic">n·ln(RSS/n) + 2k, with k = p + 1 (the p curve parameters and the noise variance); for a joint
+/// fit with shared parameters, of all groups together (n points, p joint parameters).</param>
 /// <param name="Aicc">AIC + 2k(k+1)/(n−k−1).</param>
 /// <param name="StopReason">Why the best Levenberg–Marquardt run stopped.</param>
 /// <param name="Iterations">Iterations of the best run.</param>
@@ -77,12 +103,29 @@ public sealed record FitResult(
     ScalingForm Form, IReadOnlyList<FitParameter> Parameters, int N, double Rss, double RSquared, double Aic, double Aicc,
     FitStopReason StopReason, int Iterations, int BootstrapUsed, int BootstrapRequested, double ConfidenceLevel)
 {
+    /// <summary>Space the residuals were taken in.</summary>
+    public FitSpace Space { get; init; }
+    /// <summary>Loss minimised.</summary>
+    public FitLoss Loss { get; init; }
+    /// <summary>Huber's δ used (NaN for squared loss).</summary>
+    public double HuberDelta { get; init; } = double.NaN;
+    /// <summary>Groups fitted jointly with this one (1: fitted alone).</summary>
+    public int JointGroups { get; init; } = 1;
+    /// <summary>Points of the joint fit (N when fitted alone).</summary>
+    public int JointPoints { get; init; }
+    /// <summary>Parameters of the joint fit (p when fitted alone).</summary>
+    public int JointParameters { get; init; }
+    /// <summary>Σ r² of the joint fit (Rss when fitted alone).</summary>
+    public double JointRss { get; init; }
+    /// <summary>Reported parameters of every usable bootstrap refit (for intervals of the curve); empty without bootstrap.</summary>
+    public IReadOnlyList<double[]> Draws { get; init; } = [];
+
     /// <summary>The form's name ("power", ...).</summary>
     public string FormName => ScalingForms.Name(Form);
     /// <summary>Whether the fit converged.</summary>
     public bool Converged => StopReason == FitStopReason.Converged;
-    /// <summary>Number of parameters counted by AIC: p + 1.</summary>
-    public int K => Parameters.Count + 1;
+    /// <summary>Number of parameters counted by AIC: p + 1 (joint parameters + 1 for a joint fit).</summary>
+    public int K => (JointGroups > 1 ? JointParameters : Parameters.Count) + 1;
 
     /// <summary>The parameter called <paramref name="name"/>.</summary>
     public FitParameter this[string name] => Parameters.FirstOrDefault(p => p.Name == name)
@@ -91,12 +134,26 @@ public sealed record FitResult(
     /// <summary>The value of the criterion <paramref name="c"/>.</summary>
     public double Criterion(InformationCriterion c) => c == InformationCriterion.Aic ? Aic : Aicc;
 
-    /// <summary>The fitted curve at x.</summary>
-    public double Predict(double x)
+    /// <summary>The fitted curve at x (and x2 for a two-variable form).</summary>
+    public double Predict(double x, double x2 = double.NaN)
     {
         var p = new double[Parameters.Count];
         for (int i = 0; i < p.Length; i++) p[i] = Parameters[i].Estimate;
-        return ScalingForms.Evaluate(Form, p, x);
+        return ScalingForms.Evaluate(Form, p, x, x2);
+    }
+
+    /// <summary>
+    /// Pointwise percentile band of the curve at x over the bootstrap refits, at <see cref="ConfidenceLevel"/>
+    /// (NaN, NaN without bootstrap).
+    /// </summary>
+    public (double Low, double High) Band(double x, double x2 = double.NaN)
+    {
+        var v = Draws.Select(d => ScalingForms.Evaluate(Form, d, x, x2)).Where(double.IsFinite).ToArray();
+        if (v.Length == 0) return (double.NaN, double.NaN);
+        Array.Sort(v);
+        double alpha = (1 - ConfidenceLevel) / 2;
+        return (SortedArrayStatistics.QuantileCustom(v, alpha, QuantileDefinition.R7),
+            SortedArrayStatistics.QuantileCustom(v, 1 - alpha, QuantileDefinition.R7));
     }
 }
 

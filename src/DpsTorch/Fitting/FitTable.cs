@@ -16,6 +16,11 @@ namespace DpsTorch.Fitting;
 public sealed record FitData(string XColumn, string YColumn, double[] X, double[] Y, bool AggregatedOverSeeds,
     double[]? StandardError = null, int[]? Counts = null)
 {
+    /// <summary>Column of the second variable of a two-variable law; null for one variable.</summary>
+    public string? X2Column { get; init; }
+    /// <summary>Values of the second variable (aligned with X); null for one variable.</summary>
+    public double[]? X2 { get; init; }
+
     /// <summary>Number of points.</summary>
     public int Count => X.Length;
 }
@@ -122,14 +127,21 @@ public sealed class FitTable
     /// <summary>
     /// Splits the rows by the text of <paramref name="column"/>; groups appear in order of first appearance.
     /// </summary>
-    public IReadOnlyList<(string Key, FitTable Table)> GroupBy(string column)
+    public IReadOnlyList<(string Key, FitTable Table)> GroupBy(string column) => GroupBy([column]);
+
+    /// <summary>
+    /// Splits the rows by the texts of <paramref name="columns"/>; groups appear in order of first appearance. The
+    /// key is the value for one column, "a=1, b=2" for several.
+    /// </summary>
+    public IReadOnlyList<(string Key, FitTable Table)> GroupBy(IReadOnlyList<string> columns)
     {
-        int c = ColumnIndex(column);
+        var cs = columns.Select(ColumnIndex).ToArray();
         var order = new List<string>();
         var members = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         for (int r = 0; r < _rows.Count; r++)
         {
-            string key = _rows[r][c].Trim();
+            string key = cs.Length == 1 ? _rows[r][cs[0]].Trim()
+                : string.Join(", ", cs.Select((c, k) => $"{columns[k]}={_rows[r][c].Trim()}"));
             if (!members.TryGetValue(key, out var list)) { members[key] = list = []; order.Add(key); }
             list.Add(r);
         }
@@ -138,25 +150,46 @@ public sealed class FitTable
             members[k].Select(r => _lineNumbers[r]).ToArray()))).ToList();
     }
 
-    /// <summary>Every row as a point (no aggregation).</summary>
-    public FitData Raw(string xColumn, string yColumn) => new(xColumn, yColumn, Numbers(xColumn), Numbers(yColumn), false);
+    /// <summary>
+    /// The swept keys of a sweep's results.csv: the columns between "run" (first) and "seed", in order; empty when
+    /// the table does not have that layout.
+    /// </summary>
+    public IReadOnlyList<string> SweptKeys()
+    {
+        int seed = Columns.ToList().IndexOf("seed");
+        if (Columns.Count == 0 || Columns[0] != "run" || seed < 1) return [];
+        return Columns.Skip(1).Take(seed - 1).ToList();
+    }
+
+    /// <summary>Number of distinct (trimmed) texts in a column.</summary>
+    public int DistinctCount(string column) => Text(column).Select(v => v.Trim()).Distinct(StringComparer.Ordinal).Count();
+
+    /// <summary>Every row as a point (no aggregation); <paramref name="x2Column"/> adds a second variable.</summary>
+    public FitData Raw(string xColumn, string yColumn, string? x2Column = null)
+        => new(xColumn, yColumn, Numbers(xColumn), Numbers(yColumn), false)
+        {
+            X2Column = x2Column,
+            X2 = x2Column is null ? null : Numbers(x2Column),
+        };
 
     /// <summary>
-    /// One point per distinct x (sorted ascending): the mean of y over the rows with that x (the seeds), its
-    /// standard error s/√m with s the sample standard deviation (NaN when m = 1), and m.
+    /// One point per distinct x (per distinct (x, x2) with a second variable; sorted ascending): the mean of y over
+    /// the rows there (the seeds), its standard error s/√m with s the sample standard deviation (NaN when m = 1), and m.
     /// </summary>
-    public FitData AggregateOverSeeds(string xColumn, string yColumn)
+    public FitData AggregateOverSeeds(string xColumn, string yColumn, string? x2Column = null)
     {
         var x = Numbers(xColumn);
+        var x2 = x2Column is null ? new double[x.Length] : Numbers(x2Column);
         var y = Numbers(yColumn);
-        var groups = new SortedDictionary<double, List<double>>();
+        var groups = new SortedDictionary<(double, double), List<double>>();
         for (int r = 0; r < x.Length; r++)
         {
-            if (!groups.TryGetValue(x[r], out var list)) groups[x[r]] = list = [];
+            if (!groups.TryGetValue((x2[r], x[r]), out var list)) groups[(x2[r], x[r])] = list = [];
             list.Add(y[r]);
         }
         int m = groups.Count, i = 0;
         var gx = new double[m];
+        var gx2 = new double[m];
         var mean = new double[m];
         var se = new double[m];
         var counts = new int[m];
@@ -166,21 +199,24 @@ public sealed class FitTable
             foreach (var v in ys) s += v;
             double mu = s / ys.Count, ss = 0;
             foreach (var v in ys) ss += (v - mu) * (v - mu);
-            gx[i] = key;
+            (gx2[i], gx[i]) = key;
             mean[i] = mu;
             counts[i] = ys.Count;
             se[i] = ys.Count > 1 ? Math.Sqrt(ss / (ys.Count - 1) / ys.Count) : double.NaN;
             i++;
         }
-        return new FitData(xColumn, yColumn, gx, mean, true, se, counts);
+        return new FitData(xColumn, yColumn, gx, mean, true, se, counts)
+        {
+            X2Column = x2Column,
+            X2 = x2Column is null ? null : gx2,
+        };
     }
 
     private int ColumnIndex(string column)
     {
         if (_index.TryGetValue(column, out int c)) return c;
         throw new ArgumentException(
-            $"{Source} has no column '{column}'. Available columns: {string.Join(", ", Columns.Select(n => $"'{n}'"))}.",
-            nameof(column));
+            $"{Source} has no column '{column}'. Available columns: {string.Join(", ", Columns.Select(n => $"'{n}'"))}.");
     }
 
     private static List<(string[] Fields, int Line)> SplitRecords(string text, string source)

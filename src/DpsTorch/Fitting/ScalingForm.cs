@@ -1,5 +1,5 @@
-// The four scaling-law forms of MODEL.md section 6: their names, parameters, data requirements, values and
-// parameter gradients, in the internal parametrisation the least-squares fit works in.
+// The scaling-law forms of MODEL.md section 6 (four in one variable, two in two variables): their names, parameters,
+// data requirements, values and parameter gradients, in the internal parametrisation the fit works in.
 namespace DpsTorch.Fitting;
 
 /// <summary>A scaling-law form y = f(x; θ). Names in files and on the command line: see <see cref="ScalingForms.Name"/>.</summary>
@@ -16,6 +16,13 @@ public enum ScalingForm
     /// y = a·x_b^(b1−b2)·x^b2 for x ≥ x_b (x &gt; 0, y &gt; 0). A straight line with one kink in log-log axes.
     /// </summary>
     BrokenPower,
+    /// <summary>
+    /// "chinchilla": two variables, y = E + A/x^α + B/x2^β (x, x2 &gt; 0): an irreducible floor plus one power-law
+    /// term per variable, the form Hoffmann et al. (2022) fitted to loss against parameters and data.
+    /// </summary>
+    Chinchilla,
+    /// <summary>"power-product": two variables, y = a·x^b·x2^c (x, x2, y &gt; 0): a plane in log-log-log axes.</summary>
+    PowerProduct,
 }
 
 /// <summary>Names, parameters and evaluation of each <see cref="ScalingForm"/>.</summary>
@@ -30,6 +37,15 @@ public static class ScalingForms
     public static readonly IReadOnlyList<ScalingForm> All =
         [ScalingForm.Power, ScalingForm.PowerOffset, ScalingForm.Saturating, ScalingForm.BrokenPower];
 
+    /// <summary>The two-variable forms, in the order auto-selection lists them.</summary>
+    public static readonly IReadOnlyList<ScalingForm> TwoVariable = [ScalingForm.Chinchilla, ScalingForm.PowerProduct];
+
+    /// <summary>Every form, one-variable first.</summary>
+    public static readonly IReadOnlyList<ScalingForm> Every = [.. All, .. TwoVariable];
+
+    /// <summary>Whether the form takes a second variable x2.</summary>
+    public static bool IsTwoVariable(ScalingForm form) => form is ScalingForm.Chinchilla or ScalingForm.PowerProduct;
+
     /// <summary>The form's name in files and on the command line.</summary>
     public static string Name(ScalingForm form) => form switch
     {
@@ -37,6 +53,8 @@ public static class ScalingForms
         ScalingForm.PowerOffset => "power-offset",
         ScalingForm.Saturating => "saturating",
         ScalingForm.BrokenPower => "broken-power",
+        ScalingForm.Chinchilla => "chinchilla",
+        ScalingForm.PowerProduct => "power-product",
         _ => throw new ArgumentOutOfRangeException(nameof(form), form, "Unknown scaling form."),
     };
 
@@ -47,17 +65,19 @@ public static class ScalingForms
         ScalingForm.PowerOffset => "y = c + a·x^(−b)",
         ScalingForm.Saturating => "y = y_inf·(1 − exp(−x/x0))",
         ScalingForm.BrokenPower => "y = a·x^b1 (x < x_b), a·x_b^(b1−b2)·x^b2 (x ≥ x_b)",
+        ScalingForm.Chinchilla => "y = E + A/x^alpha + B/x2^beta",
+        ScalingForm.PowerProduct => "y = a·x^b·x2^c",
         _ => throw new ArgumentOutOfRangeException(nameof(form), form, "Unknown scaling form."),
     };
 
-    /// <summary>Parses a form name ("power", "power-offset", "saturating", "broken-power"; case-insensitive).</summary>
+    /// <summary>Parses a form name ("power", "power-offset", "saturating", "broken-power", "chinchilla",
+    /// "power-product"; case-insensitive).</summary>
     public static ScalingForm Parse(string name)
     {
-        foreach (var f in All)
+        foreach (var f in Every)
             if (string.Equals(Name(f), name?.Trim(), StringComparison.OrdinalIgnoreCase)) return f;
         throw new ArgumentException(
-            $"Unknown scaling form '{name}'. Use one of: {string.Join(", ", All.Select(Name))} (or 'auto' where allowed).",
-            nameof(name));
+            $"Unknown scaling form '{name}'. Use one of: {string.Join(", ", Every.Select(Name))} (or 'auto' where allowed).");
     }
 
     /// <summary>Names of the reported parameters, in order.</summary>
@@ -67,6 +87,8 @@ public static class ScalingForms
         ScalingForm.PowerOffset => ["c", "a", "b"],
         ScalingForm.Saturating => ["y_inf", "x0"],
         ScalingForm.BrokenPower => ["a", "b1", "b2", "x_b"],
+        ScalingForm.Chinchilla => ["E", "A", "alpha", "B", "beta"],
+        ScalingForm.PowerProduct => ["a", "b", "c"],
         _ => throw new ArgumentOutOfRangeException(nameof(form), form, "Unknown scaling form."),
     };
 
@@ -80,13 +102,19 @@ public static class ScalingForms
     public static int MinPoints(ScalingForm form) => ParameterCount(form) + 2;
 
     /// <summary>Fewest distinct x values that identify the parameters (broken power: two on each side of the break).</summary>
-    public static int MinDistinctX(ScalingForm form) => form == ScalingForm.BrokenPower ? 4 : ParameterCount(form);
+    public static int MinDistinctX(ScalingForm form) => form switch
+    {
+        ScalingForm.BrokenPower => 4,
+        ScalingForm.Chinchilla => 3,
+        ScalingForm.PowerProduct => 2,
+        _ => ParameterCount(form),
+    };
 
     /// <summary>Whether the form needs x &gt; 0 (it takes powers or logarithms of x).</summary>
     public static bool NeedsPositiveX(ScalingForm form) => form != ScalingForm.Saturating;
 
     /// <summary>Whether the form needs y &gt; 0 (its starting values come from a log-log regression).</summary>
-    public static bool NeedsPositiveY(ScalingForm form) => form is ScalingForm.Power or ScalingForm.BrokenPower;
+    public static bool NeedsPositiveY(ScalingForm form) => form is ScalingForm.Power or ScalingForm.BrokenPower or ScalingForm.PowerProduct;
 
     /// <summary>Maps internal parameters θ to the reported ones (exponentiates the fitted logarithms).</summary>
     public static double[] ToReported(ScalingForm form, ReadOnlySpan<double> theta)
@@ -106,18 +134,42 @@ public static class ScalingForms
         return t;
     }
 
-    /// <summary>The curve's value at x for reported parameters.</summary>
-    public static double Evaluate(ScalingForm form, ReadOnlySpan<double> reported, double x)
+    /// <summary>The curve's value at x (and x2 for a two-variable form) for reported parameters.</summary>
+    public static double Evaluate(ScalingForm form, ReadOnlySpan<double> reported, double x, double x2 = double.NaN)
     {
-        Span<double> grad = stackalloc double[4];
-        return EvaluateInternal(form, ToInternal(form, reported), x, grad[..reported.Length]);
+        Span<double> grad = stackalloc double[5];
+        return EvaluateInternal(form, ToInternal(form, reported), x, x2, grad[..reported.Length]);
     }
 
-    /// <summary>f(x; θ) in internal parameters, writing ∂f/∂θ into <paramref name="gradient"/>.</summary>
+    /// <summary>f(x; θ) of a one-variable form in internal parameters, writing ∂f/∂θ into <paramref name="gradient"/>.</summary>
     public static double EvaluateInternal(ScalingForm form, ReadOnlySpan<double> theta, double x, Span<double> gradient)
+        => EvaluateInternal(form, theta, x, double.NaN, gradient);
+
+    /// <summary>f(x, x2; θ) in internal parameters (x2 ignored by one-variable forms), writing ∂f/∂θ into <paramref name="gradient"/>.</summary>
+    public static double EvaluateInternal(ScalingForm form, ReadOnlySpan<double> theta, double x, double x2, Span<double> gradient)
     {
         switch (form)
         {
+            case ScalingForm.Chinchilla:
+            {
+                double lx = Math.Log(x), lx2 = Math.Log(x2);
+                double u = Math.Exp(-theta[2] * lx), v = Math.Exp(-theta[4] * lx2);
+                gradient[0] = 1.0;
+                gradient[1] = u;
+                gradient[2] = -theta[1] * u * lx;
+                gradient[3] = v;
+                gradient[4] = -theta[3] * v * lx2;
+                return theta[0] + theta[1] * u + theta[3] * v;
+            }
+            case ScalingForm.PowerProduct:
+            {
+                double lx = Math.Log(x), lx2 = Math.Log(x2);
+                double u = Math.Exp(theta[1] * lx + theta[2] * lx2), y = theta[0] * u;
+                gradient[0] = u;
+                gradient[1] = y * lx;
+                gradient[2] = y * lx2;
+                return y;
+            }
             case ScalingForm.Power:
             {
                 double xb = Math.Pow(x, theta[1]), y = theta[0] * xb;

@@ -19,6 +19,13 @@ public static class ConfigLoader
     /// <summary>Largest agents × grid product (one N×M float64 matrix of 2 GiB); the model holds a few of them.</summary>
     public const long MaxCells = 1L << 28;
 
+    /// <summary>
+    /// Largest agents.budget and demand.mass. The loss grows with the square of this scale and the squared gradients
+    /// that Adam and L-BFGS keep with its fourth power: (1e60)⁴ = 1e240 leaves float64 (largest 1.8e308) room for the
+    /// gradients of the unit-scale problem, while 1e100 overflows Adam's second moments at the first step.
+    /// </summary>
+    public const double MaxScale = 1e60;
+
     /// <summary>Largest number of edges a topology may have (each costs M multiply-adds per product with Q).</summary>
     public const long MaxEdges = 50_000_000;
 
@@ -45,13 +52,47 @@ public static class ConfigLoader
     /// <summary>Parses config JSON text. <paramref name="baseDir"/> resolves relative file paths.</summary>
     public static DpsConfig Parse(string json, string baseDir = ".", IEnumerable<string>? overrides = null, string source = "config")
     {
-        JsonNode? root;
-        try { root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, MaxDepth = 64 }); }
-        catch (JsonException e) { throw new ConfigException(source, $"not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {FirstSentence(e.Message)}"); }
-        if (root is not JsonObject obj) throw ConfigException.Invalid(source, root?.ToJsonString() ?? "null", "a JSON object { ... } at the top level");
+        var obj = ParseObject(json, source);
         foreach (var o in overrides ?? []) ApplyOverride(obj, o);
         using var doc = JsonDocument.Parse(obj.ToJsonString());
         return Read(new JsonSection(doc.RootElement, ""), baseDir);
+    }
+
+    private static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, MaxDepth = 64 };
+
+    /// <summary>
+    /// Config text (a config, or one with a sweep block) as a JSON object: comments and trailing commas allowed, at most
+    /// 64 levels deep, and every key at most once per object: a repeated key is an error naming its path
+    /// (agents.count, levels[1].size), since readers disagree on which of the two values counts.
+    /// </summary>
+    internal static JsonObject ParseObject(string json, string source)
+    {
+        JsonNode? root;
+        try
+        {
+            using (var doc = JsonDocument.Parse(json, DocumentOptions)) RejectDuplicateKeys(doc.RootElement, "");
+            root = JsonNode.Parse(json, documentOptions: DocumentOptions);
+        }
+        catch (JsonException e) { throw new ConfigException(source, $"not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {FirstSentence(e.Message)}"); }
+        return root as JsonObject ?? throw ConfigException.Invalid(source, root?.ToJsonString() ?? "null", "a JSON object { ... } at the top level");
+    }
+
+    private static void RejectDuplicateKeys(JsonElement e, string path)
+    {
+        if (e.ValueKind == JsonValueKind.Array)
+        {
+            int i = 0;
+            foreach (var item in e.EnumerateArray()) RejectDuplicateKeys(item, $"{path}[{i++}]");
+            return;
+        }
+        if (e.ValueKind != JsonValueKind.Object) return;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in e.EnumerateObject())
+        {
+            string at = path.Length == 0 ? p.Name : $"{path}.{p.Name}";
+            if (!seen.Add(p.Name)) throw new ConfigException(at, "this key appears twice in one object; give it once.");
+            RejectDuplicateKeys(p.Value, at);
+        }
     }
 
     /// <summary>The config as indented JSON (every default resolved), readable back by <see cref="Parse"/>.</summary>
@@ -103,6 +144,22 @@ public static class ConfigLoader
             throw ConfigException.Invalid(at, keys[i], array.Count == 0 ? $"no index: {parent} is an empty array"
                 : $"an index of an existing element of {parent} (0 to {array.Count - 1})");
         return index;
+    }
+
+    /// <summary>
+    /// Every key the reader reads, with its type, range, choices and default, as noted while reading a config whose
+    /// sections are all present and empty (and two levels, the first with a demand), so every getter runs once.
+    /// </summary>
+    internal static List<KeyRule> KeyRules()
+    {
+        const string probe = """
+            { "space": {}, "agents": {}, "demand": {}, "topology": {}, "objective": {}, "training": {}, "measures": {},
+              "levels": [ { "size": 1, "topology": {}, "demand": {} }, { "size": 12 } ] }
+            """;
+        var rules = new List<KeyRule>();
+        using var doc = JsonDocument.Parse(probe);
+        Read(new JsonSection(doc.RootElement, "", rules), ".");
+        return rules;
     }
 
     private static DpsConfig Read(JsonSection s, string baseDir)
@@ -163,7 +220,7 @@ public static class ConfigLoader
         {
             Count = s.Int("count", d.Count, 1, MaxAgents),
             Resources = s.Choice("resources", d.Resources, "budget", "soft"),
-            Budget = s.OptionalDouble("budget", 0, double.MaxValue, exclusiveMin: true),
+            Budget = s.OptionalDouble("budget", 0, MaxScale, exclusiveMin: true),
             SigmaMin = s.OptionalDouble("sigmaMin", 0, 10, exclusiveMin: true),
             Init = s.Choice("init", d.Init, "auto", "spread", "homogeneous", "random"),
             InitSigma = s.OptionalDouble("initSigma", 0, 20, exclusiveMin: true),
@@ -187,7 +244,7 @@ public static class ConfigLoader
             Centers = s.Doubles("centers"),
             Widths = s.Doubles("widths", double.Epsilon),
             Weights = s.Doubles("weights", 0),
-            Mass = s.OptionalDouble("mass", 0, double.MaxValue, exclusiveMin: true),
+            Mass = s.OptionalDouble("mass", 0, MaxScale, exclusiveMin: true),
             Path = ResolvePath(s.String("path", null), baseDir),
             Drift = s.Double("drift", d.Drift),
             Frames = s.Int("frames", d.Frames, 1, 100_000),

@@ -1,5 +1,6 @@
 // A JSON object being read into a config record: typed getters that check ranges and name the key path,
-// and a final check that no unknown key was given.
+// and a final check that no unknown key was given. Given a list of rules, every getter also notes the key it reads
+// with its type, range, choices and default: ConfigSchema builds the JSON Schema from those notes.
 using System.Globalization;
 using System.Text.Json;
 
@@ -13,8 +14,12 @@ internal sealed class JsonSection
 
     public string Path { get; }
 
-    public JsonSection(JsonElement element, string path)
+    /// <summary>Where the getters note the keys they read (null: not noted).</summary>
+    public List<KeyRule>? Rules { get; }
+
+    public JsonSection(JsonElement element, string path, List<KeyRule>? rules = null)
     {
+        Rules = rules;
         if (element.ValueKind != JsonValueKind.Object)
             throw ConfigException.Invalid(path.Length == 0 ? "config" : path, Raw(element), "a JSON object { ... }");
         _element = element;
@@ -31,10 +36,23 @@ internal sealed class JsonSection
         return _element.TryGetProperty(key, out value) && value.ValueKind != JsonValueKind.Null;
     }
 
+    private void Note(string key, string type, object? fallback, double min = double.NegativeInfinity, double max = double.PositiveInfinity,
+        bool exclusiveMin = false, string[]? choices = null, bool hasDefault = true, int? minItems = null)
+        => Rules?.Add(new KeyRule(KeyPath(key), type, min, max, exclusiveMin, choices, hasDefault ? fallback : null, hasDefault && fallback is not null, minItems));
+
     public JsonSection? Section(string key)
-        => TryGet(key, out var v) ? new JsonSection(v, KeyPath(key)) : null;
+    {
+        Note(key, "object", null, hasDefault: false);
+        return TryGet(key, out var v) ? new JsonSection(v, KeyPath(key), Rules) : null;
+    }
 
     public int Int(string key, int fallback, int min = int.MinValue, int max = int.MaxValue)
+    {
+        Note(key, "integer", fallback, min, max);
+        return ReadInt(key, fallback, min, max);
+    }
+
+    private int ReadInt(string key, int fallback, int min, int max)
     {
         if (!TryGet(key, out var v)) return fallback;
         if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out long n))
@@ -44,9 +62,18 @@ internal sealed class JsonSection
     }
 
     public int? OptionalInt(string key, int min = int.MinValue, int max = int.MaxValue)
-        => Has(key) ? Int(key, 0, min, max) : Mark(key);
+    {
+        Note(key, "integer", null, min, max, hasDefault: false);
+        return Has(key) ? ReadInt(key, 0, min, max) : Mark(key);
+    }
 
     public double Double(string key, double fallback, double min = double.NegativeInfinity, double max = double.PositiveInfinity, bool exclusiveMin = false)
+    {
+        Note(key, "number", fallback, min, max, exclusiveMin);
+        return ReadDouble(key, fallback, min, max, exclusiveMin);
+    }
+
+    private double ReadDouble(string key, double fallback, double min, double max, bool exclusiveMin)
     {
         if (!TryGet(key, out var v)) return fallback;
         string allowed = exclusiveMin ? $"a finite number > {Fmt(min)}" + (double.IsPositiveInfinity(max) ? "" : $" and <= {Fmt(max)}") : Range("a finite number", min, max);
@@ -57,16 +84,26 @@ internal sealed class JsonSection
     }
 
     public double? OptionalDouble(string key, double min = double.NegativeInfinity, double max = double.PositiveInfinity, bool exclusiveMin = false)
-        => Has(key) ? Double(key, 0, min, max, exclusiveMin) : MarkD(key);
+    {
+        Note(key, "number", null, min, max, exclusiveMin, hasDefault: false);
+        return Has(key) ? ReadDouble(key, 0, min, max, exclusiveMin) : MarkD(key);
+    }
 
     public bool Bool(string key, bool fallback)
     {
+        Note(key, "boolean", fallback);
         if (!TryGet(key, out var v)) return fallback;
         if (v.ValueKind is JsonValueKind.True or JsonValueKind.False) return v.GetBoolean();
         throw ConfigException.Invalid(KeyPath(key), Raw(v), "true or false");
     }
 
     public string? String(string key, string? fallback)
+    {
+        Note(key, "string", fallback);
+        return ReadString(key, fallback);
+    }
+
+    private string? ReadString(string key, string? fallback)
     {
         if (!TryGet(key, out var v)) return fallback;
         if (v.ValueKind != JsonValueKind.String) throw ConfigException.Invalid(KeyPath(key), Raw(v), "a string");
@@ -76,7 +113,8 @@ internal sealed class JsonSection
     /// <summary>A string that must be one of <paramref name="allowed"/> (compared case-insensitively, returned lower-case).</summary>
     public string Choice(string key, string fallback, params string[] allowed)
     {
-        var s = String(key, null);
+        Note(key, "string", fallback, choices: allowed);
+        var s = ReadString(key, null);
         if (s is null) return fallback;
         foreach (var a in allowed) if (string.Equals(a, s, StringComparison.OrdinalIgnoreCase)) return a;
         throw ConfigException.Invalid(KeyPath(key), s, "one of " + string.Join(", ", allowed.Select(a => $"\"{a}\"")));
@@ -84,6 +122,7 @@ internal sealed class JsonSection
 
     public double[]? Doubles(string key, double min = double.NegativeInfinity, double max = double.PositiveInfinity)
     {
+        Note(key, "array", null, min, max, hasDefault: false);
         if (!TryGet(key, out var v)) return null;
         if (v.ValueKind != JsonValueKind.Array) throw ConfigException.Invalid(KeyPath(key), Raw(v), "an array of numbers");
         var list = new List<double>();
@@ -99,7 +138,13 @@ internal sealed class JsonSection
         return [.. list];
     }
 
-    public JsonElement? RawValue(string key) => TryGet(key, out var v) ? v : null;
+    /// <summary>The value as it is, for readers that check it themselves; <paramref name="type"/> and
+    /// <paramref name="minItems"/> describe it for the schema.</summary>
+    public JsonElement? RawValue(string key, string type, int? minItems = null)
+    {
+        Note(key, type, null, hasDefault: false, minItems: minItems);
+        return TryGet(key, out var v) ? v : null;
+    }
 
     /// <summary>Throws for the first key present in the object that no getter asked for.</summary>
     public void RejectUnknownKeys()
@@ -133,3 +178,11 @@ internal readonly record struct RawJson(string Text)
 {
     public override string ToString() => Text;
 }
+
+/// <summary>
+/// A key a config reader reads, as <see cref="JsonSection"/> notes it: its path, JSON type ("integer", "number",
+/// "boolean", "string", "object", "array": of numbers unless the records say otherwise), the accepted range (of the
+/// items, for an array of numbers), choices, default, and the fewest items of an array.
+/// </summary>
+internal sealed record KeyRule(string Path, string Type, double Min, double Max, bool ExclusiveMin, string[]? Choices, object? Default,
+    bool HasDefault, int? MinItems);

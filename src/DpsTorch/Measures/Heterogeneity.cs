@@ -57,7 +57,11 @@ public static class Heterogeneity
     }
 
     private static double PairOverlap(double muI, double sigmaI, double muJ, double sigmaJ)
-        => WrappedNormal.Density(muI - muJ, 0.0, Math.Sqrt(sigmaI * sigmaI + sigmaJ * sigmaJ));
+    {
+        double s2 = sigmaI * sigmaI + sigmaJ * sigmaJ;
+        double s = double.IsFinite(s2) ? Math.Sqrt(s2) : double.Hypot(sigmaI, sigmaJ); // σ above ~1e154: the squares overflow
+        return WrappedNormal.Density(muI - muJ, 0.0, s);
+    }
 
     private static double[] SelfOverlaps(ReadOnlySpan<double> sigmas)
     {

@@ -32,6 +32,8 @@ public sealed record MeasureSet
     public RobustnessCurve? Robustness { get; init; }
     /// <summary>Coverage kept versus fraction removed, after a short re-optimisation.</summary>
     public RobustnessCurve? Resilience { get; init; }
+    /// <summary>True when cancellation cut robustness and resilience short (both then null).</summary>
+    public bool RobustnessSkipped { get; init; }
 }
 
 /// <summary>Computes measures on a <see cref="DpsModel"/>.</summary>
@@ -64,8 +66,12 @@ public static class SystemMeasures
         return c / model.DemandFrames.Count;
     }
 
-    /// <summary>All measures. Robustness and resilience follow <paramref name="options"/> (skipped when null).</summary>
-    public static MeasureSet Compute(DpsModel model, MeasuresConfig? options, double lambdaC, double lr = 0.02)
+    /// <summary>
+    /// All measures. Robustness and resilience follow <paramref name="options"/> (skipped when null); when
+    /// <paramref name="cancel"/> fires while they are computed they are abandoned at the next curve point or
+    /// re-optimisation step, left null, and <see cref="MeasureSet.RobustnessSkipped"/> is set.
+    /// </summary>
+    public static MeasureSet Compute(DpsModel model, MeasuresConfig? options, double lambdaC, double lr = 0.02, CancellationToken cancel = default)
     {
         var s = Take(model);
         // No N×N matrix above Heterogeneity.ExactMaxN agents: Hill numbers in O(N·K), local heterogeneity sampled.
@@ -90,12 +96,20 @@ public static class SystemMeasures
         }
 
         RobustnessCurve? robustness = null, resilience = null;
+        bool skipped = false;
         if (options is not null && model.N > 1)
         {
             var removal = RemovalOrders(model, graph, s.A, options);
-            robustness = Robustness.Curve(alive => CoverageOf(model, alive, 0, lr), model.N, removal, options.Fractions);
-            if (options.ResilienceSteps > 0)
-                resilience = Robustness.Curve(alive => CoverageOf(model, alive, options.ResilienceSteps, lr), model.N, removal, options.Fractions);
+            try
+            {
+                robustness = Robustness.Curve(alive => CoverageOf(model, alive, 0, lr, cancel), model.N, removal, options.Fractions);
+                if (options.ResilienceSteps > 0)
+                    resilience = Robustness.Curve(alive => CoverageOf(model, alive, options.ResilienceSteps, lr, cancel), model.N, removal, options.Fractions);
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                (robustness, resilience, skipped) = (null, null, true);
+            }
         }
 
         return new MeasureSet
@@ -115,6 +129,7 @@ public static class SystemMeasures
             SpatialScale = scale,
             Robustness = robustness,
             Resilience = resilience,
+            RobustnessSkipped = skipped,
         };
     }
 
@@ -126,9 +141,13 @@ public static class SystemMeasures
         _ => Enumerable.Range(0, options.Seeds).Select(seed => RemovalOrder.Random(model.N, seed)).ToArray(),
     };
 
-    /// <summary>Coverage of the survivors, after <paramref name="reoptimizeSteps"/> Adam steps on their parameters.</summary>
-    public static double CoverageOf(DpsModel model, bool[] alive, int reoptimizeSteps, double lr)
+    /// <summary>
+    /// Coverage of the survivors, after <paramref name="reoptimizeSteps"/> Adam steps on their parameters. Throws
+    /// <see cref="OperationCanceledException"/> when <paramref name="cancel"/> has fired.
+    /// </summary>
+    public static double CoverageOf(DpsModel model, bool[] alive, int reoptimizeSteps, double lr, CancellationToken cancel = default)
     {
+        cancel.ThrowIfCancellationRequested();
         if (!alive.Any(x => x)) return 0;
         var sub = model.Subset(alive);
         if (reoptimizeSteps > 0)
@@ -136,6 +155,7 @@ public static class SystemMeasures
             var opt = new Adam(sub.Parameters(), lr: lr);
             for (int t = 0; t < reoptimizeSteps; t++)
             {
+                cancel.ThrowIfCancellationRequested();
                 opt.ZeroGrad();
                 sub.Loss().Total.Backward();
                 opt.Step();

@@ -149,7 +149,8 @@ public sealed class Demand
     /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">A cell is not a number, a value is negative or not finite, two rows share an x,
-    /// rows have different column counts, or the file holds no data (the message names the path, line and column).</exception>
+    /// rows have different column counts, or the file holds no data (the message names the path, line and column, never the
+    /// file's text: a config may name any file).</exception>
     /// <exception cref="DpsTorch.IO.ConfigException">The path is not a regular file (folder, FIFO, device) or exceeds the size cap
     /// of <see cref="DpsTorch.IO.InputKind.DemandCsv"/>; the message names <paramref name="key"/> and the path.</exception>
     public static Demand FromHistogramCsv(Space space, string path, double mass, string key = "demand.path")
@@ -180,7 +181,7 @@ public sealed class Demand
             var parsed = new double[cells.Length];
             for (int c = 0; c < cells.Length; c++)
                 if (!TryParse(cells[c], out parsed[c]))
-                    throw new InvalidDataException($"{path} line {lineNo}, column {c + 1}: '{cells[c].Trim()}' is not a number.");
+                    throw new InvalidDataException($"{path} line {lineNo}, column {c + 1}: not a number (expected lines 'x,value' or 'value').");
             double v = parsed[^1];
             if (!(v >= 0) || double.IsInfinity(v))
                 throw new InvalidDataException($"{path} line {lineNo}, column {cells.Length}: demand value {v} must be non-negative and finite.");

@@ -23,8 +23,9 @@ public static class Experiment
     /// lowest final loss, then computes all measures on it. With <paramref name="checkpointDir"/>, each restart's full
     /// training state is saved there every <c>training.checkpointEvery</c> steps and when cancelled, finished restarts
     /// are marked done, and a later call with the same config and folder continues where the last one stopped, with a
-    /// bit-identical result. When <paramref name="cancel"/> fires, the best state so far is measured (without
-    /// robustness) and returned with <c>Complete = false</c>.
+    /// bit-identical result. When <paramref name="cancel"/> fires during training, the best state so far is measured
+    /// (without robustness) and returned with <c>Complete = false</c>; when it fires during the measures, training is
+    /// complete and robustness and resilience are skipped (<see cref="MeasureSet.RobustnessSkipped"/>).
     /// </summary>
     public static ExperimentResult Run(DpsConfig config, IProgress<TrainProgress>? progress = null, CancellationToken cancel = default,
         bool measureRobustness = true, string? checkpointDir = null)
@@ -62,7 +63,7 @@ public static class Experiment
             if (best is null || result.Loss < bestTrain!.Loss) { best = model; bestTrain = result; bestRestart = r; }
             if (result.Reason == StopReason.Cancelled) { complete = false; break; }
         }
-        var measures = SystemMeasures.Compute(best!, measureRobustness && complete ? config.Measures : null, config.Objective.LambdaC, config.Training.Lr);
+        var measures = SystemMeasures.Compute(best!, measureRobustness && complete ? config.Measures : null, config.Objective.LambdaC, config.Training.Lr, cancel);
         return new ExperimentResult(config, best!, bestTrain!, measures, bestRestart, losses, clock.Elapsed.TotalSeconds, complete);
     }
 

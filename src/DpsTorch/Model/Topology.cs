@@ -203,7 +203,8 @@ public sealed class Topology
     /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">A line is malformed, an index is out of range, a weight is negative or not
-    /// finite, an edge is a self loop or repeated (the message names path, line and value).</exception>
+    /// finite, an edge is a self loop or repeated (the message names path, line, column and parsed values, never the
+    /// file's text: a config may name any file).</exception>
     /// <exception cref="DpsTorch.IO.ConfigException">The path is not a regular file, exceeds the size cap of
     /// <see cref="DpsTorch.IO.InputKind.EdgeList"/>, or lists more than <paramref name="maxEdges"/> edges (counted while
     /// reading, so a huge file is refused at edge maxEdges + 1); the message names <paramref name="key"/>.</exception>
@@ -223,12 +224,12 @@ public sealed class Topology
             if (line.Length == 0) continue;
             var cells = line.Split([' ', '\t', ','], StringSplitOptions.RemoveEmptyEntries);
             if (cells.Length is < 2 or > 3)
-                throw new InvalidDataException($"{path} line {lineNo}: '{line}' has {cells.Length} fields; expected 'i j' or 'i j w'.");
+                throw new InvalidDataException($"{path} line {lineNo}: {cells.Length} fields; expected 'i j' or 'i j w'.");
             int i = ParseIndex(cells[0], path, lineNo, 1, n);
             int j = ParseIndex(cells[1], path, lineNo, 2, n);
             double w = 1.0;
             if (cells.Length == 3 && !double.TryParse(cells[2], NumberStyles.Float, CultureInfo.InvariantCulture, out w))
-                throw new InvalidDataException($"{path} line {lineNo}, column 3: weight '{cells[2]}' is not a number.");
+                throw new InvalidDataException($"{path} line {lineNo}, column 3: the weight is not a number.");
             if (!(w >= 0) || double.IsInfinity(w))
                 throw new InvalidDataException($"{path} line {lineNo}, column 3: weight {w} must be non-negative and finite.");
             if (i == j)
@@ -267,7 +268,7 @@ public sealed class Topology
     private static int ParseIndex(string cell, string path, int lineNo, int column, int? n)
     {
         if (!int.TryParse(cell, NumberStyles.Integer, CultureInfo.InvariantCulture, out int i))
-            throw new InvalidDataException($"{path} line {lineNo}, column {column}: agent index '{cell}' is not an integer.");
+            throw new InvalidDataException($"{path} line {lineNo}, column {column}: the agent index is not an integer.");
         if (i < 0)
             throw new InvalidDataException($"{path} line {lineNo}, column {column}: agent index {i} is negative; indices are 0-based.");
         if (n is int count && i >= count)

@@ -35,16 +35,14 @@ public sealed record TrainResult(double Loss, int Steps, StopReason Reason, doub
 /// <summary>Progress reported while training.</summary>
 public readonly record struct TrainProgress(int Step, int TotalSteps, double Loss, double Heterogeneity, double Coverage);
 
-/// <summary>A loss, gradient or parameter became NaN or infinite; the message names the step, the parameter and the value.</summary>
-public sealed class NonFiniteException(string message, bool causedByPreviousUpdate = false) : Exception(message)
-{
-    /// <summary>True for a non-finite loss, which the previous step's update produced.</summary>
-    public bool CausedByPreviousUpdate { get; } = causedByPreviousUpdate;
-}
-
 /// <summary>Trains a model's parameters in place.</summary>
 public static class Trainer
 {
+    private const string Label = "training";
+
+    /// <summary>How the resources follow from α, for messages.</summary>
+    public static string ResourcesFormula(bool softBudget) => softBudget ? "softplus(alpha)" : "budget * softmax(alpha)";
+
     /// <summary>
     /// Runs up to <c>training.Steps</c> optimisation steps on <paramref name="model"/>. Every
     /// <c>training.LogEvery</c> steps (and at the end) a trajectory point is recorded with the measures computed by
@@ -105,7 +103,7 @@ public static class Trainer
                         coverageLoss = parts.Coverage.Item();
                         return parts.Total.Item();
                     });
-                    CheckLoss(loss, step);
+                    NonFiniteGuard.CheckLoss(Label, step, loss);
                 }
                 else
                 {
@@ -113,12 +111,12 @@ public static class Trainer
                     var parts = model.Loss(frames);
                     loss = parts.Total.Item();
                     coverageLoss = parts.Coverage.Item();
-                    CheckLoss(loss, step);
+                    NonFiniteGuard.CheckLoss(Label, step, loss);
                     parts.Total.Backward();
-                    CheckGradients(step, ps, names);
+                    NonFiniteGuard.CheckGradients(Label, step, ps, names);
                     optimizer.Step();
                 }
-                CheckParameters(step, ps, names);
+                NonFiniteGuard.CheckState(Label, step, ps, names, optimizer, model.Sigma, model.Resources, ResourcesFormula(model.SoftBudget));
                 Torch.EndStep();
             }
             catch (NonFiniteException e)
@@ -128,7 +126,7 @@ public static class Trainer
                 Restore(ps, good);
                 optimizer.LoadState(goodOptimizer);
                 if (!(training.Backoff > 0 && backoffs < training.MaxBackoffs))
-                    throw new NonFiniteException($"{e.Message}; parameters restored to their finite state before step {goodStep}'s update (try a smaller training.lr, or training.backoff).");
+                    throw new NonFiniteException($"{e.Message}; parameters restored to their finite state before step {goodStep}'s update ({NonFiniteGuard.Hint}).");
                 backoffs++;
                 backoffScale *= training.Backoff;
                 optimizer.LearningRate = schedule.LearningRate(goodStep) * backoffScale;
@@ -187,35 +185,6 @@ public static class Trainer
         "lbfgs" => new Lbfgs(ps, lr: t.Lr),
         _ => throw new ArgumentException($"training.optimizer: \"{t.Optimizer}\" is not one of adam, sgd, lbfgs."),
     };
-
-    private static void CheckLoss(double loss, int step)
-    {
-        if (!double.IsFinite(loss))
-            throw new NonFiniteException($"training step {step}: the loss is {loss}", causedByPreviousUpdate: true);
-    }
-
-    private static void CheckGradients(int step, IReadOnlyList<Tensor> ps, IReadOnlyList<string> names)
-    {
-        for (int k = 0; k < ps.Count; k++)
-        {
-            var g = ps[k].Grad?.Data;
-            if (g is null) continue;
-            for (int i = 0; i < g.Length; i++)
-                if (!double.IsFinite(g[i]))
-                    throw new NonFiniteException($"training step {step}: the gradient of parameter {names[k]}[{i}] is {g[i]}");
-        }
-    }
-
-    private static void CheckParameters(int step, IReadOnlyList<Tensor> ps, IReadOnlyList<string> names)
-    {
-        for (int k = 0; k < ps.Count; k++)
-        {
-            var d = ps[k].Data;
-            for (int i = 0; i < d.Length; i++)
-                if (!double.IsFinite(d[i]))
-                    throw new NonFiniteException($"training step {step}: parameter {names[k]}[{i}] became {d[i]} after the update");
-        }
-    }
 
     private static double[][] Snapshot(IReadOnlyList<Tensor> ps) => ps.Select(p => p.ToArray()).ToArray();
 

@@ -42,7 +42,7 @@ internal static class NestedConfigReader
     /// <summary>The levels, or null when the config has no `levels` key (a flat system).</summary>
     public static IReadOnlyList<LevelConfig>? Read(JsonSection root, int leaves, string baseDir)
     {
-        var raw = root.RawValue("levels");
+        var raw = root.RawValue("levels", "array", minItems: 1);
         if (raw is not { } array) return null;
         const string key = "levels";
         if (array.ValueKind != JsonValueKind.Array || array.GetArrayLength() == 0)
@@ -52,7 +52,7 @@ internal static class NestedConfigReader
         int k = 0;
         foreach (var element in array.EnumerateArray())
         {
-            var s = new JsonSection(element, $"{key}[{k}]");
+            var s = new JsonSection(element, $"{key}[{k}]", root.Rules);
             var d = new LevelConfig();
             int size = s.Int("size", d.Size, 1, ConfigLoader.MaxAgents);
             var level = new LevelConfig
@@ -92,5 +92,5 @@ internal static class NestedConfigReader
             throw ConfigException.Invalid("objective.lambdaC", c.Objective.LambdaC, "0 when levels are given (each level sets levels[k].lambdaC)");
     }
 
-    private static DemandConfig? Skip(JsonSection s, string key) { s.RawValue(key); return null; }
+    private static DemandConfig? Skip(JsonSection s, string key) { s.RawValue(key, "object"); return null; }
 }

@@ -28,12 +28,16 @@ public static class NestedRunFiles
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    /// <summary>The summary object: config, "nested" and (when given) "homogeneous" outcomes, and their comparison.</summary>
-    public static JsonObject SummaryJson(DpsConfig config, NestedOutcome nested, NestedOutcome? homogeneous)
+    /// <summary>
+    /// The summary object: config, "complete" (false when Ctrl-C / SIGTERM stopped training), "nested" and (when
+    /// given) "homogeneous" outcomes, and their comparison.
+    /// </summary>
+    public static JsonObject SummaryJson(DpsConfig config, NestedOutcome nested, NestedOutcome? homogeneous, bool complete = true)
     {
         var o = new JsonObject
         {
             ["config"] = ConfigLoader.ToJsonNode(config),
+            ["complete"] = complete,
             ["nested"] = Outcome(nested),
         };
         if (homogeneous is not null)
@@ -53,10 +57,10 @@ public static class NestedRunFiles
     }
 
     /// <summary>Writes summary.json and model.json into <paramref name="dir"/> (each atomically).</summary>
-    public static void Write(string dir, DpsConfig config, NestedOutcome nested, NestedOutcome? homogeneous)
+    public static void Write(string dir, DpsConfig config, NestedOutcome nested, NestedOutcome? homogeneous, bool complete = true)
     {
         NestedState.From(config, nested.Run.System, homogeneous?.Run.System).Save(Path.Combine(dir, Model));
-        AtomicFile.WriteAllText(Path.Combine(dir, Summary), SummaryJson(config, nested, homogeneous).ToJsonString(Options));
+        AtomicFile.WriteAllText(Path.Combine(dir, Summary), SummaryJson(config, nested, homogeneous, complete).ToJsonString(Options));
     }
 
     private static JsonObject Outcome(NestedOutcome r) => new()

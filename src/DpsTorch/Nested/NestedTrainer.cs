@@ -12,12 +12,15 @@ public sealed record NestedTrajectoryPoint(int Step, double Loss, double Coverag
 /// <summary>The outcome of <see cref="NestedTrainer.Train"/>.</summary>
 public sealed record NestedTrainResult(double Loss, int Steps, StopReason Reason, double Seconds, IReadOnlyList<NestedTrajectoryPoint> Trajectory);
 
-/// <summary>The best of several restarts.</summary>
-public sealed record NestedRunResult(NestedSystem System, NestedTrainResult Training, int BestRestart, IReadOnlyList<double> RestartLosses);
+/// <summary>The best of several restarts; <see cref="Complete"/> is false when cancellation stopped a restart or skipped some.</summary>
+public sealed record NestedRunResult(NestedSystem System, NestedTrainResult Training, int BestRestart, IReadOnlyList<double> RestartLosses,
+    bool Complete = true);
 
 /// <summary>Trains nested systems.</summary>
 public static class NestedTrainer
 {
+    private const string Label = "nested training";
+
     /// <summary>
     /// Up to training.Steps steps of training.optimizer on all parameters of <paramref name="system"/>, in place.
     /// Throws <see cref="NonFiniteException"/> naming the step and parameter when the loss or a gradient stops being
@@ -50,9 +53,23 @@ public static class NestedTrainer
                 coverageLoss = parts.Coverage.Item();
                 return parts.Total.Item();
             }
-            if (optimizer is Lbfgs lbfgs) loss = lbfgs.Step(Evaluate);
-            else { loss = Evaluate(); CheckFinite(loss, step, ps, names, lastGood); optimizer.Step(); }
-            CheckFinite(loss, step, ps, names, lastGood);
+            try
+            {
+                if (optimizer is Lbfgs lbfgs) { loss = lbfgs.Step(Evaluate); NonFiniteGuard.CheckLoss(Label, step, loss); }
+                else
+                {
+                    loss = Evaluate();
+                    NonFiniteGuard.CheckLoss(Label, step, loss);
+                    NonFiniteGuard.CheckGradients(Label, step, ps, names);
+                    optimizer.Step();
+                }
+                NonFiniteGuard.CheckState(Label, step, ps, names, optimizer, system.Sigma, system.Resources, Trainer.ResourcesFormula(system.SoftBudget));
+            }
+            catch (NonFiniteException e)
+            {
+                for (int k = 0; k < ps.Count; k++) Array.Copy(lastGood[k], ps[k].Data, lastGood[k].Length);
+                throw new NonFiniteException($"{e.Message}; parameters restored to the last finite state ({NonFiniteGuard.Hint}).");
+            }
             for (int k = 0; k < ps.Count; k++) Array.Copy(ps[k].Data, lastGood[k], lastGood[k].Length);
 
             if (step % training.LogEvery == 0) trajectory.Add(new NestedTrajectoryPoint(step, loss, coverageLoss, clock.Elapsed.TotalSeconds));
@@ -85,29 +102,16 @@ public static class NestedTrainer
         NestedTrainResult? bestTrain = null;
         int bestRestart = 0;
         var losses = new List<double>();
+        bool complete = true;
         for (int r = 0; r < config.Training.Restarts; r++)
         {
-            if (cancel.IsCancellationRequested && best is not null) break;
+            if (cancel.IsCancellationRequested && best is not null) { complete = false; break; }
             var system = NestedBuilder.Create(config, r, homogeneous);
             var result = Train(system, config.Training, cancel);
             losses.Add(result.Loss);
             if (best is null || result.Loss < bestTrain!.Loss) { best = system; bestTrain = result; bestRestart = r; }
+            if (result.Reason == StopReason.Cancelled) { complete = false; break; }
         }
-        return new NestedRunResult(best!, bestTrain!, bestRestart, losses);
-    }
-
-    private static void CheckFinite(double loss, int step, IReadOnlyList<Tensor> ps, IReadOnlyList<string> names, double[][] lastGood)
-    {
-        string? bad = double.IsFinite(loss) ? null : $"the loss is {loss}";
-        for (int k = 0; k < ps.Count && bad is null; k++)
-        {
-            var g = ps[k].Grad?.Data;
-            if (g is null) continue;
-            for (int i = 0; i < g.Length; i++)
-                if (!double.IsFinite(g[i])) { bad = $"the gradient of {names[k]}[{i}] is {g[i]}"; break; }
-        }
-        if (bad is null) return;
-        for (int k = 0; k < ps.Count; k++) Array.Copy(lastGood[k], ps[k].Data, lastGood[k].Length);
-        throw new NonFiniteException($"nested training step {step}: {bad}; parameters restored to the last finite state (try a smaller training.lr).");
+        return new NestedRunResult(best!, bestTrain!, bestRestart, losses, complete);
     }
 }

@@ -82,6 +82,35 @@ public abstract class Optimizer
     }
 
     /// <summary>
+    /// The first NaN or infinite entry of the optimizer's own state (hyper-parameters, per-parameter buffers such as
+    /// Adam's <c>exp_avg_sq</c>, global buffers), described as "adam's buffer 'exp_avg_sq' of parameter mu[3] is
+    /// Infinity"; null when every entry is finite. Such a state cannot be checkpointed and stalls or poisons training
+    /// even while the parameters stay finite (Adam's squared gradients overflow long before the gradients do).
+    /// <paramref name="parameterNames"/>, when given, names the parameters instead of their indices.
+    /// </summary>
+    public string? FirstNonFinite(IReadOnlyList<string>? parameterNames = null)
+    {
+        var hyper = new Dictionary<string, double> { ["lr"] = LearningRate };
+        WriteHyperParameters(hyper);
+        foreach (var (name, v) in hyper)
+            if (!double.IsFinite(v)) return $"{Kind}'s hyper-parameter '{name}' is {v}";
+        for (int i = 0; i < _parameters.Length; i++)
+            foreach (var name in ParameterBufferNames)
+            {
+                var b = ParameterBuffer(name, i);
+                for (int j = 0; j < b.Length; j++)
+                    if (!double.IsFinite(b[j]))
+                        return $"{Kind}'s buffer '{name}' of parameter {(parameterNames is null ? i.ToString(System.Globalization.CultureInfo.InvariantCulture) : parameterNames[i])}[{j}] is {b[j]}";
+            }
+        var global = new Dictionary<string, double[]>();
+        WriteGlobalBuffers(global);
+        foreach (var (name, b) in global)
+            for (int j = 0; j < b.Length; j++)
+                if (!double.IsFinite(b[j])) return $"{Kind}'s buffer '{name}'[{j}] is {b[j]}";
+        return null;
+    }
+
+    /// <summary>
     /// Restores a state from <see cref="GetState"/> (hyper-parameters included, as torch's load_state_dict does).
     /// Everything is validated first (kind, parameter count, each buffer's presence and length, hyper-parameters);
     /// on an error nothing has changed and the message names the offending field.

@@ -28,7 +28,9 @@ internal sealed class BarChart
         double Py(double v) => Top + ph - Math.Clamp(v, 0, hi) / hi * ph;
 
         var sb = new StringBuilder();
-        sb.Append($"<svg class=\"chart\" viewBox=\"0 0 {Width} {Height}\" width=\"{Width}\" height=\"{Height}\" role=\"img\">");
+        sb.Append($"<svg class=\"chart\" viewBox=\"0 0 {Width} {Height}\" width=\"{Width}\" height=\"{Height}\" role=\"img\"");
+        sb.Append(Interactive.Csv(["category", .. Series.Select(s => s.Label)],
+            Categories.Select((c, k) => (IReadOnlyList<string>)[c, .. Series.Select(s => k < s.Values.Length ? Interactive.Value(s.Values[k]) : "")]))).Append('>');
         sb.Append($"<rect x=\"{Svg.C(Left)}\" y=\"{Svg.C(Top)}\" width=\"{Svg.C(pw)}\" height=\"{Svg.C(ph)}\" fill=\"#fff\" stroke=\"{Colors.Axis}\" stroke-width=\"0.8\"/>");
         foreach (var t in LineChart.NiceTicks(0, hi))
         {

@@ -22,7 +22,8 @@ internal static class CirclePlot
         (double, double) P(double angle, double r) => (cx + r * Math.Cos(angle), cy - r * Math.Sin(angle));
 
         var sb = new StringBuilder();
-        sb.Append($"<svg class=\"chart\" viewBox=\"0 0 {size} {size}\" width=\"{size}\" height=\"{size}\" role=\"img\">");
+        sb.Append($"<svg class=\"chart\" viewBox=\"0 0 {size} {size}\" width=\"{size}\" height=\"{size}\" role=\"img\"");
+        sb.Append(Interactive.Csv(["x", "demand D", "production W"], x.Select((v, k) => (IReadOnlyList<string>)[Interactive.Value(v), Interactive.Value(demand[k]), Interactive.Value(production[k])]))).Append('>');
         // Reference circles at 0, max/2 and max (their values are written last, over the curves).
         var rings = new[] { (0.0, "0"), (0.5, Svg.Num(vmax / 2)), (1.0, Svg.Num(vmax)) };
         foreach (var (frac, _) in rings)

@@ -1,6 +1,7 @@
 // The interaction graph as a picture: agents on a circle in index order, coloured by μ (cyclic map) and sized by
 // resource, edges as chords whose opacity grows with the weight. Large graphs are thinned: evenly sampled nodes,
 // and the heaviest edges among them.
+using System.Globalization;
 using System.Text;
 
 namespace DpsTorch.Reports;
@@ -42,7 +43,9 @@ internal static class GraphPlot
         (double, double) Pos(int i) { double a = 2 * Math.PI * slot[i] / shown.Length; return (cx + radius * Math.Cos(a), cy - radius * Math.Sin(a)); }
 
         var sb = new StringBuilder();
-        sb.Append($"<svg class=\"chart\" viewBox=\"0 0 {size} {size}\" width=\"{size}\" height=\"{size}\" role=\"img\">");
+        sb.Append($"<svg class=\"chart\" viewBox=\"0 0 {size} {size}\" width=\"{size}\" height=\"{size}\" role=\"img\"");
+        // The data behind the figure: every edge, drawn or not.
+        sb.Append(Interactive.Csv(["agent i", "agent j", "weight"], edges.Select((e, k) => (IReadOnlyList<string>)[e.I.ToString(CultureInfo.InvariantCulture), e.J.ToString(CultureInfo.InvariantCulture), Interactive.Value(weights[k])]))).Append('>');
         sb.Append($"<circle cx=\"{Svg.C(cx)}\" cy=\"{Svg.C(cy)}\" r=\"{Svg.C(radius)}\" fill=\"none\" stroke=\"{Colors.Grid}\"/>");
         // Many chords pile up: cap each edge's opacity so that the total ink stays about that of EdgeInk full lines.
         double maxOpacity = Math.Clamp(EdgeInk / Math.Max(candidates.Count, 1), 0.03, 0.75);

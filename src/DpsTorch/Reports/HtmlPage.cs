@@ -30,7 +30,7 @@ internal static class HtmlPage
         html.Append("</main>\n<footer>Written by DpsTorch from ");
         for (int i = 0; i < files.Length; i++)
             html.Append(i == 0 ? "" : i == files.Length - 1 ? " and " : ", ").Append(Svg.Escape(files[i]));
-        html.Append(".</footer>\n</body>\n</html>\n");
+        html.Append(".</footer>\n").Append(Interactive.HtmlScript).Append("</body>\n</html>\n");
     }
 
     /// <summary>A card: title, body (HTML), and an optional note (HTML) under it.</summary>
@@ -130,7 +130,7 @@ internal static class HtmlPage
             int i = agents[k];
             var (x, y) = Wrap(grid, dens.AsSpan(k * m, m).ToArray());
             double share = amax > 0 && double.IsFinite(resources[i]) ? Math.Max(resources[i], 0) / amax : 1;
-            chart.Series.Add(new(x, y, color(i)) { Width = agents.Length > 50 ? 0.8 : 1.4, Opacity = 0.2 + 0.8 * share });
+            chart.Series.Add(new(x, y, color(i)) { Name = $"agent {i}", Width = agents.Length > 50 ? 0.8 : 1.4, Opacity = 0.2 + 0.8 * share });
         }
         return chart.ToSvg();
     }

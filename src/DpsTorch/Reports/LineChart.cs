@@ -11,6 +11,8 @@ internal sealed record Series(double[] X, double[] Y, string Color)
     public double Width { get; init; } = 1.6;
     public double Opacity { get; init; } = 1.0;
     public string? Label { get; init; }
+    /// <summary>Name in the hover read-out and the CSV download when the series has no <see cref="Label"/> ("agent 3").</summary>
+    public string? Name { get; init; }
     /// <summary>Fill the area between the line and the bottom of the plot.</summary>
     public bool Fill { get; init; }
     /// <summary>Lower and upper edges of a shaded band (e.g. mean ± spread), same length as X.</summary>
@@ -25,6 +27,8 @@ internal sealed class LineChart
 {
     public string XLabel { get; init; } = "";
     public string YLabel { get; init; } = "";
+    /// <summary>Names the figure's CSV download (the y label when null).</summary>
+    public string? Title { get; init; }
     public bool LogY { get; init; }
     public double? XMin { get; init; }
     public double? XMax { get; init; }
@@ -50,9 +54,14 @@ internal sealed class LineChart
         bool Ok(double x, double y) => double.IsFinite(x) && double.IsFinite(y) && (!LogY || y > 0);
 
         var sb = new StringBuilder();
-        sb.Append($"<svg class=\"chart\" viewBox=\"0 0 {Width} {Height}\" width=\"{Width}\" height=\"{Height}\" role=\"img\">");
+        bool sharedX = Series.Count > 0 && Series.All(s => s.X.AsSpan().SequenceEqual(Series[0].X));
+        sb.Append($"<svg class=\"chart\" viewBox=\"0 0 {Width} {Height}\" width=\"{Width}\" height=\"{Height}\" role=\"img\"");
+        sb.Append(Interactive.ChartAttributes(Left, Top, pw, ph, false, x0, x1, LogY, ly0, ly1, XLabel, YLabel, Title));
+        if (sharedX) sb.Append(Interactive.Numbers("data-x", Series[0].X));
+        sb.Append('>');
         sb.Append($"<rect x=\"{Svg.C(Left)}\" y=\"{Svg.C(Top)}\" width=\"{Svg.C(pw)}\" height=\"{Svg.C(ph)}\" fill=\"#fff\" stroke=\"{Colors.Axis}\" stroke-width=\"0.8\"/>");
-        // Grid and ticks.
+        // Grid and ticks (the script draws its own while zoomed).
+        sb.Append("<g class=\"dps-ticks\">");
         foreach (var (v, label) in XTicks ?? NiceTicks(x0, x1).Select(t => (t, Svg.Num(t))).ToArray())
         {
             if (v < x0 - 1e-12 * Math.Abs(x1 - x0) || v > x1 + 1e-12 * Math.Abs(x1 - x0)) continue;
@@ -67,12 +76,19 @@ internal sealed class LineChart
             sb.Append($"<line x1=\"{Svg.C(Left)}\" y1=\"{Svg.C(py)}\" x2=\"{Svg.C(Left + pw)}\" y2=\"{Svg.C(py)}\" stroke=\"{Colors.Grid}\"/>");
             sb.Append($"<text x=\"{Svg.C(Left - 5)}\" y=\"{Svg.C(py + 4)}\" text-anchor=\"end\">{Svg.Escape(Svg.Num(v))}</text>");
         }
+        sb.Append("</g>");
         sb.Append($"<text x=\"{Svg.C(Left + pw / 2)}\" y=\"{Svg.C(Height - 6)}\" text-anchor=\"middle\" class=\"axis-label\">{Svg.Escape(XLabel)}</text>");
         sb.Append($"<text transform=\"translate(14 {Svg.C(Top + ph / 2)}) rotate(-90)\" text-anchor=\"middle\" class=\"axis-label\">{Svg.Escape(YLabel)}</text>");
 
-        sb.Append($"<svg x=\"{Svg.C(Left)}\" y=\"{Svg.C(Top)}\" width=\"{Svg.C(pw)}\" height=\"{Svg.C(ph)}\" viewBox=\"{Svg.C(Left)} {Svg.C(Top)} {Svg.C(pw)} {Svg.C(ph)}\" overflow=\"hidden\">");
-        foreach (var s in Series)
+        sb.Append($"<svg x=\"{Svg.C(Left)}\" y=\"{Svg.C(Top)}\" width=\"{Svg.C(pw)}\" height=\"{Svg.C(ph)}\" viewBox=\"{Svg.C(Left)} {Svg.C(Top)} {Svg.C(pw)} {Svg.C(ph)}\" overflow=\"hidden\" class=\"dps-layer\">");
+        for (int k = 0; k < Series.Count; k++)
         {
+            var s = Series[k];
+            sb.Append($"<g class=\"series\" data-series=\"{k}\" data-name=\"{Svg.Escape(s.Label ?? s.Name ?? $"series {k + 1}")}\"");
+            if (!sharedX) sb.Append(Interactive.Numbers("data-x", s.X));
+            sb.Append(Interactive.Numbers("data-y", s.Y));
+            if (s.Band is var (bandLow, bandHigh)) sb.Append(Interactive.Numbers("data-lo", bandLow)).Append(Interactive.Numbers("data-hi", bandHigh));
+            sb.Append('>');
             if (s.Band is var (low, high))
             {
                 var upper = new StringBuilder();
@@ -98,7 +114,7 @@ internal sealed class LineChart
                 lastX = s.X[i];
                 pen = true;
             }
-            if (d.Length == 0) continue;
+            if (d.Length == 0) { sb.Append("</g>"); continue; }
             if (s.Fill)
                 sb.Append($"<path d=\"{d}L{Svg.C(Px(lastX))} {Svg.C(Top + ph)} L{Svg.C(Px(firstX))} {Svg.C(Top + ph)} Z\" fill=\"{s.Color}\" fill-opacity=\"{Svg.O(0.3 * s.Opacity)}\" stroke=\"none\"/>");
             sb.Append($"<path d=\"{d}\" fill=\"none\" stroke=\"{s.Color}\" stroke-width=\"{Svg.O(s.Width)}\" stroke-opacity=\"{Svg.O(s.Opacity)}\" stroke-linejoin=\"round\"{(s.Dashed ? " stroke-dasharray=\"5 4\"" : "")}/>");
@@ -106,21 +122,23 @@ internal sealed class LineChart
                 for (int i = 0; i < s.X.Length; i++)
                     if (Ok(s.X[i], s.Y[i]))
                         sb.Append($"<circle cx=\"{Svg.C(Px(s.X[i]))}\" cy=\"{Svg.C(Py(s.Y[i]))}\" r=\"2.6\" fill=\"{s.Color}\"/>");
+            sb.Append("</g>");
         }
         sb.Append("</svg>");
 
         // Legend, top right inside the plot.
-        var labelled = Series.Where(s => s.Label is not null).ToList();
+        var labelled = Series.Select((s, index) => (s, index)).Where(e => e.s.Label is not null).ToList();
         if (labelled.Count > 0)
         {
-            double lw = 26 + 6.6 * labelled.Max(s => s.Label!.Length), lh = 16 * labelled.Count + 6;
+            double lw = 26 + 6.6 * labelled.Max(e => e.s.Label!.Length), lh = 16 * labelled.Count + 6;
             double lx = Left + pw - lw - 6, ly = Top + 6;
             sb.Append($"<rect x=\"{Svg.C(lx)}\" y=\"{Svg.C(ly)}\" width=\"{Svg.C(lw)}\" height=\"{Svg.C(lh)}\" fill=\"#fff\" fill-opacity=\"0.85\" stroke=\"{Colors.Grid}\"/>");
             for (int k = 0; k < labelled.Count; k++)
             {
                 double y = ly + 14 + 16 * k;
-                sb.Append($"<line x1=\"{Svg.C(lx + 5)}\" y1=\"{Svg.C(y - 4)}\" x2=\"{Svg.C(lx + 19)}\" y2=\"{Svg.C(y - 4)}\" stroke=\"{labelled[k].Color}\" stroke-width=\"2.5\"{(labelled[k].Dashed ? " stroke-dasharray=\"4 3\"" : "")}/>");
-                sb.Append($"<text x=\"{Svg.C(lx + 23)}\" y=\"{Svg.C(y)}\">{Svg.Escape(labelled[k].Label)}</text>");
+                sb.Append($"<g class=\"legend-item\" data-series=\"{labelled[k].index}\">");
+                sb.Append($"<line x1=\"{Svg.C(lx + 5)}\" y1=\"{Svg.C(y - 4)}\" x2=\"{Svg.C(lx + 19)}\" y2=\"{Svg.C(y - 4)}\" stroke=\"{labelled[k].s.Color}\" stroke-width=\"2.5\"{(labelled[k].s.Dashed ? " stroke-dasharray=\"4 3\"" : "")}/>");
+                sb.Append($"<text x=\"{Svg.C(lx + 23)}\" y=\"{Svg.C(y)}\">{Svg.Escape(labelled[k].s.Label)}</text></g>");
             }
         }
         sb.Append("</svg>");

@@ -1,4 +1,4 @@
-// The report of a nested run (issue 6): one self-contained HTML page (inline SVG and CSS, no scripts, no network) built
+// The report of a nested run (issue 6): one self-contained HTML page (inline SVG, CSS and the small chart script of Interactive.cs, no network) built
 // from a nested run folder's summary.json and model.json: where the heterogeneity sits level by level, demand and
 // production, the top-level composites' productions, the leaves' skills by group, training, robustness, and the
 // comparison with the homogeneous fleet. Productions are recomputed from the saved parameters (NestedState).

@@ -1,4 +1,4 @@
-// The run report (issue 4): one self-contained HTML page (inline SVG and CSS, no scripts, no network) built from a
+// The run report (issue 4): one self-contained HTML page (inline SVG, CSS and the small chart script of Interactive.cs, no network) built from a
 // run folder's summary.json, trajectory.csv and model.json. Production and densities are recomputed from the saved
 // state, so the page shows exactly the system that was saved.
 using System.Globalization;

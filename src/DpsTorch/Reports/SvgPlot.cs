@@ -38,6 +38,12 @@ public sealed record PlotSeries(string Name, double[] X, double[] Y)
     public bool InLegend { get; init; } = true;
     /// <summary>Draws the line dashed.</summary>
     public bool Dashed { get; init; }
+    /// <summary>Opacity of the whole series in (0, 1] (default 1; e.g. 0.35 for faded alternatives).</summary>
+    public double Opacity { get; init; } = 1;
+    /// <summary>Lower edge of a filled band drawn under the series (with <see cref="BandHigh"/>); null: no band.</summary>
+    public double[]? BandLow { get; init; }
+    /// <summary>Upper edge of the band; non-finite edges break it.</summary>
+    public double[]? BandHigh { get; init; }
 }
 
 /// <summary>Chart settings.</summary>
@@ -61,6 +67,9 @@ public sealed record PlotOptions
     public double[] XInclude { get; init; } = [];
     /// <summary>Values the y range must include besides the data (e.g. 0 or 1); never narrows it.</summary>
     public double[] YInclude { get; init; } = [];
+    /// <summary>Embed the charts' script (<see cref="Interactive"/>) for a standalone SVG file; leave false for an SVG
+    /// that goes into a page which includes the script once.</summary>
+    public bool Interactive { get; init; }
 }
 
 /// <summary>Renders <see cref="PlotSeries"/> into an SVG string.</summary>
@@ -115,12 +124,14 @@ public static class SvgPlot
         double Py(double v) => top + (1 - yAxis.Fraction(v)) * plotH;
 
         var sb = new StringBuilder();
-        sb.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{options.Width}\" height=\"{options.Height}\" viewBox=\"0 0 {options.Width} {options.Height}\" role=\"img\" font-family=\"sans-serif\" font-size=\"{F(FontSize)}\">\n");
+        sb.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{options.Width}\" height=\"{options.Height}\" viewBox=\"0 0 {options.Width} {options.Height}\" role=\"img\" font-family=\"sans-serif\" font-size=\"{F(FontSize)}\"");
+        sb.Append(Interactive.ChartAttributes(left, top, plotW, plotH, xAxis.Log, xAxis.Lo, xAxis.Hi, yAxis.Log, yAxis.Lo, yAxis.Hi, options.XLabel, options.YLabel, options.Title));
+        sb.Append(">\n");
         if (options.Title is not null) sb.Append($"<title>{Escape(options.Title)}</title>\n");
         sb.Append($"<rect x=\"0\" y=\"0\" width=\"{options.Width}\" height=\"{options.Height}\" fill=\"white\"/>\n");
 
         // Grid, ticks and tick labels.
-        sb.Append("<g class=\"axes\" stroke=\"#000\" stroke-width=\"1\">\n");
+        sb.Append("<g class=\"axes dps-ticks\" stroke=\"#000\" stroke-width=\"1\">\n");
         foreach (var t in xAxis.Ticks)
         {
             double px = Px(t);
@@ -135,8 +146,8 @@ public static class SvgPlot
             sb.Append($"<line x1=\"{F(left - 5)}\" y1=\"{F(py)}\" x2=\"{F(left)}\" y2=\"{F(py)}\"/>\n");
             sb.Append($"<text x=\"{F(left - 8)}\" y=\"{F(py + 4)}\" text-anchor=\"end\" stroke=\"none\">{Escape(FormatNumber(t))}</text>\n");
         }
-        sb.Append($"<rect x=\"{F(left)}\" y=\"{F(top)}\" width=\"{F(plotW)}\" height=\"{F(plotH)}\" fill=\"none\"/>\n");
         sb.Append("</g>\n");
+        sb.Append($"<rect class=\"frame\" x=\"{F(left)}\" y=\"{F(top)}\" width=\"{F(plotW)}\" height=\"{F(plotH)}\" fill=\"none\" stroke=\"#000\" stroke-width=\"1\"/>\n");
         if (options.Title is not null)
             sb.Append($"<text x=\"{F(left + plotW / 2)}\" y=\"22\" text-anchor=\"middle\" font-size=\"{F(FontSize + 3)}\">{Escape(options.Title)}</text>\n");
         if (options.XLabel is not null)
@@ -144,12 +155,34 @@ public static class SvgPlot
         if (options.YLabel is not null)
             sb.Append($"<text x=\"15\" y=\"{F(top + plotH / 2)}\" text-anchor=\"middle\" transform=\"rotate(-90 15 {F(top + plotH / 2)})\">{Escape(options.YLabel)}</text>\n");
 
-        // Series.
+        // Series, in a layer clipped to the plot area (the script zooms inside it).
+        sb.Append($"<svg class=\"dps-layer\" x=\"{F(left)}\" y=\"{F(top)}\" width=\"{F(plotW)}\" height=\"{F(plotH)}\" viewBox=\"{F(left)} {F(top)} {F(plotW)} {F(plotH)}\" overflow=\"hidden\">\n");
         for (int s = 0; s < series.Count; s++)
         {
             var ser = series[s];
             string color = Escape(ser.Color ?? Palette[s % Palette.Count]);
-            sb.Append($"<g class=\"series\" data-name=\"{Escape(ser.Name)}\">\n");
+            sb.Append($"<g class=\"series\" data-series=\"{s}\" data-name=\"{Escape(ser.Name)}\"{(ser.Opacity < 1 ? $" opacity=\"{F2(ser.Opacity)}\"" : "")}");
+            sb.Append(Interactive.Numbers("data-x", ser.X)).Append(Interactive.Numbers("data-y", ser.Y));
+            if (ser.YError is { } errors) sb.Append(Interactive.Numbers("data-e", errors));
+            sb.Append(">\n");
+            if (ser.BandLow is { } bl && ser.BandHigh is { } bh)
+            {
+                // One closed polygon per run of points where both edges are drawable.
+                int i0 = 0;
+                while (i0 < ser.X.Length)
+                {
+                    bool Ok(int i) => double.IsFinite(ser.X[i]) && double.IsFinite(bl[i]) && double.IsFinite(bh[i])
+                        && (options.YScale != AxisScale.Log || (bl[i] > 0 && bh[i] > 0));
+                    if (!Ok(i0)) { i0++; continue; }
+                    int i1 = i0;
+                    while (i1 + 1 < ser.X.Length && Ok(i1 + 1)) i1++;
+                    var d = new StringBuilder();
+                    for (int i = i0; i <= i1; i++) d.Append(i == i0 ? 'M' : 'L').Append(F(Px(ser.X[i]))).Append(' ').Append(F(Py(bh[i])));
+                    for (int i = i1; i >= i0; i--) d.Append('L').Append(F(Px(ser.X[i]))).Append(' ').Append(F(Py(bl[i])));
+                    sb.Append($"<path class=\"band\" d=\"{d}Z\" fill=\"{color}\" fill-opacity=\"0.18\" stroke=\"none\"/>\n");
+                    i0 = i1 + 1;
+                }
+            }
             if (ser.YError is { } err)
                 for (int i = 0; i < ser.X.Length; i++)
                 {
@@ -179,6 +212,7 @@ public static class SvgPlot
                         sb.Append($"<circle class=\"marker\" cx=\"{F(Px(ser.X[i]))}\" cy=\"{F(Py(ser.Y[i]))}\" r=\"{F(MarkerRadius)}\" fill=\"{color}\"/>\n");
             sb.Append("</g>\n");
         }
+        sb.Append("</svg>\n");
 
         // Legend, right of the plot area.
         if (legend.Count > 0)
@@ -187,16 +221,19 @@ public static class SvgPlot
             sb.Append("<g class=\"legend\">\n");
             foreach (var ser in legend)
             {
-                string color = Escape(ser.Color ?? Palette[IndexOf(series, ser) % Palette.Count]);
+                int index = IndexOf(series, ser);
+                string color = Escape(ser.Color ?? Palette[index % Palette.Count]);
+                sb.Append($"<g class=\"legend-item\" data-series=\"{index}\">\n");
                 if (ser.Style != SeriesStyle.Markers)
                     sb.Append($"<line x1=\"{F(lx)}\" y1=\"{F(ly)}\" x2=\"{F(lx + 22)}\" y2=\"{F(ly)}\" stroke=\"{color}\" stroke-width=\"1.8\"{(ser.Dashed ? " stroke-dasharray=\"6 4\"" : "")}/>\n");
                 if (ser.Style != SeriesStyle.Line)
                     sb.Append($"<circle class=\"legend-marker\" cx=\"{F(lx + 11)}\" cy=\"{F(ly)}\" r=\"{F(MarkerRadius)}\" fill=\"{color}\"/>\n");
-                sb.Append($"<text x=\"{F(lx + 28)}\" y=\"{F(ly + 4)}\">{Escape(ser.Name)}</text>\n");
+                sb.Append($"<text x=\"{F(lx + 28)}\" y=\"{F(ly + 4)}\">{Escape(ser.Name)}</text>\n</g>\n");
                 ly += lineHeight;
             }
             sb.Append("</g>\n");
         }
+        if (options.Interactive) sb.Append(Interactive.SvgScript);
         sb.Append("</svg>\n");
         return sb.ToString();
     }
@@ -233,6 +270,8 @@ public static class SvgPlot
 
     private static string F(double v) => v.ToString("0.##", Inv);
 
+    private static string F2(double v) => Math.Clamp(v, 0, 1).ToString("0.###", Inv);
+
     private static bool Finite(PlotSeries s, int i) => double.IsFinite(s.X[i]) && double.IsFinite(s.Y[i]);
 
     private static int IndexOf(IReadOnlyList<PlotSeries> series, PlotSeries s)
@@ -247,6 +286,8 @@ public static class SvgPlot
         {
             if (s.X.Length != s.Y.Length)
                 throw new ArgumentException($"Series '{s.Name}' has {s.X.Length} x values but {s.Y.Length} y values; they must match.");
+            if ((s.BandLow is not null && s.BandLow.Length != s.X.Length) || (s.BandHigh is not null && s.BandHigh.Length != s.X.Length))
+                throw new ArgumentException($"Series '{s.Name}' has a band whose length differs from its {s.X.Length} points; they must match.");
             if (s.YError is not null && s.YError.Length != s.X.Length)
                 throw new ArgumentException($"Series '{s.Name}' has {s.YError.Length} error bars for {s.X.Length} points; they must match.");
             for (int i = 0; i < s.X.Length; i++)

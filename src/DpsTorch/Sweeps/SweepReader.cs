@@ -36,10 +36,7 @@ public static class SweepReader
     /// </summary>
     public static SweepPlan Parse(string json, string baseDir = ".", IEnumerable<string>? overrides = null, string source = "config")
     {
-        JsonNode? root;
-        try { root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, MaxDepth = 64 }); }
-        catch (JsonException e) { throw new ConfigException(source, $"not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})."); }
-        if (root is not JsonObject obj) throw ConfigException.Invalid(source, root?.ToJsonString() ?? "null", "a JSON object { ... } at the top level");
+        var obj = ConfigLoader.ParseObject(json, source); // the one reader of config text: same JSON rules as dps run
         foreach (var o in overrides ?? []) ConfigLoader.ApplyOverride(obj, o);
 
         var block = obj[Block];

@@ -87,9 +87,7 @@ public static class SweepResults
     {
         string path = Path.Combine(dir, Index);
         if (!File.Exists(path)) throw new ConfigException(path, "not found; this is not a sweep folder (dps sweep writes runs.json first).");
-        JsonObject o;
-        try { o = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new JsonException("not an object"); }
-        catch (JsonException e) { throw new ConfigException(path, $"not a valid sweep index ({e.Message.Split(". ")[0]})."); }
+        var o = ConfigLoader.ParseObject(File.ReadAllText(path), path);
         if ((string?)o["format"] != Format) throw ConfigException.Invalid($"{path}: format", (string?)o["format"], $"\"{Format}\"");
         try
         {

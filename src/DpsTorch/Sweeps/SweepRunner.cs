@@ -50,7 +50,10 @@ public static class SweepRunner
     /// Runs the plan's runs in <paramref name="options"/>.Shard that are not finished in <paramref name="outDir"/>
     /// (each with <see cref="Experiment.Run"/> and <see cref="RunFiles.Write"/> into outDir/run-NNNN), then rebuilds
     /// outDir/results.csv. Writes or checks outDir/runs.json first. <paramref name="onRunDone"/> is called under a lock.
-    /// A cancelled run writes nothing (it is run again on resume).
+    /// Each run checkpoints into its folder's checkpoints/ while it trains (removed once its files are written). When
+    /// <paramref name="cancel"/> fires no further run starts, running ones stop after their current step (or skip what
+    /// is left of their robustness measures) and write no summary, results.csv is still rebuilt from the finished
+    /// runs, and a later call continues the interrupted runs from their checkpoints.
     /// </summary>
     public static SweepOutcome Run(SweepPlan plan, string outDir, SweepOptions? options = null,
         Action<SweepRunReport>? onRunDone = null, CancellationToken cancel = default)
@@ -102,10 +105,13 @@ public static class SweepRunner
             try
             {
                 var config = plan.ConfigFor(point);
-                result = Experiment.Run(config, null, cancel, options.MeasureRobustness);
-                if (cancel.IsCancellationRequested) return; // interrupted mid-run: leave no summary, so resume reruns it
+                string checkpoints = Path.Combine(runDir, Experiment.CheckpointFolder);
+                result = Experiment.Run(config, null, cancel, options.MeasureRobustness, checkpointDir: checkpoints);
+                // Interrupted in training or in the measures: no summary, so a resume runs it again from its checkpoints.
+                if (!result.Complete || result.Measures.RobustnessSkipped) return;
                 RunFiles.Write(runDir, result);
                 File.Delete(Path.Combine(runDir, ErrorFile));
+                Directory.Delete(checkpoints, recursive: true); // the finished run's files replace them
                 Interlocked.Increment(ref executed);
             }
             catch (Exception e) when (e is not OutOfMemoryException)

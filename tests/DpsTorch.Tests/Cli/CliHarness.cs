@@ -2,6 +2,7 @@
 // Console is never swapped, so tests may run in parallel), or as a child process (dotnet dps.dll).
 using System.CommandLine;
 using System.Diagnostics;
+using System.Text;
 using DpsTorch.Cli;
 
 namespace DpsTorch.Tests.Cli;
@@ -63,7 +64,7 @@ internal static class CliHarness
 /// <summary>A dps child process (the built dps.dll) whose output is collected while it runs.</summary>
 internal sealed class CliChild : IDisposable
 {
-    private readonly Task<string> _out, _err;
+    private readonly StringBuilder _out = new(), _err = new();
     private readonly string _what;
 
     public Process Process { get; }
@@ -72,8 +73,35 @@ internal sealed class CliChild : IDisposable
     {
         Process = p;
         _what = what;
-        _out = p.StandardOutput.ReadToEndAsync();
-        _err = p.StandardError.ReadToEndAsync();
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_out) _out.Append(e.Data).Append('\n'); };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_err) _err.Append(e.Data).Append('\n'); };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+    }
+
+    /// <summary>Standard output so far.</summary>
+    public string Out { get { lock (_out) return _out.ToString(); } }
+
+    /// <summary>Standard error so far.</summary>
+    public string Error { get { lock (_err) return _err.ToString(); } }
+
+    /// <summary>Waits (at most 60 s) until <paramref name="ready"/> holds; fails if the process ends first.</summary>
+    public void WaitUntil(Func<bool> ready, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!ready())
+        {
+            if (Process.HasExited) throw new InvalidOperationException($"{_what} ended (exit {Process.ExitCode}) before {what}:\n{Error}");
+            if (clock.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException($"{_what}: timed out waiting for {what}");
+            Thread.Sleep(10);
+        }
+    }
+
+    /// <summary>Sends a POSIX signal ("INT", "TERM", "STOP", ...) with kill(1).</summary>
+    public void Signal(string signal)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
     }
 
     /// <summary>Starts <c>dotnet dps.dll args</c> in <paramref name="workDir"/>.</summary>
@@ -95,7 +123,8 @@ internal sealed class CliChild : IDisposable
     public CliResult Wait(TimeSpan limit)
     {
         if (!Process.WaitForExit(limit)) { Process.Kill(entireProcessTree: true); throw new TimeoutException($"{_what} did not finish in {limit.TotalSeconds} s."); }
-        return new CliResult(Process.ExitCode, _out.GetAwaiter().GetResult(), _err.GetAwaiter().GetResult());
+        Process.WaitForExit(); // the output is read to its end
+        return new CliResult(Process.ExitCode, Out, Error);
     }
 
     /// <summary>Kills the process if it still runs.</summary>

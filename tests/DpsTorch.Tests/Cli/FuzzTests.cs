@@ -22,7 +22,7 @@ public class FuzzTests(ITestOutputHelper output) : IDisposable
           "measures": { "resilienceSteps": 0, "fractions": [0, 0.5, 1], "seeds": 1 } }
         """;
 
-    private static readonly Func<Random, JsonNode?>[] Values =
+    internal static readonly Func<Random, JsonNode?>[] Values =
     [
         _ => -1, _ => 0, _ => 1, _ => 2.5, _ => 1e308, _ => -1e308, _ => 1e9, _ => int.MaxValue, _ => long.MinValue,
         _ => "x", _ => "", _ => "NaN", _ => "Infinity", _ => "ünïcødé ✓ 中文 🚀", _ => "../../etc/passwd", _ => true, _ => null,
@@ -30,13 +30,14 @@ public class FuzzTests(ITestOutputHelper output) : IDisposable
         r => Deep(r.Next(10, 200)),
     ];
 
-    private static JsonNode Deep(int depth)
+    internal static JsonNode Deep(int depth)
     {
         JsonNode n = 1;
         for (int i = 0; i < depth; i++) n = new JsonArray(n);
         return n;
     }
 
+    /// <summary>Every key of <paramref name="o"/> and of the objects inside it (objects in arrays included, e.g. levels).</summary>
     private static List<(JsonObject Parent, string Key)> Slots(JsonObject o)
     {
         var list = new List<(JsonObject, string)>();
@@ -44,13 +45,19 @@ public class FuzzTests(ITestOutputHelper output) : IDisposable
         {
             list.Add((o, k));
             if (v is JsonObject child) list.AddRange(Slots(child));
+            if (v is JsonArray array)
+                foreach (var item in array)
+                    if (item is JsonObject element) list.AddRange(Slots(element));
         }
         return list;
     }
 
-    private static string Mutate(Random r)
+    private static string Mutate(Random r) => Mutate(r, Base);
+
+    /// <summary><paramref name="json"/> with one to three keys replaced by hostile values, removed, renamed or nested.</summary>
+    internal static string Mutate(Random r, string json)
     {
-        var root = JsonNode.Parse(Base)!.AsObject();
+        var root = JsonNode.Parse(json)!.AsObject();
         int count = r.Next(1, 4);
         for (int m = 0; m < count; m++)
         {

@@ -24,7 +24,7 @@ public class FitReportTests
     }
 
     private static ScalingStudy Study(bool aggregate = true) => ScalingStudy.Run(SweepTable(),
-        new FitRequest("N", "loss") { GroupColumn = "topology", AggregateOverSeeds = aggregate },
+        new FitRequest("N", "loss") { GroupColumns = ["topology"], AggregateOverSeeds = aggregate },
         new FitOptions { BootstrapResamples = 100 });
 
     [Fact]
@@ -42,7 +42,7 @@ public class FitReportTests
             Assert.Equal("mean-over-seeds", root.GetProperty("points").GetString());
             Assert.True(root.GetProperty("aggregated_over_seeds").GetBoolean());
             Assert.Equal("auto", root.GetProperty("form_requested").GetString());
-            Assert.Equal("topology", root.GetProperty("group_column").GetString());
+            Assert.Equal("topology", root.GetProperty("group_columns")[0].GetString());
             var groups = root.GetProperty("groups");
             Assert.Equal(2, groups.GetArrayLength());
             for (int g = 0; g < 2; g++)
@@ -101,13 +101,21 @@ public class FitReportTests
             var svg = XDocument.Parse(File.ReadAllText(path));
             XNamespace ns = "http://www.w3.org/2000/svg";
             Assert.Equal(ns + "svg", svg.Root!.Name);
-            Assert.Equal(16, svg.Descendants(ns + "circle").Count(c => (string?)c.Attribute("class") == "marker"));
-            Assert.Equal(2, svg.Descendants(ns + "path").Count(c => (string?)c.Attribute("class") == "line"));
-            var labels = svg.Descendants(ns + "text").Select(t => t.Value).ToList();
+            var main = svg.Root.Elements(ns + "svg").Single(e => (string?)e.Attribute("class") == "fit-main");
+            var resid = svg.Root.Elements(ns + "svg").Single(e => (string?)e.Attribute("class") == "fit-residuals");
+            Assert.Equal(16, main.Descendants(ns + "circle").Count(c => (string?)c.Attribute("class") == "marker"));
+            Assert.Equal(16, resid.Descendants(ns + "circle").Count(c => (string?)c.Attribute("class") == "marker"));
+            // Per group: the chosen curve and three faded alternatives; a 95% band under each chosen curve.
+            Assert.Equal(8, main.Descendants(ns + "path").Count(c => (string?)c.Attribute("class") == "line"));
+            Assert.Equal(6, main.Descendants(ns + "g").Count(c => (string?)c.Attribute("class") == "series" && (string?)c.Attribute("opacity") == "0.3"));
+            Assert.Equal(2, main.Descendants(ns + "path").Count(c => (string?)c.Attribute("class") == "band"));
+            var parameters = svg.Root.Elements(ns + "g").Single(e => (string?)e.Attribute("class") == "fit-parameters").Elements(ns + "text").Select(t => t.Value).ToList();
+            Assert.Contains(parameters, l => l.StartsWith("topology = ring: ", StringComparison.Ordinal) && l.Contains(" b = ") && l.Contains('['));
+            var labels = main.Descendants(ns + "text").Select(t => t.Value).ToList();
             Assert.Contains("10", labels);
             Assert.Contains("100", labels);
             Assert.Contains("1000", labels);
-            Assert.Contains(labels, l => l.StartsWith("ring: " + study.Groups[0].Selection.Chosen.FormName + " fit, R² = ", StringComparison.Ordinal));
+            Assert.Contains(labels, l => l.StartsWith("topology = ring: " + study.Groups[0].Selection.Chosen.FormName + " fit, R² = ", StringComparison.Ordinal));
         }
         finally
         {

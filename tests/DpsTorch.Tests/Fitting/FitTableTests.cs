@@ -82,7 +82,7 @@ public class FitTableTests
     {
         var t = FitTable.Parse(Sweep);
         var e = Assert.Throws<ArgumentException>(() => ScalingStudy.Run(t,
-            new FitRequest("N", "loss") { GroupColumn = "topology", Form = ScalingForm.Power }));
+            new FitRequest("N", "loss") { GroupColumns = ["topology"], Form = ScalingForm.Power }));
         Assert.Contains("topology = 'ring'", e.Message);
         Assert.Contains("power form needs at least 4 points", e.Message);
     }

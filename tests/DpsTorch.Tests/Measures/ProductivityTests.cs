@@ -35,6 +35,18 @@ public class ProductivityTests
     }
 
     [Fact]
+    public void CoverageAndEfficiency_IgnoreOverProduction_WhichOnlyTotalProductionShows()
+    {
+        // MODEL.md section 3 by definition (docs/CONFIG.md, after the complete example): three times the demand
+        // everywhere meets all of it, so coverage is 1, and with ∫D = Σa efficiency is 1 too; ∫W is three times ∫D.
+        double[] demand = [2, 1, 1, 1], triple = [.. demand.Select(d => 3 * d)];
+        double mass = Productivity.Total(S4, demand);
+        Assert.Equal(1.0, Productivity.Coverage(S4, triple, demand), 14);
+        Assert.Equal(1.0, Productivity.Efficiency(S4, triple, demand, totalResource: mass), 14);
+        Assert.Equal(3 * mass, Productivity.Total(S4, triple), 12);
+    }
+
+    [Fact]
     public void CommunicationCost_SumsWeightTimesDistanceToGamma()
     {
         var ringEmbedding = Embedding.RingPositions(4);

@@ -74,4 +74,30 @@ public class CheckpointResumeTests : IDisposable
         Assert.True(resumed.Complete);
         Assert.False(File.Exists(orphan));
     }
+
+    [Fact]
+    public void CancelDuringTheMeasures_KeepsTheTrainedRunComplete_SkipsRobustness_AndAResumeMeasuresIt()
+    {
+        var c = Config() with
+        {
+            Training = Config().Training with { Restarts = 1 },
+            Measures = new MeasuresConfig { ResilienceSteps = 5, Seeds = 2, Fractions = [0, 0.5, 1] },
+        };
+        var straight = Experiment.Run(c, checkpointDir: Path.Combine(_dir, "straight"));
+        Assert.NotNull(straight.Measures.Robustness);
+
+        // The last progress report comes after the last step: cancelling there lands in the measures.
+        var cts = new CancellationTokenSource();
+        var cut = Experiment.Run(c, new CancelAt(cts, 0, c.Training.Steps), cts.Token, checkpointDir: _dir);
+        Assert.True(cut.Complete);
+        Assert.True(cut.Measures.RobustnessSkipped);
+        Assert.Null(cut.Measures.Robustness);
+        Assert.Null(cut.Measures.Resilience);
+        Assert.Equal(straight.Measures.Coverage, cut.Measures.Coverage);
+
+        var resumed = Experiment.Run(c, checkpointDir: _dir); // the restart's checkpoint says done: measures only
+        Assert.False(resumed.Measures.RobustnessSkipped);
+        Assert.Equal(straight.Measures.Robustness!.Area, resumed.Measures.Robustness!.Area);
+        Assert.Equal(straight.Measures.Resilience!.Area, resumed.Measures.Resilience!.Area);
+    }
 }

@@ -1,5 +1,9 @@
+// The non-finite guard (Model/NonFiniteGuard.cs), shared by the flat and the nested trainer: each failure names the
+// step, the quantity and the value, and the parameters keep their last finite state.
 using DpsTorch.IO;
+using DpsTorch.Measures;
 using DpsTorch.Model;
+using DpsTorch.Nested;
 
 namespace DpsTorch.Tests.Model;
 
@@ -41,5 +45,74 @@ public class NonFiniteGuardTests
         Assert.NotEmpty(result.Warnings!);
         Assert.Contains("backed off", result.Warnings![0]);
         Assert.True(double.IsFinite(result.Loss));
+    }
+
+    // Budget and mass at 1e100 (above ConfigLoader.MaxScale, so set on the record): the loss is ~1e200, finite, but
+    // Adam's exp_avg_sq = g² overflows at the first step; before the guard looked at the optimizer the run stalled.
+    private static DpsConfig Huge(string json)
+    {
+        var c = ConfigLoader.Parse(json);
+        return c with { Agents = c.Agents with { Budget = 1e100 }, Demand = c.Demand with { Mass = 1e100 } };
+    }
+
+    [Fact]
+    public void AdamSecondMomentOverflow_NamesTheStepTheBufferAndTheValue()
+    {
+        var c = Huge("""{ "space": { "m": 32 }, "agents": { "count": 4 }, "training": { "steps": 5, "restarts": 1 } }""");
+        var model = SystemBuilder.Create(c);
+        var initial = model.Mu.ToArray();
+        var ex = Assert.Throws<NonFiniteException>(() => Trainer.Train(model, c.Training, _ => (0, 0, 0)));
+        Assert.StartsWith("training step 0: after the update the optimizer's state is not finite: adam's buffer 'exp_avg_sq' of parameter mu[", ex.Message);
+        Assert.Contains("is Infinity", ex.Message);
+        Assert.Equal(initial, model.Mu.ToArray());
+    }
+
+    [Fact]
+    public void NestedTrainer_UsesTheSameGuard()
+    {
+        var c = Huge(DpsTorch.Tests.Nested.NestedStateTests.TinyJson);
+        var system = NestedBuilder.Create(c, 0, homogeneous: false);
+        var initial = system.Mu.ToArray();
+        var ex = Assert.Throws<NonFiniteException>(() => NestedTrainer.Train(system, c.Training));
+        Assert.StartsWith("nested training step 0: after the update the optimizer's state is not finite: adam's buffer 'exp_avg_sq'", ex.Message);
+        Assert.Contains("restored to the last finite state", ex.Message);
+        Assert.Equal(initial, system.Mu.ToArray());
+    }
+
+    // A soft budget with a huge rate: one step sends every α far below −745, where softplus(α) underflows to 0; the
+    // measures used to fail later with "weights must not be all zero", naming no step.
+    internal const string SoftCollapse = """
+        { "space": { "m": 32 }, "agents": { "count": 4, "resources": "soft" }, "objective": { "lambdaR": 1e12 },
+          "training": { "steps": 20, "restarts": 1, "lr": 1000, "logEvery": 5 },
+          "measures": { "resilienceSteps": 0, "fractions": [0, 0.5, 1], "seeds": 1 } }
+        """;
+
+    [Fact]
+    public void SoftResourcesUnderflowingToZero_NameTheStepAndTheFormula()
+    {
+        var c = ConfigLoader.Parse(SoftCollapse);
+        var model = SystemBuilder.Create(c);
+        var ex = Assert.Throws<NonFiniteException>(() => Trainer.Train(model, c.Training, SystemMeasures.Quick));
+        Assert.Matches(@"^training step \d+: the resources a = softplus\(alpha\) sum to 0 after the update", ex.Message);
+        Assert.True(model.Resources().Data.Sum() > 0);
+    }
+
+    [Fact]
+    public void Similarity_OfAgentsBroaderThanTheSquareRootOfDoubleMax_IsFinite()
+    {
+        // SGD at a large rate drives σ to ~1e200: a uniform skill. √(σ_i² + σ_j²) used to overflow to σ = Infinity.
+        var z = Heterogeneity.Similarity([0.0, 1.0], [1e200, 3e200]);
+        Assert.All(z, v => Assert.InRange(v, 0.999, 1.0));
+    }
+
+    [Fact]
+    public void OptimizerFirstNonFinite_IsNull_ForAFreshOrHealthyState()
+    {
+        var p = Tensor.FromArray([1.0, 2.0]).RequiresGrad_();
+        var adam = new DpsTorch.Optim.Adam([p], lr: 0.1);
+        Assert.Null(adam.FirstNonFinite());
+        p.Sum().Backward();
+        adam.Step();
+        Assert.Null(adam.FirstNonFinite(["w"]));
     }
 }

@@ -94,11 +94,11 @@ public class TopologyTests
     }
 
     [Theory]
-    [InlineData("0 1\n1 x\n", "line 2, column 2", "'x'")]
+    [InlineData("0 1\n1 x\n", "line 2, column 2", "not an integer")] // the position, never the file's text
     [InlineData("0 1\n1 5\n", "line 2, column 2", "5")]
     [InlineData("0 1\n2 2\n", "line 2", "self loop")]
     [InlineData("0 1 -3\n", "line 1, column 3", "-3")]
-    [InlineData("0 1 w\n", "line 1, column 3", "'w'")]
+    [InlineData("0 1 w\n", "line 1, column 3", "not a number")]
     [InlineData("0\n", "line 1", "expected 'i j'")]
     [InlineData("0 1\n1 0\n", "line 2", "line 1")]
     [InlineData("-1 2\n", "line 1, column 1", "-1")]

@@ -16,7 +16,7 @@ public class ExperimentConfigsTests
     {
         var data = new TheoryData<string>();
         foreach (var f in Directory.GetFiles(Path.Combine(Root(), "experiments"), "*.json", SearchOption.AllDirectories).Order())
-            if (!f.Contains($"{Path.DirectorySeparatorChar}results{Path.DirectorySeparatorChar}") && !f.EndsWith("fit.json") && !f.EndsWith("fit-loss.json"))
+            if (!f.Contains($"{Path.DirectorySeparatorChar}results{Path.DirectorySeparatorChar}") && !Path.GetFileName(f).StartsWith("fit", StringComparison.Ordinal))
                 data.Add(Path.GetRelativePath(Root(), f));
         return data;
     }

@@ -24,7 +24,7 @@ public class SvgPlotTests
         Assert.Equal(Svg + "svg", doc.Root!.Name);
         Assert.Equal(4 + 3, WithClass(doc, "circle", "marker").Count());
         Assert.Equal(2, WithClass(doc, "path", "line").Count());
-        Assert.Equal(3, doc.Descendants(Svg + "g").Single(g => (string?)g.Attribute("class") == "legend").Elements(Svg + "text").Count());
+        Assert.Equal(3, doc.Descendants(Svg + "g").Single(g => (string?)g.Attribute("class") == "legend").Descendants(Svg + "text").Count());
         // The NaN point breaks series b's line into two pieces.
         var bLine = doc.Descendants(Svg + "g").Single(g => (string?)g.Attribute("data-name") == "b").Elements(Svg + "path").Single();
         Assert.Equal(2, bLine.Attribute("d")!.Value.Count(c => c == 'M'));

@@ -8,6 +8,8 @@ using DpsTorch.Tests.Model;
 
 namespace DpsTorch.Tests.Sweeps;
 
+// In the "cli" collection: in-process sweeps there set the process-wide thread count, which the end-to-end test checks.
+[Collection("cli")]
 public class SweepRunnerTests
 {
     private const string Config = """
