@@ -59,6 +59,10 @@ public static class Cli
 /// <summary>All subcommands, in help order.</summary>
 public static partial class Commands
 {
+    // training.backend "torchsharp" for dps run / sweep: registering loads nothing; libtorch is loaded by the first run
+    // that asks for it, and a machine where it cannot load gets one line saying what is missing.
+    static Commands() => DpsTorch.TorchSharp.TorchBackend.Register();
+
     public static IEnumerable<Command> All()
     {
         yield return RunCommand.Create();

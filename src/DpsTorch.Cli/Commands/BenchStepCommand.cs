@@ -18,9 +18,14 @@ internal static class BenchStepCommand
         var threads = new Option<int>("--threads") { Description = "Engine threads (Torch.SetNumThreads).", DefaultValueFactory = _ => 2 };
         var stateOut = new Option<string?>("--state-out") { Description = "Write the initial model.json here before training." };
         var json = new Option<bool>("--json") { Description = "Print only the JSON result line." };
+        var backend = new Option<string>("--backend")
+        {
+            Description = "managed (the engine), torchsharp (libtorch ops and autograd, torch.optim.Adam) or torchsharp-kernels (the same with the engine's fused kernels as torch autograd functions).",
+            DefaultValueFactory = _ => "managed",
+        };
         var cmd = new Command("bench-step", "Time Adam steps on a config's model (restart 0) and print one JSON line: ms_per_step, losses, peak memory.")
         {
-            config, steps, threads, stateOut, json,
+            config, steps, threads, stateOut, json, backend,
         };
         cmd.SetAction(r => Cli.Guard(() =>
         {
@@ -29,7 +34,13 @@ internal static class BenchStepCommand
             if (n < 1) throw new ArgumentException($"--steps must be at least 1, got {n}.");
             Torch.SetNumThreads(r.GetValue(threads) >= 1 ? r.GetValue(threads) : throw new ArgumentException($"--threads must be at least 1, got {r.GetValue(threads)}."));
             var c = ConfigLoader.Load(path, []);
-            var result = Run(c, n, r.GetValue(stateOut), Path.GetFileNameWithoutExtension(path), r.GetValue(json) ? null : CliConsole.Error);
+            string which = r.GetValue(backend)!;
+            if (which is not ("managed" or "torchsharp" or "torchsharp-kernels"))
+                throw new ArgumentException($"--backend: \"{which}\" is not allowed; expected managed, torchsharp or torchsharp-kernels.");
+            var log = r.GetValue(json) ? null : CliConsole.Error;
+            var result = which == "managed"
+                ? Run(c, n, r.GetValue(stateOut), Path.GetFileNameWithoutExtension(path), log)
+                : TorchBench.Run(c, n, Path.GetFileNameWithoutExtension(path), which == "torchsharp-kernels", r.GetValue(threads), log);
             CliConsole.Out.WriteLine(result.ToJsonString());
             return ExitCode.Success;
         }));
@@ -66,17 +77,22 @@ internal static class BenchStepCommand
         }
         double lossLast;
         using (Torch.NoGrad()) lossLast = model.Loss().Total.Item();
-        double timed = 0;
-        for (int s = steps > 1 ? 1 : 0; s < steps; s++) timed += times[s];
-        double msPerStep = timed / (steps > 1 ? steps - 1 : 1);
-        var sorted = times[(steps > 1 ? 1 : 0)..];
-        Array.Sort(sorted);
-        double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
+        return Result(caseName, "csharp", model, times, lossFirst, lossLast, Torch.NumThreads);
+    }
+
+    /// <summary>The JSON line of a bench run: step times (the first is warm-up, not in the mean or median), losses and peak memory.</summary>
+    internal static JsonObject Result(string caseName, string impl, DpsModel model, double[] times, double lossFirst, double lossLast, int threads)
+    {
+        int steps = times.Length;
+        var timed = times[(steps > 1 ? 1 : 0)..];
+        double msPerStep = timed.Average();
+        Array.Sort(timed);
+        double median = timed.Length % 2 == 1 ? timed[timed.Length / 2] : 0.5 * (timed[timed.Length / 2 - 1] + timed[timed.Length / 2]);
         using var self = Process.GetCurrentProcess();
         return new JsonObject
         {
             ["case"] = caseName,
-            ["impl"] = "csharp",
+            ["impl"] = impl,
             ["n"] = model.N,
             ["m"] = model.Space.M,
             ["steps"] = steps,
@@ -89,7 +105,7 @@ internal static class BenchStepCommand
             ["edges"] = model.Interaction.Edges.Count,
             ["learned"] = model.Interaction.Learned,
             ["objective"] = model.Objective.Kind,
-            ["threads"] = Torch.NumThreads,
+            ["threads"] = threads,
         };
     }
 }

@@ -68,6 +68,7 @@ internal static class RunCommand
         string dir = outDir ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(configPath));
         if (File.Exists(dir)) throw ConfigException.Invalid("--out", dir, "a folder, not an existing file");
         SystemBuilder.Create(config); // input problems found while building the system surface before DIR is touched
+        TrainingBackends.Check(config.Training); // so does a backend or device this machine cannot run
         string checkpoints = Path.Combine(dir, Experiment.CheckpointFolder);
         string configJson = ConfigLoader.ToJson(config);
 

@@ -43,6 +43,8 @@ internal static class SweepCommand
                 Shard = r.GetValue(shard) is { } s ? Shard.Parse(s) : Shard.All,
             };
             var plan = SweepReader.Load(args[0], r.GetValue(set) ?? []);
+            foreach (var training in plan.Points.Select(p => plan.ConfigFor(p).Training).DistinctBy(t => (t.Backend, t.Device)))
+                DpsTorch.Model.TrainingBackends.Check(training); // before the sweep folder is touched
             return Run(plan, outDir, options, threadCount);
         }));
         return cmd;

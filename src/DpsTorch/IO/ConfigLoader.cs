@@ -351,9 +351,22 @@ public static class ConfigLoader
             Backoff = s.Double("backoff", d.Backoff, 0, 1),
             MaxBackoffs = s.Int("maxBackoffs", d.MaxBackoffs, 0, 1000),
             CheckpointEvery = s.Int("checkpointEvery", d.CheckpointEvery, 1, int.MaxValue),
+            Backend = s.Choice("backend", d.Backend, TrainingBackends.Known),
+            Device = Device(s, "device", d.Device),
         };
+        if (c.Backend == TrainingBackends.Managed && c.Device != "cpu")
+            throw ConfigException.Invalid(s.KeyPath("device"), c.Device, "\"cpu\" with training.backend \"managed\" (cuda needs training.backend \"torchsharp\")");
         s.RejectUnknownKeys();
         return c;
+    }
+
+    /// <summary>A device name: "cpu", "cuda" or "cuda:N" with N a non-negative integer.</summary>
+    private static string Device(JsonSection s, string key, string fallback)
+    {
+        var v = s.String(key, fallback) ?? fallback;
+        bool ok = v is "cpu" or "cuda" || (v.StartsWith("cuda:", StringComparison.Ordinal) && v.Length > 5 && v[5..].All(char.IsAsciiDigit) && v.Length <= 9);
+        if (!ok) throw ConfigException.Invalid(s.KeyPath(key), v, "\"cpu\", \"cuda\" or \"cuda:N\" (N a device index)");
+        return v;
     }
 
     private static MeasuresConfig ReadMeasures(JsonSection? s)

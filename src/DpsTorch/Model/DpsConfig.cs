@@ -189,6 +189,11 @@ public sealed record TrainingConfig
     public int MaxBackoffs { get; init; } = 10;
     /// <summary>Write a checkpoint every this many steps (when the run has an output folder).</summary>
     public int CheckpointEvery { get; init; } = 100;
+    /// <summary>Which library computes the loss and gradients: "managed" (the engine) or "torchsharp" (the DpsTorch.TorchSharp
+    /// add-on, libtorch autograd); the optimizer, checkpoints, guard and measures are the project's own either way.</summary>
+    public string Backend { get; init; } = "managed";
+    /// <summary>Where the torchsharp backend computes: "cpu", "cuda" or "cuda:N" (the managed backend runs on the CPU only).</summary>
+    public string Device { get; init; } = "cpu";
 }
 
 /// <summary>What to measure on the trained system (MODEL.md section 3).</summary>

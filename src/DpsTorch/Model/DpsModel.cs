@@ -10,7 +10,7 @@ public sealed record LossParts(Tensor Total, Tensor Coverage, Tensor Communicati
 /// A distributed production system with trainable parameters: μ (free, read modulo 2π), ρ with σ = σ_min + softplus(ρ),
 /// α with a = R·softmax(α) (fixed budget) or a = softplus(α) (soft budget), and θ for a learned topology.
 /// </summary>
-public sealed class DpsModel
+public sealed class DpsModel : ITrainableSystem
 {
     /// <summary>The grid.</summary>
     public Space Space { get; }
@@ -226,6 +226,18 @@ public sealed class DpsModel
         var breadth = Objective.LambdaSigma > 0 ? Sigma().Pow(2.0).Sum() : Tensor.Scalar(0);
         var total = coverage + comm * Objective.LambdaC + budget * Objective.LambdaR + breadth * Objective.LambdaSigma;
         return new LossParts(total, coverage, comm, budget, breadth);
+    }
+
+    /// <inheritdoc/>
+    DpsModel ITrainableSystem.Engine => this;
+
+    /// <inheritdoc/>
+    public (double Total, double Coverage) Evaluate(IReadOnlyList<double[]>? frames, bool backward)
+    {
+        using var mode = backward ? null : Torch.NoGrad();
+        var parts = Loss(frames);
+        if (backward) parts.Total.Backward();
+        return (parts.Total.Item(), parts.Coverage.Item());
     }
 
     /// <summary>P_i = p_i / ∫p_i: each agent's neighbourhood production as a density.</summary>

@@ -55,7 +55,8 @@ public static class Experiment
             else
             {
                 Action<TrainerCheckpoint>? write = file is null ? null : state => Checkpoints.Save(file, model, key, r, state, null);
-                result = Trainer.Train(model, config.Training, SystemMeasures.Quick, progress, cancel, saved?.State, write);
+                var system = TrainingBackends.For(model, config.Training);
+                result = Trainer.Train(system, config.Training, _ => SystemMeasures.Quick(model), progress, cancel, saved?.State, write);
                 if (file is not null && result.Reason != StopReason.Cancelled)
                     Checkpoints.Save(file, model, key, r, new TrainerCheckpoint(result.Steps, [], [.. result.Trajectory], null, result.Seconds), result);
             }

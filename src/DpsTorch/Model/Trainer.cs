@@ -56,9 +56,15 @@ public static class Trainer
     /// an uninterrupted one.
     /// </para>
     /// </summary>
-    public static TrainResult Train(DpsModel model, TrainingConfig training, Func<DpsModel, (double het, double cov, double spec)> measure,
+    /// <remarks>
+    /// <typeparamref name="TSystem"/> is <see cref="DpsModel"/> itself, or a wrapper that computes the loss and gradients
+    /// with another backend (<see cref="TrainingBackends"/>); the optimizer, schedule, checkpoints and guard always work
+    /// on the engine tensors of <see cref="ITrainableSystem.Parameters"/>.
+    /// </remarks>
+    public static TrainResult Train<TSystem>(TSystem model, TrainingConfig training, Func<TSystem, (double het, double cov, double spec)> measure,
         IProgress<TrainProgress>? progress = null, CancellationToken cancel = default,
         TrainerCheckpoint? resume = null, Action<TrainerCheckpoint>? checkpoint = null)
+        where TSystem : ITrainableSystem
     {
         var ps = model.Parameters();
         var names = model.ParameterNames();
@@ -98,25 +104,21 @@ public static class Trainer
                     loss = lbfgs.Step(() =>
                     {
                         optimizer.ZeroGrad();
-                        var parts = model.Loss(frames);
-                        parts.Total.Backward();
-                        coverageLoss = parts.Coverage.Item();
-                        return parts.Total.Item();
+                        (double total, coverageLoss) = model.Evaluate(frames, backward: true);
+                        return total;
                     });
                     NonFiniteGuard.CheckLoss(Label, step, loss);
                 }
                 else
                 {
                     optimizer.ZeroGrad();
-                    var parts = model.Loss(frames);
-                    loss = parts.Total.Item();
-                    coverageLoss = parts.Coverage.Item();
+                    (loss, coverageLoss) = model.Evaluate(frames, backward: true);
                     NonFiniteGuard.CheckLoss(Label, step, loss);
-                    parts.Total.Backward();
                     NonFiniteGuard.CheckGradients(Label, step, ps, names);
                     optimizer.Step();
                 }
-                NonFiniteGuard.CheckState(Label, step, ps, names, optimizer, model.Sigma, model.Resources, ResourcesFormula(model.SoftBudget));
+                var engine = model.Engine;
+                NonFiniteGuard.CheckState(Label, step, ps, names, optimizer, engine.Sigma, engine.Resources, ResourcesFormula(engine.SoftBudget));
                 Torch.EndStep();
             }
             catch (NonFiniteException e)
@@ -151,12 +153,7 @@ public static class Trainer
         }
         if (reason == StopReason.Cancelled) checkpoint?.Invoke(State());
         // Final loss at the final parameters.
-        using (Torch.NoGrad())
-        {
-            var parts = model.Loss();
-            loss = parts.Total.Item();
-            coverageLoss = parts.Coverage.Item();
-        }
+        (loss, coverageLoss) = model.Evaluate(null, backward: false);
         Log(step);
         return new TrainResult(loss, step, reason, Seconds(), trajectory, warnings);
 

@@ -98,6 +98,9 @@ public static class NestedTrainer
     /// </summary>
     public static NestedRunResult Run(DpsConfig config, bool homogeneous = false, CancellationToken cancel = default)
     {
+        if (config.Training.Backend != TrainingBackends.Managed)
+            throw IO.ConfigException.Invalid("training.backend", config.Training.Backend,
+                "\"managed\" for nested systems here (a nested system trains on libtorch through the C# API: DpsTorch.TorchSharp.NestedModule)");
         NestedSystem? best = null;
         NestedTrainResult? bestTrain = null;
         int bestRestart = 0;

@@ -1,0 +1,87 @@
+// The seam through which another tensor library computes a flat model's loss and gradients while the project's own
+// Trainer keeps the optimizer, schedule, checkpoints, non-finite guard and measures (issue 17). The core knows backends
+// only by name: an add-on (src/DpsTorch.TorchSharp) registers itself, the CLI calls that registration, and the core
+// never references the add-on's packages.
+namespace DpsTorch.Model;
+
+/// <summary>
+/// What <see cref="Trainer"/> drives: the parameters it updates (engine tensors: the optimizer, the checkpoints and the
+/// guard read and write them) and one evaluation of the loss that fills their gradients.
+/// </summary>
+public interface ITrainableSystem
+{
+    /// <summary>The grid (for demand continuation).</summary>
+    Space Space { get; }
+    /// <summary>The demand frames the loss averages by default.</summary>
+    IReadOnlyList<double[]> DemandFrames { get; }
+    /// <summary>The engine model whose tensors <see cref="Parameters"/> are (the guard checks its σ and resources after
+    /// each update; measures read it).</summary>
+    DpsModel Engine { get; }
+    /// <summary>The trainable leaves the optimizer updates in place.</summary>
+    IReadOnlyList<Tensor> Parameters();
+    /// <summary>Names aligned with <see cref="Parameters"/> (used in error messages and checkpoints).</summary>
+    IReadOnlyList<string> ParameterNames();
+    /// <summary>
+    /// The total loss and its coverage part at the parameters' current values for <paramref name="frames"/> (null: the
+    /// system's own). With <paramref name="backward"/> the gradient of the total is added to each parameter's
+    /// <see cref="Tensor.Grad"/>; without it nothing is recorded.
+    /// </summary>
+    (double Total, double Coverage) Evaluate(IReadOnlyList<double[]>? frames, bool backward);
+}
+
+/// <summary>
+/// Training backends by name (config key training.backend). "managed" is the engine itself; others are registered by
+/// add-ons (DpsTorch.TorchSharp registers "torchsharp") with a factory that wraps a managed model: the wrapper keeps the
+/// managed model's tensors as the parameters and computes loss and gradients its own way.
+/// </summary>
+public static class TrainingBackends
+{
+    /// <summary>The engine's own backend.</summary>
+    public const string Managed = "managed";
+
+    /// <summary>Every name training.backend accepts (a known name may still be unavailable when its add-on is absent).</summary>
+    public static readonly string[] Known = [Managed, "torchsharp"];
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Func<DpsModel, TrainingConfig, ITrainableSystem>> Factories = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Action<TrainingConfig>> Checks = new();
+
+    /// <summary>
+    /// Registers (or replaces) the factory of backend <paramref name="name"/>, and optionally a check that throws a
+    /// <see cref="IO.ConfigException"/> when this machine cannot run it (libtorch missing, no CUDA for "cuda").
+    /// </summary>
+    public static void Register(string name, Func<DpsModel, TrainingConfig, ITrainableSystem> factory, Action<TrainingConfig>? check = null)
+    {
+        if (name == Managed) throw new ArgumentException("The managed backend is built in; it cannot be replaced.", nameof(name));
+        Factories[name] = factory;
+        if (check is not null) Checks[name] = check;
+    }
+
+    /// <summary>
+    /// Fails early, before a run touches its output folder, when training.backend / training.device cannot run here:
+    /// an unregistered backend, or the backend's own check.
+    /// </summary>
+    public static void Check(TrainingConfig training)
+    {
+        if (training.Backend == Managed) return;
+        if (!Factories.ContainsKey(training.Backend)) throw Unregistered(training.Backend);
+        if (Checks.TryGetValue(training.Backend, out var check)) check(training);
+    }
+
+    private static IO.ConfigException Unregistered(string backend) => IO.ConfigException.Invalid("training.backend", backend,
+        $"\"{Managed}\" here: the \"{backend}\" backend is an add-on this program was built without (the dps CLI includes DpsTorch.TorchSharp)");
+
+    /// <summary>Whether <paramref name="name"/> can be used in this process.</summary>
+    public static bool IsAvailable(string name) => name == Managed || Factories.ContainsKey(name);
+
+    /// <summary>
+    /// The system the trainer drives for <paramref name="model"/> under training.backend: the model itself for
+    /// "managed", else the registered wrapper. An unregistered backend is a <see cref="IO.ConfigException"/> naming
+    /// the key and what is needed.
+    /// </summary>
+    public static ITrainableSystem For(DpsModel model, TrainingConfig training)
+    {
+        if (training.Backend == Managed) return model;
+        if (Factories.TryGetValue(training.Backend, out var make)) return make(model, training);
+        throw Unregistered(training.Backend);
+    }
+}
