@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# DpsTorch (C#) versus the PyTorch peer (bench/peer/dps_torch.py) on the same cases, from the same initial state.
+# DpsTorch (C#) versus a PyTorch peer on the same cases, from the same initial state: by default the best peer
+# (bench/peer/dps_torch_best.py), with PEER=naive the naive one (bench/peer/dps_torch.py, issue 7's).
 #
 #   bench/compare.sh [CASE ...]          # default: every bench/cases/*.json, smallest first
 #
@@ -9,7 +10,8 @@
 #
 # Environment: STEPS (20), THREADS (2), TOL (1e-6), PY (/usr/bin/python3), CS_TIMEOUT (1800 s), PY_TIMEOUT (1200 s),
 # PY_MEM_MB (unset: no cap; else ulimit -v for the peer), OUT (bench/out), PY_ONLY=1 (skip C#; the peer builds its
-# own initial state with --make-state, so no parity), NO_BUILD=1 (reuse the last Release build).
+# own initial state with --make-state, so no parity), NO_BUILD=1 (reuse the last Release build), PEER (best | naive).
+# After the table, bench/report.py prints each case's step FLOPs and the fraction of the measured matmul peak.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -20,7 +22,11 @@ PY=${PY:-/usr/bin/python3}
 CS_TIMEOUT=${CS_TIMEOUT:-1800}
 PY_TIMEOUT=${PY_TIMEOUT:-1200}
 OUT=${OUT:-$ROOT/bench/out}
-PEER=$ROOT/bench/peer/dps_torch.py
+case ${PEER:-best} in
+  best) PEER=$ROOT/bench/peer/dps_torch_best.py ;;
+  naive) PEER=$ROOT/bench/peer/dps_torch.py ;;
+  *) echo "compare.sh: error: PEER=$PEER: allowed is best or naive" >&2; exit 2 ;;
+esac
 mkdir -p "$OUT"
 
 if [ $# -gt 0 ]; then
@@ -113,9 +119,9 @@ echo
 if ! command -v "$JSONPY" >/dev/null 2>&1; then
   echo "No python3 to format the table; raw results in $RESULTS:"; cat "$RESULTS"; exit 0
 fi
-"$JSONPY" - "$RESULTS" "$TOL" "$STEPS" "$THREADS" <<'EOF'
+"$JSONPY" - "$RESULTS" "$TOL" "$STEPS" "$THREADS" "$(basename "$PEER")" <<'EOF'
 import json, sys
-path, tol, steps, threads = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4]
+path, tol, steps, threads, peer = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 rows, notes, fails = [], [], 0
 def f(v, fmt):
     return format(v, fmt) if isinstance(v, (int, float)) else "-"
@@ -139,10 +145,17 @@ for line in open(path):
 head = ["case", "C# ms/step", "PyTorch ms/step", "ratio Py/C#", f"C# loss@{steps}", f"PyTorch loss@{steps}",
         "rel diff step0", f"rel diff @{steps}", f"parity({tol:g})", "C# peak MB", "Py peak MB"]
 w = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
-print(f"Per-step times exclude the first (warm-up) step; {threads} threads each; float64; peak MB = peak RSS.")
+print(f"PyTorch peer: bench/peer/{peer}. Per-step times exclude the first (warm-up) step; {threads} threads each; "
+      "float64; peak MB = peak RSS.")
 for r in [head, ["-" * x for x in w]] + rows:
     print("  ".join(str(v).rjust(w[i]) if i else str(v).ljust(w[i]) for i, v in enumerate(r)))
 for n in notes:
     print("note:", n)
 sys.exit(1 if fails else 0)
 EOF
+status=$?
+if [ $HAVE_TORCH = 1 ]; then
+  echo
+  "$PY" "$ROOT/bench/report.py" "$RESULTS" --threads "$THREADS" || status=1
+fi
+exit $status

@@ -1,5 +1,10 @@
 #!/usr/bin/python3
-"""The DPS model of DpsTorch (MODEL.md sections 1-2) rebuilt in PyTorch, float64, as a benchmark and parity peer.
+"""THE NAIVE PEER (issue 7), kept for reference and as the parity anchor of dps_torch_best.py; benchmark ratios are
+taken against dps_torch_best.py (the best peer, issue 18). This one does more work than the C# engine: the full
+N×N×M product on the system objective, dense Q up to N = 2048, per-agent image counts in Python, a COO coalesce per
+step and autograd through every N×M temporary.
+
+The DPS model of DpsTorch (MODEL.md sections 1-2) rebuilt in PyTorch, float64, op for op, as a parity peer.
 
 Reads a DpsTorch model.json (format "dpstorch-model": mu, rho, alpha, edges, weights or theta, config), rebuilds the
 same model op for op (sigma = sigma_min + softplus(rho); a = R*softmax(alpha) or softplus(alpha); skills = wrapped
@@ -518,23 +523,25 @@ def vm_hwm_mb():
     return None
 
 
-def bench(state, steps, q_mode, wn_rule, case):
+def bench(state, steps, q_mode, wn_rule, case, make_model=None, impl="pytorch", foreach=None):
+    """Trains `steps` Adam steps and returns the JSON line's fields. make_model(state) builds another peer's model
+    (dps_torch_best.py), impl names it, foreach is passed to torch.optim.Adam."""
     rss_before = peak_mb()
-    model = DpsTorch(state, q_mode, wn_rule)
+    model = make_model(state) if make_model else DpsTorch(state, q_mode, wn_rule)
     r = model.r
     state.clear()  # the parsed JSON (large for N = 2048 complete) is not part of the model
     gc.collect()
     hwm_reset = reset_hwm()
-    opt = torch.optim.Adam(model.parameters(), lr=r["lr"])
+    opt = torch.optim.Adam(model.parameters(), lr=r["lr"], foreach=foreach)
     times = []
     loss_first = None
     for step in range(steps):
         t0 = time.perf_counter()
-        opt.zero_grad()
+        opt.zero_grad(set_to_none=True)
         loss = model.loss()
         value = loss.item()
         if not math.isfinite(value):
-            raise SystemExit(f"dps_torch.py: training step {step}: the loss is {value}")
+            raise SystemExit(f"{impl}: training step {step}: the loss is {value}")
         loss.backward()
         opt.step()
         times.append(time.perf_counter() - t0)
@@ -546,7 +553,7 @@ def bench(state, steps, q_mode, wn_rule, case):
         loss_first = loss_last
     timed = times[1:] if len(times) > 1 else times
     return {
-        "case": case, "impl": "pytorch", "n": model.n, "m": model.m, "steps": steps,
+        "case": case, "impl": impl, "n": model.n, "m": model.m, "steps": steps,
         "ms_per_step": 1000.0 * sum(timed) / len(timed) if timed else None,
         "ms_first_step": 1000.0 * times[0] if times else None,
         "ms_median_step": 1000.0 * sorted(timed)[len(timed) // 2] if len(timed) % 2 == 1
@@ -654,6 +661,25 @@ def brute_one(grid, mu, sigma):
 
 # ----------------------------------------------------------------------------------------------------------------------
 
+def load_state(a):
+    """The initial state and case name of --state FILE (a C# model.json) or --config CASE.json (built here with
+    make_state, written to --state-out when given)."""
+    if a.state:
+        with open(a.state) as fh:
+            state = json.load(fh)
+        if state.get("format") != "dpstorch-model" or state.get("version") != 1:
+            raise SystemExit(f"{a.state}: not a dpstorch-model version 1 file")
+        return state, a.case or os.path.basename(os.path.dirname(os.path.abspath(a.state)))
+    with open(a.config) as fh:
+        cfg = json.load(fh)
+    state = make_state(cfg, a.seed)
+    if a.state_out:
+        os.makedirs(os.path.dirname(os.path.abspath(a.state_out)), exist_ok=True)
+        with open(a.state_out, "w") as fh:
+            json.dump(state, fh)
+    return state, a.case or os.path.splitext(os.path.basename(a.config))[0]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--state", help="initial model.json (from the C# side)")
@@ -678,22 +704,9 @@ def main():
         return selftest()
     if a.state and a.config:
         ap.error("give --state or --config, not both")
-    if a.state:
-        with open(a.state) as fh:
-            state = json.load(fh)
-        if state.get("format") != "dpstorch-model" or state.get("version") != 1:
-            raise SystemExit(f"{a.state}: not a dpstorch-model version 1 file")
-        case = a.case or os.path.basename(os.path.dirname(os.path.abspath(a.state)))
-    elif a.config:
-        with open(a.config) as fh:
-            cfg = json.load(fh)
-        state = make_state(cfg, a.seed)
-        case = a.case or os.path.splitext(os.path.basename(a.config))[0]
-        if a.state_out:
-            os.makedirs(os.path.dirname(os.path.abspath(a.state_out)), exist_ok=True)
-            with open(a.state_out, "w") as fh:
-                json.dump(state, fh)
-        if a.make_state:
+    if a.state or a.config:
+        state, case = load_state(a)
+        if a.config and a.make_state:
             if not a.state_out:
                 ap.error("--make-state needs --state-out")
             print(json.dumps({"state_out": a.state_out, "n": state["n"], "m": state["m"], "edges": len(state["edges"])}))

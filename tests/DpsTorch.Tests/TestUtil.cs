@@ -23,4 +23,12 @@ internal static class TestUtil
         for (int i = 0; i < expected.Length; i++)
             Assert.True(Math.Abs(expected[i] - actual[i]) <= tol, $"element {i}: expected {expected[i]:G17}, got {actual[i]:G17}");
     }
+
+    /// <summary>The repository's root folder (the first folder above the test binaries with scripts/ and src/).</summary>
+    public static string RepoRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (Directory.Exists(Path.Combine(d.FullName, "scripts")) && Directory.Exists(Path.Combine(d.FullName, "src"))) return d.FullName;
+        throw new InvalidOperationException("repository root (with scripts/ and src/) not found above " + AppContext.BaseDirectory);
+    }
 }

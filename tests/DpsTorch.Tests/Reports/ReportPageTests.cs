@@ -115,7 +115,7 @@ public class ReportPageTests(ITestOutputHelper output) : IDisposable
     {
         string chromium = Environment.GetEnvironmentVariable("CHROMIUM") ?? "/usr/bin/chromium"; // as the script finds it
         Skip.IfNot(File.Exists(chromium), $"{chromium} is not installed (apt-get install -y chromium); the report is not rendered.");
-        string script = Path.Combine(RepoRoot(), "scripts", "screenshot-report.sh");
+        string script = Path.Combine(TestUtil.RepoRoot(), "scripts", "screenshot-report.sh");
         string run = TinyRun();
         ReportPage.Write(run);
         string png = Path.Combine(_dir, "report.png");
@@ -131,12 +131,5 @@ public class ReportPageTests(ITestOutputHelper output) : IDisposable
         var bytes = File.ReadAllBytes(png);
         Assert.True(bytes.Length > 10_000);
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
-    }
-
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (Directory.Exists(Path.Combine(d.FullName, "scripts")) && Directory.Exists(Path.Combine(d.FullName, "src"))) return d.FullName;
-        throw new InvalidOperationException("repository root (with scripts/ and src/) not found above " + AppContext.BaseDirectory);
     }
 }
