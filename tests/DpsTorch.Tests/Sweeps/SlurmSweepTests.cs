@@ -50,9 +50,17 @@ public class SlurmSweepTests(ITestOutputHelper output)
             Assert.Equal(File.ReadAllText(Path.Combine(full, run!, RunFiles.Model)), File.ReadAllText(Path.Combine(merged, run!, RunFiles.Model)));
     }
 
-    /// <summary>results.csv without its wall-clock column (the only one that differs between identical runs).</summary>
+    /// <summary>
+    /// results.csv up to (not including) its wall-clock column "seconds": what follows it is the run metadata (run id,
+    /// start time, command line, ...), which differs between identical runs by design.
+    /// </summary>
     private static string[] TableWithoutSeconds(string dir)
-        => [.. File.ReadAllLines(Path.Combine(dir, SweepResults.Results)).Select(l => l[..l.LastIndexOf(',')])];
+    {
+        var lines = File.ReadAllLines(Path.Combine(dir, SweepResults.Results));
+        int seconds = Array.IndexOf(lines[0].Split(','), "seconds");
+        Assert.True(seconds > 0, "results.csv has a seconds column");
+        return [.. lines.Select(l => string.Join(',', l.Split(',').Take(seconds)))];
+    }
 
     /// <summary>Why no Slurm can run the test (no sinfo, sbatch or bash, or no controller answering), or null.</summary>
     private static string? NoController()
