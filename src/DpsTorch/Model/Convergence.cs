@@ -21,18 +21,18 @@ public static class Convergence
     }
 
     /// <summary>
-    /// The RMS gradient of the model's full loss (its own demand, no continuation smoothing) at its current
-    /// parameters. The gradients are cleared again afterwards.
+    /// The full loss (its own demand, no continuation smoothing), its coverage part and its RMS gradient at the
+    /// system's current parameters, from one forward and backward pass. The gradients are cleared again afterwards.
     /// </summary>
-    public static double FinalGradientNorm(ITrainableSystem system)
+    public static (double Total, double Coverage, double GradientNorm) FinalEvaluation(ITrainableSystem system)
     {
         var ps = system.Parameters();
         foreach (var p in ps) p.ZeroGrad();
-        system.Evaluate(null, backward: true);
+        var (total, coverage) = system.Evaluate(null, backward: true);
         double norm = GradientNorm(ps);
         foreach (var p in ps) p.ZeroGrad();
         Torch.EndStep();
-        return norm;
+        return (total, coverage, norm);
     }
 
     /// <summary>Whether training stops on this step's RMS gradient: training.gradTolerance &gt; 0 and the gradient passes it (0 turns the stop off).</summary>

@@ -162,9 +162,8 @@ public static class Trainer
         }
         if (reason == StopReason.Cancelled) checkpoint?.Invoke(State());
         // Final loss at the final parameters.
-        (loss, coverageLoss) = model.Evaluate(null, backward: false);
+        (loss, coverageLoss, double finalGradient) = Convergence.FinalEvaluation(model);
         Log(step);
-        double finalGradient = Convergence.FinalGradientNorm(model);
         return new TrainResult(loss, step, reason, Seconds(), trajectory, warnings, finalGradient, Convergence.Passes(finalGradient, training));
 
         void Log(int s)

@@ -19,9 +19,7 @@ public static class Polish
     /// </summary>
     public static TrainResult Remeasure(DpsModel model, TrainingConfig training, TrainResult trained)
     {
-        double loss;
-        using (Torch.NoGrad()) loss = model.Loss().Total.Item();
-        double gradient = Convergence.FinalGradientNorm(model);
+        var (loss, _, gradient) = Convergence.FinalEvaluation(model);
         return trained with { Loss = loss, GradientNorm = gradient, Converged = Convergence.Passes(gradient, training) };
     }
 
@@ -50,20 +48,13 @@ public static class Polish
             return parts.Total.Item();
         });
         Torch.EndStep();
-        double loss;
-        using (Torch.NoGrad())
-        {
-            var parts = model.Loss();
-            loss = parts.Total.Item();
-            coverage = parts.Coverage.Item();
-        }
+        (double loss, coverage, double gradient) = Convergence.FinalEvaluation(model);
         if (lbfgs.LastStopReason == LbfgsStopReason.NonFinite || !double.IsFinite(loss) || !(loss <= trained.Loss)
             || ps.Any(p => p.Data.Any(v => !double.IsFinite(v))))
         {
             for (int k = 0; k < ps.Count; k++) Array.Copy(before[k], ps[k].Data, before[k].Length);
             return trained;
         }
-        double gradient = Convergence.FinalGradientNorm(model);
         bool converged = Convergence.Passes(gradient, training);
         var reason = converged ? StopReason.Gradient
             : lbfgs.LastStopReason == LbfgsStopReason.ConvergedOnChange ? StopReason.LossStalled : StopReason.StepLimit;
