@@ -58,26 +58,43 @@ internal static class BenchStepCommand
         }
         var ps = model.Parameters();
         var optimizer = Trainer.MakeOptimizer(c.Training with { Optimizer = "adam" }, ps);
+        var (times, lossFirst) = TimeSteps(steps, log, s =>
+        {
+            optimizer.ZeroGrad();
+            var loss = model.Loss().Total;
+            double value = FiniteLoss(s, loss.Item());
+            loss.Backward();
+            optimizer.Step();
+            Torch.EndStep();
+            return value;
+        });
+        double lossLast;
+        using (Torch.NoGrad()) lossLast = model.Loss().Total.Item();
+        return Result(caseName, "csharp", model, times, lossFirst, lossLast, Torch.NumThreads);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="step"/> (optimizer step s, returning the loss it computed) <paramref name="steps"/> times,
+    /// timing each. Returns the times in ms and the first loss.
+    /// </summary>
+    internal static (double[] Times, double LossFirst) TimeSteps(int steps, TextWriter? log, Func<int, double> step)
+    {
         var times = new double[steps];
         double lossFirst = double.NaN;
         for (int s = 0; s < steps; s++)
         {
             long t0 = Stopwatch.GetTimestamp();
-            optimizer.ZeroGrad();
-            var loss = model.Loss().Total;
-            double value = loss.Item();
-            if (!double.IsFinite(value)) throw new NonFiniteException($"bench-step: step {s}: the loss is {value}.");
-            loss.Backward();
-            optimizer.Step();
-            Torch.EndStep();
+            double value = step(s);
             times[s] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             if (s == 0) lossFirst = value;
             log?.WriteLine($"step {s}: loss {value.ToString("R", CultureInfo.InvariantCulture)}, {times[s]:F2} ms");
         }
-        double lossLast;
-        using (Torch.NoGrad()) lossLast = model.Loss().Total.Item();
-        return Result(caseName, "csharp", model, times, lossFirst, lossLast, Torch.NumThreads);
+        return (times, lossFirst);
     }
+
+    /// <summary>The loss of step <paramref name="s"/>, or the bench stops (before the backward pass) naming the step.</summary>
+    internal static double FiniteLoss(int s, double value)
+        => double.IsFinite(value) ? value : throw new NonFiniteException($"bench-step: step {s}: the loss is {value}.");
 
     /// <summary>The JSON line of a bench run: step times (the first is warm-up, not in the mean or median), losses and peak memory.</summary>
     internal static JsonObject Result(string caseName, string impl, DpsModel model, double[] times, double lossFirst, double lossLast, int threads)

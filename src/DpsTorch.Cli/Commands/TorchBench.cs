@@ -1,7 +1,5 @@
 // `dps bench-step --backend torchsharp[-kernels]`: the same timed Adam steps as the managed bench, on the TorchSharp
 // module (torch.optim.Adam, one DisposeScope per step), optionally with the engine's fused kernels inside the graph.
-using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json.Nodes;
 using DpsTorch.Model;
 using DpsTorch.TorchSharp;
@@ -19,25 +17,16 @@ internal static class TorchBench
         var model = SystemBuilder.Create(c, 0);
         using var module = new DpsModule(model, c) { UseManagedKernels = managedKernels };
         var optimizer = optim.Adam(module.TrainableParameters(), lr: c.Training.Lr);
-        var times = new double[steps];
-        double lossFirst = double.NaN;
-        for (int s = 0; s < steps; s++)
+        var (times, lossFirst) = BenchStepCommand.TimeSteps(steps, log, s =>
         {
-            long t0 = Stopwatch.GetTimestamp();
-            double value;
-            using (var scope = NewDisposeScope())
-            {
-                optimizer.zero_grad();
-                var loss = module.Loss().Total;
-                value = loss.item<double>();
-                if (!double.IsFinite(value)) throw new NonFiniteException($"bench-step: step {s}: the loss is {value}.");
-                loss.backward();
-                optimizer.step();
-            }
-            times[s] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-            if (s == 0) lossFirst = value;
-            log?.WriteLine($"step {s}: loss {value.ToString("R", CultureInfo.InvariantCulture)}, {times[s]:F2} ms");
-        }
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            var loss = module.Loss().Total;
+            double value = BenchStepCommand.FiniteLoss(s, loss.item<double>());
+            loss.backward();
+            optimizer.step();
+            return value;
+        });
         double lossLast;
         using (var scope = NewDisposeScope())
         using (no_grad()) lossLast = module.Loss().Total.item<double>();
