@@ -83,18 +83,6 @@ public static class Experiment
         => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(ConfigLoader.ToJson(config))))[..16];
 
     /// <summary>
-    /// SHA-256 of the resolved config together with the content of every data file it names
-    /// (<see cref="DataFiles"/>): two runs with the same key compute the same result.
-    /// </summary>
-    public static string RunKey(DpsConfig config)
-    {
-        var key = CheckpointKey.Of(config);
-        var text = new StringBuilder(key.ConfigHash);
-        foreach (var (name, digest) in key.Data.OrderBy(d => d.Key, StringComparer.Ordinal)) text.Append('\n').Append(name).Append('=').Append(digest);
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
-    }
-
-    /// <summary>
     /// Why the checkpoints in <paramref name="checkpointDir"/> cannot be reused for <paramref name="config"/> (one
     /// clause naming the config or the changed data file), or null when there are none or all match.
     /// </summary>
