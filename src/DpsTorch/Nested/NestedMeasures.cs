@@ -78,7 +78,7 @@ public static class NestedMeasures
     /// </summary>
     public static NestedMeasureSet Compute(NestedSystem system, MeasuresConfig? options = null)
     {
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         var space = system.Space;
         int m = space.M;
         var tiers = system.TierProduction();

@@ -54,7 +54,7 @@ public static class DpsKernels
 
         var plan = new WrappedNormalPlan(grid, sigmas, method);
         var o = new double[n * mPts];
-        Torch.ParallelRanges(n, (s, e) =>
+        TensorEngine.ParallelRanges(n, (s, e) =>
         {
             var scratch = new double[3 * mPts];
             for (int i = s; i < e; i++) plan.Forward(mus[i], sigmas[i], o.AsSpan(i * mPts, mPts), scratch);
@@ -64,7 +64,7 @@ public static class DpsKernels
         {
             var gMu = new double[n];
             var gSigma = new double[n];
-            Torch.ParallelRanges(n, (s, e) =>
+            TensorEngine.ParallelRanges(n, (s, e) =>
             {
                 var scratch = new double[3 * mPts];
                 for (int i = s; i < e; i++)
@@ -88,7 +88,7 @@ public static class DpsKernels
         int n = mu.ShapeRef[0], mPts = grid.Length;
         var (mus, sigmas, a) = (mu.Data, sigma.Data, scale.Data);
         var o = new double[n * mPts];
-        Torch.ParallelRanges(n, (s, e) =>
+        TensorEngine.ParallelRanges(n, (s, e) =>
         {
             var scratch = new double[3 * mPts];
             for (int i = s; i < e; i++)
@@ -104,7 +104,7 @@ public static class DpsKernels
             var gMu = new double[n];
             var gSigma = new double[n];
             var gScale = new double[n];
-            Torch.ParallelRanges(n, (s, e) =>
+            TensorEngine.ParallelRanges(n, (s, e) =>
             {
                 var scratch = new double[3 * mPts];
                 for (int i = s; i < e; i++)
@@ -138,7 +138,7 @@ public static class DpsKernels
         var (mus, sigmas, w) = (mu.Data, sigma.Data, weights.Data);
         int blocks = (n + MixtureBlock - 1) / MixtureBlock;
         var partial = new double[blocks * mPts];
-        Torch.ParallelRanges(blocks, (s, e) =>
+        TensorEngine.ParallelRanges(blocks, (s, e) =>
         {
             var scratch = new double[4 * mPts];
             var row = scratch.AsSpan(3 * mPts, mPts);
@@ -160,7 +160,7 @@ public static class DpsKernels
             var gMu = new double[n];
             var gSigma = new double[n];
             var gWeights = new double[n];
-            Torch.ParallelRanges(n, (s, e) =>
+            TensorEngine.ParallelRanges(n, (s, e) =>
             {
                 var scratch = new double[3 * mPts];
                 for (int i = s; i < e; i++)
@@ -214,7 +214,7 @@ public static class DpsKernels
         var rowSum = new double[n];
         var rowLoss = new double[n];
         int minRows = Math.Max(1, 8192 / mPts);
-        Torch.ParallelRanges(n, (s, e) =>
+        TensorEngine.ParallelRanges(n, (s, e) =>
         {
             var diff = new double[mPts];
             for (int i = s; i < e; i++)
@@ -234,7 +234,7 @@ public static class DpsKernels
         {
             double scale = 2.0 * delta * g[0];
             var gp = new double[n * mPts];
-            Torch.ParallelRanges(n, (s, e) =>
+            TensorEngine.ParallelRanges(n, (s, e) =>
             {
                 var pooled = new double[mPts];
                 for (int i = s; i < e; i++)

@@ -119,7 +119,7 @@ internal static class HtmlPage
     /// </summary>
     public static string Densities(double[] grid, double[] mu, double[] sigma, double[] resources, int[] agents, Func<int, string> color)
     {
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         var dens = DpsKernels.WrappedNormalDensity(Tensor.FromArray(agents.Select(i => mu[i]).ToArray()),
             Tensor.FromArray(agents.Select(i => sigma[i]).ToArray()), grid).Data;
         int m = grid.Length;

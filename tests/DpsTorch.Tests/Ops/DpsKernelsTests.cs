@@ -82,12 +82,12 @@ public class DpsKernelsTests
     [Fact]
     public void WrappedNormalDensity_IsBitwiseIdentical_ForOneAndTwoThreads()
     {
-        int saved = Torch.NumThreads;
+        int saved = TensorEngine.NumThreads;
         try
         {
             (double[] o, double[] gm, double[] gs) Run(int threads)
             {
-                Torch.SetNumThreads(threads);
+                TensorEngine.SetNumThreads(threads);
                 var mu = Param(33, [400], 0, 6.3);
                 var sigma = Param(34, [400], 0.03, 3.0);
                 var o = DpsKernels.WrappedNormalDensity(mu, sigma, UniformGrid(64));
@@ -100,7 +100,7 @@ public class DpsKernelsTests
             Assert.Equal(one.gm, two.gm);
             Assert.Equal(one.gs, two.gs);
         }
-        finally { Torch.SetNumThreads(saved); }
+        finally { TensorEngine.SetNumThreads(saved); }
     }
 
     [Fact]
@@ -198,8 +198,8 @@ public class TensorFusedProductionTests
         var g = Tensor.Rand(rng, [64], -1, 1);
         double[] Run(int threads)
         {
-            int before = Torch.NumThreads;
-            Torch.SetNumThreads(threads);
+            int before = TensorEngine.NumThreads;
+            TensorEngine.SetNumThreads(threads);
             try
             {
                 foreach (var t in new[] { mu, sigma, w }) t.ZeroGrad();
@@ -207,7 +207,7 @@ public class TensorFusedProductionTests
                 (y * g).Sum().Backward();
                 return [.. y.Data, .. mu.Grad!.Data, .. sigma.Grad!.Data, .. w.Grad!.Data];
             }
-            finally { Torch.SetNumThreads(before); }
+            finally { TensorEngine.SetNumThreads(before); }
         }
         Assert.Equal(Run(1), Run(3));
     }
