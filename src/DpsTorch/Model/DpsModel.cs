@@ -107,7 +107,7 @@ public sealed class DpsModel : ITrainableSystem
         }
         var q = new Interaction(keep.Count, edges, [.. cost], Interaction.Learned ? null : [.. fixedW], Interaction.Learned ? [.. theta] : null);
         double kept;
-        using (TensorEngine.NoGrad()) { var a = Resources().Data; kept = keep.Sum(i => a[i]); }
+        using (TensorEngine.NoGrad()) { var a = Resources().ToArray(); kept = keep.Sum(i => a[i]); }
         return new DpsModel(Space, DemandFrames, q, Objective, SigmaMin, SoftBudget ? Budget : kept, SoftBudget,
             Pick(Mu), Pick(Rho), Pick(Alpha), Propagation, Hops, CommunicabilityBeta);
     }

@@ -67,10 +67,10 @@ public static class NestedTrainer
             }
             catch (NonFiniteException e)
             {
-                for (int k = 0; k < ps.Count; k++) Array.Copy(lastGood[k], ps[k].Data, lastGood[k].Length);
+                for (int k = 0; k < ps.Count; k++) ps[k].Copy_(lastGood[k]);
                 throw new NonFiniteException($"{e.Message}; parameters restored to the last finite state ({NonFiniteGuard.Hint}).");
             }
-            for (int k = 0; k < ps.Count; k++) Array.Copy(ps[k].Data, lastGood[k], lastGood[k].Length);
+            for (int k = 0; k < ps.Count; k++) ps[k].Data.CopyTo(lastGood[k]);
 
             if (step % training.LogEvery == 0) trajectory.Add(new NestedTrajectoryPoint(step, loss, coverageLoss, clock.Elapsed.TotalSeconds));
             if (step < continuationSteps) continue;

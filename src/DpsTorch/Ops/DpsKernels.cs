@@ -43,8 +43,8 @@ public static class DpsKernels
         if (grid.Length == 0) throw new ArgumentException($"{op}: the grid is empty; give at least one point.");
         foreach (var x in grid) OpCheck.Finite(x, op, "every grid point");
         int n = mu.ShapeRef[0], mPts = grid.Length;
-        var mus = mu.Data;
-        var sigmas = sigma.Data;
+        var mus = mu.Storage;
+        var sigmas = sigma.Storage;
         for (int i = 0; i < n; i++)
         {
             if (!(sigmas[i] > 0) || double.IsInfinity(sigmas[i]))
@@ -86,7 +86,7 @@ public static class DpsKernels
         const string op = "scaled_wrapped_normal";
         var plan = CheckWrappedNormal(op, mu, sigma, scale, grid);
         int n = mu.ShapeRef[0], mPts = grid.Length;
-        var (mus, sigmas, a) = (mu.Data, sigma.Data, scale.Data);
+        var (mus, sigmas, a) = (mu.Storage, sigma.Storage, scale.Storage);
         var o = new double[n * mPts];
         TensorEngine.ParallelRanges(n, (s, e) =>
         {
@@ -135,7 +135,7 @@ public static class DpsKernels
         const string op = "wrapped_normal_mixture";
         var plan = CheckWrappedNormal(op, mu, sigma, weights, grid);
         int n = mu.ShapeRef[0], mPts = grid.Length;
-        var (mus, sigmas, w) = (mu.Data, sigma.Data, weights.Data);
+        var (mus, sigmas, w) = (mu.Storage, sigma.Storage, weights.Storage);
         int blocks = (n + MixtureBlock - 1) / MixtureBlock;
         var partial = new double[blocks * mPts];
         TensorEngine.ParallelRanges(blocks, (s, e) =>
@@ -183,12 +183,12 @@ public static class DpsKernels
             throw new ArgumentException($"{op}: mu, sigma and the per-agent factor must all have shape [N], got {Shapes.Format(mu.ShapeRef)}, {Shapes.Format(sigma.ShapeRef)} and {Shapes.Format(perAgent.ShapeRef)}.");
         if (grid.Length == 0) throw new ArgumentException($"{op}: the grid is empty; give at least one point.");
         foreach (var x in grid) OpCheck.Finite(x, op, "every grid point");
-        var sigmas = sigma.Data;
+        var sigmas = sigma.Storage;
         for (int i = 0; i < sigmas.Length; i++)
         {
             if (!(sigmas[i] > 0) || double.IsInfinity(sigmas[i]))
                 throw new ArgumentException($"{op}: sigma[{i}] = {sigmas[i]}; every sigma must be positive and finite.");
-            OpCheck.Finite(mu.Data[i], op, $"mu[{i}]");
+            OpCheck.Finite(mu.Storage[i], op, $"mu[{i}]");
         }
         return new WrappedNormalPlan(grid, sigmas, WrappedNormalMethod.Auto);
     }
@@ -210,7 +210,7 @@ public static class DpsKernels
         OpCheck.Finite(delta, op, "delta");
         if (!(delta > 0)) throw new ArgumentException($"{op}: delta = {delta}; the quadrature weight must be positive.");
         int n = production.ShapeRef[0], mPts = target.Length;
-        var p = production.Data;
+        var p = production.Storage;
         var rowSum = new double[n];
         var rowLoss = new double[n];
         int minRows = Math.Max(1, 8192 / mPts);

@@ -239,7 +239,7 @@ public class CliTests : IDisposable
     {
         var config = ConfigLoader.Parse(CliHarness.TinyConfig()) with { Measures = new MeasuresConfig { ResilienceSteps = 0, Fractions = [0, 1] } };
         var result = Experiment.Run(config);
-        result.Model.Mu.Data[0] = double.NaN; // model.json refuses a non-finite state, after nothing else is written
+        result.Model.Mu[0] = double.NaN; // model.json refuses a non-finite state, after nothing else is written
         string outDir = Path.Combine(_dir, "halfway");
         Directory.CreateDirectory(outDir);
         File.WriteAllText(Path.Combine(outDir, RunFiles.Trajectory), "old");

@@ -32,7 +32,7 @@ public class NonFiniteGuardTests
         Assert.Contains("before step 0's update", ex.Message);
         Assert.Equal(initial, model.Rho.ToArray()); // the state whose loss was finite
         Assert.Contains("training.lr", ex.Message);
-        Assert.All(model.Parameters(), p => Assert.All(p.Data, v => Assert.True(double.IsFinite(v))));
+        Assert.All(model.Parameters(), p => Assert.All(p.ToArray(), v => Assert.True(double.IsFinite(v))));
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public class NonFiniteGuardTests
         var model = SystemBuilder.Create(c);
         var ex = Assert.Throws<NonFiniteException>(() => Trainer.Train(model, c.Training, SystemMeasures.Quick));
         Assert.Matches(@"^training step \d+: the resources a = softplus\(alpha\) sum to 0 after the update", ex.Message);
-        Assert.True(model.Resources().Data.Sum() > 0);
+        Assert.True(model.Resources().ToArray().Sum() > 0);
     }
 
     [Fact]
