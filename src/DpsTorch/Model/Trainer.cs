@@ -127,7 +127,7 @@ public static class Trainer
                 }
                 var engine = model.Engine;
                 NonFiniteGuard.CheckState(Label, step, ps, names, optimizer, engine.Sigma, engine.Resources, ResourcesFormula(engine.SoftBudget));
-                Torch.EndStep();
+                TensorEngine.EndStep();
             }
             catch (NonFiniteException e)
             {

@@ -4,6 +4,7 @@
 // and robustness to losing leaves.
 using DpsTorch.Measures;
 using DpsTorch.Model;
+using DpsTorch.Ops;
 
 namespace DpsTorch.Nested;
 
@@ -77,7 +78,7 @@ public static class NestedMeasures
     /// </summary>
     public static NestedMeasureSet Compute(NestedSystem system, MeasuresConfig? options = null)
     {
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         var space = system.Space;
         int m = space.M;
         var tiers = system.TierProduction();
@@ -95,7 +96,7 @@ public static class NestedMeasures
             {
                 weights = a;
                 z = Heterogeneity.Similarity(mu, sigma);
-                densities = Tensor.WrappedNormalDensity(Tensor.FromArray(mu), Tensor.FromArray(sigma), space.Grid.ToArray()).ToArray();
+                densities = DpsKernels.WrappedNormalDensity(Tensor.FromArray(mu), Tensor.FromArray(sigma), space.Grid.ToArray()).ToArray();
                 spec = Specialization.OfSystem(sigma, a);
             }
             else

@@ -81,7 +81,7 @@ public static class NestedTrainer
                 if (Math.Abs(old - loss) <= training.Tolerance * Math.Max(Math.Abs(old), 1e-300)) { step++; reason = StopReason.LossStalled; break; }
             }
         }
-        using (Torch.NoGrad())
+        using (TensorEngine.NoGrad())
         {
             var parts = system.Loss();
             loss = parts.Total.Item();
