@@ -4,7 +4,7 @@
 using DpsTorch.Cli;
 using DpsTorch.Sweeps;
 
-namespace DpsTorch.Tests.Cli;
+namespace DpsTorch.Cli.Tests;
 
 [Collection("cli")]
 public class GuardCliTests : IDisposable
@@ -25,14 +25,14 @@ public class GuardCliTests : IDisposable
     [Fact]
     public void BrokenTraining_EndsTheSameWay_InRunAndSweep()
     {
-        string cfg = Write("soft.json", DpsTorch.Tests.Model.NonFiniteGuardTests.SoftCollapse);
+        string cfg = Write("soft.json", TestConfigs.SoftCollapse);
         var run = CliHarness.Invoke("run", cfg, "--out", Path.Combine(_dir, "run"), "--quiet"); // stderr: the error alone
         Assert.Equal(ExitCode.Failure, run.Code);
         string line = Assert.Single(run.ErrorLines);
         Assert.Matches(@"^dps: error: training step \d+: the resources a = softplus\(alpha\) sum to 0 after the update", line);
         Assert.False(File.Exists(Path.Combine(_dir, "run", "summary.json")));
 
-        string sweepCfg = Write("soft-sweep.json", WithSweep(DpsTorch.Tests.Model.NonFiniteGuardTests.SoftCollapse, """{ "seeds": 1 }"""));
+        string sweepCfg = Write("soft-sweep.json", WithSweep(TestConfigs.SoftCollapse, """{ "seeds": 1 }"""));
         string sweepDir = Path.Combine(_dir, "sweep");
         var sweep = CliHarness.Invoke("sweep", sweepCfg, "--out", sweepDir, "--jobs", "1");
         Assert.Equal(ExitCode.Failure, sweep.Code);
@@ -46,7 +46,7 @@ public class GuardCliTests : IDisposable
     [Fact]
     public void BrokenNestedTraining_NamesTheStepAndTheQuantity()
     {
-        string cfg = Write("soft-nested.json", DpsTorch.Tests.Nested.NestedStateTests.TinyJson);
+        string cfg = Write("soft-nested.json", TestConfigs.TinyNested);
         var r = CliHarness.Invoke("nested", cfg, "--set", "agents.resources=soft", "--set", "objective.lambdaR=1e12",
             "--set", "training.lr=1000", "--out", Path.Combine(_dir, "n"), "--quiet");
         Assert.Equal(ExitCode.Failure, r.Code);

@@ -7,7 +7,7 @@ using System.Text.Json.Nodes;
 using DpsTorch.Cli;
 using DpsTorch.IO;
 
-namespace DpsTorch.Tests.Cli;
+namespace DpsTorch.Cli.Tests;
 
 [Collection("cli")]
 public class RunFolderSafetyTests : IDisposable
@@ -332,7 +332,7 @@ public class RunFolderSafetyTests : IDisposable
     [Fact]
     public void Nested_WhoseCommitFailsBetweenTwoMoves_PutsTheFolderBack_AsItWas()
     {
-        string cfg = Write("nested.json", DpsTorch.Tests.Nested.NestedStateTests.TinyJson);
+        string cfg = Write("nested.json", TestConfigs.TinyNested);
         string outDir = Path.Combine(_dir, "out");
         Assert.Equal(0, CliHarness.Invoke("nested", cfg, "--out", outDir).Code);
         // model.json moves in first; report.html cannot (a folder is in its place), so the commit stops between two moves.
@@ -350,7 +350,7 @@ public class RunFolderSafetyTests : IDisposable
     [Fact]
     public void Nested_KilledWhileWritingItsResults_LeavesAFolderThatReportEitherAcceptsWhole_OrRefuses()
     {
-        string cfg = Write("nested.json", DpsTorch.Tests.Nested.NestedStateTests.TinyJson);
+        string cfg = Write("nested.json", TestConfigs.TinyNested);
         string outDir = Path.Combine(_dir, "out");
         Assert.Equal(0, CliHarness.Invoke("nested", cfg, "--out", outDir).Code);
         string oldSummary = File.ReadAllText(Path.Combine(outDir, RunFiles.Summary));

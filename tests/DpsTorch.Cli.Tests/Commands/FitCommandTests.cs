@@ -2,10 +2,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using DpsTorch.Cli;
-using DpsTorch.Tests.Model;
-using DpsTorch.Tests.Cli;
 
-namespace DpsTorch.Tests.Sweeps;
+namespace DpsTorch.Cli.Tests;
 
 public class FitCommandTests
 {

@@ -6,7 +6,7 @@ using DpsTorch.Measures;
 using DpsTorch.Model;
 using DpsTorch.Tensors;
 
-namespace DpsTorch.Tests.Models;
+namespace DpsTorch.Tests.Bundled;
 
 public class SavedModelsTests
 {

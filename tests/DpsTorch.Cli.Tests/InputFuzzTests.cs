@@ -7,7 +7,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Xunit.Abstractions;
 
-namespace DpsTorch.Tests.Cli;
+namespace DpsTorch.Cli.Tests;
 
 [Collection("cli")]
 public class InputFuzzTests(ITestOutputHelper output) : IDisposable

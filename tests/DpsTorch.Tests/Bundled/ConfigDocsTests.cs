@@ -7,7 +7,7 @@ using DpsTorch.Model;
 using DpsTorch.Nested;
 using DpsTorch.Sweeps;
 
-namespace DpsTorch.Tests.Cli;
+namespace DpsTorch.Tests.Bundled;
 
 public partial class ConfigDocsTests
 {

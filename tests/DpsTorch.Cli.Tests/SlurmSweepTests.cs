@@ -6,11 +6,9 @@ using System.ComponentModel;
 using System.Diagnostics;
 using DpsTorch.IO;
 using DpsTorch.Sweeps;
-using DpsTorch.Tests.Cli;
-using DpsTorch.Tests.Model;
 using Xunit.Abstractions;
 
-namespace DpsTorch.Tests.Sweeps;
+namespace DpsTorch.Cli.Tests;
 
 public class SlurmSweepTests(ITestOutputHelper output)
 {
@@ -54,7 +52,7 @@ public class SlurmSweepTests(ITestOutputHelper output)
     /// results.csv up to (not including) its wall-clock column "seconds": what follows it is the run metadata (run id,
     /// start time, command line, ...), which differs between identical runs by design.
     /// </summary>
-    private static string[] TableWithoutSeconds(string dir)
+    internal static string[] TableWithoutSeconds(string dir)
     {
         var lines = File.ReadAllLines(Path.Combine(dir, SweepResults.Results));
         int seconds = Array.IndexOf(lines[0].Split(','), "seconds");

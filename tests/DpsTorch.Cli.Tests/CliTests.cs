@@ -6,7 +6,7 @@ using DpsTorch.Cli;
 using DpsTorch.IO;
 using DpsTorch.Model;
 
-namespace DpsTorch.Tests.Cli;
+namespace DpsTorch.Cli.Tests;
 
 [Collection("cli")]
 public class CliTests : IDisposable

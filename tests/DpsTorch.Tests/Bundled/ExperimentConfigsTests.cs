@@ -1,7 +1,7 @@
 // Every config in experiments/ loads and validates (sweep blocks expanded, every run's config checked).
 using DpsTorch.Sweeps;
 
-namespace DpsTorch.Tests.Models;
+namespace DpsTorch.Tests.Bundled;
 
 public class ExperimentConfigsTests
 {

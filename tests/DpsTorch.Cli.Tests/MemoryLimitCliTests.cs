@@ -1,7 +1,7 @@
 using DpsTorch.IO;
 using DpsTorch.Model;
 
-namespace DpsTorch.Tests.Cli;
+namespace DpsTorch.Cli.Tests;
 
 /// <summary>
 /// The memory check seen from the command line. DPS_MEMORY_LIMIT_BYTES is set only in child processes (never in this

@@ -3,7 +3,7 @@
 using System.Text.Json.Nodes;
 using Xunit.Abstractions;
 
-namespace DpsTorch.Tests.Cli;
+namespace DpsTorch.Cli.Tests;
 
 [Collection("cli")]
 public class FuzzTests(ITestOutputHelper output) : IDisposable

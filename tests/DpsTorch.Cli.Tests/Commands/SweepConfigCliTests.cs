@@ -1,4 +1,4 @@
-namespace DpsTorch.Tests.Cli;
+namespace DpsTorch.Cli.Tests;
 
 [Collection("cli")]
 public class SweepConfigCliTests : IDisposable

@@ -3,7 +3,7 @@
 using System.Diagnostics;
 using DpsTorch.IO;
 
-namespace DpsTorch.Tests.Cli;
+namespace DpsTorch.Cli.Tests;
 
 [Collection("cli")]
 public class KillResumeTests : IDisposable

@@ -2,9 +2,8 @@
 // the workers it starts, so tests that run dps concurrently never see each other's lines.
 using System.Text.RegularExpressions;
 using DpsTorch.Cli;
-using DpsTorch.Tests.Model;
 
-namespace DpsTorch.Tests.Cli;
+namespace DpsTorch.Cli.Tests;
 
 public class CliConsoleTests
 {

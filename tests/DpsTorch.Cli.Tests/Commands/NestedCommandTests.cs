@@ -2,9 +2,8 @@
 // array, and dps report rebuilding a nested folder's page.
 using System.Text.Json.Nodes;
 using DpsTorch.Nested;
-using DpsTorch.Tests.Nested;
 
-namespace DpsTorch.Tests.Cli;
+namespace DpsTorch.Cli.Tests;
 
 [Collection("cli")]
 public class NestedCommandTests : IDisposable
@@ -17,7 +16,7 @@ public class NestedCommandTests : IDisposable
     public void Nested_WritesSummaryModelAndReport_LeavesNoTemporaryFiles_AndSetReachesIntoLevels()
     {
         string config = Path.Combine(_dir, "tiny.json");
-        File.WriteAllText(config, NestedStateTests.TinyJson);
+        File.WriteAllText(config, TestConfigs.TinyNested);
         string run = Path.Combine(_dir, "out");
         var r = CliHarness.Invoke("nested", config, "--baseline", "--set", "levels.1.lambdaC=2", "--set", "levels.0.topology.initWeight=0.2", "--out", run);
         Assert.True(r.Code == 0, r.Error);
@@ -41,7 +40,7 @@ public class NestedCommandTests : IDisposable
     public void Nested_SetWithAnIndexOutOfRange_Exits2_NamingTheKey_AndWritesNothing()
     {
         string config = Path.Combine(_dir, "tiny.json");
-        File.WriteAllText(config, NestedStateTests.TinyJson);
+        File.WriteAllText(config, TestConfigs.TinyNested);
         var r = CliHarness.Invoke("nested", config, "--set", "levels.3.lambdaC=2", "--out", Path.Combine(_dir, "out"));
         Assert.Equal(2, r.Code);
         Assert.Contains("levels.3", r.Error);

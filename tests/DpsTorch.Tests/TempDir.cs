@@ -1,5 +1,5 @@
 // A temporary directory for file round-trip tests, deleted on dispose.
-namespace DpsTorch.Tests.Model;
+namespace DpsTorch.Tests;
 
 /// <summary>A temporary directory deleted on dispose.</summary>
 internal sealed class TempDir : IDisposable

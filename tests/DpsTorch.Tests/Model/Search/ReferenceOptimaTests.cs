@@ -5,7 +5,7 @@ using DpsTorch.Measures;
 using DpsTorch.Model;
 using DpsTorch.Model.Search;
 
-namespace DpsTorch.Tests.Model;
+namespace DpsTorch.Tests.Model.Search;
 
 public class ReferenceOptimaTests
 {

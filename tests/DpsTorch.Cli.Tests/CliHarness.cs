@@ -5,7 +5,7 @@ using System.Diagnostics;
 using System.Text;
 using DpsTorch.Cli;
 
-namespace DpsTorch.Tests.Cli;
+namespace DpsTorch.Cli.Tests;
 
 /// <summary>What a dps invocation returned and printed.</summary>
 internal sealed record CliResult(int Code, string Out, string Error)
@@ -20,7 +20,7 @@ internal static class CliHarness
     public static RootCommand Root()
     {
         var root = new RootCommand("dps");
-        foreach (var c in Commands.All()) root.Subcommands.Add(c);
+        foreach (var c in DpsTorch.Cli.Commands.All()) root.Subcommands.Add(c);
         return root;
     }
 

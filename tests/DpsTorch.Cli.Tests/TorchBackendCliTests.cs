@@ -3,7 +3,7 @@
 using System.Text.Json.Nodes;
 using DpsTorch.TorchSharp;
 
-namespace DpsTorch.Tests.Cli;
+namespace DpsTorch.Cli.Tests;
 
 [Collection("cli")]
 public sealed class TorchBackendCliTests : IDisposable

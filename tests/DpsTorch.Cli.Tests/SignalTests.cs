@@ -8,7 +8,7 @@ using DpsTorch.IO;
 using DpsTorch.Nested;
 using DpsTorch.Sweeps;
 
-namespace DpsTorch.Tests.Cli;
+namespace DpsTorch.Cli.Tests;
 
 // Child processes only (no captured console), so this class runs beside the in-process "cli" collection.
 public class SignalTests : IDisposable
@@ -109,7 +109,7 @@ public class SignalTests : IDisposable
     {
         const string signal = "INT";
         Skip.If(OperatingSystem.IsWindows(), "POSIX signals");
-        Write("nested.json", DpsTorch.Tests.Nested.NestedStateTests.TinyJson);
+        Write("nested.json", TestConfigs.TinyNested);
         using var child = CliChild.Start(_dir, "nested", "nested.json", "--out", "n", "--baseline",
             "--set", "training.steps=100000000", "--set", "training.tolerance=0");
         child.WaitUntil(() => child.Error.Contains("dps: training the nested system"), "training started");
