@@ -229,9 +229,6 @@ public sealed class DpsModel : ITrainableSystem
     }
 
     /// <inheritdoc/>
-    DpsModel ITrainableSystem.Engine => this;
-
-    /// <inheritdoc/>
     public (double Total, double Coverage) Evaluate(IReadOnlyList<double[]>? frames, bool backward)
     {
         using var mode = backward ? null : Torch.NoGrad();
