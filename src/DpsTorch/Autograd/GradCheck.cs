@@ -41,7 +41,7 @@ public static class GradCheck
         string where = "";
         double Eval()
         {
-            using var _ = Torch.NoGrad();
+            using var _ = TensorEngine.NoGrad();
             return f(inputs).Item();
         }
         var rng = new Random(seed);

@@ -31,7 +31,7 @@ public static class Convergence
         var (total, coverage) = system.Evaluate(null, backward: true);
         double norm = GradientNorm(ps);
         foreach (var p in ps) p.ZeroGrad();
-        Torch.EndStep();
+        TensorEngine.EndStep();
         return (total, coverage, norm);
     }
 

@@ -58,7 +58,7 @@ public static class NonFiniteGuard
         }
         if (optimizer.FirstNonFinite(names) is { } bad)
             throw new NonFiniteException($"{label} step {step}: after the update the optimizer's state is not finite: {bad} (the gradients are too large to square)");
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         var s = sigma().Data;
         for (int i = 0; i < s.Length; i++)
             if (!(s[i] > 0) || double.IsInfinity(s[i]))

@@ -126,7 +126,7 @@ public static class Trainer
                     optimizer.Step();
                 }
                 NonFiniteGuard.CheckState(Label, step, ps, names, optimizer, model.Sigma, model.Resources, ResourcesFormula(model.SoftBudget));
-                Torch.EndStep();
+                TensorEngine.EndStep();
             }
             catch (NonFiniteException e)
             {

@@ -4,6 +4,7 @@
 // and robustness to losing leaves.
 using DpsTorch.Measures;
 using DpsTorch.Model;
+using DpsTorch.Ops;
 
 namespace DpsTorch.Nested;
 
@@ -85,7 +86,7 @@ public static class NestedMeasures
     /// </summary>
     public static NestedMeasureSet Compute(NestedSystem system, MeasuresConfig? options = null)
     {
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         var space = system.Space;
         int m = space.M;
         var tiers = system.TierProduction();
@@ -103,7 +104,7 @@ public static class NestedMeasures
             {
                 weights = a;
                 z = Heterogeneity.Similarity(mu, sigma);
-                densities = Tensor.WrappedNormalDensity(Tensor.FromArray(mu), Tensor.FromArray(sigma), space.Grid.ToArray()).ToArray();
+                densities = DpsKernels.WrappedNormalDensity(Tensor.FromArray(mu), Tensor.FromArray(sigma), space.Grid.ToArray()).ToArray();
                 spec = Specialization.OfSystem(sigma, a);
             }
             else
@@ -179,7 +180,7 @@ public static class NestedMeasures
     /// </summary>
     public static (double het, double cov, double spec) Quick(NestedSystem system)
     {
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         var mu = Leaf(system.Mu, system);
         var sigma = system.Sigma().ToArray();
         var a = system.Resources().ToArray();

@@ -13,7 +13,7 @@ namespace DpsTorch.Sweeps;
 /// <summary>Settings of <see cref="SweepRunner.Run"/>.</summary>
 public sealed record SweepOptions
 {
-    /// <summary>Runs at once (default: the processor count). Each run uses <see cref="Torch.NumThreads"/> threads, which
+    /// <summary>Runs at once (default: the processor count). Each run uses <see cref="TensorEngine.NumThreads"/> threads, which
     /// the caller sets once for the process (the command sets 1).</summary>
     public int Jobs { get; init; } = Environment.ProcessorCount;
     /// <summary>The slice of the grid to run (default: all).</summary>

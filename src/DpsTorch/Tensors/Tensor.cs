@@ -22,7 +22,7 @@ public sealed partial class Tensor
         _shape = shape;
     }
 
-    /// <summary>The storage, row-major. Writing to it bypasses autograd: use only on leaves or under <see cref="Torch.NoGrad"/>.</summary>
+    /// <summary>The storage, row-major. Writing to it bypasses autograd: use only on leaves or under <see cref="TensorEngine.NoGrad"/>.</summary>
     public double[] Data => _data;
 
     /// <summary>The sizes of each dimension (a copy).</summary>

@@ -51,7 +51,7 @@ public class DpsModelGradientTests
     public void Production_EqualsDenseFormula_IPlusQTimesW()
     {
         var model = Small("system", "ring", false);
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         var q = model.Interaction.Weights();
         var p = model.Production(q).ToArray();
         var w = (model.Resources().Unsqueeze(1) * model.Skills()).ToArray();
@@ -75,7 +75,7 @@ public class DpsModelGradientTests
     public void Resources_UnderFixedBudget_SumToR()
     {
         var model = Small("system", "none", false);
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         Assert.Equal(5.0, model.Resources().Sum().Item(), 12);
     }
 }

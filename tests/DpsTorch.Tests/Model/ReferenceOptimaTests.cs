@@ -13,7 +13,7 @@ public class ReferenceOptimaTests
 
     private static double Loss(DpsModel m)
     {
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         return m.Loss().Total.Item();
     }
 

@@ -81,12 +81,12 @@ public class TensorLinearAlgebraTests
     [Fact]
     public void MatMul_IsBitwiseIdentical_ForOneAndTwoThreads()
     {
-        int saved = Torch.NumThreads;
+        int saved = TensorEngine.NumThreads;
         try
         {
             double[] Run(int threads, out double[] ga, out double[] gb, out double[] mv)
             {
-                Torch.SetNumThreads(threads);
+                TensorEngine.SetNumThreads(threads);
                 var a = Param(12, [200, 150]);
                 var b = Param(13, [150, 170]);
                 var c = a.MatMul(b);
@@ -104,7 +104,7 @@ public class TensorLinearAlgebraTests
             Assert.Equal(gb1, gb2);
             Assert.Equal(mv1, mv2);
         }
-        finally { Torch.SetNumThreads(saved); }
+        finally { TensorEngine.SetNumThreads(saved); }
     }
 
     [Theory]
@@ -123,8 +123,8 @@ public class TensorLinearAlgebraTests
         foreach (bool transA in new[] { false, true })
             foreach (int threads in new[] { 1, 2 })
             {
-                int saved = Torch.NumThreads;
-                Torch.SetNumThreads(threads);
+                int saved = TensorEngine.NumThreads;
+                TensorEngine.SetNumThreads(threads);
                 try
                 {
                     var direct = new double[n * m];
@@ -134,7 +134,7 @@ public class TensorLinearAlgebraTests
                     Assert.Equal(packed, direct);
                     if (!transA) AssertClose(Naive(a, b, n, k, m), direct, 1e-12);
                 }
-                finally { Torch.SetNumThreads(saved); }
+                finally { TensorEngine.SetNumThreads(saved); }
             }
     }
 

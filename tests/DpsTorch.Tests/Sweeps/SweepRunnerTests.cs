@@ -139,7 +139,7 @@ public class SweepRunnerTests
     {
         using var tmp = new TempDir();
         File.WriteAllText(tmp.File("cfg.json"), Config);
-        int threadsBefore = Torch.NumThreads;
+        int threadsBefore = TensorEngine.NumThreads;
 
         Assert.Equal(ExitCode.Success, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("full"), "--jobs", "2"]).Code);
         Assert.Equal(ExitCode.Success, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("s0"), "--shard", "0/2"]).Code);
@@ -149,7 +149,7 @@ public class SweepRunnerTests
         Assert.Equal(4, (int)System.Text.Json.Nodes.JsonNode.Parse(merged.Out)!["finished"]!);
         Assert.Equal(5, File.ReadAllLines(Path.Combine(tmp.File("full"), SweepResults.Results)).Length);
         Assert.Equal(TableWithoutSeconds(tmp.File("full")), TableWithoutSeconds(tmp.File("all")));
-        Assert.Equal(threadsBefore, Torch.NumThreads); // the sweep's one-thread setting is undone
+        Assert.Equal(threadsBefore, TensorEngine.NumThreads); // the sweep's one-thread setting is undone
 
         Assert.Equal(ExitCode.BadInput, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("x"), "--shard", "2/2"]).Code);
         Assert.Equal(ExitCode.BadInput, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("x"), "--set", "sweep.grid.agents.count=[0]"]).Code);

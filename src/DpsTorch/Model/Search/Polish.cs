@@ -47,7 +47,7 @@ public static class Polish
             coverage = parts.Coverage.Item();
             return parts.Total.Item();
         });
-        Torch.EndStep();
+        TensorEngine.EndStep();
         (double loss, coverage, double gradient) = Convergence.FinalEvaluation(model);
         if (lbfgs.LastStopReason == LbfgsStopReason.NonFinite || !double.IsFinite(loss) || !(loss <= trained.Loss)
             || ps.Any(p => p.Data.Any(v => !double.IsFinite(v))))

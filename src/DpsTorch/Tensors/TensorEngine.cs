@@ -1,8 +1,9 @@
-// Engine-wide options that PyTorch users know as torch.set_num_threads / torch.no_grad.
+// Engine-wide options that PyTorch users know as torch.set_num_threads / torch.no_grad. Named TensorEngine, not Torch,
+// so that it cannot be confused with TorchSharp's `torch` in code that uses both backends.
 namespace DpsTorch;
 
-/// <summary>Entry points shared by the whole engine: thread count and the no-grad scope.</summary>
-public static class Torch
+/// <summary>Entry points shared by the whole engine: thread count, the per-step collection and the no-grad scope.</summary>
+public static class TensorEngine
 {
     private static int _numThreads = Environment.ProcessorCount;
 
