@@ -231,9 +231,6 @@ public sealed class DpsModel : ITrainableSystem
     }
 
     /// <inheritdoc/>
-    DpsModel ITrainableSystem.Engine => this;
-
-    /// <inheritdoc/>
     public (double Total, double Coverage) Evaluate(IReadOnlyList<double[]>? frames, bool backward)
     {
         using var mode = backward ? null : TensorEngine.NoGrad();
