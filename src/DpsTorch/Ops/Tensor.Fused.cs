@@ -125,12 +125,27 @@ public sealed partial class Tensor
     /// Composed twin: <c>(weights.Unsqueeze(1) * WrappedNormalDensity(mu, sigma, grid)).Sum(0)</c>.
     /// </summary>
     public static Tensor WrappedNormalMixture(Tensor mu, Tensor sigma, Tensor weights, double[] grid)
+        => Mixtures("wrapped_normal_mixture", mu, sigma, weights, grid, 1, [grid.Length]);
+
+    /// <summary>
+    /// <paramref name="groups"/> independent mixtures in one pass (batched multi-start: R systems of n agents each):
+    /// agents [g·n, (g+1)·n) with n = N / groups make row g of the result, shape [groups, M], each row computed exactly
+    /// as <see cref="WrappedNormalMixture"/> computes it for those agents alone (same blocks, same order: bit-identical).
+    /// </summary>
+    public static Tensor WrappedNormalMixtures(Tensor mu, Tensor sigma, Tensor weights, double[] grid, int groups)
     {
-        const string op = "wrapped_normal_mixture";
+        ArgumentNullException.ThrowIfNull(grid);
+        return Mixtures("wrapped_normal_mixtures", mu, sigma, weights, grid, groups, [groups, grid.Length]);
+    }
+
+    private static Tensor Mixtures(string op, Tensor mu, Tensor sigma, Tensor weights, double[] grid, int groups, int[] shape)
+    {
         var plan = CheckWrappedNormal(op, mu, sigma, weights, grid);
         int n = mu._shape[0], mPts = grid.Length;
+        int size = CheckGroups(op, n, groups);
         var (mus, sigmas, w) = (mu._data, sigma._data, weights._data);
-        int blocks = (n + MixtureBlock - 1) / MixtureBlock;
+        int blocksPerGroup = Math.Max(1, (size + MixtureBlock - 1) / MixtureBlock);
+        int blocks = groups * blocksPerGroup;
         var partial = new double[blocks * mPts];
         Torch.ParallelRanges(blocks, (s, e) =>
         {
@@ -139,17 +154,22 @@ public sealed partial class Tensor
             for (int b = s; b < e; b++)
             {
                 var acc = partial.AsSpan(b * mPts, mPts);
-                for (int i = b * MixtureBlock, end = Math.Min(n, i + MixtureBlock); i < end; i++)
+                int first = (b / blocksPerGroup) * size, i = first + (b % blocksPerGroup) * MixtureBlock;
+                for (int end = Math.Min(first + size, i + MixtureBlock); i < end; i++)
                 {
                     plan.Forward(mus[i], sigmas[i], row, scratch);
                     TP.MultiplyAdd(row, w[i], acc, acc);
                 }
             }
         }, Math.Max(1, 8192 / (MixtureBlock * mPts)));
-        var o = new double[mPts];
-        for (int b = 0; b < blocks; b++) TP.Add(o, partial.AsSpan(b * mPts, mPts), o);
+        var o = new double[groups * mPts];
+        for (int b = 0; b < blocks; b++)
+        {
+            var og = o.AsSpan((b / blocksPerGroup) * mPts, mPts);
+            TP.Add(og, partial.AsSpan(b * mPts, mPts), og);
+        }
 
-        return Record(new Tensor(o, [mPts]), op, [mu, sigma, weights], g =>
+        return Record(new Tensor(o, shape), op, [mu, sigma, weights], g =>
         {
             var gMu = new double[n];
             var gSigma = new double[n];
@@ -159,7 +179,7 @@ public sealed partial class Tensor
                 var scratch = new double[3 * mPts];
                 for (int i = s; i < e; i++)
                 {
-                    var (dm, ds, gs) = plan.Backward(mus[i], sigmas[i], g, scratch);
+                    var (dm, ds, gs) = plan.Backward(mus[i], sigmas[i], new ReadOnlySpan<double>(g, (i / size) * mPts, mPts), scratch);
                     (gMu[i], gSigma[i], gWeights[i]) = (w[i] * dm, w[i] * ds, gs);
                 }
             }, Math.Max(1, 8192 / mPts));
@@ -167,6 +187,14 @@ public sealed partial class Tensor
             sigma.AccumulateGradOwned(gSigma);
             weights.AccumulateGradOwned(gWeights);
         });
+    }
+
+    /// <summary>Rows per group when <paramref name="rows"/> rows split into <paramref name="groups"/> equal groups.</summary>
+    private static int CheckGroups(string op, int rows, int groups)
+    {
+        if (groups < 1 || rows % groups != 0)
+            throw new ArgumentException($"{op}: groups = {groups}; it must be at least 1 and divide the {rows} rows into equal groups.");
+        return rows / groups;
     }
 
     /// <summary>Checks mu, sigma, a per-agent tensor (shape [N] each) and the grid; returns the plan of the densities.</summary>
@@ -196,14 +224,25 @@ public sealed partial class Tensor
     /// <c>((p / (p.Sum(1, keepDim: true) * delta) - target).Pow(2.0).Sum() * delta)</c>.
     /// </summary>
     public static Tensor PooledSquaredError(Tensor production, double[] target, double delta)
+        => PooledErrors("pooled_squared_error", production, target, delta, 1, []);
+
+    /// <summary>
+    /// <paramref name="groups"/> pooled squared errors in one pass (batched multi-start: R systems of n rows each):
+    /// element g, of shape [groups], is <see cref="PooledSquaredError"/> of rows [g·n, (g+1)·n) alone, computed the same
+    /// way (bit-identical).
+    /// </summary>
+    public static Tensor PooledSquaredErrors(Tensor production, double[] target, double delta, int groups)
+        => PooledErrors("pooled_squared_errors", production, target, delta, groups, [groups]);
+
+    private static Tensor PooledErrors(string op, Tensor production, double[] target, double delta, int groups, int[] shape)
     {
-        const string op = "pooled_squared_error";
         ArgumentNullException.ThrowIfNull(target);
         if (production.Dim != 2 || production._shape[1] != target.Length)
             throw new ArgumentException($"{op}: production must have shape [N, {target.Length}] to match the target's {target.Length} points, got {Shapes.Format(production._shape)}.");
         OpCheck.Finite(delta, op, "delta");
         if (!(delta > 0)) throw new ArgumentException($"{op}: delta = {delta}; the quadrature weight must be positive.");
         int n = production._shape[0], mPts = target.Length;
+        int size = CheckGroups(op, n, groups);
         var p = production._data;
         var rowSum = new double[n];
         var rowLoss = new double[n];
@@ -221,18 +260,23 @@ public sealed partial class Tensor
                 rowLoss[i] = MatMulKernel.Dot(diff, diff);
             }
         }, minRows);
-        double total = 0;
-        for (int i = 0; i < n; i++) total += rowLoss[i];
-
-        return Record(new Tensor([total * delta], []), op, [production], g =>
+        var totals = new double[groups];
+        for (int gi = 0; gi < groups; gi++)
         {
-            double scale = 2.0 * delta * g[0];
+            double total = 0;
+            for (int i = gi * size; i < (gi + 1) * size; i++) total += rowLoss[i];
+            totals[gi] = total * delta;
+        }
+
+        return Record(new Tensor(totals, shape), op, [production], g =>
+        {
             var gp = new double[n * mPts];
             Torch.ParallelRanges(n, (s, e) =>
             {
                 var pooled = new double[mPts];
                 for (int i = s; i < e; i++)
                 {
+                    double scale = 2.0 * delta * g[i / size];
                     var row = new ReadOnlySpan<double>(p, i * mPts, mPts);
                     var gi = gp.AsSpan(i * mPts, mPts);
                     double inv = 1.0 / (delta * rowSum[i]);
