@@ -2,6 +2,8 @@
 // starts are stacked into one R·N-agent system whose Q is block-diagonal (one block per start), so every kernel runs
 // once per step over all starts; the loss is the sum of the R per-start losses, so each start's gradient is the one
 // it would get alone, and an element-wise optimizer (Adam, SGD) takes each start's own step.
+using DpsTorch.Ops;
+
 namespace DpsTorch.Model;
 
 /// <summary>
@@ -41,7 +43,7 @@ public sealed class BatchedStarts : ITrainableSystem
             }
         double[]? weights = q.Learned ? null : Repeat(q.FixedWeights!, Count);
         double[]? theta = q.Learned ? Concat(starts, s => s.Interaction.Theta!) : null;
-        var block = new Interaction(Count * n, edges, cost, weights, theta);
+        var block = new Interaction(Count * n, edges, cost, weights, theta, blocks: Count);
         _stack = new DpsModel(first.Space, first.DemandFrames, block, first.Objective, first.SigmaMin, first.Budget, first.SoftBudget,
             Concat(starts, s => s.Mu), Concat(starts, s => s.Rho), Concat(starts, s => s.Alpha),
             first.Propagation, first.Hops, first.CommunicabilityBeta)
@@ -99,14 +101,14 @@ public sealed class BatchedStarts : ITrainableSystem
         if (m.UseFusedKernels && m.Propagation == "direct" && objective.Kind == "system")
         {
             var weights = m.Resources() * (m.Interaction.WeightedDegree(q) + 1.0);
-            var w = Tensor.WrappedNormalMixtures(m.Mu, m.Sigma(), weights, _grid, starts);
+            var w = DpsKernels.WrappedNormalMixtures(m.Mu, m.Sigma(), weights, _grid, starts);
             foreach (var frame in frames) coverage = coverage + Mismatch.PerStart(objective, delta, w, Tensor.FromArray(frame), starts);
         }
         else if (m.UseFusedKernels && m.Propagation == "direct" && objective.Kind == "local" && objective.Mismatch == "squared")
         {
-            var p = m.Interaction.ApplyWithIdentity(q, Tensor.ScaledWrappedNormalDensity(m.Mu, m.Sigma(), m.Resources(), _grid));
+            var p = m.Interaction.ApplyWithIdentity(q, DpsKernels.ScaledWrappedNormalDensity(m.Mu, m.Sigma(), m.Resources(), _grid));
             foreach (var frame in frames)
-                coverage = coverage + Tensor.PooledSquaredErrors(p, PooledTarget(frame, delta), delta, starts) / n;
+                coverage = coverage + DpsKernels.PooledSquaredErrors(p, PooledTarget(frame, delta), delta, starts) / n;
         }
         else
         {

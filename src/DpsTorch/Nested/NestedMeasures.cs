@@ -4,6 +4,7 @@
 // and robustness to losing leaves.
 using DpsTorch.Measures;
 using DpsTorch.Model;
+using DpsTorch.Ops;
 
 namespace DpsTorch.Nested;
 
@@ -95,7 +96,7 @@ public static class NestedMeasures
             {
                 weights = a;
                 z = Heterogeneity.Similarity(mu, sigma);
-                densities = Tensor.WrappedNormalDensity(Tensor.FromArray(mu), Tensor.FromArray(sigma), space.Grid.ToArray()).ToArray();
+                densities = DpsKernels.WrappedNormalDensity(Tensor.FromArray(mu), Tensor.FromArray(sigma), space.Grid.ToArray()).ToArray();
                 spec = Specialization.OfSystem(sigma, a);
             }
             else

@@ -2,6 +2,7 @@
 // agents level by level, each level with its own graph, distances and communication cost. One function of all
 // parameters, built from engine ops, so Backward() of the top-level loss trains every level at once.
 using DpsTorch.Model;
+using DpsTorch.Ops;
 
 namespace DpsTorch.Nested;
 
@@ -146,7 +147,7 @@ public sealed class NestedSystem
     }
 
     /// <summary>Leaf production w = a ⊙ s, N×M.</summary>
-    public Tensor LeafProduction() => Resources().Unsqueeze(1) * Tensor.WrappedNormalDensity(Leaf(Mu), Sigma(), _grid);
+    public Tensor LeafProduction() => Resources().Unsqueeze(1) * DpsKernels.WrappedNormalDensity(Leaf(Mu), Sigma(), _grid);
 
     /// <summary>
     /// The production of every tier: element 0 is the leaves' w (N×M), element k + 1 the composites formed by level k

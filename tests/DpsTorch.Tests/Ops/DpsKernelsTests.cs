@@ -1,8 +1,9 @@
+using DpsTorch.Ops;
 using static DpsTorch.Tests.TestUtil;
 
 namespace DpsTorch.Tests.Ops;
 
-public class TensorFusedTests
+public class DpsKernelsTests
 {
     private static double[] UniformGrid(int m)
     {
@@ -24,7 +25,7 @@ public class TensorFusedTests
         var grids = new[] { UniformGrid(64), [-1.0, 0.0, 0.3, 2.0, 2.0001, 6.5, 9.0] };
         foreach (var grid in grids)
         {
-            var o = Tensor.WrappedNormalDensity(Tensor.FromArray(mus), Tensor.FromArray(Sigmas), grid, method);
+            var o = DpsKernels.WrappedNormalDensity(Tensor.FromArray(mus), Tensor.FromArray(Sigmas), grid, method);
             Assert.Equal(new[] { mus.Length, grid.Length }, o.Shape);
             for (int i = 0; i < mus.Length; i++)
             {
@@ -49,8 +50,8 @@ public class TensorFusedTests
         var mu = Tensor.FromArray([0.3, 2.0, 4.5, -1.0, 7.0]).RequiresGrad_();
         var sigma = Tensor.FromArray([0.25, 0.8, 1.5, 2.4, 5.0]).RequiresGrad_();
         var w = Tensor.Rand(new Random(31), [5, 32], -1, 1);
-        AssertGradients(x => (Tensor.WrappedNormalDensity(x[0], x[1], grid, method) * w).Sum(), [mu, sigma]);
-        AssertGradients(x => Tensor.WrappedNormalDensity(x[0], x[1], grid, method).Pow(2.0).Sum(), [mu, sigma]);
+        AssertGradients(x => (DpsKernels.WrappedNormalDensity(x[0], x[1], grid, method) * w).Sum(), [mu, sigma]);
+        AssertGradients(x => DpsKernels.WrappedNormalDensity(x[0], x[1], grid, method).Pow(2.0).Sum(), [mu, sigma]);
     }
 
     [Fact]
@@ -63,7 +64,7 @@ public class TensorFusedTests
         var mu = Tensor.FromArray(mus).RequiresGrad_();
         var sigma = Tensor.FromArray(sigmas).RequiresGrad_();
         var g = Tensor.Rand(new Random(32), [3, 128], -1, 1);
-        Tensor.WrappedNormalDensity(mu, sigma, grid).Backward(g.Data);
+        DpsKernels.WrappedNormalDensity(mu, sigma, grid).Backward(g.Data);
         for (int i = 0; i < 3; i++)
         {
             double eMu = 0, eSigma = 0;
@@ -89,7 +90,7 @@ public class TensorFusedTests
                 Torch.SetNumThreads(threads);
                 var mu = Param(33, [400], 0, 6.3);
                 var sigma = Param(34, [400], 0.03, 3.0);
-                var o = Tensor.WrappedNormalDensity(mu, sigma, UniformGrid(64));
+                var o = DpsKernels.WrappedNormalDensity(mu, sigma, UniformGrid(64));
                 o.Backward(Tensor.Rand(new Random(35), [400, 64]).Data);
                 return (o.ToArray(), mu.Grad!.ToArray(), sigma.Grad!.ToArray());
             }
@@ -106,10 +107,10 @@ public class TensorFusedTests
     public void WrappedNormalDensity_Throws_NamingTheBadAgent()
     {
         var grid = UniformGrid(8);
-        var ex = Assert.Throws<ArgumentException>(() => Tensor.WrappedNormalDensity(Tensor.Zeros(3), Tensor.FromArray([1.0, 0.0, 1.0]), grid));
+        var ex = Assert.Throws<ArgumentException>(() => DpsKernels.WrappedNormalDensity(Tensor.Zeros(3), Tensor.FromArray([1.0, 0.0, 1.0]), grid));
         Assert.Contains("wrapped_normal", ex.Message);
         Assert.Contains("sigma[1]", ex.Message);
-        ex = Assert.Throws<ArgumentException>(() => Tensor.WrappedNormalDensity(Tensor.Zeros(3), Tensor.Ones(4), grid));
+        ex = Assert.Throws<ArgumentException>(() => DpsKernels.WrappedNormalDensity(Tensor.Zeros(3), Tensor.Ones(4), grid));
         Assert.Contains("[3]", ex.Message);
         Assert.Contains("[4]", ex.Message);
     }
@@ -155,8 +156,8 @@ public class TensorFusedProductionTests
         var grid = Grid(48);
         var g = Tensor.Rand(new Random(5), [6, 48], -1, 1);
         AssertSameValueAndGrads(
-            x => (Tensor.ScaledWrappedNormalDensity(x[0], x[1], x[2], grid) * g).Sum(),
-            x => (x[2].Unsqueeze(1) * Tensor.WrappedNormalDensity(x[0], x[1], grid) * g).Sum(),
+            x => (DpsKernels.ScaledWrappedNormalDensity(x[0], x[1], x[2], grid) * g).Sum(),
+            x => (x[2].Unsqueeze(1) * DpsKernels.WrappedNormalDensity(x[0], x[1], grid) * g).Sum(),
             [Mu(), Sigma(), Weights()]);
     }
 
@@ -164,7 +165,7 @@ public class TensorFusedProductionTests
     public void ScaledWrappedNormalDensity_Gradients_MatchFiniteDifferences()
     {
         var grid = Grid(24);
-        AssertGradients(x => Tensor.ScaledWrappedNormalDensity(x[0], x[1], x[2], grid).Pow(2.0).Sum(), [Mu(), Sigma(), Weights()]);
+        AssertGradients(x => DpsKernels.ScaledWrappedNormalDensity(x[0], x[1], x[2], grid).Pow(2.0).Sum(), [Mu(), Sigma(), Weights()]);
     }
 
     [Fact]
@@ -173,8 +174,8 @@ public class TensorFusedProductionTests
         var grid = Grid(64);
         var d = Tensor.Rand(new Random(6), [64], 0, 1);
         AssertSameValueAndGrads(
-            x => (Tensor.WrappedNormalMixture(x[0], x[1], x[2], grid) - d).Pow(2.0).Sum(),
-            x => ((x[2].Unsqueeze(1) * Tensor.WrappedNormalDensity(x[0], x[1], grid)).Sum(0) - d).Pow(2.0).Sum(),
+            x => (DpsKernels.WrappedNormalMixture(x[0], x[1], x[2], grid) - d).Pow(2.0).Sum(),
+            x => ((x[2].Unsqueeze(1) * DpsKernels.WrappedNormalDensity(x[0], x[1], grid)).Sum(0) - d).Pow(2.0).Sum(),
             [Mu(), Sigma(), Weights()]);
     }
 
@@ -183,7 +184,7 @@ public class TensorFusedProductionTests
     {
         var grid = Grid(32);
         var d = Tensor.Rand(new Random(7), [32], 0, 1);
-        AssertGradients(x => (Tensor.WrappedNormalMixture(x[0], x[1], x[2], grid) - d).Pow(2.0).Sum(), [Mu(), Sigma(), Weights()]);
+        AssertGradients(x => (DpsKernels.WrappedNormalMixture(x[0], x[1], x[2], grid) - d).Pow(2.0).Sum(), [Mu(), Sigma(), Weights()]);
     }
 
     [Fact]
@@ -202,7 +203,7 @@ public class TensorFusedProductionTests
             try
             {
                 foreach (var t in new[] { mu, sigma, w }) t.ZeroGrad();
-                var y = Tensor.WrappedNormalMixture(mu, sigma, w, grid);
+                var y = DpsKernels.WrappedNormalMixture(mu, sigma, w, grid);
                 (y * g).Sum().Backward();
                 return [.. y.Data, .. mu.Grad!.Data, .. sigma.Grad!.Data, .. w.Grad!.Data];
             }
@@ -214,7 +215,7 @@ public class TensorFusedProductionTests
     [Fact]
     public void WrappedNormalMixture_RejectsMismatchedWeights()
     {
-        var e = Assert.Throws<ArgumentException>(() => Tensor.WrappedNormalMixture(Mu(), Sigma(), Tensor.Ones(5), Grid(8)));
+        var e = Assert.Throws<ArgumentException>(() => DpsKernels.WrappedNormalMixture(Mu(), Sigma(), Tensor.Ones(5), Grid(8)));
         Assert.Contains("wrapped_normal_mixture", e.Message);
         Assert.Contains("[5]", e.Message);
     }
@@ -227,7 +228,7 @@ public class TensorFusedProductionTests
         var target = Tensor.Rand(new Random(9), [m], 0.05, 0.3).Data;
         var p = Param(10, [7, m], 0.1, 2.0);
         AssertSameValueAndGrads(
-            x => Tensor.PooledSquaredError(x[0], target, delta),
+            x => DpsKernels.PooledSquaredError(x[0], target, delta),
             x => (x[0] / (x[0].Sum(1, keepDim: true) * delta) - Tensor.FromArray(target)).Pow(2.0).Sum() * delta,
             [p]);
     }
@@ -237,13 +238,13 @@ public class TensorFusedProductionTests
     {
         const int m = 12;
         var target = Tensor.Rand(new Random(11), [m], 0.05, 0.3).Data;
-        AssertGradients(x => Tensor.PooledSquaredError(x[0], target, 0.5) * 3.0, [Param(12, [4, m], 0.1, 2.0)]);
+        AssertGradients(x => DpsKernels.PooledSquaredError(x[0], target, 0.5) * 3.0, [Param(12, [4, m], 0.1, 2.0)]);
     }
 
     [Fact]
     public void PooledSquaredError_RejectsTargetOfWrongLength()
     {
-        var e = Assert.Throws<ArgumentException>(() => Tensor.PooledSquaredError(Tensor.Ones(3, 8), new double[7], 0.1));
+        var e = Assert.Throws<ArgumentException>(() => DpsKernels.PooledSquaredError(Tensor.Ones(3, 8), new double[7], 0.1));
         Assert.Contains("pooled_squared_error", e.Message);
         Assert.Contains("[3, 8]", e.Message);
     }

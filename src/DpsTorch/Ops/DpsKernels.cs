@@ -1,11 +1,17 @@
-// Fused ops that exist only for speed. wrapped_normal: every agent's skill density on the grid (MODEL.md section 1),
-// the hot spot of each model step, evaluated and differentiated in one pass per agent without per-element allocation.
+// Fused DPS-only kernels that exist only for speed, outside Tensor's general ops. wrapped_normal: every agent's skill
+// density on the grid (MODEL.md section 1), the hot spot of each model step, evaluated and differentiated in one pass
+// per agent without per-element allocation. Each kernel has a composed twin (written in its summary) and a test that
+// the two agree in value and gradients.
 using System.Numerics;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
-namespace DpsTorch;
+namespace DpsTorch.Ops;
 
-public sealed partial class Tensor
+/// <summary>
+/// Differentiable kernels specific to DPS models (wrapped normal densities, their weighted sums, the pooled squared
+/// error), each equal to a composition of general <see cref="Tensor"/> ops but computed in one pass.
+/// </summary>
+public static class DpsKernels
 {
     /// <summary>
     /// z with exp(−z²/2) &lt; 1e-16: an image whose nearest approach to the grid is beyond this many σ adds less than
@@ -32,13 +38,13 @@ public sealed partial class Tensor
     {
         const string op = "wrapped_normal";
         ArgumentNullException.ThrowIfNull(grid);
-        if (mu.Dim != 1 || sigma.Dim != 1 || mu._shape[0] != sigma._shape[0])
-            throw new ArgumentException($"{op}: mu and sigma must both have shape [N], got {Shapes.Format(mu._shape)} and {Shapes.Format(sigma._shape)}.");
+        if (mu.Dim != 1 || sigma.Dim != 1 || mu.ShapeRef[0] != sigma.ShapeRef[0])
+            throw new ArgumentException($"{op}: mu and sigma must both have shape [N], got {Shapes.Format(mu.ShapeRef)} and {Shapes.Format(sigma.ShapeRef)}.");
         if (grid.Length == 0) throw new ArgumentException($"{op}: the grid is empty; give at least one point.");
         foreach (var x in grid) OpCheck.Finite(x, op, "every grid point");
-        int n = mu._shape[0], mPts = grid.Length;
-        var mus = mu._data;
-        var sigmas = sigma._data;
+        int n = mu.ShapeRef[0], mPts = grid.Length;
+        var mus = mu.Data;
+        var sigmas = sigma.Data;
         for (int i = 0; i < n; i++)
         {
             if (!(sigmas[i] > 0) || double.IsInfinity(sigmas[i]))
@@ -54,7 +60,7 @@ public sealed partial class Tensor
             for (int i = s; i < e; i++) plan.Forward(mus[i], sigmas[i], o.AsSpan(i * mPts, mPts), scratch);
         }, Math.Max(1, 8192 / mPts));
 
-        return Record(new Tensor(o, [n, mPts]), op, [mu, sigma], g =>
+        return Tensor.Record(new Tensor(o, [n, mPts]), op, [mu, sigma], g =>
         {
             var gMu = new double[n];
             var gSigma = new double[n];
@@ -79,8 +85,8 @@ public sealed partial class Tensor
     {
         const string op = "scaled_wrapped_normal";
         var plan = CheckWrappedNormal(op, mu, sigma, scale, grid);
-        int n = mu._shape[0], mPts = grid.Length;
-        var (mus, sigmas, a) = (mu._data, sigma._data, scale._data);
+        int n = mu.ShapeRef[0], mPts = grid.Length;
+        var (mus, sigmas, a) = (mu.Data, sigma.Data, scale.Data);
         var o = new double[n * mPts];
         Torch.ParallelRanges(n, (s, e) =>
         {
@@ -93,7 +99,7 @@ public sealed partial class Tensor
             }
         }, Math.Max(1, 8192 / mPts));
 
-        return Record(new Tensor(o, [n, mPts]), op, [mu, sigma, scale], g =>
+        return Tensor.Record(new Tensor(o, [n, mPts]), op, [mu, sigma, scale], g =>
         {
             var gMu = new double[n];
             var gSigma = new double[n];
@@ -141,9 +147,9 @@ public sealed partial class Tensor
     private static Tensor Mixtures(string op, Tensor mu, Tensor sigma, Tensor weights, double[] grid, int groups, int[] shape)
     {
         var plan = CheckWrappedNormal(op, mu, sigma, weights, grid);
-        int n = mu._shape[0], mPts = grid.Length;
+        int n = mu.ShapeRef[0], mPts = grid.Length;
         int size = CheckGroups(op, n, groups);
-        var (mus, sigmas, w) = (mu._data, sigma._data, weights._data);
+        var (mus, sigmas, w) = (mu.Data, sigma.Data, weights.Data);
         int blocksPerGroup = Math.Max(1, (size + MixtureBlock - 1) / MixtureBlock);
         int blocks = groups * blocksPerGroup;
         var partial = new double[blocks * mPts];
@@ -169,7 +175,7 @@ public sealed partial class Tensor
             TP.Add(og, partial.AsSpan(b * mPts, mPts), og);
         }
 
-        return Record(new Tensor(o, shape), op, [mu, sigma, weights], g =>
+        return Tensor.Record(new Tensor(o, shape), op, [mu, sigma, weights], g =>
         {
             var gMu = new double[n];
             var gSigma = new double[n];
@@ -201,16 +207,16 @@ public sealed partial class Tensor
     private static WrappedNormalPlan CheckWrappedNormal(string op, Tensor mu, Tensor sigma, Tensor perAgent, double[] grid)
     {
         ArgumentNullException.ThrowIfNull(grid);
-        if (mu.Dim != 1 || sigma.Dim != 1 || perAgent.Dim != 1 || mu._shape[0] != sigma._shape[0] || mu._shape[0] != perAgent._shape[0])
-            throw new ArgumentException($"{op}: mu, sigma and the per-agent factor must all have shape [N], got {Shapes.Format(mu._shape)}, {Shapes.Format(sigma._shape)} and {Shapes.Format(perAgent._shape)}.");
+        if (mu.Dim != 1 || sigma.Dim != 1 || perAgent.Dim != 1 || mu.ShapeRef[0] != sigma.ShapeRef[0] || mu.ShapeRef[0] != perAgent.ShapeRef[0])
+            throw new ArgumentException($"{op}: mu, sigma and the per-agent factor must all have shape [N], got {Shapes.Format(mu.ShapeRef)}, {Shapes.Format(sigma.ShapeRef)} and {Shapes.Format(perAgent.ShapeRef)}.");
         if (grid.Length == 0) throw new ArgumentException($"{op}: the grid is empty; give at least one point.");
         foreach (var x in grid) OpCheck.Finite(x, op, "every grid point");
-        var sigmas = sigma._data;
+        var sigmas = sigma.Data;
         for (int i = 0; i < sigmas.Length; i++)
         {
             if (!(sigmas[i] > 0) || double.IsInfinity(sigmas[i]))
                 throw new ArgumentException($"{op}: sigma[{i}] = {sigmas[i]}; every sigma must be positive and finite.");
-            OpCheck.Finite(mu._data[i], op, $"mu[{i}]");
+            OpCheck.Finite(mu.Data[i], op, $"mu[{i}]");
         }
         return new WrappedNormalPlan(grid, sigmas, WrappedNormalMethod.Auto);
     }
@@ -237,13 +243,13 @@ public sealed partial class Tensor
     private static Tensor PooledErrors(string op, Tensor production, double[] target, double delta, int groups, int[] shape)
     {
         ArgumentNullException.ThrowIfNull(target);
-        if (production.Dim != 2 || production._shape[1] != target.Length)
-            throw new ArgumentException($"{op}: production must have shape [N, {target.Length}] to match the target's {target.Length} points, got {Shapes.Format(production._shape)}.");
+        if (production.Dim != 2 || production.ShapeRef[1] != target.Length)
+            throw new ArgumentException($"{op}: production must have shape [N, {target.Length}] to match the target's {target.Length} points, got {Shapes.Format(production.ShapeRef)}.");
         OpCheck.Finite(delta, op, "delta");
         if (!(delta > 0)) throw new ArgumentException($"{op}: delta = {delta}; the quadrature weight must be positive.");
-        int n = production._shape[0], mPts = target.Length;
+        int n = production.ShapeRef[0], mPts = target.Length;
         int size = CheckGroups(op, n, groups);
-        var p = production._data;
+        var p = production.Data;
         var rowSum = new double[n];
         var rowLoss = new double[n];
         int minRows = Math.Max(1, 8192 / mPts);
@@ -268,7 +274,7 @@ public sealed partial class Tensor
             totals[gi] = total * delta;
         }
 
-        return Record(new Tensor(totals, shape), op, [production], g =>
+        return Tensor.Record(new Tensor(totals, shape), op, [production], g =>
         {
             var gp = new double[n * mPts];
             Torch.ParallelRanges(n, (s, e) =>
@@ -340,7 +346,22 @@ public sealed partial class Tensor
         private void Offsets(double mu, Span<double> d)
         {
             double mr = mu - TwoPi * Math.Floor(mu / TwoPi);
-            for (int j = 0; j < d.Length; j++)
+            int j = 0, w = Vector<double>.Count;
+            if (Vector.IsHardwareAccelerated)
+            {
+                // The same three cases as the scalar loop below, selected lane by lane (bit-identical results).
+                var vm = new Vector<double>(mr);
+                var pi = new Vector<double>(Math.PI);
+                var minusPi = new Vector<double>(-Math.PI);
+                var twoPi = new Vector<double>(TwoPi);
+                for (; j <= d.Length - w; j += w)
+                {
+                    var v = new Vector<double>(_x.AsSpan(j, w)) - vm;
+                    var r = Vector.ConditionalSelect(Vector.LessThan(v, minusPi), v + twoPi, v);
+                    Vector.ConditionalSelect(Vector.GreaterThanOrEqual(v, pi), v - twoPi, r).CopyTo(d.Slice(j, w));
+                }
+            }
+            for (; j < d.Length; j++)
             {
                 double v = _x[j] - mr;
                 d[j] = v >= Math.PI ? v - TwoPi : v < -Math.PI ? v + TwoPi : v;
