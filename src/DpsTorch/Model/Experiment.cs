@@ -64,9 +64,7 @@ public static class Experiment
                 var system = TrainingBackends.For(model, config.Training);
                 result = Trainer.Train(system, config.Training, _ => SystemMeasures.Quick(model), progress, cancel, saved?.State, write);
                 // The search moves run on the engine model (the torch backend keeps it in step with its tensors).
-                result = Search.Polish.Run(model, config.Training, result, SystemMeasures.Quick);
-                if (result.Reason != StopReason.Cancelled && Search.Swaps.Run(model, config.Training.Swaps) > 0)
-                    result = Search.Polish.Run(model, config.Training, Search.Polish.Remeasure(model, config.Training, result), SystemMeasures.Quick);
+                result = Search.Refinement.Run(model, config.Training, result, SystemMeasures.Quick);
                 if (file is not null && result.Reason != StopReason.Cancelled)
                     Checkpoints.Save(file, model, key, r, new TrainerCheckpoint(result.Steps, [], [.. result.Trajectory], null, result.Seconds), result);
             }

@@ -1,6 +1,6 @@
 // A second-order polish after the first-order phase (issue 13): L-BFGS with a strong-Wolfe line search on the full
 // loss, from wherever Adam stopped, until the RMS gradient passes training.gradTolerance or training.polish
-// iterations are spent. Adam's cosine-decayed steps crawl along the flat valleys of mixture losses; L-BFGS crosses
+// iterations (default training.steps) are spent. Adam's cosine-decayed steps crawl along the flat valleys of mixture losses; L-BFGS crosses
 // them in a few hundred iterations (bench/optima/README.md has the measurements).
 using System.Diagnostics;
 using DpsTorch.Optim;
@@ -12,6 +12,9 @@ public static class Polish
 {
     /// <summary>Loss changes below this stop the polish (absolute; losses at an optimum are often far below 1).</summary>
     public const double ToleranceChange = 1e-20;
+
+    /// <summary>The polish's iteration budget: training.polish, or training.steps when it is not set.</summary>
+    public static int Iterations(TrainingConfig training) => training.Polish ?? training.Steps;
 
     /// <summary>
     /// <paramref name="trained"/> with the loss, gradient norm and verdict of the model's current parameters (after a
@@ -32,12 +35,12 @@ public static class Polish
     public static TrainResult Run(DpsModel model, TrainingConfig training, TrainResult trained,
         Func<DpsModel, (double het, double cov, double spec)> measure)
     {
-        if (training.Polish <= 0 || trained.Reason == StopReason.Cancelled || trained.Converged) return trained;
+        if (Iterations(training) <= 0 || trained.Reason == StopReason.Cancelled || trained.Converged) return trained;
         var clock = Stopwatch.StartNew();
         var ps = model.Parameters();
         var before = ps.Select(p => p.ToArray()).ToArray();
-        var lbfgs = new Lbfgs(ps, lr: 1, maxIter: training.Polish, historySize: 20, toleranceGrad: training.GradTolerance,
-            toleranceChange: ToleranceChange, maxEval: 2 * training.Polish);
+        var lbfgs = new Lbfgs(ps, lr: 1, maxIter: Iterations(training), historySize: 20, toleranceGrad: training.GradTolerance,
+            toleranceChange: ToleranceChange, maxEval: 2 * Iterations(training));
         double coverage = double.NaN;
         lbfgs.Step(() =>
         {

@@ -1,0 +1,67 @@
+// Merging near-clones (issue 13): near an optimum where several agents share one skill, the loss is almost flat in
+// the directions that spread the clones apart (a mixture of slightly different normals is nearly a normal), so
+// gradient methods crawl and the run ends unconverged with a Hill number inflated by the residual spread. Setting
+// each group of near-clones to one moment-matched skill with equal resources makes them exact clones; the loss is
+// symmetric in them, so the polish after it keeps them together and converges quickly.
+namespace DpsTorch.Model.Search;
+
+/// <summary>The merge move on near-clones.</summary>
+public static class Merge
+{
+    /// <summary>Agents count as near-clones when their locations differ by at most this fraction of their mean breadth, and their breadths by at most this fraction.</summary>
+    public const double Closeness = 0.25;
+
+    /// <summary>
+    /// Groups of near-clones: the connected components of "|μ_i − μ_j| (on the circle) ≤ Closeness·(σ_i + σ_j)/2 and
+    /// |σ_i − σ_j| ≤ Closeness·(σ_i + σ_j)/2"; only groups of two or more agents, in order of their first agent.
+    /// </summary>
+    public static IReadOnlyList<int[]> Groups(IReadOnlyList<double> mu, IReadOnlyList<double> sigma)
+    {
+        int n = mu.Count;
+        var parent = Enumerable.Range(0, n).ToArray();
+        int Find(int i) { while (parent[i] != i) i = parent[i] = parent[parent[i]]; return i; }
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j < n; j++)
+            {
+                double scale = Closeness * (sigma[i] + sigma[j]) / 2;
+                if (CircularDistance(mu[i], mu[j]) <= scale && Math.Abs(sigma[i] - sigma[j]) <= scale) parent[Find(i)] = Find(j);
+            }
+        return [.. Enumerable.Range(0, n).GroupBy(Find).Select(g => g.ToArray()).Where(g => g.Length > 1).OrderBy(g => g[0])];
+    }
+
+    /// <summary>
+    /// Makes every group of near-clones of <paramref name="model"/> exact clones: each member gets the group's
+    /// resource-weighted mean location m, the breadth √(Σ a_i (σ_i² + (μ_i − m)²) / Σ a_i) of the moment-matched normal,
+    /// and the group's mean resource (the group's total is kept). Returns the number of groups merged.
+    /// </summary>
+    public static int Run(DpsModel model)
+    {
+        double[] mu = model.Mu.ToArray(), sigma, a;
+        using (Torch.NoGrad()) { sigma = model.Sigma().ToArray(); a = model.Resources().ToArray(); }
+        var groups = Groups(mu, sigma);
+        foreach (var g in groups)
+        {
+            double total = g.Sum(i => a[i]);
+            double reference = mu[g[0]];
+            double offset = g.Sum(i => a[i] * Wrap(mu[i] - reference)) / total;
+            double m = reference + offset;
+            double variance = g.Sum(i => a[i] * (sigma[i] * sigma[i] + Math.Pow(Wrap(mu[i] - m), 2))) / total;
+            double s = Math.Max(Math.Sqrt(variance), model.SigmaMin * 1.0001);
+            double rho = Initialization.SoftplusInverse(s - model.SigmaMin);
+            // Equal resources within the group: softmax(α) is unchanged for the others when the group's Σ exp(α) is kept.
+            double alpha = model.SoftBudget ? Initialization.SoftplusInverse(total / g.Length)
+                : Math.Log(g.Average(i => Math.Exp(model.Alpha.Data[i] - model.Alpha.Data[g[0]]))) + model.Alpha.Data[g[0]];
+            foreach (int i in g)
+            {
+                model.Mu.Data[i] = m;
+                model.Rho.Data[i] = rho;
+                model.Alpha.Data[i] = alpha;
+            }
+        }
+        return groups.Count;
+    }
+
+    private static double Wrap(double d) => Math.IEEERemainder(d, 2 * Math.PI);
+
+    private static double CircularDistance(double x, double y) => Math.Abs(Wrap(x - y));
+}
