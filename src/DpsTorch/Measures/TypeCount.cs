@@ -14,17 +14,7 @@ public static class TypeCount
     /// the circle), in order of their first agent.
     /// </summary>
     public static IReadOnlyList<int[]> Groups(IReadOnlyList<double> mu, IReadOnlyList<double> sigma)
-    {
-        int n = mu.Count;
-        if (sigma.Count != n) throw new ArgumentException($"TypeCount: {n} locations need {n} breadths; got {sigma.Count}.", nameof(sigma));
-        var parent = Enumerable.Range(0, n).ToArray();
-        int Find(int i) { while (parent[i] != i) i = parent[i] = parent[parent[i]]; return i; }
-        // Sorted by location, linked pairs need not be neighbours (a broad agent reaches past narrow ones), so all pairs are tried.
-        for (int i = 0; i < n; i++)
-            for (int j = i + 1; j < n; j++)
-                if (Math.Abs(Math.IEEERemainder(mu[i] - mu[j], 2 * Math.PI)) <= sigma[i] + sigma[j]) parent[Find(i)] = Find(j);
-        return [.. Enumerable.Range(0, n).GroupBy(Find).Select(g => g.ToArray()).OrderBy(g => g[0])];
-    }
+        => DpsTorch.Model.Search.Merge.Components(mu, sigma, 1, breadthsToo: false);
 
     /// <summary>
     /// exp(−Σ_g P_g ln P_g) over the type groups of <see cref="Groups"/>, P_g the group's share of the resources

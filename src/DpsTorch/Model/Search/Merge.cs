@@ -16,29 +16,40 @@ public static class Merge
     /// |σ_i − σ_j| ≤ Closeness·(σ_i + σ_j)/2"; only groups of two or more agents, in order of their first agent.
     /// </summary>
     public static IReadOnlyList<int[]> Groups(IReadOnlyList<double> mu, IReadOnlyList<double> sigma)
+        => [.. Components(mu, sigma, Closeness / 2, breadthsToo: true).Where(g => g.Length > 1)];
+
+    /// <summary>
+    /// The connected components (single linkage, every agent in one, in order of their first agent) of
+    /// "|μ_i − μ_j| (on the circle) ≤ reach·(σ_i + σ_j)", and with <paramref name="breadthsToo"/> also
+    /// "|σ_i − σ_j| ≤ reach·(σ_i + σ_j)". Reach 1 without breadths joins agents whose equal-weight sum has one hump.
+    /// </summary>
+    public static IReadOnlyList<int[]> Components(IReadOnlyList<double> mu, IReadOnlyList<double> sigma, double reach, bool breadthsToo)
     {
+        if (sigma.Count != mu.Count) throw new ArgumentException($"Merge: {mu.Count} locations need {mu.Count} breadths; got {sigma.Count}.", nameof(sigma));
         int n = mu.Count;
         var parent = Enumerable.Range(0, n).ToArray();
         int Find(int i) { while (parent[i] != i) i = parent[i] = parent[parent[i]]; return i; }
         for (int i = 0; i < n; i++)
             for (int j = i + 1; j < n; j++)
             {
-                double scale = Closeness * (sigma[i] + sigma[j]) / 2;
-                if (CircularDistance(mu[i], mu[j]) <= scale && Math.Abs(sigma[i] - sigma[j]) <= scale) parent[Find(i)] = Find(j);
+                double scale = reach * (sigma[i] + sigma[j]);
+                if (CircularDistance(mu[i], mu[j]) <= scale && (!breadthsToo || Math.Abs(sigma[i] - sigma[j]) <= scale)) parent[Find(i)] = Find(j);
             }
-        return [.. Enumerable.Range(0, n).GroupBy(Find).Select(g => g.ToArray()).Where(g => g.Length > 1).OrderBy(g => g[0])];
+        return [.. Enumerable.Range(0, n).GroupBy(Find).Select(g => g.ToArray()).OrderBy(g => g[0])];
     }
 
     /// <summary>
     /// Makes every group of near-clones of <paramref name="model"/> exact clones: each member gets the group's
     /// resource-weighted mean location m, the breadth √(Σ a_i (σ_i² + (μ_i − m)²) / Σ a_i) of the moment-matched normal,
-    /// and the group's mean resource (the group's total is kept). Returns the number of groups merged.
+    /// and the group's mean resource (the group's total is kept). With <paramref name="wholeTypes"/> the groups are
+    /// whole types instead (<see cref="Components"/> at reach 1: agents whose skills overlap into one hump), a larger
+    /// move that turns a mixture of unlike agents approximating one peak into clones. Returns the number of groups merged.
     /// </summary>
-    public static int Run(DpsModel model)
+    public static int Run(DpsModel model, bool wholeTypes = false)
     {
         double[] mu = model.Mu.ToArray(), sigma, a;
         using (Torch.NoGrad()) { sigma = model.Sigma().ToArray(); a = model.Resources().ToArray(); }
-        var groups = Groups(mu, sigma);
+        var groups = wholeTypes ? [.. Components(mu, sigma, 1, breadthsToo: false).Where(g => g.Length > 1)] : Groups(mu, sigma);
         foreach (var g in groups)
         {
             double total = g.Sum(i => a[i]);

@@ -15,7 +15,8 @@ public static class StructuredStarts
     /// than the point before and no lower than the one after. Each mode's mass is the demand's integral over its basin
     /// (from the lowest point between it and the mode before to the lowest point between it and the mode after),
     /// normalised to sum 1; its width is Δ / √(2 ln D₀ − ln D₋ − ln D₊), the σ of the normal peak with the same
-    /// log-curvature (exact for a normal peak), or Δ where a neighbour is 0. A flat demand has no modes.
+    /// log-curvature, and its centre the vertex of the parabola through the three log values (both exact for a normal
+    /// peak between grid points); width Δ and the grid point where a neighbour is 0. A flat demand has no modes.
     /// </summary>
     public static IReadOnlyList<DemandMode> Modes(Space space, IReadOnlyList<double[]> frames)
     {
@@ -50,9 +51,13 @@ public static class StructuredStarts
         for (int k = 0; k < peaks.Count; k++)
         {
             int i = peaks[k];
-            double curvature = 2 * Math.Log(d[i]) - Math.Log(d[(i - 1 + m) % m]) - Math.Log(d[(i + 1) % m]);
-            double width = curvature > 0 && double.IsFinite(curvature) ? space.Delta / Math.Sqrt(curvature) : space.Delta;
-            modes.Add(new DemandMode(space.Grid[i], width, masses[k] / total));
+            double left = Math.Log(d[(i - 1 + m) % m]), right = Math.Log(d[(i + 1) % m]);
+            double curvature = 2 * Math.Log(d[i]) - left - right;
+            bool parabola = curvature > 0 && double.IsFinite(curvature);
+            double width = parabola ? space.Delta / Math.Sqrt(curvature) : space.Delta;
+            // The vertex of the parabola through the three log values: the centre between grid points.
+            double shift = parabola ? Math.Clamp(0.5 * (right - left) / curvature, -0.5, 0.5) * space.Delta : 0;
+            modes.Add(new DemandMode(space.Grid[i] + shift, width, masses[k] / total));
         }
         return [.. modes.OrderByDescending(x => x.Mass)];
     }
