@@ -1,7 +1,7 @@
 #:project ../src/DpsTorch/DpsTorch.csproj
 // A nested system: 4 nodes of 4 agents, joined into one machine, trained end to end, measured per tier, and compared
 // with a homogeneous fleet of the same budget and network. Run: dotnet run nested-system.cs
-using DpsTorch.IO;
+using DpsTorch.Config;
 using DpsTorch.Nested;
 
 var config = ConfigLoader.Parse("""

@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Model;
 
@@ -33,6 +34,7 @@ internal static class BenchStepCommand
             if (n < 1) throw new ArgumentException($"--steps must be at least 1, got {n}.");
             Torch.SetNumThreads(r.GetValue(threads) >= 1 ? r.GetValue(threads) : throw new ArgumentException($"--threads must be at least 1, got {r.GetValue(threads)}."));
             var c = ConfigLoader.Load(path, []);
+            MemoryLimit.Check(c);
             string which = r.GetValue(backend)!;
             if (which is not ("managed" or "torchsharp" or "torchsharp-kernels"))
                 throw new ArgumentException($"--backend: \"{which}\" is not allowed; expected managed, torchsharp or torchsharp-kernels.");
@@ -57,7 +59,7 @@ internal static class BenchStepCommand
             ModelState.From(model, c).Save(stateOut);
         }
         var ps = model.Parameters();
-        var optimizer = Trainer.MakeOptimizer(c.Training with { Optimizer = "adam" }, ps);
+        var optimizer = Trainer.MakeOptimizer(c.Training with { Optimizer = OptimizerKind.Adam }, ps);
         var (times, lossFirst) = TimeSteps(steps, log, s =>
         {
             optimizer.ZeroGrad();
@@ -120,7 +122,7 @@ internal static class BenchStepCommand
             ["peak_mb"] = Math.Round(self.PeakWorkingSet64 / (1024.0 * 1024.0), 1),
             ["edges"] = model.Interaction.Edges.Count,
             ["learned"] = model.Interaction.Learned,
-            ["objective"] = model.Objective.Kind,
+            ["objective"] = Choices.Name(model.Objective.Kind),
             ["threads"] = threads,
         };
     }

@@ -6,7 +6,9 @@
 // "complete": false and exits 130 / 143 (nested runs keep no checkpoints: a new run starts again from step 0).
 using System.CommandLine;
 using System.Globalization;
+using DpsTorch.Config;
 using DpsTorch.IO;
+using DpsTorch.Model;
 using DpsTorch.Nested;
 using DpsTorch.Reports;
 
@@ -31,6 +33,7 @@ internal static class NestedCommand
         {
             var run = RunMetadata.Capture(CliConsole.CommandLine);
             var c = ConfigLoader.Load(r.GetValue(config)!, r.GetValue(set) ?? []);
+            MemoryLimit.Check(c);
             if (c.Levels is null) throw new ConfigException("levels", "the config has no levels block; use `dps run` for a flat system.");
             string? dir = r.GetValue(output);
             if (dir is not null && File.Exists(dir)) throw ConfigException.Invalid("--out", dir, "a folder, not an existing file");
@@ -67,7 +70,7 @@ internal static class NestedCommand
         return cmd;
     }
 
-    private static NestedOutcome Train(DpsTorch.Model.DpsConfig c, bool homogeneous, CancellationToken cancel)
+    private static NestedOutcome Train(DpsConfig c, bool homogeneous, CancellationToken cancel)
     {
         var run = NestedTrainer.Run(c, homogeneous, cancel);
         return new NestedOutcome(run, NestedMeasures.Compute(run.System, c.Measures));

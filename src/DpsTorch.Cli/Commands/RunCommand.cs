@@ -12,6 +12,7 @@
 // Without --out a run goes to runs/<config name>/<run id>, a new folder every time. `--sweep key=a,b,c` runs a grid
 // instead (as dps sweep).
 using System.CommandLine;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Model;
 using DpsTorch.Reports;
@@ -75,6 +76,7 @@ internal static class RunCommand
     internal static int Execute(string configPath, string? outDir, string[] overrides, CancellationToken cancel)
     {
         var config = ConfigLoader.Load(configPath, overrides);
+        MemoryLimit.Check(config);
         var run = RunMetadata.Capture(CliConsole.CommandLine);
         string dir = outDir ?? DefaultFolder(config.Name, configPath, run.RunId);
         if (File.Exists(dir)) throw ConfigException.Invalid("--out", dir, "a folder, not an existing file");

@@ -3,6 +3,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Measures;
 

@@ -1,5 +1,7 @@
 // The pointwise mismatch ℓ of MODEL.md section 2 (squared error, smooth unmet demand, or both), Δ-weighted and summed.
 // Used by flat (DpsModel) and nested (NestedSystem) systems alike.
+using DpsTorch.Config;
+
 namespace DpsTorch.Model;
 
 /// <summary>Mismatch between a production and a target on the grid.</summary>
@@ -11,15 +13,21 @@ public static class Mismatch
     /// </summary>
     public static Tensor Of(ObjectiveConfig objective, double delta, Tensor produced, Tensor target)
     {
-        Tensor total = Tensor.Scalar(0);
-        if (objective.Mismatch is "squared" or "both")
-            total = total + (produced - target).Pow(2.0).Sum() * delta;
-        if (objective.Mismatch is "unmet" or "both")
+        return objective.Mismatch switch
         {
-            var unmet = (target - produced).Softplus(objective.UnmetBeta);
-            var over = (produced - target).Softplus(objective.UnmetBeta);
-            total = total + (unmet + over * objective.OverWeight).Sum() * delta;
-        }
-        return total;
+            MismatchKind.Squared => Squared(delta, produced, target),
+            MismatchKind.Unmet => Unmet(objective, delta, produced, target),
+            MismatchKind.Both => Squared(delta, produced, target) + Unmet(objective, delta, produced, target),
+            _ => throw Choices.Unknown("objective.mismatch", objective.Mismatch),
+        };
+    }
+
+    private static Tensor Squared(double delta, Tensor produced, Tensor target) => (produced - target).Pow(2.0).Sum() * delta;
+
+    private static Tensor Unmet(ObjectiveConfig objective, double delta, Tensor produced, Tensor target)
+    {
+        var unmet = (target - produced).Softplus(objective.UnmetBeta);
+        var over = (produced - target).Softplus(objective.UnmetBeta);
+        return (unmet + over * objective.OverWeight).Sum() * delta;
     }
 }

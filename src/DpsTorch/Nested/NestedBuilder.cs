@@ -1,6 +1,6 @@
 // Turns a config with a `levels` block into a NestedSystem: leaf initialisation as SystemBuilder does it, and per
 // level a block-diagonal interaction assembled from one SystemBuilder graph per group.
-using DpsTorch.IO;
+using DpsTorch.Config;
 using DpsTorch.Model;
 
 namespace DpsTorch.Nested;
@@ -30,13 +30,13 @@ public static class NestedBuilder
             levels.Add(BuildLevel(config, space, lc, k, groups, budget));
             members = groups;
         }
-        string kind = Initialization.KindForRestart(config.Agents.Init, restart);
+        var kind = Initialization.KindForRestart(config.Agents.Init, restart);
         int count = homogeneous ? 1 : n;
         var init = Initialization.Create(kind, count, SystemBuilder.SigmaMin(config), config.Agents.InitSigma, config.Agents.Jitter,
             Seeds.ForRestart(config.Training.Seed, restart), center: space.Grid[ArgMax(frames[0])], spreadTurn: config.Agents.SpreadTurn);
         var alpha = homogeneous ? [0.0] : init.Alpha;
         return new NestedSystem(space, frames, config.Objective, levels, SystemBuilder.SigmaMin(config), budget,
-            config.Agents.Resources == "soft", n, init.Mu, init.Rho, alpha) { BudgetBlock = BudgetBlock(levelsConfig, n) };
+            config.Agents.Resources == ResourceMode.Soft, n, init.Mu, init.Rho, alpha) { BudgetBlock = BudgetBlock(levelsConfig, n) };
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 // Trains a NestedSystem: the config's optimiser over every level's parameters at once, demand continuation, early
 // stopping on convergence, a non-finite guard, and restarts keeping the best final loss.
 using System.Diagnostics;
+using DpsTorch.Config;
 using DpsTorch.Model;
 using DpsTorch.Optim;
 
@@ -98,8 +99,8 @@ public static class NestedTrainer
     /// </summary>
     public static NestedRunResult Run(DpsConfig config, bool homogeneous = false, CancellationToken cancel = default)
     {
-        if (config.Training.Backend != TrainingBackends.Managed)
-            throw IO.ConfigException.Invalid("training.backend", config.Training.Backend,
+        if (config.Training.Backend != TrainingBackend.Managed)
+            throw ConfigException.Invalid("training.backend", Choices.Name(config.Training.Backend),
                 "\"managed\" for nested systems here (a nested system trains on libtorch through the C# API: DpsTorch.TorchSharp.NestedModule)");
         NestedSystem? best = null;
         NestedTrainResult? bestTrain = null;

@@ -4,7 +4,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using DpsTorch.IO;
+using DpsTorch.Config;
 
 namespace DpsTorch.Reports;
 

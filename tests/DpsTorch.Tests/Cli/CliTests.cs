@@ -3,6 +3,7 @@
 // `dps sweep` sets the process-wide engine thread count while it runs (output is per invocation, see CliConsole).
 using System.Text.Json.Nodes;
 using DpsTorch.Cli;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Model;
 

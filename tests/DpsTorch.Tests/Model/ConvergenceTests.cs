@@ -1,6 +1,7 @@
 // The gradient test of convergence (issue 13): a run that reaches a stationary point says so and why; one stopped by
 // the step limit far from it says it did not converge, in the result and in summary.json.
 using System.Text.Json.Nodes;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Measures;
 using DpsTorch.Model;

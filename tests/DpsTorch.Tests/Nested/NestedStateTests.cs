@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Nested;
 
@@ -23,7 +24,7 @@ public class NestedStateTests : IDisposable
             { "name": "hall", "size": 2, "topology": { "kind": "complete", "learned": true }, "lambdaC": 0.1 } ] }
         """;
 
-    private static readonly Lazy<(DpsTorch.Model.DpsConfig Config, NestedOutcome Nested, NestedOutcome Homogeneous)> Tiny = new(() =>
+    private static readonly Lazy<(DpsConfig Config, NestedOutcome Nested, NestedOutcome Homogeneous)> Tiny = new(() =>
     {
         var c = ConfigLoader.Parse(TinyJson);
         NestedOutcome Train(bool h) { var run = NestedTrainer.Run(c, h); return new(run, NestedMeasures.Compute(run.System, c.Measures)); }

@@ -4,6 +4,7 @@
 // Skipped, with the reason, where chromium is not installed (.ci/run installs it).
 using System.Globalization;
 using System.Text.RegularExpressions;
+using DpsTorch.Config;
 using DpsTorch.Fitting;
 using DpsTorch.IO;
 using DpsTorch.Model;

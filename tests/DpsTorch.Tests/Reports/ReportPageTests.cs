@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Model;
 using DpsTorch.Reports;

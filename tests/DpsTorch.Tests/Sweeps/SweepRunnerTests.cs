@@ -1,6 +1,7 @@
 // Running sweeps on tiny real systems: resume, shards (union == full sweep, no run twice), merge, results.csv, and
 // the `dps sweep` command end to end.
 using DpsTorch.Cli;
+using DpsTorch.Config;
 using DpsTorch.Tests.Cli;
 using DpsTorch.IO;
 using DpsTorch.Sweeps;
