@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using DpsTorch.Config;
 using DpsTorch.Model;
-using DpsTorch.Tests.Model;
 
 namespace DpsTorch.Tests.IO;
 

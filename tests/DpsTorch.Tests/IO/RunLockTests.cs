@@ -2,7 +2,6 @@
 // commit record (accepted when whole, refused when unfinished or when a listed file changed).
 using DpsTorch.Config;
 using DpsTorch.IO;
-using DpsTorch.Tests.Model;
 
 namespace DpsTorch.Tests.IO;
 

@@ -1,3 +1,5 @@
+using DpsTorch.Runs;
+using DpsTorch.IO;
 using DpsTorch.Config;
 using DpsTorch.Model;
 
