@@ -2,6 +2,7 @@
 // told apart by the format of its model.json). A folder whose last commit did not finish, or whose files do not
 // match it (IO/ResultCommit.cs), is refused; so is one that a running dps process holds.
 using System.CommandLine;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Nested;
 using DpsTorch.Reports;

@@ -6,7 +6,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using System.Globalization;
-using DpsTorch.IO;
+using DpsTorch.Config;
 using DpsTorch.Sweeps;
 
 namespace DpsTorch.Cli;

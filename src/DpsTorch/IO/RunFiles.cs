@@ -7,6 +7,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DpsTorch.Config;
 using DpsTorch.Measures;
 using DpsTorch.Model;
 

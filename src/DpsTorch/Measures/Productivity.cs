@@ -1,5 +1,6 @@
 // Productivity, coverage and efficiency of MODEL.md section 3: how much of the demand D the system production W meets.
 using System.Numerics.Tensors;
+using DpsTorch.Config;
 using DpsTorch.Model;
 
 namespace DpsTorch.Measures;

@@ -1,4 +1,5 @@
 // Every measure of MODEL.md section 3 computed on a trained model, gathered into the Summary that runs report.
+using DpsTorch.Config;
 using DpsTorch.Model;
 using DpsTorch.Optim;
 
@@ -139,9 +140,10 @@ public static class SystemMeasures
     /// <summary>Removal orders named by measures.removal ("random": one per seed).</summary>
     public static IReadOnlyList<int[]> RemovalOrders(DpsModel model, Topology graph, double[] a, MeasuresConfig options) => options.Removal switch
     {
-        "resource" => [RemovalOrder.ByResource(a)],
-        "degree" => [RemovalOrder.ByDegree(graph)],
-        _ => Enumerable.Range(0, options.Seeds).Select(seed => RemovalOrder.Random(model.N, seed)).ToArray(),
+        RemovalKind.Resource => [RemovalOrder.ByResource(a)],
+        RemovalKind.Degree => [RemovalOrder.ByDegree(graph)],
+        RemovalKind.Random => Enumerable.Range(0, options.Seeds).Select(seed => RemovalOrder.Random(model.N, seed)).ToArray(),
+        _ => throw Choices.Unknown("measures.removal", options.Removal),
     };
 
     /// <summary>

@@ -5,7 +5,7 @@ using DpsTorch.Ops;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using DpsTorch.IO;
+using DpsTorch.Config;
 
 namespace DpsTorch.Reports;
 

@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Model;
 
@@ -34,7 +35,7 @@ public static class ReportPage
         string title = string.IsNullOrWhiteSpace(config.Name) ? Path.GetFileName(Path.GetFullPath(runDir).TrimEnd(Path.DirectorySeparatorChar)) : config.Name!;
         var html = new StringBuilder();
         HtmlPage.Begin(html, title, config.Description,
-            $"N = {state.N} agents · M = {config.Space.M} grid points · topology {Svg.Escape(config.Topology.Kind)}{(config.Topology.Learned ? " (learned)" : "")} · {state.Edges.Length} edges · objective {Svg.Escape(config.Objective.Kind)}");
+            $"N = {state.N} agents · M = {config.Space.M} grid points · topology {Svg.Escape(Choices.Name(config.Topology.Kind))}{(config.Topology.Learned ? " (learned)" : "")} · {state.Edges.Length} edges · objective {Svg.Escape(Choices.Name(config.Objective.Kind))}");
 
         HtmlPage.Card(html, "Summary", SummaryTable(summary), "");
 

@@ -5,6 +5,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using DpsTorch.Runs;
+using DpsTorch.Config;
 using DpsTorch.Fitting;
 using DpsTorch.IO;
 using DpsTorch.Model;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using DpsTorch.Runs;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Model;
 using DpsTorch.Reports;

@@ -1,5 +1,6 @@
 // Running sweeps on tiny real systems: resume, shards (union == full sweep, no run twice), merge and results.csv (the
 // `dps sweep` command end to end is in DpsTorch.Cli.Tests, Commands/SweepCommandTests).
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Sweeps;
 
