@@ -106,7 +106,7 @@ public sealed class Interaction
             if (!q.RequiresGrad && ReferenceEquals(q, _fixedWeights))
             {
                 // A fixed topology's I + Q is a constant: build it once.
-                if (_fixedDense is null) using (Torch.NoGrad()) _fixedDense = Tensor.SymmetricFromEdges(q, N, Edges, diagonal: 1.0);
+                if (_fixedDense is null) using (TensorEngine.NoGrad()) _fixedDense = Tensor.SymmetricFromEdges(q, N, Edges, diagonal: 1.0);
                 return Tensor.MatMul(_fixedDense, x);
             }
             if (N > SmallDenseMaxN) return Tensor.MatMul(Tensor.SymmetricFromEdges(q, N, Edges, diagonal: 1.0), x);
@@ -114,7 +114,7 @@ public sealed class Interaction
             if (positions is null)
             {
                 // Validated once by the general op; the positions are then reused every step.
-                using (Torch.NoGrad()) Tensor.SymmetricFromEdges(Tensor.Zeros(Edges.Count), N, Edges);
+                using (TensorEngine.NoGrad()) Tensor.SymmetricFromEdges(Tensor.Zeros(Edges.Count), N, Edges);
                 var upper = new int[Edges.Count];
                 var lower = new int[Edges.Count];
                 for (int e = 0; e < upper.Length; e++)
@@ -152,7 +152,7 @@ public sealed class Interaction
         if (_pattern is null) return Tensor.Zeros(N);
         if (!q.RequiresGrad && ReferenceEquals(q, _fixedWeights))
         {
-            using var _ = Torch.NoGrad();
+            using var _ = TensorEngine.NoGrad();
             return _fixedDegree ??= Apply(q, Tensor.Ones(N, 1)).Reshape(N);
         }
         return Apply(q, Tensor.Ones(N, 1)).Reshape(N);
@@ -164,7 +164,7 @@ public sealed class Interaction
     /// <summary>Current edge weights as plain numbers.</summary>
     public double[] WeightValues()
     {
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         return Weights().ToArray();
     }
 }

@@ -141,7 +141,7 @@ public sealed partial class Tensor
     private static void MirrorUpper(double[] x, int n, bool add)
     {
         int tiles = (n + MirrorTile - 1) / MirrorTile;
-        Torch.ParallelFor(tiles, bi =>
+        TensorEngine.ParallelFor(tiles, bi =>
         {
             int i0 = bi * MirrorTile, i1 = Math.Min(n, i0 + MirrorTile);
             for (int j0 = i0; j0 < n; j0 += MirrorTile)
@@ -182,7 +182,7 @@ public sealed partial class Tensor
                 var rowPtr = pattern.RowPtrArray;
                 var col = pattern.ColIndexArray;
                 var d = dense._data;
-                Torch.ParallelRanges(pattern.Rows, (s, e) =>
+                TensorEngine.ParallelRanges(pattern.Rows, (s, e) =>
                 {
                     for (int r = s; r < e; r++)
                     {
@@ -211,7 +211,7 @@ public sealed partial class Tensor
     private static void SpMM(int[] rowPtr, int[] col, int[]? valueIndex, double[] values, double[] x, double[] o, int rows, int m)
     {
         int nnz = rowPtr[rows];
-        Torch.ParallelRanges(rows, (s, e) =>
+        TensorEngine.ParallelRanges(rows, (s, e) =>
         {
             if (m == 1) // matrix-vector (e.g. weighted degrees Q·1): scalar loop, same order as below
             {

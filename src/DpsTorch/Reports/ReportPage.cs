@@ -104,7 +104,7 @@ public static class ReportPage
 
     private static Saved Recompute(ModelState state)
     {
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         var model = SystemBuilder.FromState(state);
         var p = model.Production(model.Interaction.Weights());
         var w = model.SystemProduction(p).ToArray();
