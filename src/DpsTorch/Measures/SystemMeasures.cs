@@ -1,5 +1,6 @@
 // Every measure of MODEL.md section 3 computed on a trained model, gathered into the Summary that runs report.
 using DpsTorch.Model;
+using DpsTorch.Ops;
 using DpsTorch.Optim;
 
 namespace DpsTorch.Measures;
@@ -50,7 +51,7 @@ public static class SystemMeasures
         var q = model.Interaction.Weights();
         var p = model.Production(q);
         var a = model.Resources();
-        double[]? w0 = unlinked ? Tensor.WrappedNormalMixture(model.Mu, model.Sigma(), a, model.Space.Grid.ToArray()).ToArray() : null;
+        double[]? w0 = unlinked ? DpsKernels.WrappedNormalMixture(model.Mu, model.Sigma(), a, model.Space.Grid.ToArray()).ToArray() : null;
         return new Snapshot(model.Mu.ToArray(), model.Sigma().ToArray(), a.ToArray(),
             model.SystemProduction(p).ToArray(), model.Loss().Total.Item(), q.ToArray(), w0);
     }

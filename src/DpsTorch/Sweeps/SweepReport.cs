@@ -11,6 +11,7 @@ using System.Text.Json.Nodes;
 using DpsTorch.IO;
 using DpsTorch.Nested;
 using DpsTorch.Reports;
+using DpsTorch.Runs;
 
 namespace DpsTorch.Sweeps;
 
@@ -98,11 +99,7 @@ public static class SweepReport
             {
                 string runDir = Path.Combine(dir, run.Run);
                 if (File.Exists(Path.Combine(runDir, RunFiles.Report))) continue;
-                try
-                {
-                    if (NestedState.IsNestedModelFile(Path.Combine(runDir, NestedRunFiles.Model))) NestedReportPage.Write(runDir);
-                    else ReportPage.Write(runDir);
-                }
+                try { RunOutput.WriteReport(runDir, NestedState.IsNestedModelFile(Path.Combine(runDir, NestedRunFiles.Model))); }
                 catch (ConfigException) { /* linked by its summary.json */ }
             }
         AtomicFile.WriteAllText(Path.Combine(dir, RunFiles.Report), Build(dir));

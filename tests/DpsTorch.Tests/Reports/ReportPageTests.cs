@@ -115,7 +115,7 @@ public class ReportPageTests(ITestOutputHelper output) : IDisposable
               "measures": { "resilienceSteps": 0, "headline": "heterogeneity" } }
             """));
         string run = Path.Combine(_dir, "local");
-        RunFiles.Write(run, local);
+        RunOutput.Write(run, local);
         string html = ReportPage.Build(run);
         Assert.DoesNotContain("<h2>Demand and production, unrolled</h2>", html);
         var card = Card(html, "Neighbourhood densities P_i against the demand shape D/∫D");
