@@ -148,17 +148,8 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
 
         // Zoom: drag over the middle of the plot; the view narrows, new ticks replace the static ones, markers follow
         // (hovering a moved marker still reads its own value), and a double-click restores the figure.
-        var box = await page.EvaluateExpressionAsync<double[]>($$"""
-            (() => { const svg = ({{ChartJs}})({{Quote(rob)}}); svg.scrollIntoView({ block: 'center' }); const p = svg.dataset.plot.split(' ').map(Number), m = svg.getScreenCTM();
-              const a = new DOMPoint(p[0], p[1]).matrixTransform(m), b = new DOMPoint(p[0] + p[2], p[1] + p[3]).matrixTransform(m);
-              return [a.x, a.y, b.x, b.y]; })()
-            """);
+        var box = await DragZoom(page, rob, 0.1, 0.6);
         double w = box[2] - box[0];
-        await page.Mouse.MoveAsync((decimal)(box[0] + 0.1 * w), (decimal)(box[1] + 5));
-        await page.Mouse.DownAsync();
-        await page.Mouse.MoveAsync((decimal)(box[0] + 0.3 * w), (decimal)(box[3] - 5), new MoveOptions { Steps = 5 });
-        await page.Mouse.MoveAsync((decimal)(box[0] + 0.6 * w), (decimal)(box[3] - 5), new MoveOptions { Steps = 5 });
-        await page.Mouse.UpAsync();
         await Shot(page, "run-zoomed");
         string view = await page.EvaluateExpressionAsync<string>($"(({ChartJs})({Quote(rob)})).getAttribute('data-view')") ?? "";
         var v = view.Split(' ').Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
@@ -194,6 +185,27 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
 
         output.WriteLine($"{charts} charts; problems: {string.Join("; ", problems)}");
         Assert.Empty(problems);
+    }
+
+    /// <summary>
+    /// Scrolls the chart titled <paramref name="title"/> into view and drags across its plot from the fraction
+    /// <paramref name="from"/> of its width (near the top) to <paramref name="to"/> (near the bottom): a zoom. Returns the
+    /// plot area on screen (left, top, right, bottom).
+    /// </summary>
+    private static async Task<double[]> DragZoom(IPage page, string title, double from, double to)
+    {
+        var box = await page.EvaluateExpressionAsync<double[]>($$"""
+            (() => { const svg = ({{ChartJs}})({{Quote(title)}}); svg.scrollIntoView({ block: 'center' }); const p = svg.dataset.plot.split(' ').map(Number), m = svg.getScreenCTM();
+              const a = new DOMPoint(p[0], p[1]).matrixTransform(m), b = new DOMPoint(p[0] + p[2], p[1] + p[3]).matrixTransform(m);
+              return [a.x, a.y, b.x, b.y]; })()
+            """);
+        double w = box[2] - box[0];
+        await page.Mouse.MoveAsync((decimal)(box[0] + from * w), (decimal)(box[1] + 5));
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync((decimal)(box[0] + (from + to) / 2 * w), (decimal)(box[3] - 5), new MoveOptions { Steps = 5 });
+        await page.Mouse.MoveAsync((decimal)(box[0] + to * w), (decimal)(box[3] - 5), new MoveOptions { Steps = 5 });
+        await page.Mouse.UpAsync();
+        return box;
     }
 
     /// <summary>With DPS_BROWSER_SHOTS=DIR set, saves a PNG of the page as the test sees it (for looking at the charts).</summary>
@@ -267,18 +279,9 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
         // the plot, moves to its right edge).
         const string mark = "svg.querySelectorAll('g.series')[1].querySelectorAll('.dps-mark')[1]";
         string size = $"(() => {{ const svg = ({ChartJs})({Quote(chart)}); const r = {mark}.getBoundingClientRect(); return [r.width, r.height, r.left]; }})()";
+        await page.EvaluateExpressionAsync($"(({ChartJs})({Quote(chart)})).scrollIntoView({{ block: 'center' }})");
         var before = await page.EvaluateExpressionAsync<double[]>(size);
-        var box = await page.EvaluateExpressionAsync<double[]>($$"""
-            (() => { const svg = ({{ChartJs}})({{Quote(chart)}}); svg.scrollIntoView({ block: 'center' }); const p = svg.dataset.plot.split(' ').map(Number), m = svg.getScreenCTM();
-              const a = new DOMPoint(p[0], p[1]).matrixTransform(m), b = new DOMPoint(p[0] + p[2], p[1] + p[3]).matrixTransform(m);
-              return [a.x, a.y, b.x, b.y]; })()
-            """);
-        double w = box[2] - box[0];
-        await page.Mouse.MoveAsync((decimal)(box[0] + 0.02 * w), (decimal)(box[1] + 5));
-        await page.Mouse.DownAsync();
-        await page.Mouse.MoveAsync((decimal)(box[0] + 0.3 * w), (decimal)(box[3] - 5), new MoveOptions { Steps = 5 });
-        await page.Mouse.MoveAsync((decimal)(box[0] + 0.5 * w), (decimal)(box[3] - 5), new MoveOptions { Steps = 5 });
-        await page.Mouse.UpAsync();
+        await DragZoom(page, chart, 0.02, 0.5);
         Assert.NotNull(await page.EvaluateExpressionAsync<string>($"(({ChartJs})({Quote(chart)})).getAttribute('data-view')"));
         var after = await page.EvaluateExpressionAsync<double[]>(size);
         Assert.True(Math.Abs(after[0] - before[0]) < 0.5 && Math.Abs(after[1] - before[1]) < 0.5, $"marker size {before[0]}x{before[1]} became {after[0]}x{after[1]}");
