@@ -200,7 +200,7 @@ public static class ReportPage
     [
         ("loss", "loss"), ("coverage", "coverage"), ("efficiency", "efficiency"),
         ("heterogeneity", "heterogeneity ¹D (q = 1)"), ("heterogeneityQ0", "heterogeneity ⁰D"), ("heterogeneityQ2", "heterogeneity ²D"),
-        ("heterogeneityQInf", "heterogeneity ∞D"), ("specialisation", "specialisation"), ("productivity", "productivity"),
+        ("heterogeneityQInf", "heterogeneity ∞D"), ("types", "distinct types"), ("specialisation", "specialisation"), ("productivity", "productivity"),
         ("totalProduction", "total production"), ("communicationCost", "communication cost"),
         ("resourceEfficiency", "met demand per resource ∫min(W, D)/Σa"), ("amplification", "output per resource ∫W/Σa"),
         ("utilisation", "utilisation ∫min(W, D)/∫W"), ("communicationEfficiency", "met demand added per unit of communication"),
