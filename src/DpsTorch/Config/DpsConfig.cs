@@ -241,4 +241,15 @@ public sealed record MeasuresConfig
     public int ResilienceSteps { get; init; } = 30;
     /// <summary>Largest hop radius for local heterogeneity.</summary>
     public int MaxRadius { get; init; } = 12;
+    /// <summary>The summary measure the experiment is about: shown first on the run report's summary card and leading
+    /// the sweep report (one of <see cref="HeadlineChoices"/>).</summary>
+    public string Headline { get; init; } = "coverage";
+
+    /// <summary>The summary.json measures <see cref="Headline"/> may name.</summary>
+    public static readonly string[] HeadlineChoices =
+    [
+        "loss", "heterogeneity", "heterogeneityQ0", "heterogeneityQ2", "heterogeneityQInf", "types", "specialisation", "productivity",
+        "totalProduction", "coverage", "efficiency", "communicationCost", "robustness", "resilience", "spatialScale",
+        "resourceEfficiency", "amplification", "utilisation", "communicationEfficiency",
+    ];
 }
