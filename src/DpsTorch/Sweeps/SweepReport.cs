@@ -4,6 +4,7 @@
 // measure against each swept key: the mean over seeds as a line with markers, the Student-t interval as a band, one
 // series (its own colour, dash and marker) per combination of the other swept keys. Writing it also writes the
 // report.html of every finished run that has none, so that the links lead somewhere.
+using DpsTorch.Config;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;

@@ -4,6 +4,8 @@ using DpsTorch.IO;
 using DpsTorch.Measures;
 using DpsTorch.Model;
 
+using DpsTorch.Config;
+
 namespace DpsTorch.Tests.Measures;
 
 public class EfficiencyTests

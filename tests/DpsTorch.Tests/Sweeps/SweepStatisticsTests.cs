@@ -7,6 +7,8 @@ using DpsTorch.IO;
 using DpsTorch.Sweeps;
 using DpsTorch.Tests.Model;
 
+using DpsTorch.Config;
+
 namespace DpsTorch.Tests.Sweeps;
 
 [Collection("cli")] // in-process sweeps share the process-wide thread count with the CLI tests
