@@ -298,7 +298,7 @@ public static class DpsKernels
 
         return Tensor.Record(new Tensor(totals, shape), op, [production], g =>
         {
-            var gp = new double[n * mPts];
+            var gp = GradientPool.Rent(n * mPts);
             Torch.ParallelRanges(n, (s, e) =>
             {
                 var pooled = new double[mPts];

@@ -48,13 +48,13 @@ public sealed partial class Tensor
         {
             if (a._requiresGrad)
             {
-                var ga = new double[n * k];
+                var ga = GradientPool.Rent(n * k);
                 MatMulKernel.Gemm(g, false, b._data, true, ga, n, m, k); // G[n×m]·Bᵀ[m×k]
                 a.AccumulateGradOwned(ga);
             }
             if (b._requiresGrad)
             {
-                var gb = new double[k * m];
+                var gb = GradientPool.Rent(k * m);
                 MatMulKernel.Gemm(a._data, true, g, false, gb, k, n, m); // Aᵀ[k×n]·G[n×m]
                 b.AccumulateGradOwned(gb);
             }
@@ -202,7 +202,7 @@ public sealed partial class Tensor
             }
             if (x._requiresGrad)
             {
-                var gx = new double[n * m];
+                var gx = GradientPool.Rent(n * m);
                 MatMulKernel.Gemm(a, false, g, false, gx, n, n, m);
                 x.AccumulateGradOwned(gx);
             }
@@ -234,7 +234,7 @@ public sealed partial class Tensor
             }
             if (x._requiresGrad)
             {
-                var gx = new double[k * n * m];
+                var gx = GradientPool.Rent(k * n * m);
                 BlockGemm(k, blocks._data, n * n, true, g, n * m, false, gx, n * m, n, n, m); // A_rᵀ·G_r
                 x.AccumulateGradOwned(gx);
             }
@@ -328,7 +328,7 @@ public sealed partial class Tensor
             {
                 // Aᵀ·G over the transposed pattern; its EdgeOrder maps each transposed entry to A's CSR position.
                 var t = pattern.Transpose();
-                var gd = new double[pattern.Cols * m];
+                var gd = GradientPool.Rent(pattern.Cols * m);
                 SpMM(t.RowPtrArray, t.ColIndexArray, t.EdgeOrderArray, values._data, g, gd, pattern.Cols, m);
                 dense.AccumulateGradOwned(gd);
             }
