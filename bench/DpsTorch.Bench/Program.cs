@@ -17,7 +17,7 @@ public static class Program
     public static int Main(string[] args)
     {
         int t = Array.IndexOf(args, "--threads");
-        if (t >= 0 && t + 1 < args.Length) Torch.SetNumThreads(int.Parse(args[t + 1], System.Globalization.CultureInfo.InvariantCulture));
+        if (t >= 0 && t + 1 < args.Length) TensorEngine.SetNumThreads(int.Parse(args[t + 1], System.Globalization.CultureInfo.InvariantCulture));
         if (args.Contains("--quick")) return Quick.Run(compareMethods: args.Contains("--compare-methods"));
         var config = DefaultConfig.Instance.AddColumn(new GflopsColumn());
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
@@ -97,7 +97,7 @@ public static class Quick
         var sigma = Tensor.Rand(rng, [n], 2 * 2 * Math.PI / m, 3.0).RequiresGrad_();
         var grid = new double[m];
         for (int j = 0; j < m; j++) grid[j] = 2 * Math.PI * j / m;
-        var g = Tensor.Rand(rng, [n, m], -1, 1).Data;
+        var g = Tensor.Rand(rng, [n, m], -1, 1).ToArray();
         return (mu, sigma, grid, g);
     }
 
@@ -110,7 +110,7 @@ public static class Quick
 
     public static int Run(bool compareMethods)
     {
-        Console.WriteLine($"threads {Torch.NumThreads}, SIMD path {DpsTorch.Tensors.Simd.Path}");
+        Console.WriteLine($"threads {TensorEngine.NumThreads}, SIMD path {DpsTorch.Tensors.Simd.Path}");
         foreach (int n in new[] { 256, 1024, 2048 })
         {
             var a = Tensor.Rand(new Random(1), [n, n], -1, 1);

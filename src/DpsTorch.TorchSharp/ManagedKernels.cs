@@ -54,7 +54,7 @@ public static class ManagedKernels
             }
             var engineInputs = inputs.Select((t, i) => Interop.ToEngine(t, $"{kernel.Name} input {i}").RequiresGrad_(t.requires_grad)).ToArray();
             EngineTensor output;
-            using (DpsTorch.Torch.EnableGrad()) output = kernel.Run(engineInputs);
+            using (DpsTorch.TensorEngine.EnableGrad()) output = kernel.Run(engineInputs);
             ctx.save_data("inputs", engineInputs);
             ctx.save_data("output", output);
             return Interop.ToTorch(output);

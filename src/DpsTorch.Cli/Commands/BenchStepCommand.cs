@@ -15,7 +15,7 @@ internal static class BenchStepCommand
     {
         var config = new Option<string>("--config") { Description = "Benchmark case config (JSON).", Required = true };
         var steps = new Option<int>("--steps") { Description = "Adam steps to run (the first is warm-up, not timed).", DefaultValueFactory = _ => 20 };
-        var threads = new Option<int>("--threads") { Description = "Engine threads (Torch.SetNumThreads).", DefaultValueFactory = _ => 2 };
+        var threads = new Option<int>("--threads") { Description = "Engine threads (TensorEngine.SetNumThreads).", DefaultValueFactory = _ => 2 };
         var stateOut = new Option<string?>("--state-out") { Description = "Write the initial model.json here before training." };
         var backend = new Option<string>("--backend")
         {
@@ -36,7 +36,7 @@ internal static class BenchStepCommand
             string path = r.GetValue(config)!;
             int n = r.GetValue(steps);
             if (n < 1) throw new ArgumentException($"--steps must be at least 1, got {n}.");
-            Torch.SetNumThreads(r.GetValue(threads) >= 1 ? r.GetValue(threads) : throw new ArgumentException($"--threads must be at least 1, got {r.GetValue(threads)}."));
+            TensorEngine.SetNumThreads(r.GetValue(threads) >= 1 ? r.GetValue(threads) : throw new ArgumentException($"--threads must be at least 1, got {r.GetValue(threads)}."));
             var c = ConfigLoader.Load(path, []);
             string which = r.GetValue(backend)!;
             if (which is not ("managed" or "torchsharp" or "torchsharp-kernels"))
@@ -75,13 +75,13 @@ internal static class BenchStepCommand
             double value = FiniteLoss(s, loss.Item());
             loss.Backward();
             optimizer.Step();
-            Torch.EndStep();
+            TensorEngine.EndStep();
             return value;
         });
         counts = counts.Stop(steps);
         double lossLast;
-        using (Torch.NoGrad()) lossLast = model.Loss().Total.Item();
-        var result = Result(caseName, "csharp", model, times, lossFirst, lossLast, Torch.NumThreads);
+        using (TensorEngine.NoGrad()) lossLast = model.Loss().Total.Item();
+        var result = Result(caseName, "csharp", model, times, lossFirst, lossLast, TensorEngine.NumThreads);
         counts.AddTo(result, "");
         result["ops_per_step"] = model.Loss().Total.GraphSize;
         return result;
@@ -102,7 +102,7 @@ internal static class BenchStepCommand
             optimizer.ZeroGrad();
             double value = FiniteLoss(s, batch.Evaluate(null, backward: true).Total);
             optimizer.Step();
-            Torch.EndStep();
+            TensorEngine.EndStep();
             return value;
         });
         counts = counts.Stop(steps);

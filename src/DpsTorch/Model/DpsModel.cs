@@ -107,7 +107,7 @@ public sealed class DpsModel : ITrainableSystem
         }
         var q = new Interaction(keep.Count, edges, [.. cost], Interaction.Learned ? null : [.. fixedW], Interaction.Learned ? [.. theta] : null);
         double kept;
-        using (Torch.NoGrad()) { var a = Resources().Data; kept = keep.Sum(i => a[i]); }
+        using (TensorEngine.NoGrad()) { var a = Resources().ToArray(); kept = keep.Sum(i => a[i]); }
         return new DpsModel(Space, DemandFrames, q, Objective, SigmaMin, SoftBudget ? Budget : kept, SoftBudget,
             Pick(Mu), Pick(Rho), Pick(Alpha), Propagation, Hops, CommunicabilityBeta);
     }
@@ -238,12 +238,9 @@ public sealed class DpsModel : ITrainableSystem
     }
 
     /// <inheritdoc/>
-    DpsModel ITrainableSystem.Engine => this;
-
-    /// <inheritdoc/>
     public (double Total, double Coverage) Evaluate(IReadOnlyList<double[]>? frames, bool backward)
     {
-        using var mode = backward ? null : Torch.NoGrad();
+        using var mode = backward ? null : TensorEngine.NoGrad();
         var parts = Loss(frames);
         if (backward) parts.Total.Backward();
         return (parts.Total.Item(), parts.Coverage.Item());

@@ -132,7 +132,7 @@ public sealed class Interaction
             if (!q.RequiresGrad && ReferenceEquals(q, _fixedWeights))
             {
                 // A fixed topology's I + Q is a constant: build it once.
-                if (_fixedDense is null) using (Torch.NoGrad()) _fixedDense = Tensor.SymmetricFromPositions(q, N, size, positions[0], positions[1], 1.0, mirror);
+                if (_fixedDense is null) using (TensorEngine.NoGrad()) _fixedDense = Tensor.SymmetricFromPositions(q, N, size, positions[0], positions[1], 1.0, mirror);
                 return Multiply(_fixedDense);
             }
             if (Blocks == 1) return Tensor.SymmetricMatMul(q, N, positions[0], positions[1], 1.0, mirror, x, _denseScratch);
@@ -182,7 +182,7 @@ public sealed class Interaction
         if (_pattern is null) return Tensor.Zeros(N);
         if (!q.RequiresGrad && ReferenceEquals(q, _fixedWeights))
         {
-            using var _ = Torch.NoGrad();
+            using var _ = TensorEngine.NoGrad();
             return _fixedDegree ??= Apply(q, Tensor.Ones(N, 1)).Reshape(N);
         }
         return Apply(q, Tensor.Ones(N, 1)).Reshape(N);
@@ -194,7 +194,7 @@ public sealed class Interaction
     /// <summary>Current edge weights as plain numbers.</summary>
     public double[] WeightValues()
     {
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         return Weights().ToArray();
     }
 }

@@ -43,8 +43,8 @@ public static class DpsKernels
         if (grid.Length == 0) throw new ArgumentException($"{op}: the grid is empty; give at least one point.");
         foreach (var x in grid) OpCheck.Finite(x, op, "every grid point");
         int n = mu.ShapeRef[0], mPts = grid.Length;
-        var mus = mu.Data;
-        var sigmas = sigma.Data;
+        var mus = mu.Storage;
+        var sigmas = sigma.Storage;
         for (int i = 0; i < n; i++)
         {
             if (!(sigmas[i] > 0) || double.IsInfinity(sigmas[i]))
@@ -54,7 +54,7 @@ public static class DpsKernels
 
         var plan = new WrappedNormalPlan(grid, sigmas, method);
         var o = new double[n * mPts];
-        Torch.ParallelRanges(n, (s, e) =>
+        TensorEngine.ParallelRanges(n, (s, e) =>
         {
             var scratch = new double[3 * mPts];
             for (int i = s; i < e; i++) plan.Forward(mus[i], sigmas[i], o.AsSpan(i * mPts, mPts), scratch);
@@ -64,7 +64,7 @@ public static class DpsKernels
         {
             var gMu = new double[n];
             var gSigma = new double[n];
-            Torch.ParallelRanges(n, (s, e) =>
+            TensorEngine.ParallelRanges(n, (s, e) =>
             {
                 var scratch = new double[3 * mPts];
                 for (int i = s; i < e; i++)
@@ -92,9 +92,9 @@ public static class DpsKernels
         const string op = "scaled_wrapped_normal";
         var plan = CheckWrappedNormal(op, mu, sigma, scale, grid);
         int n = mu.ShapeRef[0], mPts = grid.Length;
-        var (mus, sigmas, a) = (mu.Data, sigma.Data, scale.Data);
+        var (mus, sigmas, a) = (mu.Storage, sigma.Storage, scale.Storage);
         var o = new double[n * mPts];
-        Torch.ParallelRanges(n, (s, e) =>
+        TensorEngine.ParallelRanges(n, (s, e) =>
         {
             var scratch = new double[3 * mPts];
             for (int i = s; i < e; i++)
@@ -110,7 +110,7 @@ public static class DpsKernels
             var gMu = new double[n];
             var gSigma = new double[n];
             var gScale = new double[n];
-            Torch.ParallelRanges(n, (s, e) =>
+            TensorEngine.ParallelRanges(n, (s, e) =>
             {
                 var scratch = new double[3 * mPts];
                 for (int i = s; i < e; i++)
@@ -171,11 +171,11 @@ public static class DpsKernels
         var plan = CheckWrappedNormal(op, mu, sigma, weights, grid);
         int n = mu.ShapeRef[0], mPts = grid.Length;
         int size = CheckGroups(op, n, groups);
-        var (mus, sigmas, w) = (mu.Data, sigma.Data, weights.Data);
+        var (mus, sigmas, w) = (mu.Storage, sigma.Storage, weights.Storage);
         int blocksPerGroup = Math.Max(1, (size + MixtureBlock - 1) / MixtureBlock);
         int blocks = groups * blocksPerGroup;
         var partial = new double[blocks * mPts];
-        Torch.ParallelRanges(blocks, (s, e) =>
+        TensorEngine.ParallelRanges(blocks, (s, e) =>
         {
             var scratch = new double[4 * mPts];
             var row = scratch.AsSpan(3 * mPts, mPts);
@@ -202,7 +202,7 @@ public static class DpsKernels
             var gMu = new double[n];
             var gSigma = new double[n];
             var gWeights = new double[n];
-            Torch.ParallelRanges(n, (s, e) =>
+            TensorEngine.ParallelRanges(n, (s, e) =>
             {
                 var scratch = new double[3 * mPts];
                 for (int i = s; i < e; i++)
@@ -233,12 +233,12 @@ public static class DpsKernels
             throw new ArgumentException($"{op}: mu, sigma and the per-agent factor must all have shape [N], got {Shapes.Format(mu.ShapeRef)}, {Shapes.Format(sigma.ShapeRef)} and {Shapes.Format(perAgent.ShapeRef)}.");
         if (grid.Length == 0) throw new ArgumentException($"{op}: the grid is empty; give at least one point.");
         foreach (var x in grid) OpCheck.Finite(x, op, "every grid point");
-        var sigmas = sigma.Data;
+        var sigmas = sigma.Storage;
         for (int i = 0; i < sigmas.Length; i++)
         {
             if (!(sigmas[i] > 0) || double.IsInfinity(sigmas[i]))
                 throw new ArgumentException($"{op}: sigma[{i}] = {sigmas[i]}; every sigma must be positive and finite.");
-            OpCheck.Finite(mu.Data[i], op, $"mu[{i}]");
+            OpCheck.Finite(mu.Storage[i], op, $"mu[{i}]");
         }
         return new WrappedNormalPlan(grid, sigmas, WrappedNormalMethod.Auto);
     }
@@ -271,11 +271,11 @@ public static class DpsKernels
         if (!(delta > 0)) throw new ArgumentException($"{op}: delta = {delta}; the quadrature weight must be positive.");
         int n = production.ShapeRef[0], mPts = target.Length;
         int size = CheckGroups(op, n, groups);
-        var p = production.Data;
+        var p = production.Storage;
         var rowSum = new double[n];
         var rowLoss = new double[n];
         int minRows = Math.Max(1, 8192 / mPts);
-        Torch.ParallelRanges(n, (s, e) =>
+        TensorEngine.ParallelRanges(n, (s, e) =>
         {
             var diff = new double[mPts];
             for (int i = s; i < e; i++)
@@ -299,7 +299,7 @@ public static class DpsKernels
         return Tensor.Record(new Tensor(totals, shape), op, [production], g =>
         {
             var gp = GradientPool.Rent(n * mPts);
-            Torch.ParallelRanges(n, (s, e) =>
+            TensorEngine.ParallelRanges(n, (s, e) =>
             {
                 var pooled = new double[mPts];
                 for (int i = s; i < e; i++)

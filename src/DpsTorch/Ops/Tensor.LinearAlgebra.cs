@@ -249,7 +249,7 @@ public sealed partial class Tensor
     private static void BlockGemm(int k, double[] a, int aLen, bool transA, double[] b, int bLen, bool transB,
         double[] c, int cLen, int rows, int inner, int m)
     {
-        Torch.ParallelRanges(k, (s, e) =>
+        TensorEngine.ParallelRanges(k, (s, e) =>
         {
             var (ta, tb, tc) = (new double[aLen], new double[bLen], new double[cLen]);
             for (int r = s; r < e; r++)
@@ -272,7 +272,7 @@ public sealed partial class Tensor
     private static void MirrorUpper(double[] x, int n, bool add)
     {
         int tiles = (n + MirrorTile - 1) / MirrorTile;
-        Torch.ParallelFor(tiles, bi =>
+        TensorEngine.ParallelFor(tiles, bi =>
         {
             int i0 = bi * MirrorTile, i1 = Math.Min(n, i0 + MirrorTile);
             for (int j0 = i0; j0 < n; j0 += MirrorTile)
@@ -313,7 +313,7 @@ public sealed partial class Tensor
                 var rowPtr = pattern.RowPtrArray;
                 var col = pattern.ColIndexArray;
                 var d = dense._data;
-                Torch.ParallelRanges(pattern.Rows, (s, e) =>
+                TensorEngine.ParallelRanges(pattern.Rows, (s, e) =>
                 {
                     for (int r = s; r < e; r++)
                     {
@@ -342,7 +342,7 @@ public sealed partial class Tensor
     private static void SpMM(int[] rowPtr, int[] col, int[]? valueIndex, double[] values, double[] x, double[] o, int rows, int m)
     {
         int nnz = rowPtr[rows];
-        Torch.ParallelRanges(rows, (s, e) =>
+        TensorEngine.ParallelRanges(rows, (s, e) =>
         {
             if (m == 1) // matrix-vector (e.g. weighted degrees Q·1): scalar loop, same order as below
             {

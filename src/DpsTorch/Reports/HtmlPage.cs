@@ -119,9 +119,9 @@ internal static class HtmlPage
     /// </summary>
     public static string Densities(double[] grid, double[] mu, double[] sigma, double[] resources, int[] agents, Func<int, string> color)
     {
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         var dens = DpsKernels.WrappedNormalDensity(Tensor.FromArray(agents.Select(i => mu[i]).ToArray()),
-            Tensor.FromArray(agents.Select(i => sigma[i]).ToArray()), grid).Data;
+            Tensor.FromArray(agents.Select(i => sigma[i]).ToArray()), grid).ToArray();
         int m = grid.Length;
         double amax = 0;
         foreach (int i in agents) if (double.IsFinite(resources[i])) amax = Math.Max(amax, resources[i]);
