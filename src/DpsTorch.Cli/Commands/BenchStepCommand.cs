@@ -127,20 +127,22 @@ internal static class BenchStepCommand
         return v.Length % 2 == 1 ? v[v.Length / 2] : 0.5 * (v[v.Length / 2 - 1] + v[v.Length / 2]);
     }
 
-    /// <summary>Bytes allocated (all threads) and gen-0 collections over the timed steps, per step.</summary>
-    private readonly record struct StepCounts(long Bytes, int Gen0, double BytesPerStep, double Gen0PerStep)
+    /// <summary>Bytes allocated (all threads) and gen-0 and gen-2 collections over the timed steps, per step.</summary>
+    private readonly record struct StepCounts(long Bytes, int Gen0, int Gen2, double BytesPerStep = 0, double Gen0PerStep = 0, double Gen2PerStep = 0)
     {
-        public static StepCounts Start() => new(GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0), 0, 0);
+        public static StepCounts Start() => new(GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0), GC.CollectionCount(2));
 
         public StepCounts Stop(int steps) => this with
         {
             BytesPerStep = (GC.GetTotalAllocatedBytes(precise: true) - Bytes) / (double)steps,
             Gen0PerStep = (GC.CollectionCount(0) - Gen0) / (double)steps,
+            Gen2PerStep = (GC.CollectionCount(2) - Gen2) / (double)steps,
         };
 
         public void AddTo(JsonObject result, string prefix)
         {
             result[prefix + "alloc_kb_per_step"] = Math.Round(BytesPerStep / 1024.0, 1);
+            result[prefix + "gen2_per_step"] = Gen2PerStep;
             result[prefix + "gen0_per_step"] = Gen0PerStep;
         }
     }

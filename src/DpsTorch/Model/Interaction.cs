@@ -111,6 +111,7 @@ public sealed class Interaction
     private const int SmallDenseMaxN = 512;
 
     private int[][]? _positions;                   // [upper, lower]: flat positions of each edge in the dense (stacked) I + Q
+    private readonly SymmetricScratch _denseScratch = new(); // the learned dense I + Q and its gradient, reused every step
     private SparsePattern? _patternWithIdentity;   // Q's pattern plus the diagonal
     private int[]? _identityEntryValue;            // its CSR entry -> index into [q_0 .. q_{E-1}, 1]
 
@@ -134,6 +135,7 @@ public sealed class Interaction
                 if (_fixedDense is null) using (TensorEngine.NoGrad()) _fixedDense = Tensor.SymmetricFromPositions(q, N, size, positions[0], positions[1], 1.0, mirror);
                 return Multiply(_fixedDense);
             }
+            if (Blocks == 1) return Tensor.SymmetricMatMul(q, N, positions[0], positions[1], 1.0, mirror, x, _denseScratch);
             return Multiply(Tensor.SymmetricFromPositions(q, N, size, positions[0], positions[1], 1.0, mirror));
         }
         if (_patternWithIdentity is null)

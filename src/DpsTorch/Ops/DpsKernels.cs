@@ -68,7 +68,12 @@ public static class DpsKernels
             {
                 var scratch = new double[3 * mPts];
                 for (int i = s; i < e; i++)
-                    (gMu[i], gSigma[i], _) = plan.Backward(mus[i], sigmas[i], new ReadOnlySpan<double>(g, i * mPts, mPts), scratch);
+                {
+                    var gi = new ReadOnlySpan<double>(g, i * mPts, mPts);
+                    (gMu[i], gSigma[i], _) = plan.SingleImage(sigmas[i])
+                        ? plan.BackwardFromDensity(mus[i], sigmas[i], gi, new ReadOnlySpan<double>(o, i * mPts, mPts), scratch)
+                        : plan.Backward(mus[i], sigmas[i], gi, scratch);
+                }
             }, Math.Max(1, 8192 / mPts));
             mu.AccumulateGradOwned(gMu);
             sigma.AccumulateGradOwned(gSigma);
@@ -78,7 +83,8 @@ public static class DpsKernels
     /// <summary>
     /// Scaled wrapped normal densities: result[i, m] = scale[i]·WN(grid[m]; mu[i], sigma[i]), shape [N, M] (an agent's
     /// individual production w_i = a_i s_i, MODEL.md section 1), in one pass without the [N, M] broadcast product.
-    /// Differentiable in mu, sigma and scale; the backward recomputes the densities, so only the output is stored.
+    /// Differentiable in mu, sigma and scale; only the output is stored: the backward reads one-image agents' densities
+    /// from it (σ below about 0.37, <c>WrappedNormalPlan.SingleImage</c>) and recomputes the others'.
     /// Composed twin: <c>scale.Unsqueeze(1) * WrappedNormalDensity(mu, sigma, grid)</c>.
     /// </summary>
     public static Tensor ScaledWrappedNormalDensity(Tensor mu, Tensor sigma, Tensor scale, double[] grid)
@@ -109,8 +115,18 @@ public static class DpsKernels
                 var scratch = new double[3 * mPts];
                 for (int i = s; i < e; i++)
                 {
-                    var (dm, ds, gs) = plan.Backward(mus[i], sigmas[i], new ReadOnlySpan<double>(g, i * mPts, mPts), scratch);
-                    (gMu[i], gSigma[i], gScale[i]) = (a[i] * dm, a[i] * ds, gs);
+                    var gi = new ReadOnlySpan<double>(g, i * mPts, mPts);
+                    if (plan.SingleImage(sigmas[i]) && Math.Abs(a[i]) >= MinStoredScale)
+                    {
+                        // The output row is a_i·WN_i: the moments against it are a_i times the unscaled ones.
+                        var (dm, ds, gs) = plan.BackwardFromDensity(mus[i], sigmas[i], gi, new ReadOnlySpan<double>(o, i * mPts, mPts), scratch);
+                        (gMu[i], gSigma[i], gScale[i]) = (dm, ds, gs / a[i]);
+                    }
+                    else
+                    {
+                        var (dm, ds, gs) = plan.Backward(mus[i], sigmas[i], gi, scratch);
+                        (gMu[i], gSigma[i], gScale[i]) = (a[i] * dm, a[i] * ds, gs);
+                    }
                 }
             }, Math.Max(1, 8192 / mPts));
             mu.AccumulateGradOwned(gMu);
@@ -118,6 +134,12 @@ public static class DpsKernels
             scale.AccumulateGradOwned(gScale);
         });
     }
+
+    /// <summary>
+    /// Smallest |scale| for which the scaled density's backward reads WN from its output (a·WN, divided by a for the
+    /// scale's gradient); below it a·WN may have lost precision to underflow, and the densities are recomputed.
+    /// </summary>
+    private const double MinStoredScale = 1e-100;
 
     /// <summary>Agents per block of <see cref="WrappedNormalMixture"/>: blocks are summed in order, whatever the thread count.</summary>
     private const int MixtureBlock = 64;
@@ -276,7 +298,7 @@ public static class DpsKernels
 
         return Tensor.Record(new Tensor(totals, shape), op, [production], g =>
         {
-            var gp = new double[n * mPts];
+            var gp = GradientPool.Rent(n * mPts);
             TensorEngine.ParallelRanges(n, (s, e) =>
             {
                 var pooled = new double[mPts];
@@ -400,6 +422,27 @@ public static class DpsKernels
                     TP.MultiplyAdd(_sin[h - 1], en * sn, row, row);
                 }
             }
+        }
+
+        /// <summary>
+        /// Whether the image sum of an agent of this σ has the one image k = 0 (σ below about 0.37): its density on the grid
+        /// is then norm·φ_0 and a backward can read it from a stored forward output instead of recomputing the exponentials.
+        /// </summary>
+        public bool SingleImage(double sigma) => UsesImages(sigma) && Images(sigma) == 0;
+
+        /// <summary>
+        /// <see cref="Backward"/> of a <see cref="SingleImage"/> agent from its stored density values c·WN on the grid
+        /// (any factor c): (Σ g c ∂WN/∂μ, Σ g c ∂WN/∂σ, Σ g c WN) with ∂WN/∂μ = WN·u/σ², ∂WN/∂σ = WN·(u²/σ³ − 1/σ),
+        /// u the wrapped offsets. No exponentials: the cheap backward of the density ops.
+        /// </summary>
+        public (double dMu, double dSigma, double gDotDensity) BackwardFromDensity(double mu, double sigma, ReadOnlySpan<double> g,
+            ReadOnlySpan<double> density, double[] scratch)
+        {
+            var d = scratch.AsSpan(0, g.Length);
+            Offsets(mu, d);
+            var (s0, s1, s2) = Moments(g, density, d);
+            double s2i = 1.0 / (sigma * sigma);
+            return (s1 * s2i, s2 * s2i / sigma - s0 / sigma, s0);
         }
 
         /// <summary>(Σ_m g[m] ∂WN/∂μ, Σ_m g[m] ∂WN/∂σ, Σ_m g[m] WN) at one agent, recomputed from the grid tables.</summary>

@@ -48,13 +48,13 @@ public sealed partial class Tensor
         {
             if (a._requiresGrad)
             {
-                var ga = new double[n * k];
+                var ga = GradientPool.Rent(n * k);
                 MatMulKernel.Gemm(g, false, b._data, true, ga, n, m, k); // G[n×m]·Bᵀ[m×k]
                 a.AccumulateGradOwned(ga);
             }
             if (b._requiresGrad)
             {
-                var gb = new double[k * m];
+                var gb = GradientPool.Rent(k * m);
                 MatMulKernel.Gemm(a._data, true, g, false, gb, k, n, m); // Aᵀ[k×n]·G[n×m]
                 b.AccumulateGradOwned(gb);
             }
@@ -147,6 +147,70 @@ public sealed partial class Tensor
     }
 
     /// <summary>
+    /// (S)·x for the dense symmetric n×n matrix S that <see cref="SymmetricFromPositions"/> builds from
+    /// <paramref name="values"/> (one square block), in one op that keeps its two n×n arrays in <paramref name="scratch"/>
+    /// and reuses them every call: S itself (free again once this op's backward has run, or at once when nothing is
+    /// recorded; a call while the last S is still needed by an un-run backward gets a fresh array) and the backward's
+    /// G·xᵀ. At N = 1024 that is 16 MiB per step not allocated. Gradients: dValue[e] = H[lo, hi] + H[hi, lo] with
+    /// H = G·xᵀ, dx = S·G (S is symmetric). The backward must run at most once per forward.
+    /// </summary>
+    internal static Tensor SymmetricMatMul(Tensor values, int n, int[] upper, int[] lower, double diagonal, bool mirror, Tensor x, SymmetricScratch scratch)
+    {
+        const string op = "symmetric_matmul";
+        if (values.Dim != 1 || values._shape[0] != upper.Length)
+            throw new ArgumentException($"{op}: values must have shape [{upper.Length}] (one per edge), got {Shapes.Format(values._shape)}.");
+        if (x.Dim != 2 || x._shape[0] != n)
+            throw new ArgumentException($"{op}: x must have shape [{n}, m], got {Shapes.Format(x._shape)}.");
+        int m = x._shape[1];
+        bool pooled = !scratch.Busy && scratch.Matrix?.Length == n * n;
+        var a = pooled ? scratch.Matrix! : new double[n * n];
+        if (pooled) Array.Clear(a);
+        var v = values._data;
+        if (mirror)
+        {
+            for (int e = 0; e < upper.Length; e++) a[upper[e]] = v[e];
+            MirrorUpper(a, n, add: false);
+        }
+        else
+            for (int e = 0; e < upper.Length; e++)
+            {
+                a[upper[e]] = v[e];
+                a[lower[e]] = v[e];
+            }
+        if (diagonal != 0) for (int i = 0; i < n; i++) a[i * n + i] = diagonal;
+        var o = new double[n * m];
+        MatMulKernel.Gemm(a, false, x._data, false, o, n, n, m);
+        if (!scratch.Busy) scratch.Matrix = a; // else an earlier graph still holds the pooled S: this call's stays its own
+        if (!ShouldRecord(values, x)) return new Tensor(o, [n, m]);
+        bool owns = ReferenceEquals(scratch.Matrix, a);
+        if (owns) scratch.Busy = true;
+        return Record(new Tensor(o, [n, m]), op, [values, x], g =>
+        {
+            if (values._requiresGrad)
+            {
+                var h = scratch.Gradient?.Length == n * n ? scratch.Gradient : scratch.Gradient = new double[n * n];
+                MatMulKernel.Gemm(g, false, x._data, true, h, n, m, n); // H = G·xᵀ, every entry overwritten
+                var gv = new double[upper.Length];
+                if (mirror)
+                {
+                    MirrorUpper(h, n, add: true);
+                    for (int e = 0; e < gv.Length; e++) gv[e] = h[upper[e]];
+                }
+                else
+                    for (int e = 0; e < gv.Length; e++) gv[e] = h[upper[e]] + h[lower[e]];
+                values.AccumulateGradOwned(gv);
+            }
+            if (x._requiresGrad)
+            {
+                var gx = GradientPool.Rent(n * m);
+                MatMulKernel.Gemm(a, false, g, false, gx, n, n, m);
+                x.AccumulateGradOwned(gx);
+            }
+            if (owns) scratch.Busy = false;
+        });
+    }
+
+    /// <summary>
     /// Block-diagonal product: <paramref name="blocks"/> holds k stacked n×n blocks A_r ([k·n, n]), <paramref name="x"/> is
     /// [k·n, m], and block r of the result is A_r·X_r ([k·n, m]), each by the blocked matmul kernel. k independent systems
     /// (batched multi-start) multiply in one op without the (k·n)² zeros. Gradients per block: dA_r = G_r·X_rᵀ,
@@ -170,7 +234,7 @@ public sealed partial class Tensor
             }
             if (x._requiresGrad)
             {
-                var gx = new double[k * n * m];
+                var gx = GradientPool.Rent(k * n * m);
                 BlockGemm(k, blocks._data, n * n, true, g, n * m, false, gx, n * m, n, n, m); // A_rᵀ·G_r
                 x.AccumulateGradOwned(gx);
             }
@@ -264,7 +328,7 @@ public sealed partial class Tensor
             {
                 // Aᵀ·G over the transposed pattern; its EdgeOrder maps each transposed entry to A's CSR position.
                 var t = pattern.Transpose();
-                var gd = new double[pattern.Cols * m];
+                var gd = GradientPool.Rent(pattern.Cols * m);
                 SpMM(t.RowPtrArray, t.ColIndexArray, t.EdgeOrderArray, values._data, g, gd, pattern.Cols, m);
                 dense.AccumulateGradOwned(gd);
             }
@@ -308,4 +372,15 @@ public sealed partial class Tensor
         double workPerRow = Math.Max(1.0, (double)nnz * Math.Max(1, m) / Math.Max(1, rows));
         return (int)Math.Max(1, Math.Min(int.MaxValue, (1 << 15) / workPerRow));
     }
+}
+
+/// <summary>The two reusable n×n arrays of <see cref="Tensor.SymmetricMatMul"/> (held by its caller, e.g. an interaction graph).</summary>
+internal sealed class SymmetricScratch
+{
+    /// <summary>The last dense matrix S.</summary>
+    public double[]? Matrix;
+    /// <summary>The backward's G·xᵀ.</summary>
+    public double[]? Gradient;
+    /// <summary>Whether <see cref="Matrix"/> is still needed by a recorded backward that has not run.</summary>
+    public bool Busy;
 }

@@ -162,6 +162,21 @@ public class TensorFusedProductionTests
     }
 
     [Fact]
+    public void ScaledWrappedNormalDensity_BackwardFromItsOutput_EqualsTheMixturesRecomputedBackward()
+    {
+        // The scaled density's backward reads one-image agents' densities (σ 0.12, 0.3 here) from its output; the
+        // mixture's recomputes them. Summed over agents the two are the same function; scales 0 and 1e-120 take the
+        // recomputing fallback.
+        var grid = Grid(48);
+        var d = Tensor.Rand(new Random(9), [48], 0, 1);
+        foreach (double[] scale in new[] { new[] { 0.7, 1.3, 0.2, 2.0, 0.9, 1.1 }, new[] { 0.0, 1e-120, 0.2, 2.0, 0.9, 1e-120 } })
+            AssertSameValueAndGrads(
+                x => (DpsKernels.ScaledWrappedNormalDensity(x[0], x[1], x[2], grid).Sum(0) - d).Pow(2.0).Sum(),
+                x => (DpsKernels.WrappedNormalMixture(x[0], x[1], x[2], grid) - d).Pow(2.0).Sum(),
+                [Mu(), Sigma(), Tensor.FromArray(scale).RequiresGrad_()]);
+    }
+
+    [Fact]
     public void ScaledWrappedNormalDensity_Gradients_MatchFiniteDifferences()
     {
         var grid = Grid(24);

@@ -326,6 +326,47 @@ public class TensorSymmetricFromEdgesTests
         Assert.Throws<ArgumentException>(() => Tensor.SymmetricFromPositions(Tensor.Zeros(2), n, n, upper, lower, 1.0, mirror));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SymmetricMatMul_EqualsSymmetricFromPositionsThenMatMul_AndReusesItsArraysSafely(bool mirror)
+    {
+        int n = 40, m = 3;
+        var edges = new List<(int, int)>();
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j < n; j += 3) edges.Add((i, j));
+        var upper = edges.Select(e => e.Item1 * n + e.Item2).ToArray();
+        var lower = edges.Select(e => e.Item2 * n + e.Item1).ToArray();
+        var scratch = new SymmetricScratch();
+        var w = Tensor.Rand(new Random(8), [n, m], -1, 1);
+        for (int call = 0; call < 3; call++)
+        {
+            var v1 = Param(10 + call, [edges.Count], -1, 1);
+            var x1 = Param(20 + call, [n, m], -1, 1);
+            var v2 = Tensor.FromArray(v1.ToArray()).RequiresGrad_();
+            var x2 = Tensor.FromArray(x1.ToArray(), n, m).RequiresGrad_();
+            var expected = Tensor.MatMul(Tensor.SymmetricFromPositions(v1, n, n, upper, lower, 1.0, mirror), x1);
+            var actual = Tensor.SymmetricMatMul(v2, n, upper, lower, 1.0, mirror, x2, scratch);
+            // A second product while the first graph's backward has not run must not overwrite the first's matrix.
+            var other = Tensor.SymmetricMatMul(Tensor.FromArray(v1.ToArray()).RequiresGrad_(), n, upper, lower, 5.0, mirror, x1.Detach(), scratch);
+            Assert.NotEqual(actual.ToArray(), other.ToArray());
+            AssertAllClose(expected.ToArray(), actual.ToArray());
+            (expected * w).Sum().Backward();
+            (actual * w).Sum().Backward();
+            AssertAllClose(v1.Grad!.ToArray(), v2.Grad!.ToArray());
+            AssertAllClose(x1.Grad!.ToArray(), x2.Grad!.ToArray());
+            (other * w).Sum().Backward();
+        }
+        AssertGradients(t => (Tensor.SymmetricMatMul(t[0], n, upper, lower, 1.0, mirror, t[1], scratch) * w).Sum(),
+            [Param(30, [edges.Count]), Param(31, [n, m])]);
+    }
+
+    private static void AssertAllClose(double[] expected, double[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-12 * Math.Max(1, Math.Abs(expected[i])), $"[{i}]: {actual[i]:R} vs {expected[i]:R}");
+    }
+
     [Fact]
     public void BlockDiagonalMatMul_EqualsTheDenseBlockDiagonalProduct_AndItsGradients()
     {
