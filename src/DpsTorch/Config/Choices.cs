@@ -20,8 +20,10 @@ public enum ResourceMode
 [JsonConverter(typeof(ChoiceConverter<InitKind>))]
 public enum InitKind
 {
-    /// <summary>"auto": restart 0 spread, restart 1 homogeneous, later restarts random.</summary>
+    /// <summary>"auto": restart 0 at the demand's modes, restart 1 spread, restart 2 homogeneous, later restarts random.</summary>
     Auto,
+    /// <summary>"modes": one agent group per mode of the demand, sized by the mode's mass (Search/StructuredStarts.cs).</summary>
+    Modes,
     /// <summary>"spread": μ evenly spread plus jitter, narrow σ.</summary>
     Spread,
     /// <summary>"homogeneous": all μ and σ equal plus tiny jitter.</summary>

@@ -421,7 +421,7 @@ public static class ConfigLoader
             Tolerance = s.Double("tolerance", d.Tolerance, 0, 1),
             Patience = s.Int("patience", d.Patience, 1, int.MaxValue),
             GradTolerance = s.Double("gradTolerance", d.GradTolerance, 0, 1e6),
-            Polish = s.Int("polish", d.Polish, 0, 100_000_000),
+            Polish = s.OptionalInt("polish", 0, 100_000_000),
             Swaps = s.Int("swaps", d.Swaps, 0, 10_000),
             Backoff = s.Double("backoff", d.Backoff, 0, 1),
             MaxBackoffs = s.Int("maxBackoffs", d.MaxBackoffs, 0, 1000),
@@ -455,6 +455,7 @@ public static class ConfigLoader
             Seeds = s.Int("seeds", d.Seeds, 1, 10_000),
             ResilienceSteps = s.Int("resilienceSteps", d.ResilienceSteps, 0, 1_000_000),
             MaxRadius = s.Int("maxRadius", d.MaxRadius, 0, 10_000),
+            Headline = s.Choice("headline", d.Headline, MeasuresConfig.HeadlineChoices),
         };
         if (c.Fractions.Length == 0) throw ConfigException.Invalid(s.KeyPath("fractions"), "[]", "a non-empty array of fractions in [0, 1]");
         s.RejectUnknownKeys();

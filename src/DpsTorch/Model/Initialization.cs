@@ -9,9 +9,12 @@ public sealed record InitialParameters(double[] Mu, double[] Rho, double[] Alpha
 /// <summary>Builds initial parameters from a seed.</summary>
 public static class Initialization
 {
-    /// <summary>The init used by restart <paramref name="restart"/> under "auto".</summary>
+    /// <summary>
+    /// The init used by restart <paramref name="restart"/> under "auto": restart 0 starts at the demand's modes
+    /// (Search/StructuredStarts.cs), 1 spread, 2 homogeneous, later ones random.
+    /// </summary>
     public static InitKind KindForRestart(InitKind init, int restart)
-        => init != InitKind.Auto ? init : restart switch { 0 => InitKind.Spread, 1 => InitKind.Homogeneous, _ => InitKind.Random };
+        => init != InitKind.Auto ? init : restart switch { 0 => InitKind.Modes, 1 => InitKind.Spread, 2 => InitKind.Homogeneous, _ => InitKind.Random };
 
     /// <summary>
     /// μ, ρ, α for <paramref name="n"/> agents. <paramref name="kind"/>: "spread" (μ_i = 2π(i + u)/N with u uniform in [0, 1) drawn from the seed, or 0 without <paramref name="spreadTurn"/>, plus jitter; σ narrow),
@@ -29,6 +32,7 @@ public static class Initialization
             InitKind.Homogeneous => 1.0,
             InitKind.Random => 0.5,
             InitKind.Auto => throw new ArgumentException("agents.init: \"auto\" names a kind per restart; resolve it with Initialization.KindForRestart first.", nameof(kind)),
+            InitKind.Modes => throw new ArgumentException("agents.init: \"modes\" needs the demand; build it with SystemBuilder.Start.", nameof(kind)),
             _ => throw Choices.Unknown("agents.init", kind),
         };
         if (sigma <= sigmaMin) throw new ArgumentException($"agents.initSigma: {sigma} must exceed agents.sigmaMin ({sigmaMin}).");

@@ -1,5 +1,5 @@
 // The pointwise mismatch ℓ of MODEL.md section 2 (squared error, smooth unmet demand, or both), Δ-weighted and summed.
-// Used by flat (DpsModel) and nested (NestedSystem) systems alike.
+// Used by flat (DpsModel) and nested (NestedSystem) systems alike, and per start by batched multi-start (BatchedStarts).
 using DpsTorch.Config;
 
 namespace DpsTorch.Model;
@@ -12,22 +12,28 @@ public static class Mismatch
     /// target)]; "both": their sum. Shapes broadcast (any shape ending in M).
     /// </summary>
     public static Tensor Of(ObjectiveConfig objective, double delta, Tensor produced, Tensor target)
+        => Combine(objective, delta, produced, target, Tensor.Scalar(0), t => t.Sum());
+
+    /// <summary>
+    /// <see cref="Of"/> for <paramref name="starts"/> independent systems stacked along the first dimension of
+    /// <paramref name="produced"/> (rows [r·k, (r+1)·k) belong to start r): shape [starts], element r the mismatch of
+    /// start r alone.
+    /// </summary>
+    public static Tensor PerStart(ObjectiveConfig objective, double delta, Tensor produced, Tensor target, int starts)
+        => Combine(objective, delta, produced, target, Tensor.Zeros(starts), t => t.Reshape(starts, -1).Sum(1));
+
+    private static Tensor Combine(ObjectiveConfig objective, double delta, Tensor produced, Tensor target, Tensor zero, Func<Tensor, Tensor> sum)
     {
-        return objective.Mismatch switch
+        if (!Enum.IsDefined(objective.Mismatch)) throw Choices.Unknown("objective.mismatch", objective.Mismatch);
+        Tensor total = zero;
+        if (objective.Mismatch is MismatchKind.Squared or MismatchKind.Both)
+            total = total + sum((produced - target).Pow(2.0)) * delta;
+        if (objective.Mismatch is MismatchKind.Unmet or MismatchKind.Both)
         {
-            MismatchKind.Squared => Squared(delta, produced, target),
-            MismatchKind.Unmet => Unmet(objective, delta, produced, target),
-            MismatchKind.Both => Squared(delta, produced, target) + Unmet(objective, delta, produced, target),
-            _ => throw Choices.Unknown("objective.mismatch", objective.Mismatch),
-        };
-    }
-
-    private static Tensor Squared(double delta, Tensor produced, Tensor target) => (produced - target).Pow(2.0).Sum() * delta;
-
-    private static Tensor Unmet(ObjectiveConfig objective, double delta, Tensor produced, Tensor target)
-    {
-        var unmet = (target - produced).Softplus(objective.UnmetBeta);
-        var over = (produced - target).Softplus(objective.UnmetBeta);
-        return (unmet + over * objective.OverWeight).Sum() * delta;
+            var unmet = (target - produced).Softplus(objective.UnmetBeta);
+            var over = (produced - target).Softplus(objective.UnmetBeta);
+            total = total + sum(unmet + over * objective.OverWeight) * delta;
+        }
+        return total;
     }
 }
