@@ -7,6 +7,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using System.Globalization;
 using DpsTorch.Config;
+using DpsTorch.IO;
 using DpsTorch.Sweeps;
 using Spectre.Console;
 
