@@ -219,7 +219,7 @@ public class CliTests : IDisposable
     [Fact]
     public void Run_BadInputFoundLate_LeavesTheOldRunFolderUntouched_AndNoTemporaryFiles()
     {
-        // A hierarchical topology needs agents.count to be a power of topology.modules: found only when the system is built.
+        // A hierarchical topology needs agents.count to be a power of topology.modules (a cross-field rule of the config).
         string config = Write("late.json", """
             { "space": { "m": 32 }, "agents": { "count": 4 }, "topology": { "kind": "hierarchical", "modules": 3 },
               "training": { "steps": 5, "restarts": 1 } }

@@ -206,12 +206,12 @@ public static class Choices
     /// <exception cref="ConfigException">The value is no member; the message names <paramref name="key"/> and the allowed names.</exception>
     public static void Check<T>(string key, T value) where T : struct, Enum
     {
-        if (!Enum.IsDefined(value)) throw ConfigException.Invalid(key, Number(value), Allowed<T>());
+        if (!Enum.IsDefined(value)) throw Unknown(key, value);
     }
 
     /// <summary>The error for a value a switch over <typeparamref name="T"/> does not know (only a bad cast gets there).</summary>
     public static ConfigException Unknown<T>(string key, T value) where T : struct, Enum
-        => ConfigException.Invalid(key, Number(value), Allowed<T>());
+        => ConfigException.Invalid(key, Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture), Allowed<T>());
 
     private static string Number<T>(T value) where T : struct, Enum
         => Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture).ToString(System.Globalization.CultureInfo.InvariantCulture);

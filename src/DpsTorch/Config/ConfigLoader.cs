@@ -87,6 +87,56 @@ public static class ConfigLoader
         }
     }
 
+    /// <summary>
+    /// Checks a config built in C# (or changed with <c>with</c>) by the same rules as a config file: every choice is a
+    /// member of its enum, then its JSON form is read back through <see cref="Parse"/>, so every range, cross-field and
+    /// file check applies with the same one-line error naming the key path, the value and what is allowed. Returns the
+    /// config itself. (The model builders check only the choices, <see cref="CheckChoices(DpsConfig)"/>: C# may build a system
+    /// outside the file's ranges on purpose, e.g. to provoke the non-finite guard.)
+    /// </summary>
+    /// <exception cref="ConfigException">The first rule the config breaks.</exception>
+    public static DpsConfig Validate(DpsConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        CheckChoices(config);
+        Parse(ToJson(config), source: "config");
+        return config;
+    }
+
+    /// <summary>Throws unless every choice of <paramref name="c"/> is a member of its enum (a C#-built config can cast any
+    /// integer to a choice); the error names the key path and the allowed names. The model builders call it first.</summary>
+    /// <exception cref="ConfigException">A choice that is no member.</exception>
+    public static void CheckChoices(DpsConfig c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        Choices.Check("agents.resources", c.Agents.Resources);
+        Choices.Check("agents.init", c.Agents.Init);
+        CheckChoices(c.Demand, "demand");
+        CheckChoices(c.Topology, "topology");
+        Choices.Check("objective.kind", c.Objective.Kind);
+        Choices.Check("objective.mismatch", c.Objective.Mismatch);
+        Choices.Check("training.optimizer", c.Training.Optimizer);
+        Choices.Check("training.schedule", c.Training.Schedule);
+        Choices.Check("training.backend", c.Training.Backend);
+        Choices.Check("measures.removal", c.Measures.Removal);
+        for (int k = 0; k < (c.Levels?.Count ?? 0); k++)
+        {
+            var level = c.Levels![k];
+            CheckChoices(level.Topology, $"levels[{k}].topology");
+            if (level.Demand is not null) CheckChoices(level.Demand, $"levels[{k}].demand");
+            Choices.Check($"levels[{k}].demandObjective", level.DemandObjective);
+        }
+    }
+
+    private static void CheckChoices(DemandConfig d, string at) => Choices.Check($"{at}.kind", d.Kind);
+
+    private static void CheckChoices(TopologyConfig t, string at)
+    {
+        Choices.Check($"{at}.kind", t.Kind);
+        Choices.Check($"{at}.embedding", t.Embedding);
+        Choices.Check($"{at}.propagation", t.Propagation);
+    }
+
     /// <summary>The config as indented JSON (every default resolved), readable back by <see cref="Parse"/>.</summary>
     public static string ToJson(DpsConfig config) => JsonSerializer.Serialize(config, ConfigJsonContext.Default.DpsConfig);
 
@@ -165,7 +215,7 @@ public static class ConfigLoader
             Space = space,
             Agents = agents,
             Demand = ReadDemand(s.Section("demand"), baseDir),
-            Topology = ReadTopology(s.Section("topology"), agents.Count, baseDir),
+            Topology = ReadTopology(s.Section("topology"), agents.Count, "agents.count", baseDir),
             Objective = ReadObjective(s.Section("objective")),
             Training = ReadTraining(s.Section("training")),
             Measures = ReadMeasures(s.Section("measures")),
@@ -284,7 +334,8 @@ public static class ConfigLoader
         return c;
     }
 
-    internal static TopologyConfig ReadTopology(JsonSection? s, int n, string baseDir)
+    /// <summary>A topology section for <paramref name="n"/> agents, whose count the config sets at <paramref name="countKey"/>.</summary>
+    internal static TopologyConfig ReadTopology(JsonSection? s, int n, string countKey, string baseDir)
     {
         if (s is null) return new();
         var d = new TopologyConfig();
@@ -321,6 +372,8 @@ public static class ConfigLoader
             throw ConfigException.Invalid(s.KeyPath("rows"), r, $"a divisor of agents.count ({n})");
         if (c.Kind is TopologyKind.Modular or TopologyKind.Hierarchical && c.Modules > n)
             throw ConfigException.Invalid(s.KeyPath("modules"), c.Modules, $"at most agents.count ({n})");
+        if (c.Kind == TopologyKind.Hierarchical && c.HierarchyDepth(n) is null)
+            throw ConfigException.Invalid(countKey, n, $"a power of topology.modules ({c.HierarchyBranching()}) for a hierarchical topology");
         if (c.Kind == TopologyKind.File)
         {
             if (c.Path is null) throw ConfigException.Invalid(s.KeyPath("path"), null, "the path of an edge-list file for kind \"file\"");

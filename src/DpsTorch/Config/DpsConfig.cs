@@ -141,6 +141,18 @@ public sealed record TopologyConfig
 
     /// <summary>Most terms of the communicability series.</summary>
     public const int MaxCommunicabilityTerms = 200;
+
+    /// <summary>Groups per level of a "hierarchical" topology: <see cref="Modules"/>, at least 2.</summary>
+    public int HierarchyBranching() => Math.Max(2, Modules);
+
+    /// <summary>The depth L of a "hierarchical" topology on <paramref name="n"/> agents, n = <see cref="HierarchyBranching"/>()^L;
+    /// null when <paramref name="n"/> is no such power.</summary>
+    public int? HierarchyDepth(int n)
+    {
+        int b = HierarchyBranching();
+        int levels = (int)Math.Round(Math.Log(n) / Math.Log(b));
+        return Math.Pow(b, levels) == n ? levels : null;
+    }
 }
 
 /// <summary>The coverage objective and penalties (MODEL.md section 2).</summary>

@@ -110,6 +110,17 @@ internal sealed class JsonSection
         return v.GetString();
     }
 
+    /// <summary>A string that must be one of <paramref name="allowed"/> (compared case-insensitively, returned as listed):
+    /// for choices whose names are keys of another file (measures.headline names a summary.json measure), not an enum.</summary>
+    public string Choice(string key, string fallback, params string[] allowed)
+    {
+        Note(key, "string", fallback, choices: allowed);
+        var s = ReadString(key, null);
+        if (s is null) return fallback;
+        foreach (var a in allowed) if (string.Equals(a, s, StringComparison.OrdinalIgnoreCase)) return a;
+        throw ConfigException.Invalid(KeyPath(key), s, "one of " + string.Join(", ", allowed.Select(a => $"\"{a}\"")));
+    }
+
     /// <summary>A string naming a member of <typeparamref name="T"/> (compared case-insensitively, <see cref="Choices"/>).</summary>
     public T Choice<T>(string key, T fallback) where T : struct, Enum
     {

@@ -57,7 +57,7 @@ internal static class NestedConfigReader
             {
                 Name = s.String("name", $"level {k + 1}"),
                 Size = size,
-                Topology = ConfigLoader.ReadTopology(s.Section("topology"), size, baseDir),
+                Topology = ConfigLoader.ReadTopology(s.Section("topology"), size, s.KeyPath("size"), baseDir),
                 LambdaC = s.Double("lambdaC", d.LambdaC, 0, 1e12),
                 Demand = s.Has("demand") ? ConfigLoader.ReadDemand(s.Section("demand"), baseDir) : Skip(s, "demand"),
                 DemandObjective = s.Choice("demandObjective", d.DemandObjective),
@@ -80,7 +80,7 @@ internal static class NestedConfigReader
         return levels;
     }
 
-    /// <summary>Checks the root keys a nested config must leave to its levels.</summary>
+    /// <summary>Checks the root keys a nested config must leave to its levels, and that it trains on the managed backend.</summary>
     public static void CheckRoot(DpsConfig c)
     {
         if (c.Levels is null) return;
@@ -88,6 +88,9 @@ internal static class NestedConfigReader
             throw ConfigException.Invalid("topology", "a topology", "no root topology when levels are given (each level sets levels[k].topology)");
         if (c.Objective.LambdaC != 0)
             throw ConfigException.Invalid("objective.lambdaC", c.Objective.LambdaC, "0 when levels are given (each level sets levels[k].lambdaC)");
+        if (c.Training.Backend != TrainingBackend.Managed)
+            throw ConfigException.Invalid("training.backend", Choices.Name(c.Training.Backend),
+                "\"managed\" for nested systems here (a nested system trains on libtorch through the C# API: DpsTorch.TorchSharp.NestedModule)");
     }
 
     private static DemandConfig? Skip(JsonSection s, string key) { s.RawValue(key, "object"); return null; }

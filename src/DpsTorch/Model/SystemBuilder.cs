@@ -77,13 +77,8 @@ public static class SystemBuilder
     }
 
     private static Topology Hierarchical(int n, TopologyConfig t)
-    {
-        int b = Math.Max(2, t.Modules);
-        int levels = (int)Math.Round(Math.Log(n) / Math.Log(b));
-        if (Math.Pow(b, levels) != n)
-            throw ConfigException.Invalid("agents.count", n, $"a power of topology.modules ({b}) for a hierarchical topology");
-        return TopologyGenerators.Hierarchical(levels, b);
-    }
+        => t.HierarchyDepth(n) is int levels ? TopologyGenerators.Hierarchical(levels, t.HierarchyBranching())
+            : throw ConfigException.Invalid("agents.count", n, $"a power of topology.modules ({t.HierarchyBranching()}) for a hierarchical topology");
 
     /// <summary>Sizes of <paramref name="modules"/> modules as equal as possible.</summary>
     public static int[] ModuleSizes(int n, int modules)
@@ -144,6 +139,7 @@ public static class SystemBuilder
     /// <summary>A model for restart <paramref name="restart"/> of the config (initialisation seed: Seeds.ForRestart(training.seed, restart)).</summary>
     public static DpsModel Create(DpsConfig c, int restart = 0)
     {
+        ConfigLoader.CheckChoices(c);
         var space = new Space(c.Space.M);
         var frames = DemandFrames(c, space);
         var g = Graph(c);

@@ -17,6 +17,7 @@ public static class NestedBuilder
     public static NestedSystem Create(DpsConfig config, int restart = 0, bool homogeneous = false)
     {
         var levelsConfig = config.Levels ?? throw new ConfigException("levels", "the config has no levels block; a nested system needs one (bottom level first).");
+        ConfigLoader.CheckChoices(config);
         var space = new Space(config.Space.M);
         var frames = SystemBuilder.DemandFrames(config, space);
         int n = config.Agents.Count;

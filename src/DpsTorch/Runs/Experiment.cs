@@ -96,9 +96,6 @@ public static class Experiment
     private static ExperimentResult RunNested(DpsConfig config, IProgress<TrainProgress>? progress, CancellationToken cancel, bool measureRobustness,
         string? checkpointDir, RunMetadata run, bool baseline, System.Diagnostics.Stopwatch clock)
     {
-        if (config.Training.Backend != TrainingBackend.Managed)
-            throw ConfigException.Invalid("training.backend", Choices.Name(config.Training.Backend),
-                "\"managed\" for nested systems here (a nested system trains on libtorch through the C# API: DpsTorch.TorchSharp.NestedModule)");
         var nested = Restarts(config, r => NestedBuilder.Create(config, r), NestedMeasures.Quick, (_, result) => result, progress, cancel, checkpointDir, "restart");
         var measures = NestedMeasures.Compute(nested.Best, measureRobustness && nested.Complete ? config.Measures : null);
         NestedOutcome? homogeneous = null;

@@ -1,5 +1,6 @@
 // The efficiencies that are not coverage (docs/CONFIG.md, "Efficiency that is not coverage"): constructed cases where
 // outputs are amplified or resources idle, so that they must differ from coverage, on hand-made profiles and on models.
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Measures;
 using DpsTorch.Model;

@@ -3,6 +3,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Sweeps;
 using DpsTorch.Tests.Model;
