@@ -24,14 +24,27 @@ public sealed class Interaction
     /// <summary>θ per edge (a leaf requiring grad) when learned, else null.</summary>
     public Tensor? Theta { get; }
 
+    /// <summary>Number of independent diagonal blocks of Q (1 unless stacked for batched multi-start).</summary>
+    public int Blocks { get; }
+
     /// <summary>Whether the topology is learned.</summary>
     public bool Learned => Theta is not null;
 
-    /// <summary>Builds Q from edges and either fixed weights or initial logits θ (learned).</summary>
-    public Interaction(int n, IReadOnlyList<(int I, int J)> edges, double[] edgeCost, double[]? fixedWeights, double[]? theta)
+    /// <summary>
+    /// Builds Q from edges and either fixed weights or initial logits θ (learned). <paramref name="blocks"/> &gt; 1 declares
+    /// Q block-diagonal: agents split into that many consecutive equal groups (independent systems, as in
+    /// <see cref="BatchedStarts"/>) with no edge between groups, and a dense I + Q is then built and multiplied per block.
+    /// </summary>
+    public Interaction(int n, IReadOnlyList<(int I, int J)> edges, double[] edgeCost, double[]? fixedWeights, double[]? theta, int blocks = 1)
     {
         if ((fixedWeights is null) == (theta is null)) throw new ArgumentException("Interaction: give exactly one of fixed weights or learned logits θ.");
+        if (blocks < 1 || n % blocks != 0) throw new ArgumentException($"Interaction: blocks = {blocks}; it must be at least 1 and divide the {n} agents.");
+        int size = n / blocks;
+        for (int e = 0; blocks > 1 && e < edges.Count; e++)
+            if (edges[e].I / size != edges[e].J / size)
+                throw new ArgumentException($"Interaction: edge {e} = ({edges[e].I}, {edges[e].J}) joins two of the {blocks} blocks of {size} agents; a block-diagonal Q has none.");
         N = n;
+        Blocks = blocks;
         Edges = edges;
         EdgeCost = edgeCost;
         FixedWeights = fixedWeights;
@@ -86,7 +99,7 @@ public sealed class Interaction
         set => _kernel = value ?? throw new ArgumentNullException(nameof(value), "Interaction.Kernel: give a kernel, or leave the default.");
     }
 
-    /// <summary>Whether <see cref="ApplyWithIdentity"/> uses the engine's dense strategy (<see cref="DenseInteractionKernel"/>).</summary>
+    /// <summary>Whether <see cref="ApplyWithIdentity"/> uses the engine's dense strategy (<see cref="DenseInteractionKernel"/>, per block when Q is block-diagonal).</summary>
     public bool UsesDense => _pattern is not null && Kernel is DenseInteractionKernel;
 
     /// <summary>

@@ -26,34 +26,43 @@ public static class InteractionKernels
     /// <summary>Largest N for the dense form of I + Q (N² doubles = 128 MiB at 4096).</summary>
     public const int DenseMaxN = 4096;
 
-    /// <summary>Whether (I + Q)·x on <paramref name="n"/> agents and <paramref name="edges"/> undirected edges is computed densely.</summary>
-    public static bool PrefersDense(long n, long edges) => edges > 0 && n <= DenseMaxN && 2.0 * edges >= DenseDensity * n * (double)n;
+    /// <summary>
+    /// Whether (I + Q)·x on <paramref name="n"/> agents and <paramref name="edges"/> undirected edges is computed densely;
+    /// with <paramref name="blocks"/> &gt; 1 (a block-diagonal Q) the rule applies to one block.
+    /// </summary>
+    public static bool PrefersDense(long n, long edges, int blocks = 1)
+    {
+        long size = n / blocks;
+        return edges > 0 && size <= DenseMaxN && 2.0 * edges / blocks >= DenseDensity * size * (double)size;
+    }
 
     /// <summary>The default strategy for <paramref name="interaction"/>: dense when <see cref="PrefersDense"/>, else sparse.</summary>
     public static IInteractionKernel For(Interaction interaction)
     {
         ArgumentNullException.ThrowIfNull(interaction);
-        return PrefersDense(interaction.N, interaction.Edges.Count)
+        return PrefersDense(interaction.N, interaction.Edges.Count, interaction.Blocks)
             ? new DenseInteractionKernel(interaction)
             : new SparseInteractionKernel(interaction);
     }
 }
 
 /// <summary>
-/// (I + Q)·x as a dense N×N matrix times x (blocked matmul). A fixed topology's I + Q is built once; a learned one
-/// is scattered from the edge weights every call (from cached flat positions while the matrix fits in L2).
+/// (I + Q)·x as a dense N×N matrix times x (blocked matmul; one product per block when Q is block-diagonal). A fixed
+/// topology's I + Q is built once; a learned one is scattered from the edge weights at cached flat positions every call.
 /// </summary>
 public sealed class DenseInteractionKernel : IInteractionKernel
 {
     private readonly Interaction _interaction;
     private int N => _interaction.N;
+    private int Blocks => _interaction.Blocks;
     private IReadOnlyList<(int I, int J)> Edges => _interaction.Edges;
 
-    /// <summary>Largest N for which the dense I + Q is built from cached flat positions (the N×N matrix fits in L2).</summary>
+    /// <summary>Largest N for which the dense I + Q is filled by a scatter to both triangles (the N×N matrix fits in L2);
+    /// above it the upper triangle is written and mirrored in tiles.</summary>
     private const int SmallDenseMaxN = 512;
 
     private Tensor? _fixedDense;
-    private int[][]? _positions;                   // [upper, lower]: flat positions lo·N + hi and hi·N + lo per edge (small dense N)
+    private int[][]? _positions;                   // [upper, lower]: flat positions of each edge in the dense (stacked) I + Q
 
     /// <summary>The dense strategy for <paramref name="interaction"/> (any size up to memory; the default picks it by density).</summary>
     public DenseInteractionKernel(Interaction interaction) => _interaction = interaction ?? throw new ArgumentNullException(nameof(interaction));
@@ -61,29 +70,36 @@ public sealed class DenseInteractionKernel : IInteractionKernel
     /// <inheritdoc/>
     public Tensor ApplyWithIdentity(Tensor q, Tensor x)
     {
+        int size = N / Blocks;
+        Tensor Multiply(Tensor dense) => Blocks == 1 ? Tensor.MatMul(dense, x) : Tensor.BlockDiagonalMatMul(dense, x);
+        var positions = _positions ??= DensePositions(size);
+        bool mirror = Blocks == 1 && N > SmallDenseMaxN;
         if (_interaction.IsFixedWeights(q))
         {
             // A fixed topology's I + Q is a constant: build it once.
-            if (_fixedDense is null) using (TensorEngine.NoGrad()) _fixedDense = Tensor.SymmetricFromEdges(q, N, Edges, diagonal: 1.0);
-            return Tensor.MatMul(_fixedDense, x);
+            if (_fixedDense is null) using (TensorEngine.NoGrad()) _fixedDense = Tensor.SymmetricFromPositions(q, N, size, positions[0], positions[1], 1.0, mirror);
+            return Multiply(_fixedDense);
         }
-        if (N > SmallDenseMaxN) return Tensor.MatMul(Tensor.SymmetricFromEdges(q, N, Edges, diagonal: 1.0), x);
-        var positions = _positions;
-        if (positions is null)
+        return Multiply(Tensor.SymmetricFromPositions(q, N, size, positions[0], positions[1], 1.0, mirror));
+    }
+
+    /// <summary>
+    /// Flat positions of each edge (lo, hi) in the dense I + Q, [upper, lower]: lo·N + hi and hi·N + lo, or within the
+    /// stack of <see cref="Interaction.Blocks"/> blocks of <paramref name="size"/> agents, block b's (lo, hi) at (b·size + lo)·size + hi.
+    /// The edges were checked by the constructor (distinct agents, inside one block) and by the sparse pattern (no repeats).
+    /// </summary>
+    private int[][] DensePositions(int size)
+    {
+        var upper = new int[Edges.Count];
+        var lower = new int[Edges.Count];
+        for (int e = 0; e < upper.Length; e++)
         {
-            // Validated once by the general op; the positions are then reused every step.
-            using (TensorEngine.NoGrad()) Tensor.SymmetricFromEdges(Tensor.Zeros(Edges.Count), N, Edges);
-            var upper = new int[Edges.Count];
-            var lower = new int[Edges.Count];
-            for (int e = 0; e < upper.Length; e++)
-            {
-                var (i, j) = Edges[e];
-                (int lo, int hi) = (Math.Min(i, j), Math.Max(i, j));
-                (upper[e], lower[e]) = (lo * N + hi, hi * N + lo);
-            }
-            _positions = positions = [upper, lower];
+            var (i, j) = Edges[e];
+            (int lo, int hi) = (Math.Min(i, j), Math.Max(i, j));
+            int first = lo / size * size;
+            (upper[e], lower[e]) = (lo * size + (hi - first), hi * size + (lo - first));
         }
-        return Tensor.MatMul(Tensor.SymmetricFromPositions(q, N, positions[0], positions[1], 1.0), x);
+        return [upper, lower];
     }
 }
 

@@ -1,4 +1,4 @@
-// The checks both trainers (Model/Trainer.cs, Nested/NestedTrainer.cs) run at every step: the loss, the gradients,
+// The checks the trainer (Model/Trainer.cs) runs at every step, flat and nested alike: the loss, the gradients,
 // the parameters after the update, the optimizer's own state, and the derived σ and resources. Each failure names the
 // step, the quantity and the value, so every command ends a broken run with the same one-line message.
 using DpsTorch.Optim;
@@ -15,7 +15,7 @@ public sealed class NonFiniteException(string message, bool causedByPreviousUpda
     public bool CausedByPreviousUpdate { get; } = causedByPreviousUpdate;
 }
 
-/// <summary>The per-step checks of training; <c>label</c> ("training", "nested training") starts every message.</summary>
+/// <summary>The per-step checks of training; <c>label</c> ("training") starts every message.</summary>
 public static class NonFiniteGuard
 {
     /// <summary>What the fix usually is, appended to the final message of a failed run.</summary>

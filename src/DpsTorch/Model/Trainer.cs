@@ -125,8 +125,7 @@ public static class Trainer
                     gradientNorm = Convergence.GradientNorm(ps);
                     optimizer.Step();
                 }
-                var engine = model.Engine;
-                NonFiniteGuard.CheckState(Label, step, ps, names, optimizer, engine.Sigma, engine.Resources, ResourcesFormula(engine.SoftBudget));
+                NonFiniteGuard.CheckState(Label, step, ps, names, optimizer, model.Sigma, model.Resources, ResourcesFormula(model.SoftBudget));
                 TensorEngine.EndStep();
             }
             catch (NonFiniteException e)

@@ -298,8 +298,10 @@ public class TensorSymmetricFromEdgesTests
         AssertGradients(x => (Tensor.SymmetricFromEdges(x[0], 5, Edges, 1.0) * w).Sum(), [Param(4, [6])]);
     }
 
-    [Fact]
-    public void SymmetricFromPositions_IsBitwiseEqualToSymmetricFromEdges_ValuesAndGradients()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SymmetricFromPositions_IsBitwiseEqualToSymmetricFromEdges_ValuesAndGradients(bool mirror)
     {
         int n = 9;
         var edges = new List<(int, int)>();
@@ -316,12 +318,30 @@ public class TensorSymmetricFromEdgesTests
         var v2 = Tensor.FromArray(v1.ToArray()).RequiresGrad_();
         var weight = Param(4, [n, n], -1, 1);
         var a1 = Tensor.SymmetricFromEdges(v1, n, edges, 1.0);
-        var a2 = Tensor.SymmetricFromPositions(v2, n, upper, lower, 1.0);
+        var a2 = Tensor.SymmetricFromPositions(v2, n, n, upper, lower, 1.0, mirror);
         Assert.Equal(a1.ToArray(), a2.ToArray());
         (a1 * weight).Sum().Backward();
         (a2 * weight).Sum().Backward();
         Assert.Equal(v1.Grad!.ToArray(), v2.Grad!.ToArray());
-        Assert.Throws<ArgumentException>(() => Tensor.SymmetricFromPositions(Tensor.Zeros(2), n, upper, lower, 1.0));
+        Assert.Throws<ArgumentException>(() => Tensor.SymmetricFromPositions(Tensor.Zeros(2), n, n, upper, lower, 1.0, mirror));
+    }
+
+    [Fact]
+    public void BlockDiagonalMatMul_EqualsTheDenseBlockDiagonalProduct_AndItsGradients()
+    {
+        int k = 3, n = 4, m = 5;
+        var blocks = Param(5, [k * n, n], -1, 1);
+        var x = Param(6, [k * n, m], -1, 1);
+        var dense = new double[k * n * k * n];
+        for (int r = 0; r < k; r++)
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < n; j++) dense[(r * n + i) * k * n + r * n + j] = blocks.Data[(r * n + i) * n + j];
+        var expected = Tensor.MatMul(Tensor.FromArray(dense, k * n, k * n), x.Detach()).ToArray();
+        var actual = Tensor.BlockDiagonalMatMul(blocks, x).ToArray();
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 12);
+        var w = Tensor.Rand(new Random(7), [k * n, m], -1, 1);
+        AssertGradients(t => (Tensor.BlockDiagonalMatMul(t[0], t[1]) * w).Sum(), [blocks, x]);
+        Assert.Throws<ArgumentException>(() => Tensor.BlockDiagonalMatMul(Tensor.Zeros(10, 4), Tensor.Zeros(10, 2)));
     }
 
     [Fact]
