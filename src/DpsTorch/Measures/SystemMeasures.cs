@@ -12,6 +12,8 @@ public sealed record MeasureSet
 {
     public required double Loss { get; init; }
     public required HeterogeneityOrders Heterogeneity { get; init; }
+    /// <summary>The number of agent types with tiled generalists counted as one (<see cref="TypeCount"/>); NaN when not computed.</summary>
+    public double Types { get; init; } = double.NaN;
     public required double Specialisation { get; init; }
     public required double Productivity { get; init; }
     public required double TotalProduction { get; init; }
@@ -116,6 +118,7 @@ public static class SystemMeasures
         {
             Loss = s.Loss,
             Heterogeneity = orders,
+            Types = TypeCount.Of(s.Mu, s.Sigma, s.A),
             Specialisation = Specialization.OfSystem(s.Sigma, s.A),
             Productivity = effective,
             TotalProduction = total,
