@@ -86,7 +86,7 @@ public class InteractionKernelsTests
     [Fact]
     public void AReplacedKernel_IsWhatTheModelUses_AndGivesTheSameLoss()
     {
-        var c = DpsTorch.IO.ConfigLoader.Parse("""
+        var c = DpsTorch.Config.ConfigLoader.Parse("""
             { "space": { "m": 32 }, "agents": { "count": 10, "init": "random" },
               "topology": { "kind": "ring", "k": 2, "learned": true, "weight": 0.4 },
               "objective": { "kind": "local", "lambdaC": 0.1 } }
