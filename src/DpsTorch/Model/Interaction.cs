@@ -1,5 +1,6 @@
 // The interaction graph Q as the model uses it (MODEL.md section 1): a set of undirected edges (fixed weights or
-// learned Q = S ⊙ sigmoid(θ)), the per-edge distance cost d^γ, and the product Q·w through a sparse kernel.
+// learned Q = S ⊙ sigmoid(θ)), the per-edge distance cost d^γ, the product Q·w through a sparse kernel, and the
+// production product (I + Q)·w through a replaceable strategy (InteractionKernels.cs: dense or sparse).
 namespace DpsTorch.Model;
 
 /// <summary>
@@ -77,7 +78,6 @@ public sealed class Interaction
     // Constants of a fixed topology, built once: the weights as a tensor and the weighted degree Q·1.
     private Tensor? _fixedWeights;
     private Tensor? _fixedDegree;
-    private Tensor? _fixedDense;
 
     /// <summary>Q·x for an N×M matrix x, given edge weights <paramref name="q"/> from <see cref="Weights"/>.</summary>
     public Tensor Apply(Tensor q, Tensor x)
@@ -86,101 +86,45 @@ public sealed class Interaction
         return Tensor.SparseMatMul(_pattern, q.IndexSelect(0, _entryEdge), x);
     }
 
-    /// <summary>
-    /// Support density (stored entries 2·edges over N²) from which <see cref="ApplyWithIdentity"/> builds I + Q as a
-    /// dense matrix and uses the blocked matmul: per flop that kernel is about 10x faster than the sparse one, so above a
-    /// quarter of the entries the dense product is the cheaper of the two. Dense needs N² doubles, hence the size cap.
-    /// </summary>
-    public const double DenseDensity = 0.25;
-
-    /// <summary>Largest N for the dense form of I + Q (N² doubles = 128 MiB at 4096).</summary>
-    public const int DenseMaxN = 4096;
-
-    /// <summary>Whether <see cref="ApplyWithIdentity"/> uses the dense form (per block when Q is block-diagonal).</summary>
-    public bool UsesDense
-    {
-        get
-        {
-            double size = N / Blocks;
-            return _pattern is not null && size <= DenseMaxN && 2.0 * Edges.Count / Blocks >= DenseDensity * size * size;
-        }
-    }
-
-    /// <summary>Largest N for which the dense I + Q is filled by a scatter to both triangles (the N×N matrix fits in L2);
-    /// above it the upper triangle is written and mirrored in tiles.</summary>
-    private const int SmallDenseMaxN = 512;
-
-    private int[][]? _positions;                   // [upper, lower]: flat positions of each edge in the dense (stacked) I + Q
-    private readonly SymmetricScratch _denseScratch = new(); // the learned dense I + Q and its gradient, reused every step
-    private SparsePattern? _patternWithIdentity;   // Q's pattern plus the diagonal
-    private int[]? _identityEntryValue;            // its CSR entry -> index into [q_0 .. q_{E-1}, 1]
+    private IInteractionKernel? _kernel;
 
     /// <summary>
-    /// (I + Q)·x for an N×M matrix x in one product (the production p = (I + Q) w of MODEL.md section 1): a dense
-    /// matmul when the support is dense (<see cref="UsesDense"/>; one per block when <see cref="Blocks"/> &gt; 1), else one
-    /// sparse product over Q's pattern plus the diagonal. Equals x + <see cref="Apply"/>(q, x) up to rounding.
+    /// The strategy that computes (I + Q)·x (<see cref="ApplyWithIdentity"/>): by default the one
+    /// <see cref="InteractionKernels.For"/> chooses (dense or sparse by the support's density). A backend may set its own;
+    /// it must compute the same product for this Q's edges, in the order of <see cref="Edges"/>.
     /// </summary>
-    public Tensor ApplyWithIdentity(Tensor q, Tensor x)
+    public IInteractionKernel Kernel
     {
-        if (_pattern is null) return x;
-        if (UsesDense)
-        {
-            int size = N / Blocks;
-            Tensor Multiply(Tensor dense) => Blocks == 1 ? Tensor.MatMul(dense, x) : Tensor.BlockDiagonalMatMul(dense, x);
-            var positions = _positions ??= DensePositions(size);
-            bool mirror = Blocks == 1 && N > SmallDenseMaxN;
-            if (!q.RequiresGrad && ReferenceEquals(q, _fixedWeights))
-            {
-                // A fixed topology's I + Q is a constant: build it once.
-                if (_fixedDense is null) using (TensorEngine.NoGrad()) _fixedDense = Tensor.SymmetricFromPositions(q, N, size, positions[0], positions[1], 1.0, mirror);
-                return Multiply(_fixedDense);
-            }
-            if (Blocks == 1) return Tensor.SymmetricMatMul(q, N, positions[0], positions[1], 1.0, mirror, x, _denseScratch);
-            return Multiply(Tensor.SymmetricFromPositions(q, N, size, positions[0], positions[1], 1.0, mirror));
-        }
-        if (_patternWithIdentity is null)
-        {
-            int nnz = _pattern.Nnz;
-            var rows = new int[nnz + N];
-            var cols = new int[nnz + N];
-            var value = new int[nnz + N];
-            var rowOf = _pattern.RowIndices();
-            for (int k = 0; k < nnz; k++) (rows[k], cols[k], value[k]) = (rowOf[k], _pattern.ColIndex[k], _entryEdge[k]);
-            for (int i = 0; i < N; i++) (rows[nnz + i], cols[nnz + i], value[nnz + i]) = (i, i, Edges.Count);
-            var pattern = SparsePattern.FromEdges(N, N, rows, cols);
-            var map = new int[pattern.Nnz];
-            for (int k = 0; k < map.Length; k++) map[k] = value[pattern.EdgeOrder[k]];
-            _identityEntryValue = map;
-            _patternWithIdentity = pattern;
-        }
-        var values = Tensor.Concat([q, Tensor.Ones(1)], 0).IndexSelect(0, _identityEntryValue!);
-        return Tensor.SparseMatMul(_patternWithIdentity, values, x);
+        get => _kernel ??= InteractionKernels.For(this);
+        set => _kernel = value ?? throw new ArgumentNullException(nameof(value), "Interaction.Kernel: give a kernel, or leave the default.");
     }
 
+    /// <summary>Whether <see cref="ApplyWithIdentity"/> uses the engine's dense strategy (<see cref="DenseInteractionKernel"/>, per block when Q is block-diagonal).</summary>
+    public bool UsesDense => _pattern is not null && Kernel is DenseInteractionKernel;
+
     /// <summary>
-    /// Flat positions of each edge (lo, hi) in the dense I + Q, [upper, lower]: lo·N + hi and hi·N + lo, or within the
-    /// stack of <see cref="Blocks"/> blocks of <paramref name="size"/> agents, block b's (lo, hi) at (b·size + lo)·size + hi.
-    /// The edges were checked by the constructor (distinct agents, inside one block) and by the sparse pattern (no repeats).
+    /// (I + Q)·x for an N×M matrix x in one product (the production p = (I + Q) w of MODEL.md section 1), by
+    /// <see cref="Kernel"/>. Equals x + <see cref="Apply"/>(q, x) up to rounding; x itself when Q has no edge.
     /// </summary>
-    private int[][] DensePositions(int size)
-    {
-        var upper = new int[Edges.Count];
-        var lower = new int[Edges.Count];
-        for (int e = 0; e < upper.Length; e++)
-        {
-            var (i, j) = Edges[e];
-            (int lo, int hi) = (Math.Min(i, j), Math.Max(i, j));
-            int first = lo / size * size;
-            (upper[e], lower[e]) = (lo * size + (hi - first), hi * size + (lo - first));
-        }
-        return [upper, lower];
-    }
+    public Tensor ApplyWithIdentity(Tensor q, Tensor x) => _pattern is null ? x : Kernel.ApplyWithIdentity(q, x);
+
+    /// <summary>Q's CSR pattern (both directions of every edge), or null without edges.</summary>
+    internal SparsePattern? Pattern => _pattern;
+
+    /// <summary>CSR entry of <see cref="Pattern"/> -> undirected edge index.</summary>
+    internal int[] EntryEdge => _entryEdge;
+
+    /// <summary>
+    /// Whether <paramref name="q"/> is this fixed topology's own constant weight tensor (from <see cref="Weights"/>, not
+    /// requiring grad), so that a kernel may build products with it once and reuse them.
+    /// </summary>
+    public bool IsFixedWeights(Tensor q) => !q.RequiresGrad && ReferenceEquals(q, _fixedWeights);
 
     /// <summary>Weighted degree d_j = Σ_i Q_ij (= column sums, Q being symmetric), shape [N], differentiable in q.</summary>
     public Tensor WeightedDegree(Tensor q)
     {
         if (_pattern is null) return Tensor.Zeros(N);
-        if (!q.RequiresGrad && ReferenceEquals(q, _fixedWeights))
+        if (IsFixedWeights(q))
         {
             using var _ = TensorEngine.NoGrad();
             return _fixedDegree ??= Apply(q, Tensor.Ones(N, 1)).Reshape(N);

@@ -98,7 +98,7 @@ public sealed record MemoryEstimate(long Agents, long Cells, long DemandFrames, 
     private static long DenseBytes(TopologyConfig t, long n, long edges)
     {
         long bytes = 0, square = Mul(n, n);
-        if (n <= Interaction.DenseMaxN && 2.0 * edges >= Interaction.DenseDensity * n * (double)n)
+        if (InteractionKernels.PrefersDense(n, edges))
             bytes = Mul(square, 3 * sizeof(double)); // I + Q, its gradient, the product's scratch
         if (n <= Heterogeneity.ExactMaxN) bytes = Sat(bytes, Mul(square, sizeof(double))); // exact similarity matrix
         if (t.Embedding == EmbeddingKind.Hops) bytes = Sat(bytes, Mul(square, sizeof(int))); // all-pairs hop distances

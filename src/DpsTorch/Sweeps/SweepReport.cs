@@ -9,7 +9,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Nested;
 using DpsTorch.Reports;

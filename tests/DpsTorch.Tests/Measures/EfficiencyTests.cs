@@ -5,7 +5,6 @@ using DpsTorch.IO;
 using DpsTorch.Measures;
 using DpsTorch.Model;
 
-using DpsTorch.Config;
 
 namespace DpsTorch.Tests.Measures;
 

@@ -8,7 +8,6 @@ using DpsTorch.IO;
 using DpsTorch.Sweeps;
 using DpsTorch.Tests.Model;
 
-using DpsTorch.Config;
 
 namespace DpsTorch.Tests.Sweeps;
 
