@@ -15,9 +15,13 @@ namespace DpsTorch.IO;
 /// <summary>Names and writers of a run folder's files.</summary>
 public static class RunFiles
 {
+    /// <summary>File name of the run's measures and metadata.</summary>
     public const string Summary = "summary.json";
+    /// <summary>File name of the training trajectory (one row per logged step).</summary>
     public const string Trajectory = "trajectory.csv";
+    /// <summary>File name of the trained state (<see cref="ModelState"/>).</summary>
     public const string Model = "model.json";
+    /// <summary>File name of the run's HTML report.</summary>
     public const string Report = "report.html";
 
     /// <summary>Header of trajectory.csv.</summary>
