@@ -2,6 +2,7 @@
 // exit code 2 with one stderr line naming the key. The CLI tests share the "cli" collection because
 // `dps sweep` sets the process-wide engine thread count while it runs (output is per invocation, see CliConsole).
 using System.Text.Json.Nodes;
+using DpsTorch.Runs;
 using DpsTorch.Cli;
 using DpsTorch.IO;
 using DpsTorch.Model;
@@ -239,12 +240,12 @@ public class CliTests : IDisposable
     {
         var config = ConfigLoader.Parse(CliHarness.TinyConfig()) with { Measures = new MeasuresConfig { ResilienceSteps = 0, Fractions = [0, 1] } };
         var result = Experiment.Run(config);
-        result.Model.Mu.Data[0] = double.NaN; // model.json refuses a non-finite state, after nothing else is written
+        result.Model.Mu[0] = double.NaN; // model.json refuses a non-finite state, after nothing else is written
         string outDir = Path.Combine(_dir, "halfway");
         Directory.CreateDirectory(outDir);
         File.WriteAllText(Path.Combine(outDir, RunFiles.Trajectory), "old");
 
-        Assert.Throws<InvalidOperationException>(() => RunCommand.Write(outDir, result, complete: true, configJson: null));
+        Assert.Throws<InvalidOperationException>(() => RunOutput.Commit(outDir, result, complete: true, configJson: null));
 
         Assert.Equal([Path.Combine(outDir, RunFiles.Trajectory)], Directory.GetFiles(outDir));
         Assert.Equal("old", File.ReadAllText(Path.Combine(outDir, RunFiles.Trajectory)));

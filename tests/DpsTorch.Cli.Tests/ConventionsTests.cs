@@ -2,6 +2,7 @@
 // --json, run folders accepted as model paths, "did you mean", --sweep on the command line, run metadata in every
 // summary and results row, the default run folder, dps runs, and no raw .NET exception text.
 using System.Text.Json.Nodes;
+using DpsTorch.Runs;
 using DpsTorch.Cli;
 using DpsTorch.IO;
 using DpsTorch.Sweeps;
@@ -62,10 +63,10 @@ public class ConventionsTests : IDisposable
     [Fact]
     public void DefaultFolder_IsConfigNameThenRunId()
     {
-        Assert.Equal(Path.Combine("runs", "tiny", "ID"), RunCommand.DefaultFolder("tiny", "x/whatever.json", "ID"));
-        Assert.Equal(Path.Combine("runs", "04-learned", "ID"), RunCommand.DefaultFolder(null, "experiments/04-learned/config.json", "ID"));
-        Assert.Equal(Path.Combine("runs", "study", "ID"), RunCommand.DefaultFolder(null, "x/study.json", "ID"));
-        Assert.Equal(Path.Combine("runs", "a-b-c", "ID"), RunCommand.DefaultFolder("a b/c", "x.json", "ID"));
+        Assert.Equal(Path.Combine("runs", "tiny", "ID"), RunPipeline.DefaultFolder("tiny", "x/whatever.json", "ID"));
+        Assert.Equal(Path.Combine("runs", "04-learned", "ID"), RunPipeline.DefaultFolder(null, "experiments/04-learned/config.json", "ID"));
+        Assert.Equal(Path.Combine("runs", "study", "ID"), RunPipeline.DefaultFolder(null, "x/study.json", "ID"));
+        Assert.Equal(Path.Combine("runs", "a-b-c", "ID"), RunPipeline.DefaultFolder("a b/c", "x.json", "ID"));
     }
 
     [Fact]

@@ -50,7 +50,7 @@ public class GuardCliTests : IDisposable
         var r = CliHarness.Invoke("nested", cfg, "--set", "agents.resources=soft", "--set", "objective.lambdaR=1e12",
             "--set", "training.lr=1000", "--out", Path.Combine(_dir, "n"), "--quiet");
         Assert.Equal(ExitCode.Failure, r.Code);
-        Assert.Matches(@"^dps: error: nested training step \d+: the resources a = softplus\(alpha\) sum to 0", Assert.Single(r.ErrorLines));
+        Assert.Matches(@"^dps: error: training step \d+: the resources a = softplus\(alpha\) sum to 0", Assert.Single(r.ErrorLines));
         Assert.False(Directory.Exists(Path.Combine(_dir, "n")));
     }
 

@@ -335,6 +335,8 @@ public class RunFolderSafetyTests : IDisposable
         string cfg = Write("nested.json", TestConfigs.TinyNested);
         string outDir = Path.Combine(_dir, "out");
         Assert.Equal(0, CliHarness.Invoke("nested", cfg, "--out", outDir).Code);
+        // dps nested is dps run, which refuses a folder holding another config's checkpoints: without them it takes a new run.
+        Directory.Delete(Path.Combine(outDir, "checkpoints"), recursive: true);
         // model.json moves in first; report.html cannot (a folder is in its place), so the commit stops between two moves.
         File.Delete(Path.Combine(outDir, RunFiles.Report));
         Write("out/report.html/keep", "in the way");
@@ -354,6 +356,7 @@ public class RunFolderSafetyTests : IDisposable
         string outDir = Path.Combine(_dir, "out");
         Assert.Equal(0, CliHarness.Invoke("nested", cfg, "--out", outDir).Code);
         string oldSummary = File.ReadAllText(Path.Combine(outDir, RunFiles.Summary));
+        Directory.Delete(Path.Combine(outDir, "checkpoints"), recursive: true); // dps run keeps another config's checkpoints out
 
         using (var child = CliChild.Start(_dir, "nested", cfg, "--out", outDir, "--set", "training.seed=5"))
         {

@@ -107,7 +107,7 @@ public sealed class DpsModel : ITrainableSystem
         }
         var q = new Interaction(keep.Count, edges, [.. cost], Interaction.Learned ? null : [.. fixedW], Interaction.Learned ? [.. theta] : null);
         double kept;
-        using (TensorEngine.NoGrad()) { var a = Resources().Data; kept = keep.Sum(i => a[i]); }
+        using (TensorEngine.NoGrad()) { var a = Resources().ToArray(); kept = keep.Sum(i => a[i]); }
         return new DpsModel(Space, DemandFrames, q, Objective, SigmaMin, SoftBudget ? Budget : kept, SoftBudget,
             Pick(Mu), Pick(Rho), Pick(Alpha), Propagation, Hops, CommunicabilityBeta);
     }
@@ -124,7 +124,14 @@ public sealed class DpsModel : ITrainableSystem
     public Tensor Sigma() => Rho.Softplus() + SigmaMin;
 
     /// <summary>a = R·softmax(α), or softplus(α) under a soft budget.</summary>
-    public Tensor Resources() => SoftBudget ? Alpha.Softplus() : Alpha.Softmax(0) * Budget;
+    public Tensor Resources() => SoftBudget ? Alpha.Softplus() : Starts == 1 ? Alpha.Softmax(0) * Budget
+        : Alpha.Reshape(Starts, -1).Softmax(1).Reshape(N) * Budget;
+
+    /// <summary>
+    /// Independent systems stacked in this model (1 normally; R in <see cref="BatchedStarts"/>' stack, whose fixed budget
+    /// is then normalised per block of N / R agents).
+    /// </summary>
+    internal int Starts { get; init; } = 1;
 
     /// <summary>Skill densities s_i(x_m), N×M.</summary>
     public Tensor Skills() => DpsKernels.WrappedNormalDensity(Mu, Sigma(), _grid);
@@ -229,9 +236,6 @@ public sealed class DpsModel : ITrainableSystem
         var total = coverage + comm * Objective.LambdaC + budget * Objective.LambdaR + breadth * Objective.LambdaSigma;
         return new LossParts(total, coverage, comm, budget, breadth);
     }
-
-    /// <inheritdoc/>
-    DpsModel ITrainableSystem.Engine => this;
 
     /// <inheritdoc/>
     public (double Total, double Coverage) Evaluate(IReadOnlyList<double[]>? frames, bool backward)

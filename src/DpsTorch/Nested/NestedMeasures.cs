@@ -70,6 +70,14 @@ public sealed record NestedMeasureSet
     public RobustnessCurve? ShapeRobustness { get; init; }
 }
 
+/// <summary>A trained nested design (the best of its restarts) with its measures.</summary>
+/// <param name="System">The trained system.</param>
+/// <param name="Training">Its training.</param>
+/// <param name="BestRestart">Which restart it was.</param>
+/// <param name="RestartLosses">Every restart's final loss.</param>
+/// <param name="Measures">Its per-level measures.</param>
+public sealed record NestedOutcome(NestedSystem System, TrainResult Training, int BestRestart, IReadOnlyList<double> RestartLosses, NestedMeasureSet Measures);
+
 /// <summary>Computes <see cref="NestedMeasureSet"/>.</summary>
 public static class NestedMeasures
 {
@@ -165,6 +173,19 @@ public static class NestedMeasures
             Robustness = robustness,
             ShapeRobustness = shapeRobustness,
         };
+    }
+
+    /// <summary>
+    /// The cheap measures the trainer logs at every trajectory point: heterogeneity (q = 1) and resource-weighted
+    /// specialisation of the leaves, and the top level's coverage ∫min(W, D)/∫D.
+    /// </summary>
+    public static (double het, double cov, double spec) Quick(NestedSystem system)
+    {
+        using var _ = TensorEngine.NoGrad();
+        var mu = Leaf(system.Mu, system);
+        var sigma = system.Sigma().ToArray();
+        var a = system.Resources().ToArray();
+        return (Heterogeneity.Of(mu, sigma, a), CoverageOf(system, system.SystemProduction().ToArray()), Specialization.OfSystem(sigma, a));
     }
 
     /// <summary>Coverage ∫min(W, D)/∫D of a production W, averaged over the system's demand frames.</summary>

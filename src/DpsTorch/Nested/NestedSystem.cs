@@ -59,7 +59,7 @@ public sealed class NestedLevel
 /// has one group; its W is compared with the demand (objective.kind "system") or its members' pooled densities are
 /// (objective.kind "local"). Loss = coverage + Σ_ℓ λ_C,ℓ C_ℓ + λ_R (Σa − R)² + λ_σ Σσ² + Σ_ℓ λ_D,ℓ (level demand terms).
 /// </summary>
-public sealed class NestedSystem
+public sealed class NestedSystem : ITrainableSystem
 {
     private readonly double[] _grid;
     private readonly int[]? _tie;   // homogeneous fleet: every leaf reads parameter 0
@@ -240,6 +240,15 @@ public sealed class NestedSystem
             total = total + term * level.DemandWeight;
         }
         return new NestedLossParts(total, coverage, comm, levelDemand, budget, breadth);
+    }
+
+    /// <inheritdoc/>
+    public (double Total, double Coverage) Evaluate(IReadOnlyList<double[]>? frames, bool backward)
+    {
+        using var mode = backward ? null : TensorEngine.NoGrad();
+        var parts = Loss(frames);
+        if (backward) parts.Total.Backward();
+        return (parts.Total.Item(), parts.Coverage.Item());
     }
 
     /// <summary>P_i = p_i / ∫p_i for production rows p.</summary>

@@ -1,5 +1,6 @@
 // dps nested end to end on a tiny three-level config: the three files, no temporary files, --set into the levels
 // array, and dps report rebuilding a nested folder's page.
+using DpsTorch.IO;
 using System.Text.Json.Nodes;
 using DpsTorch.Nested;
 
@@ -20,7 +21,8 @@ public class NestedCommandTests : IDisposable
         string run = Path.Combine(_dir, "out");
         var r = CliHarness.Invoke("nested", config, "--baseline", "--set", "levels.1.lambdaC=2", "--set", "levels.0.topology.initWeight=0.2", "--out", run);
         Assert.True(r.Code == 0, r.Error);
-        Assert.Equal(["model.json", "report.html", "summary.json"], Directory.GetFiles(run).Select(p => Path.GetFileName(p)).Where(n => !n.StartsWith('.')).Order().ToArray());
+        // dps nested is dps run: the same five files, and the checkpoints that --resume reads.
+        Assert.Equal(["config.json", "model.json", "report.html", "summary.json", "trajectory.csv"], Directory.GetFiles(run).Select(p => Path.GetFileName(p)).Where(n => !n.StartsWith('.')).Order().ToArray());
         Assert.Equal([run], Directory.GetFileSystemEntries(_dir).Where(p => p != config).ToArray());   // no staging folder or .tmp left
 
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(run, NestedRunFiles.Summary)))!;

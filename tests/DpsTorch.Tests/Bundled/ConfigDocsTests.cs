@@ -2,6 +2,7 @@
 // and every config key is documented.
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using DpsTorch.Runs;
 using DpsTorch.IO;
 using DpsTorch.Model;
 using DpsTorch.Nested;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using DpsTorch.Runs;
 using DpsTorch.IO;
 using DpsTorch.Nested;
 
@@ -14,8 +15,8 @@ public class NestedStateTests : IDisposable
     private static readonly Lazy<(DpsTorch.Model.DpsConfig Config, NestedOutcome Nested, NestedOutcome Homogeneous)> Tiny = new(() =>
     {
         var c = ConfigLoader.Parse(TestConfigs.TinyNested);
-        NestedOutcome Train(bool h) { var run = NestedTrainer.Run(c, h); return new(run, NestedMeasures.Compute(run.System, c.Measures)); }
-        return (c, Train(false), Train(true));
+        var run = Experiment.Run(c, baseline: true);
+        return (c, run.NestedOutcome, run.Homogeneous!);
     });
 
     /// <summary>Writes the tiny run's summary.json and model.json into a fresh folder and returns it.</summary>
@@ -55,17 +56,17 @@ public class NestedStateTests : IDisposable
     {
         var (c, n, h) = Tiny.Value;
         string path = Path.Combine(_dir, "model.json");
-        NestedState.From(c, n.Run.System, h.Run.System).Save(path);
+        NestedState.From(c, n.System, h.System).Save(path);
         var loaded = NestedState.Load(path);
-        Assert.Equal(n.Run.System.Mu.ToArray(), loaded.Nested.Mu);
-        Assert.Equal(n.Run.System.Alpha.ToArray(), loaded.Nested.Alpha);
-        Assert.Equal(n.Run.System.Levels[0].Interaction.Theta!.ToArray(), loaded.Nested.LevelWeights[0]);
-        Assert.Equal(n.Run.System.Levels[1].Interaction.FixedWeights!, loaded.Nested.LevelWeights[1]);
+        Assert.Equal(n.System.Mu.ToArray(), loaded.Nested.Mu);
+        Assert.Equal(n.System.Alpha.ToArray(), loaded.Nested.Alpha);
+        Assert.Equal(n.System.Levels[0].Interaction.Theta!.ToArray(), loaded.Nested.LevelWeights[0]);
+        Assert.Equal(n.System.Levels[1].Interaction.FixedWeights!, loaded.Nested.LevelWeights[1]);
         Assert.Single(loaded.Baseline!.Mu);
         Assert.Equal(ConfigLoader.ToJson(c), ConfigLoader.ToJson(loaded.Config));
         Assert.True(NestedState.IsNestedModelFile(path));
 
-        NestedState.From(c, n.Run.System).Save(path);
+        NestedState.From(c, n.System).Save(path);
         Assert.Null(NestedState.Load(path).Baseline);
         var ex = Assert.Throws<ConfigException>(() => NestedBuilder.FromState(NestedState.Load(path), baseline: true));
         Assert.Contains("baseline", ex.Message);
@@ -121,7 +122,7 @@ public class NestedStateTests : IDisposable
         var t = summary["nested"]!["trajectory"]!.AsArray();
         Assert.Equal(0, t[0]![0]!.GetValue<int>());
         Assert.Equal(5, t[1]![0]!.GetValue<int>());
-        Assert.Equal(Tiny.Value.Nested.Run.Training.Loss, t[^1]![1]!.GetValue<double>());
+        Assert.Equal(Tiny.Value.Nested.Training.Loss, t[^1]![1]!.GetValue<double>());
         Assert.NotEmpty(summary["homogeneous"]!["trajectory"]!.AsArray());
     }
 }

@@ -50,9 +50,9 @@ public static class Polish
         TensorEngine.EndStep();
         (double loss, coverage, double gradient) = Convergence.FinalEvaluation(model);
         if (lbfgs.LastStopReason == LbfgsStopReason.NonFinite || !double.IsFinite(loss) || !(loss <= trained.Loss)
-            || ps.Any(p => p.Data.Any(v => !double.IsFinite(v))))
+            || ps.Any(p => !AllFinite(p.Data)))
         {
-            for (int k = 0; k < ps.Count; k++) Array.Copy(before[k], ps[k].Data, before[k].Length);
+            for (int k = 0; k < ps.Count; k++) ps[k].Copy_(before[k]);
             return trained;
         }
         bool converged = Convergence.Passes(gradient, training);
@@ -63,5 +63,11 @@ public static class Polish
         var (het, cov, spec) = measure(model);
         var trajectory = trained.Trajectory.Append(new TrajectoryPoint(steps, loss, coverage, het, cov, spec, seconds)).ToArray();
         return trained with { Loss = loss, Steps = steps, Reason = reason, Seconds = seconds, Trajectory = trajectory, GradientNorm = gradient, Converged = converged };
+    }
+
+    private static bool AllFinite(ReadOnlySpan<double> values)
+    {
+        foreach (var v in values) if (!double.IsFinite(v)) return false;
+        return true;
     }
 }

@@ -79,7 +79,7 @@ public class ReferenceOptimaTests
         Assert.True(tiled > 1e-6, $"loss {tiled}");
         // The same agents ordered A…A B…B C…C: most neighbourhoods see one centre only.
         var mu = m.Mu.ToArray().OrderBy(x => x).ToArray();
-        Array.Copy(mu, m.Mu.Data, mu.Length);
+        m.Mu.Copy_(mu);
         Assert.True(Loss(m) > 10 * tiled, $"blocked loss {Loss(m)} against tiled {tiled}");
     }
 
@@ -92,7 +92,7 @@ public class ReferenceOptimaTests
         for (int t = 0; t < 6; t++)
         {
             int i = rng.Next(24), j = rng.Next(24);
-            (m.Mu.Data[i], m.Mu.Data[j]) = (m.Mu.Data[j], m.Mu.Data[i]);
+            (m.Mu[i], m.Mu[j]) = (m.Mu[j], m.Mu[i]);
         }
         Assert.True(Loss(m) > 1e-3, $"shuffled loss {Loss(m)}");
         Assert.True(Swaps.Run(m, passes: 10) > 0);

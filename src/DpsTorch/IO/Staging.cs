@@ -3,11 +3,10 @@
 //   - OutputFolder locks the folder for the whole run (IO/RunLock.cs), so a second process on it stops at once with
 //     the holder's pid, and a failed run puts the folder back as it found it;
 //   - Staging.Write fills DIR/.staging-<pid>-<guid> and commits its files into DIR (IO/ResultCommit.cs).
-using DpsTorch.IO;
+namespace DpsTorch.IO;
 
-namespace DpsTorch.Cli;
-
-internal static class Staging
+/// <summary>Writes a result folder's files through a staging folder inside it, committed together.</summary>
+public static class Staging
 {
     /// <summary>Name prefix of staging folders inside a result folder.</summary>
     public const string Prefix = ".staging-";
@@ -48,13 +47,14 @@ internal static class Staging
 /// <see cref="Succeeded"/> is called, disposing puts it back: a folder this run created is removed, and so is every
 /// path registered with <see cref="CreatedByThisRun"/> that did not exist before. Then the lock is released.
 /// </summary>
-internal sealed class OutputFolder : IDisposable
+public sealed class OutputFolder : IDisposable
 {
     private readonly bool _existed;
     private readonly RunLock _lock;
     private readonly List<string> _created = [];
     private bool _succeeded;
 
+    /// <summary>The folder.</summary>
     public string Dir { get; }
 
     private OutputFolder(string dir, bool existed, RunLock held) { Dir = dir; _existed = existed; _lock = held; }
@@ -79,6 +79,7 @@ internal sealed class OutputFolder : IDisposable
     /// <summary>Keeps what the run wrote.</summary>
     public void Succeeded() => _succeeded = true;
 
+    /// <summary>Puts the folder back unless the run succeeded, then releases the lock.</summary>
     public void Dispose()
     {
         if (!_succeeded)

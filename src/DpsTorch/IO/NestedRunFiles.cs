@@ -3,13 +3,10 @@
 // the comparison of the two) and model.json (NestedState: the trained parameters, reloadable).
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using DpsTorch.IO;
 using DpsTorch.Model;
+using DpsTorch.Nested;
 
-namespace DpsTorch.Nested;
-
-/// <summary>A trained nested design with its measures.</summary>
-public sealed record NestedOutcome(NestedRunResult Run, NestedMeasureSet Measures);
+namespace DpsTorch.IO;
 
 /// <summary>Writes nested run folders.</summary>
 public static class NestedRunFiles
@@ -38,6 +35,7 @@ public static class NestedRunFiles
         if (run is not null) o["run"] = run.ToJson();
         o["config"] = ConfigLoader.ToJsonNode(config);
         o["complete"] = complete;
+        foreach (var (k, v) in Scalars(nested)) o[k] = v?.DeepClone();
         o["nested"] = Outcome(nested);
         if (homogeneous is not null)
         {
@@ -59,19 +57,48 @@ public static class NestedRunFiles
     /// is the run's metadata (default: captured now, with this process's command line).</summary>
     public static void Write(string dir, DpsConfig config, NestedOutcome nested, NestedOutcome? homogeneous, bool complete = true, RunMetadata? run = null)
     {
-        NestedState.From(config, nested.Run.System, homogeneous?.Run.System).Save(Path.Combine(dir, Model));
+        NestedState.From(config, nested.System, homogeneous?.System).Save(Path.Combine(dir, Model));
         AtomicFile.WriteAllText(Path.Combine(dir, Summary), SummaryJson(config, nested, homogeneous, complete, run ?? RunMetadata.Capture()).ToJsonString(Options));
+    }
+
+    /// <summary>
+    /// The nested design's headline numbers under the names a flat summary uses, at the top level, so that sweeps and
+    /// tables read flat and nested runs alike (added in format 2 of the nested summary; "nested" keeps everything).
+    /// heterogeneity and specialisation are the leaves' (tier 0); communicationCost sums C_ℓ over the levels.
+    /// </summary>
+    private static JsonObject Scalars(NestedOutcome r)
+    {
+        var m = r.Measures;
+        return new JsonObject
+        {
+            ["loss"] = m.Loss,
+            ["heterogeneity"] = m.Tiers[0].Among,
+            ["specialisation"] = m.Tiers[0].Specialisation,
+            ["productivity"] = m.Productivity,
+            ["totalProduction"] = m.TotalProduction,
+            ["coverage"] = m.Coverage,
+            ["shapeCoverage"] = m.ShapeCoverage,
+            ["efficiency"] = m.Efficiency,
+            ["communicationCost"] = m.Tiers.Sum(t => t.CommunicationCost),
+            ["robustness"] = m.Robustness?.Area,
+            ["steps"] = r.Training.Steps,
+            ["seconds"] = r.Training.Seconds,
+            ["stopReason"] = r.Training.Reason.ToString(),
+            ["converged"] = r.Training.Converged,
+            ["gradientNorm"] = double.IsNaN(r.Training.GradientNorm) ? null : r.Training.GradientNorm,
+            ["bestRestart"] = r.BestRestart,
+        };
     }
 
     private static JsonObject Outcome(NestedOutcome r) => new()
     {
-        ["steps"] = r.Run.Training.Steps,
-        ["stopReason"] = r.Run.Training.Reason.ToString(),
-        ["seconds"] = r.Run.Training.Seconds,
-        ["bestRestart"] = r.Run.BestRestart,
-        ["restartLosses"] = JsonSerializer.SerializeToNode(r.Run.RestartLosses, DpsJsonContext.Default.IReadOnlyListDouble),
+        ["steps"] = r.Training.Steps,
+        ["stopReason"] = r.Training.Reason.ToString(),
+        ["seconds"] = r.Training.Seconds,
+        ["bestRestart"] = r.BestRestart,
+        ["restartLosses"] = JsonSerializer.SerializeToNode(r.RestartLosses, DpsJsonContext.Default.IReadOnlyListDouble),
         ["measures"] = JsonSerializer.SerializeToNode(r.Measures, DpsJsonContext.Default.NestedMeasureSet),
-        ["trajectory"] = new JsonArray([.. r.Run.Training.Trajectory.Select(p => (JsonNode)new JsonArray(p.Step, p.Loss))]),
+        ["trajectory"] = new JsonArray([.. r.Training.Trajectory.Select(p => (JsonNode)new JsonArray(p.Step, p.Loss))]),
     };
 
     private static JsonObject Pair(double? nested, double? homogeneous) => new() { ["nested"] = nested, ["homogeneous"] = homogeneous };
