@@ -74,6 +74,15 @@ public sealed class BatchedStarts : ITrainableSystem
     public DpsModel Engine => _stack;
 
     /// <inheritdoc/>
+    public Tensor Sigma() => _stack.Sigma();
+
+    /// <inheritdoc/>
+    public Tensor Resources() => _stack.Resources();
+
+    /// <inheritdoc/>
+    public bool SoftBudget => _stack.SoftBudget;
+
+    /// <inheritdoc/>
     public IReadOnlyList<Tensor> Parameters() => _stack.Parameters();
 
     /// <inheritdoc/>
@@ -166,7 +175,8 @@ public sealed class BatchedStarts : ITrainableSystem
             foreach (var p in ps)
             {
                 int len = p.Numel / Count;
-                if (p.Grad?.Data is not { } g) continue;
+                if (p.Grad is not { } grad) continue;
+                var g = grad.Data;
                 for (int k = r * len; k < (r + 1) * len; k++) sum += g[k] * g[k];
             }
             norms[r] = count == 0 ? 0 : Math.Sqrt(sum / count);
@@ -186,7 +196,7 @@ public sealed class BatchedStarts : ITrainableSystem
         for (int k = 0; k < from.Count; k++)
         {
             int len = to[k].Numel;
-            Array.Copy(from[k].Data, start * len, to[k].Data, 0, len);
+            to[k].Copy_(from[k].Data.Slice(start * len, len));
         }
     }
 
@@ -209,7 +219,7 @@ public sealed class BatchedStarts : ITrainableSystem
     {
         int len = pick(starts[0]).Numel;
         var o = new double[len * starts.Count];
-        for (int r = 0; r < starts.Count; r++) pick(starts[r]).Data.CopyTo(o, r * len);
+        for (int r = 0; r < starts.Count; r++) pick(starts[r]).Data.CopyTo(o.AsSpan(r * len));
         return o;
     }
 

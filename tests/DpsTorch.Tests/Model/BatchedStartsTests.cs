@@ -27,9 +27,9 @@ public class BatchedStartsTests
             var model = SystemBuilder.Create(c, r);
             model.UseFusedKernels = !composed;
             double[] sigmas = [0.3, 0.45, 0.7, 1.2, 2.5];
-            for (int i = 0; i < model.N; i++) model.Rho.Data[i] = Initialization.SoftplusInverse(sigmas[(i + r) % sigmas.Length] - model.SigmaMin);
+            for (int i = 0; i < model.N; i++) model.Rho[i] = Initialization.SoftplusInverse(sigmas[(i + r) % sigmas.Length] - model.SigmaMin);
             if (model.Interaction.Theta is { } theta)
-                for (int e = 0; e < theta.Numel; e++) theta.Data[e] = 0.3 * Math.Sin(e + 1.0 + r);
+                for (int e = 0; e < theta.Numel; e++) theta[e] = 0.3 * Math.Sin(e + 1.0 + r);
             models[r] = model;
         }
         return models;
@@ -67,8 +67,8 @@ public class BatchedStartsTests
             Assert.Equal(ps.Count, bps.Count);
             for (int k = 0; k < ps.Count; k++)
             {
-                var g = ps[k].Grad!.Data;
-                var gb = bps[k].Grad!.Data;
+                var g = ps[k].Grad!.ToArray();
+                var gb = bps[k].Grad!.ToArray();
                 double scale = g.Max(Math.Abs);
                 for (int i = 0; i < g.Length; i++)
                     AssertClose(g[i], gb[r * g.Length + i], scale, $"start {r} {batch.ParameterNames()[k]}[{i}] gradient");
