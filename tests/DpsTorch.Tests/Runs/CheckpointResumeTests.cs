@@ -2,7 +2,7 @@ using DpsTorch.Runs;
 using DpsTorch.IO;
 using DpsTorch.Model;
 
-namespace DpsTorch.Tests.Model;
+namespace DpsTorch.Tests.Runs;
 
 public class CheckpointResumeTests : IDisposable
 {
