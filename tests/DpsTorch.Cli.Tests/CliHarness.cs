@@ -56,7 +56,7 @@ internal static class CliHarness
     public static string TinyConfig(string topology = "none") => $$"""
         { "name": "tiny", "space": { "m": 32 }, "agents": { "count": 4 },
           "topology": { "kind": "{{topology}}", "k": 1 },
-          "training": { "steps": 20, "restarts": 1, "logEvery": 5 },
+          "training": { "steps": 20, "restarts": 1, "logEvery": 5, "polish": 0 },
           "measures": { "resilienceSteps": 0, "fractions": [0, 0.5, 1], "seeds": 2 } }
         """;
 }

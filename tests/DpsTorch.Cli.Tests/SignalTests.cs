@@ -84,7 +84,7 @@ public class SignalTests : IDisposable
         Skip.If(OperatingSystem.IsWindows(), "POSIX signals");
         // 20 training steps, then resilience curves of 10^6 re-optimisation steps per point: the signal lands in them.
         Write("measured.json", """
-            { "space": { "m": 32 }, "agents": { "count": 4 }, "training": { "steps": 20, "restarts": 1, "logEvery": 5 },
+            { "space": { "m": 32 }, "agents": { "count": 4 }, "training": { "steps": 20, "restarts": 1, "logEvery": 5, "polish": 0 },
               "measures": { "resilienceSteps": 1000000, "fractions": [0, 0.5, 1], "seeds": 2 } }
             """);
         using var child = CliChild.Start(_dir, "run", "measured.json", "--out", "m");

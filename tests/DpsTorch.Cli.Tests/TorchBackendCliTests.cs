@@ -17,7 +17,7 @@ public sealed class TorchBackendCliTests : IDisposable
         File.WriteAllText(path, """
             { "space": { "m": 32 }, "agents": { "count": 6 }, "demand": { "kind": "peaks", "peaks": 2 },
               "topology": { "kind": "ring", "k": 1, "learned": true },
-              "training": { "steps": 30, "restarts": 1 },
+              "training": { "steps": 30, "restarts": 1, "polish": 0 },
               "measures": { "fractions": [0, 0.5, 1], "seeds": 1, "resilienceSteps": 0, "maxRadius": 2 } }
             """);
         return path;

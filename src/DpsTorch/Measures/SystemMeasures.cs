@@ -14,6 +14,8 @@ public sealed record MeasureSet
     public required double Loss { get; init; }
     /// <summary>Heterogeneity of the agents (Leinster–Cobbold, resource-weighted) at q = 0, 1, 2, ∞.</summary>
     public required HeterogeneityOrders Heterogeneity { get; init; }
+    /// <summary>The number of agent types with tiled generalists counted as one (<see cref="TypeCount"/>); NaN when not computed.</summary>
+    public double Types { get; init; } = double.NaN;
     /// <summary>Resource-weighted mean of exp(−σ²/2) over agents (1 = perfect specialists).</summary>
     public required double Specialisation { get; init; }
     /// <summary>Effective production ∫min(W, D), averaged over the demand frames.</summary>
@@ -124,6 +126,7 @@ public static class SystemMeasures
         {
             Loss = s.Loss,
             Heterogeneity = orders,
+            Types = TypeCount.Of(s.Mu, s.Sigma, s.A),
             Specialisation = Specialization.OfSystem(s.Sigma, s.A),
             Productivity = effective,
             TotalProduction = total,

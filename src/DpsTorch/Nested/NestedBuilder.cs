@@ -30,10 +30,7 @@ public static class NestedBuilder
             levels.Add(BuildLevel(config, space, lc, k, groups, budget));
             members = groups;
         }
-        string kind = Initialization.KindForRestart(config.Agents.Init, restart);
-        int count = homogeneous ? 1 : n;
-        var init = Initialization.Create(kind, count, SystemBuilder.SigmaMin(config), config.Agents.InitSigma, config.Agents.Jitter,
-            Seeds.ForRestart(config.Training.Seed, restart), center: space.Grid[ArgMax(frames[0])], spreadTurn: config.Agents.SpreadTurn);
+        var init = SystemBuilder.Start(config, space, frames, restart, homogeneous ? 1 : n);
         var alpha = homogeneous ? [0.0] : init.Alpha;
         return new NestedSystem(space, frames, config.Objective, levels, SystemBuilder.SigmaMin(config), budget,
             config.Agents.Resources == "soft", n, init.Mu, init.Rho, alpha) { BudgetBlock = BudgetBlock(levelsConfig, n) };
@@ -128,12 +125,5 @@ public static class NestedBuilder
             if (level.FixedShare) return block;
         }
         return n;
-    }
-
-    private static int ArgMax(double[] v)
-    {
-        int best = 0;
-        for (int i = 1; i < v.Length; i++) if (v[i] > v[best]) best = i;
-        return best;
     }
 }

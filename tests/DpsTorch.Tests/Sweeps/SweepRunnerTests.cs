@@ -11,7 +11,7 @@ public class SweepRunnerTests
         {
           "space": { "m": 32 },
           "agents": { "count": 3 },
-          "training": { "steps": 10, "restarts": 1 },
+          "training": { "steps": 10, "restarts": 1, "polish": 0 },
           "measures": { "resilienceSteps": 0 },
           "sweep": { "grid": { "agents.count": [3, 4] }, "seeds": 2 }
         }
@@ -37,17 +37,18 @@ public class SweepRunnerTests
         var outcome = SweepRunner.Run(Plan(), tmp.Path, Two);
         Assert.Equal((4, 0, 4, 0, 4), (outcome.InShard, outcome.Skipped, outcome.Executed, outcome.Failed.Count, outcome.Rows));
         var lines = File.ReadAllLines(tmp.File(SweepResults.Results));
-        Assert.Equal("run,agents.count,seed,loss,heterogeneity,heterogeneityQ0,heterogeneityQ2,heterogeneityQInf,specialisation,"
-            + "productivity,totalProduction,coverage,efficiency,communicationCost,robustness,resilience,spatialScale,converged,gradientNorm,stopReason,steps,seconds,"
+        Assert.Equal("run,agents.count,seed,loss,heterogeneity,heterogeneityQ0,heterogeneityQ2,heterogeneityQInf,types,specialisation,"
+            + "productivity,totalProduction,coverage,efficiency,communicationCost,robustness,resilience,spatialScale,converged,gradientNorm,bestReachedBy,stopReason,steps,seconds,"
             + "runId,startedUtc,dpsTorchVersion,gitCommit,os,cpu,simd,threads,commandLine", lines[0]);
         Assert.Equal(5, lines.Length);
         Assert.StartsWith("run-0003,4,1,", lines[4]);
         var cells = lines[4].Split(',');
         Assert.True(double.Parse(cells[3], System.Globalization.CultureInfo.InvariantCulture) > 0, "loss is a number");
-        Assert.Equal("", cells[15]); // resilience not measured (resilienceSteps 0)
-        Assert.Equal("10", cells[20]); // steps, after converged, gradientNorm, stopReason
-        Assert.Equal("StepLimit", cells[19]);
-        Assert.Equal("false", cells[17]);
+        Assert.Equal("", cells[16]); // resilience not measured (resilienceSteps 0)
+        Assert.Equal("10", cells[22]); // steps, after converged, gradientNorm, bestReachedBy, stopReason
+        Assert.Equal("StepLimit", cells[21]);
+        Assert.Equal("1", cells[20]);
+        Assert.Equal("false", cells[18]);
         foreach (var run in new[] { "run-0000", "run-0001", "run-0002", "run-0003" })
         {
             Assert.True(File.Exists(Path.Combine(tmp.Path, run, RunFiles.Summary)));

@@ -4,12 +4,16 @@ using DpsTorch.IO;
 using DpsTorch.Measures;
 using DpsTorch.Model;
 using DpsTorch.Model.Search;
+using DpsTorch.Runs;
 
 namespace DpsTorch.Tests.Model.Search;
 
 public class ReferenceOptimaTests
 {
     private static DpsModel Model(string json) => SystemBuilder.Create(ConfigLoader.Parse(json));
+
+    /// <summary>The spread start (restart 1 of agents.init auto; restart 0 starts at the demand's modes, near the reference on purpose).</summary>
+    private static double SpreadStartLoss(string json) => Loss(SystemBuilder.Create(ConfigLoader.Parse(json), restart: 1));
 
     private static double Loss(DpsModel m)
     {
@@ -20,11 +24,12 @@ public class ReferenceOptimaTests
     [Fact]
     public void FivePeaks_ExactMixture_HasZeroLoss_AndFiveTypes()
     {
-        var m = Model("""{ "space": { "m": 128 }, "agents": { "count": 20 }, "demand": { "kind": "peaks", "peaks": 5, "width": 0.15 } }""");
-        double start = Loss(m);
+        const string json = """{ "space": { "m": 128 }, "agents": { "count": 20 }, "demand": { "kind": "peaks", "peaks": 5, "width": 0.15 } }""";
+        var m = Model(json);
+        double start = SpreadStartLoss(json);
         ReferenceStates.ExactMixture(m, ReferenceStates.EvenCenters(5), [.. Enumerable.Repeat(0.15, 5)], [.. Enumerable.Repeat(1.0, 5)]);
         Assert.True(Loss(m) < 1e-20, $"loss {Loss(m)}");
-        Assert.True(start > 1e-3, $"the default start should be far from it; loss {start}");
+        Assert.True(start > 1e-3, $"the spread start should be far from it; loss {start}");
         Assert.InRange(SystemMeasures.Quick(m).het, 4.99, 5.01);
     }
 
@@ -50,10 +55,12 @@ public class ReferenceOptimaTests
         Assert.Equal([1, 1, 1], ReferenceStates.GroupSizes(3, [0.9, 0.05, 0.05]));
     }
 
-    private static DpsModel Ring(int k) => Model($$"""
+    private static string RingJson(int k) => $$"""
         { "space": { "m": 128 }, "agents": { "count": 24 }, "demand": { "kind": "peaks", "peaks": 3, "width": 0.1 },
           "objective": { "kind": "local" }, "topology": { "kind": "ring", "k": {{k}} } }
-        """);
+        """;
+
+    private static DpsModel Ring(int k) => Model(RingJson(k));
 
     [Theory]
     [InlineData(1)]
@@ -62,10 +69,10 @@ public class ReferenceOptimaTests
     {
         // 2k + 1 = 3 or 9 agents per neighbourhood: each of A, B, C equally often.
         var m = Ring(k);
-        double start = Loss(m);
+        double start = SpreadStartLoss(RingJson(k));
         ReferenceStates.Tiling(m, ReferenceStates.EvenCenters(3), 0.1);
         Assert.True(Loss(m) < 1e-20, $"loss {Loss(m)}");
-        Assert.True(start > 0.1, $"the default start should be far from it; loss {start}");
+        Assert.True(start > 0.1, $"the spread start should be far from it; loss {start}");
         Assert.InRange(SystemMeasures.Quick(m).het, 2.99, 3.01);
     }
 
@@ -97,5 +104,49 @@ public class ReferenceOptimaTests
         Assert.True(Loss(m) > 1e-3, $"shuffled loss {Loss(m)}");
         Assert.True(Swaps.Run(m, passes: 10) > 0);
         Assert.True(Loss(m) < 1e-20, $"loss after swaps {Loss(m)}");
+    }
+
+    // ---- training from default settings reaches the references (only the case and the cheap measures are set) ----
+
+    private static ExperimentResult Train(string json)
+        => Experiment.Run(ConfigLoader.Parse(json.Replace("\"MEASURES\"", """{ "resilienceSteps": 0, "fractions": [0, 1], "seeds": 1 }""")));
+
+    [Fact]
+    public void DefaultTraining_OnFivePeaks_ReachesTheExactMixture()
+    {
+        var r = Train("""{ "agents": { "count": 20 }, "demand": { "kind": "peaks", "peaks": 5, "width": 0.15 }, "measures": "MEASURES" }""");
+        Assert.True(r.Training.Converged, $"RMS gradient {r.Training.GradientNorm}");
+        Assert.True(r.Training.Loss <= 1e-6, $"loss {r.Training.Loss} (the exact mixture has 0)");
+        Assert.InRange(r.Measures.Heterogeneity.Q1, 4.95, 5.05);
+        Assert.Equal(5, r.Measures.Types, 2);
+    }
+
+    [Fact]
+    public void DefaultTraining_OnTheBimodalMixture_ReachesItsTwoTypes()
+    {
+        var r = Train("""
+            { "agents": { "count": 10 }, "demand": { "kind": "mixture", "centers": [0.7, 3.9], "widths": [0.25, 0.4], "weights": [0.6, 0.4] },
+              "measures": "MEASURES" }
+            """);
+        Assert.True(r.Training.Loss <= 1e-6, $"loss {r.Training.Loss} (the exact mixture has 0)");
+        Assert.InRange(r.Measures.Heterogeneity.Q1, 1.9, 2.05);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void DefaultTraining_OnTheLocalRing_ReachesOrBeatsTheTiling(int k)
+    {
+        var tiling = Ring(k);
+        ReferenceStates.Tiling(tiling, ReferenceStates.EvenCenters(3), 0.1);
+        double reference = Loss(tiling);
+        var r = Train($$"""
+            { "agents": { "count": 24 }, "demand": { "kind": "peaks", "peaks": 3, "width": 0.1 },
+              "objective": { "kind": "local" }, "topology": { "kind": "ring", "k": {{k}} }, "measures": "MEASURES" }
+            """);
+        // The tiling's loss (0 for k = 1 and 4, positive for k = 2), within 1e-6 absolute.
+        Assert.True(r.Training.Loss <= reference + 1e-6, $"trained loss {r.Training.Loss} against the tiling's {reference}");
+        if (k == 1) Assert.Equal(1, r.Measures.SpatialScale);
     }
 }
