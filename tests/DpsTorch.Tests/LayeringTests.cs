@@ -27,31 +27,11 @@ public class LayeringTests
     /// </summary>
     internal static readonly string[] KnownViolations =
     [
-        // The config layer (a-config): ConfigException, the loader and its JSON helpers still live in IO.
-        "DpsTorch.Model.MemoryLimit -> DpsTorch.IO.ConfigException",
-        "DpsTorch.Model.SystemBuilder -> DpsTorch.IO.ConfigException",
-        "DpsTorch.Model.Topology -> DpsTorch.IO.ConfigException",
-        "DpsTorch.Model.TrainingBackends -> DpsTorch.IO.ConfigException",
-        "DpsTorch.Nested.NestedBuilder -> DpsTorch.IO.ConfigException",
-        "DpsTorch.Nested.NestedConfigReader -> DpsTorch.IO.ConfigException",
-        "DpsTorch.Nested.NestedConfigReader -> DpsTorch.IO.ConfigLoader",
-        "DpsTorch.Nested.NestedConfigReader -> DpsTorch.IO.JsonSection",
-        "DpsTorch.Nested.NestedConfigReader -> DpsTorch.IO.KeyRule",
-        "DpsTorch.Nested.NestedConfigReader -> DpsTorch.IO.RawJson",
-        "DpsTorch.Nested.NestedState -> DpsTorch.IO.ConfigException",
-        // Data files read by the model: the demand histogram and the edge list go through IO's InputFile.
-        "DpsTorch.Model.Demand -> DpsTorch.IO.InputFile",
-        "DpsTorch.Model.Demand -> DpsTorch.IO.InputKind",
-        "DpsTorch.Model.Topology -> DpsTorch.IO.InputFile",
-        "DpsTorch.Model.Topology -> DpsTorch.IO.InputKind",
         // Saved states: the builder reads IO's ModelState; the nested state file is written from the model layer.
         "DpsTorch.Model.SystemBuilder -> DpsTorch.IO.ModelState",
         "DpsTorch.Nested.NestedState -> DpsTorch.IO.AtomicFile",
-        "DpsTorch.Nested.NestedState -> DpsTorch.IO.ConfigLoader",
-        "DpsTorch.Nested.NestedState -> DpsTorch.IO.InputFile",
-        "DpsTorch.Nested.NestedState -> DpsTorch.IO.InputKind",
         "DpsTorch.Nested.NestedState -> DpsTorch.IO.ModelState",
-        // Nested measures (b-unify): computed in Nested rather than in Measures.
+        // Nested measures: computed in Nested rather than in Measures.
         "DpsTorch.Nested.NestedMeasureSet -> DpsTorch.Measures.RobustnessCurve",
         "DpsTorch.Nested.NestedMeasures -> DpsTorch.Measures.Heterogeneity",
         "DpsTorch.Nested.NestedMeasures -> DpsTorch.Measures.LocalHeterogeneity",
