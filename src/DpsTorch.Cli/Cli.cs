@@ -9,8 +9,11 @@ namespace DpsTorch.Cli;
 /// <summary>Exit codes of every command.</summary>
 public static class ExitCode
 {
+    /// <summary>The command did what it was asked.</summary>
     public const int Success = 0;
+    /// <summary>The input was valid but the work failed (training diverged, a file could not be written, ...).</summary>
     public const int Failure = 1;
+    /// <summary>Bad input: an unknown key or option, a value out of range, a missing or malformed file.</summary>
     public const int BadInput = 2;
     /// <summary>Stopped by Ctrl-C after saving what is finished (128 + SIGINT).</summary>
     public const int Interrupted = 130;
@@ -126,6 +129,7 @@ public static partial class Commands
     // that asks for it, and a machine where it cannot load gets one line saying what is missing.
     static Commands() => DpsTorch.TorchSharp.TorchBackend.Register();
 
+    /// <summary>Every subcommand of <c>dps</c>, built fresh, in the order help lists them.</summary>
     public static IEnumerable<Command> All()
     {
         yield return RunCommand.Create();

@@ -10,12 +10,19 @@ public sealed record DpsConfig
     public string? Name { get; init; }
     /// <summary>One line on what the experiment shows.</summary>
     public string? Description { get; init; }
+    /// <summary>The operation space (grid size M).</summary>
     public SpaceConfig Space { get; init; } = new();
+    /// <summary>The agents: count, parametrisation and initialisation.</summary>
     public AgentsConfig Agents { get; init; } = new();
+    /// <summary>The demand D(x) the system should cover.</summary>
     public DemandConfig Demand { get; init; } = new();
+    /// <summary>The interaction graph Q.</summary>
     public TopologyConfig Topology { get; init; } = new();
+    /// <summary>The coverage objective and its penalties.</summary>
     public ObjectiveConfig Objective { get; init; } = new();
+    /// <summary>How to optimise.</summary>
     public TrainingConfig Training { get; init; } = new();
+    /// <summary>What to measure on the trained system.</summary>
     public MeasuresConfig Measures { get; init; } = new();
     /// <summary>The levels of a nested system, bottom first (MODEL.md section 4); null for a flat system.</summary>
     public IReadOnlyList<LevelConfig>? Levels { get; init; }

@@ -20,14 +20,23 @@ public sealed record ModelState
     /// <summary>Current version of the format.</summary>
     public const int CurrentVersion = 1;
 
+    /// <summary>The resolved config the model was built from.</summary>
     public required DpsConfig Config { get; init; }
+    /// <summary>Raw skill positions μ on the circle, one per agent.</summary>
     public required double[] Mu { get; init; }
+    /// <summary>Raw breadth parameters ρ (σ = σ_min + softplus(ρ)), one per agent.</summary>
     public required double[] Rho { get; init; }
+    /// <summary>Raw resource parameters α, one per agent.</summary>
     public required double[] Alpha { get; init; }
+    /// <summary>Derived skill breadths σ, one per agent (for readers; recomputed from ρ on load).</summary>
     public required double[] Sigma { get; init; }
+    /// <summary>Derived resources a, one per agent (for readers; recomputed from α on load).</summary>
     public required double[] Resources { get; init; }
+    /// <summary>The graph's edges (i, j) with i &lt; j.</summary>
     public required (int I, int J)[] Edges { get; init; }
+    /// <summary>The interaction weight q of each edge.</summary>
     public required double[] Weights { get; init; }
+    /// <summary>The learned logit θ of each edge, or null for a fixed topology.</summary>
     public double[]? Theta { get; init; }
 
     /// <summary>Number of agents.</summary>

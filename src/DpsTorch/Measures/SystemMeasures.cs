@@ -12,15 +12,23 @@ public sealed record HeterogeneityOrders(double Q0, double Q1, double Q2, double
 /// <summary>The measures of one model state (field names are those of summary.json).</summary>
 public sealed record MeasureSet
 {
+    /// <summary>The training objective at this state.</summary>
     public required double Loss { get; init; }
+    /// <summary>Heterogeneity of the agents (Leinster–Cobbold, resource-weighted) at q = 0, 1, 2, ∞.</summary>
     public required HeterogeneityOrders Heterogeneity { get; init; }
     /// <summary>The number of agent types with tiled generalists counted as one (<see cref="TypeCount"/>); NaN when not computed.</summary>
     public double Types { get; init; } = double.NaN;
+    /// <summary>Resource-weighted mean of exp(−σ²/2) over agents (1 = perfect specialists).</summary>
     public required double Specialisation { get; init; }
+    /// <summary>Effective production ∫min(W, D), averaged over the demand frames.</summary>
     public required double Productivity { get; init; }
+    /// <summary>Total production ∫W.</summary>
     public required double TotalProduction { get; init; }
+    /// <summary>Coverage ∫min(W, D)/∫D, averaged over the demand frames.</summary>
     public required double Coverage { get; init; }
+    /// <summary>Effective production per unit of spent resource, ∫min(W, D) / (Σ a + λ_C C(Q)); 0 when nothing is spent.</summary>
     public required double Efficiency { get; init; }
+    /// <summary>Communication cost C(Q) = Σ q_e d_e^γ over the edges.</summary>
     public required double CommunicationCost { get; init; }
     /// <summary>The efficiencies that are not coverage: per unit of resource and of communication (see <see cref="EfficiencyMeasures"/>).</summary>
     public required EfficiencyMeasures Efficiencies { get; init; }

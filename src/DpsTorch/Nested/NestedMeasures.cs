@@ -50,6 +50,7 @@ public sealed record TierMeasures
 /// <summary>All measures of a nested system.</summary>
 public sealed record NestedMeasureSet
 {
+    /// <summary>The training objective of the nested system at this state.</summary>
     public required double Loss { get; init; }
     /// <summary>∫min(W, D)/∫D of the top level, averaged over frames.</summary>
     public required double Coverage { get; init; }

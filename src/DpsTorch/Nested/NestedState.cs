@@ -17,11 +17,17 @@ namespace DpsTorch.Nested;
 /// </summary>
 public sealed record NestedParameters
 {
+    /// <summary>Raw leaf skill positions μ.</summary>
     public required double[] Mu { get; init; }
+    /// <summary>Raw leaf breadth parameters ρ.</summary>
     public required double[] Rho { get; init; }
+    /// <summary>Raw leaf resource parameters α.</summary>
     public required double[] Alpha { get; init; }
+    /// <summary>Derived leaf skill breadths σ.</summary>
     public required double[] Sigma { get; init; }
+    /// <summary>Derived leaf resources a.</summary>
     public required double[] Resources { get; init; }
+    /// <summary>Per level, the learned logits θ or the fixed weights q, one per edge.</summary>
     public required IReadOnlyList<double[]> LevelWeights { get; init; }
 
     /// <summary>A snapshot of <paramref name="system"/>'s parameters.</summary>
@@ -53,6 +59,7 @@ public sealed record NestedState
     /// <summary>Current version of the format.</summary>
     public const int CurrentVersion = 1;
 
+    /// <summary>The resolved config the nested system was built from.</summary>
     public required DpsConfig Config { get; init; }
     /// <summary>The nested (heterogeneous) design.</summary>
     public required NestedParameters Nested { get; init; }

@@ -184,17 +184,30 @@ public sealed partial class Tensor
 
     // ---- operators and scalar forms ----
 
+    /// <summary>Elementwise a + b with broadcasting (<see cref="Add"/>).</summary>
     public static Tensor operator +(Tensor a, Tensor b) => Add(a, b);
+    /// <summary>Elementwise a − b with broadcasting (<see cref="Sub"/>).</summary>
     public static Tensor operator -(Tensor a, Tensor b) => Sub(a, b);
+    /// <summary>Elementwise a · b with broadcasting (<see cref="Mul"/>).</summary>
     public static Tensor operator *(Tensor a, Tensor b) => Mul(a, b);
+    /// <summary>Elementwise a / b with broadcasting (<see cref="Div"/>).</summary>
     public static Tensor operator /(Tensor a, Tensor b) => Div(a, b);
+    /// <summary>Elementwise −a (<see cref="Neg"/>).</summary>
     public static Tensor operator -(Tensor a) => a.Neg();
+    /// <summary>Adds the constant c to every element.</summary>
     public static Tensor operator +(Tensor a, double c) => Add(a, Scalar(c));
+    /// <summary>Adds the constant c to every element.</summary>
     public static Tensor operator +(double c, Tensor a) => Add(Scalar(c), a);
+    /// <summary>Subtracts the constant c from every element.</summary>
     public static Tensor operator -(Tensor a, double c) => Sub(a, Scalar(c));
+    /// <summary>The constant c minus every element.</summary>
     public static Tensor operator -(double c, Tensor a) => Sub(Scalar(c), a);
+    /// <summary>Multiplies every element by the constant c.</summary>
     public static Tensor operator *(Tensor a, double c) => Mul(a, Scalar(c));
+    /// <summary>Multiplies every element by the constant c.</summary>
     public static Tensor operator *(double c, Tensor a) => Mul(Scalar(c), a);
+    /// <summary>Divides every element by the constant c.</summary>
     public static Tensor operator /(Tensor a, double c) => Div(a, Scalar(c));
+    /// <summary>The constant c divided by every element.</summary>
     public static Tensor operator /(double c, Tensor a) => Div(Scalar(c), a);
 }

@@ -3,7 +3,7 @@ using DpsTorch.IO;
 using DpsTorch.Config;
 using DpsTorch.Model;
 
-namespace DpsTorch.Tests.Model;
+namespace DpsTorch.Tests.Runs;
 
 public class CheckpointResumeTests : IDisposable
 {
