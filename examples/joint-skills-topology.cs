@@ -1,6 +1,7 @@
 #:project ../src/DpsTorch/DpsTorch.csproj
 // Skills and links learned together: 12 agents on a three-peak demand with a learned communication graph, at three
 // prices of communication. Dearer links should leave fewer, more complementary ones. Run: dotnet run joint-skills-topology.cs
+using DpsTorch.Runs;
 using DpsTorch.IO;
 using DpsTorch.Model;
 

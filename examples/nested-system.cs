@@ -2,7 +2,7 @@
 // A nested system: 4 nodes of 4 agents, joined into one machine, trained end to end, measured per tier, and compared
 // with a homogeneous fleet of the same budget and network. Run: dotnet run nested-system.cs
 using DpsTorch.IO;
-using DpsTorch.Nested;
+using DpsTorch.Runs;
 
 var config = ConfigLoader.Parse("""
     { "agents": { "count": 16 }, "space": { "m": 128 },
@@ -11,9 +11,9 @@ var config = ConfigLoader.Parse("""
       "levels": [ { "name": "node", "size": 4, "topology": { "kind": "complete", "learned": true, "initWeight": 0.1 }, "lambdaC": 0.001 },
                   { "name": "machine", "size": 4, "topology": { "kind": "complete", "learned": true, "initWeight": 0.1 }, "lambdaC": 0.02 } ] }
     """);
-NestedMeasureSet Measure(bool homogeneous) => NestedMeasures.Compute(NestedTrainer.Run(config, homogeneous).System, config.Measures);
-var nested = Measure(homogeneous: false);
-var fleet = Measure(homogeneous: true);
+var run = Experiment.Run(config, baseline: true); // trains the nested design, then the homogeneous fleet
+var nested = run.LevelMeasures!;
+var fleet = run.Homogeneous!.Measures;
 foreach (var tier in nested.Tiers)
     Console.WriteLine($"tier {tier.Tier} ({tier.Level}, {tier.Agents} agents): heterogeneity among {tier.Among:F2}, within groups {tier.MeanWithin:F2}");
 Console.WriteLine($"shape coverage: nested {nested.ShapeCoverage:F3}, homogeneous fleet {fleet.ShapeCoverage:F3}");

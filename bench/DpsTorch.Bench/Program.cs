@@ -1,6 +1,7 @@
 // Benchmarks of the kernels that carry the large-N cost: dense matmul and the fused wrapped-normal op.
 // `dotnet run -c Release --project bench/DpsTorch.Bench -- --filter '*'` runs BenchmarkDotNet;
 // `-- --quick` runs a short Stopwatch loop instead (see bench/README.md).
+using DpsTorch.Ops;
 using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
@@ -16,7 +17,7 @@ public static class Program
     public static int Main(string[] args)
     {
         int t = Array.IndexOf(args, "--threads");
-        if (t >= 0 && t + 1 < args.Length) Torch.SetNumThreads(int.Parse(args[t + 1], System.Globalization.CultureInfo.InvariantCulture));
+        if (t >= 0 && t + 1 < args.Length) TensorEngine.SetNumThreads(int.Parse(args[t + 1], System.Globalization.CultureInfo.InvariantCulture));
         if (args.Contains("--quick")) return Quick.Run(compareMethods: args.Contains("--compare-methods"));
         var config = DefaultConfig.Instance.AddColumn(new GflopsColumn());
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
@@ -96,7 +97,7 @@ public static class Quick
         var sigma = Tensor.Rand(rng, [n], 2 * 2 * Math.PI / m, 3.0).RequiresGrad_();
         var grid = new double[m];
         for (int j = 0; j < m; j++) grid[j] = 2 * Math.PI * j / m;
-        var g = Tensor.Rand(rng, [n, m], -1, 1).Data;
+        var g = Tensor.Rand(rng, [n, m], -1, 1).ToArray();
         return (mu, sigma, grid, g);
     }
 
@@ -104,12 +105,12 @@ public static class Quick
     {
         mu.ZeroGrad();
         sigma.ZeroGrad();
-        Tensor.WrappedNormalDensity(mu, sigma, grid).Backward(g);
+        DpsKernels.WrappedNormalDensity(mu, sigma, grid).Backward(g);
     }
 
     public static int Run(bool compareMethods)
     {
-        Console.WriteLine($"threads {Torch.NumThreads}, SIMD path {DpsTorch.Tensors.Simd.Path}");
+        Console.WriteLine($"threads {TensorEngine.NumThreads}, SIMD path {DpsTorch.Tensors.Simd.Path}");
         foreach (int n in new[] { 256, 1024, 2048 })
         {
             var a = Tensor.Rand(new Random(1), [n, n], -1, 1);
@@ -121,7 +122,7 @@ public static class Quick
         foreach (var (n, m) in new[] { (1024, 256), (100_000, 256) })
         {
             var (mu, sigma, grid, g) = WrappedNormalInputs(n, m);
-            var (fb, fm) = Time(() => Tensor.WrappedNormalDensity(mu.Detach(), sigma.Detach(), grid), n > 10_000 ? 3 : 20);
+            var (fb, fm) = Time(() => DpsKernels.WrappedNormalDensity(mu.Detach(), sigma.Detach(), grid), n > 10_000 ? 3 : 20);
             var (bb, bm) = Time(() => WrappedNormalStep(mu, sigma, grid, g), n > 10_000 ? 3 : 20);
             Console.WriteLine($"wrapped_normal N={n} M={m}: forward best {fb * 1e3:F2} ms (median {fm * 1e3:F2}); forward+backward best {bb * 1e3:F2} ms (median {bm * 1e3:F2}), {bb * 1e9 / ((double)n * m):F2} ns per element");
         }
@@ -130,13 +131,13 @@ public static class Quick
         {
             var (mu, _, grid, g) = WrappedNormalInputs(100_000, 256);
             var sigma = Tensor.Full(s, 100_000).RequiresGrad_();
-            var (fb, _) = Time(() => Tensor.WrappedNormalDensity(mu.Detach(), sigma.Detach(), grid), 3);
+            var (fb, _) = Time(() => DpsKernels.WrappedNormalDensity(mu.Detach(), sigma.Detach(), grid), 3);
             var (bb, _) = Time(() => WrappedNormalStep(mu, sigma, grid, g), 3);
             Console.WriteLine($"wrapped_normal N=100000 M=256, all σ={s}: forward best {fb * 1e3:F1} ms, forward+backward best {bb * 1e3:F1} ms");
             if (compareMethods)
                 foreach (var meth in new[] { WrappedNormalMethod.Images, WrappedNormalMethod.Fourier })
                 {
-                    var (f2, _) = Time(() => Tensor.WrappedNormalDensity(mu.Detach(), sigma.Detach(), grid, meth), 3);
+                    var (f2, _) = Time(() => DpsKernels.WrappedNormalDensity(mu.Detach(), sigma.Detach(), grid, meth), 3);
                     Console.WriteLine($"    {meth}: forward best {f2 * 1e3:F1} ms");
                 }
         }

@@ -34,7 +34,7 @@ internal static class Output
                 : throw new ConfigException(given, $"this folder has no {RunFiles.Model}; give a run folder (written by dps run or dps nested) or a model file.");
         }
         string name = Path.GetFileName(given);
-        if (name is RunFiles.Summary or RunCommand.ConfigFile or RunFiles.Trajectory or RunFiles.Report && File.Exists(given))
+        if (name is RunFiles.Summary or RunFiles.Config or RunFiles.Trajectory or RunFiles.Report && File.Exists(given))
             throw new ConfigException(given, $"this is a run's {name}, not a model state; give the run folder or its {RunFiles.Model}.");
         return given;
     }

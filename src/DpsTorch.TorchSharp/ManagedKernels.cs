@@ -3,6 +3,7 @@
 // engine's backward from torch's output gradient and hands the input gradients back to libtorch. At small N these
 // single-pass kernels beat the chain of libtorch ops they replace (issue 17 measured 1.6-2.1x per step at N ≤ 128).
 // CPU only: the engine computes on managed arrays.
+using DpsTorch.Ops;
 using static TorchSharp.torch;
 using EngineTensor = DpsTorch.Tensor;
 using TT = TorchSharp.torch.Tensor;
@@ -12,21 +13,21 @@ namespace DpsTorch.TorchSharp;
 /// <summary>Engine ops (wrapped normal densities, mixture, pooled squared error) callable inside a torch graph.</summary>
 public static class ManagedKernels
 {
-    /// <summary>s[i, m] = WN(grid[m]; μ_i, σ_i), [N, M] (the engine's <see cref="EngineTensor.WrappedNormalDensity"/>).</summary>
+    /// <summary>s[i, m] = WN(grid[m]; μ_i, σ_i), [N, M] (the engine's <see cref="DpsKernels.WrappedNormalDensity"/>).</summary>
     public static TT WrappedNormalDensity(TT mu, TT sigma, double[] grid)
-        => EngineFunction.apply(new Kernel(x => EngineTensor.WrappedNormalDensity(x[0], x[1], grid), "wrapped_normal"), mu, sigma);
+        => EngineFunction.apply(new Kernel(x => DpsKernels.WrappedNormalDensity(x[0], x[1], grid), "wrapped_normal"), mu, sigma);
 
-    /// <summary>w[i, m] = scale_i · WN(grid[m]; μ_i, σ_i), [N, M] (<see cref="EngineTensor.ScaledWrappedNormalDensity"/>).</summary>
+    /// <summary>w[i, m] = scale_i · WN(grid[m]; μ_i, σ_i), [N, M] (<see cref="DpsKernels.ScaledWrappedNormalDensity"/>).</summary>
     public static TT ScaledWrappedNormalDensity(TT mu, TT sigma, TT scale, double[] grid)
-        => EngineFunction.apply(new Kernel(x => EngineTensor.ScaledWrappedNormalDensity(x[0], x[1], x[2], grid), "scaled_wrapped_normal"), mu, sigma, scale);
+        => EngineFunction.apply(new Kernel(x => DpsKernels.ScaledWrappedNormalDensity(x[0], x[1], x[2], grid), "scaled_wrapped_normal"), mu, sigma, scale);
 
-    /// <summary>W[m] = Σ_i weights_i · WN(grid[m]; μ_i, σ_i), [M], without the [N, M] densities (<see cref="EngineTensor.WrappedNormalMixture"/>).</summary>
+    /// <summary>W[m] = Σ_i weights_i · WN(grid[m]; μ_i, σ_i), [M], without the [N, M] densities (<see cref="DpsKernels.WrappedNormalMixture"/>).</summary>
     public static TT WrappedNormalMixture(TT mu, TT sigma, TT weights, double[] grid)
-        => EngineFunction.apply(new Kernel(x => EngineTensor.WrappedNormalMixture(x[0], x[1], x[2], grid), "wrapped_normal_mixture"), mu, sigma, weights);
+        => EngineFunction.apply(new Kernel(x => DpsKernels.WrappedNormalMixture(x[0], x[1], x[2], grid), "wrapped_normal_mixture"), mu, sigma, weights);
 
-    /// <summary>Δ Σ_i Σ_m (p_im/(Δ Σ_k p_ik) − target_m)², a scalar (<see cref="EngineTensor.PooledSquaredError"/>).</summary>
+    /// <summary>Δ Σ_i Σ_m (p_im/(Δ Σ_k p_ik) − target_m)², a scalar (<see cref="DpsKernels.PooledSquaredError"/>).</summary>
     public static TT PooledSquaredError(TT production, double[] target, double delta)
-        => EngineFunction.apply(new Kernel(x => EngineTensor.PooledSquaredError(x[0], target, delta), "pooled_squared_error"), production);
+        => EngineFunction.apply(new Kernel(x => DpsKernels.PooledSquaredError(x[0], target, delta), "pooled_squared_error"), production);
 
     /// <summary>An engine function of float64 tensors and its name (for errors).</summary>
     public sealed record Kernel(Func<EngineTensor[], EngineTensor> Run, string Name);
@@ -53,7 +54,7 @@ public static class ManagedKernels
             }
             var engineInputs = inputs.Select((t, i) => Interop.ToEngine(t, $"{kernel.Name} input {i}").RequiresGrad_(t.requires_grad)).ToArray();
             EngineTensor output;
-            using (DpsTorch.Torch.EnableGrad()) output = kernel.Run(engineInputs);
+            using (DpsTorch.TensorEngine.EnableGrad()) output = kernel.Run(engineInputs);
             ctx.save_data("inputs", engineInputs);
             ctx.save_data("output", output);
             return Interop.ToTorch(output);

@@ -25,7 +25,11 @@ public sealed class TorchTrainable : ITrainableSystem, IDisposable
     }
 
     /// <inheritdoc/>
-    public DpsModel Engine => Model;
+    public DpsTorch.Tensor Sigma() => Model.Sigma();
+    /// <inheritdoc/>
+    public DpsTorch.Tensor Resources() => Model.Resources();
+    /// <inheritdoc/>
+    public bool SoftBudget => Model.SoftBudget;
     /// <inheritdoc/>
     public Space Space => Model.Space;
     /// <inheritdoc/>

@@ -1,3 +1,4 @@
+using DpsTorch.Ops;
 using static TorchSharp.torch;
 using EngineTensor = DpsTorch.Tensor;
 using TT = TorchSharp.torch.Tensor;
@@ -63,8 +64,8 @@ public class ManagedKernelTests
 
         var (em, es, ea) = (EngineTensor.FromArray(Interop.Values(mu)).RequiresGrad_(), EngineTensor.FromArray(Interop.Values(sigma)).RequiresGrad_(),
             EngineTensor.FromArray(Interop.Values(scale)).RequiresGrad_());
-        var eW = EngineTensor.WrappedNormalMixture(em, es, ea, Grid);
-        var eLoss = (eW * eW).Sum() + EngineTensor.PooledSquaredError(EngineTensor.ScaledWrappedNormalDensity(em, es, ea, Grid), target, 2 * Math.PI / 24);
+        var eW = DpsKernels.WrappedNormalMixture(em, es, ea, Grid);
+        var eLoss = (eW * eW).Sum() + DpsKernels.PooledSquaredError(DpsKernels.ScaledWrappedNormalDensity(em, es, ea, Grid), target, 2 * Math.PI / 24);
         eLoss.Backward();
         Assert.Equal(eLoss.Item(), loss.item<double>(), 1e-12 * eLoss.Item());
         AssertClose([em.Grad!.ToArray(), es.Grad!.ToArray(), ea.Grad!.ToArray()], Grads(mu, sigma, scale), 1e-12);

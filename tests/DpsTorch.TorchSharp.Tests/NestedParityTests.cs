@@ -85,7 +85,7 @@ public class NestedParityTests
             torchAdam.step();
         }
         double lm, lt;
-        using (DpsTorch.Torch.NoGrad()) lm = system.Loss().Total.Item();
+        using (DpsTorch.TensorEngine.NoGrad()) lm = system.Loss().Total.Item();
         using (no_grad()) lt = module.Loss().Total.item<double>();
         Assert.True(Math.Abs(lt - lm) <= 1e-8 * Math.Abs(lm), $"after 200 steps: torch {lt:R}, engine {lm:R}");
     }

@@ -1,4 +1,5 @@
-// `dps run CONFIG.json [--out DIR] [--set key=value ...]`: trains the system a config describes, with a progress bar
+// `dps run CONFIG.json [--out DIR] [--set key=value ...]`: trains the system a config describes (flat, or nested when
+// it has a `levels` block; the library's Runs/RunPipeline.cs does the work, this command parses and prints), with a progress bar
 // (or plain lines when not on a terminal), and writes summary.json, trajectory.csv, model.json, report.html and the
 // resolved config.json into DIR. DIR is locked for the whole run (a second process on it stops with exit 2 and the
 // holder's pid); the results are written into a staging folder inside DIR and committed together (Staging.cs), so a
@@ -12,136 +13,108 @@
 // Without --out a run goes to runs/<config name>/<run id>, a new folder every time. `--sweep key=a,b,c` runs a grid
 // instead (as dps sweep).
 using System.CommandLine;
+using System.Globalization;
 using DpsTorch.IO;
 using DpsTorch.Model;
-using DpsTorch.Reports;
+using DpsTorch.Nested;
+using DpsTorch.Runs;
 using Spectre.Console;
 
 namespace DpsTorch.Cli;
 
 internal static class RunCommand
 {
-    /// <summary>The resolved config a run folder keeps (in DIR once finished, in DIR/checkpoints/ from the start, for --resume).</summary>
-    public const string ConfigFile = "config.json";
-
-    /// <summary>The files a run folder receives, in the order they are moved in (summary last).</summary>
-    public static readonly string[] Files = [RunFiles.Model, RunFiles.Trajectory, RunFiles.Report, ConfigFile, RunFiles.Summary];
-
-    /// <summary>The files whose digests the commit record lists (report.html is rebuilt by dps report).</summary>
-    private static readonly string[] Hashed = [RunFiles.Model, RunFiles.Trajectory, ConfigFile, RunFiles.Summary];
-
     public static Command Create()
     {
-        var config = new Argument<string?>("config") { Description = "Experiment config (JSON); see docs/CONFIG.md. Omit with --resume.", Arity = ArgumentArity.ZeroOrOne };
+        var config = new Argument<string?>("config") { Description = "Experiment config (JSON), with or without a levels block; see docs/CONFIG.md. Omit with --resume.", Arity = ArgumentArity.ZeroOrOne };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its checkpoints (uses its config.json)." };
         var outDir = new Option<string>("--out") { Description = "Output folder (default: runs/<config name>/<run id>, new for every run)." };
         var sweep = SweepCommand.SweepOption();
-        var set = new Option<string[]>("--set") { Description = "Override a key: --set agents.count=24 (repeatable).", AllowMultipleArgumentsPerToken = false };
-        var cmd = new Command("run", "Train the system a config describes; write summary.json, trajectory.csv, model.json and report.html.")
+        var set = new Option<string[]>("--set") { Description = "Override a key: --set agents.count=24 or --set levels.1.lambdaC=2 (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var baseline = BaselineOption();
+        var cmd = new Command("run", "Train the system a config describes (flat or nested); write summary.json, trajectory.csv, model.json and report.html.")
         {
-            config, outDir, set, sweep, resume,
+            config, outDir, set, sweep, resume, baseline,
         };
         cmd.SetAction(r => Cli.Guard(() =>
         {
-            // First Ctrl-C / SIGTERM: stop after the current step (or skip what is left of robustness) and save.
-            using var interrupt = new Interrupt(CliConsole.Note, "stopping after this step (or skipping the remaining robustness measures) and saving what is finished");
-            var cancel = interrupt.Token;
             string? resumeDir = r.GetValue(resume), configPath = r.GetValue(config);
             if (resumeDir is not null)
             {
                 if (configPath is not null || r.GetValue(outDir) is not null || (r.GetValue(set) ?? []).Length > 0 || (r.GetValue(sweep) ?? []).Length > 0)
                     throw ConfigException.Invalid("--resume", resumeDir, "alone: the folder's config.json fixes the config and the output folder");
-                string? saved = new[] { Path.Combine(resumeDir, Experiment.CheckpointFolder, ConfigFile), Path.Combine(resumeDir, ConfigFile) }.FirstOrDefault(File.Exists)
-                    ?? throw new ConfigException("--resume", $"\"{resumeDir}\" has no {ConfigFile}; it is not a run folder that can be resumed.");
-                return Signalled(interrupt, Execute(saved, resumeDir, [], cancel));
+                return Run(RunPipeline.ResumeConfig(resumeDir), resumeDir, [], ResumeBaseline(resumeDir, r.GetValue(baseline)));
             }
             if (configPath is null) throw ConfigException.Invalid("config", null, "a config file path (or --resume DIR)");
             if ((r.GetValue(sweep) ?? []) is { Length: > 0 } sweeps)
             {
-                interrupt.Dispose(); // the sweep installs its own handlers
                 var plan = DpsTorch.Sweeps.SweepReader.Load(configPath, r.GetValue(set) ?? [], sweeps);
-                string sweepDir = r.GetValue(outDir) ?? DefaultFolder(plan.ConfigFor(plan.Points[0]).Name, configPath, RunMetadata.Capture().RunId);
+                string sweepDir = r.GetValue(outDir) ?? RunPipeline.DefaultFolder(plan.ConfigFor(plan.Points[0]).Name, configPath, RunMetadata.Capture().RunId);
                 return SweepCommand.Run(plan, sweepDir, new DpsTorch.Sweeps.SweepOptions(), threads: 1);
             }
-            return Signalled(interrupt, Execute(configPath, r.GetValue(outDir), r.GetValue(set) ?? [], cancel));
+            return Run(configPath, r.GetValue(outDir), r.GetValue(set) ?? [], r.GetValue(baseline));
         }));
         return cmd;
     }
 
-    /// <summary>The exit code for the signal that interrupted the run (130 Ctrl-C, 143 SIGTERM), else <paramref name="code"/>.</summary>
-    internal static int Signalled(Interrupt interrupt, int code) => code == ExitCode.Interrupted ? interrupt.ExitCode : code;
+    /// <summary>--baseline: also train a nested config's homogeneous fleet of the same budget and network.</summary>
+    internal static Option<bool> BaselineOption() => new("--baseline") { Description = "Nested configs: also train the homogeneous fleet of the same budget and network, and compare." };
 
-    /// <summary>The whole command after parsing: load, train, write, print. Returns the exit code.</summary>
-    internal static int Execute(string configPath, string? outDir, string[] overrides, CancellationToken cancel)
+    /// <summary>A resumed nested run keeps its baseline when the stopped run had one (its checkpoints say so).</summary>
+    private static bool ResumeBaseline(string dir, bool asked)
+        => asked || (Directory.Exists(Path.Combine(dir, Checkpoints.Folder)) && Directory.GetFiles(Path.Combine(dir, Checkpoints.Folder), "restart-baseline-*.json").Length > 0);
+
+    /// <summary>Runs one config into a folder with Ctrl-C / SIGTERM handling, progress and printing; returns the exit code.</summary>
+    internal static int Run(string configPath, string? outDir, string[] overrides, bool baseline = false)
     {
-        var config = ConfigLoader.Load(configPath, overrides);
-        var run = RunMetadata.Capture(CliConsole.CommandLine);
-        string dir = outDir ?? DefaultFolder(config.Name, configPath, run.RunId);
-        if (File.Exists(dir)) throw ConfigException.Invalid("--out", dir, "a folder, not an existing file");
-        SystemBuilder.Create(config); // input problems found while building the system surface before DIR is touched
-        TrainingBackends.Check(config.Training); // so does a backend or device this machine cannot run
-        string checkpoints = Path.Combine(dir, Experiment.CheckpointFolder);
-        string configJson = ConfigLoader.ToJson(config);
+        // First Ctrl-C / SIGTERM: stop after the current step (or skip what is left of robustness) and save.
+        using var interrupt = new Interrupt(CliConsole.Note, "stopping after this step (or skipping the remaining robustness measures) and saving what is finished");
+        int code = Execute(configPath, outDir, overrides, interrupt.Token, baseline);
+        return code == ExitCode.Interrupted ? interrupt.ExitCode : code;
+    }
 
-        using var folder = OutputFolder.Open(dir, "dps run"); // first, so a busy folder is reported as such
-        CheckCheckpoints(dir, checkpoints, configJson);
-        folder.CreatedByThisRun(checkpoints);
-        ReuseOrDiscardCheckpoints(config, checkpoints);
-        AtomicFile.WriteAllText(Path.Combine(checkpoints, ConfigFile), configJson); // what --resume reads, and a writability check before training
-        // Never replace a config.json dps did not write (with --out the config's own folder, it is the user's input).
-        string dirConfig = Path.Combine(dir, ConfigFile);
-        bool writeConfig = !File.Exists(dirConfig) || ResultCommit.Lists(dir, ConfigFile) || File.ReadAllText(dirConfig) == configJson;
-        if (!writeConfig) CliConsole.Note.WriteLine($"dps: keeping {dirConfig} (not written by dps: the input config?); the resolved config is in {Path.Combine(checkpoints, ConfigFile)} and summary.json.");
-
-        var result = RunProgress.Interactive
-            ? RunProgress.WithBar(config, progress => Experiment.Run(config, progress, cancel, checkpointDir: checkpoints, run: run))
-            : Experiment.Run(config, RunProgress.Lines(config, CliConsole.Note), cancel, checkpointDir: checkpoints, run: run);
-        // A run whose training finished is complete even when Ctrl-C came during the measures (robustness then skipped).
-        bool complete = result.Complete;
-        Write(dir, result, complete, writeConfig ? configJson : null);
-        folder.Succeeded();
-
-        var measures = Output.MeasuresJson(result.Measures, config);
-        if (CliConsole.Json) PrintJson(dir, result, complete, measures);
-        else PrintTable(result, complete, measures);
-        Output.Wrote(Files.Select(name => Path.Combine(dir, name)));
-        if (complete && Convergence.Warning(result.Training, config.Training) is { } warning) CliConsole.Note.WriteLine($"dps: {warning}");
+    /// <summary>The whole command after parsing: run the pipeline, print. Returns the exit code.</summary>
+    internal static int Execute(string configPath, string? outDir, string[] overrides, CancellationToken cancel, bool baseline = false)
+    {
+        var folder = RunPipeline.Execute(configPath, outDir, overrides, RunMetadata.Capture(CliConsole.CommandLine), CliConsole.Note,
+            (config, train) => RunProgress.Interactive ? RunProgress.WithBar(config, p => train(p)) : train(RunProgress.Lines(config, CliConsole.Note)),
+            cancel, baseline);
+        var result = folder.Result;
+        string dir = folder.Dir;
+        bool complete = folder.Complete;
+        if (result.IsNested) PrintNested(dir, result, complete, folder.Files);
+        else
+        {
+            var measures = Output.MeasuresJson(result.Measures, result.Config);
+            if (CliConsole.Json) PrintJson(dir, result, complete, measures, folder.Files);
+            else PrintTable(result, complete, measures);
+        }
+        Output.Wrote(folder.Files);
+        if (complete && Convergence.Warning(result.Training, result.Config.Training) is { } warning) CliConsole.Note.WriteLine($"dps: {warning}");
         if (!complete)
-            CliConsole.Error.WriteLine($"dps: interrupted at step {result.Training.Steps}; wrote the unfinished run (\"complete\": false) to {dir}; `dps run --resume {dir}` continues it.");
-        else if (result.Measures.RobustnessSkipped)
+            CliConsole.Error.WriteLine($"dps: interrupted at step {(result.Homogeneous?.Training ?? result.Training).Steps}; wrote the unfinished run (\"complete\": false) to {dir}; `dps run --resume {dir}` continues it.");
+        else if (result.RobustnessSkipped)
             CliConsole.Error.WriteLine($"dps: interrupted while measuring: training finished, so {dir} holds the complete run, but robustness and resilience were skipped (null in summary.json); `dps run --resume {dir}` measures them.");
         else return ExitCode.Success;
         return ExitCode.Interrupted;
     }
 
-    /// <summary>
-    /// runs/&lt;config name&gt;/&lt;run id&gt;: the config's "name", else the name of the folder of a file called
-    /// config.json (experiments/04-x/config.json → 04-x), else the file's name; characters other than letters, digits,
-    /// '.', '_' and '-' become '-'.
-    /// </summary>
-    internal static string DefaultFolder(string? configName, string configPath, string runId)
+    private static System.Text.Json.Nodes.JsonObject Header(string dir, ExperimentResult result, bool complete, IReadOnlyList<string> files) => new()
     {
-        string name = configName is { Length: > 0 } ? configName
-            : Path.GetFileName(configPath) == ConfigFile ? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(configPath))) ?? "config"
-            : Path.GetFileNameWithoutExtension(configPath);
-        var safe = new string([.. name.Select(ch => char.IsAsciiLetterOrDigit(ch) || ch is '.' or '_' or '-' ? ch : '-')]).Trim('.');
-        return Path.Combine("runs", safe.Length > 0 ? safe : "config", runId);
-    }
+        ["dir"] = dir,
+        ["runId"] = result.Run?.RunId,
+        ["complete"] = complete,
+        ["steps"] = result.Training.Steps,
+        ["stopReason"] = result.Training.Reason.ToString(),
+        ["converged"] = result.Training.Converged,
+        ["gradientNorm"] = result.Training.GradientNorm,
+        ["seconds"] = result.Seconds,
+        ["files"] = new System.Text.Json.Nodes.JsonArray([.. files.Select(f => (System.Text.Json.Nodes.JsonNode?)f)]),
+    };
 
-    private static void PrintJson(string dir, ExperimentResult result, bool complete, System.Text.Json.Nodes.JsonObject measures)
+    private static void PrintJson(string dir, ExperimentResult result, bool complete, System.Text.Json.Nodes.JsonObject measures, IReadOnlyList<string> files)
     {
-        var o = new System.Text.Json.Nodes.JsonObject
-        {
-            ["dir"] = dir,
-            ["runId"] = result.Run?.RunId,
-            ["complete"] = complete,
-            ["steps"] = result.Training.Steps,
-            ["stopReason"] = result.Training.Reason.ToString(),
-            ["converged"] = result.Training.Converged,
-            ["gradientNorm"] = result.Training.GradientNorm,
-            ["seconds"] = result.Seconds,
-            ["files"] = new System.Text.Json.Nodes.JsonArray([.. Files.Select(f => (System.Text.Json.Nodes.JsonNode?)Path.Combine(dir, f))]),
-        };
+        var o = Header(dir, result, complete, files);
         foreach (var (k, v) in measures) o[k] = v?.DeepClone();
         Output.PrintJson(o);
     }
@@ -159,36 +132,29 @@ internal static class RunCommand
         console.Write(table);
     }
 
-    /// <summary>Refuses a folder whose checkpoints belong to another config (nothing in it is changed first).</summary>
-    private static void CheckCheckpoints(string dir, string checkpoints, string configJson)
+    /// <summary>A nested run: the summary as JSON (with --json), else the per-tier table of the design and of its baseline.</summary>
+    private static void PrintNested(string dir, ExperimentResult result, bool complete, IReadOnlyList<string> files)
     {
-        if (!Directory.Exists(checkpoints) || Directory.GetFiles(checkpoints, "restart-*.json").Length == 0) return;
-        // The checkpoints' own copy first; DIR/config.json for folders written before it existed.
-        string? saved = new[] { Path.Combine(checkpoints, ConfigFile), Path.Combine(dir, ConfigFile) }.FirstOrDefault(File.Exists);
-        if (saved is not null && ConfigLoader.ToJson(ConfigLoader.Load(saved)) != configJson)
-            throw ConfigException.Invalid("--out", dir, "a new folder: this one holds checkpoints of a different config (use --resume DIR to continue it)");
-    }
-
-    /// <summary>Resumes from checkpoints that match the config and its data files; discards (and says so) ones that do not.</summary>
-    private static void ReuseOrDiscardCheckpoints(DpsConfig config, string checkpoints)
-    {
-        var files = Directory.Exists(checkpoints) ? Directory.GetFiles(checkpoints, "restart-*.json") : [];
-        if (files.Length == 0) return;
-        if (Experiment.StaleCheckpoints(config, checkpoints) is { } why)
+        if (CliConsole.Json)
         {
-            CliConsole.Note.WriteLine($"dps: not reusing the checkpoints in {checkpoints}: {why}; training starts from step 0.");
-            foreach (var f in files) File.Delete(f);
+            var o = Header(dir, result, complete, files);
+            foreach (var (k, v) in NestedRunFiles.SummaryJson(result.Config, result.NestedOutcome, result.Homogeneous, complete, result.Run)) o[k] ??= v?.DeepClone();
+            Output.PrintJson(o);
             return;
         }
-        CliConsole.Note.WriteLine($"dps: resuming from the checkpoints in {checkpoints}.");
+        PrintTiers("nested", result.NestedOutcome);
+        if (result.Homogeneous is { } h) PrintTiers("homogeneous fleet", h);
     }
 
-    /// <summary>Writes the run's files into a staging folder inside <paramref name="dir"/>, then commits them.</summary>
-    internal static void Write(string dir, ExperimentResult result, bool complete, string? configJson)
-        => Staging.Write(dir, configJson is null ? [.. Files.Where(f => f != ConfigFile)] : Files, Hashed, staging =>
-        {
-            RunFiles.Write(staging, result, complete);
-            ReportPage.Write(staging);
-            if (configJson is not null) AtomicFile.WriteAllText(Path.Combine(staging, ConfigFile), configJson);
-        });
+    private static void PrintTiers(string title, NestedOutcome o)
+    {
+        var m = o.Measures;
+        var inv = CultureInfo.InvariantCulture;
+        CliConsole.Out.WriteLine(string.Format(inv, "{0}: loss {1:G5}, coverage {2:F4}, shape coverage {3:F4}, efficiency {4:F4}, robustness area {5:F4}, shape robustness area {6:F4} ({7} steps, {8:F1} s)",
+            title, m.Loss, m.Coverage, m.ShapeCoverage, m.Efficiency, m.Robustness?.Area ?? double.NaN, m.ShapeRobustness?.Area ?? double.NaN, o.Training.Steps, o.Training.Seconds));
+        CliConsole.Out.WriteLine("  tier  level         agents  among   within  selfCov groupSelfCov  spec    comm     meanQ");
+        foreach (var t in m.Tiers)
+            CliConsole.Out.WriteLine(string.Format(inv, "  {0,-5} {1,-13} {2,6}  {3,6:F3}  {4,6:F3}  {5,6:F3}  {6,11:F3}  {7,6:F3}  {8,7:F3}  {9,6:F3}",
+                t.Tier, t.Level, t.Agents, t.Among, t.MeanWithin, t.SelfCoverage, t.GroupSelfCoverage, t.Specialisation, t.CommunicationCost, t.MeanEdgeWeight));
+    }
 }

@@ -52,7 +52,7 @@ internal static class RunsCommand
         foreach (var file in Directory.EnumerateFiles(root, RunFiles.Summary, options).Order(StringComparer.Ordinal))
         {
             string dir = Path.GetDirectoryName(file)!;
-            if (dir.Split(Path.DirectorySeparatorChar).Any(p => p.EndsWith(".staging", StringComparison.Ordinal) || p == Model.Experiment.CheckpointFolder)) continue;
+            if (dir.Split(Path.DirectorySeparatorChar).Any(p => p.EndsWith(".staging", StringComparison.Ordinal) || p == IO.Checkpoints.Folder)) continue;
             JsonObject? s;
             try { s = JsonNode.Parse(File.ReadAllText(file)) as JsonObject; }
             catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException) { s = null; }

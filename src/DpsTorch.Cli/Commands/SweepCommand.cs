@@ -66,8 +66,8 @@ internal static class SweepCommand
         options = options with { CommandLine = CliConsole.CommandLine };
         var stderr = CliConsole.Note; // the signal handlers and the progress callback run on other threads
         using var interrupt = new Interrupt(stderr, "starting no further runs; the running ones stop after their current step and keep their checkpoints");
-        int previousThreads = Torch.NumThreads;
-        Torch.SetNumThreads(threads); // global: set once for the whole sweep, not per run
+        int previousThreads = TensorEngine.NumThreads;
+        TensorEngine.SetNumThreads(threads); // global: set once for the whole sweep, not per run
         try
         {
             stderr.WriteLine($"dps: sweep of {plan.Points.Count} runs ({string.Join(" x ", plan.Keys.Append("seed"))})"
@@ -108,7 +108,7 @@ internal static class SweepCommand
         }
         finally
         {
-            Torch.SetNumThreads(previousThreads);
+            TensorEngine.SetNumThreads(previousThreads);
         }
     }
 

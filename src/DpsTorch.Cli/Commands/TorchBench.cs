@@ -13,7 +13,7 @@ internal static class TorchBench
     {
         if (TorchRuntime.Unavailable is { } why) throw new InvalidOperationException(why);
         set_num_threads(threads);
-        DpsTorch.Torch.SetNumThreads(threads);
+        DpsTorch.TensorEngine.SetNumThreads(threads);
         var model = SystemBuilder.Create(c, 0);
         using var module = new DpsModule(model, c) { UseManagedKernels = managedKernels };
         var optimizer = optim.Adam(module.TrainableParameters(), lr: c.Training.Lr);

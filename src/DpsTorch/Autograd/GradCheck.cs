@@ -41,13 +41,13 @@ public static class GradCheck
         string where = "";
         double Eval()
         {
-            using var _ = Torch.NoGrad();
+            using var _ = TensorEngine.NoGrad();
             return f(inputs).Item();
         }
         var rng = new Random(seed);
         for (int k = 0; k < inputs.Length; k++)
         {
-            var data = inputs[k].Data;
+            var data = inputs[k].Storage;
             if (data.Length <= ElementwiseLimit)
             {
                 for (int i = 0; i < data.Length; i++)

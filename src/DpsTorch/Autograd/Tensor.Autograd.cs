@@ -52,6 +52,9 @@ public sealed partial class Tensor
         }
     }
 
+    /// <summary>Number of recorded ops this tensor's value came from: the nodes <see cref="Backward()"/> would visit.</summary>
+    public int GraphSize => TopologicalOrder(this).Count;
+
     /// <summary>Clears the gradient (sets it to null), as optimizers' ZeroGrad does.</summary>
     public void ZeroGrad() => _gradBuffer = null;
 
@@ -79,11 +82,11 @@ public sealed partial class Tensor
     internal double[] GradBufferForWrite() => _gradBuffer ??= new double[_data.Length];
 
     /// <summary>Whether an op on these inputs should record a node.</summary>
-    internal static bool ShouldRecord(Tensor a) => Torch.IsGradEnabled && a._requiresGrad;
-    internal static bool ShouldRecord(Tensor a, Tensor b) => Torch.IsGradEnabled && (a._requiresGrad || b._requiresGrad);
+    internal static bool ShouldRecord(Tensor a) => TensorEngine.IsGradEnabled && a._requiresGrad;
+    internal static bool ShouldRecord(Tensor a, Tensor b) => TensorEngine.IsGradEnabled && (a._requiresGrad || b._requiresGrad);
     internal static bool ShouldRecord(Tensor[] xs)
     {
-        if (!Torch.IsGradEnabled) return false;
+        if (!TensorEngine.IsGradEnabled) return false;
         foreach (var x in xs) if (x._requiresGrad) return true;
         return false;
     }

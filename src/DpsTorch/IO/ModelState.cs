@@ -35,7 +35,7 @@ public sealed record ModelState
     /// <summary>A snapshot of a model's parameters and derived values.</summary>
     public static ModelState From(DpsModel model, DpsConfig config)
     {
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         return new ModelState
         {
             Config = config,

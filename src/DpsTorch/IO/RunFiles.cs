@@ -15,26 +15,22 @@ namespace DpsTorch.IO;
 /// <summary>Names and writers of a run folder's files.</summary>
 public static class RunFiles
 {
+    /// <summary>File name of the summary (written last: its presence means the run finished).</summary>
     public const string Summary = "summary.json";
+    /// <summary>File name of the trajectory table.</summary>
     public const string Trajectory = "trajectory.csv";
+    /// <summary>File name of the saved state.</summary>
     public const string Model = "model.json";
+    /// <summary>File name of the report page.</summary>
     public const string Report = "report.html";
+    /// <summary>The resolved config a run folder keeps (in DIR once finished, in DIR/checkpoints/ from the start, for --resume).</summary>
+    public const string Config = "config.json";
+
+    /// <summary>The JSON layout of summary.json.</summary>
+    internal static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     /// <summary>Header of trajectory.csv.</summary>
     public const string TrajectoryHeader = "step,loss,coverageLoss,heterogeneity,coverage,specialisation,seconds";
-
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
-    /// <summary>Writes summary.json, trajectory.csv and model.json for a finished (or interrupted) experiment.</summary>
-    public static void Write(string dir, ExperimentResult r, bool complete = true)
-    {
-        Directory.CreateDirectory(dir);
-        ModelState.From(r.Model, r.Config).Save(Path.Combine(dir, Model));
-        WriteTrajectory(Path.Combine(dir, Trajectory), r.Training.Trajectory);
-        AtomicFile.WriteAllText(Path.Combine(dir, Summary), SummaryJson(r.Measures, r.Config, r.Training.Steps, r.Seconds, complete,
-            r.Training.Reason.ToString(), r.BestRestart, r.RestartLosses, r.Training.Converged, r.Training.GradientNorm,
-            r.Run ?? RunMetadata.Capture()).ToJsonString(Indented));
-    }
 
     /// <summary>
     /// The summary object. Fields: loss, heterogeneity (q = 1), heterogeneityQ0, heterogeneityQ2, heterogeneityQInf,

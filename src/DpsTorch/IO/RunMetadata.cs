@@ -25,7 +25,7 @@ public sealed record RunMetadata
     public required string Cpu { get; init; }
     /// <summary>The SIMD path the kernels take here (<see cref="DpsTorch.Tensors.Simd.Path"/>: avx512, avx2, vector128, scalar).</summary>
     public required string Simd { get; init; }
-    /// <summary>Threads the kernels may use (<see cref="Torch.NumThreads"/>).</summary>
+    /// <summary>Threads the kernels may use (<see cref="TensorEngine.NumThreads"/>).</summary>
     public required int Threads { get; init; }
     /// <summary>The command that started the run.</summary>
     public required string CommandLine { get; init; }
@@ -47,7 +47,7 @@ public sealed record RunMetadata
             Os = $"{RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant()})",
             Cpu = $"{CpuModel() ?? RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()} ({Environment.ProcessorCount} logical cores)",
             Simd = Tensors.Simd.Path,
-            Threads = Torch.NumThreads,
+            Threads = TensorEngine.NumThreads,
             CommandLine = commandLine ?? Join(Environment.GetCommandLineArgs()),
         };
     }

@@ -46,7 +46,7 @@ public static class SystemMeasures
 
     private static Snapshot Take(DpsModel model)
     {
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         var q = model.Interaction.Weights();
         var p = model.Production(q);
         return new Snapshot(model.Mu.ToArray(), model.Sigma().ToArray(), model.Resources().ToArray(),

@@ -1,6 +1,8 @@
 // The differentiable DPS (MODEL.md sections 1-2): agent parameters, skills, production p = (I+Q)w or its multi-hop
 // variants, system production W, and the loss. Everything here is a composition of engine ops, so Backward()
 // trains μ, σ, a and (when learned) the topology at once.
+using DpsTorch.Ops;
+
 namespace DpsTorch.Model;
 
 /// <summary>The parts of the loss, for logs and tests.</summary>
@@ -105,7 +107,7 @@ public sealed class DpsModel : ITrainableSystem
         }
         var q = new Interaction(keep.Count, edges, [.. cost], Interaction.Learned ? null : [.. fixedW], Interaction.Learned ? [.. theta] : null);
         double kept;
-        using (Torch.NoGrad()) { var a = Resources().Data; kept = keep.Sum(i => a[i]); }
+        using (TensorEngine.NoGrad()) { var a = Resources().ToArray(); kept = keep.Sum(i => a[i]); }
         return new DpsModel(Space, DemandFrames, q, Objective, SigmaMin, SoftBudget ? Budget : kept, SoftBudget,
             Pick(Mu), Pick(Rho), Pick(Alpha), Propagation, Hops, CommunicabilityBeta);
     }
@@ -122,10 +124,17 @@ public sealed class DpsModel : ITrainableSystem
     public Tensor Sigma() => Rho.Softplus() + SigmaMin;
 
     /// <summary>a = R·softmax(α), or softplus(α) under a soft budget.</summary>
-    public Tensor Resources() => SoftBudget ? Alpha.Softplus() : Alpha.Softmax(0) * Budget;
+    public Tensor Resources() => SoftBudget ? Alpha.Softplus() : Starts == 1 ? Alpha.Softmax(0) * Budget
+        : Alpha.Reshape(Starts, -1).Softmax(1).Reshape(N) * Budget;
+
+    /// <summary>
+    /// Independent systems stacked in this model (1 normally; R in <see cref="BatchedStarts"/>' stack, whose fixed budget
+    /// is then normalised per block of N / R agents).
+    /// </summary>
+    internal int Starts { get; init; } = 1;
 
     /// <summary>Skill densities s_i(x_m), N×M.</summary>
-    public Tensor Skills() => Tensor.WrappedNormalDensity(Mu, Sigma(), _grid);
+    public Tensor Skills() => DpsKernels.WrappedNormalDensity(Mu, Sigma(), _grid);
 
     private readonly double[] _grid;
 
@@ -191,18 +200,18 @@ public sealed class DpsModel : ITrainableSystem
         {
             // W = Σ_j (1 + Σ_i Q_ij) a_j s_j without the N×M production (MODEL.md section 1, system production).
             var weights = Resources() * (Interaction.WeightedDegree(q) + 1.0);
-            var W = Tensor.WrappedNormalMixture(Mu, Sigma(), weights, _grid);
+            var W = DpsKernels.WrappedNormalMixture(Mu, Sigma(), weights, _grid);
             foreach (var frame in frames) coverage = coverage + Mismatch.Of(Objective, Space.Delta, W, Tensor.FromArray(frame));
         }
         else if (UseFusedKernels && Propagation == "direct" && Objective.Kind == "local" && Objective.Mismatch == "squared")
         {
-            var p = Interaction.ApplyWithIdentity(q, Tensor.ScaledWrappedNormalDensity(Mu, Sigma(), Resources(), _grid));
+            var p = Interaction.ApplyWithIdentity(q, DpsKernels.ScaledWrappedNormalDensity(Mu, Sigma(), Resources(), _grid));
             foreach (var frame in frames)
             {
                 double mass = Space.Delta * frame.Sum();
                 var target = new double[frame.Length];
                 for (int m = 0; m < target.Length; m++) target[m] = frame[m] / mass;
-                coverage = coverage + Tensor.PooledSquaredError(p, target, Space.Delta) / N;
+                coverage = coverage + DpsKernels.PooledSquaredError(p, target, Space.Delta) / N;
             }
         }
         else
@@ -229,12 +238,9 @@ public sealed class DpsModel : ITrainableSystem
     }
 
     /// <inheritdoc/>
-    DpsModel ITrainableSystem.Engine => this;
-
-    /// <inheritdoc/>
     public (double Total, double Coverage) Evaluate(IReadOnlyList<double[]>? frames, bool backward)
     {
-        using var mode = backward ? null : Torch.NoGrad();
+        using var mode = backward ? null : TensorEngine.NoGrad();
         var parts = Loss(frames);
         if (backward) parts.Total.Backward();
         return (parts.Total.Item(), parts.Coverage.Item());

@@ -1,4 +1,4 @@
-// The checks both trainers (Model/Trainer.cs, Nested/NestedTrainer.cs) run at every step: the loss, the gradients,
+// The checks the trainer (Model/Trainer.cs) runs at every step, flat and nested alike: the loss, the gradients,
 // the parameters after the update, the optimizer's own state, and the derived σ and resources. Each failure names the
 // step, the quantity and the value, so every command ends a broken run with the same one-line message.
 using DpsTorch.Optim;
@@ -15,7 +15,7 @@ public sealed class NonFiniteException(string message, bool causedByPreviousUpda
     public bool CausedByPreviousUpdate { get; } = causedByPreviousUpdate;
 }
 
-/// <summary>The per-step checks of training; <c>label</c> ("training", "nested training") starts every message.</summary>
+/// <summary>The per-step checks of training; <c>label</c> ("training") starts every message.</summary>
 public static class NonFiniteGuard
 {
     /// <summary>What the fix usually is, appended to the final message of a failed run.</summary>
@@ -33,8 +33,8 @@ public static class NonFiniteGuard
     {
         for (int k = 0; k < ps.Count; k++)
         {
-            var g = ps[k].Grad?.Data;
-            if (g is null) continue;
+            if (ps[k].Grad is not { } grad) continue;
+            var g = grad.Data;
             for (int i = 0; i < g.Length; i++)
                 if (!double.IsFinite(g[i]))
                     throw new NonFiniteException($"{label} step {step}: the gradient of parameter {names[k]}[{i}] is {g[i]}");
@@ -58,7 +58,7 @@ public static class NonFiniteGuard
         }
         if (optimizer.FirstNonFinite(names) is { } bad)
             throw new NonFiniteException($"{label} step {step}: after the update the optimizer's state is not finite: {bad} (the gradients are too large to square)");
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         var s = sigma().Data;
         for (int i = 0; i < s.Length; i++)
             if (!(s[i] > 0) || double.IsInfinity(s[i]))

@@ -125,9 +125,8 @@ public static class Trainer
                     gradientNorm = Convergence.GradientNorm(ps);
                     optimizer.Step();
                 }
-                var engine = model.Engine;
-                NonFiniteGuard.CheckState(Label, step, ps, names, optimizer, engine.Sigma, engine.Resources, ResourcesFormula(engine.SoftBudget));
-                Torch.EndStep();
+                NonFiniteGuard.CheckState(Label, step, ps, names, optimizer, model.Sigma, model.Resources, ResourcesFormula(model.SoftBudget));
+                TensorEngine.EndStep();
             }
             catch (NonFiniteException e)
             {
@@ -196,7 +195,7 @@ public static class Trainer
 
     private static void Restore(IReadOnlyList<Tensor> ps, double[][] from)
     {
-        for (int k = 0; k < ps.Count; k++) Array.Copy(from[k], ps[k].Data, from[k].Length);
+        for (int k = 0; k < ps.Count; k++) ps[k].Copy_(from[k]);
     }
 }
 

@@ -5,8 +5,10 @@
 namespace DpsTorch.Model;
 
 /// <summary>
-/// What <see cref="Trainer"/> drives: the parameters it updates (engine tensors: the optimizer, the checkpoints and the
-/// guard read and write them) and one evaluation of the loss that fills their gradients.
+/// A system the one <see cref="Trainer"/> drives, flat (<see cref="DpsModel"/>, or a backend's wrapper of one) or nested
+/// (<see cref="Nested.NestedSystem"/>): the parameters it updates (engine tensors: the optimizer, the checkpoints and the
+/// guard read and write them), one evaluation of the loss that fills their gradients, and what the non-finite guard
+/// checks after each update (σ and the resources).
 /// </summary>
 public interface ITrainableSystem
 {
@@ -14,9 +16,6 @@ public interface ITrainableSystem
     Space Space { get; }
     /// <summary>The demand frames the loss averages by default.</summary>
     IReadOnlyList<double[]> DemandFrames { get; }
-    /// <summary>The engine model whose tensors <see cref="Parameters"/> are (the guard checks its σ and resources after
-    /// each update; measures read it).</summary>
-    DpsModel Engine { get; }
     /// <summary>The trainable leaves the optimizer updates in place.</summary>
     IReadOnlyList<Tensor> Parameters();
     /// <summary>Names aligned with <see cref="Parameters"/> (used in error messages and checkpoints).</summary>
@@ -27,6 +26,12 @@ public interface ITrainableSystem
     /// <see cref="Tensor.Grad"/>; without it nothing is recorded.
     /// </summary>
     (double Total, double Coverage) Evaluate(IReadOnlyList<double[]>? frames, bool backward);
+    /// <summary>The (leaf) agents' breadths σ, which the guard checks after each update.</summary>
+    Tensor Sigma();
+    /// <summary>The (leaf) agents' resources a, which the guard checks after each update.</summary>
+    Tensor Resources();
+    /// <summary>True when a = softplus(α) with a budget penalty (names the resources formula in the guard's messages).</summary>
+    bool SoftBudget { get; }
 }
 
 /// <summary>

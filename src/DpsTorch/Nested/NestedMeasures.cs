@@ -4,6 +4,7 @@
 // and robustness to losing leaves.
 using DpsTorch.Measures;
 using DpsTorch.Model;
+using DpsTorch.Ops;
 
 namespace DpsTorch.Nested;
 
@@ -68,6 +69,14 @@ public sealed record NestedMeasureSet
     public RobustnessCurve? ShapeRobustness { get; init; }
 }
 
+/// <summary>A trained nested design (the best of its restarts) with its measures.</summary>
+/// <param name="System">The trained system.</param>
+/// <param name="Training">Its training.</param>
+/// <param name="BestRestart">Which restart it was.</param>
+/// <param name="RestartLosses">Every restart's final loss.</param>
+/// <param name="Measures">Its per-level measures.</param>
+public sealed record NestedOutcome(NestedSystem System, TrainResult Training, int BestRestart, IReadOnlyList<double> RestartLosses, NestedMeasureSet Measures);
+
 /// <summary>Computes <see cref="NestedMeasureSet"/>.</summary>
 public static class NestedMeasures
 {
@@ -77,7 +86,7 @@ public static class NestedMeasures
     /// </summary>
     public static NestedMeasureSet Compute(NestedSystem system, MeasuresConfig? options = null)
     {
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         var space = system.Space;
         int m = space.M;
         var tiers = system.TierProduction();
@@ -95,7 +104,7 @@ public static class NestedMeasures
             {
                 weights = a;
                 z = Heterogeneity.Similarity(mu, sigma);
-                densities = Tensor.WrappedNormalDensity(Tensor.FromArray(mu), Tensor.FromArray(sigma), space.Grid.ToArray()).ToArray();
+                densities = DpsKernels.WrappedNormalDensity(Tensor.FromArray(mu), Tensor.FromArray(sigma), space.Grid.ToArray()).ToArray();
                 spec = Specialization.OfSystem(sigma, a);
             }
             else
@@ -163,6 +172,19 @@ public static class NestedMeasures
             Robustness = robustness,
             ShapeRobustness = shapeRobustness,
         };
+    }
+
+    /// <summary>
+    /// The cheap measures the trainer logs at every trajectory point: heterogeneity (q = 1) and resource-weighted
+    /// specialisation of the leaves, and the top level's coverage ∫min(W, D)/∫D.
+    /// </summary>
+    public static (double het, double cov, double spec) Quick(NestedSystem system)
+    {
+        using var _ = TensorEngine.NoGrad();
+        var mu = Leaf(system.Mu, system);
+        var sigma = system.Sigma().ToArray();
+        var a = system.Resources().ToArray();
+        return (Heterogeneity.Of(mu, sigma, a), CoverageOf(system, system.SystemProduction().ToArray()), Specialization.OfSystem(sigma, a));
     }
 
     /// <summary>Coverage ∫min(W, D)/∫D of a production W, averaged over the system's demand frames.</summary>

@@ -26,7 +26,7 @@ public sealed record NestedParameters
     /// <summary>A snapshot of <paramref name="system"/>'s parameters.</summary>
     public static NestedParameters From(NestedSystem system)
     {
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         return new NestedParameters
         {
             Mu = system.Mu.ToArray(),

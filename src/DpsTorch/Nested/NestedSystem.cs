@@ -2,6 +2,7 @@
 // agents level by level, each level with its own graph, distances and communication cost. One function of all
 // parameters, built from engine ops, so Backward() of the top-level loss trains every level at once.
 using DpsTorch.Model;
+using DpsTorch.Ops;
 
 namespace DpsTorch.Nested;
 
@@ -58,7 +59,7 @@ public sealed class NestedLevel
 /// has one group; its W is compared with the demand (objective.kind "system") or its members' pooled densities are
 /// (objective.kind "local"). Loss = coverage + Σ_ℓ λ_C,ℓ C_ℓ + λ_R (Σa − R)² + λ_σ Σσ² + Σ_ℓ λ_D,ℓ (level demand terms).
 /// </summary>
-public sealed class NestedSystem
+public sealed class NestedSystem : ITrainableSystem
 {
     private readonly double[] _grid;
     private readonly int[]? _tie;   // homogeneous fleet: every leaf reads parameter 0
@@ -146,7 +147,7 @@ public sealed class NestedSystem
     }
 
     /// <summary>Leaf production w = a ⊙ s, N×M.</summary>
-    public Tensor LeafProduction() => Resources().Unsqueeze(1) * Tensor.WrappedNormalDensity(Leaf(Mu), Sigma(), _grid);
+    public Tensor LeafProduction() => Resources().Unsqueeze(1) * DpsKernels.WrappedNormalDensity(Leaf(Mu), Sigma(), _grid);
 
     /// <summary>
     /// The production of every tier: element 0 is the leaves' w (N×M), element k + 1 the composites formed by level k
@@ -239,6 +240,15 @@ public sealed class NestedSystem
             total = total + term * level.DemandWeight;
         }
         return new NestedLossParts(total, coverage, comm, levelDemand, budget, breadth);
+    }
+
+    /// <inheritdoc/>
+    public (double Total, double Coverage) Evaluate(IReadOnlyList<double[]>? frames, bool backward)
+    {
+        using var mode = backward ? null : TensorEngine.NoGrad();
+        var parts = Loss(frames);
+        if (backward) parts.Total.Backward();
+        return (parts.Total.Item(), parts.Coverage.Item());
     }
 
     /// <summary>P_i = p_i / ∫p_i for production rows p.</summary>

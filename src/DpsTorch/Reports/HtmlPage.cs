@@ -1,6 +1,7 @@
 // The page chrome shared by the report pages (run report and nested report): the document head with the inline CSS,
 // header, cards, tables, the resolved-config card and footer; and the figures both pages draw (demand and production
 // unrolled, skill densities, robustness curves), so the two pages look alike and change together.
+using DpsTorch.Ops;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -118,9 +119,9 @@ internal static class HtmlPage
     /// </summary>
     public static string Densities(double[] grid, double[] mu, double[] sigma, double[] resources, int[] agents, Func<int, string> color)
     {
-        using var _ = Torch.NoGrad();
-        var dens = Tensor.WrappedNormalDensity(Tensor.FromArray(agents.Select(i => mu[i]).ToArray()),
-            Tensor.FromArray(agents.Select(i => sigma[i]).ToArray()), grid).Data;
+        using var _ = TensorEngine.NoGrad();
+        var dens = DpsKernels.WrappedNormalDensity(Tensor.FromArray(agents.Select(i => mu[i]).ToArray()),
+            Tensor.FromArray(agents.Select(i => sigma[i]).ToArray()), grid).ToArray();
         int m = grid.Length;
         double amax = 0;
         foreach (int i in agents) if (double.IsFinite(resources[i])) amax = Math.Max(amax, resources[i]);

@@ -110,7 +110,7 @@ public static class NestedReportPage
 
     private static Saved Recompute(NestedSystem system)
     {
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         var tiers = system.TierProduction();
         int m = system.Space.M;
         var demand = new double[m];

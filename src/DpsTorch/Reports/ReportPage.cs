@@ -81,7 +81,7 @@ public static class ReportPage
 
     private static Saved Recompute(ModelState state)
     {
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         var model = SystemBuilder.FromState(state);
         var w = model.SystemProduction(model.Production(model.Interaction.Weights())).ToArray();
         int m = model.Space.M;

@@ -6,13 +6,14 @@
 using System.Collections.Concurrent;
 using DpsTorch.IO;
 using DpsTorch.Model;
+using DpsTorch.Runs;
 
 namespace DpsTorch.Sweeps;
 
 /// <summary>Settings of <see cref="SweepRunner.Run"/>.</summary>
 public sealed record SweepOptions
 {
-    /// <summary>Runs at once (default: the processor count). Each run uses <see cref="Torch.NumThreads"/> threads, which
+    /// <summary>Runs at once (default: the processor count). Each run uses <see cref="TensorEngine.NumThreads"/> threads, which
     /// the caller sets once for the process (the command sets 1).</summary>
     public int Jobs { get; init; } = Environment.ProcessorCount;
     /// <summary>The slice of the grid to run (default: all).</summary>
@@ -50,7 +51,7 @@ public static class SweepRunner
 
     /// <summary>
     /// Runs the plan's runs in <paramref name="options"/>.Shard that are not finished in <paramref name="outDir"/>
-    /// (each with <see cref="Experiment.Run"/> and <see cref="RunFiles.Write"/> into outDir/run-NNNN), then rebuilds
+    /// (each with <see cref="Experiment.Run"/> and <see cref="RunOutput.Write"/> into outDir/run-NNNN), then rebuilds
     /// outDir/results.csv. Writes or checks outDir/runs.json first. <paramref name="onRunDone"/> is called under a lock.
     /// Each run checkpoints into its folder's checkpoints/ while it trains (removed once its files are written). When
     /// <paramref name="cancel"/> fires no further run starts, running ones stop after their current step (or skip what
@@ -107,11 +108,11 @@ public static class SweepRunner
             try
             {
                 var config = plan.ConfigFor(point);
-                string checkpoints = Path.Combine(runDir, Experiment.CheckpointFolder);
+                string checkpoints = Path.Combine(runDir, Checkpoints.Folder);
                 result = Experiment.Run(config, null, cancel, options.MeasureRobustness, checkpointDir: checkpoints, run: RunMetadata.Capture(options.CommandLine));
                 // Interrupted in training or in the measures: no summary, so a resume runs it again from its checkpoints.
-                if (!result.Complete || result.Measures.RobustnessSkipped) return;
-                RunFiles.Write(runDir, result);
+                if (!result.Complete || result.RobustnessSkipped) return;
+                RunOutput.Write(runDir, result);
                 File.Delete(Path.Combine(runDir, ErrorFile));
                 Directory.Delete(checkpoints, recursive: true); // the finished run's files replace them
                 Interlocked.Increment(ref executed);

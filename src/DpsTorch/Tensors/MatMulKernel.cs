@@ -53,12 +53,12 @@ internal static class MatMulKernel
         if (k == 0) { Array.Clear(c, 0, n * m); return; }
 
         int mr = MR;
-        bool parallel = (long)n * k * m >= ParallelThreshold && Torch.NumThreads > 1;
+        bool parallel = (long)n * k * m >= ParallelThreshold && TensorEngine.NumThreads > 1;
         if (allowDirect && !transB && Kernel == Path.Avx512 && (long)n * k * m <= DirectMaxWork)
         {
             // Small product: read A and B where they lie (no packing), the same tiles and summation order as below.
             int panels = (n + mr - 1) / mr;
-            if (parallel) Torch.ParallelRanges(panels, (s, e) => Direct(a, transA, b, c, n, k, m, s * mr, Math.Min(n, e * mr)));
+            if (parallel) TensorEngine.ParallelRanges(panels, (s, e) => Direct(a, transA, b, c, n, k, m, s * mr, Math.Min(n, e * mr)));
             else Direct(a, transA, b, c, n, k, m, 0, n);
             return;
         }
@@ -67,7 +67,7 @@ internal static class MatMulKernel
         var packedB = Scratch(ref _packedB, k * mPad);
 
         // Pack all of B once (shared read-only by every thread), panel by panel.
-        if (parallel) Torch.ParallelRanges(panelsB, (s, e) => PackB(b, transB, k, m, mPad, packedB, s, e));
+        if (parallel) TensorEngine.ParallelRanges(panelsB, (s, e) => PackB(b, transB, k, m, mPad, packedB, s, e));
         else PackB(b, transB, k, m, mPad, packedB, 0, panelsB);
 
         int panelsA = (n + mr - 1) / mr;
@@ -86,7 +86,7 @@ internal static class MatMulKernel
                 }
             }
         }
-        if (parallel) Torch.ParallelRanges(panelsA, Rows);
+        if (parallel) TensorEngine.ParallelRanges(panelsA, Rows);
         else Rows(0, panelsA);
     }
 
@@ -114,7 +114,7 @@ internal static class MatMulKernel
         {
             for (int i = s; i < e; i++) y[i] = Dot(new ReadOnlySpan<double>(a, i * k, k), x);
         }
-        if ((long)n * k >= ParallelThreshold) Torch.ParallelRanges(n, Rows, minPerThread: 64);
+        if ((long)n * k >= ParallelThreshold) TensorEngine.ParallelRanges(n, Rows, minPerThread: 64);
         else Rows(0, n);
     }
 
@@ -127,7 +127,7 @@ internal static class MatMulKernel
             yk.Clear();
             for (int i = 0; i < n; i++) TP.MultiplyAdd(new ReadOnlySpan<double>(a, i * k + s, e - s), x[i], yk, yk);
         }
-        if ((long)n * k >= ParallelThreshold) Torch.ParallelRanges(k, Cols, minPerThread: 256);
+        if ((long)n * k >= ParallelThreshold) TensorEngine.ParallelRanges(k, Cols, minPerThread: 256);
         else Cols(0, k);
     }
 

@@ -38,7 +38,7 @@ public class BackwardTests
     {
         var x = Param(1, [3]);
         Tensor y;
-        using (Torch.NoGrad()) y = (x * 2.0).Sum();
+        using (TensorEngine.NoGrad()) y = (x * 2.0).Sum();
         Assert.False(y.RequiresGrad);
         Assert.Throws<InvalidOperationException>(() => y.Backward());
         Assert.True((x * 2.0).Sum().RequiresGrad);

@@ -1,3 +1,4 @@
+using DpsTorch.Runs;
 using DpsTorch.IO;
 using DpsTorch.Measures;
 using DpsTorch.Model;

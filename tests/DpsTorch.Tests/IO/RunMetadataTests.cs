@@ -17,7 +17,7 @@ public class RunMetadataTests
         Assert.Equal(m.RunId[..15], started.ToString("yyyyMMdd-HHmmss"));
         Assert.Matches(new Regex(@"^\d+\.\d+\.\d+"), m.DpsTorchVersion);
         Assert.Equal(DpsTorch.Tensors.Simd.Path, m.Simd);
-        Assert.Equal(DpsTorch.Torch.NumThreads, m.Threads);
+        Assert.Equal(DpsTorch.TensorEngine.NumThreads, m.Threads);
         Assert.Contains("logical cores", m.Cpu);
         Assert.False(string.IsNullOrWhiteSpace(m.Os));
         Assert.Equal("dps run x.json", m.CommandLine);

@@ -1,6 +1,7 @@
 // The gradient test of convergence (issue 13): a run that reaches a stationary point says so and why; one stopped by
 // the step limit far from it says it did not converge, in the result and in summary.json.
 using System.Text.Json.Nodes;
+using DpsTorch.Runs;
 using DpsTorch.IO;
 using DpsTorch.Measures;
 using DpsTorch.Model;
@@ -62,7 +63,7 @@ public class ConvergenceTests
         var c = Config(5, "adam", 0.001);
         var r = Experiment.Run(c, measureRobustness: false);
         using var dir = new TempDir();
-        RunFiles.Write(dir.Path, r);
+        RunOutput.Write(dir.Path, r);
         var s = JsonNode.Parse(File.ReadAllText(dir.File(RunFiles.Summary)))!.AsObject();
         Assert.False(s["converged"]!.GetValue<bool>());
         Assert.Equal(r.Training.GradientNorm, s["gradientNorm"]!.GetValue<double>());

@@ -16,15 +16,15 @@ public class DeterminismTests
             """);
         double[] Train(int threads)
         {
-            int saved = Torch.NumThreads;
+            int saved = TensorEngine.NumThreads;
             try
             {
-                Torch.SetNumThreads(threads);
+                TensorEngine.SetNumThreads(threads);
                 var m = SystemBuilder.Create(c);
                 Trainer.Train(m, c.Training, _ => (0, 0, 0));
                 return [.. m.Mu.ToArray(), .. m.Rho.ToArray(), .. m.Alpha.ToArray(), .. m.Interaction.Theta!.ToArray()];
             }
-            finally { Torch.SetNumThreads(saved); }
+            finally { TensorEngine.SetNumThreads(saved); }
         }
         var one = Train(1);
         Assert.Equal(one, Train(2));

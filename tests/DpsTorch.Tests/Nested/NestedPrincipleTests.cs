@@ -1,6 +1,7 @@
 // MODEL.md section 5, prediction 5 ("the same holds at every level of a nested system") on small two-level systems.
 using DpsTorch.IO;
 using DpsTorch.Nested;
+using DpsTorch.Runs;
 
 namespace DpsTorch.Tests.Nested;
 
@@ -16,8 +17,7 @@ public class NestedPrincipleTests
                 { "size": 4, "topology": { "kind": "complete", "learned": true, "initWeight": 0.1 }, "lambdaC": 0.01 },
                 { "size": 4, "topology": { "kind": "complete", "learned": true, "initWeight": 0.1 }, "lambdaC": 0.05 } ] }
             """);
-        var run = NestedTrainer.Run(c);
-        var m = NestedMeasures.Compute(run.System);
+        var m = NestedMeasures.Compute((NestedSystem)Experiment.Run(c, measureRobustness: false).System);
         Assert.True(m.Coverage > 0.95, $"coverage {m.Coverage}");
         var leaves = m.Tiers[0];
         var groups = m.Tiers[1];
@@ -34,12 +34,12 @@ public class NestedPrincipleTests
         var c = ConfigLoader.Parse($$"""
             { "space": { "m": 64 }, "agents": { "count": 16, "init": "spread", "spreadTurn": false },
               "demand": { "kind": "peaks", "peaks": 4, "width": 0.2 }, "objective": { "kind": "local" },
-              "training": { "steps": 300, "restarts": 1, "lr": 0.05 },
+              "training": { "steps": 300, "restarts": 1, "lr": 0.05, "schedule": "constant" },
               "levels": [
                 { "size": 4, "topology": { "kind": "complete", "weight": 0.5 } },
                 { "size": 4, "topology": { "kind": "complete", "learned": true }, "lambdaC": {{lambdaC}} } ] }
             """);
-        return NestedMeasures.Compute(NestedTrainer.Run(c).System);
+        return NestedMeasures.Compute((NestedSystem)Experiment.Run(c, measureRobustness: false).System);
     }
 
     [Fact]

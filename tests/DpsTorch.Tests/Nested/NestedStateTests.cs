@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using DpsTorch.Runs;
 using DpsTorch.IO;
 using DpsTorch.Nested;
 
@@ -11,23 +12,11 @@ public class NestedStateTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>A tiny three-level config: learned links at the bottom and top, fixed ones in the middle.</summary>
-    internal const string TinyJson = """
-        { "name": "tiny nested", "description": "Two racks of two nodes of two leaves.",
-          "space": { "m": 32 }, "agents": { "count": 8 },
-          "demand": { "kind": "peaks", "peaks": 2, "width": 0.3 },
-          "training": { "steps": 20, "restarts": 1, "logEvery": 5 },
-          "measures": { "seeds": 2, "fractions": [0, 0.5, 1] },
-          "levels": [
-            { "name": "node", "size": 2, "topology": { "kind": "complete", "learned": true }, "lambdaC": 0.01, "fixedShare": true },
-            { "name": "rack", "size": 2, "topology": { "kind": "complete", "weight": 0.3 }, "lambdaC": 0.02 },
-            { "name": "hall", "size": 2, "topology": { "kind": "complete", "learned": true }, "lambdaC": 0.1 } ] }
-        """;
-
     private static readonly Lazy<(DpsTorch.Model.DpsConfig Config, NestedOutcome Nested, NestedOutcome Homogeneous)> Tiny = new(() =>
     {
-        var c = ConfigLoader.Parse(TinyJson);
-        NestedOutcome Train(bool h) { var run = NestedTrainer.Run(c, h); return new(run, NestedMeasures.Compute(run.System, c.Measures)); }
-        return (c, Train(false), Train(true));
+        var c = ConfigLoader.Parse(TestConfigs.TinyNested);
+        var run = Experiment.Run(c, baseline: true);
+        return (c, run.NestedOutcome, run.Homogeneous!);
     });
 
     /// <summary>Writes the tiny run's summary.json and model.json into a fresh folder and returns it.</summary>
@@ -67,17 +56,17 @@ public class NestedStateTests : IDisposable
     {
         var (c, n, h) = Tiny.Value;
         string path = Path.Combine(_dir, "model.json");
-        NestedState.From(c, n.Run.System, h.Run.System).Save(path);
+        NestedState.From(c, n.System, h.System).Save(path);
         var loaded = NestedState.Load(path);
-        Assert.Equal(n.Run.System.Mu.ToArray(), loaded.Nested.Mu);
-        Assert.Equal(n.Run.System.Alpha.ToArray(), loaded.Nested.Alpha);
-        Assert.Equal(n.Run.System.Levels[0].Interaction.Theta!.ToArray(), loaded.Nested.LevelWeights[0]);
-        Assert.Equal(n.Run.System.Levels[1].Interaction.FixedWeights!, loaded.Nested.LevelWeights[1]);
+        Assert.Equal(n.System.Mu.ToArray(), loaded.Nested.Mu);
+        Assert.Equal(n.System.Alpha.ToArray(), loaded.Nested.Alpha);
+        Assert.Equal(n.System.Levels[0].Interaction.Theta!.ToArray(), loaded.Nested.LevelWeights[0]);
+        Assert.Equal(n.System.Levels[1].Interaction.FixedWeights!, loaded.Nested.LevelWeights[1]);
         Assert.Single(loaded.Baseline!.Mu);
         Assert.Equal(ConfigLoader.ToJson(c), ConfigLoader.ToJson(loaded.Config));
         Assert.True(NestedState.IsNestedModelFile(path));
 
-        NestedState.From(c, n.Run.System).Save(path);
+        NestedState.From(c, n.System).Save(path);
         Assert.Null(NestedState.Load(path).Baseline);
         var ex = Assert.Throws<ConfigException>(() => NestedBuilder.FromState(NestedState.Load(path), baseline: true));
         Assert.Contains("baseline", ex.Message);
@@ -133,7 +122,7 @@ public class NestedStateTests : IDisposable
         var t = summary["nested"]!["trajectory"]!.AsArray();
         Assert.Equal(0, t[0]![0]!.GetValue<int>());
         Assert.Equal(5, t[1]![0]!.GetValue<int>());
-        Assert.Equal(Tiny.Value.Nested.Run.Training.Loss, t[^1]![1]!.GetValue<double>());
+        Assert.Equal(Tiny.Value.Nested.Training.Loss, t[^1]![1]!.GetValue<double>());
         Assert.NotEmpty(summary["homogeneous"]!["trajectory"]!.AsArray());
     }
 }

@@ -10,11 +10,11 @@ public class NestedSystemTests
     /// <summary>Spreads σ over both evaluation paths of the wrapped normal and sets θ away from its initial constant.</summary>
     private static NestedSystem Spread(NestedSystem s)
     {
-        for (int i = 0; i < s.Rho.Numel; i++) s.Rho.Data[i] = Initialization.SoftplusInverse(0.3 + 0.25 * i % 2.2 - s.SigmaMin + 0.05);
+        for (int i = 0; i < s.Rho.Numel; i++) s.Rho[i] = Initialization.SoftplusInverse(0.3 + 0.25 * i % 2.2 - s.SigmaMin + 0.05);
         int k = 0;
         foreach (var level in s.Levels)
             if (level.Interaction.Theta is { } theta)
-                for (int e = 0; e < theta.Numel; e++) theta.Data[e] = 0.4 * Math.Sin(++k);
+                for (int e = 0; e < theta.Numel; e++) theta[e] = 0.4 * Math.Sin(++k);
         return s;
     }
 
@@ -49,7 +49,7 @@ public class NestedSystemTests
                 { "size": 2, "topology": { "kind": "complete", "learned": true }, "lambdaC": 0.4 } ] }
             """);
         var s = Spread(NestedBuilder.Create(c));
-        for (int i = 0; i < s.N; i++) s.Alpha.Data[i] = 0.3 * Math.Cos(i);
+        for (int i = 0; i < s.N; i++) s.Alpha[i] = 0.3 * Math.Cos(i);
         Assert.Equal(5, s.Parameters().Count);
         AssertGradients(_ => s.Loss().Total, s.Parameters().ToArray());
     }
@@ -63,7 +63,7 @@ public class NestedSystemTests
             """);
         var s = NestedBuilder.Create(c);
         Assert.Equal(4, s.BudgetBlock);
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         var a = s.Resources().ToArray();
         Assert.Equal(4.0, a[0] + a[1] + a[2] + a[3], 12);
         Assert.Equal(4.0, a[4] + a[5] + a[6] + a[7], 12);
@@ -79,7 +79,7 @@ public class NestedSystemTests
             """);
         var s = Spread(NestedBuilder.Create(c, homogeneous: true));
         AssertGradients(_ => s.Loss().Total, s.Parameters().ToArray());
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         var a = s.Resources().ToArray();
         var sigma = s.Sigma().ToArray();
         for (int i = 1; i < s.N; i++) { Assert.Equal(a[0], a[i], 14); Assert.Equal(sigma[0], sigma[i]); }
@@ -149,7 +149,7 @@ public class NestedSystemTests
               "levels": [ { "size": 2, "topology": { "kind": "complete", "weight": 0.5 } }, { "size": 2, "topology": { "kind": "complete", "weight": 0.25 } } ] }
             """);
         var s = NestedBuilder.Create(c);
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         var tiers = s.TierProduction();
         var w = tiers[0].ToArray();
         int m = 16;
@@ -171,7 +171,7 @@ public class NestedSystemTests
               "levels": [ { "size": 2, "topology": { "kind": "complete", "weight": 0.5 } }, { "size": 2, "topology": { "kind": "complete", "weight": 0.25 } } ] }
             """);
         var s = NestedBuilder.Create(c);
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         var w = s.LeafProduction().ToArray();
         int m = 16;
         // Leaves 1, 2 and 3 removed: group 1 is empty, so the top edge is gone and W = w_0 alone.

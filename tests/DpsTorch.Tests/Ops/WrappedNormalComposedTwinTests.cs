@@ -1,3 +1,4 @@
+using DpsTorch.Ops;
 using static DpsTorch.Tests.TestUtil;
 
 namespace DpsTorch.Tests.Ops;
@@ -23,7 +24,7 @@ public class WrappedNormalComposedTwinTests
         var mu = Tensor.FromArray([0.3, 2.0, 4.5, 6.0]).RequiresGrad_();
         var sigma = Tensor.FromArray([0.35, 0.6, 1.1, 2.4]).RequiresGrad_();
         var weights = Tensor.Rand(new Random(5), [4, 48]);
-        var fused = Tensor.WrappedNormalDensity(mu, sigma, grid);
+        var fused = DpsKernels.WrappedNormalDensity(mu, sigma, grid);
         var composed = Composed(mu, sigma, grid, 80);
         AssertClose(composed.ToArray(), fused.ToArray(), 1e-12);
 

@@ -4,6 +4,7 @@
 // Skipped, with the reason, where chromium is not installed (.ci/run installs it).
 using System.Globalization;
 using System.Text.RegularExpressions;
+using DpsTorch.Runs;
 using DpsTorch.Fitting;
 using DpsTorch.IO;
 using DpsTorch.Model;
@@ -35,7 +36,7 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
     private string TinyReport()
     {
         string run = Path.Combine(_dir, "run");
-        RunFiles.Write(run, Tiny.Value);
+        RunOutput.Write(run, Tiny.Value);
         ReportPage.Write(run);
         return Path.Combine(run, RunFiles.Report);
     }
@@ -208,7 +209,7 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
         SkipWithoutChromium();
         string run = Nested.NestedStateTests.WriteTinyRun(_dir);
         NestedReportPage.Write(run);
-        string file = Path.Combine(run, DpsTorch.Nested.NestedRunFiles.Report);
+        string file = Path.Combine(run, DpsTorch.IO.NestedRunFiles.Report);
 
         await using var browser = await Launch();
         var page = await browser.NewPageAsync();

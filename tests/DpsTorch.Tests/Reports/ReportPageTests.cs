@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using DpsTorch.Runs;
 using DpsTorch.IO;
 using DpsTorch.Model;
 using DpsTorch.Reports;
@@ -24,7 +25,7 @@ public class ReportPageTests(ITestOutputHelper output) : IDisposable
     private string TinyRun()
     {
         string run = Path.Combine(_dir, "run");
-        RunFiles.Write(run, Tiny.Value);
+        RunOutput.Write(run, Tiny.Value);
         return run;
     }
 
@@ -103,7 +104,7 @@ public class ReportPageTests(ITestOutputHelper output) : IDisposable
             """);
         var r = Experiment.Run(c, measureRobustness: false);
         string run = Path.Combine(_dir, "big");
-        RunFiles.Write(run, r);
+        RunOutput.Write(run, r);
         string html = ReportPage.Build(run);
         Assert.Contains($"Only {ReportPage.MaxDensityLines} of 260 agents are drawn", html);
         Assert.Contains($"only the {GraphPlot.MaxEdges} heaviest edges drawn", html);

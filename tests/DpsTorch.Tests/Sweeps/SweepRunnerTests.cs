@@ -1,15 +1,10 @@
-// Running sweeps on tiny real systems: resume, shards (union == full sweep, no run twice), merge, results.csv, and
-// the `dps sweep` command end to end.
-using DpsTorch.Cli;
-using DpsTorch.Tests.Cli;
+// Running sweeps on tiny real systems: resume, shards (union == full sweep, no run twice), merge and results.csv (the
+// `dps sweep` command end to end is in DpsTorch.Cli.Tests, Commands/SweepCommandTests).
 using DpsTorch.IO;
 using DpsTorch.Sweeps;
-using DpsTorch.Tests.Model;
 
 namespace DpsTorch.Tests.Sweeps;
 
-// In the "cli" collection: in-process sweeps there set the process-wide thread count, which the end-to-end test checks.
-[Collection("cli")]
 public class SweepRunnerTests
 {
     private const string Config = """
@@ -133,28 +128,5 @@ public class SweepRunnerTests
         SweepRunner.Run(SweepReader.Parse(Config, overrides: ["sweep.seeds=3"]), tmp.File("b"), new SweepOptions { Jobs = 2, Shard = new Shard(1, 8) });
         var e = Assert.Throws<ConfigException>(() => SweepMerge.Merge([tmp.File("a"), tmp.File("b")], tmp.File("c")));
         Assert.Equal(tmp.File("b"), e.Key);
-    }
-
-    [Fact]
-    public void Command_RunsSweep_ShardsAndMerges_EndToEnd()
-    {
-        using var tmp = new TempDir();
-        File.WriteAllText(tmp.File("cfg.json"), Config);
-        int threadsBefore = Torch.NumThreads;
-
-        Assert.Equal(ExitCode.Success, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("full"), "--jobs", "2"]).Code);
-        Assert.Equal(ExitCode.Success, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("s0"), "--shard", "0/2"]).Code);
-        Assert.Equal(ExitCode.Success, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("s1"), "--shard", "1/2", "-j", "1"]).Code);
-        var merged = CliHarness.Invoke(["sweep", "--merge", tmp.File("s0"), tmp.File("s1"), "--out", tmp.File("all"), "--json"]);
-        Assert.Equal(ExitCode.Success, merged.Code);
-        Assert.Equal(4, (int)System.Text.Json.Nodes.JsonNode.Parse(merged.Out)!["finished"]!);
-        Assert.Equal(5, File.ReadAllLines(Path.Combine(tmp.File("full"), SweepResults.Results)).Length);
-        Assert.Equal(TableWithoutSeconds(tmp.File("full")), TableWithoutSeconds(tmp.File("all")));
-        Assert.Equal(threadsBefore, Torch.NumThreads); // the sweep's one-thread setting is undone
-
-        Assert.Equal(ExitCode.BadInput, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("x"), "--shard", "2/2"]).Code);
-        Assert.Equal(ExitCode.BadInput, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("x"), "--set", "sweep.grid.agents.count=[0]"]).Code);
-        Assert.Equal(ExitCode.BadInput, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), tmp.File("cfg.json"), "--out", tmp.File("x")]).Code);
-        Assert.False(Directory.Exists(tmp.File("x")), "bad input runs nothing");
     }
 }

@@ -48,7 +48,7 @@ public static class Merge
     public static int Run(DpsModel model, bool wholeTypes = false)
     {
         double[] mu = model.Mu.ToArray(), sigma, a;
-        using (Torch.NoGrad()) { sigma = model.Sigma().ToArray(); a = model.Resources().ToArray(); }
+        using (TensorEngine.NoGrad()) { sigma = model.Sigma().ToArray(); a = model.Resources().ToArray(); }
         var groups = wholeTypes ? [.. Components(mu, sigma, 1, breadthsToo: false).Where(g => g.Length > 1)] : Groups(mu, sigma);
         foreach (var g in groups)
         {
@@ -64,9 +64,9 @@ public static class Merge
                 : Math.Log(g.Average(i => Math.Exp(model.Alpha.Data[i] - model.Alpha.Data[g[0]]))) + model.Alpha.Data[g[0]];
             foreach (int i in g)
             {
-                model.Mu.Data[i] = m;
-                model.Rho.Data[i] = rho;
-                model.Alpha.Data[i] = alpha;
+                model.Mu[i] = m;
+                model.Rho[i] = rho;
+                model.Alpha[i] = alpha;
             }
         }
         return groups.Count;

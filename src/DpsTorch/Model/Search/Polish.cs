@@ -57,14 +57,14 @@ public static class Polish
             coverage = parts.Coverage.Item();
             return parts.Total.Item();
         });
-        Torch.EndStep();
+        TensorEngine.EndStep();
         (double loss, coverage, double gradient) = Convergence.FinalEvaluation(model);
         bool converged = Convergence.Passes(gradient, training);
         // Never trade a converged state for an unconverged one, nor a state for a worse or non-finite one.
         if (lbfgs.LastStopReason == LbfgsStopReason.NonFinite || !double.IsFinite(loss) || !(loss <= trained.Loss)
-            || (trained.Converged && !converged) || ps.Any(p => p.Data.Any(v => !double.IsFinite(v))))
+            || (trained.Converged && !converged) || ps.Any(p => !AllFinite(p.Data)))
         {
-            for (int k = 0; k < ps.Count; k++) Array.Copy(before[k], ps[k].Data, before[k].Length);
+            for (int k = 0; k < ps.Count; k++) ps[k].Copy_(before[k]);
             return trained;
         }
         var reason = converged ? StopReason.Gradient
@@ -74,5 +74,11 @@ public static class Polish
         var (het, cov, spec) = measure(model);
         var trajectory = trained.Trajectory.Append(new TrajectoryPoint(steps, loss, coverage, het, cov, spec, seconds)).ToArray();
         return trained with { Loss = loss, Steps = steps, Reason = reason, Seconds = seconds, Trajectory = trajectory, GradientNorm = gradient, Converged = converged };
+    }
+
+    private static bool AllFinite(ReadOnlySpan<double> values)
+    {
+        foreach (var v in values) if (!double.IsFinite(v)) return false;
+        return true;
     }
 }

@@ -37,7 +37,7 @@ public static class Refinement
         if (Merge.Run(model, wholeTypes) == 0) return result;
         var merged = Polish.Run(model, training, Polish.Remeasure(model, training, result), measure);
         if (merged.Loss < result.Loss || (merged.Converged && merged.Loss <= result.Loss)) return merged;
-        for (int k = 0; k < ps.Count; k++) Array.Copy(before[k], ps[k].Data, before[k].Length);
+        for (int k = 0; k < ps.Count; k++) ps[k].Copy_(before[k]);
         return result;
     }
 }

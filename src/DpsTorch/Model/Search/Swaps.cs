@@ -14,7 +14,7 @@ public static class Swaps
     public static int Run(DpsModel model, int passes)
     {
         if (passes <= 0 || model.Interaction.Edges.Count == 0) return 0;
-        using var noGrad = Torch.NoGrad();
+        using var noGrad = TensorEngine.NoGrad();
         double loss = model.Loss().Total.Item();
         int kept = 0;
         for (int pass = 0; pass < passes; pass++)
@@ -28,7 +28,7 @@ public static class Swaps
                     if (trial < loss - 1e-12 * Math.Abs(loss)) { loss = trial; keptThisPass++; }
                     else Exchange(model, i, j);
                 }
-            Torch.EndStep();
+            TensorEngine.EndStep();
             kept += keptThisPass;
             if (keptThisPass == 0) break;
         }
@@ -38,6 +38,6 @@ public static class Swaps
     private static void Exchange(DpsModel model, int i, int j)
     {
         foreach (var t in new[] { model.Mu, model.Rho, model.Alpha })
-            (t.Data[i], t.Data[j]) = (t.Data[j], t.Data[i]);
+            (t[i], t[j]) = (t[j], t[i]);
     }
 }

@@ -24,13 +24,13 @@ public class MergeTests
     {
         var m = SystemBuilder.Create(ConfigLoader.Parse($$"""{ "agents": { "count": 4, "resources": "{{resources}}" } }"""));
         double[] mu = [1.0, 1.01, 1.02, 4.0];
-        Array.Copy(mu, m.Mu.Data, 4);
-        for (int i = 0; i < 4; i++) { m.Rho.Data[i] = Initialization.SoftplusInverse(0.2 + 0.005 * i); m.Alpha.Data[i] = 0.1 * i; }
+        for (int i = 0; i < 4; i++) m.Mu[i] = mu[i];
+        for (int i = 0; i < 4; i++) { m.Rho[i] = Initialization.SoftplusInverse(0.2 + 0.005 * i); m.Alpha[i] = 0.1 * i; }
         double[] before;
-        using (Torch.NoGrad()) before = m.Resources().ToArray();
+        using (TensorEngine.NoGrad()) before = m.Resources().ToArray();
         Assert.Equal(1, Merge.Run(m));
         double[] after;
-        using (Torch.NoGrad()) after = m.Resources().ToArray();
+        using (TensorEngine.NoGrad()) after = m.Resources().ToArray();
         Assert.Equal(before[..3].Sum(), after[..3].Sum(), 12);
         Assert.Equal(before[3], after[3], 12);
         Assert.Equal(after[0], after[2], 12);

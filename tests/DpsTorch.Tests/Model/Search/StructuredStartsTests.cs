@@ -73,7 +73,7 @@ public class StructuredStartsTests
               "objective": { "kind": "local" }, "topology": { "kind": "ring", "k": 1 } }
             """);
         var m = SystemBuilder.Create(c);
-        using var _ = Torch.NoGrad();
+        using var _ = TensorEngine.NoGrad();
         Assert.True(m.Loss().Total.Item() < 1e-6, $"loss at the start {m.Loss().Total.Item()}");
         // Neighbours on the ring hold different centres.
         for (int i = 0; i < 24; i++) Assert.NotEqual(m.Mu.Data[i], m.Mu.Data[(i + 1) % 24]);

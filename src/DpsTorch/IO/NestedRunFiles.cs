@@ -1,0 +1,105 @@
+// The files a nested run writes: summary.json (the resolved config, training of the nested design and of the
+// homogeneous fleet of the same budget and network with their loss trajectories, every per-tier measure of both, and
+// the comparison of the two) and model.json (NestedState: the trained parameters, reloadable).
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DpsTorch.Model;
+using DpsTorch.Nested;
+
+namespace DpsTorch.IO;
+
+/// <summary>Writes nested run folders.</summary>
+public static class NestedRunFiles
+{
+    /// <summary>File name of the summary.</summary>
+    public const string Summary = "summary.json";
+    /// <summary>File name of the saved state (<see cref="NestedState"/>).</summary>
+    public const string Model = "model.json";
+    /// <summary>File name of the report page (written by Reports.NestedReportPage).</summary>
+    public const string Report = "report.html";
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>
+    /// The summary object: run metadata (when given), config, "complete" (false when Ctrl-C / SIGTERM stopped
+    /// training), "nested" and (when given) "homogeneous" outcomes, and their comparison.
+    /// </summary>
+    public static JsonObject SummaryJson(DpsConfig config, NestedOutcome nested, NestedOutcome? homogeneous, bool complete = true, RunMetadata? run = null)
+    {
+        var o = new JsonObject();
+        if (run is not null) o["run"] = run.ToJson();
+        o["config"] = ConfigLoader.ToJsonNode(config);
+        o["complete"] = complete;
+        foreach (var (k, v) in Scalars(nested)) o[k] = v?.DeepClone();
+        o["nested"] = Outcome(nested);
+        if (homogeneous is not null)
+        {
+            o["homogeneous"] = Outcome(homogeneous);
+            o["comparison"] = new JsonObject
+            {
+                ["coverage"] = Pair(nested.Measures.Coverage, homogeneous.Measures.Coverage),
+                ["shapeCoverage"] = Pair(nested.Measures.ShapeCoverage, homogeneous.Measures.ShapeCoverage),
+                ["shapeRobustnessArea"] = Pair(nested.Measures.ShapeRobustness?.Area, homogeneous.Measures.ShapeRobustness?.Area),
+                ["efficiency"] = Pair(nested.Measures.Efficiency, homogeneous.Measures.Efficiency),
+                ["robustnessArea"] = Pair(nested.Measures.Robustness?.Area, homogeneous.Measures.Robustness?.Area),
+                ["loss"] = Pair(nested.Measures.Loss, homogeneous.Measures.Loss),
+            };
+        }
+        return o;
+    }
+
+    /// <summary>Writes summary.json and model.json into <paramref name="dir"/> (each atomically). <paramref name="run"/>
+    /// is the run's metadata (default: captured now, with this process's command line).</summary>
+    public static void Write(string dir, DpsConfig config, NestedOutcome nested, NestedOutcome? homogeneous, bool complete = true, RunMetadata? run = null)
+    {
+        NestedState.From(config, nested.System, homogeneous?.System).Save(Path.Combine(dir, Model));
+        AtomicFile.WriteAllText(Path.Combine(dir, Summary), SummaryJson(config, nested, homogeneous, complete, run ?? RunMetadata.Capture()).ToJsonString(Options));
+    }
+
+    /// <summary>
+    /// The nested design's headline numbers under the names a flat summary uses, at the top level, so that sweeps and
+    /// tables read flat and nested runs alike (added in format 2 of the nested summary; "nested" keeps everything).
+    /// heterogeneity and specialisation are the leaves' (tier 0); communicationCost sums C_ℓ over the levels.
+    /// </summary>
+    private static JsonObject Scalars(NestedOutcome r)
+    {
+        var m = r.Measures;
+        return new JsonObject
+        {
+            ["loss"] = m.Loss,
+            ["heterogeneity"] = m.Tiers[0].Among,
+            ["specialisation"] = m.Tiers[0].Specialisation,
+            ["productivity"] = m.Productivity,
+            ["totalProduction"] = m.TotalProduction,
+            ["coverage"] = m.Coverage,
+            ["shapeCoverage"] = m.ShapeCoverage,
+            ["efficiency"] = m.Efficiency,
+            ["communicationCost"] = m.Tiers.Sum(t => t.CommunicationCost),
+            ["robustness"] = m.Robustness?.Area,
+            ["steps"] = r.Training.Steps,
+            ["seconds"] = r.Training.Seconds,
+            ["stopReason"] = r.Training.Reason.ToString(),
+            ["converged"] = r.Training.Converged,
+            ["gradientNorm"] = double.IsNaN(r.Training.GradientNorm) ? null : r.Training.GradientNorm,
+            ["bestRestart"] = r.BestRestart,
+        };
+    }
+
+    private static JsonObject Outcome(NestedOutcome r) => new()
+    {
+        ["steps"] = r.Training.Steps,
+        ["stopReason"] = r.Training.Reason.ToString(),
+        ["seconds"] = r.Training.Seconds,
+        ["bestRestart"] = r.BestRestart,
+        ["restartLosses"] = JsonSerializer.SerializeToNode(r.RestartLosses, DpsJsonContext.Default.IReadOnlyListDouble),
+        ["measures"] = JsonSerializer.SerializeToNode(r.Measures, DpsJsonContext.Default.NestedMeasureSet),
+        ["trajectory"] = new JsonArray([.. r.Training.Trajectory.Select(p => (JsonNode)new JsonArray(p.Step, p.Loss))]),
+    };
+
+    private static JsonObject Pair(double? nested, double? homogeneous) => new() { ["nested"] = nested, ["homogeneous"] = homogeneous };
+}
