@@ -161,7 +161,8 @@ public static class Experiment
         return new Restarted<TSystem>(best!, bestTrain!, bestRestart, losses, complete);
     }
 
-    /// <summary>The search moves after training (issue 13, Model/Search/Refinement.cs), on the engine model (the torch backend keeps it in step with its tensors).</summary>
+    /// <summary>The search moves after training (issue 13), through the search's one entry point (<see cref="Refinement.Run"/>).</summary>
     private static TrainResult SearchMoves(DpsModel model, TrainingConfig training, TrainResult result)
+        // The search moves run on the engine model (the torch backend keeps it in step with its tensors).
         => Refinement.Run(model, training, result, SystemMeasures.Quick);
 }

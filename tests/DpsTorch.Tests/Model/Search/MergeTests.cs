@@ -24,7 +24,7 @@ public class MergeTests
     {
         var m = SystemBuilder.Create(ConfigLoader.Parse($$"""{ "agents": { "count": 4, "resources": "{{resources}}" } }"""));
         double[] mu = [1.0, 1.01, 1.02, 4.0];
-        for (int i = 0; i < 4; i++) m.Mu[i] = mu[i];
+        m.Mu.Copy_(mu);
         for (int i = 0; i < 4; i++) { m.Rho[i] = Initialization.SoftplusInverse(0.2 + 0.005 * i); m.Alpha[i] = 0.1 * i; }
         double[] before;
         using (TensorEngine.NoGrad()) before = m.Resources().ToArray();
