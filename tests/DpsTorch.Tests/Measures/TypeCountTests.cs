@@ -58,7 +58,7 @@ public class TiledGeneralistTests
     {
         // The issue's case: N = 8 on 16 narrow peaks, where training from a spread start ends at a flat production of
         // broad agents under either mismatch; the Hill number counts more than two types, the type count one.
-        var c = DpsTorch.IO.ConfigLoader.Parse($$"""
+        var c = DpsTorch.Config.ConfigLoader.Parse($$"""
             { "agents": { "count": 8, "init": "spread" }, "demand": { "kind": "peaks", "peaks": 16, "width": 0.05 },
               "objective": { "mismatch": "{{mismatch}}" }, "training": { "restarts": 1 } }
             """);
