@@ -48,3 +48,22 @@ public class TypeCountTests
         Assert.Throws<ArgumentException>(() => TypeCount.Of(mu, sigma, [1]));
     }
 }
+
+public class TiledGeneralistTests
+{
+    [Theory]
+    [InlineData("squared")]
+    [InlineData("unmet")]
+    public void EightAgentsOnSixteenNarrowPeaks_FromASpreadStart_TileAsOneType(string mismatch)
+    {
+        // The issue's case: N = 8 on 16 narrow peaks, where training from a spread start ends at a flat production of
+        // broad agents under either mismatch; the Hill number counts more than two types, the type count one.
+        var c = DpsTorch.Config.ConfigLoader.Parse($$"""
+            { "agents": { "count": 8, "init": "spread" }, "demand": { "kind": "peaks", "peaks": 16, "width": 0.05 },
+              "objective": { "mismatch": "{{mismatch}}" }, "training": { "restarts": 1 } }
+            """);
+        var m = DpsTorch.Runs.Experiment.Run(c, measureRobustness: false).Measures;
+        Assert.Equal(1, m.Types, 6);
+        Assert.True(m.Heterogeneity.Q1 > 2, $"Hill number {m.Heterogeneity.Q1}");
+    }
+}

@@ -61,7 +61,8 @@ public class ConvergenceTests
     [Fact]
     public void Summary_CarriesConvergedGradientNormAndStopReason()
     {
-        var c = Config(5, "adam", 0.001);
+        // Five Adam steps and no search moves: a run that stops unconverged (the polish and merges would converge it).
+        var c = Config(5, "adam", 0.001, "\"polish\": 0, ");
         var r = Experiment.Run(c, measureRobustness: false);
         using var dir = new TempDir();
         RunOutput.Write(dir.Path, r);

@@ -22,6 +22,7 @@ public static class Refinement
         var result = Polish.Run(model, training, trained, measure);
         if (Swaps.Run(model, training.Swaps) > 0)
             result = Polish.Run(model, training, Polish.Remeasure(model, training, result), measure);
+        if (Polish.Iterations(training) <= 0) return result; // training.polish 0 turns the merges off too
         if (!result.Converged) result = MergeAndPolish(model, training, result, measure, wholeTypes: false);
         if (!result.Converged) result = MergeAndPolish(model, training, result, measure, wholeTypes: true);
         return result;
