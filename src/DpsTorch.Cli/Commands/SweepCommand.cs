@@ -75,7 +75,7 @@ internal static class SweepCommand
             var outcome = SweepRunner.Run(plan, outDir, options, report =>
             {
                 string what = report.Error is null
-                    ? $"loss {report.Result!.Measures.Loss.ToString("G6", CultureInfo.InvariantCulture)}, heterogeneity {report.Result.Measures.Heterogeneity.Q1.ToString("G4", CultureInfo.InvariantCulture)}, {report.Result.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s"
+                    ? $"loss {report.Result!.Loss.ToString("G6", CultureInfo.InvariantCulture)}, heterogeneity {report.Result.Heterogeneity.ToString("G4", CultureInfo.InvariantCulture)}, {report.Result.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s"
                     : $"FAILED: {Cli.WithoutParameterName(report.Error.Message)}";
                 stderr.WriteLine($"dps: [{report.Done}/{report.Total}] {report.Point.Run} ({report.Point.Describe()}): {what}");
             }, interrupt.Token);
