@@ -3,7 +3,7 @@
 // reflection-based serialisation is off by default.
 using System.Text.Json.Serialization;
 using DpsTorch.Model;
-using DpsTorch.Nested;
+using DpsTorch.Measures;
 
 namespace DpsTorch.IO;
 

@@ -3,10 +3,10 @@
 // made them. Written atomically; read with the checks of IO/ModelState.cs (format, version, sizes, finite values).
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using DpsTorch.IO;
 using DpsTorch.Model;
+using DpsTorch.Nested;
 
-namespace DpsTorch.Nested;
+namespace DpsTorch.IO;
 
 /// <summary>
 /// The parameters of one trained nested system. <see cref="Mu"/>, <see cref="Rho"/>, <see cref="Alpha"/> are the raw
