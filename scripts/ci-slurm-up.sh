@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts a single-node Slurm on this machine for the Slurm sweep test (tests/DpsTorch.Tests/Sweeps/SlurmSweepTests.cs):
+# Starts a single-node Slurm on this machine for the Slurm sweep test (tests/DpsTorch.Cli.Tests/SlurmSweepTests.cs):
 # installs Debian's slurm-wlm and munge when missing, creates the munge key when missing, writes a minimal
 # /etc/slurm/slurm.conf for this host (its real name, CPUs and memory from `slurmd -C`), starts munged, slurmctld and
 # slurmd in the background and waits until `sinfo` shows the node idle. Run as root (CI). Safe to run twice: when the

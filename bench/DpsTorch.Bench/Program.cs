@@ -97,7 +97,7 @@ public static class Quick
         var sigma = Tensor.Rand(rng, [n], 2 * 2 * Math.PI / m, 3.0).RequiresGrad_();
         var grid = new double[m];
         for (int j = 0; j < m; j++) grid[j] = 2 * Math.PI * j / m;
-        var g = Tensor.Rand(rng, [n, m], -1, 1).Data;
+        var g = Tensor.Rand(rng, [n, m], -1, 1).ToArray();
         return (mu, sigma, grid, g);
     }
 

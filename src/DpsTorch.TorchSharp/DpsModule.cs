@@ -242,7 +242,7 @@ public sealed class DpsModule : nn.Module
         var values = ParameterValues();
         if (ps.Count != values.Length || ps.Where((p, k) => p.Numel != values[k].Length).Any())
             throw new ArgumentException("CopyTo: the engine model's parameters do not match this module's (different N or edges).");
-        for (int k = 0; k < ps.Count; k++) Array.Copy(values[k], ps[k].Data, values[k].Length);
+        for (int k = 0; k < ps.Count; k++) ps[k].Copy_(values[k]);
     }
 
     /// <summary>Copies an engine model's parameter values (same structure) into the module.</summary>

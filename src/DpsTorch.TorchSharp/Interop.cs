@@ -14,7 +14,7 @@ public static class Interop
     public static TT ToTorch(EngineTensor t, Device? device = null)
     {
         var shape = t.Shape.Select(s => (long)s).ToArray();
-        var r = tensor(t.Data, shape, dtype: ScalarType.Float64);
+        var r = tensor(t.ToArray(), shape, dtype: ScalarType.Float64);
         return device is null || device.type == global::TorchSharp.DeviceType.CPU ? r : r.to(device);
     }
 

@@ -146,7 +146,7 @@ public sealed class NestedModule : nn.Module
         {
             var v = Interop.Values(mine[k]);
             if (v.Length != ps[k].Numel) throw new ArgumentException($"CopyTo: parameter {k} has {v.Length} values here and {ps[k].Numel} there.");
-            Array.Copy(v, ps[k].Data, v.Length);
+            ps[k].Copy_(v);
         }
     }
 }

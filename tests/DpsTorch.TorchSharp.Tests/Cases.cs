@@ -57,7 +57,7 @@ public static class Cases
         var rng = new Random(seed);
         foreach (var (p, name) in parameters.Zip(names))
             for (int i = 0; i < p.Numel; i++)
-                p.Data[i] = name switch
+                p[i] = name switch
                 {
                     "mu" => rng.NextDouble() * 2 * Math.PI,
                     "rho" => i % 4 == 0 ? 1.6 + rng.NextDouble() : -1.0 + rng.NextDouble(),

@@ -89,7 +89,7 @@ public class TrainingTests
         Assert.NotNull(saved);
 
         using var resumed = new TorchTrainable(Cases.Model(config));
-        for (int k = 0; k < values!.Length; k++) Array.Copy(values[k], resumed.Parameters()[k].Data, values[k].Length);
+        for (int k = 0; k < values!.Length; k++) resumed.Parameters()[k].Copy_(values[k]);
         var rest = Trainer.Train(resumed, training, _ => (1, 0, 0), resume: saved);
         Assert.Equal(full.Loss, rest.Loss);
     }
@@ -100,7 +100,7 @@ public class TrainingTests
         Skip.IfNot(TorchRuntime.IsAvailable, TorchRuntime.Unavailable);
         var config = Cases.Config("system", "squared", "direct", "none", false, "budget");
         using var system = new TorchTrainable(Cases.Model(config));
-        system.Model.Mu.Data[3] = double.NaN;
+        system.Model.Mu[3] = double.NaN;
         var e = Assert.Throws<NonFiniteException>(() => Trainer.Train(system, config.Training with { Steps = 5 }, _ => (1, 0, 0)));
         Assert.Contains("step 0", e.Message);
     }

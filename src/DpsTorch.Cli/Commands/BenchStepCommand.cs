@@ -22,9 +22,14 @@ internal static class BenchStepCommand
             Description = "managed (the engine), torchsharp (libtorch ops and autograd, torch.optim.Adam) or torchsharp-kernels (the same with the engine's fused kernels as torch autograd functions).",
             DefaultValueFactory = _ => "managed",
         };
-        var cmd = new Command("bench-step", "Time Adam steps on a config's model (restart 0) and print one JSON line: ms_per_step, losses, peak memory.")
+        var starts = new Option<int>("--starts")
         {
-            config, steps, threads, stateOut, backend,
+            Description = "Also time R starts (restarts 0..R-1) advanced together as one batched system (BatchedStarts) and report their cost against one start's.",
+            DefaultValueFactory = _ => 1,
+        };
+        var cmd = new Command("bench-step", "Time Adam steps on a config's model (restart 0) and print one JSON line: ms_per_step, losses, peak memory, allocation and ops per step.")
+        {
+            config, steps, threads, stateOut, backend, starts,
         };
         cmd.SetAction(r => Cli.Guard(() =>
         {
@@ -36,10 +41,14 @@ internal static class BenchStepCommand
             string which = r.GetValue(backend)!;
             if (which is not ("managed" or "torchsharp" or "torchsharp-kernels"))
                 throw new ArgumentException($"--backend: \"{which}\" is not allowed; expected managed, torchsharp or torchsharp-kernels.");
+            int r0 = r.GetValue(starts);
+            if (r0 < 1) throw new ArgumentException($"--starts must be at least 1, got {r0}.");
+            if (r0 > 1 && which != "managed") throw new ArgumentException($"--starts {r0} needs --backend managed, got {which}.");
             var log = CliConsole.Json ? null : CliConsole.Note;
             var result = which == "managed"
                 ? Run(c, n, r.GetValue(stateOut), Path.GetFileNameWithoutExtension(path), log)
                 : TorchBench.Run(c, n, Path.GetFileNameWithoutExtension(path), which == "torchsharp-kernels", r.GetValue(threads), log);
+            if (r0 > 1) AddBatched(result, c, n, r0, log);
             CliConsole.Out.WriteLine(result.ToJsonString());
             return ExitCode.Success;
         }));
@@ -58,6 +67,7 @@ internal static class BenchStepCommand
         }
         var ps = model.Parameters();
         var optimizer = Trainer.MakeOptimizer(c.Training with { Optimizer = "adam" }, ps);
+        var counts = StepCounts.Start();
         var (times, lossFirst) = TimeSteps(steps, log, s =>
         {
             optimizer.ZeroGrad();
@@ -68,9 +78,69 @@ internal static class BenchStepCommand
             TensorEngine.EndStep();
             return value;
         });
+        counts = counts.Stop(steps);
         double lossLast;
         using (TensorEngine.NoGrad()) lossLast = model.Loss().Total.Item();
-        return Result(caseName, "csharp", model, times, lossFirst, lossLast, TensorEngine.NumThreads);
+        var result = Result(caseName, "csharp", model, times, lossFirst, lossLast, TensorEngine.NumThreads);
+        counts.AddTo(result, "");
+        result["ops_per_step"] = model.Loss().Total.GraphSize;
+        return result;
+    }
+
+    /// <summary>
+    /// Times <paramref name="starts"/> starts (restarts 0..R-1) advanced as one <see cref="BatchedStarts"/> with one Adam,
+    /// and adds to <paramref name="result"/> (one start's run) the batch's ms per step, its ratio to one start's, its ops,
+    /// allocation and gen-0 collections per step, and the best start's last loss.
+    /// </summary>
+    internal static void AddBatched(JsonObject result, DpsConfig c, int steps, int starts, TextWriter? log)
+    {
+        var batch = new BatchedStarts([.. Enumerable.Range(0, starts).Select(r => SystemBuilder.Create(c, r))]);
+        var optimizer = Trainer.MakeOptimizer(c.Training with { Optimizer = "adam" }, batch.Parameters());
+        var counts = StepCounts.Start();
+        var (times, _) = TimeSteps(steps, log, s =>
+        {
+            optimizer.ZeroGrad();
+            double value = FiniteLoss(s, batch.Evaluate(null, backward: true).Total);
+            optimizer.Step();
+            TensorEngine.EndStep();
+            return value;
+        });
+        counts = counts.Stop(steps);
+        batch.Evaluate(null, backward: false);
+        var timed = times[(steps > 1 ? 1 : 0)..];
+        double ms = timed.Average(), median = Median(timed);
+        result["starts"] = starts;
+        result["batched_ms_per_step"] = ms;
+        result["batched_ms_median_step"] = median;
+        result["batched_over_one_start"] = median / (double)result["ms_median_step"]!;
+        result["batched_ops_per_step"] = batch.StartLossParts().Total.Sum().GraphSize;
+        result["batched_best_loss_last"] = batch.StartLosses.Min();
+        counts.AddTo(result, "batched_");
+    }
+
+    private static double Median(double[] values)
+    {
+        var v = (double[])values.Clone();
+        Array.Sort(v);
+        return v.Length % 2 == 1 ? v[v.Length / 2] : 0.5 * (v[v.Length / 2 - 1] + v[v.Length / 2]);
+    }
+
+    /// <summary>Bytes allocated (all threads) and gen-0 collections over the timed steps, per step.</summary>
+    private readonly record struct StepCounts(long Bytes, int Gen0, double BytesPerStep, double Gen0PerStep)
+    {
+        public static StepCounts Start() => new(GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0), 0, 0);
+
+        public StepCounts Stop(int steps) => this with
+        {
+            BytesPerStep = (GC.GetTotalAllocatedBytes(precise: true) - Bytes) / (double)steps,
+            Gen0PerStep = (GC.CollectionCount(0) - Gen0) / (double)steps,
+        };
+
+        public void AddTo(JsonObject result, string prefix)
+        {
+            result[prefix + "alloc_kb_per_step"] = Math.Round(BytesPerStep / 1024.0, 1);
+            result[prefix + "gen0_per_step"] = Gen0PerStep;
+        }
     }
 
     /// <summary>
@@ -102,8 +172,7 @@ internal static class BenchStepCommand
         int steps = times.Length;
         var timed = times[(steps > 1 ? 1 : 0)..];
         double msPerStep = timed.Average();
-        Array.Sort(timed);
-        double median = timed.Length % 2 == 1 ? timed[timed.Length / 2] : 0.5 * (timed[timed.Length / 2 - 1] + timed[timed.Length / 2]);
+        double median = Median(timed);
         using var self = Process.GetCurrentProcess();
         return new JsonObject
         {

@@ -122,7 +122,7 @@ internal static class RunCommand
     private static void PrintTable(ExperimentResult result, bool complete, System.Text.Json.Nodes.JsonObject measures)
     {
         var console = Output.Console();
-        var table = Output.ScalarTable(measures, complete ? "Result" : "Result (interrupted)", ["loss", "heterogeneity", "specialisation",
+        var table = Output.ScalarTable(measures, complete ? "Result" : "Result (interrupted)", ["loss", "heterogeneity", "types", "specialisation",
             "coverage", "efficiency", "productivity", "robustness", "resilience", "spatialScale"]);
         table.AddRow("steps", $"{result.Training.Steps} ({result.Training.Reason})");
         table.AddRow("converged", $"{(result.Training.Converged ? "yes" : "no")} (RMS gradient {Output.Num(result.Training.GradientNorm)})");

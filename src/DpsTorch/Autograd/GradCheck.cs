@@ -47,7 +47,7 @@ public static class GradCheck
         var rng = new Random(seed);
         for (int k = 0; k < inputs.Length; k++)
         {
-            var data = inputs[k].Data;
+            var data = inputs[k].Storage;
             if (data.Length <= ElementwiseLimit)
             {
                 for (int i = 0; i < data.Length; i++)

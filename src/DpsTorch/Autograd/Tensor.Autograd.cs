@@ -52,6 +52,9 @@ public sealed partial class Tensor
         }
     }
 
+    /// <summary>Number of recorded ops this tensor's value came from: the nodes <see cref="Backward()"/> would visit.</summary>
+    public int GraphSize => TopologicalOrder(this).Count;
+
     /// <summary>Clears the gradient (sets it to null), as optimizers' ZeroGrad does.</summary>
     public void ZeroGrad() => _gradBuffer = null;
 

@@ -132,7 +132,7 @@ public static class ParameterState
             if (!Shapes.Same(saved.Shape, value.ShapeRef))
                 throw new InvalidDataException($"Parameter '{name}' in '{path}' has shape {Shapes.Format(saved.Shape)} but the model's has shape {Shapes.Format(value.ShapeRef)}.");
         }
-        foreach (var (name, value) in parameters) byName[name].Values.CopyTo(value.Data, 0);
+        foreach (var (name, value) in parameters) value.Copy_(byName[name].Values);
         return file;
     }
 
@@ -185,14 +185,14 @@ public static class ParameterState
         w.WriteEndObject();
     }
 
-    private static void WriteArray(Utf8JsonWriter w, string name, double[] values)
+    private static void WriteArray(Utf8JsonWriter w, string name, ReadOnlySpan<double> values)
     {
         w.WriteStartArray(name);
         foreach (var v in values) w.WriteNumberValue(v); // shortest round-trip text
         w.WriteEndArray();
     }
 
-    private static void CheckFinite(double[] values, string what)
+    private static void CheckFinite(ReadOnlySpan<double> values, string what)
     {
         for (int i = 0; i < values.Length; i++)
             if (!double.IsFinite(values[i]))

@@ -34,6 +34,7 @@ public static class RunFiles
 
     /// <summary>
     /// The summary object. Fields: loss, heterogeneity (q = 1), heterogeneityQ0, heterogeneityQ2, heterogeneityQInf,
+    /// types (<see cref="TypeCount"/>: tiled generalists count as one type; null when not computed),
     /// specialisation, productivity, totalProduction, coverage, efficiency, communicationCost, linkComplementarity / pairComplementarity
     /// (q-weighted mean 1 − Z over links / over all pairs), frameCoverage (per demand
     /// frame), robustness, resilience
@@ -55,6 +56,7 @@ public static class RunFiles
             ["heterogeneityQ0"] = m.Heterogeneity.Q0,
             ["heterogeneityQ2"] = m.Heterogeneity.Q2,
             ["heterogeneityQInf"] = m.Heterogeneity.QInf,
+            ["types"] = double.IsNaN(m.Types) ? null : m.Types,
             ["specialisation"] = m.Specialisation,
             ["productivity"] = m.Productivity,
             ["totalProduction"] = m.TotalProduction,

@@ -32,6 +32,8 @@ public sealed record MeasureSet : CoreMeasures
 {
     /// <summary>Heterogeneity at the reported orders.</summary>
     public required HeterogeneityOrders Heterogeneity { get; init; }
+    /// <summary>The number of agent types with tiled generalists counted as one (<see cref="TypeCount"/>); NaN when not computed.</summary>
+    public double Types { get; init; } = double.NaN;
     /// <summary>Resource-weighted specialisation.</summary>
     public required double Specialisation { get; init; }
     /// <summary>C = Σ_e q_e d_e^γ.</summary>
@@ -132,6 +134,7 @@ public static class SystemMeasures
         {
             Loss = s.Loss,
             Heterogeneity = orders,
+            Types = TypeCount.Of(s.Mu, s.Sigma, s.A),
             Specialisation = Specialization.OfSystem(s.Sigma, s.A),
             Productivity = effective,
             TotalProduction = total,

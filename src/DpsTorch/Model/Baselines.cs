@@ -29,12 +29,9 @@ public static class Baselines
         }
         training = bestResult!;
         var twin = SystemBuilder.Create(config with { Agents = config.Agents with { Homogeneous = false } });
-        for (int i = 0; i < twin.N; i++)
-        {
-            twin.Mu.Data[i] = best!.Mu.Data[0];
-            twin.Rho.Data[i] = best.Rho.Data[0];
-            twin.Alpha.Data[i] = 0;
-        }
+        twin.Mu.Fill_(best!.Mu.Data[0]);
+        twin.Rho.Fill_(best.Rho.Data[0]);
+        twin.Alpha.Zero_();
         return twin;
     }
 }

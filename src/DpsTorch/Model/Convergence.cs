@@ -13,9 +13,8 @@ public static class Convergence
         foreach (var p in ps)
         {
             count += p.Numel;
-            var g = p.Grad?.Data;
-            if (g is null) continue;
-            foreach (var v in g) sum += v * v;
+            if (p.Grad is not { } g) continue;
+            foreach (var v in g.Data) sum += v * v;
         }
         return count == 0 ? 0 : Math.Sqrt(sum / count);
     }

@@ -39,7 +39,9 @@ public sealed record AgentsConfig
     /// <summary>Smallest breadth σ_min; null means one grid spacing 2π/M.</summary>
     public double? SigmaMin { get; init; }
     /// <summary>
-    /// "auto" (default: restart 0 starts spread, restart 1 homogeneous, later ones random; the best loss is kept),
+    /// "auto" (default: restart 0 starts at the demand's modes, restart 1 spread, restart 2 homogeneous, later ones
+    /// random; the best loss is kept), "modes" (clones at the demand's modes with its widths and masses, interleaved
+    /// along the agents' order: Model/Search/StructuredStarts.cs; spread for a flat demand),
     /// "spread" (μ evenly spread plus jitter, narrow σ: finds multi-peak optima), "homogeneous" (all μ and σ equal plus
     /// tiny jitter: watch heterogeneity appear; finds single-peak optima), "random" (uniform μ).
     /// </summary>
@@ -174,9 +176,9 @@ public sealed record TrainingConfig
     public int Seed { get; init; }
     /// <summary>Record the loss and every measure every this many steps.</summary>
     public int LogEvery { get; init; } = 25;
-    /// <summary>Independent starts (seeds hashed from (seed, restart), Model/Seeds.cs); the best final loss is kept. Two by default, so that
-    /// agents.init "auto" tries both a spread and a homogeneous start.</summary>
-    public int Restarts { get; init; } = 2;
+    /// <summary>Independent starts (seeds hashed from (seed, restart), Model/Seeds.cs); the best final loss is kept. Four by default, so that
+    /// agents.init "auto" tries a start at the demand's modes, a spread, a homogeneous and a random one.</summary>
+    public int Restarts { get; init; } = 4;
     /// <summary>Fraction of the steps during which the demand is smoothed and sharpened back (0 turns continuation off).</summary>
     public double Continuation { get; init; }
     /// <summary>Width of the smoothing kernel at the start of continuation (radians).</summary>
@@ -192,9 +194,10 @@ public sealed record TrainingConfig
     public double GradTolerance { get; init; } = 1e-6;
     /// <summary>
     /// Most L-BFGS iterations of the polish after the first-order phase (Model/Search/Polish.cs), which stops early
-    /// once the gradient passes <see cref="GradTolerance"/>; 0 turns it off.
+    /// once the gradient passes <see cref="GradTolerance"/>; 0 turns it off; null (default) allows as many as
+    /// <see cref="Steps"/> (Search.Polish.Iterations).
     /// </summary>
-    public int Polish { get; init; }
+    public int? Polish { get; init; }
     /// <summary>
     /// Most passes of greedy pairwise agent swaps between graph nodes after training (Model/Search/Swaps.cs), followed by
     /// the polish again when a swap was kept; 0 turns them off. Only systems with edges are affected.

@@ -78,7 +78,7 @@ public sealed class DpsModel : AgentSystem
         }
         var q = new Interaction(keep.Count, edges, [.. cost], Interaction.Learned ? null : [.. fixedW], Interaction.Learned ? [.. theta] : null);
         double kept;
-        using (TensorEngine.NoGrad()) { var a = Resources().Data; kept = keep.Sum(i => a[i]); }
+        using (TensorEngine.NoGrad()) { var a = Resources().ToArray(); kept = keep.Sum(i => a[i]); }
         return new DpsModel(Space, DemandFrames, q, Objective, SigmaMin, SoftBudget ? Budget : kept, SoftBudget,
             Pick(Mu), Pick(Rho), Pick(Alpha), Propagation, Hops, CommunicabilityBeta);
     }
@@ -95,11 +95,17 @@ public sealed class DpsModel : AgentSystem
     public override Tensor Sigma() => Rho.Softplus() + SigmaMin;
 
     /// <summary>a = R·softmax(α), or softplus(α) under a soft budget.</summary>
-    public override Tensor Resources() => SoftBudget ? Alpha.Softplus() : Alpha.Softmax(0) * Budget;
+    public override Tensor Resources() => SoftBudget ? Alpha.Softplus() : Starts == 1 ? Alpha.Softmax(0) * Budget
+        : Alpha.Reshape(Starts, -1).Softmax(1).Reshape(N) * Budget;
+
+    /// <summary>
+    /// Independent systems stacked in this model (1 normally; R in <see cref="BatchedStarts"/>' stack, whose fixed budget
+    /// is then normalised per block of N / R agents).
+    /// </summary>
+    internal int Starts { get; init; } = 1;
 
     /// <summary>Skill densities s_i(x_m), N×M.</summary>
     public Tensor Skills() => DpsKernels.WrappedNormalDensity(Mu, Sigma(), Grid);
-
 
     /// <summary>Production rows p = (I+Q)w (or (I+Q)^h w, or exp(βQ) w), N×M, with w = a ⊙ s.</summary>
     public Tensor Production(Tensor q)

@@ -7,9 +7,12 @@ public sealed record InitialParameters(double[] Mu, double[] Rho, double[] Alpha
 /// <summary>Builds initial parameters from a seed.</summary>
 public static class Initialization
 {
-    /// <summary>The init used by restart <paramref name="restart"/> under "auto".</summary>
+    /// <summary>
+    /// The init used by restart <paramref name="restart"/> under "auto": restart 0 starts at the demand's modes
+    /// (Search/StructuredStarts.cs), 1 spread, 2 homogeneous, later ones random.
+    /// </summary>
     public static string KindForRestart(string init, int restart)
-        => init != "auto" ? init : restart switch { 0 => "spread", 1 => "homogeneous", _ => "random" };
+        => init != "auto" ? init : restart switch { 0 => "modes", 1 => "spread", 2 => "homogeneous", _ => "random" };
 
     /// <summary>
     /// μ, ρ, α for <paramref name="n"/> agents. <paramref name="kind"/>: "spread" (μ_i = 2π(i + u)/N with u uniform in [0, 1) drawn from the seed, or 0 without <paramref name="spreadTurn"/>, plus jitter; σ narrow),

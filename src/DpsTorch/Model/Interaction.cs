@@ -23,14 +23,27 @@ public sealed class Interaction
     /// <summary>θ per edge (a leaf requiring grad) when learned, else null.</summary>
     public Tensor? Theta { get; }
 
+    /// <summary>Number of independent diagonal blocks of Q (1 unless stacked for batched multi-start).</summary>
+    public int Blocks { get; }
+
     /// <summary>Whether the topology is learned.</summary>
     public bool Learned => Theta is not null;
 
-    /// <summary>Builds Q from edges and either fixed weights or initial logits θ (learned).</summary>
-    public Interaction(int n, IReadOnlyList<(int I, int J)> edges, double[] edgeCost, double[]? fixedWeights, double[]? theta)
+    /// <summary>
+    /// Builds Q from edges and either fixed weights or initial logits θ (learned). <paramref name="blocks"/> &gt; 1 declares
+    /// Q block-diagonal: agents split into that many consecutive equal groups (independent systems, as in
+    /// <see cref="BatchedStarts"/>) with no edge between groups, and a dense I + Q is then built and multiplied per block.
+    /// </summary>
+    public Interaction(int n, IReadOnlyList<(int I, int J)> edges, double[] edgeCost, double[]? fixedWeights, double[]? theta, int blocks = 1)
     {
         if ((fixedWeights is null) == (theta is null)) throw new ArgumentException("Interaction: give exactly one of fixed weights or learned logits θ.");
+        if (blocks < 1 || n % blocks != 0) throw new ArgumentException($"Interaction: blocks = {blocks}; it must be at least 1 and divide the {n} agents.");
+        int size = n / blocks;
+        for (int e = 0; blocks > 1 && e < edges.Count; e++)
+            if (edges[e].I / size != edges[e].J / size)
+                throw new ArgumentException($"Interaction: edge {e} = ({edges[e].I}, {edges[e].J}) joins two of the {blocks} blocks of {size} agents; a block-diagonal Q has none.");
         N = n;
+        Blocks = blocks;
         Edges = edges;
         EdgeCost = edgeCost;
         FixedWeights = fixedWeights;
@@ -83,49 +96,45 @@ public sealed class Interaction
     /// <summary>Largest N for the dense form of I + Q (N² doubles = 128 MiB at 4096).</summary>
     public const int DenseMaxN = 4096;
 
-    /// <summary>Whether <see cref="ApplyWithIdentity"/> uses the dense form.</summary>
-    public bool UsesDense => _pattern is not null && N <= DenseMaxN && 2.0 * Edges.Count >= DenseDensity * N * (double)N;
+    /// <summary>Whether <see cref="ApplyWithIdentity"/> uses the dense form (per block when Q is block-diagonal).</summary>
+    public bool UsesDense
+    {
+        get
+        {
+            double size = N / Blocks;
+            return _pattern is not null && size <= DenseMaxN && 2.0 * Edges.Count / Blocks >= DenseDensity * size * size;
+        }
+    }
 
-    /// <summary>Largest N for which the dense I + Q is built from cached flat positions (the N×N matrix fits in L2).</summary>
+    /// <summary>Largest N for which the dense I + Q is filled by a scatter to both triangles (the N×N matrix fits in L2);
+    /// above it the upper triangle is written and mirrored in tiles.</summary>
     private const int SmallDenseMaxN = 512;
 
-    private int[][]? _positions;                   // [upper, lower]: flat positions lo·N + hi and hi·N + lo per edge (small dense N)
+    private int[][]? _positions;                   // [upper, lower]: flat positions of each edge in the dense (stacked) I + Q
     private SparsePattern? _patternWithIdentity;   // Q's pattern plus the diagonal
     private int[]? _identityEntryValue;            // its CSR entry -> index into [q_0 .. q_{E-1}, 1]
 
     /// <summary>
     /// (I + Q)·x for an N×M matrix x in one product (the production p = (I + Q) w of MODEL.md section 1): a dense
-    /// matmul when the support is dense (<see cref="UsesDense"/>), else one sparse product over Q's pattern plus the
-    /// diagonal. Equals x + <see cref="Apply"/>(q, x) up to rounding.
+    /// matmul when the support is dense (<see cref="UsesDense"/>; one per block when <see cref="Blocks"/> &gt; 1), else one
+    /// sparse product over Q's pattern plus the diagonal. Equals x + <see cref="Apply"/>(q, x) up to rounding.
     /// </summary>
     public Tensor ApplyWithIdentity(Tensor q, Tensor x)
     {
         if (_pattern is null) return x;
         if (UsesDense)
         {
+            int size = N / Blocks;
+            Tensor Multiply(Tensor dense) => Blocks == 1 ? Tensor.MatMul(dense, x) : Tensor.BlockDiagonalMatMul(dense, x);
+            var positions = _positions ??= DensePositions(size);
+            bool mirror = Blocks == 1 && N > SmallDenseMaxN;
             if (!q.RequiresGrad && ReferenceEquals(q, _fixedWeights))
             {
                 // A fixed topology's I + Q is a constant: build it once.
-                if (_fixedDense is null) using (TensorEngine.NoGrad()) _fixedDense = Tensor.SymmetricFromEdges(q, N, Edges, diagonal: 1.0);
-                return Tensor.MatMul(_fixedDense, x);
+                if (_fixedDense is null) using (TensorEngine.NoGrad()) _fixedDense = Tensor.SymmetricFromPositions(q, N, size, positions[0], positions[1], 1.0, mirror);
+                return Multiply(_fixedDense);
             }
-            if (N > SmallDenseMaxN) return Tensor.MatMul(Tensor.SymmetricFromEdges(q, N, Edges, diagonal: 1.0), x);
-            var positions = _positions;
-            if (positions is null)
-            {
-                // Validated once by the general op; the positions are then reused every step.
-                using (TensorEngine.NoGrad()) Tensor.SymmetricFromEdges(Tensor.Zeros(Edges.Count), N, Edges);
-                var upper = new int[Edges.Count];
-                var lower = new int[Edges.Count];
-                for (int e = 0; e < upper.Length; e++)
-                {
-                    var (i, j) = Edges[e];
-                    (int lo, int hi) = (Math.Min(i, j), Math.Max(i, j));
-                    (upper[e], lower[e]) = (lo * N + hi, hi * N + lo);
-                }
-                _positions = positions = [upper, lower];
-            }
-            return Tensor.MatMul(Tensor.SymmetricFromPositions(q, N, positions[0], positions[1], 1.0), x);
+            return Multiply(Tensor.SymmetricFromPositions(q, N, size, positions[0], positions[1], 1.0, mirror));
         }
         if (_patternWithIdentity is null)
         {
@@ -144,6 +153,25 @@ public sealed class Interaction
         }
         var values = Tensor.Concat([q, Tensor.Ones(1)], 0).IndexSelect(0, _identityEntryValue!);
         return Tensor.SparseMatMul(_patternWithIdentity, values, x);
+    }
+
+    /// <summary>
+    /// Flat positions of each edge (lo, hi) in the dense I + Q, [upper, lower]: lo·N + hi and hi·N + lo, or within the
+    /// stack of <see cref="Blocks"/> blocks of <paramref name="size"/> agents, block b's (lo, hi) at (b·size + lo)·size + hi.
+    /// The edges were checked by the constructor (distinct agents, inside one block) and by the sparse pattern (no repeats).
+    /// </summary>
+    private int[][] DensePositions(int size)
+    {
+        var upper = new int[Edges.Count];
+        var lower = new int[Edges.Count];
+        for (int e = 0; e < upper.Length; e++)
+        {
+            var (i, j) = Edges[e];
+            (int lo, int hi) = (Math.Min(i, j), Math.Max(i, j));
+            int first = lo / size * size;
+            (upper[e], lower[e]) = (lo * size + (hi - first), hi * size + (lo - first));
+        }
+        return [upper, lower];
     }
 
     /// <summary>Weighted degree d_j = Σ_i Q_ij (= column sums, Q being symmetric), shape [N], differentiable in q.</summary>

@@ -1,5 +1,5 @@
 // The pointwise mismatch ℓ of MODEL.md section 2 (squared error, smooth unmet demand, or both), Δ-weighted and summed.
-// Used by flat (DpsModel) and nested (NestedSystem) systems alike.
+// Used by flat (DpsModel) and nested (NestedSystem) systems alike, and per start by batched multi-start (BatchedStarts).
 namespace DpsTorch.Model;
 
 /// <summary>Mismatch between a production and a target on the grid.</summary>
@@ -10,15 +10,26 @@ public static class Mismatch
     /// target)]; "both": their sum. Shapes broadcast (any shape ending in M).
     /// </summary>
     public static Tensor Of(ObjectiveConfig objective, double delta, Tensor produced, Tensor target)
+        => Combine(objective, delta, produced, target, Tensor.Scalar(0), t => t.Sum());
+
+    /// <summary>
+    /// <see cref="Of"/> for <paramref name="starts"/> independent systems stacked along the first dimension of
+    /// <paramref name="produced"/> (rows [r·k, (r+1)·k) belong to start r): shape [starts], element r the mismatch of
+    /// start r alone.
+    /// </summary>
+    public static Tensor PerStart(ObjectiveConfig objective, double delta, Tensor produced, Tensor target, int starts)
+        => Combine(objective, delta, produced, target, Tensor.Zeros(starts), t => t.Reshape(starts, -1).Sum(1));
+
+    private static Tensor Combine(ObjectiveConfig objective, double delta, Tensor produced, Tensor target, Tensor zero, Func<Tensor, Tensor> sum)
     {
-        Tensor total = Tensor.Scalar(0);
+        Tensor total = zero;
         if (objective.Mismatch is "squared" or "both")
-            total = total + (produced - target).Pow(2.0).Sum() * delta;
+            total = total + sum((produced - target).Pow(2.0)) * delta;
         if (objective.Mismatch is "unmet" or "both")
         {
             var unmet = (target - produced).Softplus(objective.UnmetBeta);
             var over = (produced - target).Softplus(objective.UnmetBeta);
-            total = total + (unmet + over * objective.OverWeight).Sum() * delta;
+            total = total + sum(unmet + over * objective.OverWeight) * delta;
         }
         return total;
     }

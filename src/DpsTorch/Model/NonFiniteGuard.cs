@@ -33,8 +33,8 @@ public static class NonFiniteGuard
     {
         for (int k = 0; k < ps.Count; k++)
         {
-            var g = ps[k].Grad?.Data;
-            if (g is null) continue;
+            if (ps[k].Grad is not { } grad) continue;
+            var g = grad.Data;
             for (int i = 0; i < g.Length; i++)
                 if (!double.IsFinite(g[i]))
                     throw new NonFiniteException($"{label} step {step}: the gradient of parameter {names[k]}[{i}] is {g[i]}");

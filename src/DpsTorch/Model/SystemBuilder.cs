@@ -149,10 +149,29 @@ public static class SystemBuilder
         var space = new Space(c.Space.M);
         var frames = DemandFrames(c, space);
         var g = Graph(c);
-        string kind = Initialization.KindForRestart(c.Agents.Init, restart);
-        var init = Initialization.Create(kind, c.Agents.Count, SigmaMin(c), c.Agents.InitSigma, c.Agents.Jitter,
-            Seeds.ForRestart(c.Training.Seed, restart), center: space.Grid[ArgMax(frames[0])], spreadTurn: c.Agents.SpreadTurn);
+        var init = Start(c, space, frames, restart, c.Agents.Count);
         return Assemble(c, space, frames, BuildInteraction(c, g), init.Mu, init.Rho, init.Alpha);
+    }
+
+    /// <summary>
+    /// The initial parameters of <paramref name="count"/> agents for restart <paramref name="restart"/>: the init kind
+    /// of <see cref="Initialization.KindForRestart"/> drawn from Seeds.ForRestart(training.seed, restart). "modes"
+    /// puts clones at the demand's modes (<see cref="Search.StructuredStarts"/>) and falls back to "spread" for a demand
+    /// without modes (a flat one).
+    /// </summary>
+    public static InitialParameters Start(DpsConfig c, Space space, IReadOnlyList<double[]> frames, int restart, int count)
+    {
+        string kind = Initialization.KindForRestart(c.Agents.Init, restart);
+        int seed = Seeds.ForRestart(c.Training.Seed, restart);
+        if (kind == "modes")
+        {
+            var modes = Search.StructuredStarts.Modes(space, frames);
+            if (Search.StructuredStarts.AtModes(count, modes, SigmaMin(c), c.Agents.Jitter, seed, Budget(c), c.Agents.Resources == "soft") is { } atModes)
+                return atModes;
+            kind = "spread";
+        }
+        return Initialization.Create(kind, count, SigmaMin(c), c.Agents.InitSigma, c.Agents.Jitter, seed,
+            center: space.Grid[ArgMax(frames[0])], spreadTurn: c.Agents.SpreadTurn);
     }
 
     /// <summary>The model a saved state describes, with its saved parameters and edges.</summary>

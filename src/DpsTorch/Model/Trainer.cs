@@ -195,7 +195,7 @@ public static class Trainer
 
     private static void Restore(IReadOnlyList<Tensor> ps, double[][] from)
     {
-        for (int k = 0; k < ps.Count; k++) Array.Copy(from[k], ps[k].Data, from[k].Length);
+        for (int k = 0; k < ps.Count; k++) ps[k].Copy_(from[k]);
     }
 }
 

@@ -30,10 +30,7 @@ public static class NestedBuilder
             levels.Add(BuildLevel(config, space, lc, k, groups, budget));
             members = groups;
         }
-        string kind = Initialization.KindForRestart(config.Agents.Init, restart);
-        int count = homogeneous ? 1 : n;
-        var init = Initialization.Create(kind, count, SystemBuilder.SigmaMin(config), config.Agents.InitSigma, config.Agents.Jitter,
-            Seeds.ForRestart(config.Training.Seed, restart), center: space.Grid[ArgMax(frames[0])], spreadTurn: config.Agents.SpreadTurn);
+        var init = SystemBuilder.Start(config, space, frames, restart, homogeneous ? 1 : n);
         var alpha = homogeneous ? [0.0] : init.Alpha;
         return new NestedSystem(space, frames, config.Objective, levels, SystemBuilder.SigmaMin(config), budget,
             config.Agents.Resources == "soft", n, init.Mu, init.Rho, alpha) { BudgetBlock = BudgetBlock(levelsConfig, n) };
@@ -48,23 +45,35 @@ public static class NestedBuilder
     {
         var p = baseline ? state.Baseline ?? throw new ConfigException("baseline", "the model file holds no homogeneous baseline (train with dps nested --baseline).") : state.Nested;
         var system = Create(state.Config, 0, baseline);
-        Copy(p.Mu, system.Mu.Data, "mu");
-        Copy(p.Rho, system.Rho.Data, "rho");
-        Copy(p.Alpha, system.Alpha.Data, "alpha");
+        Copy(p.Mu, system.Mu, "mu");
+        Copy(p.Rho, system.Rho, "rho");
+        Copy(p.Alpha, system.Alpha, "alpha");
         if (p.LevelWeights.Count != system.Levels.Count)
             throw new ArgumentException($"NestedBuilder.FromState: the state has weights for {p.LevelWeights.Count} levels; the config has {system.Levels.Count}.");
         for (int k = 0; k < system.Levels.Count; k++)
         {
             var q = system.Levels[k].Interaction;
-            Copy(p.LevelWeights[k], q.Theta?.Data ?? q.FixedWeights!, $"levels[{k}] weights");
+            if (q.Theta is { } theta) Copy(p.LevelWeights[k], theta, $"levels[{k}] weights");
+            else Copy(p.LevelWeights[k], q.FixedWeights!, $"levels[{k}] weights");
         }
         return system;
     }
 
     private static void Copy(double[] from, double[] to, string what)
     {
-        if (from.Length != to.Length) throw new ArgumentException($"NestedBuilder.FromState: {what} has {from.Length} values; the config's system needs {to.Length}.");
+        CheckLength(from, to.Length, what);
         Array.Copy(from, to, to.Length);
+    }
+
+    private static void Copy(double[] from, Tensor to, string what)
+    {
+        CheckLength(from, to.Numel, what);
+        to.Copy_(from);
+    }
+
+    private static void CheckLength(double[] from, int length, string what)
+    {
+        if (from.Length != length) throw new ArgumentException($"NestedBuilder.FromState: {what} has {from.Length} values; the config's system needs {length}.");
     }
 
     private static NestedLevel BuildLevel(DpsConfig config, Space space, LevelConfig lc, int index, int groups, double budget)
@@ -116,12 +125,5 @@ public static class NestedBuilder
             if (level.FixedShare) return block;
         }
         return n;
-    }
-
-    private static int ArgMax(double[] v)
-    {
-        int best = 0;
-        for (int i = 1; i < v.Length; i++) if (v[i] > v[best]) best = i;
-        return best;
     }
 }

@@ -43,8 +43,8 @@ public static class DpsKernels
         if (grid.Length == 0) throw new ArgumentException($"{op}: the grid is empty; give at least one point.");
         foreach (var x in grid) OpCheck.Finite(x, op, "every grid point");
         int n = mu.ShapeRef[0], mPts = grid.Length;
-        var mus = mu.Data;
-        var sigmas = sigma.Data;
+        var mus = mu.Storage;
+        var sigmas = sigma.Storage;
         for (int i = 0; i < n; i++)
         {
             if (!(sigmas[i] > 0) || double.IsInfinity(sigmas[i]))
@@ -86,7 +86,7 @@ public static class DpsKernels
         const string op = "scaled_wrapped_normal";
         var plan = CheckWrappedNormal(op, mu, sigma, scale, grid);
         int n = mu.ShapeRef[0], mPts = grid.Length;
-        var (mus, sigmas, a) = (mu.Data, sigma.Data, scale.Data);
+        var (mus, sigmas, a) = (mu.Storage, sigma.Storage, scale.Storage);
         var o = new double[n * mPts];
         TensorEngine.ParallelRanges(n, (s, e) =>
         {
@@ -131,12 +131,27 @@ public static class DpsKernels
     /// Composed twin: <c>(weights.Unsqueeze(1) * WrappedNormalDensity(mu, sigma, grid)).Sum(0)</c>.
     /// </summary>
     public static Tensor WrappedNormalMixture(Tensor mu, Tensor sigma, Tensor weights, double[] grid)
+        => Mixtures("wrapped_normal_mixture", mu, sigma, weights, grid, 1, [grid.Length]);
+
+    /// <summary>
+    /// <paramref name="groups"/> independent mixtures in one pass (batched multi-start: R systems of n agents each):
+    /// agents [g·n, (g+1)·n) with n = N / groups make row g of the result, shape [groups, M], each row computed exactly
+    /// as <see cref="WrappedNormalMixture"/> computes it for those agents alone (same blocks, same order: bit-identical).
+    /// </summary>
+    public static Tensor WrappedNormalMixtures(Tensor mu, Tensor sigma, Tensor weights, double[] grid, int groups)
     {
-        const string op = "wrapped_normal_mixture";
+        ArgumentNullException.ThrowIfNull(grid);
+        return Mixtures("wrapped_normal_mixtures", mu, sigma, weights, grid, groups, [groups, grid.Length]);
+    }
+
+    private static Tensor Mixtures(string op, Tensor mu, Tensor sigma, Tensor weights, double[] grid, int groups, int[] shape)
+    {
         var plan = CheckWrappedNormal(op, mu, sigma, weights, grid);
         int n = mu.ShapeRef[0], mPts = grid.Length;
-        var (mus, sigmas, w) = (mu.Data, sigma.Data, weights.Data);
-        int blocks = (n + MixtureBlock - 1) / MixtureBlock;
+        int size = CheckGroups(op, n, groups);
+        var (mus, sigmas, w) = (mu.Storage, sigma.Storage, weights.Storage);
+        int blocksPerGroup = Math.Max(1, (size + MixtureBlock - 1) / MixtureBlock);
+        int blocks = groups * blocksPerGroup;
         var partial = new double[blocks * mPts];
         TensorEngine.ParallelRanges(blocks, (s, e) =>
         {
@@ -145,17 +160,22 @@ public static class DpsKernels
             for (int b = s; b < e; b++)
             {
                 var acc = partial.AsSpan(b * mPts, mPts);
-                for (int i = b * MixtureBlock, end = Math.Min(n, i + MixtureBlock); i < end; i++)
+                int first = (b / blocksPerGroup) * size, i = first + (b % blocksPerGroup) * MixtureBlock;
+                for (int end = Math.Min(first + size, i + MixtureBlock); i < end; i++)
                 {
                     plan.Forward(mus[i], sigmas[i], row, scratch);
                     TP.MultiplyAdd(row, w[i], acc, acc);
                 }
             }
         }, Math.Max(1, 8192 / (MixtureBlock * mPts)));
-        var o = new double[mPts];
-        for (int b = 0; b < blocks; b++) TP.Add(o, partial.AsSpan(b * mPts, mPts), o);
+        var o = new double[groups * mPts];
+        for (int b = 0; b < blocks; b++)
+        {
+            var og = o.AsSpan((b / blocksPerGroup) * mPts, mPts);
+            TP.Add(og, partial.AsSpan(b * mPts, mPts), og);
+        }
 
-        return Tensor.Record(new Tensor(o, [mPts]), op, [mu, sigma, weights], g =>
+        return Tensor.Record(new Tensor(o, shape), op, [mu, sigma, weights], g =>
         {
             var gMu = new double[n];
             var gSigma = new double[n];
@@ -165,7 +185,7 @@ public static class DpsKernels
                 var scratch = new double[3 * mPts];
                 for (int i = s; i < e; i++)
                 {
-                    var (dm, ds, gs) = plan.Backward(mus[i], sigmas[i], g, scratch);
+                    var (dm, ds, gs) = plan.Backward(mus[i], sigmas[i], new ReadOnlySpan<double>(g, (i / size) * mPts, mPts), scratch);
                     (gMu[i], gSigma[i], gWeights[i]) = (w[i] * dm, w[i] * ds, gs);
                 }
             }, Math.Max(1, 8192 / mPts));
@@ -173,6 +193,14 @@ public static class DpsKernels
             sigma.AccumulateGradOwned(gSigma);
             weights.AccumulateGradOwned(gWeights);
         });
+    }
+
+    /// <summary>Rows per group when <paramref name="rows"/> rows split into <paramref name="groups"/> equal groups.</summary>
+    private static int CheckGroups(string op, int rows, int groups)
+    {
+        if (groups < 1 || rows % groups != 0)
+            throw new ArgumentException($"{op}: groups = {groups}; it must be at least 1 and divide the {rows} rows into equal groups.");
+        return rows / groups;
     }
 
     /// <summary>Checks mu, sigma, a per-agent tensor (shape [N] each) and the grid; returns the plan of the densities.</summary>
@@ -183,12 +211,12 @@ public static class DpsKernels
             throw new ArgumentException($"{op}: mu, sigma and the per-agent factor must all have shape [N], got {Shapes.Format(mu.ShapeRef)}, {Shapes.Format(sigma.ShapeRef)} and {Shapes.Format(perAgent.ShapeRef)}.");
         if (grid.Length == 0) throw new ArgumentException($"{op}: the grid is empty; give at least one point.");
         foreach (var x in grid) OpCheck.Finite(x, op, "every grid point");
-        var sigmas = sigma.Data;
+        var sigmas = sigma.Storage;
         for (int i = 0; i < sigmas.Length; i++)
         {
             if (!(sigmas[i] > 0) || double.IsInfinity(sigmas[i]))
                 throw new ArgumentException($"{op}: sigma[{i}] = {sigmas[i]}; every sigma must be positive and finite.");
-            OpCheck.Finite(mu.Data[i], op, $"mu[{i}]");
+            OpCheck.Finite(mu.Storage[i], op, $"mu[{i}]");
         }
         return new WrappedNormalPlan(grid, sigmas, WrappedNormalMethod.Auto);
     }
@@ -202,15 +230,26 @@ public static class DpsKernels
     /// <c>((p / (p.Sum(1, keepDim: true) * delta) - target).Pow(2.0).Sum() * delta)</c>.
     /// </summary>
     public static Tensor PooledSquaredError(Tensor production, double[] target, double delta)
+        => PooledErrors("pooled_squared_error", production, target, delta, 1, []);
+
+    /// <summary>
+    /// <paramref name="groups"/> pooled squared errors in one pass (batched multi-start: R systems of n rows each):
+    /// element g, of shape [groups], is <see cref="PooledSquaredError"/> of rows [g·n, (g+1)·n) alone, computed the same
+    /// way (bit-identical).
+    /// </summary>
+    public static Tensor PooledSquaredErrors(Tensor production, double[] target, double delta, int groups)
+        => PooledErrors("pooled_squared_errors", production, target, delta, groups, [groups]);
+
+    private static Tensor PooledErrors(string op, Tensor production, double[] target, double delta, int groups, int[] shape)
     {
-        const string op = "pooled_squared_error";
         ArgumentNullException.ThrowIfNull(target);
         if (production.Dim != 2 || production.ShapeRef[1] != target.Length)
             throw new ArgumentException($"{op}: production must have shape [N, {target.Length}] to match the target's {target.Length} points, got {Shapes.Format(production.ShapeRef)}.");
         OpCheck.Finite(delta, op, "delta");
         if (!(delta > 0)) throw new ArgumentException($"{op}: delta = {delta}; the quadrature weight must be positive.");
         int n = production.ShapeRef[0], mPts = target.Length;
-        var p = production.Data;
+        int size = CheckGroups(op, n, groups);
+        var p = production.Storage;
         var rowSum = new double[n];
         var rowLoss = new double[n];
         int minRows = Math.Max(1, 8192 / mPts);
@@ -227,18 +266,23 @@ public static class DpsKernels
                 rowLoss[i] = MatMulKernel.Dot(diff, diff);
             }
         }, minRows);
-        double total = 0;
-        for (int i = 0; i < n; i++) total += rowLoss[i];
-
-        return Tensor.Record(new Tensor([total * delta], []), op, [production], g =>
+        var totals = new double[groups];
+        for (int gi = 0; gi < groups; gi++)
         {
-            double scale = 2.0 * delta * g[0];
+            double total = 0;
+            for (int i = gi * size; i < (gi + 1) * size; i++) total += rowLoss[i];
+            totals[gi] = total * delta;
+        }
+
+        return Tensor.Record(new Tensor(totals, shape), op, [production], g =>
+        {
             var gp = new double[n * mPts];
             TensorEngine.ParallelRanges(n, (s, e) =>
             {
                 var pooled = new double[mPts];
                 for (int i = s; i < e; i++)
                 {
+                    double scale = 2.0 * delta * g[i / size];
                     var row = new ReadOnlySpan<double>(p, i * mPts, mPts);
                     var gi = gp.AsSpan(i * mPts, mPts);
                     double inv = 1.0 / (delta * rowSum[i]);
@@ -302,7 +346,22 @@ public static class DpsKernels
         private void Offsets(double mu, Span<double> d)
         {
             double mr = mu - TwoPi * Math.Floor(mu / TwoPi);
-            for (int j = 0; j < d.Length; j++)
+            int j = 0, w = Vector<double>.Count;
+            if (Vector.IsHardwareAccelerated)
+            {
+                // The same three cases as the scalar loop below, selected lane by lane (bit-identical results).
+                var vm = new Vector<double>(mr);
+                var pi = new Vector<double>(Math.PI);
+                var minusPi = new Vector<double>(-Math.PI);
+                var twoPi = new Vector<double>(TwoPi);
+                for (; j <= d.Length - w; j += w)
+                {
+                    var v = new Vector<double>(_x.AsSpan(j, w)) - vm;
+                    var r = Vector.ConditionalSelect(Vector.LessThan(v, minusPi), v + twoPi, v);
+                    Vector.ConditionalSelect(Vector.GreaterThanOrEqual(v, pi), v - twoPi, r).CopyTo(d.Slice(j, w));
+                }
+            }
+            for (; j < d.Length; j++)
             {
                 double v = _x[j] - mr;
                 d[j] = v >= Math.PI ? v - TwoPi : v < -Math.PI ? v + TwoPi : v;

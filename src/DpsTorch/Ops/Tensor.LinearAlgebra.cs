@@ -96,10 +96,9 @@ public sealed partial class Tensor
         return Record(new Tensor(o, [n, n]), op, [values], g =>
         {
             // H = G + Gᵀ on the upper triangle (tiled), then dValue[e] = H[lo, hi].
-            var h = (double[])g.Clone();
-            MirrorUpper(h, n, add: true);
+            MirrorUpper(g, n, add: true); // in the dead output gradient's own storage: no N×N copy
             var gv = new double[lo.Length];
-            for (int e = 0; e < gv.Length; e++) gv[e] = h[lo[e] * n + hi[e]];
+            for (int e = 0; e < gv.Length; e++) gv[e] = g[lo[e] * n + hi[e]];
             values.AccumulateGradOwned(gv);
         });
     }
@@ -107,28 +106,96 @@ public sealed partial class Tensor
     /// <summary>
     /// <see cref="SymmetricFromEdges(Tensor, int, IReadOnlyList{ValueTuple{int, int}}, double)"/> with the edges given as
     /// precomputed flat positions (<paramref name="upper"/>[e] = lo·n + hi, <paramref name="lower"/>[e] = hi·n + lo, checked
-    /// by the caller): no per-call validation, values scattered to both triangles directly and the gradient gathered
-    /// as G[lo, hi] + G[hi, lo] without copying G. For small n (the matrix in L2); large n keeps the tiled mirror.
+    /// once by the caller): no per-call validation or index arrays. Small n (<paramref name="mirror"/> false, the matrix in
+    /// L2) scatters each value to both triangles and gathers the gradient as G[lo, hi] + G[hi, lo]; large n writes the
+    /// upper triangle and mirrors it in tiles, and folds the gradient G + Gᵀ in place in tiles (G is the dead output
+    /// gradient: no copy). With <paramref name="rows"/> = k·n the result is k stacked n×n blocks ([k·n, n], positions
+    /// within the stack, block-diagonal use): <paramref name="diagonal"/> goes to each block's diagonal.
     /// </summary>
-    internal static Tensor SymmetricFromPositions(Tensor values, int n, int[] upper, int[] lower, double diagonal)
+    internal static Tensor SymmetricFromPositions(Tensor values, int rows, int n, int[] upper, int[] lower, double diagonal, bool mirror)
     {
         const string op = "symmetric_from_edges";
         if (values.Dim != 1 || values._shape[0] != upper.Length)
             throw new ArgumentException($"{op}: values must have shape [{upper.Length}] (one per edge), got {Shapes.Format(values._shape)}.");
-        var o = new double[n * n];
+        if (mirror && rows != n) throw new ArgumentException($"{op}: the tiled mirror needs one square block, got {rows}×{n}.");
+        var o = new double[rows * n];
         var v = values._data;
-        for (int e = 0; e < upper.Length; e++)
+        if (mirror)
         {
-            o[upper[e]] = v[e];
-            o[lower[e]] = v[e];
+            for (int e = 0; e < upper.Length; e++) o[upper[e]] = v[e];
+            MirrorUpper(o, n, add: false);
         }
-        if (diagonal != 0) for (int i = 0; i < n; i++) o[i * n + i] = diagonal;
-        return Record(new Tensor(o, [n, n]), op, [values], g =>
+        else
+            for (int e = 0; e < upper.Length; e++)
+            {
+                o[upper[e]] = v[e];
+                o[lower[e]] = v[e];
+            }
+        if (diagonal != 0) for (int i = 0; i < rows; i++) o[i * n + i % n] = diagonal;
+        return Record(new Tensor(o, [rows, n]), op, [values], g =>
         {
             var gv = new double[upper.Length];
-            for (int e = 0; e < gv.Length; e++) gv[e] = g[upper[e]] + g[lower[e]];
+            if (mirror)
+            {
+                MirrorUpper(g, n, add: true); // H = G + Gᵀ on the upper triangle, in the dead gradient's own storage
+                for (int e = 0; e < gv.Length; e++) gv[e] = g[upper[e]];
+            }
+            else
+                for (int e = 0; e < gv.Length; e++) gv[e] = g[upper[e]] + g[lower[e]];
             values.AccumulateGradOwned(gv);
         });
+    }
+
+    /// <summary>
+    /// Block-diagonal product: <paramref name="blocks"/> holds k stacked n×n blocks A_r ([k·n, n]), <paramref name="x"/> is
+    /// [k·n, m], and block r of the result is A_r·X_r ([k·n, m]), each by the blocked matmul kernel. k independent systems
+    /// (batched multi-start) multiply in one op without the (k·n)² zeros. Gradients per block: dA_r = G_r·X_rᵀ,
+    /// dX_r = A_rᵀ·G_r. Blocks run in parallel; each is computed alone, so results do not depend on the thread count.
+    /// </summary>
+    internal static Tensor BlockDiagonalMatMul(Tensor blocks, Tensor x)
+    {
+        const string op = "block_matmul";
+        if (blocks.Dim != 2 || x.Dim != 2 || blocks._shape[0] != x._shape[0] || blocks._shape[1] == 0 || blocks._shape[0] % blocks._shape[1] != 0)
+            throw new ArgumentException($"{op}: expects stacked n×n blocks [k·n, n] and x [k·n, m], got shapes {Shapes.Format(blocks._shape)} and {Shapes.Format(x._shape)}.");
+        int n = blocks._shape[1], k = blocks._shape[0] / n, m = x._shape[1];
+        var o = new double[k * n * m];
+        BlockGemm(k, blocks._data, n * n, false, x._data, n * m, false, o, n * m, n, n, m);
+        return Record(new Tensor(o, [k * n, m]), op, [blocks, x], g =>
+        {
+            if (blocks._requiresGrad)
+            {
+                var ga = new double[k * n * n];
+                BlockGemm(k, g, n * m, false, x._data, n * m, true, ga, n * n, n, m, n); // G_r·X_rᵀ
+                blocks.AccumulateGradOwned(ga);
+            }
+            if (x._requiresGrad)
+            {
+                var gx = new double[k * n * m];
+                BlockGemm(k, blocks._data, n * n, true, g, n * m, false, gx, n * m, n, n, m); // A_rᵀ·G_r
+                x.AccumulateGradOwned(gx);
+            }
+        });
+    }
+
+    /// <summary>
+    /// For each block r &lt; k: C_r[rows×m] = op(A_r)·op(B_r) (op(A_r) rows×inner, op(B_r) inner×m, as in
+    /// MatMulKernel.Gemm), where A_r, B_r, C_r are the r-th slices (of aLen, bLen, cLen doubles) of a, b, c. Slices are
+    /// copied to contiguous scratch for the kernel, which takes whole arrays.
+    /// </summary>
+    private static void BlockGemm(int k, double[] a, int aLen, bool transA, double[] b, int bLen, bool transB,
+        double[] c, int cLen, int rows, int inner, int m)
+    {
+        TensorEngine.ParallelRanges(k, (s, e) =>
+        {
+            var (ta, tb, tc) = (new double[aLen], new double[bLen], new double[cLen]);
+            for (int r = s; r < e; r++)
+            {
+                Array.Copy(a, r * aLen, ta, 0, aLen);
+                Array.Copy(b, r * bLen, tb, 0, bLen);
+                MatMulKernel.Gemm(ta, transA, tb, transB, tc, rows, inner, m);
+                Array.Copy(tc, 0, c, r * cLen, cLen);
+            }
+        }, Math.Max(1, (1 << 15) / Math.Max(1, rows * inner * m)));
     }
 
     /// <summary>Tile edge of <see cref="MirrorUpper"/> (two 32×32 double tiles fit in L1).</summary>

@@ -32,9 +32,12 @@ public sealed partial class Tensor
         int d = Shapes.NormalizeDim(dim, Dim, "sum");
         var (outer, size, inner) = SplitAt(d);
         var o = new double[outer * inner];
-        for (int a = 0; a < outer; a++)
-            for (int k = 0; k < size; k++)
-                TP.Add(o.AsSpan(a * inner, inner), _data.AsSpan((a * size + k) * inner, inner), o.AsSpan(a * inner, inner));
+        if (inner == 1)
+            for (int a = 0; a < outer; a++) o[a] = TP.Sum(_data.AsSpan(a * size, size)); // last dim: each line as Sum() sums it
+        else
+            for (int a = 0; a < outer; a++)
+                for (int k = 0; k < size; k++)
+                    TP.Add(o.AsSpan(a * inner, inner), _data.AsSpan((a * size + k) * inner, inner), o.AsSpan(a * inner, inner));
         var shape = ReducedShape(d, keepDim);
         return Record(new Tensor(o, shape), "sum", [this], g =>
         {

@@ -77,7 +77,7 @@ public sealed class Adam : Optimizer
         {
             var gData = GradData(i);
             if (gData is null) continue;
-            var p = Parameters[i].Data;
+            var p = Parameters[i].Storage;
             var (m, v, tmp) = (_expAvg[i], _expAvgSq[i], _scratch[i]);
             ReadOnlySpan<double> g = gData;
             if (_weightDecay != 0)

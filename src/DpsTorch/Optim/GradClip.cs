@@ -25,7 +25,7 @@ public static class GradClip
         double sumOfSquares = 0;
         foreach (var p in parameters)
         {
-            var g = p.Grad?.Data;
+            var g = p.Grad?.Storage;
             if (g is null) continue;
             double norm = TP.Norm<double>(g);
             sumOfSquares += norm * norm;
@@ -37,7 +37,7 @@ public static class GradClip
         if (coef < 1 || double.IsNaN(coef))
             foreach (var p in parameters)
             {
-                var g = p.Grad?.Data;
+                var g = p.Grad?.Storage;
                 if (g is not null) TP.Multiply(g, coef, g);
             }
         return total;
@@ -51,7 +51,7 @@ public static class GradClip
             throw new ArgumentOutOfRangeException(nameof(clip), clip, "clip_grad_value: clip must be >= 0.");
         foreach (var p in parameters)
         {
-            var g = p.Grad?.Data;
+            var g = p.Grad?.Storage;
             if (g is null) continue;
             TP.Min(g, clip, g);
             TP.Max(g, -clip, g);

@@ -370,7 +370,7 @@ public sealed class Lbfgs : Optimizer
         int off = 0;
         foreach (var p in Parameters)
         {
-            var data = p.Data;
+            var data = p.Storage;
             TP.MultiplyAdd(d.AsSpan(off, data.Length), t, data, data);
             off += data.Length;
         }
@@ -380,14 +380,14 @@ public sealed class Lbfgs : Optimizer
     {
         var x = new double[_n];
         int off = 0;
-        foreach (var p in Parameters) { p.Data.CopyTo(x, off); off += p.Numel; }
+        foreach (var p in Parameters) { p.Storage.CopyTo(x, off); off += p.Numel; }
         return x;
     }
 
     private void SetParameters(double[] x)
     {
         int off = 0;
-        foreach (var p in Parameters) { x.AsSpan(off, p.Numel).CopyTo(p.Data); off += p.Numel; }
+        foreach (var p in Parameters) { x.AsSpan(off, p.Numel).CopyTo(p.Storage); off += p.Numel; }
     }
 
     private static double[] Negated(double[] x)

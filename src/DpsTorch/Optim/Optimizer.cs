@@ -1,5 +1,7 @@
 // Optimizer: the base of Sgd, Adam and Lbfgs: the parameter list, ZeroGrad, the learning rate and
-// checkpoint export/import (GetState/LoadState), validated before anything is changed.
+// checkpoint export/import (GetState/LoadState), validated before anything is changed. Optimisers sit inside the
+// engine's boundary: like torch.optim's updates under no_grad, they write the parameters' internal storage
+// (Tensor.Storage) in place, on the hot path without a copy; everything above the engine writes through Copy_/Fill_.
 namespace DpsTorch.Optim;
 
 /// <summary>
@@ -178,5 +180,5 @@ public abstract class Optimizer
     }
 
     /// <summary>The live gradient storage of parameter <paramref name="index"/>, or null when it has none.</summary>
-    protected double[]? GradData(int index) => _parameters[index].Grad?.Data;
+    protected double[]? GradData(int index) => _parameters[index].Grad?.Storage;
 }

@@ -60,7 +60,7 @@ public sealed class Sgd : Optimizer
         {
             var gData = GradData(i);
             if (gData is null) continue;
-            var p = Parameters[i].Data;
+            var p = Parameters[i].Storage;
             ReadOnlySpan<double> g = gData;
             var work = _scratch[i];
             if (_weightDecay != 0) { TP.MultiplyAdd(p, _weightDecay, g, work); g = work; }

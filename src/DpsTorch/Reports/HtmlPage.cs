@@ -121,7 +121,7 @@ internal static class HtmlPage
     {
         using var _ = TensorEngine.NoGrad();
         var dens = DpsKernels.WrappedNormalDensity(Tensor.FromArray(agents.Select(i => mu[i]).ToArray()),
-            Tensor.FromArray(agents.Select(i => sigma[i]).ToArray()), grid).Data;
+            Tensor.FromArray(agents.Select(i => sigma[i]).ToArray()), grid).ToArray();
         int m = grid.Length;
         double amax = 0;
         foreach (int i in agents) if (double.IsFinite(resources[i])) amax = Math.Max(amax, resources[i]);

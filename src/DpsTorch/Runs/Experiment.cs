@@ -167,13 +167,8 @@ public static class Experiment
         return new Restarted<TSystem>(best!, bestTrain!, bestRestart, losses, complete);
     }
 
-    /// <summary>The search moves after training (issue 13): the L-BFGS polish, then agent swaps and a second polish when a swap helped.</summary>
+    /// <summary>The search moves after training (issue 13), through the search's one entry point (<see cref="Refinement.Run"/>).</summary>
     private static TrainResult SearchMoves(DpsModel model, TrainingConfig training, TrainResult result)
-    {
         // The search moves run on the engine model (the torch backend keeps it in step with its tensors).
-        result = Polish.Run(model, training, result, SystemMeasures.Quick);
-        if (result.Reason != StopReason.Cancelled && Swaps.Run(model, training.Swaps) > 0)
-            result = Polish.Run(model, training, Polish.Remeasure(model, training, result), SystemMeasures.Quick);
-        return result;
-    }
+        => Refinement.Run(model, training, result, SystemMeasures.Quick);
 }

@@ -26,9 +26,9 @@ public static class SweepResults
     /// <summary>summary.json fields copied into results.csv, in column order (after run, swept keys, seed).</summary>
     public static readonly IReadOnlyList<string> Measures =
     [
-        "loss", "heterogeneity", "heterogeneityQ0", "heterogeneityQ2", "heterogeneityQInf", "specialisation",
+        "loss", "heterogeneity", "heterogeneityQ0", "heterogeneityQ2", "heterogeneityQInf", "types", "specialisation",
         "productivity", "totalProduction", "coverage", "efficiency", "communicationCost", "robustness", "resilience",
-        "spatialScale", "converged", "gradientNorm", "stopReason", "steps", "seconds",
+        "spatialScale", "converged", "gradientNorm", "bestReachedBy", "stopReason", "steps", "seconds",
     ];
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };

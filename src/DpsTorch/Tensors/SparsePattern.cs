@@ -109,7 +109,7 @@ public sealed class SparsePattern
         ArgumentNullException.ThrowIfNull(mask);
         if (mask.Dim != 2) throw new ArgumentException($"SparsePattern.FromDense: mask must have rank 2, got shape {Shapes.Format(mask.ShapeRef)}.");
         int rows = mask.ShapeRef[0], cols = mask.ShapeRef[1];
-        var d = mask.Data;
+        var d = mask.Storage;
         var rowPtr = new int[rows + 1];
         var col = new List<int>();
         for (int r = 0; r < rows; r++)
@@ -139,7 +139,7 @@ public sealed class SparsePattern
         if (csrValues.Length != Nnz)
             throw new ArgumentException($"SparsePattern.ToDense: expected {Nnz} values (one per stored entry), got {csrValues.Length}.");
         var t = Tensor.Zeros(Rows, Cols);
-        var d = t.Data;
+        var d = t.Storage;
         for (int r = 0; r < Rows; r++)
             for (int q = _rowPtr[r]; q < _rowPtr[r + 1]; q++) d[r * Cols + _colIndex[q]] = csrValues[q];
         return t;

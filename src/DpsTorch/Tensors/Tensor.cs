@@ -22,8 +22,18 @@ public sealed partial class Tensor
         _shape = shape;
     }
 
-    /// <summary>The storage, row-major. Writing to it bypasses autograd: use only on leaves or under <see cref="TensorEngine.NoGrad"/>.</summary>
-    public double[] Data => _data;
+    /// <summary>
+    /// A read-only view of the values, row-major, without a copy. Write values through the in-place no-grad ops
+    /// (<see cref="Copy_(Tensor)"/>, <see cref="Copy_(ReadOnlySpan{double})"/>, <see cref="Fill_"/>, <see cref="Zero_"/>);
+    /// take a copy with <see cref="ToArray"/>.
+    /// </summary>
+    public ReadOnlySpan<double> Data => _data;
+
+    /// <summary>
+    /// The storage array itself, for the engine's kernels, autograd and optimisers (Tensors, Autograd, Ops, Optim) only:
+    /// writing to it bypasses autograd. Code outside the engine reads <see cref="Data"/> and writes through Copy_/Fill_.
+    /// </summary>
+    internal double[] Storage => _data;
 
     /// <summary>The sizes of each dimension (a copy).</summary>
     public int[] Shape => (int[])_shape.Clone();
@@ -47,12 +57,15 @@ public sealed partial class Tensor
         return _data[0];
     }
 
-    /// <summary>Element at a multi-index (no autograd).</summary>
+    /// <summary>
+    /// Element at a multi-index. Reading records nothing; writing (like PyTorch's <c>t[i] = v</c> under no_grad) is an
+    /// in-place no-grad op allowed on leaves only, see <see cref="Copy_(Tensor)"/>.
+    /// </summary>
     [System.Runtime.CompilerServices.IndexerName("At")]
     public double this[params int[] index]
     {
         get => _data[Shapes.Offset(_shape, index)];
-        set => _data[Shapes.Offset(_shape, index)] = value;
+        set { CheckInPlace("setitem"); _data[Shapes.Offset(_shape, index)] = value; }
     }
 
     /// <summary>A copy of the values as a flat array.</summary>

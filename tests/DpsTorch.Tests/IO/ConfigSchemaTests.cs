@@ -3,8 +3,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using DpsTorch.IO;
-using DpsTorch.Tests.Cli;
-using DpsTorch.Tests.Models;
+using DpsTorch.Tests.Bundled;
 using Json.Schema;
 
 namespace DpsTorch.Tests.IO;
@@ -40,14 +39,6 @@ public partial class ConfigSchemaTests
         Assert.True(File.Exists(SchemaPath), $"{SchemaPath} is missing; write it with: dps schema --out schema/{ConfigSchema.FileName}");
         Assert.True(File.ReadAllText(SchemaPath).ReplaceLineEndings("\n") == ConfigSchema.ToJson(),
             $"schema/{ConfigSchema.FileName} is out of date with the config records or reader; regenerate it with: dps schema --out schema/{ConfigSchema.FileName}");
-    }
-
-    [Fact]
-    public void DpsSchema_PrintsTheSchema_OnStandardOutput()
-    {
-        var r = CliHarness.Invoke("schema");
-        Assert.Equal(0, r.Code);
-        Assert.Equal(ConfigSchema.ToJson(), r.Out.ReplaceLineEndings("\n"));
     }
 
     [Fact]

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using DpsTorch.IO;
 using DpsTorch.Model;
-using DpsTorch.Tests.Model;
 
 namespace DpsTorch.Tests.IO;
 

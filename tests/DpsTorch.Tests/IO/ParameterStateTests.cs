@@ -26,8 +26,8 @@ public sealed class ParameterStateTests : IDisposable
         var file = ParameterState.Load(path);
         Assert.Equal(["mu", "sigma"], file.Parameters.Select(p => p.Name));
         Assert.Equal([2, 3], file.Parameters[0].Shape);
-        AssertBitExact(mu.Data, file.Parameters[0].Values);
-        AssertBitExact(sigma.Data, file.Parameters[1].Values);
+        AssertBitExact(mu.ToArray(), file.Parameters[0].Values);
+        AssertBitExact(sigma.ToArray(), file.Parameters[1].Values);
         Assert.Equal("42", file.Metadata["seed"]);
         var loaded = file.Optimizer!;
         Assert.Equal("adam", loaded.Kind);
@@ -56,7 +56,7 @@ public sealed class ParameterStateTests : IDisposable
         var file = ParameterState.LoadInto(path, [("x", x2)]);
         opt2.LoadState(file.Optimizer!);
         for (int i = 0; i < 5; i++) TrainStep(opt2, () => LeastSquares(x2, a, y));
-        AssertBitExact(x.Data, x2.Data);
+        AssertBitExact(x.ToArray(), x2.ToArray());
         AssertBitExact(opt.GetState().ParameterBuffers[0]["exp_avg_sq"], opt2.GetState().ParameterBuffers[0]["exp_avg_sq"]);
     }
 

@@ -16,9 +16,9 @@ public class DpsModelFusedTests
               "objective": { "kind": "{{objective}}", "mismatch": "{{mismatch}}", "lambdaC": 0.1, "lambdaSigma": 0.05 } }
             """);
         var model = SystemBuilder.Create(c);
-        for (int i = 0; i < model.N; i++) model.Rho.Data[i] = Initialization.SoftplusInverse(0.2 + 0.15 * i - model.SigmaMin);
+        for (int i = 0; i < model.N; i++) model.Rho[i] = Initialization.SoftplusInverse(0.2 + 0.15 * i - model.SigmaMin);
         if (model.Interaction.Theta is { } theta)
-            for (int e = 0; e < theta.Numel; e++) theta.Data[e] = 0.5 * Math.Sin(e + 1.0);
+            for (int e = 0; e < theta.Numel; e++) theta[e] = 0.5 * Math.Sin(e + 1.0);
         return model;
     }
 
@@ -59,7 +59,7 @@ public class DpsModelFusedTests
             Assert.Equal(topology == "complete", model.Interaction.UsesDense);
             var q = model.Interaction.Weights();
             var x = Param(3, [20, 5]);
-            AssertClose((x + model.Interaction.Apply(q, x)).Data, model.Interaction.ApplyWithIdentity(q, x).Data, 1e-12);
+            AssertClose((x + model.Interaction.Apply(q, x)).ToArray(), model.Interaction.ApplyWithIdentity(q, x).ToArray(), 1e-12);
         }
     }
 
@@ -70,6 +70,6 @@ public class DpsModelFusedTests
         var q = model.Interaction.Weights().Data;
         var expected = new double[10];
         for (int e = 0; e < q.Length; e++) { var (i, j) = model.Interaction.Edges[e]; expected[i] += q[e]; expected[j] += q[e]; }
-        AssertClose(expected, model.Interaction.WeightedDegree(model.Interaction.Weights()).Data, 1e-14);
+        AssertClose(expected, model.Interaction.WeightedDegree(model.Interaction.Weights()).ToArray(), 1e-14);
     }
 }

@@ -18,9 +18,9 @@ public class DpsModelGradientTests
         var model = SystemBuilder.Create(c);
         // Spread σ over both evaluation paths of the wrapped normal (images below the switch, Fourier above).
         double[] sigmas = [0.3, 0.45, 0.7, 1.2, 2.5];
-        for (int i = 0; i < model.N; i++) model.Rho.Data[i] = Initialization.SoftplusInverse(sigmas[i] - model.SigmaMin);
+        for (int i = 0; i < model.N; i++) model.Rho[i] = Initialization.SoftplusInverse(sigmas[i] - model.SigmaMin);
         if (model.Interaction.Theta is { } theta)
-            for (int e = 0; e < theta.Numel; e++) theta.Data[e] = 0.3 * Math.Sin(e + 1.0);
+            for (int e = 0; e < theta.Numel; e++) theta[e] = 0.3 * Math.Sin(e + 1.0);
         return model;
     }
 

@@ -32,7 +32,7 @@ public class NonFiniteGuardTests
         Assert.Contains("before step 0's update", ex.Message);
         Assert.Equal(initial, model.Rho.ToArray()); // the state whose loss was finite
         Assert.Contains("training.lr", ex.Message);
-        Assert.All(model.Parameters(), p => Assert.All(p.Data, v => Assert.True(double.IsFinite(v))));
+        Assert.All(model.Parameters(), p => Assert.All(p.ToArray(), v => Assert.True(double.IsFinite(v))));
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public class NonFiniteGuardTests
     [Fact]
     public void NestedSystem_TrainsUnderTheSameGuard()
     {
-        var c = Huge(DpsTorch.Tests.Nested.NestedStateTests.TinyJson);
+        var c = Huge(TestConfigs.TinyNested);
         var system = NestedBuilder.Create(c, 0, homogeneous: false);
         var initial = system.Mu.ToArray();
         var ex = Assert.Throws<NonFiniteException>(() => Trainer.Train(system, c.Training, _ => (0, 0, 0)));
@@ -79,22 +79,14 @@ public class NonFiniteGuardTests
         Assert.Equal(initial, system.Mu.ToArray());
     }
 
-    // A soft budget with a huge rate: one step sends every α far below −745, where softplus(α) underflows to 0; the
-    // measures used to fail later with "weights must not be all zero", naming no step.
-    internal const string SoftCollapse = """
-        { "space": { "m": 32 }, "agents": { "count": 4, "resources": "soft" }, "objective": { "lambdaR": 1e12 },
-          "training": { "steps": 20, "restarts": 1, "lr": 1000, "logEvery": 5 },
-          "measures": { "resilienceSteps": 0, "fractions": [0, 0.5, 1], "seeds": 1 } }
-        """;
-
     [Fact]
     public void SoftResourcesUnderflowingToZero_NameTheStepAndTheFormula()
     {
-        var c = ConfigLoader.Parse(SoftCollapse);
+        var c = ConfigLoader.Parse(TestConfigs.SoftCollapse);
         var model = SystemBuilder.Create(c);
         var ex = Assert.Throws<NonFiniteException>(() => Trainer.Train(model, c.Training, SystemMeasures.Quick));
         Assert.Matches(@"^training step \d+: the resources a = softplus\(alpha\) sum to 0 after the update", ex.Message);
-        Assert.True(model.Resources().Data.Sum() > 0);
+        Assert.True(model.Resources().ToArray().Sum() > 0);
     }
 
     [Fact]

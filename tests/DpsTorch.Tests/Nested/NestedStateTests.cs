@@ -13,21 +13,9 @@ public class NestedStateTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>A tiny three-level config: learned links at the bottom and top, fixed ones in the middle.</summary>
-    internal const string TinyJson = """
-        { "name": "tiny nested", "description": "Two racks of two nodes of two leaves.",
-          "space": { "m": 32 }, "agents": { "count": 8 },
-          "demand": { "kind": "peaks", "peaks": 2, "width": 0.3 },
-          "training": { "steps": 20, "restarts": 1, "logEvery": 5 },
-          "measures": { "seeds": 2, "fractions": [0, 0.5, 1] },
-          "levels": [
-            { "name": "node", "size": 2, "topology": { "kind": "complete", "learned": true }, "lambdaC": 0.01, "fixedShare": true },
-            { "name": "rack", "size": 2, "topology": { "kind": "complete", "weight": 0.3 }, "lambdaC": 0.02 },
-            { "name": "hall", "size": 2, "topology": { "kind": "complete", "learned": true }, "lambdaC": 0.1 } ] }
-        """;
-
     private static readonly Lazy<(DpsTorch.Model.DpsConfig Config, NestedOutcome Nested, NestedOutcome Homogeneous)> Tiny = new(() =>
     {
-        var c = ConfigLoader.Parse(TinyJson);
+        var c = ConfigLoader.Parse(TestConfigs.TinyNested);
         var run = Experiment.Run(c, baseline: true);
         return (c, run.NestedOutcome, run.Homogeneous!);
     });

@@ -10,11 +10,11 @@ public class NestedSystemTests
     /// <summary>Spreads σ over both evaluation paths of the wrapped normal and sets θ away from its initial constant.</summary>
     private static NestedSystem Spread(NestedSystem s)
     {
-        for (int i = 0; i < s.Rho.Numel; i++) s.Rho.Data[i] = Initialization.SoftplusInverse(0.3 + 0.25 * i % 2.2 - s.SigmaMin + 0.05);
+        for (int i = 0; i < s.Rho.Numel; i++) s.Rho[i] = Initialization.SoftplusInverse(0.3 + 0.25 * i % 2.2 - s.SigmaMin + 0.05);
         int k = 0;
         foreach (var level in s.Levels)
             if (level.Interaction.Theta is { } theta)
-                for (int e = 0; e < theta.Numel; e++) theta.Data[e] = 0.4 * Math.Sin(++k);
+                for (int e = 0; e < theta.Numel; e++) theta[e] = 0.4 * Math.Sin(++k);
         return s;
     }
 
@@ -49,7 +49,7 @@ public class NestedSystemTests
                 { "size": 2, "topology": { "kind": "complete", "learned": true }, "lambdaC": 0.4 } ] }
             """);
         var s = Spread(NestedBuilder.Create(c));
-        for (int i = 0; i < s.N; i++) s.Alpha.Data[i] = 0.3 * Math.Cos(i);
+        for (int i = 0; i < s.N; i++) s.Alpha[i] = 0.3 * Math.Cos(i);
         Assert.Equal(5, s.Parameters().Count);
         AssertGradients(_ => s.Loss().Total, s.Parameters().ToArray());
     }

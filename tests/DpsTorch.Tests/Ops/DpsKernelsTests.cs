@@ -64,7 +64,7 @@ public class DpsKernelsTests
         var mu = Tensor.FromArray(mus).RequiresGrad_();
         var sigma = Tensor.FromArray(sigmas).RequiresGrad_();
         var g = Tensor.Rand(new Random(32), [3, 128], -1, 1);
-        DpsKernels.WrappedNormalDensity(mu, sigma, grid).Backward(g.Data);
+        DpsKernels.WrappedNormalDensity(mu, sigma, grid).Backward(g.ToArray());
         for (int i = 0; i < 3; i++)
         {
             double eMu = 0, eSigma = 0;
@@ -91,7 +91,7 @@ public class DpsKernelsTests
                 var mu = Param(33, [400], 0, 6.3);
                 var sigma = Param(34, [400], 0.03, 3.0);
                 var o = DpsKernels.WrappedNormalDensity(mu, sigma, UniformGrid(64));
-                o.Backward(Tensor.Rand(new Random(35), [400, 64]).Data);
+                o.Backward(Tensor.Rand(new Random(35), [400, 64]).ToArray());
                 return (o.ToArray(), mu.Grad!.ToArray(), sigma.Grad!.ToArray());
             }
             var one = Run(1);
@@ -225,7 +225,7 @@ public class TensorFusedProductionTests
     {
         const int m = 40;
         double delta = 2 * Math.PI / m;
-        var target = Tensor.Rand(new Random(9), [m], 0.05, 0.3).Data;
+        var target = Tensor.Rand(new Random(9), [m], 0.05, 0.3).ToArray();
         var p = Param(10, [7, m], 0.1, 2.0);
         AssertSameValueAndGrads(
             x => DpsKernels.PooledSquaredError(x[0], target, delta),
@@ -237,7 +237,7 @@ public class TensorFusedProductionTests
     public void PooledSquaredError_Gradients_MatchFiniteDifferences()
     {
         const int m = 12;
-        var target = Tensor.Rand(new Random(11), [m], 0.05, 0.3).Data;
+        var target = Tensor.Rand(new Random(11), [m], 0.05, 0.3).ToArray();
         AssertGradients(x => DpsKernels.PooledSquaredError(x[0], target, 0.5) * 3.0, [Param(12, [4, m], 0.1, 2.0)]);
     }
 

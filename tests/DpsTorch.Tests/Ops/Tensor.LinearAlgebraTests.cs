@@ -39,7 +39,7 @@ public class TensorLinearAlgebraTests
         var b = Tensor.Rand(new Random(2), [k, m], -1, 1);
         var c = a.MatMul(b);
         Assert.Equal(new[] { n, m }, c.Shape);
-        AssertClose(Naive(a.Data, b.Data, n, k, m), c.ToArray(), 1e-12 * k);
+        AssertClose(Naive(a.ToArray(), b.ToArray(), n, k, m), c.ToArray(), 1e-12 * k);
     }
 
     [Theory]
@@ -61,9 +61,9 @@ public class TensorLinearAlgebraTests
         var a = Param(6, [n, k]);
         var b = Param(7, [k, m]);
         var g = Tensor.Rand(new Random(8), [n, m], -1, 1);
-        Tensor.MatMul(a, b).Backward(g.Data);
-        AssertClose(Naive(g.Data, Transposed(b.Data, k, m), n, m, k), a.Grad!.ToArray(), 1e-11);  // dA = G·Bᵀ
-        AssertClose(Naive(Transposed(a.Data, n, k), g.Data, k, n, m), b.Grad!.ToArray(), 1e-11);  // dB = Aᵀ·G
+        Tensor.MatMul(a, b).Backward(g.ToArray());
+        AssertClose(Naive(g.ToArray(), Transposed(b.ToArray(), k, m), n, m, k), a.Grad!.ToArray(), 1e-11);  // dA = G·Bᵀ
+        AssertClose(Naive(Transposed(a.ToArray(), n, k), g.ToArray(), k, n, m), b.Grad!.ToArray(), 1e-11);  // dB = Aᵀ·G
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public class TensorLinearAlgebraTests
         var v = Param(10, [4]);
         var y = a.MatMul(v);
         Assert.Equal(new[] { 6 }, y.Shape);
-        AssertClose(Naive(a.Data, v.Data, 6, 4, 1), y.ToArray(), 1e-14);
+        AssertClose(Naive(a.ToArray(), v.ToArray(), 6, 4, 1), y.ToArray(), 1e-14);
         var w = Tensor.Rand(new Random(11), [6]);
         AssertGradients(x => (x[0].MatMul(x[1]) * w).Sum(), [a, v]);
     }
@@ -90,7 +90,7 @@ public class TensorLinearAlgebraTests
                 var a = Param(12, [200, 150]);
                 var b = Param(13, [150, 170]);
                 var c = a.MatMul(b);
-                c.Backward(Tensor.Rand(new Random(14), [200, 170]).Data);
+                c.Backward(Tensor.Rand(new Random(14), [200, 170]).ToArray());
                 ga = a.Grad!.ToArray();
                 gb = b.Grad!.ToArray();
                 var big = Tensor.Rand(new Random(15), [3000, 200]);
@@ -248,11 +248,11 @@ public class TensorLinearAlgebraTests
         var values = Param(26, [p.Nnz]);
         var x = Param(27, [n, m]);
         var g = Tensor.Rand(new Random(28), [n, m], -1, 1);
-        Tensor.SparseMatMul(p, values, x).Backward(g.Data);
+        Tensor.SparseMatMul(p, values, x).Backward(g.ToArray());
 
         var dense = p.ToDense(values.Data).RequiresGrad_();
         var x2 = x.Detach().Clone().RequiresGrad_();
-        dense.MatMul(x2).Backward(g.Data);
+        dense.MatMul(x2).Backward(g.ToArray());
         AssertClose(x2.Grad!.ToArray(), x.Grad!.ToArray(), 1e-12);
         var rowOf = p.RowIndices();
         var expected = new double[p.Nnz];
@@ -298,8 +298,10 @@ public class TensorSymmetricFromEdgesTests
         AssertGradients(x => (Tensor.SymmetricFromEdges(x[0], 5, Edges, 1.0) * w).Sum(), [Param(4, [6])]);
     }
 
-    [Fact]
-    public void SymmetricFromPositions_IsBitwiseEqualToSymmetricFromEdges_ValuesAndGradients()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SymmetricFromPositions_IsBitwiseEqualToSymmetricFromEdges_ValuesAndGradients(bool mirror)
     {
         int n = 9;
         var edges = new List<(int, int)>();
@@ -316,12 +318,30 @@ public class TensorSymmetricFromEdgesTests
         var v2 = Tensor.FromArray(v1.ToArray()).RequiresGrad_();
         var weight = Param(4, [n, n], -1, 1);
         var a1 = Tensor.SymmetricFromEdges(v1, n, edges, 1.0);
-        var a2 = Tensor.SymmetricFromPositions(v2, n, upper, lower, 1.0);
+        var a2 = Tensor.SymmetricFromPositions(v2, n, n, upper, lower, 1.0, mirror);
         Assert.Equal(a1.ToArray(), a2.ToArray());
         (a1 * weight).Sum().Backward();
         (a2 * weight).Sum().Backward();
         Assert.Equal(v1.Grad!.ToArray(), v2.Grad!.ToArray());
-        Assert.Throws<ArgumentException>(() => Tensor.SymmetricFromPositions(Tensor.Zeros(2), n, upper, lower, 1.0));
+        Assert.Throws<ArgumentException>(() => Tensor.SymmetricFromPositions(Tensor.Zeros(2), n, n, upper, lower, 1.0, mirror));
+    }
+
+    [Fact]
+    public void BlockDiagonalMatMul_EqualsTheDenseBlockDiagonalProduct_AndItsGradients()
+    {
+        int k = 3, n = 4, m = 5;
+        var blocks = Param(5, [k * n, n], -1, 1);
+        var x = Param(6, [k * n, m], -1, 1);
+        var dense = new double[k * n * k * n];
+        for (int r = 0; r < k; r++)
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < n; j++) dense[(r * n + i) * k * n + r * n + j] = blocks.Data[(r * n + i) * n + j];
+        var expected = Tensor.MatMul(Tensor.FromArray(dense, k * n, k * n), x.Detach()).ToArray();
+        var actual = Tensor.BlockDiagonalMatMul(blocks, x).ToArray();
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 12);
+        var w = Tensor.Rand(new Random(7), [k * n, m], -1, 1);
+        AssertGradients(t => (Tensor.BlockDiagonalMatMul(t[0], t[1]) * w).Sum(), [blocks, x]);
+        Assert.Throws<ArgumentException>(() => Tensor.BlockDiagonalMatMul(Tensor.Zeros(10, 4), Tensor.Zeros(10, 2)));
     }
 
     [Fact]
@@ -341,13 +361,13 @@ public class TensorSymmetricFromEdgesTests
         for (int k = 0; k < csr.Length; k++) csr[k] = pattern.EdgeOrder[k] / 2;
         var dense = Tensor.MatMul(Tensor.SymmetricFromEdges(q, n, edges, 1.0), x);
         var sparse = x + Tensor.SparseMatMul(pattern, q.IndexSelect(0, csr), x);
-        AssertClose(sparse.Data, dense.Data, 1e-12);
-        var g = Tensor.Rand(new Random(7), [n, 3], -1, 1).Data;
+        AssertClose(sparse.ToArray(), dense.ToArray(), 1e-12);
+        var g = Tensor.Rand(new Random(7), [n, 3], -1, 1).ToArray();
         dense.Backward(g);
         var gDense = q.Grad!.ToArray();
         q.ZeroGrad();
         sparse.Backward(g);
-        AssertClose(q.Grad!.Data, gDense, 1e-12);
+        AssertClose(q.Grad!.ToArray(), gDense, 1e-12);
     }
 
     [Fact]

@@ -145,7 +145,7 @@ public class TensorShapeTests
         var g = a.Grad!;
         a.Reshape(3, 4).Sum().Backward();
         AssertClose(Enumerable.Repeat(2.0, 12).ToArray(), a.Grad!.ToArray());
-        Assert.Same(g.Data, a.Grad!.Data);
+        Assert.Same(g.Storage, a.Grad!.Storage);
     }
 
     [Fact]

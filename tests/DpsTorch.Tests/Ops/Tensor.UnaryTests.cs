@@ -39,7 +39,7 @@ public class TensorUnaryTests
         var w = Weights([20]);
         // keep inputs away from the threshold kink, where softplus is only continuous to about 1e-9 (PyTorch alike)
         for (int i = 0; i < a.Numel; i++)
-            if (Math.Abs(beta * a.Data[i] - threshold) < 0.05) a.Data[i] += 0.1;
+            if (Math.Abs(beta * a[i] - threshold) < 0.05) a[i] += 0.1;
         AssertGradients(x => (x[0].Softplus(beta, threshold) * w).Sum(), [a]);
     }
 

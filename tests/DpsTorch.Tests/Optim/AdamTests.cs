@@ -45,7 +45,7 @@ public class AdamTests
         var x = Tensor.Zeros(3).RequiresGrad_();
         var opt = new Adam([x], lr: 0.02);
         for (int step = 0; step < LeastSquaresSteps; step++) TrainStep(opt, () => LeastSquares(x, a, y));
-        Assert.True(MaxAbsDiff(XStar, x.Data) <= 1e-6, $"max |x − x*| = {MaxAbsDiff(XStar, x.Data):G3}");
+        Assert.True(MaxAbsDiff(XStar, x.ToArray()) <= 1e-6, $"max |x − x*| = {MaxAbsDiff(XStar, x.ToArray()):G3}");
     }
 
     [Fact]

@@ -28,8 +28,8 @@ public class LbfgsTests
     {
         const int Limit = 5000;
         int calls = 0;
-        while (MaxAbsDiff(XStar, x.Data) > 1e-6 && calls < Limit) { step(); calls++; }
-        Assert.True(MaxAbsDiff(XStar, x.Data) <= 1e-6, $"max |x − x*| = {MaxAbsDiff(XStar, x.Data):G3} after {calls} calls");
+        while (MaxAbsDiff(XStar, x.ToArray()) > 1e-6 && calls < Limit) { step(); calls++; }
+        Assert.True(MaxAbsDiff(XStar, x.ToArray()) <= 1e-6, $"max |x − x*| = {MaxAbsDiff(XStar, x.ToArray()):G3} after {calls} calls");
         return calls;
     }
 
@@ -59,7 +59,7 @@ public class LbfgsTests
         Assert.Equal(LbfgsStopReason.IterationLimit, opt.LastStopReason);
         Assert.Equal(3, opt.LastIterations);
         for (int i = 0; i < 50 && opt.LastStopReason != LbfgsStopReason.ConvergedOnGradient; i++) opt.Step(closure);
-        Assert.True(MaxAbsDiff([0.0, 0.0], x.Data) <= 1e-6, $"x = [{x.Data[0]:G3}, {x.Data[1]:G3}]");
+        Assert.True(MaxAbsDiff([0.0, 0.0], x.ToArray()) <= 1e-6, $"x = [{x.Data[0]:G3}, {x.Data[1]:G3}]");
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public class SgdTests
         var x = Tensor.Zeros(2).RequiresGrad_();
         var opt = new Sgd([x], lr: 0.02, momentum: 0.9);
         for (int i = 0; i < 400; i++) TrainStep(opt, () => (c * (x - target).Pow(2)).Sum());
-        Assert.True(MaxAbsDiff([3.0, -1.0], x.Data) <= 1e-8, $"x = [{x.Data[0]:R}, {x.Data[1]:R}]");
+        Assert.True(MaxAbsDiff([3.0, -1.0], x.ToArray()) <= 1e-8, $"x = [{x.Data[0]:R}, {x.Data[1]:R}]");
     }
 
     [Fact]

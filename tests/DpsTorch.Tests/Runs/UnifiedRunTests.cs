@@ -1,17 +1,14 @@
 // Issue 12: flat and nested systems go through one trainer and one run pipeline. A nested system honours every
-// training.* key the trainer reads (schedule, back-off, checkpoints), resumes bit-identically, sweeps over keys inside
-// its levels, and a flat config written as one level runs to the same bits through `dps run`.
+// training.* key the trainer reads (schedule, back-off, checkpoints) and resumes bit-identically (the CLI side, dps run
+// and dps sweep on nested configs, is in tests/DpsTorch.Cli.Tests/UnifiedRunCliTests.cs).
 using System.Text.Json.Nodes;
 using DpsTorch.IO;
 using DpsTorch.Model;
 using DpsTorch.Nested;
 using DpsTorch.Runs;
-using DpsTorch.Sweeps;
-using DpsTorch.Tests.Cli;
 
 namespace DpsTorch.Tests.Runs;
 
-[Collection("cli")]
 public class UnifiedRunTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("dps-unified-").FullName;
@@ -95,65 +92,5 @@ public class UnifiedRunTests : IDisposable
         Assert.Equal(straight.Training.Trajectory.Select(p => (p.Step, p.Loss, p.Heterogeneity, p.Coverage)),
                      resumed.Training.Trajectory.Select(p => (p.Step, p.Loss, p.Heterogeneity, p.Coverage)));
         Assert.Equal(straight.LevelMeasures!.Loss, resumed.LevelMeasures!.Loss);
-    }
-
-    // The local objective with the "unmet" mismatch takes the flat model's composed path (its fused kernels agree with
-    // it to 1e-12, not to the bit), so the flat system and the same system written as one level compute the same bits.
-    private const string Space = """
-        "space": { "m": 32 }, "agents": { "count": 5, "init": "random" }, "demand": { "kind": "peaks", "peaks": 2, "width": 0.4 },
-        "training": { "steps": 40, "restarts": 2, "logEvery": 5 }, "measures": { "resilienceSteps": 0, "fractions": [0, 1], "seeds": 1 },
-        """;
-
-    [Fact]
-    public void SameConfig_FlatOrAsOneLevel_RunsBitIdentically_ThroughDpsRun()
-    {
-        string flat = Path.Combine(_dir, "flat.json"), level = Path.Combine(_dir, "level.json");
-        File.WriteAllText(flat, $$"""{ {{Space}} "objective": { "kind": "local", "mismatch": "unmet", "lambdaC": 0.1 }, "topology": { "kind": "ring", "k": 1, "learned": true } }""");
-        File.WriteAllText(level, $$"""{ {{Space}} "objective": { "kind": "local", "mismatch": "unmet" }, "levels": [ { "size": 5, "topology": { "kind": "ring", "k": 1, "learned": true }, "lambdaC": 0.1 } ] }""");
-        var f = CliHarness.Invoke("run", flat, "--out", Path.Combine(_dir, "f"));
-        var l = CliHarness.Invoke("run", level, "--out", Path.Combine(_dir, "l"));
-        Assert.True(f.Code == 0, f.Error);
-        Assert.True(l.Code == 0, l.Error);
-        Assert.Contains($"dps: wrote {Path.Combine(_dir, "l", RunFiles.Summary)}", l.Error); // where a flat run says it
-        Assert.Contains("dps: wrote", f.Error);
-
-        JsonNode Read(string run, string file) => JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, run, file)))!;
-        var fs = Read("f", RunFiles.Summary);
-        var ls = Read("l", RunFiles.Summary);
-        Assert.NotNull(ls["nested"]);
-        foreach (var key in new[] { "loss", "steps", "stopReason", "bestRestart", "coverage", "productivity", "totalProduction" })
-            Assert.Equal(fs[key]!.ToJsonString(), ls[key]!.ToJsonString());
-        var fm = Read("f", RunFiles.Model);
-        var lm = Read("l", RunFiles.Model)["nested"]!;
-        foreach (var p in new[] { "mu", "rho", "alpha" }) Assert.Equal(fm[p]!.ToJsonString(), lm[p]!.ToJsonString());
-        static IEnumerable<string> Losses(string path) => File.ReadAllLines(path).Skip(1).Select(line => string.Join(',', line.Split(',')[..3]));
-        Assert.Equal(Losses(Path.Combine(_dir, "f", RunFiles.Trajectory)), Losses(Path.Combine(_dir, "l", RunFiles.Trajectory)));
-    }
-
-    [Fact]
-    public void NestedSweep_OverALevelsKey_RunsNestedSystems_WithDifferentResults()
-    {
-        string cfg = Path.Combine(_dir, "sweep.json");
-        File.WriteAllText(cfg, """
-            { "space": { "m": 32 }, "agents": { "count": 6 }, "demand": { "peaks": 3, "width": 0.2 },
-              "training": { "steps": 40, "restarts": 1 }, "measures": { "resilienceSteps": 0, "fractions": [0, 1], "seeds": 1 },
-              "levels": [ { "size": 3, "topology": { "kind": "complete", "learned": true }, "lambdaC": 0.01 },
-                          { "size": 2, "topology": { "kind": "complete", "learned": true } } ],
-              "sweep": { "grid": { "levels.1.lambdaC": [0, 1] } } }
-            """);
-        string outDir = Path.Combine(_dir, "s");
-        var r = CliHarness.Invoke("sweep", cfg, "--out", outDir, "--jobs", "1");
-        Assert.True(r.Code == 0, r.Error);
-        var rows = File.ReadAllLines(Path.Combine(outDir, SweepResults.Results));
-        Assert.Equal(3, rows.Length);
-        var header = rows[0].Split(',');
-        int loss = Array.IndexOf(header, "loss"), comm = Array.IndexOf(header, "communicationCost");
-        Assert.Equal("levels.1.lambdaC", header[1]);
-        var (a, b) = (rows[1].Split(','), rows[2].Split(','));
-        Assert.NotEqual(a[loss], b[loss]);
-        Assert.NotEqual(a[comm], b[comm]);
-        foreach (var run in new[] { "run-0000", "run-0001" })
-            Assert.NotNull(JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, run, RunFiles.Summary)))!["nested"]);
-        Assert.Equal(1.0, NestedState.Load(Path.Combine(outDir, "run-0001", RunFiles.Model)).Config.Levels![1].LambdaC);
     }
 }

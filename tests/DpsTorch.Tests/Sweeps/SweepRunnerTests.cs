@@ -1,22 +1,17 @@
-// Running sweeps on tiny real systems: resume, shards (union == full sweep, no run twice), merge, results.csv, and
-// the `dps sweep` command end to end.
-using DpsTorch.Cli;
-using DpsTorch.Tests.Cli;
+// Running sweeps on tiny real systems: resume, shards (union == full sweep, no run twice), merge and results.csv (the
+// `dps sweep` command end to end is in DpsTorch.Cli.Tests, Commands/SweepCommandTests).
 using DpsTorch.IO;
 using DpsTorch.Sweeps;
-using DpsTorch.Tests.Model;
 
 namespace DpsTorch.Tests.Sweeps;
 
-// In the "cli" collection: in-process sweeps there set the process-wide thread count, which the end-to-end test checks.
-[Collection("cli")]
 public class SweepRunnerTests
 {
     private const string Config = """
         {
           "space": { "m": 32 },
           "agents": { "count": 3 },
-          "training": { "steps": 10, "restarts": 1 },
+          "training": { "steps": 10, "restarts": 1, "polish": 0 },
           "measures": { "resilienceSteps": 0 },
           "sweep": { "grid": { "agents.count": [3, 4] }, "seeds": 2 }
         }
@@ -42,17 +37,18 @@ public class SweepRunnerTests
         var outcome = SweepRunner.Run(Plan(), tmp.Path, Two);
         Assert.Equal((4, 0, 4, 0, 4), (outcome.InShard, outcome.Skipped, outcome.Executed, outcome.Failed.Count, outcome.Rows));
         var lines = File.ReadAllLines(tmp.File(SweepResults.Results));
-        Assert.Equal("run,agents.count,seed,loss,heterogeneity,heterogeneityQ0,heterogeneityQ2,heterogeneityQInf,specialisation,"
-            + "productivity,totalProduction,coverage,efficiency,communicationCost,robustness,resilience,spatialScale,converged,gradientNorm,stopReason,steps,seconds,"
+        Assert.Equal("run,agents.count,seed,loss,heterogeneity,heterogeneityQ0,heterogeneityQ2,heterogeneityQInf,types,specialisation,"
+            + "productivity,totalProduction,coverage,efficiency,communicationCost,robustness,resilience,spatialScale,converged,gradientNorm,bestReachedBy,stopReason,steps,seconds,"
             + "runId,startedUtc,dpsTorchVersion,gitCommit,os,cpu,simd,threads,commandLine", lines[0]);
         Assert.Equal(5, lines.Length);
         Assert.StartsWith("run-0003,4,1,", lines[4]);
         var cells = lines[4].Split(',');
         Assert.True(double.Parse(cells[3], System.Globalization.CultureInfo.InvariantCulture) > 0, "loss is a number");
-        Assert.Equal("", cells[15]); // resilience not measured (resilienceSteps 0)
-        Assert.Equal("10", cells[20]); // steps, after converged, gradientNorm, stopReason
-        Assert.Equal("StepLimit", cells[19]);
-        Assert.Equal("false", cells[17]);
+        Assert.Equal("", cells[16]); // resilience not measured (resilienceSteps 0)
+        Assert.Equal("10", cells[22]); // steps, after converged, gradientNorm, bestReachedBy, stopReason
+        Assert.Equal("StepLimit", cells[21]);
+        Assert.Equal("1", cells[20]);
+        Assert.Equal("false", cells[18]);
         foreach (var run in new[] { "run-0000", "run-0001", "run-0002", "run-0003" })
         {
             Assert.True(File.Exists(Path.Combine(tmp.Path, run, RunFiles.Summary)));
@@ -132,28 +128,5 @@ public class SweepRunnerTests
         SweepRunner.Run(SweepReader.Parse(Config, overrides: ["sweep.seeds=3"]), tmp.File("b"), new SweepOptions { Jobs = 2, Shard = new Shard(1, 8) });
         var e = Assert.Throws<ConfigException>(() => SweepMerge.Merge([tmp.File("a"), tmp.File("b")], tmp.File("c")));
         Assert.Equal(tmp.File("b"), e.Key);
-    }
-
-    [Fact]
-    public void Command_RunsSweep_ShardsAndMerges_EndToEnd()
-    {
-        using var tmp = new TempDir();
-        File.WriteAllText(tmp.File("cfg.json"), Config);
-        int threadsBefore = TensorEngine.NumThreads;
-
-        Assert.Equal(ExitCode.Success, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("full"), "--jobs", "2"]).Code);
-        Assert.Equal(ExitCode.Success, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("s0"), "--shard", "0/2"]).Code);
-        Assert.Equal(ExitCode.Success, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("s1"), "--shard", "1/2", "-j", "1"]).Code);
-        var merged = CliHarness.Invoke(["sweep", "--merge", tmp.File("s0"), tmp.File("s1"), "--out", tmp.File("all"), "--json"]);
-        Assert.Equal(ExitCode.Success, merged.Code);
-        Assert.Equal(4, (int)System.Text.Json.Nodes.JsonNode.Parse(merged.Out)!["finished"]!);
-        Assert.Equal(5, File.ReadAllLines(Path.Combine(tmp.File("full"), SweepResults.Results)).Length);
-        Assert.Equal(TableWithoutSeconds(tmp.File("full")), TableWithoutSeconds(tmp.File("all")));
-        Assert.Equal(threadsBefore, TensorEngine.NumThreads); // the sweep's one-thread setting is undone
-
-        Assert.Equal(ExitCode.BadInput, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("x"), "--shard", "2/2"]).Code);
-        Assert.Equal(ExitCode.BadInput, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("x"), "--set", "sweep.grid.agents.count=[0]"]).Code);
-        Assert.Equal(ExitCode.BadInput, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), tmp.File("cfg.json"), "--out", tmp.File("x")]).Code);
-        Assert.False(Directory.Exists(tmp.File("x")), "bad input runs nothing");
     }
 }

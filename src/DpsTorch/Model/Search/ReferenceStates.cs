@@ -58,8 +58,8 @@ public static class ReferenceStates
     private static void Set(DpsModel model, int i, double mu, double sigma, double alpha)
     {
         if (!(sigma > model.SigmaMin)) throw new ArgumentException($"reference state: σ = {sigma} must exceed σ_min = {model.SigmaMin}.");
-        model.Mu.Data[i] = mu;
-        model.Rho.Data[i] = Initialization.SoftplusInverse(sigma - model.SigmaMin);
-        model.Alpha.Data[i] = model.SoftBudget ? Initialization.SoftplusInverse(Math.Exp(alpha) * model.Budget) : alpha;
+        model.Mu[i] = mu;
+        model.Rho[i] = Initialization.SoftplusInverse(sigma - model.SigmaMin);
+        model.Alpha[i] = model.SoftBudget ? Initialization.SoftplusInverse(Math.Exp(alpha) * model.Budget) : alpha;
     }
 }

@@ -38,6 +38,6 @@ public static class Swaps
     private static void Exchange(DpsModel model, int i, int j)
     {
         foreach (var t in new[] { model.Mu, model.Rho, model.Alpha })
-            (t.Data[i], t.Data[j]) = (t.Data[j], t.Data[i]);
+            (t[i], t[j]) = (t[j], t[i]);
     }
 }

@@ -1,0 +1,36 @@
+// A count of agent types that does not count tiling generalists as types (issue 13). The Hill number ¹D^Z sees N
+// broad agents spread evenly round the circle as several types, since neighbours are not identical, although
+// together they make one flat production that no specialist structure underlies. Here two agents are of one type
+// when their locations are closer than the sum of their breadths: two equal normals closer than that sum to a single
+// hump, so their joint production shows no gap between them. Types are the chains of such pairs (single linkage),
+// counted by the exponential of the Shannon entropy of their resource shares.
+namespace DpsTorch.Measures;
+
+/// <summary>The effective number of agent types, with tiled generalists counted as one type.</summary>
+public static class TypeCount
+{
+    /// <summary>
+    /// Groups of agents of one type: the connected components of the relation |μ_i − μ_j| ≤ σ_i + σ_j (distance on
+    /// the circle), in order of their first agent.
+    /// </summary>
+    public static IReadOnlyList<int[]> Groups(IReadOnlyList<double> mu, IReadOnlyList<double> sigma)
+        => DpsTorch.Model.Search.Merge.Components(mu, sigma, 1, breadthsToo: false);
+
+    /// <summary>
+    /// exp(−Σ_g P_g ln P_g) over the type groups of <see cref="Groups"/>, P_g the group's share of the resources
+    /// <paramref name="a"/> (agents with a_i = 0 do not count). K groups of equal resources give K; one group gives 1.
+    /// </summary>
+    public static double Of(IReadOnlyList<double> mu, IReadOnlyList<double> sigma, IReadOnlyList<double> a)
+    {
+        if (a.Count != mu.Count) throw new ArgumentException($"TypeCount: {mu.Count} agents need {mu.Count} resources; got {a.Count}.", nameof(a));
+        double total = a.Sum();
+        if (!(total > 0)) return 0;
+        double entropy = 0;
+        foreach (var g in Groups(mu, sigma))
+        {
+            double share = g.Sum(i => a[i]) / total;
+            if (share > 0) entropy -= share * Math.Log(share);
+        }
+        return Math.Exp(entropy);
+    }
+}

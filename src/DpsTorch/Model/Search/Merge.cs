@@ -1,0 +1,78 @@
+// Merging near-clones (issue 13): near an optimum where several agents share one skill, the loss is almost flat in
+// the directions that spread the clones apart (a mixture of slightly different normals is nearly a normal), so
+// gradient methods crawl and the run ends unconverged with a Hill number inflated by the residual spread. Setting
+// each group of near-clones to one moment-matched skill with equal resources makes them exact clones; the loss is
+// symmetric in them, so the polish after it keeps them together and converges quickly.
+namespace DpsTorch.Model.Search;
+
+/// <summary>The merge move on near-clones.</summary>
+public static class Merge
+{
+    /// <summary>Agents count as near-clones when their locations differ by at most this fraction of their mean breadth, and their breadths by at most this fraction.</summary>
+    public const double Closeness = 0.25;
+
+    /// <summary>
+    /// Groups of near-clones: the connected components of "|μ_i − μ_j| (on the circle) ≤ Closeness·(σ_i + σ_j)/2 and
+    /// |σ_i − σ_j| ≤ Closeness·(σ_i + σ_j)/2"; only groups of two or more agents, in order of their first agent.
+    /// </summary>
+    public static IReadOnlyList<int[]> Groups(IReadOnlyList<double> mu, IReadOnlyList<double> sigma)
+        => [.. Components(mu, sigma, Closeness / 2, breadthsToo: true).Where(g => g.Length > 1)];
+
+    /// <summary>
+    /// The connected components (single linkage, every agent in one, in order of their first agent) of
+    /// "|μ_i − μ_j| (on the circle) ≤ reach·(σ_i + σ_j)", and with <paramref name="breadthsToo"/> also
+    /// "|σ_i − σ_j| ≤ reach·(σ_i + σ_j)". Reach 1 without breadths joins agents whose equal-weight sum has one hump.
+    /// </summary>
+    public static IReadOnlyList<int[]> Components(IReadOnlyList<double> mu, IReadOnlyList<double> sigma, double reach, bool breadthsToo)
+    {
+        if (sigma.Count != mu.Count) throw new ArgumentException($"Merge: {mu.Count} locations need {mu.Count} breadths; got {sigma.Count}.", nameof(sigma));
+        int n = mu.Count;
+        var parent = Enumerable.Range(0, n).ToArray();
+        int Find(int i) { while (parent[i] != i) i = parent[i] = parent[parent[i]]; return i; }
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j < n; j++)
+            {
+                double scale = reach * (sigma[i] + sigma[j]);
+                if (CircularDistance(mu[i], mu[j]) <= scale && (!breadthsToo || Math.Abs(sigma[i] - sigma[j]) <= scale)) parent[Find(i)] = Find(j);
+            }
+        return [.. Enumerable.Range(0, n).GroupBy(Find).Select(g => g.ToArray()).OrderBy(g => g[0])];
+    }
+
+    /// <summary>
+    /// Makes every group of near-clones of <paramref name="model"/> exact clones: each member gets the group's
+    /// resource-weighted mean location m, the breadth √(Σ a_i (σ_i² + (μ_i − m)²) / Σ a_i) of the moment-matched normal,
+    /// and the group's mean resource (the group's total is kept). With <paramref name="wholeTypes"/> the groups are
+    /// whole types instead (<see cref="Components"/> at reach 1: agents whose skills overlap into one hump), a larger
+    /// move that turns a mixture of unlike agents approximating one peak into clones. Returns the number of groups merged.
+    /// </summary>
+    public static int Run(DpsModel model, bool wholeTypes = false)
+    {
+        double[] mu = model.Mu.ToArray(), sigma, a;
+        using (TensorEngine.NoGrad()) { sigma = model.Sigma().ToArray(); a = model.Resources().ToArray(); }
+        var groups = wholeTypes ? [.. Components(mu, sigma, 1, breadthsToo: false).Where(g => g.Length > 1)] : Groups(mu, sigma);
+        foreach (var g in groups)
+        {
+            double total = g.Sum(i => a[i]);
+            double reference = mu[g[0]];
+            double offset = g.Sum(i => a[i] * Wrap(mu[i] - reference)) / total;
+            double m = reference + offset;
+            double variance = g.Sum(i => a[i] * (sigma[i] * sigma[i] + Math.Pow(Wrap(mu[i] - m), 2))) / total;
+            double s = Math.Max(Math.Sqrt(variance), model.SigmaMin * 1.0001);
+            double rho = Initialization.SoftplusInverse(s - model.SigmaMin);
+            // Equal resources within the group: softmax(α) is unchanged for the others when the group's Σ exp(α) is kept.
+            double alpha = model.SoftBudget ? Initialization.SoftplusInverse(total / g.Length)
+                : Math.Log(g.Average(i => Math.Exp(model.Alpha.Data[i] - model.Alpha.Data[g[0]]))) + model.Alpha.Data[g[0]];
+            foreach (int i in g)
+            {
+                model.Mu[i] = m;
+                model.Rho[i] = rho;
+                model.Alpha[i] = alpha;
+            }
+        }
+        return groups.Count;
+    }
+
+    private static double Wrap(double d) => Math.IEEERemainder(d, 2 * Math.PI);
+
+    private static double CircularDistance(double x, double y) => Math.Abs(Wrap(x - y));
+}

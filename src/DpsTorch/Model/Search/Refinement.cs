@@ -1,0 +1,43 @@
+// The search after each start's first-order phase (issue 13), in one place the run pipeline calls: the L-BFGS polish
+// to the gradient test, then the moves gradient descent cannot make (agent swaps between graph nodes), each followed
+// by the polish again when it changed the state. The starts themselves (modes, spread, homogeneous, random) are
+// chosen per restart by Initialization.KindForRestart and SystemBuilder.Start.
+namespace DpsTorch.Model.Search;
+
+/// <summary>The one entry point of the search moves after training.</summary>
+public static class Refinement
+{
+    /// <summary>
+    /// Refines a trained start in place: polish (training.polish iterations, default training.steps), then
+    /// training.swaps passes of agent swaps and the polish again when a swap was kept, then, when the gradient test
+    /// still fails, the merge of near-clones and the polish again, then the merge of whole types and the polish again
+    /// (each kept only when it helps). Returns the training result
+    /// updated to the refined state (loss, steps, gradient norm, verdict); a cancelled run is returned as it was.
+    /// </summary>
+    public static TrainResult Run(DpsModel model, TrainingConfig training, TrainResult trained, Func<DpsModel, (double het, double cov, double spec)> measure)
+    {
+        if (trained.Reason == StopReason.Cancelled) return trained;
+        var result = Polish.Run(model, training, trained, measure);
+        if (Swaps.Run(model, training.Swaps) > 0)
+            result = Polish.Run(model, training, Polish.Remeasure(model, training, result), measure);
+        if (!result.Converged) result = MergeAndPolish(model, training, result, measure, wholeTypes: false);
+        if (!result.Converged) result = MergeAndPolish(model, training, result, measure, wholeTypes: true);
+        return result;
+    }
+
+    /// <summary>
+    /// The merge move (<see cref="Merge.Run"/>, of near-clones or of <paramref name="wholeTypes"/>) followed by the polish, kept when it lowers the loss or reaches the gradient
+    /// test without raising it; otherwise the parameters are restored and <paramref name="result"/> returned as it was.
+    /// </summary>
+    public static TrainResult MergeAndPolish(DpsModel model, TrainingConfig training, TrainResult result,
+        Func<DpsModel, (double het, double cov, double spec)> measure, bool wholeTypes)
+    {
+        var ps = model.Parameters();
+        var before = ps.Select(p => p.ToArray()).ToArray();
+        if (Merge.Run(model, wholeTypes) == 0) return result;
+        var merged = Polish.Run(model, training, Polish.Remeasure(model, training, result), measure);
+        if (merged.Loss < result.Loss || (merged.Converged && merged.Loss <= result.Loss)) return merged;
+        for (int k = 0; k < ps.Count; k++) ps[k].Copy_(before[k]);
+        return result;
+    }
+}
