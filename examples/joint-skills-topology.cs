@@ -3,6 +3,7 @@
 // prices of communication. Dearer links should leave fewer, more complementary ones. Run: dotnet run joint-skills-topology.cs
 using DpsTorch.Runs;
 using DpsTorch.IO;
+using DpsTorch.Config;
 using DpsTorch.Model;
 
 const string Study = """

@@ -3,6 +3,8 @@
 // with a homogeneous fleet of the same budget and network. Run: dotnet run nested-system.cs
 using DpsTorch.IO;
 using DpsTorch.Runs;
+using DpsTorch.Config;
+using DpsTorch.Nested;
 
 var config = ConfigLoader.Parse("""
     { "agents": { "count": 16 }, "space": { "m": 128 },

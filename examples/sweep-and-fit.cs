@@ -2,8 +2,8 @@
 // A sweep and a fit: how many effective skill types N agents sharing a fixed resource form on a uniform demand, for
 // N = 2..32, and the scaling law the data support best (chosen by AICc, 95% bootstrap intervals). Run: dotnet run sweep-and-fit.cs
 using DpsTorch.Runs;
+using DpsTorch.Config;
 using DpsTorch.Fitting;
-using DpsTorch.IO;
 using DpsTorch.Model;
 
 const string Base = """

@@ -1,5 +1,6 @@
 // Shared command-line plumbing: the list of commands, exit codes, and the one place errors become messages.
 using System.CommandLine;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Model;
 
@@ -64,7 +65,7 @@ public static class Cli
         {
             string name = a.Split('=')[0];
             if (name.StartsWith("--", StringComparison.Ordinal) && name.Length > 2 && !names.Contains(name))
-                return $"unknown option '{name}' for 'dps {parsed.CommandResult.Command.Name}'.{(DpsTorch.IO.DidYouMean.Closest(name, names) is string g ? $" Did you mean '{g}'?" : "")}";
+                return $"unknown option '{name}' for 'dps {parsed.CommandResult.Command.Name}'.{(DidYouMean.Closest(name, names) is string g ? $" Did you mean '{g}'?" : "")}";
         }
         return null;
     }
@@ -80,7 +81,7 @@ public static class Cli
         var token = parsed.UnmatchedTokens.FirstOrDefault(t => message.Contains($"'{t}'", StringComparison.Ordinal));
         if (token is null) return "";
         var names = token.StartsWith('-') ? OptionNames(parsed) : parsed.CommandResult.Command.Subcommands.Select(c => c.Name);
-        return DpsTorch.IO.DidYouMean.Closest(token, names) is string guess ? $" Did you mean '{guess}'?" : "";
+        return DidYouMean.Closest(token, names) is string guess ? $" Did you mean '{guess}'?" : "";
     }
 
     /// <summary>Runs a command body, turning bad input into one line and exit 2, and any other failure into exit 1.</summary>

@@ -1,6 +1,7 @@
 // Training progress for `dps run`: a live Spectre.Console bar on a terminal, plain log lines (about one per 10% of
 // the steps) otherwise. Both count steps over all restarts, since the trainer reports each restart from step 0.
 using System.Diagnostics;
+using DpsTorch.Config;
 using DpsTorch.Model;
 using Spectre.Console;
 

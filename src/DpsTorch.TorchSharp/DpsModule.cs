@@ -2,6 +2,7 @@
 // parameters, the loss is built from torch ops, and libtorch's autograd differentiates it. The structure (grid,
 // demand, graph, objective, propagation) comes from an engine DpsModel, so a module is built from the same inputs as
 // the managed engine: a config (SystemBuilder.Create), a saved model.json (SystemBuilder.FromState), or a model.
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Model;
 using TorchSharp.Modules;
@@ -126,15 +127,15 @@ public sealed class DpsModule : nn.Module
         var masses = frameList.Select(f => f.Sum()).ToArray();
         var objective = _template.Objective;
         TT coverage = zeros(1, dtype: ScalarType.Float64, device: mu.device).sum();
-        bool fused = UseManagedKernels && _template.Propagation == "direct";
-        if (fused && objective.Kind == "system")
+        bool fused = UseManagedKernels && _template.Propagation == Propagation.Direct;
+        if (fused && objective.Kind == ObjectiveKind.System)
         {
             // W = Σ_j (1 + Σ_i Q_ij) a_j s_j by the engine's mixture kernel: no N×M production.
             var degree = q.Apply(w, ones(N, 1, dtype: ScalarType.Float64, device: mu.device)).view(N);
             var W = ManagedKernels.WrappedNormalMixture(mu, sigma, a * (degree + 1.0), _gridValues);
             for (int f = 0; f < count; f++) coverage = coverage + TorchFormulas.Mismatch(objective, Delta, W, d[f]);
         }
-        else if (fused && objective.Kind == "local" && objective.Mismatch == "squared")
+        else if (fused && objective.Kind == ObjectiveKind.Local && objective.Mismatch == MismatchKind.Squared)
         {
             var x = ManagedKernels.ScaledWrappedNormalDensity(mu, sigma, a, _gridValues);
             var p = x + q.Apply(w, x);
@@ -144,7 +145,7 @@ public sealed class DpsModule : nn.Module
                 coverage = coverage + ManagedKernels.PooledSquaredError(p, target, Delta) / N;
             }
         }
-        else if (objective.Kind == "system" && _template.Propagation == "direct")
+        else if (objective.Kind == ObjectiveKind.System && _template.Propagation == Propagation.Direct)
         {
             // W = 1ᵀ(I + Q)(a ⊙ s) = Σ_j (1 + Σ_i Q_ij) a_j s_j: O(edges + N·M) instead of the N×N×M product.
             var degree = q.Apply(w, ones(N, 1, dtype: ScalarType.Float64, device: mu.device)).view(N);
@@ -153,7 +154,7 @@ public sealed class DpsModule : nn.Module
             var W = ((a * (degree + 1.0)).unsqueeze(1) * s).sum(dim: 0L);
             for (int f = 0; f < count; f++) coverage = coverage + TorchFormulas.Mismatch(objective, Delta, W, d[f]);
         }
-        else if (objective.Kind == "system")
+        else if (objective.Kind == ObjectiveKind.System)
         {
             var W = Production(mu, sigma, a, w).sum(dim: 0L);
             for (int f = 0; f < count; f++) coverage = coverage + TorchFormulas.Mismatch(objective, Delta, W, d[f]);
@@ -186,13 +187,13 @@ public sealed class DpsModule : nn.Module
     {
         switch (_template.Propagation)
         {
-            case "direct":
+            case Propagation.Direct:
                 return x + q.Apply(w, x);
-            case "power":
+            case Propagation.Power:
                 var p = x;
                 for (int h = 0; h < _template.Hops; h++) p = p + q.Apply(w, p);
                 return p;
-            case "communicability":
+            case Propagation.Communicability:
                 // The engine's series and stopping rule: terms until one's largest entry is below the tolerance × x's.
                 var term = x;
                 var sum = x;
@@ -205,7 +206,7 @@ public sealed class DpsModule : nn.Module
                 }
                 return sum;
             default:
-                throw new InvalidOperationException($"topology.propagation: \"{_template.Propagation}\" is not direct, power or communicability.");
+                throw Choices.Unknown("topology.propagation", _template.Propagation);
         }
     }
 

@@ -2,6 +2,7 @@
 // level are torch parameters; each level forms p = (I + Q_ℓ) x over its block-diagonal graph and sums every group into
 // the composite agent above, as NestedSystem does with engine ops. Built from an engine NestedSystem (so from a config
 // through NestedBuilder), with parity to it held by the tests.
+using DpsTorch.Config;
 using DpsTorch.Model;
 using DpsTorch.Nested;
 using TorchSharp.Modules;
@@ -97,7 +98,7 @@ public sealed class NestedModule : nn.Module
         foreach (var frame in frameList)
         {
             var d = tensor(frame, dtype: ScalarType.Float64, device: mu.device);
-            coverage = coverage + (objective.Kind == "local"
+            coverage = coverage + (objective.Kind == ObjectiveKind.Local
                 ? TorchFormulas.Mismatch(objective, delta, TorchFormulas.PooledDensities(productions[^1], delta), d / (delta * frame.Sum())) / top.Members
                 : TorchFormulas.Mismatch(objective, delta, W!, d));
         }
@@ -125,7 +126,7 @@ public sealed class NestedModule : nn.Module
             foreach (var frame in level.DemandFrames)
             {
                 var d = tensor(frame, dtype: ScalarType.Float64, device: mu.device);
-                term = term + (level.DemandObjective == "local"
+                term = term + (level.DemandObjective == ObjectiveKind.Local
                     ? TorchFormulas.Mismatch(objective, delta, TorchFormulas.PooledDensities(productions[k], delta), d / (delta * frame.Sum())) / level.Members
                     : TorchFormulas.Mismatch(objective, delta, tiers[k + 1], d.unsqueeze(0)) / level.Groups);
             }

@@ -1,6 +1,7 @@
 // The DPS formulas of MODEL.md sections 1-2 on torch tensors (float64), one for one with the managed engine's
 // composed ops (DpsModel.Production, Mismatch.Of, WrappedNormal): the same series, the same truncation, the same
 // order of terms, so the generated parity tests can hold both to 1e-10 relative.
+using DpsTorch.Config;
 using DpsTorch.Model;
 using static TorchSharp.torch;
 using TT = TorchSharp.torch.Tensor;
@@ -85,20 +86,26 @@ public static class TorchFormulas
     /// over-production) or both, Δ-weighted and summed.</summary>
     public static TT Mismatch(ObjectiveConfig objective, double delta, TT produced, TT target)
     {
-        TT? total = null;
-        if (objective.Mismatch is "squared" or "both")
+        return objective.Mismatch switch
         {
-            var e = produced - target;
-            total = (e * e).sum() * delta;
-        }
-        if (objective.Mismatch is "unmet" or "both")
-        {
-            var unmet = nn.functional.softplus(target - produced, objective.UnmetBeta);
-            var over = nn.functional.softplus(produced - target, objective.UnmetBeta);
-            var t = (unmet + over * objective.OverWeight).sum() * delta;
-            total = total is null ? t : total + t;
-        }
-        return total ?? throw new ArgumentException($"objective.mismatch: \"{objective.Mismatch}\" is not squared, unmet or both.");
+            MismatchKind.Squared => Squared(delta, produced, target),
+            MismatchKind.Unmet => Unmet(objective, delta, produced, target),
+            MismatchKind.Both => Squared(delta, produced, target) + Unmet(objective, delta, produced, target),
+            _ => throw Choices.Unknown("objective.mismatch", objective.Mismatch),
+        };
+    }
+
+    private static TT Squared(double delta, TT produced, TT target)
+    {
+        var e = produced - target;
+        return (e * e).sum() * delta;
+    }
+
+    private static TT Unmet(ObjectiveConfig objective, double delta, TT produced, TT target)
+    {
+        var unmet = nn.functional.softplus(target - produced, objective.UnmetBeta);
+        var over = nn.functional.softplus(produced - target, objective.UnmetBeta);
+        return (unmet + over * objective.OverWeight).sum() * delta;
     }
 
     /// <summary>P_i = p_i / ∫p_i for production rows p.</summary>

@@ -2,6 +2,7 @@
 // optimizer, schedule, checkpoints, non-finite guard, back-off and measures are exactly those of a managed run), and
 // each evaluation copies them into the DpsModule, builds the loss with torch ops inside a DisposeScope, runs
 // libtorch's backward, and hands the gradients back as engine tensors.
+using DpsTorch.Config;
 using DpsTorch.Model;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -75,19 +76,19 @@ public sealed class TorchTrainable : ITrainableSystem, IDisposable
 public static class TorchBackend
 {
     /// <summary>The config name of this backend (training.backend).</summary>
-    public const string Name = "torchsharp";
+    public static string Name => Choices.Name(TrainingBackend.Torchsharp);
 
     /// <summary>
     /// Makes training.backend "torchsharp" available to Experiment.Run (dps run, dps sweep). Loading libtorch is deferred
     /// to the first run that asks for it; a machine where it cannot load gets a one-line error naming what is missing.
     /// </summary>
-    public static void Register() => TrainingBackends.Register(Name, (model, training) => new TorchTrainable(model, DeviceFor(training)), t => DeviceFor(t));
+    public static void Register() => TrainingBackends.Register(TrainingBackend.Torchsharp, (model, training) => new TorchTrainable(model, DeviceFor(training)), t => DeviceFor(t));
 
-    /// <summary>The device of training.device; a one-line <see cref="IO.ConfigException"/> when libtorch cannot load or has no such device.</summary>
+    /// <summary>The device of training.device; a one-line <see cref="ConfigException"/> when libtorch cannot load or has no such device.</summary>
     public static Device DeviceFor(TrainingConfig training)
     {
-        if (TorchRuntime.Unavailable is { } why) throw new IO.ConfigException("training.backend", $"\"{Name}\" cannot be used here: {why}");
+        if (TorchRuntime.Unavailable is { } why) throw new ConfigException("training.backend", $"\"{Name}\" cannot be used here: {why}");
         try { return TorchRuntime.ParseDevice(training.Device); }
-        catch (ArgumentException e) { throw new IO.ConfigException("training.device", e.Message.Replace("training.device: ", "")); }
+        catch (ArgumentException e) { throw new ConfigException("training.device", e.Message.Replace("training.device: ", "")); }
     }
 }

@@ -43,7 +43,10 @@ public class CliConsoleTests
         Assert.Equal(4, progress.Length); // two counts x two seeds, each reported once
         foreach (var line in progress)
             Assert.Contains(Regex.Match(line, @"agents\.count=(\d+)").Groups[1].Value, ownCounts);
-        Assert.Equal(2, r.ErrorLines.Length - progress.Length); // the sweep's first and last line
+        // The sweep's first and last line, the note that two seeds make weak intervals, and the statistics.csv and
+        // report.html it wrote into its own folder.
+        Assert.Equal(5, r.ErrorLines.Length - progress.Length);
+        Assert.Equal(2, r.ErrorLines.Count(l => l.StartsWith($"dps: wrote {ownDir}{Path.DirectorySeparatorChar}", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -4,6 +4,7 @@
 using System.Text.Json.Nodes;
 using DpsTorch.Runs;
 using DpsTorch.Cli;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Model;
 

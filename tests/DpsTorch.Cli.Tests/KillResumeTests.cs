@@ -1,7 +1,6 @@
 // Issue 8: a run killed with SIGKILL mid-training resumes from its last checkpoint and ends exactly like an
 // uninterrupted run with the same seed.
 using System.Diagnostics;
-using DpsTorch.IO;
 
 namespace DpsTorch.Cli.Tests;
 

@@ -1,6 +1,7 @@
 // The config space the parity tests cover, generated rather than hand-listed: every objective kind × mismatch ×
 // propagation × topology (none, sparse ring, dense complete, random; fixed and learned) × resource rule, with every
 // penalty switched on, and broad and narrow agents so both wrapped-normal series run.
+using DpsTorch.Config;
 using DpsTorch.Model;
 
 namespace DpsTorch.TorchSharp.Tests;
@@ -32,14 +33,14 @@ public static class Cases
         => new()
         {
             Space = new SpaceConfig { M = 32 },
-            Agents = new AgentsConfig { Count = n, Resources = resources, Init = "random", InitSigma = 0.6 },
-            Demand = new DemandConfig { Kind = "drifting", Peaks = 2, Width = 0.3, Frames = 2, Drift = 0.2 },
-            Topology = new TopologyConfig { Kind = kind, K = 1, P = 0.5, Seed = 3, Learned = learned, InitWeight = 0.3, Weight = 0.4,
-                Propagation = propagation, Hops = 2, CommunicabilityBeta = 0.7 },
+            Agents = new AgentsConfig { Count = n, Resources = Choices.Parse<ResourceMode>("agents.resources", resources), Init = InitKind.Random, InitSigma = 0.6 },
+            Demand = new DemandConfig { Kind = DemandKind.Drifting, Peaks = 2, Width = 0.3, Frames = 2, Drift = 0.2 },
+            Topology = new TopologyConfig { Kind = Choices.Parse<TopologyKind>("topology.kind", kind), K = 1, P = 0.5, Seed = 3, Learned = learned, InitWeight = 0.3, Weight = 0.4,
+                Propagation = Choices.Parse<Propagation>("topology.propagation", propagation), Hops = 2, CommunicabilityBeta = 0.7 },
             // β = 1.5 keeps the smooth unmet demand curved: at the default 20 it is linear wherever D − W is not tiny,
             // and ∫W does not depend on μ, so every μ gradient would be rounding noise.
-            Objective = new ObjectiveConfig { Kind = objective, Mismatch = mismatch, UnmetBeta = 1.5, LambdaC = 0.01, LambdaR = 0.05, LambdaSigma = 0.002 },
-            Training = new TrainingConfig { Steps = 200, Schedule = "constant", Restarts = 1, Seed = 1 },
+            Objective = new ObjectiveConfig { Kind = Choices.Parse<ObjectiveKind>("objective.kind", objective), Mismatch = Choices.Parse<MismatchKind>("objective.mismatch", mismatch), UnmetBeta = 1.5, LambdaC = 0.01, LambdaR = 0.05, LambdaSigma = 0.002 },
+            Training = new TrainingConfig { Steps = 200, Schedule = ScheduleKind.Constant, Restarts = 1, Seed = 1 },
         };
 
     /// <summary>A model of the config with its parameters spread at random (seeded): some agents broad enough for the

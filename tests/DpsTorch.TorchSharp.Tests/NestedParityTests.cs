@@ -1,3 +1,4 @@
+using DpsTorch.Config;
 using DpsTorch.Model;
 using DpsTorch.Nested;
 using static TorchSharp.torch;
@@ -32,10 +33,10 @@ public class NestedParityTests
         {
             Name = $"L{k}",
             Size = size,
-            Topology = new TopologyConfig { Kind = size >= 4 ? kind : "complete", K = 1, Learned = learned, InitWeight = 0.4, Weight = 0.3, Seed = k },
+            Topology = new TopologyConfig { Kind = size >= 4 ? Choices.Parse<TopologyKind>("topology.kind", kind) : TopologyKind.Complete, K = 1, Learned = learned, InitWeight = 0.4, Weight = 0.3, Seed = k },
             LambdaC = 0.02 * (k + 1),
-            Demand = levelDemand == "none" || k == sizes.Length - 1 ? null : new DemandConfig { Kind = "peaks", Peaks = 1, Width = 0.5, Phase = k },
-            DemandObjective = levelDemand == "local" ? "local" : "system",
+            Demand = levelDemand == "none" || k == sizes.Length - 1 ? null : new DemandConfig { Kind = DemandKind.Peaks, Peaks = 1, Width = 0.5, Phase = k },
+            DemandObjective = levelDemand == "local" ? ObjectiveKind.Local : ObjectiveKind.System,
             DemandWeight = 0.5,
             FixedShare = fixedShare && k == 0,
         }).ToArray();

@@ -1,3 +1,4 @@
+using DpsTorch.Config;
 using DpsTorch.IO;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using DpsTorch.Config;
 using DpsTorch.Measures;
 using DpsTorch.Model;
 using DpsTorch.Optim;
@@ -51,7 +52,7 @@ public class TrainingTests
     {
         Skip.IfNot(TorchRuntime.IsAvailable, TorchRuntime.Unavailable);
         var config = Cases.Config("system", "squared", "direct", "ring", true, "soft");
-        var training = config.Training with { Steps = 60, LogEvery = 20, Schedule = "cosine" };
+        var training = config.Training with { Steps = 60, LogEvery = 20, Schedule = ScheduleKind.Cosine };
         var managed = Cases.Model(config);
         var twin = Cases.Model(config);
         using var torchSystem = new TorchTrainable(twin);

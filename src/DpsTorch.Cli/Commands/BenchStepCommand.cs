@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Model;
 
@@ -38,6 +39,7 @@ internal static class BenchStepCommand
             if (n < 1) throw new ArgumentException($"--steps must be at least 1, got {n}.");
             TensorEngine.SetNumThreads(r.GetValue(threads) >= 1 ? r.GetValue(threads) : throw new ArgumentException($"--threads must be at least 1, got {r.GetValue(threads)}."));
             var c = ConfigLoader.Load(path, []);
+            MemoryLimit.Check(c);
             string which = r.GetValue(backend)!;
             if (which is not ("managed" or "torchsharp" or "torchsharp-kernels"))
                 throw new ArgumentException($"--backend: \"{which}\" is not allowed; expected managed, torchsharp or torchsharp-kernels.");
@@ -66,7 +68,7 @@ internal static class BenchStepCommand
             ModelState.From(model, c).Save(stateOut);
         }
         var ps = model.Parameters();
-        var optimizer = Trainer.MakeOptimizer(c.Training with { Optimizer = "adam" }, ps);
+        var optimizer = Trainer.MakeOptimizer(c.Training with { Optimizer = OptimizerKind.Adam }, ps);
         var counts = StepCounts.Start();
         var (times, lossFirst) = TimeSteps(steps, log, s =>
         {
@@ -95,7 +97,7 @@ internal static class BenchStepCommand
     internal static void AddBatched(JsonObject result, DpsConfig c, int steps, int starts, TextWriter? log)
     {
         var batch = new BatchedStarts([.. Enumerable.Range(0, starts).Select(r => SystemBuilder.Create(c, r))]);
-        var optimizer = Trainer.MakeOptimizer(c.Training with { Optimizer = "adam" }, batch.Parameters());
+        var optimizer = Trainer.MakeOptimizer(c.Training with { Optimizer = OptimizerKind.Adam }, batch.Parameters());
         var counts = StepCounts.Start();
         var (times, _) = TimeSteps(steps, log, s =>
         {
@@ -189,7 +191,7 @@ internal static class BenchStepCommand
             ["peak_mb"] = Math.Round(self.PeakWorkingSet64 / (1024.0 * 1024.0), 1),
             ["edges"] = model.Interaction.Edges.Count,
             ["learned"] = model.Interaction.Learned,
-            ["objective"] = model.Objective.Kind,
+            ["objective"] = Choices.Name(model.Objective.Kind),
             ["threads"] = threads,
         };
     }

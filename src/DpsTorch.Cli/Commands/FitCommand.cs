@@ -4,8 +4,8 @@
 // cross-validated errors (DpsTorch.MLNet), and writes fit.json and fit.svg.
 using System.CommandLine;
 using System.Globalization;
+using DpsTorch.Config;
 using DpsTorch.Fitting;
-using DpsTorch.IO;
 using DpsTorch.MLNet;
 
 namespace DpsTorch.Cli;

@@ -2,6 +2,7 @@
 // (dps run trains a config with a `levels` block as a nested system): the same progress, folder, checkpoints,
 // --resume, Ctrl-C handling and output.
 using System.CommandLine;
+using DpsTorch.Config;
 
 namespace DpsTorch.Cli;
 
@@ -17,8 +18,8 @@ internal static class NestedCommand
         cmd.SetAction(r => Cli.Guard(() =>
         {
             string path = r.GetValue(config)!;
-            if (DpsTorch.IO.ConfigLoader.Load(path, r.GetValue(set) ?? []).Levels is null)
-                throw new DpsTorch.IO.ConfigException("levels", "the config has no levels block; use `dps run` for a flat system.");
+            if (ConfigLoader.Load(path, r.GetValue(set) ?? []).Levels is null)
+                throw new ConfigException("levels", "the config has no levels block; use `dps run` for a flat system.");
             return RunCommand.Run(path, r.GetValue(output), r.GetValue(set) ?? [], r.GetValue(baseline));
         }));
         return cmd;

@@ -2,6 +2,7 @@
 // the coverage kept as agents are removed (robustness) and after a short re-optimisation (resilience), with the
 // areas under the curves. Options default to the measures section of the config saved in the model.
 using System.CommandLine;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Measures;
 using DpsTorch.Model;
@@ -11,8 +12,6 @@ namespace DpsTorch.Cli;
 
 internal static class RobustnessCommand
 {
-    private static readonly string[] Removals = ["random", "resource", "degree"];
-
     public static Command Create()
     {
         var model = new Argument<string>("model") { Description = "A saved model state (model.json of a run) or a run folder." };
@@ -30,11 +29,7 @@ internal static class RobustnessCommand
             var state = ModelState.Load(path);
             var c = state.Config;
             var options = c.Measures;
-            if (r.GetValue(removal) is string rm)
-            {
-                if (!Removals.Contains(rm)) throw ConfigException.Invalid("--removal", rm, "one of " + string.Join(", ", Removals));
-                options = options with { Removal = rm };
-            }
+            if (r.GetValue(removal) is string rm) options = options with { Removal = Choices.Parse<RemovalKind>("--removal", rm) };
             if (r.GetResult(seeds) is not null)
             {
                 int s = r.GetValue(seeds);
@@ -49,8 +44,8 @@ internal static class RobustnessCommand
             }
             var measures = SystemMeasures.Compute(SystemBuilder.FromState(state), options, c.Objective.LambdaC, c.Training.Lr);
             var o = Output.Pick(Output.MeasuresJson(measures, c), "robustness", "resilience", "robustnessCurve", "resilienceCurve");
-            o["removal"] = options.Removal;
-            o["seeds"] = options.Removal == "random" ? options.Seeds : 1;
+            o["removal"] = Choices.Name(options.Removal);
+            o["seeds"] = options.Removal == RemovalKind.Random ? options.Seeds : 1;
             o["resilienceSteps"] = options.ResilienceSteps;
             if (CliConsole.Json) { Output.PrintJson(o); return ExitCode.Success; }
 
@@ -64,7 +59,7 @@ internal static class RobustnessCommand
 
     private static Table CurveTable(MeasureSet m, MeasuresConfig options)
     {
-        var title = $"Coverage kept, removal {options.Removal}" + (options.Removal == "random" ? $" ({options.Seeds} seeds)" : "");
+        var title = $"Coverage kept, removal {Choices.Name(options.Removal)}" + (options.Removal == RemovalKind.Random ? $" ({options.Seeds} seeds)" : "");
         var table = new Table().Title(title).AddColumn(new TableColumn("removed").RightAligned())
             .AddColumn(new TableColumn("robustness").RightAligned()).AddColumn(new TableColumn("spread").RightAligned());
         var res = m.Resilience;

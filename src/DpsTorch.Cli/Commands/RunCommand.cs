@@ -14,6 +14,7 @@
 // instead (as dps sweep).
 using System.CommandLine;
 using System.Globalization;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Model;
 using DpsTorch.Nested;

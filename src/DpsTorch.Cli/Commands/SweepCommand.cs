@@ -7,7 +7,9 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using System.Globalization;
 using DpsTorch.IO;
+using DpsTorch.Config;
 using DpsTorch.Sweeps;
+using Spectre.Console;
 
 namespace DpsTorch.Cli;
 
@@ -86,11 +88,21 @@ internal static class SweepCommand
                 stderr.WriteLine($"dps: skipped {outcome.Busy.Count} run(s) another dps process is running: "
                     + string.Join(", ", outcome.Busy.Take(5).Select(b => $"{b.Run} ({b.Holder})")) + (outcome.Busy.Count > 5 ? ", ..." : "")
                     + "; its results.csv will hold them when it finishes.");
+            var statistics = SweepResults.Statistics(outDir);
+            if (outcome.Rows > 0) SweepReport.Write(outDir);
+            if (!CliConsole.Json) PrintStatistics(statistics);
+            if (outcome.Rows > 0 && statistics.MinSeeds < SweepStatistics.RecommendedSeeds)
+                stderr.WriteLine($"dps: note: the intervals rest on as few as {statistics.MinSeeds} seed(s) per point; "
+                    + $"for {SweepStatistics.RecommendedSeeds} or more set \"seeds\": {SweepStatistics.RecommendedSeeds} in the sweep block or add --sweep seeds={SweepStatistics.RecommendedSeeds}.");
+            if (outcome.Rows > 0) Output.Wrote([Path.Combine(outDir, SweepStatistics.File), Path.Combine(outDir, RunFiles.Report)]);
             if (CliConsole.Json)
                 Output.PrintJson(new JsonObject
                 {
                     ["out"] = outDir,
                     ["results"] = Path.Combine(outDir, SweepResults.Results),
+                    ["statistics"] = Path.Combine(outDir, SweepStatistics.File),
+                    ["report"] = outcome.Rows > 0 ? Path.Combine(outDir, RunFiles.Report) : null,
+                    ["points"] = StatisticsJson(statistics),
                     ["runs"] = plan.Points.Count,
                     ["executed"] = outcome.Executed,
                     ["skipped"] = outcome.Skipped,
@@ -112,9 +124,58 @@ internal static class SweepCommand
         }
     }
 
+    /// <summary>Measures the console table shows per point (all of them are in statistics.csv and --json).</summary>
+    internal static readonly string[] TableMeasures = ["loss", "heterogeneity", "coverage", "resourceEfficiency", "utilisation", "robustness"];
+
+    /// <summary>The sweep's points as a table on standard output: swept values, n, and mean ± 95% half-width of the main measures.</summary>
+    internal static void PrintStatistics(SweepStatistics statistics)
+    {
+        if (statistics.Points.Count == 0) return;
+        var table = new Table();
+        foreach (var k in statistics.Keys) table.AddColumn(Markup.Escape(k));
+        table.AddColumn(new TableColumn("n").RightAligned());
+        var shown = TableMeasures.Where(m => statistics.Points.Any(p => p.Measures[m].N > 0)).ToList();
+        foreach (var m in shown) table.AddColumn(new TableColumn(Markup.Escape(m + " (mean ± 95% CI)")).RightAligned());
+        foreach (var p in statistics.Points)
+        {
+            var cells = p.Values.ToList();
+            cells.Add(p.Runs.Count.ToString(CultureInfo.InvariantCulture));
+            cells.AddRange(shown.Select(m => p.Measures[m] is { N: > 0 } s
+                ? Output.Num(s.Mean) + (double.IsFinite(s.HalfWidth) ? " ± " + s.ShownHalfWidth.ToString("G3", CultureInfo.InvariantCulture) : "")
+                : "-"));
+            table.AddRow([.. cells.Select(Markup.Escape)]);
+        }
+        var console = Output.Console();
+        if (!CliConsole.IsTerminal) console.Profile.Width = 400; // a file or pipe gets whole rows, not wrapped cells
+        console.Write(table);
+    }
+
+    /// <summary>The points for --json: swept values, runs, and every measure's n, mean, half-width and interval.</summary>
+    internal static JsonArray StatisticsJson(SweepStatistics statistics)
+    {
+        static JsonNode? N(double v) => double.IsFinite(v) ? v : null;
+        var points = new JsonArray();
+        foreach (var p in statistics.Points)
+        {
+            var values = new JsonObject();
+            for (int i = 0; i < statistics.Keys.Count; i++) values[statistics.Keys[i]] = p.Values[i];
+            var measures = new JsonObject();
+            foreach (var (m, s) in p.Measures)
+                measures[m] = new JsonObject { ["n"] = s.N, ["mean"] = N(s.Mean), ["halfWidth"] = N(s.HalfWidth), ["low"] = N(s.Low), ["high"] = N(s.High) };
+            points.Add((JsonNode)new JsonObject
+            {
+                ["values"] = values,
+                ["runs"] = new JsonArray([.. p.Runs.Select(r => (JsonNode?)r)]),
+                ["measures"] = measures,
+            });
+        }
+        return points;
+    }
+
     private static int Merge(string[] dirs, string outDir)
     {
         var m = SweepMerge.Merge(dirs, outDir);
+        if (m.Finished > 0) SweepReport.Write(outDir);
         CliConsole.Note.WriteLine($"dps: merged {dirs.Length} folder(s) into {outDir}: {m.Finished} of {m.Runs} runs finished ({m.Copied} copied"
             + (m.Duplicates > 0 ? $", {m.Duplicates} finished in more than one shard, first kept" : "") + ").");
         if (m.Missing.Count > 0)

@@ -1,6 +1,7 @@
 // `dps bench-step --backend torchsharp[-kernels]`: the same timed Adam steps as the managed bench, on the TorchSharp
 // module (torch.optim.Adam, one DisposeScope per step), optionally with the engine's fused kernels inside the graph.
 using System.Text.Json.Nodes;
+using DpsTorch.Config;
 using DpsTorch.Model;
 using DpsTorch.TorchSharp;
 using static TorchSharp.torch;

@@ -1,6 +1,6 @@
 // `dps validate CONFIG.json`: checks a config (and its files) without running it, and prints the resolved config.
 using System.CommandLine;
-using DpsTorch.IO;
+using DpsTorch.Config;
 using DpsTorch.Model;
 using DpsTorch.Sweeps;
 

@@ -2,6 +2,7 @@
 // raw rows, or the mean and standard error over seeds at each x (MODEL.md section 6).
 using System.Globalization;
 using System.Text;
+using DpsTorch.Config;
 
 namespace DpsTorch.Fitting;
 
@@ -59,7 +60,7 @@ public sealed class FitTable
     }
 
     /// <summary>Reads a CSV file with a header row.</summary>
-    public static FitTable ReadCsv(string path) => Parse(DpsTorch.IO.InputFile.ReadAllText(path, path, DpsTorch.IO.InputKind.ResultsTable), path);
+    public static FitTable ReadCsv(string path) => Parse(InputFile.ReadAllText(path, path, InputKind.ResultsTable), path);
 
     /// <summary>Parses CSV text with a header row; <paramref name="source"/> labels messages.</summary>
     public static FitTable Parse(string text, string source = "CSV text")
@@ -216,7 +217,7 @@ public sealed class FitTable
     {
         if (_index.TryGetValue(column, out int c)) return c;
         throw new ArgumentException(
-            $"{Source} has no column '{column}'.{IO.DidYouMean.Hint(column, Columns).Replace(" did", " Did")} Available columns: {string.Join(", ", Columns.Select(n => $"'{n}'"))}.");
+            $"{Source} has no column '{column}'.{DidYouMean.Hint(column, Columns).Replace(" did", " Did")} Available columns: {string.Join(", ", Columns.Select(n => $"'{n}'"))}.");
     }
 
     private static List<(string[] Fields, int Line)> SplitRecords(string text, string source)

@@ -4,6 +4,9 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using DpsTorch.Model;
+using DpsTorch.Config;
+using DpsTorch.IO;
+using DpsTorch.Measures;
 
 namespace DpsTorch.IO;
 

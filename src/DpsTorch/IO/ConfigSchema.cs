@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using DpsTorch.Config;
 using DpsTorch.Model;
 using DpsTorch.Sweeps;
 
@@ -104,6 +105,13 @@ public static partial class ConfigSchema
 
     private static void Constrain(JsonObject property, KeyRule rule, string at)
     {
+        // A choice enum (Config/Choices.cs) is exported as its names without a type: a string whose names the reader's
+        // rule lists below.
+        if (property["type"] is null && property["enum"] is JsonArray names && names.All(n => n?.GetValueKind() == JsonValueKind.String))
+        {
+            property.Remove("enum");
+            property["type"] = "string";
+        }
         var types = property["type"] switch
         {
             JsonArray a => a.Select(t => t!.GetValue<string>()).ToArray(),

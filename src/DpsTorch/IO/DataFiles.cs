@@ -1,6 +1,7 @@
 // The data files a config names (demand.path, topology.path): a run's result depends on their content as much as on
 // the config text, so checkpoints record a digest of each and are reused only while every digest still matches.
 using System.Security.Cryptography;
+using DpsTorch.Config;
 using DpsTorch.Model;
 
 namespace DpsTorch.IO;

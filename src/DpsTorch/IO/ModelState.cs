@@ -2,6 +2,7 @@
 // wants (σ, a, Q), the edges, and the config that made it. Written atomically; read with size checks.
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DpsTorch.Config;
 using DpsTorch.Model;
 
 namespace DpsTorch.IO;
@@ -81,6 +82,7 @@ public sealed record ModelState
         if (n < 1 || n > info.Length / 2) throw ConfigException.Invalid($"{path}: n", n, $"a count between 1 and {info.Length / 2} (bounded by the file size)");
         var configNode = o["config"] ?? throw new ConfigException($"{path}: config", "missing; the model file must carry the config that made it.");
         var config = ConfigLoader.Parse(configNode.ToJsonString(), Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", source: $"{path}: config");
+        MemoryLimit.Check(config);
         if (config.Agents.Count != n) throw ConfigException.Invalid($"{path}: n", n, $"equal to config.agents.count ({config.Agents.Count})");
 
         var edgesNode = o["edges"] as JsonArray ?? throw new ConfigException($"{path}: edges", "missing or not an array.");

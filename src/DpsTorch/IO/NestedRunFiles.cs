@@ -3,6 +3,7 @@
 // the comparison of the two) and model.json (NestedState: the trained parameters, reloadable).
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DpsTorch.Config;
 using DpsTorch.Measures;
 using DpsTorch.Model;
 using DpsTorch.Nested;

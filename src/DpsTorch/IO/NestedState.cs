@@ -3,6 +3,7 @@
 // made them. Written atomically; read with the checks of IO/ModelState.cs (format, version, sizes, finite values).
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DpsTorch.Config;
 using DpsTorch.Model;
 using DpsTorch.Nested;
 
@@ -125,6 +126,7 @@ public sealed record NestedState
         if (n < 1 || n > info.Length / 2) throw ConfigException.Invalid($"{path}: n", n, $"a count between 1 and {info.Length / 2} (bounded by the file size)");
         var configNode = o["config"] ?? throw new ConfigException($"{path}: config", "missing; the model file must carry the config that made it.");
         var config = ConfigLoader.Parse(configNode.ToJsonString(), Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", source: $"{path}: config");
+        MemoryLimit.Check(config);
         if (config.Agents.Count != n) throw ConfigException.Invalid($"{path}: n", n, $"equal to config.agents.count ({config.Agents.Count})");
         if (config.Levels is null) throw new ConfigException($"{path}: config.levels", "missing; a nested model's config must have a levels block.");
 

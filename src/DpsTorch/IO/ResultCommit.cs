@@ -7,6 +7,7 @@
 // without the record (written before it existed, or by a sweep) is read as before.
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DpsTorch.Config;
 
 namespace DpsTorch.IO;
 

@@ -7,6 +7,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DpsTorch.Config;
 using DpsTorch.Measures;
 using DpsTorch.Model;
 
@@ -35,7 +36,9 @@ public static class RunFiles
     /// <summary>
     /// The summary object. Fields: loss, heterogeneity (q = 1), heterogeneityQ0, heterogeneityQ2, heterogeneityQInf,
     /// types (<see cref="TypeCount"/>: tiled generalists count as one type; null when not computed),
-    /// specialisation, productivity, totalProduction, coverage, efficiency, communicationCost, linkComplementarity / pairComplementarity
+    /// specialisation, productivity, totalProduction, coverage, efficiency, communicationCost, resourceEfficiency,
+    /// amplification, utilisation, communicationEfficiency (<see cref="EfficiencyMeasures"/>; null where undefined),
+    /// linkComplementarity / pairComplementarity
     /// (q-weighted mean 1 − Z over links / over all pairs), frameCoverage (per demand
     /// frame), robustness, resilience
     /// (areas under the curves, null when not measured), spatialScale (null without a topology), localHeterogeneity
@@ -63,6 +66,10 @@ public static class RunFiles
             ["coverage"] = m.Coverage,
             ["efficiency"] = m.Efficiency,
             ["communicationCost"] = m.CommunicationCost,
+            ["resourceEfficiency"] = NullIfNaN(m.Efficiencies.ResourceEfficiency),
+            ["amplification"] = NullIfNaN(m.Efficiencies.Amplification),
+            ["utilisation"] = NullIfNaN(m.Efficiencies.Utilisation),
+            ["communicationEfficiency"] = NullIfNaN(m.Efficiencies.CommunicationEfficiency),
             ["linkComplementarity"] = double.IsNaN(m.LinkComplementarity) ? null : m.LinkComplementarity,
             ["pairComplementarity"] = double.IsNaN(m.PairComplementarity) ? null : m.PairComplementarity,
             ["frameCoverage"] = new JsonArray([.. m.FrameCoverage.Select(v => (JsonNode?)v)]),
@@ -86,6 +93,8 @@ public static class RunFiles
         o["config"] = ConfigLoader.ToJsonNode(config);
         return o;
     }
+
+    private static double? NullIfNaN(double v) => double.IsFinite(v) ? v : null;
 
     private static JsonNode? Curve(RobustnessCurve? c) => c is null ? null : new JsonObject
     {

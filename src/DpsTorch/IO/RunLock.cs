@@ -4,6 +4,7 @@
 // name it: the lock file itself cannot be read while it is locked. The lock file stays in the folder (deleting it
 // would let two processes lock two different files of the same name); the owner file goes on release.
 using System.Globalization;
+using DpsTorch.Config;
 
 namespace DpsTorch.IO;
 

@@ -3,6 +3,8 @@
 //   - OutputFolder locks the folder for the whole run (IO/RunLock.cs), so a second process on it stops at once with
 //     the holder's pid, and a failed run puts the folder back as it found it;
 //   - Staging.Write fills DIR/.staging-<pid>-<guid> and commits its files into DIR (IO/ResultCommit.cs).
+using DpsTorch.Config;
+
 namespace DpsTorch.IO;
 
 /// <summary>Writes a result folder's files through a staging folder inside it, committed together.</summary>

@@ -1,4 +1,5 @@
 // The communication cost C(Q) = Σ_{i<j} Q_ij d_ij^γ of MODEL.md section 1, on plain arrays (no autograd).
+using DpsTorch.Config;
 using DpsTorch.Model;
 
 namespace DpsTorch.Measures;

@@ -1,6 +1,7 @@
 // Heterogeneity of MODEL.md section 3: the Leinster–Cobbold similarity-sensitive Hill numbers qD^Z, with the
 // similarity Z of wrapped-normal skill densities in closed form or by overlap on the grid.
 using System.Numerics.Tensors;
+using DpsTorch.Config;
 using DpsTorch.Model;
 
 namespace DpsTorch.Measures;

@@ -1,5 +1,6 @@
 // Local heterogeneity and the spatial scale of heterogeneity, MODEL.md section 3: the Hill number of every agent's
 // r-hop neighbourhood, averaged over agents, as a function of r.
+using DpsTorch.Config;
 using DpsTorch.Model;
 
 namespace DpsTorch.Measures;

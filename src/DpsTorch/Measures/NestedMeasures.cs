@@ -2,6 +2,7 @@
 // agents of each tier (closed-form similarity for leaves, grid overlap for composites), how much of the demand each
 // agent covers on its own, spatial scale and communication cost per level; and the top level's coverage, efficiency
 // and robustness to losing leaves.
+using DpsTorch.Config;
 using DpsTorch.Model;
 using DpsTorch.Nested;
 using DpsTorch.Ops;

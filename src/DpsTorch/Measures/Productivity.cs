@@ -1,5 +1,9 @@
-// Productivity, coverage and efficiency of MODEL.md section 3: how much of the demand D the system production W meets.
+// Productivity, coverage and efficiency of MODEL.md section 3: how much of the demand D the system production W meets;
+// and the efficiencies that are not coverage (docs/CONFIG.md, "Efficiency that is not coverage"): met demand per unit of
+// resource, the output per unit of resource (amplification) and the share of it that meets demand (utilisation), and
+// the met demand the links add per unit of communication cost.
 using System.Numerics.Tensors;
+using DpsTorch.Config;
 using DpsTorch.Model;
 
 namespace DpsTorch.Measures;
@@ -54,4 +58,47 @@ public static class Productivity
             throw new ArgumentException($"The spent resource Σa + λ_C·C(Q) is {spent}; efficiency needs it positive.", nameof(totalResource));
         return Effective(space, production, demand) / spent;
     }
+
+    /// <summary>
+    /// The efficiencies that are not coverage, averaged over the demand frames (docs/CONFIG.md, "Efficiency that is not
+    /// coverage"). <paramref name="production"/> is W with the links, <paramref name="unlinked"/> W₀ = Σ_i a_i s_i the
+    /// same agents without them; <paramref name="totalResource"/> is Σ a_i and <paramref name="communicationCost"/> C(Q).
+    /// </summary>
+    public static EfficiencyMeasures Efficiencies(Space space, ReadOnlySpan<double> production, ReadOnlySpan<double> unlinked,
+        IReadOnlyList<double[]> demandFrames, double totalResource, double communicationCost)
+    {
+        ArgumentNullException.ThrowIfNull(demandFrames);
+        Require.Length(unlinked.Length, space.M, nameof(unlinked), "one value per grid point");
+        Require.NonNegative(totalResource, nameof(totalResource));
+        if (demandFrames.Count == 0) throw new ArgumentException("Efficiencies need at least one demand frame.", nameof(demandFrames));
+        double met = 0, metUnlinked = 0;
+        foreach (var d in demandFrames)
+        {
+            met += Effective(space, production, d);
+            metUnlinked += Effective(space, unlinked, d);
+        }
+        met /= demandFrames.Count;
+        metUnlinked /= demandFrames.Count;
+        double output = Total(space, production);
+        return new EfficiencyMeasures(
+            ResourceEfficiency: totalResource > 0 ? met / totalResource : double.NaN,
+            Amplification: totalResource > 0 ? output / totalResource : double.NaN,
+            Utilisation: output > 0 ? met / output : double.NaN,
+            CommunicationEfficiency: communicationCost > 0 && double.IsFinite(communicationCost) ? (met - metUnlinked) / communicationCost : double.NaN);
+    }
 }
+
+/// <summary>
+/// Efficiencies that differ from coverage (docs/CONFIG.md, "Efficiency that is not coverage"); NaN where a denominator is
+/// zero (no resource, no output, no communication cost). <see cref="ResourceEfficiency"/> = <see cref="Amplification"/> ·
+/// <see cref="Utilisation"/>.
+/// </summary>
+/// <param name="ResourceEfficiency">Met demand per unit of resource, ∫min(W, D) / Σa_i: above 1 when links amplify the
+/// output beyond the resource, below 1 when resources stand idle or demand goes unmet.</param>
+/// <param name="Amplification">Output per unit of resource, ∫W / Σa_i: 1 without links, 1 + the resource-weighted
+/// mean weighted degree with direct links.</param>
+/// <param name="Utilisation">Share of the output that meets demand, ∫min(W, D) / ∫W; 1 − it is over-produced or
+/// produced where nothing is demanded (idle).</param>
+/// <param name="CommunicationEfficiency">Met demand the links add per unit of communication cost,
+/// (∫min(W, D) − ∫min(W₀, D)) / C(Q) with W₀ the production without links; NaN when C(Q) = 0.</param>
+public sealed record EfficiencyMeasures(double ResourceEfficiency, double Amplification, double Utilisation, double CommunicationEfficiency);

@@ -1,4 +1,5 @@
 // Orders in which agents are removed for the robustness measure of MODEL.md section 3: random or targeted.
+using DpsTorch.Config;
 using DpsTorch.Model;
 
 namespace DpsTorch.Measures;

@@ -1,4 +1,5 @@
 // Robustness of MODEL.md section 3: coverage kept as a fraction f of agents is removed, and the area under that curve.
+using DpsTorch.Config;
 using DpsTorch.Model;
 
 namespace DpsTorch.Measures;

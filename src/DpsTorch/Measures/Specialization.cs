@@ -1,4 +1,5 @@
 // Specialisation of MODEL.md section 3: the mean resultant length exp(−σ²/2) of a wrapped normal.
+using DpsTorch.Config;
 using DpsTorch.Model;
 
 namespace DpsTorch.Measures;

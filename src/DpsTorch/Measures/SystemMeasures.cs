@@ -1,5 +1,7 @@
 // Every measure of MODEL.md section 3 computed on a trained model, gathered into the Summary that runs report.
+using DpsTorch.Config;
 using DpsTorch.Model;
+using DpsTorch.Ops;
 using DpsTorch.Optim;
 
 namespace DpsTorch.Measures;
@@ -38,6 +40,8 @@ public sealed record MeasureSet : CoreMeasures
     public required double Specialisation { get; init; }
     /// <summary>C = Σ_e q_e d_e^γ.</summary>
     public required double CommunicationCost { get; init; }
+    /// <summary>The efficiencies that are not coverage: per unit of resource and of communication (see <see cref="EfficiencyMeasures"/>).</summary>
+    public required EfficiencyMeasures Efficiencies { get; init; }
     /// <summary>Coverage of each demand frame (one entry unless the demand drifts); <see cref="CoreMeasures.Coverage"/> is their mean.</summary>
     public required double[] FrameCoverage { get; init; }
     /// <summary>Link complementarity: the q-weighted mean dissimilarity 1 − Z_ij over edges (NaN without edges).</summary>
@@ -57,16 +61,18 @@ public sealed record MeasureSet : CoreMeasures
 /// <summary>Computes measures on a <see cref="DpsModel"/>.</summary>
 public static class SystemMeasures
 {
-    /// <summary>The plain values a measure needs: μ, σ, a, individual skill densities, and W.</summary>
-    private sealed record Snapshot(double[] Mu, double[] Sigma, double[] A, double[] W, double Loss, double[] QWeights);
+    /// <summary>The plain values a measure needs: μ, σ, a, W, the loss, the link weights, and W₀ = Σ_i a_i s_i (the production without links, when asked for).</summary>
+    private sealed record Snapshot(double[] Mu, double[] Sigma, double[] A, double[] W, double Loss, double[] QWeights, double[]? Unlinked);
 
-    private static Snapshot Take(DpsModel model)
+    private static Snapshot Take(DpsModel model, bool unlinked = false)
     {
         using var _ = TensorEngine.NoGrad();
         var q = model.Interaction.Weights();
         var p = model.Production(q);
-        return new Snapshot(model.Mu.ToArray(), model.Sigma().ToArray(), model.Resources().ToArray(),
-            model.SystemProduction(p).ToArray(), model.Loss().Total.Item(), q.ToArray());
+        var a = model.Resources();
+        double[]? w0 = unlinked ? DpsKernels.WrappedNormalMixture(model.Mu, model.Sigma(), a, model.Space.Grid.ToArray()).ToArray() : null;
+        return new Snapshot(model.Mu.ToArray(), model.Sigma().ToArray(), a.ToArray(),
+            model.SystemProduction(p).ToArray(), model.Loss().Total.Item(), q.ToArray(), w0);
     }
 
     /// <summary>The three measures logged during training: heterogeneity (q = 1), coverage, specialisation.</summary>
@@ -91,7 +97,7 @@ public static class SystemMeasures
     /// </summary>
     public static MeasureSet Compute(DpsModel model, MeasuresConfig? options, double lambdaC, double lr = 0.02, CancellationToken cancel = default)
     {
-        var s = Take(model);
+        var s = Take(model, unlinked: true);
         // No N×N matrix above Heterogeneity.ExactMaxN agents: Hill numbers in O(N·K), local heterogeneity sampled.
         var weights = Normalized(s.A);
         var h = Heterogeneity.Orders(s.Mu, s.Sigma, weights);
@@ -141,6 +147,7 @@ public static class SystemMeasures
             Coverage = CoverageOf(model, s.W),
             Efficiency = spent > 0 ? effective / spent : 0,
             CommunicationCost = comm,
+            Efficiencies = Productivity.Efficiencies(model.Space, s.W, s.Unlinked!, model.DemandFrames, s.A.Sum(), comm),
             LinkComplementarity = Complementarity(model, s.QWeights, s.Mu, s.Sigma),
             PairComplementarity = 1 - Heterogeneity.MeanPairSimilarity(s.Mu, s.Sigma),
             FrameCoverage = [.. model.DemandFrames.Select(d => Productivity.Coverage(model.Space, s.W, d))],
@@ -155,9 +162,10 @@ public static class SystemMeasures
     /// <summary>Removal orders named by measures.removal ("random": one per seed).</summary>
     public static IReadOnlyList<int[]> RemovalOrders(DpsModel model, Topology graph, double[] a, MeasuresConfig options) => options.Removal switch
     {
-        "resource" => [RemovalOrder.ByResource(a)],
-        "degree" => [RemovalOrder.ByDegree(graph)],
-        _ => Enumerable.Range(0, options.Seeds).Select(seed => RemovalOrder.Random(model.N, seed)).ToArray(),
+        RemovalKind.Resource => [RemovalOrder.ByResource(a)],
+        RemovalKind.Degree => [RemovalOrder.ByDegree(graph)],
+        RemovalKind.Random => Enumerable.Range(0, options.Seeds).Select(seed => RemovalOrder.Random(model.N, seed)).ToArray(),
+        _ => throw Choices.Unknown("measures.removal", options.Removal),
     };
 
     /// <summary>

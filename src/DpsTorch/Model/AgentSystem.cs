@@ -1,5 +1,7 @@
 // What a flat DpsModel and a NestedSystem share: the grid, the demand, the objective, and the (leaf) agents' trainable
 // μ, ρ, α with their breadth floor and budget; and the one evaluation of the loss the trainer calls (ITrainableSystem).
+using DpsTorch.Config;
+
 namespace DpsTorch.Model;
 
 /// <summary>

@@ -1,4 +1,6 @@
 // Reference systems to compare an optimum with: the best homogeneous system of the same size and resources.
+using DpsTorch.Config;
+
 namespace DpsTorch.Model;
 
 /// <summary>Baseline systems (MODEL.md section 5, prediction 4).</summary>

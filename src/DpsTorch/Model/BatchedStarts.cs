@@ -4,6 +4,8 @@
 // it would get alone, and an element-wise optimizer (Adam, SGD) takes each start's own step.
 using DpsTorch.Ops;
 
+using DpsTorch.Config;
+
 namespace DpsTorch.Model;
 
 /// <summary>
@@ -107,13 +109,13 @@ public sealed class BatchedStarts : ITrainableSystem
         var objective = m.Objective;
         double delta = m.Space.Delta;
         Tensor coverage = Tensor.Zeros(starts);
-        if (m.UseFusedKernels && m.Propagation == "direct" && objective.Kind == "system")
+        if (m.UseFusedKernels && m.Propagation == Propagation.Direct && objective.Kind == ObjectiveKind.System)
         {
             var weights = m.Resources() * (m.Interaction.WeightedDegree(q) + 1.0);
             var w = DpsKernels.WrappedNormalMixtures(m.Mu, m.Sigma(), weights, _grid, starts);
             foreach (var frame in frames) coverage = coverage + Mismatch.PerStart(objective, delta, w, Tensor.FromArray(frame), starts);
         }
-        else if (m.UseFusedKernels && m.Propagation == "direct" && objective.Kind == "local" && objective.Mismatch == "squared")
+        else if (m.UseFusedKernels && m.Propagation == Propagation.Direct && objective.Kind == ObjectiveKind.Local && objective.Mismatch == MismatchKind.Squared)
         {
             var p = m.Interaction.ApplyWithIdentity(q, DpsKernels.ScaledWrappedNormalDensity(m.Mu, m.Sigma(), m.Resources(), _grid));
             foreach (var frame in frames)
@@ -122,8 +124,8 @@ public sealed class BatchedStarts : ITrainableSystem
         else
         {
             var p = m.Production(q);
-            var w = objective.Kind == "system" ? p.Reshape(starts, n, -1).Sum(1) : null;
-            var pooled = objective.Kind == "local" ? m.PooledDensities(p) : null;
+            var w = objective.Kind == ObjectiveKind.System ? p.Reshape(starts, n, -1).Sum(1) : null;
+            var pooled = objective.Kind == ObjectiveKind.Local ? m.PooledDensities(p) : null;
             foreach (var frame in frames)
             {
                 var d = Tensor.FromArray(frame);

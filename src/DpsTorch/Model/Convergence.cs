@@ -1,5 +1,7 @@
 // What "converged" means for a training run (issue 13): the gradient, not just the loss change. The gradient norm is
 // scaled by the parameters' size (root mean square over every trainable number), so one tolerance fits any N.
+using DpsTorch.Config;
+
 namespace DpsTorch.Model;
 
 /// <summary>The gradient-norm test of convergence and the plain warning when a run did not pass it.</summary>

@@ -1,23 +1,9 @@
 // The demand (workload) D(x) ≥ 0 on the operation space, MODEL.md section 1: wrapped-normal mixtures, evenly spaced
 // peaks, uniform, near-Dirac, or a histogram read from a CSV file; always rescaled to the requested total mass ∫D.
 using System.Globalization;
+using DpsTorch.Config;
 
 namespace DpsTorch.Model;
-
-/// <summary>How a <see cref="Demand"/> was made.</summary>
-public enum DemandKind
-{
-    /// <summary>A mixture of wrapped normals (includes evenly spaced peaks).</summary>
-    Mixture,
-    /// <summary>Constant density mass/(2π).</summary>
-    Uniform,
-    /// <summary>One wrapped-normal peak of width one grid spacing.</summary>
-    NearDirac,
-    /// <summary>A histogram read from a file and interpolated onto the grid.</summary>
-    Histogram,
-    /// <summary>Values given directly.</summary>
-    Custom,
-}
 
 /// <summary>
 /// An immutable demand D(x_m) ≥ 0 on the grid of a <see cref="Space"/>, with total mass Δ Σ_m D(x_m) equal to
@@ -28,7 +14,7 @@ public sealed class Demand
 {
     private readonly double[] _values;
 
-    private Demand(Space space, double[] values, DemandKind kind, double mass)
+    private Demand(Space space, double[] values, DemandKind? kind, double mass)
     {
         Space = space;
         _values = values;
@@ -39,8 +25,8 @@ public sealed class Demand
     /// <summary>The space the demand lives on.</summary>
     public Space Space { get; }
 
-    /// <summary>How the demand was made.</summary>
-    public DemandKind Kind { get; }
+    /// <summary>The demand.kind that makes this shape ("peaks" are a "mixture" here); null for values given directly.</summary>
+    public DemandKind? Kind { get; }
 
     /// <summary>The total mass ∫D (the value requested at construction).</summary>
     public double Mass { get; }
@@ -62,9 +48,9 @@ public sealed class Demand
         var v = values.ToArray();
         double total = space.Integrate(v);
         if (!(total > 0)) throw new ArgumentException("values must not be all zero: a demand needs positive mass.", nameof(values));
-        if (mass is not double target) return new Demand(space, v, DemandKind.Custom, total);
+        if (mass is not double target) return new Demand(space, v, null, total);
         Scale(v, target / total);
-        return new Demand(space, v, DemandKind.Custom, target);
+        return new Demand(space, v, null, target);
     }
 
     /// <summary>
@@ -138,7 +124,7 @@ public sealed class Demand
     {
         ArgumentNullException.ThrowIfNull(space);
         var d = Mixture(space, [mu], [space.Delta], [1.0], mass);
-        return new Demand(space, d._values, DemandKind.NearDirac, mass);
+        return new Demand(space, d._values, DemandKind.Dirac, mass);
     }
 
     /// <summary>
@@ -151,8 +137,8 @@ public sealed class Demand
     /// <exception cref="InvalidDataException">A cell is not a number, a value is negative or not finite, two rows share an x,
     /// rows have different column counts, or the file holds no data (the message names the path, line and column, never the
     /// file's text: a config may name any file).</exception>
-    /// <exception cref="DpsTorch.IO.ConfigException">The path is not a regular file (folder, FIFO, device) or exceeds the size cap
-    /// of <see cref="DpsTorch.IO.InputKind.DemandCsv"/>; the message names <paramref name="key"/> and the path.</exception>
+    /// <exception cref="ConfigException">The path is not a regular file (folder, FIFO, device) or exceeds the size cap
+    /// of <see cref="InputKind.DemandCsv"/>; the message names <paramref name="key"/> and the path.</exception>
     public static Demand FromHistogramCsv(Space space, string path, double mass, string key = "demand.path")
     {
         ArgumentNullException.ThrowIfNull(space);
@@ -164,7 +150,7 @@ public sealed class Demand
         var vs = new List<double>();
         int columns = 0, lineNo = 0;
         bool seenContent = false;
-        foreach (var raw in DpsTorch.IO.InputFile.ReadLines(key, path, DpsTorch.IO.InputKind.DemandCsv))
+        foreach (var raw in InputFile.ReadLines(key, path, InputKind.DemandCsv))
         {
             lineNo++;
             var line = raw.Trim();
@@ -223,7 +209,7 @@ public sealed class Demand
     }
 
     /// <inheritdoc/>
-    public override string ToString() => $"Demand({Kind}, M={Space.M}, mass={Mass})";
+    public override string ToString() => $"Demand({(Kind is { } kind ? Choices.Name(kind) : "values")}, M={Space.M}, mass={Mass})";
 
     private static bool TryParse(string cell, out double value)
         => double.TryParse(cell.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out value);

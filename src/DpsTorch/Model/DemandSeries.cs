@@ -1,5 +1,6 @@
 // A time series of demands D_t on one space (MODEL.md section 1, "a time series D_t (drifting environment)").
 using System.Collections;
+using DpsTorch.Config;
 
 namespace DpsTorch.Model;
 

@@ -2,6 +2,7 @@
 // variants, system production W, and the loss. Everything here is a composition of engine ops, so Backward()
 // trains μ, σ, a and (when learned) the topology at once.
 using DpsTorch.Ops;
+using DpsTorch.Config;
 
 namespace DpsTorch.Model;
 
@@ -16,8 +17,8 @@ public sealed class DpsModel : AgentSystem
 {
     /// <summary>The interaction graph.</summary>
     public Interaction Interaction { get; }
-    /// <summary>Propagation rule: "direct", "power" or "communicability".</summary>
-    public string Propagation { get; }
+    /// <summary>Propagation rule: direct, power or communicability.</summary>
+    public Propagation Propagation { get; }
     /// <summary>h for "power".</summary>
     public int Hops { get; }
     /// <summary>β for "communicability".</summary>
@@ -36,9 +37,13 @@ public sealed class DpsModel : AgentSystem
     /// <summary>Creates a model from its parts and initial parameter values (copied).</summary>
     public DpsModel(Space space, IReadOnlyList<double[]> demandFrames, Interaction interaction, ObjectiveConfig objective,
         double sigmaMin, double budget, bool softBudget, double[] mu, double[] rho, double[] alpha,
-        string propagation = "direct", int hops = 2, double communicabilityBeta = 1.0)
+        Propagation propagation = Propagation.Direct, int hops = 2, double communicabilityBeta = 1.0)
         : base(space, demandFrames, objective, sigmaMin, budget, softBudget, mu, rho, alpha)
     {
+        ArgumentNullException.ThrowIfNull(objective);
+        Choices.Check("topology.propagation", propagation);
+        Choices.Check("objective.kind", objective.Kind);
+        Choices.Check("objective.mismatch", objective.Mismatch);
         if (mu.Length != rho.Length || mu.Length != alpha.Length)
             throw new ArgumentException($"DpsModel: μ, ρ and α must have one entry per agent; got {mu.Length}, {rho.Length}, {alpha.Length}.");
         if (interaction.N != mu.Length)
@@ -119,13 +124,13 @@ public sealed class DpsModel : AgentSystem
     {
         switch (Propagation)
         {
-            case "direct":
+            case Propagation.Direct:
                 return w + Interaction.Apply(q, w);
-            case "power":
+            case Propagation.Power:
                 var p = w;
                 for (int h = 0; h < Hops; h++) p = p + Interaction.Apply(q, p);
                 return p;
-            case "communicability":
+            case Propagation.Communicability:
                 // exp(βQ) w = Σ_k (βQ)^k w / k!, summed until a term's largest entry is below CommunicabilityTolerance
                 // relative to w's (the series converges for any Q; terms shrink factorially).
                 var term = w;
@@ -139,15 +144,15 @@ public sealed class DpsModel : AgentSystem
                 }
                 return sum;
             default:
-                throw new InvalidOperationException($"Unknown propagation \"{Propagation}\".");
+                throw Choices.Unknown("topology.propagation", Propagation);
         }
     }
 
     /// <summary>Relative size below which the communicability series stops.</summary>
-    public const double CommunicabilityTolerance = 1e-13;
+    public const double CommunicabilityTolerance = TopologyConfig.CommunicabilityTolerance;
 
     /// <summary>Hard cap on communicability terms.</summary>
-    public const int MaxCommunicabilityTerms = 200;
+    public const int MaxCommunicabilityTerms = TopologyConfig.MaxCommunicabilityTerms;
 
     private static double MaxAbs(Tensor t)
     {
@@ -165,14 +170,14 @@ public sealed class DpsModel : AgentSystem
         frames ??= DemandFrames;
         var q = Interaction.Weights();
         Tensor coverage = Tensor.Scalar(0);
-        if (UseFusedKernels && Propagation == "direct" && Objective.Kind == "system")
+        if (UseFusedKernels && Propagation == Propagation.Direct && Objective.Kind == ObjectiveKind.System)
         {
             // W = Σ_j (1 + Σ_i Q_ij) a_j s_j without the N×M production (MODEL.md section 1, system production).
             var weights = Resources() * (Interaction.WeightedDegree(q) + 1.0);
             var W = DpsKernels.WrappedNormalMixture(Mu, Sigma(), weights, Grid);
             foreach (var frame in frames) coverage = coverage + Mismatch.Of(Objective, Space.Delta, W, Tensor.FromArray(frame));
         }
-        else if (UseFusedKernels && Propagation == "direct" && Objective.Kind == "local" && Objective.Mismatch == "squared")
+        else if (UseFusedKernels && Propagation == Propagation.Direct && Objective.Kind == ObjectiveKind.Local && Objective.Mismatch == MismatchKind.Squared)
         {
             var p = Interaction.ApplyWithIdentity(q, DpsKernels.ScaledWrappedNormalDensity(Mu, Sigma(), Resources(), Grid));
             foreach (var frame in frames)
@@ -186,8 +191,8 @@ public sealed class DpsModel : AgentSystem
         else
         {
             var p = Production(q);
-            var W = Objective.Kind == "system" ? SystemProduction(p) : null;
-            var pooled = Objective.Kind == "local" ? PooledDensities(p) : null;
+            var W = Objective.Kind == ObjectiveKind.System ? SystemProduction(p) : null;
+            var pooled = Objective.Kind == ObjectiveKind.Local ? PooledDensities(p) : null;
             foreach (var frame in frames)
             {
                 var d = Tensor.FromArray(frame);

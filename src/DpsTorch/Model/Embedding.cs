@@ -1,19 +1,8 @@
 // Spatial embeddings of the agents and the pairwise distances d_ij used by the communication cost
 // C(Q) = Σ_{i<j} Q_ij d_ij^γ (MODEL.md section 1).
-namespace DpsTorch.Model;
+using DpsTorch.Config;
 
-/// <summary>Which kind of space an <see cref="Embedding"/> places the agents in.</summary>
-public enum EmbeddingKind
-{
-    /// <summary>Agents at equal spacing on a ring; distance = circular index distance.</summary>
-    Ring,
-    /// <summary>Agents on a rows×cols grid; Euclidean distance in grid units (optionally on the torus).</summary>
-    Grid,
-    /// <summary>Given coordinates in any dimension; Euclidean distance.</summary>
-    Coordinates,
-    /// <summary>Hop distance in a topology.</summary>
-    Hops,
-}
+namespace DpsTorch.Model;
 
 /// <summary>
 /// Positions of N agents and their pairwise distances d_ij ≥ 0 (symmetric, zero on the diagonal). Distances are
@@ -21,7 +10,7 @@ public enum EmbeddingKind
 /// </summary>
 public sealed class Embedding
 {
-    private readonly double[] _coords;      // N × dim, row-major (Ring: unused; Hops: unused)
+    private readonly double[] _coords;      // N × dim, row-major (Ring: unused; Hops: unused; Index: dim 1)
     private readonly int _dim;
     private readonly int _rows, _cols;      // Grid
     private readonly bool _periodic;        // Grid
@@ -76,6 +65,15 @@ public sealed class Embedding
         return new Embedding(EmbeddingKind.Coordinates, n, coords, dim);
     }
 
+    /// <summary>Agents at 0, 1, ..., n − 1 on a line; d_ij = |i − j| (topology.embedding "index").</summary>
+    public static Embedding Index(int n)
+    {
+        Require.AtLeast(n, 1, nameof(n));
+        var coords = new double[n];
+        for (int i = 0; i < n; i++) coords[i] = i;
+        return new Embedding(EmbeddingKind.Index, n, coords, 1);
+    }
+
     /// <summary>
     /// d_ij = number of hops between i and j in the topology (unweighted shortest path); +∞ for agents in different
     /// components. Stores the N×N hop matrix.
@@ -99,7 +97,7 @@ public sealed class Embedding
             case EmbeddingKind.Grid:
                 double dr = Axis(i / _cols, j / _cols, _rows), dc = Axis(i % _cols, j % _cols, _cols);
                 return Math.Sqrt(dr * dr + dc * dc);
-            case EmbeddingKind.Coordinates:
+            case EmbeddingKind.Coordinates or EmbeddingKind.Index:
                 double s = 0;
                 for (int k = 0; k < _dim; k++)
                 {
@@ -107,9 +105,10 @@ public sealed class Embedding
                     s += t * t;
                 }
                 return Math.Sqrt(s);
-            default:
+            case EmbeddingKind.Hops:
                 int h = _hops![i * N + j];
                 return h == Topology.Unreachable ? double.PositiveInfinity : h;
+            default: throw Choices.Unknown("topology.embedding", Kind);
         }
     }
 

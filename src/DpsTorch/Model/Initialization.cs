@@ -1,4 +1,6 @@
 // Initial parameters of a DPS (MODEL.md section 2): homogeneous-plus-noise, evenly spread, or random-uniform.
+using DpsTorch.Config;
+
 namespace DpsTorch.Model;
 
 /// <summary>Initial raw parameters μ, ρ, α.</summary>
@@ -11,24 +13,27 @@ public static class Initialization
     /// The init used by restart <paramref name="restart"/> under "auto": restart 0 starts at the demand's modes
     /// (Search/StructuredStarts.cs), 1 spread, 2 homogeneous, later ones random.
     /// </summary>
-    public static string KindForRestart(string init, int restart)
-        => init != "auto" ? init : restart switch { 0 => "modes", 1 => "spread", 2 => "homogeneous", _ => "random" };
+    public static InitKind KindForRestart(InitKind init, int restart)
+        => init != InitKind.Auto ? init : restart switch { 0 => InitKind.Modes, 1 => InitKind.Spread, 2 => InitKind.Homogeneous, _ => InitKind.Random };
 
     /// <summary>
     /// μ, ρ, α for <paramref name="n"/> agents. <paramref name="kind"/>: "spread" (μ_i = 2π(i + u)/N with u uniform in [0, 1) drawn from the seed, or 0 without <paramref name="spreadTurn"/>, plus jitter; σ narrow),
     /// "homogeneous" (all μ at <paramref name="center"/>, normally the demand's highest point, all σ equal, tiny jitter), "random" (μ uniform on the circle). α starts near zero
-    /// (equal resources) with jitter; ρ is the softplus inverse of σ − σ_min with relative jitter.
+    /// (equal resources) with jitter; ρ is the softplus inverse of σ − σ_min with relative jitter. "auto" is resolved
+    /// per restart first (<see cref="KindForRestart"/>).
     /// </summary>
-    public static InitialParameters Create(string kind, int n, double sigmaMin, double? initSigma, double jitter, int seed, double center = 0.0,
+    public static InitialParameters Create(InitKind kind, int n, double sigmaMin, double? initSigma, double jitter, int seed, double center = 0.0,
         bool spreadTurn = true)
     {
         var rng = new Random(seed);
         double sigma = initSigma ?? kind switch
         {
-            "spread" => Math.Max(2.0 * Math.PI / (4.0 * n), 2.0 * sigmaMin),
-            "homogeneous" => 1.0,
-            "random" => 0.5,
-            _ => throw new ArgumentException($"agents.init: \"{kind}\" is not one of auto, spread, homogeneous, random."),
+            InitKind.Spread => Math.Max(2.0 * Math.PI / (4.0 * n), 2.0 * sigmaMin),
+            InitKind.Homogeneous => 1.0,
+            InitKind.Random => 0.5,
+            InitKind.Auto => throw new ArgumentException("agents.init: \"auto\" names a kind per restart; resolve it with Initialization.KindForRestart first.", nameof(kind)),
+            InitKind.Modes => throw new ArgumentException("agents.init: \"modes\" needs the demand; build it with SystemBuilder.Start.", nameof(kind)),
+            _ => throw Choices.Unknown("agents.init", kind),
         };
         if (sigma <= sigmaMin) throw new ArgumentException($"agents.initSigma: {sigma} must exceed agents.sigmaMin ({sigmaMin}).");
         var mu = new double[n];
@@ -36,14 +41,14 @@ public static class Initialization
         var alpha = new double[n];
         // A spread start is the even lattice turned by a random fraction of its spacing, so that every seed starts
         // somewhere genuinely different; agent i keeps site i (neighbouring agents on neighbouring arcs).
-        double turn = kind == "spread" && spreadTurn ? rng.NextDouble() : 0.0;
+        double turn = kind == InitKind.Spread && spreadTurn ? rng.NextDouble() : 0.0;
         for (int i = 0; i < n; i++)
         {
             double baseMu = kind switch
             {
-                "spread" => 2.0 * Math.PI * (i + turn) / n,
-                "homogeneous" => center,
-                _ => 2.0 * Math.PI * rng.NextDouble(),
+                InitKind.Spread => 2.0 * Math.PI * (i + turn) / n,
+                InitKind.Homogeneous => center,
+                _ => 2.0 * Math.PI * rng.NextDouble(), // random (the only other kind past the σ switch)
             };
             mu[i] = baseMu + jitter * Tensor.NormalSample(rng);
             double s = Math.Max(sigma * (1.0 + jitter * Tensor.NormalSample(rng)), sigmaMin * 1.0001);

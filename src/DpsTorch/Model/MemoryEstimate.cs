@@ -2,7 +2,8 @@
 // config the machine cannot hold. Used by dps validate, run, sweep (per run × concurrent runs), nested and measure.
 // The per-item byte counts are upper bounds calibrated by measuring peak RSS (bench/README.md, "Memory").
 using System.Globalization;
-using DpsTorch.IO;
+
+using DpsTorch.Config;
 using DpsTorch.Measures;
 
 namespace DpsTorch.Model;
@@ -38,8 +39,8 @@ public sealed record MemoryEstimate(long Agents, long Cells, long DemandFrames, 
     {
         ArgumentNullException.ThrowIfNull(c);
         long n = c.Agents.Count, m = c.Space.M;
-        long edges = EdgeCount(c.Topology, n);
-        long frames = c.Demand.Kind == "drifting" ? c.Demand.Frames : 1;
+        long edges = ConfigLoader.EdgeCount(c.Topology, n);
+        long frames = c.Demand.Kind == DemandKind.Drifting ? c.Demand.Frames : 1;
         long cells = Mul(Mul(n, m), CellMatrices(c) * sizeof(double));
         long dense = DenseBytes(c.Topology, n, edges);
         long levels = 0;
@@ -49,7 +50,7 @@ public sealed record MemoryEstimate(long Agents, long Cells, long DemandFrames, 
             foreach (var level in ls)
             {
                 members /= Math.Max(1, level.Size);
-                long groupEdges = Mul(members, EdgeCount(level.Topology, level.Size));
+                long groupEdges = Mul(members, ConfigLoader.EdgeCount(level.Topology, level.Size));
                 // Composite agents: their production (N_l × M, with gradients), their similarity among them on the grid
                 // (N_l², the measures), and every group's edges and local demand.
                 levels = Sat(levels, Sat(Mul(Mul(members, m), 12 * sizeof(double)), Sat(Mul(Mul(members, members), 2 * sizeof(double)),
@@ -65,26 +66,6 @@ public sealed record MemoryEstimate(long Agents, long Cells, long DemandFrames, 
             Mul(edges, BytesPerEdge), dense, levels);
     }
 
-    /// <summary>Edges of a topology on <paramref name="n"/> agents: an upper bound for random kinds, and for "file" the
-    /// least of the pairs, <see cref="ConfigLoader.MaxEdges"/> (the reader's cap) and the file's bytes / 4 (an edge
-    /// line takes at least "0 1\n").</summary>
-    public static long EdgeCount(TopologyConfig t, long n)
-    {
-        long pairs = n * (n - 1) / 2; // n ≤ 10^7: fits in a long
-        return (t.Learned && t.Kind == "none") || t.Kind == "complete" ? pairs
-            : t.Kind is "ring" or "small-world" ? Mul(n, t.K)
-            : t.Kind == "random" ? (long)Math.Ceiling(t.P * pairs)
-            : t.Kind is "modular" or "core-periphery" ? (long)Math.Ceiling(Math.Max(t.PIn, t.POut) * pairs)
-            : t.Kind == "file" ? Math.Min(Math.Min(pairs, ConfigLoader.MaxEdges), FileBytes(t.Path) / MinEdgeLineBytes)
-            : t.Kind == "none" ? 0
-            : 4 * n; // lattice (2 per agent), star, hierarchical
-    }
-
-    /// <summary>Bytes of the shortest edge line, "0 1\n".</summary>
-    private const long MinEdgeLineBytes = 4;
-
-    private static long FileBytes(string? path) => path is not null && File.Exists(path) ? new FileInfo(path).Length : 0;
-
     /// <summary>N×M matrices alive at once: the step's forward values and gradients, the measures' production, and the
     /// sub-system that robustness and resilience rebuild and re-optimise.</summary>
     private static long CellMatrices(DpsConfig c)
@@ -92,12 +73,12 @@ public sealed record MemoryEstimate(long Agents, long Cells, long DemandFrames, 
         var t = c.Topology;
         // Measured (bench/README.md, "Memory"): about 5 live N×M matrices for the fused system objective, 28 for the
         // local objective with the "unmet" mismatch; these counts keep a margin above both.
-        bool direct = t.Propagation == "direct";
-        long step = direct && c.Objective.Kind == "system" ? 2 // W without the N×M production
-            : direct && c.Objective.Kind == "local" && c.Objective.Mismatch == "squared" ? 6 // fused pooled error
+        bool direct = t.Propagation == Propagation.Direct;
+        long step = direct && c.Objective.Kind == ObjectiveKind.System ? 2 // W without the N×M production
+            : direct && c.Objective.Kind == ObjectiveKind.Local && c.Objective.Mismatch == MismatchKind.Squared ? 6 // fused pooled error
             : 16;
-        if (t.Propagation == "power") step += 3L * t.Hops;
-        if (t.Propagation == "communicability") step += 3L * CommunicabilityTerms(t);
+        if (t.Propagation == Propagation.Power) step += 3L * t.Hops;
+        if (t.Propagation == Propagation.Communicability) step += 3L * CommunicabilityTerms(t);
         long measures = 4; // skills, w, p, and the sum, built once by the measures and once per robustness sub-system
         return 2 * Math.Max(step, measures) + measures; // a robustness sub-system beside the full one
     }
@@ -106,12 +87,12 @@ public sealed record MemoryEstimate(long Agents, long Cells, long DemandFrames, 
     private static long CommunicabilityTerms(TopologyConfig t)
     {
         double x = t.CommunicabilityBeta * Math.Max(1.0, 2.0 * t.K) * Math.Max(1.0, t.Weight), term = 1;
-        for (int k = 1; k <= DpsModel.MaxCommunicabilityTerms; k++)
+        for (int k = 1; k <= TopologyConfig.MaxCommunicabilityTerms; k++)
         {
             term *= x / k;
-            if (term <= DpsModel.CommunicabilityTolerance) return k;
+            if (term <= TopologyConfig.CommunicabilityTolerance) return k;
         }
-        return DpsModel.MaxCommunicabilityTerms;
+        return TopologyConfig.MaxCommunicabilityTerms;
     }
 
     private static long DenseBytes(TopologyConfig t, long n, long edges)
@@ -120,7 +101,7 @@ public sealed record MemoryEstimate(long Agents, long Cells, long DemandFrames, 
         if (n <= Interaction.DenseMaxN && 2.0 * edges >= Interaction.DenseDensity * n * (double)n)
             bytes = Mul(square, 3 * sizeof(double)); // I + Q, its gradient, the product's scratch
         if (n <= Heterogeneity.ExactMaxN) bytes = Sat(bytes, Mul(square, sizeof(double))); // exact similarity matrix
-        if (t.Embedding == "hops") bytes = Sat(bytes, Mul(square, sizeof(int))); // all-pairs hop distances
+        if (t.Embedding == EmbeddingKind.Hops) bytes = Sat(bytes, Mul(square, sizeof(int))); // all-pairs hop distances
         return bytes;
     }
 

@@ -1,5 +1,7 @@
 // The pointwise mismatch ℓ of MODEL.md section 2 (squared error, smooth unmet demand, or both), Δ-weighted and summed.
 // Used by flat (DpsModel) and nested (NestedSystem) systems alike, and per start by batched multi-start (BatchedStarts).
+using DpsTorch.Config;
+
 namespace DpsTorch.Model;
 
 /// <summary>Mismatch between a production and a target on the grid.</summary>
@@ -22,10 +24,11 @@ public static class Mismatch
 
     private static Tensor Combine(ObjectiveConfig objective, double delta, Tensor produced, Tensor target, Tensor zero, Func<Tensor, Tensor> sum)
     {
+        if (!Enum.IsDefined(objective.Mismatch)) throw Choices.Unknown("objective.mismatch", objective.Mismatch);
         Tensor total = zero;
-        if (objective.Mismatch is "squared" or "both")
+        if (objective.Mismatch is MismatchKind.Squared or MismatchKind.Both)
             total = total + sum((produced - target).Pow(2.0)) * delta;
-        if (objective.Mismatch is "unmet" or "both")
+        if (objective.Mismatch is MismatchKind.Unmet or MismatchKind.Both)
         {
             var unmet = (target - produced).Softplus(objective.UnmetBeta);
             var over = (produced - target).Softplus(objective.UnmetBeta);

@@ -1,5 +1,7 @@
 // The operation space of MODEL.md section 1: the circle [0, 2π) on M equally spaced points x_m = 2πm/M
 // with quadrature weight Δ = 2π/M.
+using DpsTorch.Config;
+
 namespace DpsTorch.Model;
 
 /// <summary>

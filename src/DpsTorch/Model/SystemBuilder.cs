@@ -1,5 +1,6 @@
 // Turns a validated DpsConfig into a DpsModel: the grid, the demand frames, the topology (fixed or the support of a
 // learned one), the distance costs, and initial or saved parameters. The one place config meets model.
+using DpsTorch.Config;
 using DpsTorch.IO;
 
 namespace DpsTorch.Model;
@@ -20,18 +21,18 @@ public static class SystemBuilder
         double mass = d.Mass ?? Budget(c);
         switch (d.Kind)
         {
-            case "peaks": return [Demand.EvenPeaks(space, d.Peaks, d.Width, mass, d.Phase).ToArray()];
-            case "uniform": return [Demand.Uniform(space, mass).ToArray()];
-            case "dirac": return [Demand.NearDirac(space, d.Phase, mass).ToArray()];
-            case "histogram": return [Demand.FromHistogramCsv(space, d.Path!, mass).ToArray()];
-            case "mixture":
+            case DemandKind.Peaks: return [Demand.EvenPeaks(space, d.Peaks, d.Width, mass, d.Phase).ToArray()];
+            case DemandKind.Uniform: return [Demand.Uniform(space, mass).ToArray()];
+            case DemandKind.Dirac: return [Demand.NearDirac(space, d.Phase, mass).ToArray()];
+            case DemandKind.Histogram: return [Demand.FromHistogramCsv(space, d.Path!, mass).ToArray()];
+            case DemandKind.Mixture:
                 int k = d.Centers!.Length;
                 var widths = d.Widths ?? Enumerable.Repeat(d.Width, k).ToArray();
                 var weights = d.Weights ?? Enumerable.Repeat(1.0, k).ToArray();
                 return [Demand.Mixture(space, d.Centers, widths, weights, mass).ToArray()];
-            case "drifting":
+            case DemandKind.Drifting:
                 return DemandSeries.Drifting(space, d.Peaks, d.Width, mass, d.Drift, d.Frames, d.Phase).Select(f => f.ToArray()).ToArray();
-            default: throw ConfigException.Invalid("demand.kind", d.Kind, "a known demand kind");
+            default: throw Choices.Unknown("demand.kind", d.Kind);
         }
     }
 
@@ -40,21 +41,21 @@ public static class SystemBuilder
     {
         var t = c.Topology;
         int n = c.Agents.Count;
-        string kind = t.Learned && t.Kind == "none" ? "complete" : t.Kind;
+        var kind = t.Learned && t.Kind == TopologyKind.None ? TopologyKind.Complete : t.Kind;
         var g = kind switch
         {
-            "none" => TopologyGenerators.None(n),
-            "complete" => TopologyGenerators.Complete(n),
-            "ring" => TopologyGenerators.Ring(n, t.K),
-            "lattice" => Lattice(n, t),
-            "star" => TopologyGenerators.Star(n),
-            "small-world" => TopologyGenerators.WattsStrogatz(n, t.K, t.P, t.Seed),
-            "random" => TopologyGenerators.ErdosRenyi(n, t.P, t.Seed),
-            "modular" => TopologyGenerators.StochasticBlock(ModuleSizes(n, t.Modules), t.PIn, t.POut, t.Seed),
-            "core-periphery" => TopologyGenerators.CorePeriphery(n, t.CoreFraction, t.PIn, t.POut * 4, t.POut, t.Seed),
-            "hierarchical" => Hierarchical(n, t),
-            "file" => Topology.FromEdgeListFile(t.Path!, n),
-            _ => throw ConfigException.Invalid("topology.kind", t.Kind, "a known topology kind"),
+            TopologyKind.None => TopologyGenerators.None(n),
+            TopologyKind.Complete => TopologyGenerators.Complete(n),
+            TopologyKind.Ring => TopologyGenerators.Ring(n, t.K),
+            TopologyKind.Lattice => Lattice(n, t),
+            TopologyKind.Star => TopologyGenerators.Star(n),
+            TopologyKind.SmallWorld => TopologyGenerators.WattsStrogatz(n, t.K, t.P, t.Seed),
+            TopologyKind.Random => TopologyGenerators.ErdosRenyi(n, t.P, t.Seed),
+            TopologyKind.Modular => TopologyGenerators.StochasticBlock(ModuleSizes(n, t.Modules), t.PIn, t.POut, t.Seed),
+            TopologyKind.CorePeriphery => TopologyGenerators.CorePeriphery(n, t.CoreFraction, t.PIn, t.POut * 4, t.POut, t.Seed),
+            TopologyKind.Hierarchical => Hierarchical(n, t),
+            TopologyKind.File => Topology.FromEdgeListFile(t.Path!, n),
+            _ => throw Choices.Unknown("topology.kind", t.Kind),
         };
         if (g.N != n) throw ConfigException.Invalid("topology", $"a graph on {g.N} agents", $"a graph on agents.count = {n} agents");
         return g;
@@ -100,23 +101,20 @@ public static class SystemBuilder
         int n = g.N;
         switch (t.Embedding)
         {
-            case "ring": return Embedding.RingPositions(n);
-            case "hops": return Embedding.Hops(g);
-            case "grid":
+            case EmbeddingKind.Ring: return Embedding.RingPositions(n);
+            case EmbeddingKind.Hops: return Embedding.Hops(g);
+            case EmbeddingKind.Grid:
                 int rows = LatticeRows(n, t);
                 return Embedding.Grid(rows, n / rows, t.Periodic && rows >= 3 && n / rows >= 3);
-            case "index":
-                var xy = new double[n, 1];
-                for (int i = 0; i < n; i++) xy[i, 0] = i;
-                return Embedding.Coordinates(xy);
-            case "coordinates":
+            case EmbeddingKind.Index: return Embedding.Index(n);
+            case EmbeddingKind.Coordinates:
                 var c2 = t.Coordinates!;
                 int dims = c2.Length / n;
                 var pos = new double[n, dims];
                 for (int i = 0; i < n; i++)
                     for (int k = 0; k < dims; k++) pos[i, k] = c2[i * dims + k];
                 return Embedding.Coordinates(pos);
-            default: throw ConfigException.Invalid("topology.embedding", t.Embedding, "ring, grid, hops, index or coordinates");
+            default: throw Choices.Unknown("topology.embedding", t.Embedding);
         }
     }
 
@@ -161,14 +159,14 @@ public static class SystemBuilder
     /// </summary>
     public static InitialParameters Start(DpsConfig c, Space space, IReadOnlyList<double[]> frames, int restart, int count)
     {
-        string kind = Initialization.KindForRestart(c.Agents.Init, restart);
+        var kind = Initialization.KindForRestart(c.Agents.Init, restart);
         int seed = Seeds.ForRestart(c.Training.Seed, restart);
-        if (kind == "modes")
+        if (kind == InitKind.Modes)
         {
             var modes = Search.StructuredStarts.Modes(space, frames);
-            if (Search.StructuredStarts.AtModes(count, modes, SigmaMin(c), c.Agents.Jitter, seed, Budget(c), c.Agents.Resources == "soft") is { } atModes)
+            if (Search.StructuredStarts.AtModes(count, modes, SigmaMin(c), c.Agents.Jitter, seed, Budget(c), c.Agents.Resources == ResourceMode.Soft) is { } atModes)
                 return atModes;
-            kind = "spread";
+            kind = InitKind.Spread;
         }
         return Initialization.Create(kind, count, SigmaMin(c), c.Agents.InitSigma, c.Agents.Jitter, seed,
             center: space.Grid[ArgMax(frames[0])], spreadTurn: c.Agents.SpreadTurn);
@@ -185,7 +183,7 @@ public static class SystemBuilder
     }
 
     private static DpsModel Assemble(DpsConfig c, Space space, IReadOnlyList<double[]> frames, Interaction q, double[] mu, double[] rho, double[] alpha)
-        => new(space, frames, q, c.Objective, SigmaMin(c), Budget(c), c.Agents.Resources == "soft", mu, rho, alpha,
+        => new(space, frames, q, c.Objective, SigmaMin(c), Budget(c), c.Agents.Resources == ResourceMode.Soft, mu, rho, alpha,
             c.Topology.Propagation, c.Topology.Hops, c.Topology.CommunicabilityBeta);
 
     private static int ArgMax(double[] v)

@@ -1,6 +1,7 @@
 // The interaction graph Q of MODEL.md section 1 as a plain (non-differentiable) structure: an undirected graph on N
 // agents with non-negative symmetric weights and no self loops, stored as an edge list with a CSR view of neighbours.
 using System.Globalization;
+using DpsTorch.Config;
 
 namespace DpsTorch.Model;
 
@@ -205,10 +206,10 @@ public sealed class Topology
     /// <exception cref="InvalidDataException">A line is malformed, an index is out of range, a weight is negative or not
     /// finite, an edge is a self loop or repeated (the message names path, line, column and parsed values, never the
     /// file's text: a config may name any file).</exception>
-    /// <exception cref="DpsTorch.IO.ConfigException">The path is not a regular file, exceeds the size cap of
-    /// <see cref="DpsTorch.IO.InputKind.EdgeList"/>, or lists more than <paramref name="maxEdges"/> edges (counted while
+    /// <exception cref="ConfigException">The path is not a regular file, exceeds the size cap of
+    /// <see cref="InputKind.EdgeList"/>, or lists more than <paramref name="maxEdges"/> edges (counted while
     /// reading, so a huge file is refused at edge maxEdges + 1); the message names <paramref name="key"/>.</exception>
-    public static Topology FromEdgeListFile(string path, int? n = null, long maxEdges = DpsTorch.IO.ConfigLoader.MaxEdges, string key = "topology.path")
+    public static Topology FromEdgeListFile(string path, int? n = null, long maxEdges = ConfigLoader.MaxEdges, string key = "topology.path")
     {
         ArgumentNullException.ThrowIfNull(path);
         if (n is int given) Require.AtLeast(given, 0, nameof(n));
@@ -216,7 +217,7 @@ public sealed class Topology
         var edges = new List<Edge>();
         var lines = new List<int>();
         int lineNo = 0, maxIndex = -1;
-        foreach (var raw in DpsTorch.IO.InputFile.ReadLines(key, path, DpsTorch.IO.InputKind.EdgeList))
+        foreach (var raw in InputFile.ReadLines(key, path, InputKind.EdgeList))
         {
             lineNo++;
             int hash = raw.IndexOf('#');
@@ -235,7 +236,7 @@ public sealed class Topology
             if (i == j)
                 throw new InvalidDataException($"{path} line {lineNo}: edge ({i}, {j}) is a self loop; Q has a zero diagonal.");
             if (edges.Count >= maxEdges)
-                throw new DpsTorch.IO.ConfigException(key, $"\"{path}\" lists more than the {maxEdges} edges allowed (line {lineNo} is edge {maxEdges + 1}).");
+                throw new ConfigException(key, $"\"{path}\" lists more than the {maxEdges} edges allowed (line {lineNo} is edge {maxEdges + 1}).");
             maxIndex = Math.Max(maxIndex, Math.Max(i, j));
             edges.Add(new Edge(Math.Min(i, j), Math.Max(i, j), w));
             lines.Add(lineNo);

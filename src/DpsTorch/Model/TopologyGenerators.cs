@@ -1,5 +1,7 @@
 // Generators for the fixed interaction graphs of MODEL.md section 1: none, complete, ring, 2-D lattice, star,
 // Watts–Strogatz, Erdős–Rényi, stochastic block, core–periphery and hierarchical. All edges have weight 1.
+using DpsTorch.Config;
+
 namespace DpsTorch.Model;
 
 /// <summary>

@@ -2,6 +2,7 @@
 // early stopping on convergence, a guard that names the step and parameter of the first non-finite value,
 // and a per-step trajectory of the loss and the measures.
 using System.Diagnostics;
+using DpsTorch.Config;
 using DpsTorch.Optim;
 
 namespace DpsTorch.Model;
@@ -177,18 +178,19 @@ public static class Trainer
     /// <summary>The learning-rate schedule named by the config (it depends on the step alone, so resumed runs match).</summary>
     public static LearningRateSchedule MakeSchedule(TrainingConfig t) => t.Schedule switch
     {
-        "constant" => new ConstantSchedule(t.Lr),
-        "step" => new StepSchedule(t.Lr, Math.Max(1, t.Steps / 4), 0.5),
-        _ => t.Steps > 1 ? new CosineSchedule(t.Lr, t.Steps, t.Lr * t.MinLrFraction) : new ConstantSchedule(t.Lr),
+        ScheduleKind.Constant => new ConstantSchedule(t.Lr),
+        ScheduleKind.Step => new StepSchedule(t.Lr, Math.Max(1, t.Steps / 4), 0.5),
+        ScheduleKind.Cosine => t.Steps > 1 ? new CosineSchedule(t.Lr, t.Steps, t.Lr * t.MinLrFraction) : new ConstantSchedule(t.Lr),
+        _ => throw Choices.Unknown("training.schedule", t.Schedule),
     };
 
     /// <summary>The optimizer named by the config.</summary>
     public static Optimizer MakeOptimizer(TrainingConfig t, IReadOnlyList<Tensor> ps) => t.Optimizer switch
     {
-        "adam" => new Adam(ps, lr: t.Lr),
-        "sgd" => new Sgd(ps, t.Lr, momentum: t.Momentum),
-        "lbfgs" => new Lbfgs(ps, lr: t.Lr),
-        _ => throw new ArgumentException($"training.optimizer: \"{t.Optimizer}\" is not one of adam, sgd, lbfgs."),
+        OptimizerKind.Adam => new Adam(ps, lr: t.Lr),
+        OptimizerKind.Sgd => new Sgd(ps, t.Lr, momentum: t.Momentum),
+        OptimizerKind.Lbfgs => new Lbfgs(ps, lr: t.Lr),
+        _ => throw Choices.Unknown("training.optimizer", t.Optimizer),
     };
 
     private static double[][] Snapshot(IReadOnlyList<Tensor> ps) => ps.Select(p => p.ToArray()).ToArray();

@@ -2,6 +2,8 @@
 // Trainer keeps the optimizer, schedule, checkpoints, non-finite guard and measures (issue 17). The core knows backends
 // only by name: an add-on (src/DpsTorch.TorchSharp) registers itself, the CLI calls that registration, and the core
 // never references the add-on's packages.
+using DpsTorch.Config;
+
 namespace DpsTorch.Model;
 
 /// <summary>
@@ -35,30 +37,25 @@ public interface ITrainableSystem
 }
 
 /// <summary>
-/// Training backends by name (config key training.backend). "managed" is the engine itself; others are registered by
+/// Training backends (config key training.backend). "managed" is the engine itself; others are registered by
 /// add-ons (DpsTorch.TorchSharp registers "torchsharp") with a factory that wraps a managed model: the wrapper keeps the
 /// managed model's tensors as the parameters and computes loss and gradients its own way.
 /// </summary>
 public static class TrainingBackends
 {
-    /// <summary>The engine's own backend.</summary>
-    public const string Managed = "managed";
-
-    /// <summary>Every name training.backend accepts (a known name may still be unavailable when its add-on is absent).</summary>
-    public static readonly string[] Known = [Managed, "torchsharp"];
-
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Func<DpsModel, TrainingConfig, ITrainableSystem>> Factories = new();
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Action<TrainingConfig>> Checks = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<TrainingBackend, Func<DpsModel, TrainingConfig, ITrainableSystem>> Factories = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<TrainingBackend, Action<TrainingConfig>> Checks = new();
 
     /// <summary>
-    /// Registers (or replaces) the factory of backend <paramref name="name"/>, and optionally a check that throws a
-    /// <see cref="IO.ConfigException"/> when this machine cannot run it (libtorch missing, no CUDA for "cuda").
+    /// Registers (or replaces) the factory of backend <paramref name="backend"/>, and optionally a check that throws a
+    /// <see cref="ConfigException"/> when this machine cannot run it (libtorch missing, no CUDA for "cuda").
     /// </summary>
-    public static void Register(string name, Func<DpsModel, TrainingConfig, ITrainableSystem> factory, Action<TrainingConfig>? check = null)
+    public static void Register(TrainingBackend backend, Func<DpsModel, TrainingConfig, ITrainableSystem> factory, Action<TrainingConfig>? check = null)
     {
-        if (name == Managed) throw new ArgumentException("The managed backend is built in; it cannot be replaced.", nameof(name));
-        Factories[name] = factory;
-        if (check is not null) Checks[name] = check;
+        if (backend == TrainingBackend.Managed) throw new ArgumentException("The managed backend is built in; it cannot be replaced.", nameof(backend));
+        Choices.Check("training.backend", backend);
+        Factories[backend] = factory;
+        if (check is not null) Checks[backend] = check;
     }
 
     /// <summary>
@@ -67,25 +64,29 @@ public static class TrainingBackends
     /// </summary>
     public static void Check(TrainingConfig training)
     {
-        if (training.Backend == Managed) return;
+        if (training.Backend == TrainingBackend.Managed) return;
         if (!Factories.ContainsKey(training.Backend)) throw Unregistered(training.Backend);
         if (Checks.TryGetValue(training.Backend, out var check)) check(training);
     }
 
-    private static IO.ConfigException Unregistered(string backend) => IO.ConfigException.Invalid("training.backend", backend,
-        $"\"{Managed}\" here: the \"{backend}\" backend is an add-on this program was built without (the dps CLI includes DpsTorch.TorchSharp)");
+    private static ConfigException Unregistered(TrainingBackend backend)
+    {
+        Choices.Check("training.backend", backend);
+        return ConfigException.Invalid("training.backend", Choices.Name(backend),
+            $"\"{Choices.Name(TrainingBackend.Managed)}\" here: the \"{Choices.Name(backend)}\" backend is an add-on this program was built without (the dps CLI includes DpsTorch.TorchSharp)");
+    }
 
-    /// <summary>Whether <paramref name="name"/> can be used in this process.</summary>
-    public static bool IsAvailable(string name) => name == Managed || Factories.ContainsKey(name);
+    /// <summary>Whether <paramref name="backend"/> can be used in this process.</summary>
+    public static bool IsAvailable(TrainingBackend backend) => backend == TrainingBackend.Managed || Factories.ContainsKey(backend);
 
     /// <summary>
     /// The system the trainer drives for <paramref name="model"/> under training.backend: the model itself for
-    /// "managed", else the registered wrapper. An unregistered backend is a <see cref="IO.ConfigException"/> naming
+    /// "managed", else the registered wrapper. An unregistered backend is a <see cref="ConfigException"/> naming
     /// the key and what is needed.
     /// </summary>
     public static ITrainableSystem For(DpsModel model, TrainingConfig training)
     {
-        if (training.Backend == Managed) return model;
+        if (training.Backend == TrainingBackend.Managed) return model;
         if (Factories.TryGetValue(training.Backend, out var make)) return make(model, training);
         throw Unregistered(training.Backend);
     }

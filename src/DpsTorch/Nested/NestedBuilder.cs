@@ -1,6 +1,7 @@
 // Turns a config with a `levels` block into a NestedSystem: leaf initialisation as SystemBuilder does it, and per
 // level a block-diagonal interaction assembled from one SystemBuilder graph per group.
 using DpsTorch.IO;
+using DpsTorch.Config;
 using DpsTorch.Model;
 
 namespace DpsTorch.Nested;
@@ -33,7 +34,7 @@ public static class NestedBuilder
         var init = SystemBuilder.Start(config, space, frames, restart, homogeneous ? 1 : n);
         var alpha = homogeneous ? [0.0] : init.Alpha;
         return new NestedSystem(space, frames, config.Objective, levels, SystemBuilder.SigmaMin(config), budget,
-            config.Agents.Resources == "soft", n, init.Mu, init.Rho, alpha) { BudgetBlock = BudgetBlock(levelsConfig, n) };
+            config.Agents.Resources == ResourceMode.Soft, n, init.Mu, init.Rho, alpha) { BudgetBlock = BudgetBlock(levelsConfig, n) };
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 // The differentiable nested DPS of MODEL.md section 4: leaf agents (wrapped-normal skills) grouped into composite
 // agents level by level, each level with its own graph, distances and communication cost. One function of all
 // parameters, built from engine ops, so Backward() of the top-level loss trains every level at once.
+using DpsTorch.Config;
 using DpsTorch.Model;
 using DpsTorch.Ops;
 
@@ -35,14 +36,15 @@ public sealed class NestedLevel
     public double LambdaC { get; }
     /// <summary>The local demand frames every group serves (mass per group), or null.</summary>
     public IReadOnlyList<double[]>? DemandFrames { get; }
-    /// <summary>"system" or "local", see <see cref="LevelConfig.DemandObjective"/>.</summary>
-    public string DemandObjective { get; }
+    /// <summary>System or local, see <see cref="LevelConfig.DemandObjective"/>.</summary>
+    public ObjectiveKind DemandObjective { get; }
     /// <summary>λ_D of this level.</summary>
     public double DemandWeight { get; }
 
     internal NestedLevel(int index, string name, int size, int groups, Interaction interaction, IReadOnlyList<Topology> groupGraphs,
-        double lambdaC, IReadOnlyList<double[]>? demandFrames, string demandObjective, double demandWeight)
+        double lambdaC, IReadOnlyList<double[]>? demandFrames, ObjectiveKind demandObjective, double demandWeight)
     {
+        Choices.Check($"levels[{index}].demandObjective", demandObjective);
         Index = index; Name = name; Size = size; Groups = groups; Interaction = interaction; GroupGraphs = groupGraphs;
         LambdaC = lambdaC; DemandFrames = demandFrames; DemandObjective = demandObjective; DemandWeight = demandWeight;
     }
@@ -74,6 +76,8 @@ public sealed class NestedSystem : AgentSystem
         double sigmaMin, double budget, bool softBudget, int n, double[] mu, double[] rho, double[] alpha)
         : base(space, demandFrames, objective, sigmaMin, budget, softBudget, mu, rho, alpha)
     {
+        Choices.Check("objective.kind", objective.Kind);
+        Choices.Check("objective.mismatch", objective.Mismatch);
         Levels = levels;
         N = n;
         if (mu.Length == 1 && n > 1) _tie = new int[n];
@@ -170,7 +174,7 @@ public sealed class NestedSystem : AgentSystem
         var top = Levels[^1];
         var p = pass.Productions[^1];
         Tensor coverage = Tensor.Scalar(0);
-        var pooled = Objective.Kind == "local" ? PooledDensities(p) : null;
+        var pooled = Objective.Kind == ObjectiveKind.Local ? PooledDensities(p) : null;
         foreach (var frame in frames)
         {
             var d = Tensor.FromArray(frame);
@@ -202,7 +206,7 @@ public sealed class NestedSystem : AgentSystem
             foreach (var frame in level.DemandFrames)
             {
                 var d = Tensor.FromArray(frame);
-                term = term + (level.DemandObjective == "local"
+                term = term + (level.DemandObjective == ObjectiveKind.Local
                     ? Mismatch.Of(Objective, Space.Delta, PooledDensities(pass.Productions[k]), d / (Space.Delta * frame.Sum())) / level.Members
                     : Mismatch.Of(Objective, Space.Delta, pass.Tiers[k + 1], d.Unsqueeze(0)) / level.Groups);
             }

@@ -18,6 +18,9 @@ internal static class CirclePlot
         foreach (var v in demand) if (double.IsFinite(v)) vmax = Math.Max(vmax, v);
         foreach (var v in production) if (double.IsFinite(v)) vmax = Math.Max(vmax, v);
         if (vmax <= 0) vmax = 1;
+        // The outer ring at a round value at or above the largest one (2.4, not 2.367), so its label is a nice number.
+        double step = LineChart.TickStep(0, vmax);
+        vmax = Math.Ceiling(vmax / step - 1e-9) * step;
         double R(double v) => inner + (outer - inner) * Math.Clamp(double.IsFinite(v) ? v : 0, 0, vmax) / vmax;
         (double, double) P(double angle, double r) => (cx + r * Math.Cos(angle), cy - r * Math.Sin(angle));
 
@@ -25,7 +28,7 @@ internal static class CirclePlot
         sb.Append($"<svg class=\"chart\" viewBox=\"0 0 {size} {size}\" width=\"{size}\" height=\"{size}\" role=\"img\"");
         sb.Append(Interactive.Csv(["x", "demand D", "production W"], x.Select((v, k) => (IReadOnlyList<string>)[Interactive.Value(v), Interactive.Value(demand[k]), Interactive.Value(production[k])]))).Append('>');
         // Reference circles at 0, max/2 and max (their values are written last, over the curves).
-        var rings = new[] { (0.0, "0"), (0.5, Svg.Num(vmax / 2)), (1.0, Svg.Num(vmax)) };
+        var rings = new[] { (0.0, "0"), (0.5, LineChart.TickLabel(vmax / 2, step / 2)), (1.0, LineChart.TickLabel(vmax, step)) };
         foreach (var (frac, _) in rings)
             sb.Append($"<circle cx=\"{Svg.C(cx)}\" cy=\"{Svg.C(cy)}\" r=\"{Svg.C(inner + (outer - inner) * frac)}\" fill=\"none\" stroke=\"{(frac == 0 ? Colors.Axis : Colors.Grid)}\"/>");
         // Spokes and angle labels every π/2.

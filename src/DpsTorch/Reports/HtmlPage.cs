@@ -5,7 +5,7 @@ using DpsTorch.Ops;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using DpsTorch.IO;
+using DpsTorch.Config;
 
 namespace DpsTorch.Reports;
 
@@ -141,7 +141,8 @@ internal static class HtmlPage
 
     /// <summary>
     /// Robustness-style curves (JSON objects with fractions, coverage and optional spread, as summaries write them),
-    /// with a shaded spread band; curves that are missing or malformed are left out; null when none is left.
+    /// with a shaded spread band (mean ± spread, clipped to [0, 1] since coverage kept lies there); curves that are
+    /// missing or malformed are left out; null when none is left.
     /// <paramref name="yMax"/> fixes the top of the axis (room for a long legend).
     /// </summary>
     public static string? CurveChart(IEnumerable<(JsonNode? Curve, string Label, string Color, bool Dashed)> curves, double? yMax = null)
@@ -152,10 +153,11 @@ internal static class HtmlPage
             if (node is not JsonObject curve || Doubles(curve["fractions"]) is not { Length: > 0 } f || Doubles(curve["coverage"]) is not { } c || c.Length != f.Length)
                 continue;
             var spread = Doubles(curve["spread"]);
+            // Coverage kept lies in [0, 1], so its band does too: mean ± spread clipped to [0, 1].
             var band = spread is { } sp && sp.Length == f.Length
-                ? (c.Select((v, i) => v - sp[i]).ToArray(), c.Select((v, i) => v + sp[i]).ToArray())
+                ? (c.Select((v, i) => Math.Clamp(v - sp[i], 0, 1)).ToArray(), c.Select((v, i) => Math.Clamp(v + sp[i], 0, 1)).ToArray())
                 : ((double[], double[])?)null;
-            chart.Series.Add(new(f, c, color) { Label = label, Markers = true, Band = band, Dashed = dashed });
+            chart.Series.Add(new(f, c, color) { Label = label, Markers = true, Band = band, Dashed = dashed, Marker = dashed ? MarkerShape.Square : MarkerShape.Circle });
         }
         return chart.Series.Count == 0 ? null : chart.ToSvg();
     }
@@ -181,6 +183,8 @@ internal static class HtmlPage
         table.summary th { text-align: left; font-weight: 500; color: #495057; padding: 3px 12px 3px 0; }
         table.summary td { text-align: right; padding: 3px 0; }
         table.summary tr + tr { border-top: 1px solid #f1f3f5; }
+        table.summary tr.headline th, table.summary tr.headline td { font-size: 16px; font-weight: 600; color: #212529; padding: 4px 0 6px; }
+        table.summary tr.headline th { padding-right: 12px; }
         .hue { display: inline-block; width: 80px; height: 9px; border-radius: 3px; vertical-align: middle;
                background: linear-gradient(to right, hsl(0 70% 45%), hsl(60 70% 45%), hsl(120 70% 45%), hsl(180 70% 45%),
                                                      hsl(240 70% 45%), hsl(300 70% 45%), hsl(360 70% 45%)); }

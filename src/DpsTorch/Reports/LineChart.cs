@@ -5,6 +5,21 @@ using System.Text;
 
 namespace DpsTorch.Reports;
 
+/// <summary>Shape of a series' point markers.</summary>
+internal enum MarkerShape
+{
+    /// <summary>A filled circle.</summary>
+    Circle,
+    /// <summary>A filled square.</summary>
+    Square,
+    /// <summary>A filled triangle, point up.</summary>
+    Triangle,
+    /// <summary>A filled diamond.</summary>
+    Diamond,
+    /// <summary>An open circle (white inside).</summary>
+    OpenCircle,
+}
+
 /// <summary>One line of a <see cref="LineChart"/>. Non-finite points (and non-positive ones on a log axis) break the line.</summary>
 internal sealed record Series(double[] X, double[] Y, string Color)
 {
@@ -18,8 +33,32 @@ internal sealed record Series(double[] X, double[] Y, string Color)
     /// <summary>Lower and upper edges of a shaded band (e.g. mean ± spread), same length as X.</summary>
     public (double[] Low, double[] High)? Band { get; init; }
     public bool Markers { get; init; }
-    /// <summary>Draw the line dashed (to tell apart curves that may coincide).</summary>
+    /// <summary>Shape of the markers (with <see cref="Markers"/>).</summary>
+    public MarkerShape Marker { get; init; }
+    /// <summary>Draw the line dashed (to tell apart curves that may coincide); <see cref="Dash"/> picks the pattern.</summary>
     public bool Dashed { get; init; }
+    /// <summary>An SVG stroke-dasharray for the line ("6 3 1 3"); null: the plain dash when <see cref="Dashed"/>, else solid.</summary>
+    public string? Dash { get; init; }
+    /// <summary>Draw the line at all (false: markers only).</summary>
+    public bool Line { get; init; } = true;
+
+    /// <summary>The stroke-dasharray the line is drawn with; null when solid.</summary>
+    public string? DashArray => Dash ?? (Dashed ? "5 4" : null);
+}
+
+/// <summary>Line styles that tell series apart without colour: dash patterns and marker shapes.</summary>
+internal static class LineStyles
+{
+    /// <summary>Dash patterns in order of use; null is solid.</summary>
+    public static readonly string?[] Dashes = [null, "6 4", "2 3", "8 3 2 3", "12 4"];
+
+    /// <summary>The style of series <paramref name="k"/> of a family (k = 0, 1, ...): dash pattern and marker shape,
+    /// distinct for the first 25.</summary>
+    public static (string? Dash, MarkerShape Marker) For(int k)
+    {
+        int shapes = Enum.GetValues<MarkerShape>().Length;
+        return (Dashes[k % Dashes.Length], (MarkerShape)((k / Dashes.Length + k) % shapes));
+    }
 }
 
 /// <summary>A line chart written as inline SVG.</summary>
@@ -44,6 +83,7 @@ internal sealed class LineChart
 
     public string ToSvg()
     {
+        DistinguishLabelled();
         var (x0, x1) = Range(s => s.X, XMin, XMax, log: false);
         var (y0, y1) = Range(s => s.Y, YMin, YMax, LogY, includeBands: true);
         double pw = Width - Left - Right, ph = Height - Top - Bottom;
@@ -62,7 +102,7 @@ internal sealed class LineChart
         sb.Append($"<rect x=\"{Svg.C(Left)}\" y=\"{Svg.C(Top)}\" width=\"{Svg.C(pw)}\" height=\"{Svg.C(ph)}\" fill=\"#fff\" stroke=\"{Colors.Axis}\" stroke-width=\"0.8\"/>");
         // Grid and ticks (the script draws its own while zoomed).
         sb.Append("<g class=\"dps-ticks\">");
-        foreach (var (v, label) in XTicks ?? NiceTicks(x0, x1).Select(t => (t, Svg.Num(t))).ToArray())
+        foreach (var (v, label) in XTicks ?? NiceTicks(x0, x1).Select(t => (t, TickLabel(t, TickStep(x0, x1)))).ToArray())
         {
             if (v < x0 - 1e-12 * Math.Abs(x1 - x0) || v > x1 + 1e-12 * Math.Abs(x1 - x0)) continue;
             double px = Px(v);
@@ -74,7 +114,7 @@ internal sealed class LineChart
             double py = Py(v);
             if (py < Top - 0.5 || py > Top + ph + 0.5) continue;
             sb.Append($"<line x1=\"{Svg.C(Left)}\" y1=\"{Svg.C(py)}\" x2=\"{Svg.C(Left + pw)}\" y2=\"{Svg.C(py)}\" stroke=\"{Colors.Grid}\"/>");
-            sb.Append($"<text x=\"{Svg.C(Left - 5)}\" y=\"{Svg.C(py + 4)}\" text-anchor=\"end\">{Svg.Escape(Svg.Num(v))}</text>");
+            sb.Append($"<text x=\"{Svg.C(Left - 5)}\" y=\"{Svg.C(py + 4)}\" text-anchor=\"end\">{Svg.Escape(LogY ? Svg.Num(v) : TickLabel(v, TickStep(y0, y1)))}</text>");
         }
         sb.Append("</g>");
         sb.Append($"<text x=\"{Svg.C(Left + pw / 2)}\" y=\"{Svg.C(Height - 6)}\" text-anchor=\"middle\" class=\"axis-label\">{Svg.Escape(XLabel)}</text>");
@@ -117,11 +157,12 @@ internal sealed class LineChart
             if (d.Length == 0) { sb.Append("</g>"); continue; }
             if (s.Fill)
                 sb.Append($"<path d=\"{d}L{Svg.C(Px(lastX))} {Svg.C(Top + ph)} L{Svg.C(Px(firstX))} {Svg.C(Top + ph)} Z\" fill=\"{s.Color}\" fill-opacity=\"{Svg.O(0.3 * s.Opacity)}\" stroke=\"none\"/>");
-            sb.Append($"<path d=\"{d}\" fill=\"none\" stroke=\"{s.Color}\" stroke-width=\"{Svg.O(s.Width)}\" stroke-opacity=\"{Svg.O(s.Opacity)}\" stroke-linejoin=\"round\"{(s.Dashed ? " stroke-dasharray=\"5 4\"" : "")}/>");
+            if (s.Line)
+                sb.Append($"<path d=\"{d}\" fill=\"none\" stroke=\"{s.Color}\" stroke-width=\"{Svg.O(s.Width)}\" stroke-opacity=\"{Svg.O(s.Opacity)}\" stroke-linejoin=\"round\"{(s.DashArray is { } da ? $" stroke-dasharray=\"{da}\"" : "")}/>");
             if (s.Markers)
                 for (int i = 0; i < s.X.Length; i++)
                     if (Ok(s.X[i], s.Y[i]))
-                        sb.Append($"<circle cx=\"{Svg.C(Px(s.X[i]))}\" cy=\"{Svg.C(Py(s.Y[i]))}\" r=\"2.6\" fill=\"{s.Color}\"/>");
+                        sb.Append(MarkerSvg(s.Marker, Px(s.X[i]), Py(s.Y[i]), s.Color));
             sb.Append("</g>");
         }
         sb.Append("</svg>");
@@ -137,12 +178,58 @@ internal sealed class LineChart
             {
                 double y = ly + 14 + 16 * k;
                 sb.Append($"<g class=\"legend-item\" data-series=\"{labelled[k].index}\">");
-                sb.Append($"<line x1=\"{Svg.C(lx + 5)}\" y1=\"{Svg.C(y - 4)}\" x2=\"{Svg.C(lx + 19)}\" y2=\"{Svg.C(y - 4)}\" stroke=\"{labelled[k].s.Color}\" stroke-width=\"2.5\"{(labelled[k].s.Dashed ? " stroke-dasharray=\"4 3\"" : "")}/>");
+                var ls = labelled[k].s;
+                if (ls.Fill)
+                    sb.Append($"<rect x=\"{Svg.C(lx + 5)}\" y=\"{Svg.C(y - 9)}\" width=\"14\" height=\"9\" fill=\"{ls.Color}\" fill-opacity=\"0.3\"/>");
+                if (ls.Line)
+                    sb.Append($"<line x1=\"{Svg.C(lx + 5)}\" y1=\"{Svg.C(y - 4)}\" x2=\"{Svg.C(lx + 19)}\" y2=\"{Svg.C(y - 4)}\" stroke=\"{ls.Color}\" stroke-width=\"2.5\"{(ls.DashArray is { } da ? $" stroke-dasharray=\"{da}\"" : "")}/>");
+                if (ls.Markers) sb.Append(MarkerSvg(ls.Marker, lx + 12, y - 4, ls.Color, legend: true));
                 sb.Append($"<text x=\"{Svg.C(lx + 23)}\" y=\"{Svg.C(y)}\">{Svg.Escape(labelled[k].s.Label)}</text></g>");
             }
         }
         sb.Append("</svg>");
         return sb.ToString();
+    }
+
+    /// <summary>The look of a series in the legend: fill, line, dash pattern and marker.</summary>
+    internal static string StyleKey(Series s) => $"{s.Fill}|{s.Line}|{s.DashArray}|{(s.Markers ? s.Marker.ToString() : "-")}";
+
+    /// <summary>
+    /// Every labelled series must be told apart by more than its colour: a labelled series drawn like an earlier one
+    /// (same fill, line, dash and marker) gets the next unused dash pattern and marker of <see cref="LineStyles"/>.
+    /// </summary>
+    private void DistinguishLabelled()
+    {
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        int next = 0;
+        for (int k = 0; k < Series.Count; k++)
+        {
+            var s = Series[k];
+            if (s.Label is null) continue;
+            while (!used.Add(StyleKey(s)) && next < 25)
+            {
+                var (dash, marker) = LineStyles.For(++next);
+                s = s with { Dash = dash, Dashed = dash is not null, Markers = true, Marker = marker };
+            }
+            Series[k] = s;
+        }
+    }
+
+    /// <summary>A marker of the given shape centred at (x, y); shapes other than circles carry class dps-mark and
+    /// data-cx/data-cy, so that the charts' script moves them when zooming without stretching them.</summary>
+    private static string MarkerSvg(MarkerShape shape, double x, double y, string color, bool legend = false)
+    {
+        double r = legend ? 3.4 : 2.8;
+        string at = $"class=\"dps-mark\" data-cx=\"{Svg.C(x)}\" data-cy=\"{Svg.C(y)}\" transform=\"translate({Svg.C(x)} {Svg.C(y)})\"";
+        string rr = Svg.C(r), r2 = Svg.C(2 * r);
+        return shape switch
+        {
+            MarkerShape.Square => $"<rect {at} x=\"-{rr}\" y=\"-{rr}\" width=\"{r2}\" height=\"{r2}\" fill=\"{color}\"/>",
+            MarkerShape.Triangle => $"<path {at} d=\"M0 -{Svg.C(1.25 * r)}L{Svg.C(1.15 * r)} {Svg.C(0.8 * r)}L-{Svg.C(1.15 * r)} {Svg.C(0.8 * r)}Z\" fill=\"{color}\"/>",
+            MarkerShape.Diamond => $"<path {at} d=\"M0 -{Svg.C(1.3 * r)}L{Svg.C(1.3 * r)} 0L0 {Svg.C(1.3 * r)}L-{Svg.C(1.3 * r)} 0Z\" fill=\"{color}\"/>",
+            MarkerShape.OpenCircle => $"<circle cx=\"{Svg.C(x)}\" cy=\"{Svg.C(y)}\" r=\"{rr}\" fill=\"#fff\" stroke=\"{color}\" stroke-width=\"1.4\"/>",
+            _ => $"<circle cx=\"{Svg.C(x)}\" cy=\"{Svg.C(y)}\" r=\"{rr}\" fill=\"{color}\"/>",
+        };
     }
 
     private (double, double) Range(Func<Series, double[]> pick, double? min, double? max, bool log, bool includeBands = false)
@@ -163,18 +250,45 @@ internal sealed class LineChart
         return (lo, hi);
     }
 
-    /// <summary>About five round-numbered ticks (steps 1, 2 or 5 times a power of ten) covering [lo, hi].</summary>
-    internal static List<double> NiceTicks(double lo, double hi)
+    /// <summary>The tick spacing of [lo, hi]: 1, 2 or 5 times a power of ten, about a fifth of the span.</summary>
+    internal static double TickStep(double lo, double hi)
     {
         double raw = (hi - lo) / 5, mag = Math.Pow(10, Math.Floor(Math.Log10(raw)));
-        double step = raw / mag >= 5 ? 5 * mag : raw / mag >= 2 ? 2 * mag : mag;
+        return raw / mag >= 5 ? 5 * mag : raw / mag >= 2 ? 2 * mag : mag;
+    }
+
+    /// <summary>About five round-numbered ticks (steps 1, 2 or 5 times a power of ten) covering [lo, hi], each an
+    /// exact multiple of the step (no accumulated rounding: 0.3, not 0.30000000000000004).</summary>
+    internal static List<double> NiceTicks(double lo, double hi)
+    {
+        double step = TickStep(lo, hi);
         var ticks = new List<double>();
-        for (double t = Math.Ceiling(lo / step) * step; t <= hi + 1e-9 * step && ticks.Count < 50; t += step)
-            ticks.Add(Math.Abs(t) < 1e-12 * step ? 0 : t);
+        for (long k = (long)Math.Ceiling(lo / step - 1e-9); k * step <= hi + 1e-9 * step && ticks.Count < 50; k++)
+        {
+            double t = k * step;
+            ticks.Add(k == 0 ? 0 : double.Parse(t.ToString("G12", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture));
+        }
         return ticks;
     }
 
-    /// <summary>Powers of ten in [lo, hi], with 2 and 5 times them when the range spans fewer than three decades.</summary>
+    /// <summary>
+    /// A tick label with as many digits as the tick spacing needs, and no more: 1000.6 and 1000.8 stay apart (four
+    /// significant digits would show both as 1001), 0.30000000000000004 reads 0.3; exponent form as "2.5e-5".
+    /// </summary>
+    internal static string TickLabel(double v, double step)
+    {
+        if (v == 0 || !double.IsFinite(v)) return Svg.Num(v);
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        if (Math.Abs(v) >= 1e-4 && Math.Abs(v) < 1e6)
+            return v.ToString("F" + Math.Clamp(-(int)Math.Floor(Math.Log10(step) + 1e-9), 0, 15).ToString(inv), inv);
+        int digits = (int)Math.Floor(Math.Log10(Math.Abs(v)) + 1e-9) - (int)Math.Floor(Math.Log10(step) + 1e-9) + 1;
+        digits = Math.Clamp(digits, 1, 15);
+        return v.ToString("G" + digits.ToString(inv), inv)
+            .Replace("E+0", "e").Replace("E+", "e").Replace("E-0", "e-").Replace("E-", "e-");
+    }
+
+    /// <summary>Powers of ten in [lo, hi], with 2 and 5 times them when the range spans fewer than three decades; round
+    /// linear ticks when even those give fewer than three (a range inside one decade, e.g. 6.8 to 12).</summary>
     internal static List<double> LogTicks(double lo, double hi)
     {
         var ticks = new List<double>();
@@ -186,6 +300,6 @@ internal sealed class LineChart
                 double t = m * Math.Pow(10, e);
                 if (t >= lo && t <= hi && (m != 1 || (e - e0) % every == 0)) ticks.Add(t);
             }
-        return ticks;
+        return ticks.Count >= 3 ? ticks : [.. NiceTicks(lo, hi).Where(t => t > 0)];
     }
 }

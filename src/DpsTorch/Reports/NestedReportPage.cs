@@ -5,6 +5,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Nested;
 
@@ -40,7 +41,7 @@ public static class NestedReportPage
         string levelText = string.Join(" · ", levels.Select((l, k) => $"{Svg.Escape(l.Name)}: {saved.Groups[k]} × {l.Size}{(l.Topology.Learned ? " (learned links)" : "")}"));
         var html = new StringBuilder();
         HtmlPage.Begin(html, title, config.Description,
-            $"N = {config.Agents.Count} leaves · M = {config.Space.M} grid points · levels (bottom up) {levelText} · objective {Svg.Escape(config.Objective.Kind)}"
+            $"N = {config.Agents.Count} leaves · M = {config.Space.M} grid points · levels (bottom up) {levelText} · objective {Svg.Escape(Choices.Name(config.Objective.Kind))}"
             + (homogeneous is not null ? " · with the homogeneous baseline" : ""));
 
         HtmlPage.Card(html, "Summary", SummaryTable(nested, measures), "");

@@ -166,7 +166,8 @@
   };
 
   // Shows the view v (axis units; null: the whole figure). Drawn elements move by the affine map from the figure's
-  // own pixels to the view's pixels; markers move their centres so they stay round.
+  // own pixels to the view's pixels; markers (circles, and .dps-mark shapes placed by translate(data-cx data-cy)) move
+  // their centres so they keep their shape.
   Chart.prototype.zoom = function (v) {
     var xa = this.xa, ya = this.ya, c = this;
     this.view = v || { x0: xa.lo, x1: xa.hi, y0: ya.lo, y1: ya.hi };
@@ -176,6 +177,8 @@
       Array.prototype.forEach.call(ser.g.children, function (e) {
         if (e.tagName === 'circle') {
           e.setAttribute('cx', sx * Number(e.dataset.cx) + tx); e.setAttribute('cy', sy * Number(e.dataset.cy) + ty);
+        } else if (e.classList && e.classList.contains('dps-mark')) {
+          e.setAttribute('transform', 'translate(' + (sx * Number(e.dataset.cx) + tx) + ' ' + (sy * Number(e.dataset.cy) + ty) + ')');
         } else if (v) e.setAttribute('transform', 'matrix(' + sx + ' 0 0 ' + sy + ' ' + tx + ' ' + ty + ')');
         else e.removeAttribute('transform');
       });

@@ -2,6 +2,7 @@
 // `levels` block): restarts keeping the best loss, each trained by the one Trainer with optional checkpoints
 // (resumable after any interruption, bit-identically), the search moves for flat systems, and every measure (per level
 // where there are levels).
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Measures;
 using DpsTorch.Model;
@@ -101,8 +102,8 @@ public static class Experiment
     private static ExperimentResult RunNested(DpsConfig config, IProgress<TrainProgress>? progress, CancellationToken cancel, bool measureRobustness,
         string? checkpointDir, RunMetadata run, bool baseline, System.Diagnostics.Stopwatch clock)
     {
-        if (config.Training.Backend != TrainingBackends.Managed)
-            throw ConfigException.Invalid("training.backend", config.Training.Backend,
+        if (config.Training.Backend != TrainingBackend.Managed)
+            throw ConfigException.Invalid("training.backend", Choices.Name(config.Training.Backend),
                 "\"managed\" for nested systems here (a nested system trains on libtorch through the C# API: DpsTorch.TorchSharp.NestedModule)");
         var nested = Restarts(config, r => NestedBuilder.Create(config, r), NestedMeasures.Quick, (_, result) => result, progress, cancel, checkpointDir, "restart");
         var measures = NestedMeasures.Compute(nested.Best, measureRobustness && nested.Complete ? config.Measures : null);

@@ -2,6 +2,7 @@
 // folder, reuse or discard its checkpoints, keep the resolved config for --resume, train (Experiment.Run, with
 // checkpoints in DIR/checkpoints/), and commit the files together from a staging folder. A failed run leaves the
 // folder as it was; a cancelled one writes what is finished with "complete": false; `--resume DIR` continues it.
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Model;
 using DpsTorch.Nested;
@@ -39,6 +40,7 @@ public static class RunPipeline
         ProgressRunner? progress = null, CancellationToken cancel = default, bool baseline = false)
     {
         var config = ConfigLoader.Load(configPath, overrides);
+        MemoryLimit.Check(config);
         string dir = outDir ?? DefaultFolder(config.Name, configPath, run.RunId);
         if (File.Exists(dir)) throw ConfigException.Invalid("--out", dir, "a folder, not an existing file");
         if (baseline && config.Levels is null) throw new ConfigException("--baseline", "needs a config with a levels block (a flat system's baseline is agents.homogeneous).");

@@ -1,6 +1,6 @@
 // One of N disjoint slices of a sweep, for spreading it over array jobs (Slurm --array, Kubernetes indexed Jobs).
 using System.Globalization;
-using DpsTorch.IO;
+using DpsTorch.Config;
 
 namespace DpsTorch.Sweeps;
 

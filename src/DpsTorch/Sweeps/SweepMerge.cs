@@ -3,6 +3,7 @@
 // results.csv rebuilt. Run names come from runs.json, which anyone can edit: SweepResults.ReadIndex accepts only plain
 // folder names, and each target is checked to lie directly inside --out and not to be a link, before anything is
 // copied, so a merge never reads or writes outside its folders.
+using DpsTorch.Config;
 using DpsTorch.IO;
 
 namespace DpsTorch.Sweeps;

@@ -1,7 +1,7 @@
 // A sweep expanded into its runs: the base config (without its "sweep" block) and, per run, the config keys it
 // overrides and its seed. SweepReader.cs reads the block; SweepRunner.cs runs the plan.
 using System.Text.Json.Nodes;
-using DpsTorch.IO;
+using DpsTorch.Config;
 using DpsTorch.Model;
 
 namespace DpsTorch.Sweeps;
@@ -75,7 +75,12 @@ public sealed class SweepPlan
         var overrides = new List<string>(point.Values.Count + 1);
         foreach (var v in point.Values) overrides.Add($"{v.Key}={v.Value?.ToJsonString() ?? "null"}");
         if (SeedsSwept) overrides.Add($"training.seed={point.Seed}");
-        try { return ConfigLoader.Parse(_baseJson, BaseDir, overrides, Source); }
+        try
+        {
+            var config = ConfigLoader.Parse(_baseJson, BaseDir, overrides, Source);
+            MemoryLimit.Check(config);
+            return config;
+        }
         catch (ConfigException e)
         {
             foreach (var v in point.Values)

@@ -9,7 +9,7 @@
 //   }
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using DpsTorch.IO;
+using DpsTorch.Config;
 
 namespace DpsTorch.Sweeps;
 
@@ -77,7 +77,7 @@ public static class SweepReader
         obj.Remove(Block);
         // The base config is validated only as part of each run: a base that needs a swept value (topology.k = 2
         // with agents.count = 3 in the base, swept to 8..32) is fine. Without a sweep it is the single run.
-        int baseSeed = obj["training"] is JsonObject t && t["seed"] is JsonValue sv && sv.TryGetValue(out int bs) ? bs : new Model.TrainingConfig().Seed;
+        int baseSeed = obj["training"] is JsonObject t && t["seed"] is JsonValue sv && sv.TryGetValue(out int bs) ? bs : new TrainingConfig().Seed;
 
         var keys = new List<string>();
         var grid = new List<(string Key, JsonArray Values)>();

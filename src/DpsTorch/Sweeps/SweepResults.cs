@@ -4,11 +4,15 @@
 //                match it, so finished runs are never reused after their data changed
 //   results.csv  one row per finished run (a run is finished iff its folder holds summary.json):
 //                run, each swept key, seed, the summary measures in Measures order, then the run's metadata
-//                (RunMetadata.Columns: run id, start time, version, commit, OS, CPU, SIMD path, threads, command line)
+//                (RunMetadata.Columns: run id, start time, version, commit, OS, CPU, SIMD path, threads, command line),
+//                then the measures added later (AddedMeasures: the efficiencies that are not coverage)
+//   statistics.csv  per point (runs sharing every swept value but the seed) and measure: n, mean and 95% Student-t
+//                interval (SweepStatistics.cs)
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DpsTorch.Config;
 using DpsTorch.IO;
 
 namespace DpsTorch.Sweeps;
@@ -113,33 +117,59 @@ public static class SweepResults
     }
 
     /// <summary>
+    /// summary.json fields appended to results.csv after the run metadata (added later than <see cref="Measures"/>,
+    /// so that the columns of older tables keep their positions): the efficiencies that are not coverage.
+    /// </summary>
+    public static readonly IReadOnlyList<string> AddedMeasures = ["resourceEfficiency", "amplification", "utilisation", "communicationEfficiency"];
+
+    /// <summary>
     /// Rebuilds results.csv of <paramref name="dir"/> from its run folders: one row per run whose folder holds
-    /// summary.json, in run order. Written atomically. Returns the number of rows.
+    /// summary.json, in run order; and statistics.csv (<see cref="SweepStatistics"/>) from the same runs. Both written
+    /// atomically. Returns the number of rows.
     /// </summary>
     public static int WriteTable(string dir)
     {
         var index = ReadIndex(dir);
+        var finished = Finished(index);
         var sb = new StringBuilder();
-        sb.AppendJoin(',', new[] { "run" }.Concat(index.Keys).Append("seed").Concat(Measures).Concat(RunMetadata.Columns).Select(Cell)).Append('\n');
-        int rows = 0;
-        foreach (var run in index.Runs)
+        sb.AppendJoin(',', new[] { "run" }.Concat(index.Keys).Append("seed").Concat(Measures).Concat(RunMetadata.Columns).Concat(AddedMeasures).Select(Cell)).Append('\n');
+        foreach (var (run, s) in finished)
         {
-            string summary = Path.Combine(dir, run.Run, RunFiles.Summary);
-            if (!File.Exists(summary)) continue;
-            JsonObject s;
-            try { s = JsonNode.Parse(File.ReadAllText(summary)) as JsonObject ?? throw new JsonException("not an object"); }
-            catch (JsonException e) { throw new ConfigException(summary, $"not a valid summary ({e.Message.Split(". ")[0]}); delete the run folder to run it again."); }
             sb.Append(Cell(run.Run));
             foreach (var c in run.Values) sb.Append(',').Append(Cell(c));
             sb.Append(',').Append(run.Seed.ToString(CultureInfo.InvariantCulture));
             foreach (var m in Measures) sb.Append(',').Append(Number(s[m]));
             var meta = RunMetadata.FromJson(s["run"])?.Cells() ?? new string[RunMetadata.Columns.Count];
             foreach (var c in meta) sb.Append(',').Append(Cell(c ?? ""));
+            foreach (var m in AddedMeasures) sb.Append(',').Append(Number(s[m]));
             sb.Append('\n');
-            rows++;
         }
         AtomicFile.WriteAllText(Path.Combine(dir, Results), sb.ToString());
-        return rows;
+        AtomicFile.WriteAllText(Path.Combine(dir, SweepStatistics.File), SweepStatistics.Of(index, finished).ToCsv());
+        return finished.Count;
+    }
+
+    /// <summary>The statistics over seeds of the finished runs in sweep folder <paramref name="dir"/>.</summary>
+    public static SweepStatistics Statistics(string dir)
+    {
+        var index = ReadIndex(dir);
+        return SweepStatistics.Of(index, Finished(index));
+    }
+
+    /// <summary>The runs of <paramref name="index"/> whose folder holds summary.json, in run order, with that summary.</summary>
+    public static List<(SweepIndexRun Run, JsonObject Summary)> Finished(SweepIndex index)
+    {
+        var finished = new List<(SweepIndexRun, JsonObject)>();
+        foreach (var run in index.Runs)
+        {
+            string summary = Path.Combine(index.Dir, run.Run, RunFiles.Summary);
+            if (!File.Exists(summary)) continue;
+            JsonObject s;
+            try { s = JsonNode.Parse(File.ReadAllText(summary)) as JsonObject ?? throw new JsonException("not an object"); }
+            catch (JsonException e) { throw new ConfigException(summary, $"not a valid summary ({e.Message.Split(". ")[0]}); delete the run folder to run it again."); }
+            finished.Add((run, s));
+        }
+        return finished;
     }
 
     /// <summary>

@@ -4,6 +4,7 @@
 // folder's lock (IO/RunLock.cs) while it runs, so two sweeps on one folder run each run once: a run another process
 // holds is skipped and reported, and one found finished once locked is not run again.
 using System.Collections.Concurrent;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Model;
 using DpsTorch.Runs;

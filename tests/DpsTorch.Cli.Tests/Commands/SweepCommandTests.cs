@@ -40,4 +40,35 @@ public class SweepCommandTests
         Assert.Equal(ExitCode.BadInput, CliHarness.Invoke(["sweep", tmp.File("cfg.json"), tmp.File("cfg.json"), "--out", tmp.File("x")]).Code);
         Assert.False(Directory.Exists(tmp.File("x")), "bad input runs nothing");
     }
+
+    [Fact]
+    public void Command_PrintsMeanAndIntervalPerPoint_WritesStatisticsAndReport_AndDpsReportRebuildsIt()
+    {
+        using var tmp = new TempDir();
+        File.WriteAllText(tmp.File("cfg.json"), Config);
+        var r = CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("out"), "--jobs", "2"]);
+        Assert.True(r.Code == ExitCode.Success, r.Error);
+        var stats = SweepResults.Statistics(tmp.File("out"));
+        Assert.Equal(2, stats.Points.Count);
+        // The table on standard output: one row per point with n and mean ± half-width of the loss.
+        var loss = stats.Points[0].Measures["loss"];
+        Assert.Contains("loss (mean ± 95% CI)", r.Out);
+        Assert.Contains($"{loss.Mean.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)} ± {loss.HalfWidth.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)}", r.Out);
+        Assert.Contains("as few as 2 seed(s) per point", r.Error);
+        Assert.True(File.Exists(tmp.File("out/" + SweepStatistics.File)));
+        Assert.True(File.Exists(tmp.File("out/report.html")));
+
+        // --json gives every measure of every point; resuming runs nothing and prints the same numbers.
+        var json = CliHarness.Invoke(["sweep", tmp.File("cfg.json"), "--out", tmp.File("out"), "--json"]);
+        Assert.True(json.Code == ExitCode.Success, json.Error);
+        var o = System.Text.Json.Nodes.JsonNode.Parse(json.Out)!;
+        Assert.Equal(0, (int)o["executed"]!);
+        Assert.Equal(loss.HalfWidth, (double)o["points"]![0]!["measures"]!["loss"]!["halfWidth"]!, 12);
+        Assert.Equal(2, (int)o["points"]![0]!["measures"]!["loss"]!["n"]!);
+
+        File.Delete(tmp.File("out/report.html"));
+        var report = CliHarness.Invoke(["report", tmp.File("out")]);
+        Assert.True(report.Code == ExitCode.Success, report.Error);
+        Assert.Contains("<h2>loss against agents.count</h2>", File.ReadAllText(tmp.File("out/report.html")));
+    }
 }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using DpsTorch.Runs;
 using DpsTorch.IO;
+using DpsTorch.Config;
 using DpsTorch.Model;
 using DpsTorch.Nested;
 using DpsTorch.Sweeps;
@@ -100,7 +101,7 @@ public partial class ConfigDocsTests
         Assert.Equal(["agents.count", "topology.kind", "topology.k"], plan.Keys);
         Assert.Equal([4, 8, 16], plan.Points.Select(p => plan.ConfigFor(p).Agents.Count).Distinct());
         Assert.Equal([0, 1], plan.Points.Select(p => plan.ConfigFor(p).Training.Seed).Distinct().Order());
-        Assert.Equal(6, plan.Points.Count(p => plan.ConfigFor(p).Topology.Kind == "ring"));
+        Assert.Equal(6, plan.Points.Count(p => plan.ConfigFor(p).Topology.Kind == TopologyKind.Ring));
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-using DpsTorch.IO;
+using DpsTorch.Config;
 
 namespace DpsTorch.Tests.IO;
 
@@ -10,9 +10,9 @@ public class ConfigLoaderTests
         var c = ConfigLoader.Parse("{}");
         Assert.Equal(256, c.Space.M);
         Assert.Equal(12, c.Agents.Count);
-        Assert.Equal("auto", c.Agents.Init);
-        Assert.Equal("system", c.Objective.Kind);
-        Assert.Equal("adam", c.Training.Optimizer);
+        Assert.Equal(InitKind.Auto, c.Agents.Init);
+        Assert.Equal(ObjectiveKind.System, c.Objective.Kind);
+        Assert.Equal(OptimizerKind.Adam, c.Training.Optimizer);
         Assert.Equal(0.02, c.Training.Lr);
         Assert.Equal(0.0, c.Objective.LambdaC);
     }
@@ -69,7 +69,7 @@ public class ConfigLoaderTests
     {
         var c = ConfigLoader.Parse("{}", overrides: ["agents.count=30", "topology.kind=ring", "training.lr=0.1"]);
         Assert.Equal(30, c.Agents.Count);
-        Assert.Equal("ring", c.Topology.Kind);
+        Assert.Equal(TopologyKind.Ring, c.Topology.Kind);
         Assert.Equal(0.1, c.Training.Lr);
         var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("{}", overrides: ["agents.count=-1"]));
         Assert.StartsWith("agents.count", ex.Message);
@@ -95,7 +95,7 @@ public class ConfigLoaderTests
         var c = ConfigLoader.Parse(TwoLevels, overrides: ["levels.1.lambdaC=2", "levels.0.topology.kind=complete", "demand.centers.1=2.5"]);
         Assert.Equal(0.1, c.Levels![0].LambdaC);
         Assert.Equal(2.0, c.Levels[1].LambdaC);
-        Assert.Equal("complete", c.Levels[0].Topology.Kind);
+        Assert.Equal(TopologyKind.Complete, c.Levels[0].Topology.Kind);
         Assert.Equal([1.0, 2.5], c.Demand.Centers!);
     }
 

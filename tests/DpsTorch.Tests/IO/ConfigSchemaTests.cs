@@ -2,6 +2,7 @@
 // and validates against it, so does every example in docs/CONFIG.md, and it refuses what the config reader refuses.
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Tests.Bundled;
 using Json.Schema;
@@ -50,7 +51,7 @@ public partial class ConfigSchemaTests
         var count = p.GetProperty("agents").GetProperty("properties").GetProperty("count");
         Assert.Equal(1, count.GetProperty("minimum").GetInt32());
         Assert.Equal(ConfigLoader.MaxAgents, count.GetProperty("maximum").GetInt32());
-        Assert.Equal(new DpsTorch.Model.AgentsConfig().Count, count.GetProperty("default").GetInt32());
+        Assert.Equal(new AgentsConfig().Count, count.GetProperty("default").GetInt32());
         var kind = p.GetProperty("topology").GetProperty("properties").GetProperty("kind");
         Assert.Contains("small-world", kind.GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(0, p.GetProperty("training").GetProperty("properties").GetProperty("lr").GetProperty("exclusiveMinimum").GetDouble());

@@ -1,5 +1,5 @@
 // "Did you mean": closest names within a typo's distance, and the hint in config errors.
-using DpsTorch.IO;
+using DpsTorch.Config;
 using DpsTorch.Model;
 
 namespace DpsTorch.Tests.IO;

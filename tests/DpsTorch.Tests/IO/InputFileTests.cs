@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using DpsTorch.IO;
+using DpsTorch.Config;
 using DpsTorch.Model;
 
 namespace DpsTorch.Tests.IO;

@@ -1,4 +1,5 @@
 using DpsTorch.Runs;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Measures;
 using DpsTorch.Model;

@@ -1,5 +1,6 @@
 // The folder lock (one holder at a time, the holder's pid readable by the others, released on dispose) and the
 // commit record (accepted when whole, refused when unfinished or when a listed file changed).
+using DpsTorch.Config;
 using DpsTorch.IO;
 
 namespace DpsTorch.Tests.IO;

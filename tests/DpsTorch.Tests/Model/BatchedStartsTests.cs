@@ -3,6 +3,8 @@ using DpsTorch.Model;
 using DpsTorch.Optim;
 using static DpsTorch.Tests.TestUtil;
 
+using DpsTorch.Config;
+
 namespace DpsTorch.Tests.Model;
 
 public class BatchedStartsTests

@@ -1,5 +1,6 @@
 using DpsTorch.Runs;
 using DpsTorch.IO;
+using DpsTorch.Config;
 using DpsTorch.Model;
 
 namespace DpsTorch.Tests.Model;

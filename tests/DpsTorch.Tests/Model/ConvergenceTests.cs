@@ -2,6 +2,7 @@
 // the step limit far from it says it did not converge, in the result and in summary.json.
 using System.Text.Json.Nodes;
 using DpsTorch.Runs;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Measures;
 using DpsTorch.Model;

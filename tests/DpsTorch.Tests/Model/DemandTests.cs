@@ -1,3 +1,4 @@
+using DpsTorch.Config;
 using DpsTorch.Model;
 
 namespace DpsTorch.Tests.Model;
@@ -48,7 +49,7 @@ public class DemandTests
     {
         int i0 = 40;
         var d = Demand.NearDirac(S, S.Grid[i0], 1.0);
-        Assert.Equal(DemandKind.NearDirac, d.Kind);
+        Assert.Equal(DemandKind.Dirac, d.Kind);
         double mean = 0, var2 = 0;
         for (int m = 0; m < S.M; m++)
         {

@@ -1,4 +1,4 @@
-using DpsTorch.IO;
+using DpsTorch.Config;
 using DpsTorch.Model;
 
 namespace DpsTorch.Tests.Model;

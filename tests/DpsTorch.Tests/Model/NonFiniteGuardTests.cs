@@ -1,6 +1,6 @@
 // The non-finite guard (Model/NonFiniteGuard.cs), shared by the flat and the nested trainer: each failure names the
 // step, the quantity and the value, and the parameters keep their last finite state.
-using DpsTorch.IO;
+using DpsTorch.Config;
 using DpsTorch.Measures;
 using DpsTorch.Model;
 using DpsTorch.Nested;

@@ -1,6 +1,7 @@
 // MODEL.md section 5 on small instances: each prediction asserted with a margin, from the default initialisation.
 using DpsTorch.Runs;
 using DpsTorch.IO;
+using DpsTorch.Config;
 using DpsTorch.Measures;
 using DpsTorch.Model;
 

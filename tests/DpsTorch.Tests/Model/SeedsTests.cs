@@ -1,6 +1,6 @@
 // Independent restarts (issue 13): restart seeds are hashed from (seed, restart), and every init kind starts
 // somewhere genuinely different for another seed.
-using DpsTorch.IO;
+using DpsTorch.Config;
 using DpsTorch.Model;
 
 namespace DpsTorch.Tests.Model;
@@ -21,9 +21,9 @@ public class SeedsTests
     }
 
     [Theory]
-    [InlineData("spread")]
-    [InlineData("random")]
-    public void DifferentSeeds_GiveStartsThatDifferByMoreThanTheJitter(string kind)
+    [InlineData(InitKind.Spread)]
+    [InlineData(InitKind.Random)]
+    public void DifferentSeeds_GiveStartsThatDifferByMoreThanTheJitter(InitKind kind)
     {
         var a = Initialization.Create(kind, 8, 0.05, null, 0.01, seed: Seeds.ForRestart(1, 0));
         var b = Initialization.Create(kind, 8, 0.05, null, 0.01, seed: Seeds.ForRestart(2, 0));
@@ -34,7 +34,7 @@ public class SeedsTests
     [Fact]
     public void ASpreadStart_StillCoversTheCircleEvenly()
     {
-        var init = Initialization.Create("spread", 12, 0.05, null, 0.0, seed: 3);
+        var init = Initialization.Create(InitKind.Spread, 12, 0.05, null, 0.0, seed: 3);
         var sorted = init.Mu.Select(m => (m % (2 * Math.PI) + 2 * Math.PI) % (2 * Math.PI)).Order().ToArray();
         for (int i = 1; i < sorted.Length; i++) Assert.Equal(2 * Math.PI / 12, sorted[i] - sorted[i - 1], 9);
     }

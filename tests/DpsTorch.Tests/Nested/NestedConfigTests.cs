@@ -1,4 +1,4 @@
-using DpsTorch.IO;
+using DpsTorch.Config;
 using DpsTorch.Nested;
 
 namespace DpsTorch.Tests.Nested;
@@ -22,8 +22,8 @@ public class NestedConfigTests
         Assert.Equal(4, c.Levels[0].Size);
         Assert.True(c.Levels[0].Topology.Learned);
         Assert.Equal(2.0, c.Levels[0].Topology.Gamma);
-        Assert.Equal("uniform", c.Levels[0].Demand!.Kind);
-        Assert.Equal("local", c.Levels[0].DemandObjective);
+        Assert.Equal(DemandKind.Uniform, c.Levels[0].Demand!.Kind);
+        Assert.Equal(ObjectiveKind.Local, c.Levels[0].DemandObjective);
         Assert.Equal(1.5, c.Levels[1].LambdaC);
         Assert.Null(c.Levels[1].Demand);
         var s = NestedBuilder.Create(c);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using DpsTorch.Measures;
+using DpsTorch.Config;
 using DpsTorch.Runs;
 using DpsTorch.IO;
 using DpsTorch.Nested;
@@ -13,7 +14,7 @@ public class NestedStateTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>A tiny three-level config: learned links at the bottom and top, fixed ones in the middle.</summary>
-    private static readonly Lazy<(DpsTorch.Model.DpsConfig Config, NestedOutcome Nested, NestedOutcome Homogeneous)> Tiny = new(() =>
+    private static readonly Lazy<(DpsConfig Config, NestedOutcome Nested, NestedOutcome Homogeneous)> Tiny = new(() =>
     {
         var c = ConfigLoader.Parse(TestConfigs.TinyNested);
         var run = Experiment.Run(c, baseline: true);

@@ -5,6 +5,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using DpsTorch.Runs;
+using DpsTorch.Config;
 using DpsTorch.Fitting;
 using DpsTorch.IO;
 using DpsTorch.Model;
@@ -79,7 +80,7 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
     private static string MarkerCentre(string title, int series, int i) => $$"""
         (() => { const svg = ({{ChartJs}})({{Quote(title)}});
           if (svg.getBoundingClientRect().bottom > innerHeight || svg.getBoundingClientRect().top < 0) svg.scrollIntoView({ block: 'center' });
-          const r = svg.querySelectorAll('g.series')[{{series}}].querySelectorAll('circle')[{{i}}].getBoundingClientRect();
+          const r = svg.querySelectorAll('g.series')[{{series}}].querySelectorAll('circle, .dps-mark')[{{i}}].getBoundingClientRect();
           return [r.left + r.width / 2, r.top + r.height / 2]; })()
         """;
     private static string Readout(string title) => $"(({ChartJs})({Quote(title)})).querySelector('.dps-readout')";
@@ -148,17 +149,8 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
 
         // Zoom: drag over the middle of the plot; the view narrows, new ticks replace the static ones, markers follow
         // (hovering a moved marker still reads its own value), and a double-click restores the figure.
-        var box = await page.EvaluateExpressionAsync<double[]>($$"""
-            (() => { const svg = ({{ChartJs}})({{Quote(rob)}}); svg.scrollIntoView({ block: 'center' }); const p = svg.dataset.plot.split(' ').map(Number), m = svg.getScreenCTM();
-              const a = new DOMPoint(p[0], p[1]).matrixTransform(m), b = new DOMPoint(p[0] + p[2], p[1] + p[3]).matrixTransform(m);
-              return [a.x, a.y, b.x, b.y]; })()
-            """);
+        var box = await DragZoom(page, rob, 0.1, 0.6);
         double w = box[2] - box[0];
-        await page.Mouse.MoveAsync((decimal)(box[0] + 0.1 * w), (decimal)(box[1] + 5));
-        await page.Mouse.DownAsync();
-        await page.Mouse.MoveAsync((decimal)(box[0] + 0.3 * w), (decimal)(box[3] - 5), new MoveOptions { Steps = 5 });
-        await page.Mouse.MoveAsync((decimal)(box[0] + 0.6 * w), (decimal)(box[3] - 5), new MoveOptions { Steps = 5 });
-        await page.Mouse.UpAsync();
         await Shot(page, "run-zoomed");
         string view = await page.EvaluateExpressionAsync<string>($"(({ChartJs})({Quote(rob)})).getAttribute('data-view')") ?? "";
         var v = view.Split(' ').Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
@@ -194,6 +186,27 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
 
         output.WriteLine($"{charts} charts; problems: {string.Join("; ", problems)}");
         Assert.Empty(problems);
+    }
+
+    /// <summary>
+    /// Scrolls the chart titled <paramref name="title"/> into view and drags across its plot from the fraction
+    /// <paramref name="from"/> of its width (near the top) to <paramref name="to"/> (near the bottom): a zoom. Returns the
+    /// plot area on screen (left, top, right, bottom).
+    /// </summary>
+    private static async Task<double[]> DragZoom(IPage page, string title, double from, double to)
+    {
+        var box = await page.EvaluateExpressionAsync<double[]>($$"""
+            (() => { const svg = ({{ChartJs}})({{Quote(title)}}); svg.scrollIntoView({ block: 'center' }); const p = svg.dataset.plot.split(' ').map(Number), m = svg.getScreenCTM();
+              const a = new DOMPoint(p[0], p[1]).matrixTransform(m), b = new DOMPoint(p[0] + p[2], p[1] + p[3]).matrixTransform(m);
+              return [a.x, a.y, b.x, b.y]; })()
+            """);
+        double w = box[2] - box[0];
+        await page.Mouse.MoveAsync((decimal)(box[0] + from * w), (decimal)(box[1] + 5));
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync((decimal)(box[0] + (from + to) / 2 * w), (decimal)(box[3] - 5), new MoveOptions { Steps = 5 });
+        await page.Mouse.MoveAsync((decimal)(box[0] + to * w), (decimal)(box[3] - 5), new MoveOptions { Steps = 5 });
+        await page.Mouse.UpAsync();
+        return box;
     }
 
     /// <summary>With DPS_BROWSER_SHOTS=DIR set, saves a PNG of the page as the test sees it (for looking at the charts).</summary>
@@ -235,6 +248,46 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
         Near(at[2], Read(readout).X, "x of grid point 8");
         Near(at[3], Read(readout).Y, "production at grid point 8");
         await Shot(page, "nested-hover");
+        Assert.Empty(problems);
+    }
+
+    [SkippableFact]
+    public async Task SweepReport_RendersWithoutErrors_HoverReadsTheMean_ZoomKeepsMarkerShapes()
+    {
+        SkipWithoutChromium();
+        string sweep = Path.Combine(_dir, "sweep");
+        Sweeps.SweepStatisticsTests.RunSweep(sweep);
+        DpsTorch.Sweeps.SweepReport.Write(sweep);
+        string file = Path.Combine(sweep, RunFiles.Report);
+        var stats = DpsTorch.Sweeps.SweepResults.Statistics(sweep);
+
+        await using var browser = await Launch();
+        var page = await browser.NewPageAsync();
+        var problems = await Watch(page, file);
+        await page.GoToAsync(new Uri(file).AbsoluteUri, WaitUntilNavigation.Load);
+        int charts = await page.EvaluateExpressionAsync<int>("document.querySelectorAll('svg[data-dps-chart]').length");
+        Assert.True(charts >= 10, $"only {charts} interactive charts");
+        Assert.Equal(charts, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('svg[data-dps-ready]').length"));
+        Assert.Equal(12, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('a[href$=\"/report.html\"]').length"));
+
+        // Series 0 (topology.kind=none) at its second point (agents.count = 4) reads back the mean over its seeds.
+        const string chart = "loss against agents.count";
+        var (x, y) = Read(await Hover(page, chart, 0, 1));
+        Assert.Equal(4, x);
+        Near(stats.Points.Single(p => p.Values.SequenceEqual(["4", "none"])).Measures["loss"].Mean, y, "mean loss at agents.count = 4 without links");
+
+        // Zoom: the square markers of series 1 move with the view but keep their size (the second one, in the middle of
+        // the plot, moves to its right edge).
+        const string mark = "svg.querySelectorAll('g.series')[1].querySelectorAll('.dps-mark')[1]";
+        string size = $"(() => {{ const svg = ({ChartJs})({Quote(chart)}); const r = {mark}.getBoundingClientRect(); return [r.width, r.height, r.left]; }})()";
+        await page.EvaluateExpressionAsync($"(({ChartJs})({Quote(chart)})).scrollIntoView({{ block: 'center' }})");
+        var before = await page.EvaluateExpressionAsync<double[]>(size);
+        await DragZoom(page, chart, 0.02, 0.5);
+        Assert.NotNull(await page.EvaluateExpressionAsync<string>($"(({ChartJs})({Quote(chart)})).getAttribute('data-view')"));
+        var after = await page.EvaluateExpressionAsync<double[]>(size);
+        Assert.True(Math.Abs(after[0] - before[0]) < 0.5 && Math.Abs(after[1] - before[1]) < 0.5, $"marker size {before[0]}x{before[1]} became {after[0]}x{after[1]}");
+        Assert.True(Math.Abs(after[2] - before[2]) > 1, "the marker moved with the view");
+        await Shot(page, "sweep-zoomed");
         Assert.Empty(problems);
     }
 

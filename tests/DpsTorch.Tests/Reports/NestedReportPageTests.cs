@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Nested;
 using DpsTorch.Reports;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using DpsTorch.Runs;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Model;
 using DpsTorch.Reports;
@@ -35,8 +36,8 @@ public class ReportPageTests(ITestOutputHelper output) : IDisposable
         string html = ReportPage.Build(TinyRun());
         var m = Tiny.Value.Measures;
 
-        // polar, unrolled, densities, topology, loss, heterogeneity, coverage, robustness, local heterogeneity.
-        Assert.Equal(9, Regex.Matches(html, "<svg class=\"chart\"").Count);
+        // polar, unrolled, residual, densities, topology, loss, heterogeneity, coverage, robustness, local heterogeneity.
+        Assert.Equal(10, Regex.Matches(html, "<svg class=\"chart\"").Count);
         Assert.StartsWith("<!DOCTYPE html>", html);
         Assert.DoesNotContain("http://", html.Replace("xmlns=\"http://www.w3.org/2000/svg\"", ""));
         Assert.DoesNotContain("https://", html);
@@ -53,6 +54,97 @@ public class ReportPageTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("<details><summary>Resolved config</summary><pre>", html);
         // Every SVG number is plain invariant culture: no commas inside coordinates.
         Assert.DoesNotMatch(new Regex("\\s(?:x|y|cx|cy|r|d)=\"[^\"]*\\d,\\d"), html);
+    }
+
+    /// <summary>The HTML of the card titled <paramref name="title"/>.</summary>
+    private static string Card(string html, string title)
+    {
+        var m = Regex.Match(html, $"<h2>{Regex.Escape(title)}</h2>(.*?)</section>", RegexOptions.Singleline);
+        Assert.True(m.Success, $"no card \"{title}\"");
+        return m.Groups[1].Value;
+    }
+
+    [Fact]
+    public void Build_ShowsTheResidual_ThePeaksLine_AndTheHeadlineFirst()
+    {
+        string html = ReportPage.Build(TinyRun());
+        // Residual W − D: its values are production minus demand at every grid point (the zero line is series 0).
+        var residual = Card(html, "Residual W − D");
+        var ys = Regex.Matches(residual, "data-y=\"([^\"]*)\"").Select(x => x.Groups[1].Value).ToList();
+        Assert.Equal(2, ys.Count);
+        Assert.Equal("0,0", ys[0]);
+        static double[] Numbers(string text) => [.. text.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture))];
+        var r = Numbers(ys[1]);
+        Assert.Equal(33, r.Length); // 32 grid points and the repeat at 2π
+        var unrolled = Regex.Matches(Card(html, "Demand and production, unrolled"), "data-y=\"([^\"]*)\"").Select(x => Numbers(x.Groups[1].Value)).ToList();
+        for (int k = 0; k < 33; k++) Assert.Equal(unrolled[1][k] - unrolled[0][k], r[k], 3); // W − D (both as drawn, rounded)
+        // The heterogeneity trace has the demand's two peaks as a dashed reference line, with its own legend entry.
+        var het = Card(html, "Heterogeneity");
+        Assert.Contains("demand peaks K = 2", het);
+        Assert.Contains("data-y=\"2,2\"", het);
+        // The headline (coverage by default) is the first row of the summary card.
+        var summary = Card(html, "Summary");
+        Assert.StartsWith("<table class=\"summary\"><tbody><tr class=\"headline\"><th>coverage</th>", summary);
+        Assert.Contains(Svg.Escape("utilisation ∫min(W, D)/∫W"), summary);
+        Assert.Contains($"<td>{Svg.Num(Tiny.Value.Measures.Efficiencies.Amplification)}</td>", summary);
+    }
+
+    [Fact]
+    public void Build_EveryLegendTellsItsSeriesApartWithoutColour_AndTheRobustnessBandStaysInTheUnitInterval()
+    {
+        string html = ReportPage.Build(TinyRun());
+        int legends = 0;
+        foreach (var chart in html.Split("<svg class=\"chart\"").Skip(1))
+        {
+            var items = Regex.Matches(chart, "<g class=\"legend-item\" data-series=\"\\d+\">(.*?)<text", RegexOptions.Singleline)
+                .Select(i => Regex.Replace(i.Groups[1].Value, "(stroke|fill)=\"#[0-9a-f]{6}\"|[xy][12]?=\"[^\"]*\"|c[xy]=\"[^\"]*\"|data-c[xy]=\"[^\"]*\"|transform=\"[^\"]*\"", "")).ToList();
+            Assert.Equal(items.Count, items.Distinct().Count());
+            if (items.Count > 1) legends++;
+        }
+        Assert.True(legends >= 4, $"only {legends} legends with several entries"); // unrolled, residual, loss, heterogeneity, robustness
+        var band = Card(html, "Robustness and resilience");
+        foreach (Match m in Regex.Matches(band, "data-(?:lo|hi)=\"([^\"]*)\""))
+            Assert.All(m.Groups[1].Value.Split(','), v => Assert.InRange(double.Parse(v, CultureInfo.InvariantCulture), 0, 1));
+    }
+
+    [Fact]
+    public void Build_LocalObjective_DrawsEachNeighbourhoodsDensityAgainstTheDemandsShape()
+    {
+        var local = Experiment.Run(ConfigLoader.Parse("""
+            { "space": { "m": 32 }, "agents": { "count": 5 }, "demand": { "peaks": 2, "width": 0.3 },
+              "topology": { "kind": "ring", "k": 1 }, "objective": { "kind": "local" }, "training": { "steps": 10, "restarts": 1 },
+              "measures": { "resilienceSteps": 0, "headline": "heterogeneity" } }
+            """));
+        string run = Path.Combine(_dir, "local");
+        RunOutput.Write(run, local);
+        string html = ReportPage.Build(run);
+        Assert.DoesNotContain("<h2>Demand and production, unrolled</h2>", html);
+        var card = Card(html, "Neighbourhood densities P_i against the demand shape D/∫D");
+        var ys = Regex.Matches(card, "data-y=\"([^\"]*)\"").Select(x => x.Groups[1].Value.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToList();
+        Assert.Equal(1 + 5, ys.Count); // the demand's shape and one P_i per agent
+        double delta = 2 * Math.PI / 32;
+        foreach (var y in ys) Assert.Equal(1.0, y[..32].Sum() * delta, 3); // all of them are densities (∫ = 1), not W
+        Assert.Contains("<h2>Residual P_i − D/∫D</h2>", html);
+        Assert.StartsWith($"<table class=\"summary\"><tbody><tr class=\"headline\"><th>{Svg.Escape("heterogeneity ¹D (q = 1)")}</th>", Card(html, "Summary"));
+    }
+
+    [Theory]
+    [InlineData(1000.6, 0.2, "1000.6")]
+    [InlineData(1000.8, 0.2, "1000.8")]
+    [InlineData(0.30000000000000004, 0.1, "0.3")]
+    [InlineData(-0.25, 0.05, "-0.25")]
+    [InlineData(100, 20, "100")]
+    [InlineData(2.5e-5, 5e-6, "2.5e-5")]
+    [InlineData(3e6, 1e6, "3e6")]
+    public void TickLabel_HasTheDigitsTheStepNeeds(double v, double step, string label)
+        => Assert.Equal(label, LineChart.TickLabel(v, step));
+
+    [Fact]
+    public void NiceTicks_AreExactMultiplesOfTheStep()
+    {
+        Assert.Equal([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], LineChart.NiceTicks(0.01, 0.99));
+        Assert.Contains(0.3, LineChart.NiceTicks(0.05, 0.62));
+        Assert.True(LineChart.LogTicks(6.8, 12).Count >= 3, "a range inside one decade gets linear ticks");
     }
 
     [Fact]

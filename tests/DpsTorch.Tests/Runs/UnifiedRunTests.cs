@@ -2,6 +2,7 @@
 // training.* key the trainer reads (schedule, back-off, checkpoints) and resumes bit-identically (the CLI side, dps run
 // and dps sweep on nested configs, is in tests/DpsTorch.Cli.Tests/UnifiedRunCliTests.cs).
 using System.Text.Json.Nodes;
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Model;
 using DpsTorch.Nested;

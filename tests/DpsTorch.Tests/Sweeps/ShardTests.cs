@@ -1,5 +1,5 @@
 // Shards: K/N parsing and that the N slices partition the grid (disjoint, complete).
-using DpsTorch.IO;
+using DpsTorch.Config;
 using DpsTorch.Sweeps;
 
 namespace DpsTorch.Tests.Sweeps;

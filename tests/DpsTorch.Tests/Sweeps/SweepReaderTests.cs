@@ -1,5 +1,5 @@
 // The sweep block: grid and list expansion, seeds, run names, and errors that name the key in the sweep block.
-using DpsTorch.IO;
+using DpsTorch.Config;
 using DpsTorch.Sweeps;
 
 namespace DpsTorch.Tests.Sweeps;
@@ -39,8 +39,8 @@ public class SweepReaderTests
         Assert.Equal(4, plan.Points.Count);
         Assert.Equal("agents.count=8, topology.kind=star, seed=5", plan.Points[3].Describe());
         var ring = plan.ConfigFor(plan.Points[2]);
-        Assert.Equal(("ring", 1, 8), (ring.Topology.Kind, ring.Topology.K, ring.Agents.Count));
-        Assert.Equal("star", plan.ConfigFor(plan.Points[1]).Topology.Kind);
+        Assert.Equal((TopologyKind.Ring, 1, 8), (ring.Topology.Kind, ring.Topology.K, ring.Agents.Count));
+        Assert.Equal(TopologyKind.Star, plan.ConfigFor(plan.Points[1]).Topology.Kind);
     }
 
     [Fact]

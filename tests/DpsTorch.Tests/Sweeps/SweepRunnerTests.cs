@@ -1,5 +1,6 @@
 // Running sweeps on tiny real systems: resume, shards (union == full sweep, no run twice), merge and results.csv (the
 // `dps sweep` command end to end is in DpsTorch.Cli.Tests, Commands/SweepCommandTests).
+using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Sweeps;
 
@@ -39,7 +40,8 @@ public class SweepRunnerTests
         var lines = File.ReadAllLines(tmp.File(SweepResults.Results));
         Assert.Equal("run,agents.count,seed,loss,heterogeneity,heterogeneityQ0,heterogeneityQ2,heterogeneityQInf,types,specialisation,"
             + "productivity,totalProduction,coverage,efficiency,communicationCost,robustness,resilience,spatialScale,converged,gradientNorm,bestReachedBy,stopReason,steps,seconds,"
-            + "runId,startedUtc,dpsTorchVersion,gitCommit,os,cpu,simd,threads,commandLine", lines[0]);
+            + "runId,startedUtc,dpsTorchVersion,gitCommit,os,cpu,simd,threads,commandLine,"
+            + "resourceEfficiency,amplification,utilisation,communicationEfficiency", lines[0]);
         Assert.Equal(5, lines.Length);
         Assert.StartsWith("run-0003,4,1,", lines[4]);
         var cells = lines[4].Split(',');

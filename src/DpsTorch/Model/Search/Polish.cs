@@ -3,6 +3,7 @@
 // iterations (default training.steps) are spent. Adam's cosine-decayed steps crawl along the flat valleys of mixture losses; L-BFGS crosses
 // them in a few hundred iterations (bench/optima/README.md has the measurements).
 using System.Diagnostics;
+using DpsTorch.Config;
 using DpsTorch.Optim;
 
 namespace DpsTorch.Model.Search;

@@ -2,6 +2,8 @@
 // to the gradient test, then the moves gradient descent cannot make (agent swaps between graph nodes), each followed
 // by the polish again when it changed the state. The starts themselves (modes, spread, homogeneous, random) are
 // chosen per restart by Initialization.KindForRestart and SystemBuilder.Start.
+using DpsTorch.Config;
+
 namespace DpsTorch.Model.Search;
 
 /// <summary>The one entry point of the search moves after training.</summary>

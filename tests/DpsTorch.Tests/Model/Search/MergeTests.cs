@@ -3,6 +3,8 @@ using DpsTorch.IO;
 using DpsTorch.Model;
 using DpsTorch.Model.Search;
 
+using DpsTorch.Config;
+
 namespace DpsTorch.Tests.Model.Search;
 
 public class MergeTests

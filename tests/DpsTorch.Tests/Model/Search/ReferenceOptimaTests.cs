@@ -1,6 +1,6 @@
 // Reference optima (issue 13): hand-built states with known loss, the yardsticks training is measured against
 // (bench/optima/README.md measures how far default training ends from them).
-using DpsTorch.IO;
+using DpsTorch.Config;
 using DpsTorch.Measures;
 using DpsTorch.Model;
 using DpsTorch.Model.Search;

@@ -4,6 +4,8 @@ using DpsTorch.IO;
 using DpsTorch.Model;
 using DpsTorch.Model.Search;
 
+using DpsTorch.Config;
+
 namespace DpsTorch.Tests.Model.Search;
 
 public class StructuredStartsTests
@@ -90,7 +92,7 @@ public class StructuredStartsTests
     [Fact]
     public void AutoInit_StartsAtTheModes_ThenSpreadHomogeneousRandom()
     {
-        Assert.Equal(["modes", "spread", "homogeneous", "random", "random"], Enumerable.Range(0, 5).Select(r => Initialization.KindForRestart("auto", r)));
-        Assert.Equal("spread", Initialization.KindForRestart("spread", 0));
+        Assert.Equal([InitKind.Modes, InitKind.Spread, InitKind.Homogeneous, InitKind.Random, InitKind.Random], Enumerable.Range(0, 5).Select(r => Initialization.KindForRestart(InitKind.Auto, r)));
+        Assert.Equal(InitKind.Spread, Initialization.KindForRestart(InitKind.Spread, 0));
     }
 }

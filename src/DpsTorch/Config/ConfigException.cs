@@ -1,5 +1,5 @@
 // The one error type for bad input: it names the key path, the bad value and what is allowed.
-namespace DpsTorch.IO;
+namespace DpsTorch.Config;
 
 /// <summary>
 /// Bad user input (a config key, a file, a value). <see cref="Key"/> is the key path (e.g. "topology.k") or a file

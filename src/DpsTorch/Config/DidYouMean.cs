@@ -1,6 +1,6 @@
 // "Did you mean" for a misspelt key, command or option: the closest allowed name by edit distance (insertions,
 // deletions, substitutions and swaps of neighbours each cost 1), when it is close enough to be a typo.
-namespace DpsTorch.IO;
+namespace DpsTorch.Config;
 
 /// <summary>Suggestions for misspelt names.</summary>
 public static class DidYouMean

@@ -4,7 +4,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace DpsTorch.IO;
+namespace DpsTorch.Config;
 
 /// <summary>The kinds of input file, each with its size cap (<see cref="InputFile.MaxBytes"/>).</summary>
 public enum InputKind

@@ -4,7 +4,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace DpsTorch.IO;
+namespace DpsTorch.Config;
 
 /// <summary>Reads one JSON object of a config, tracking the key path and which keys were consumed.</summary>
 internal sealed class JsonSection
@@ -110,14 +110,22 @@ internal sealed class JsonSection
         return v.GetString();
     }
 
-    /// <summary>A string that must be one of <paramref name="allowed"/> (compared case-insensitively, returned lower-case).</summary>
-    public string Choice(string key, string fallback, params string[] allowed)
+    /// <summary>A string naming a member of <typeparamref name="T"/> (compared case-insensitively, <see cref="Choices"/>).</summary>
+    public T Choice<T>(string key, T fallback) where T : struct, Enum
     {
-        Note(key, "string", fallback, choices: allowed);
+        Note(key, "string", Choices.Name(fallback), choices: Choices.Names<T>());
+        var s = ReadString(key, null);
+        return s is null ? fallback : Choices.Parse<T>(KeyPath(key), s);
+    }
+
+    /// <summary>A string that must be one of <paramref name="allowed"/> (compared case-insensitively, returned as written there): an open list that is no enum.</summary>
+    public string Choice(string key, string fallback, IReadOnlyList<string> allowed)
+    {
+        Note(key, "string", fallback, choices: [.. allowed]);
         var s = ReadString(key, null);
         if (s is null) return fallback;
         foreach (var a in allowed) if (string.Equals(a, s, StringComparison.OrdinalIgnoreCase)) return a;
-        throw ConfigException.Invalid(KeyPath(key), s, "one of " + string.Join(", ", allowed.Select(a => $"\"{a}\"")));
+        throw ConfigException.Invalid(KeyPath(key), s, "one of " + string.Join(", ", allowed));
     }
 
     public double[]? Doubles(string key, double min = double.NegativeInfinity, double max = double.PositiveInfinity)

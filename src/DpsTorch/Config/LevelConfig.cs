@@ -1,10 +1,8 @@
 // The `levels` block of a config (MODEL.md section 4): the levels of a nested system from the bottom up, each with its
 // own group size, topology, embedding and communication cost, and an optional local demand; and its JSON reader.
 using System.Text.Json;
-using DpsTorch.IO;
-using DpsTorch.Model;
 
-namespace DpsTorch.Nested;
+namespace DpsTorch.Config;
 
 /// <summary>
 /// One level of a nested system. levels[0] groups the leaf agents into groups of <see cref="Size"/>; levels[k] groups
@@ -27,7 +25,7 @@ public sealed record LevelConfig
     public DemandConfig? Demand { get; init; }
     /// <summary>How a group serves its local demand: "system" (its production W_g against the demand) or "local" (each
     /// member's pooled density inside the group against the demand's shape, as objective.kind "local").</summary>
-    public string DemandObjective { get; init; } = "system";
+    public ObjectiveKind DemandObjective { get; init; } = ObjectiveKind.System;
     /// <summary>λ_D: weight of this level's demand term in the loss.</summary>
     public double DemandWeight { get; init; } = 1.0;
     /// <summary>Under a fixed budget, every group of this level holds an equal share R / groups of the leaf resource
@@ -62,12 +60,12 @@ internal static class NestedConfigReader
                 Topology = ConfigLoader.ReadTopology(s.Section("topology"), size, baseDir),
                 LambdaC = s.Double("lambdaC", d.LambdaC, 0, 1e12),
                 Demand = s.Has("demand") ? ConfigLoader.ReadDemand(s.Section("demand"), baseDir) : Skip(s, "demand"),
-                DemandObjective = s.Choice("demandObjective", d.DemandObjective, "system", "local"),
+                DemandObjective = s.Choice("demandObjective", d.DemandObjective),
                 DemandWeight = s.Double("demandWeight", d.DemandWeight, 0, 1e12),
                 FixedShare = s.Bool("fixedShare", d.FixedShare),
             };
-            if (level.Topology.Propagation != "direct")
-                throw ConfigException.Invalid(s.KeyPath("topology.propagation"), level.Topology.Propagation, "\"direct\" (nested systems use p = (I + Q) w at every level)");
+            if (level.Topology.Propagation != Propagation.Direct)
+                throw ConfigException.Invalid(s.KeyPath("topology.propagation"), Choices.Name(level.Topology.Propagation), "\"direct\" (nested systems use p = (I + Q) w at every level)");
             if (members % size != 0)
                 throw ConfigException.Invalid(s.KeyPath("size"), size, $"a divisor of the {members} agents below this level (agents.count = {leaves} divided by the sizes of the levels below)");
             members /= size;

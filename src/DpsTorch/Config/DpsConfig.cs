@@ -1,6 +1,7 @@
 // The experiment configuration as immutable records (MODEL.md sections 1-3). Every [choice] of MODEL.md is a field
-// here with its default; IO/ConfigLoader.cs reads and validates JSON into these records.
-namespace DpsTorch.Model;
+// here with its default, closed choices as the enums of Choices.cs; ConfigLoader.cs reads and validates JSON into
+// these records.
+namespace DpsTorch.Config;
 
 /// <summary>A whole experiment: the system, its objective, how to train it and what to measure.</summary>
 public sealed record DpsConfig
@@ -17,7 +18,7 @@ public sealed record DpsConfig
     public TrainingConfig Training { get; init; } = new();
     public MeasuresConfig Measures { get; init; } = new();
     /// <summary>The levels of a nested system, bottom first (MODEL.md section 4); null for a flat system.</summary>
-    public IReadOnlyList<DpsTorch.Nested.LevelConfig>? Levels { get; init; }
+    public IReadOnlyList<LevelConfig>? Levels { get; init; }
 }
 
 /// <summary>The operation space: M grid points on the circle.</summary>
@@ -33,7 +34,7 @@ public sealed record AgentsConfig
     /// <summary>Number of agents N.</summary>
     public int Count { get; init; } = 12;
     /// <summary>"budget": a = R·softmax(α) (fixed total R); "soft": a = softplus(α) with a budget penalty λ_R (Σa − R)².</summary>
-    public string Resources { get; init; } = "budget";
+    public ResourceMode Resources { get; init; } = ResourceMode.Budget;
     /// <summary>Total resource R; null means R = N.</summary>
     public double? Budget { get; init; }
     /// <summary>Smallest breadth σ_min; null means one grid spacing 2π/M.</summary>
@@ -45,7 +46,7 @@ public sealed record AgentsConfig
     /// "spread" (μ evenly spread plus jitter, narrow σ: finds multi-peak optima), "homogeneous" (all μ and σ equal plus
     /// tiny jitter: watch heterogeneity appear; finds single-peak optima), "random" (uniform μ).
     /// </summary>
-    public string Init { get; init; } = "auto";
+    public InitKind Init { get; init; } = InitKind.Auto;
     /// <summary>Initial breadth σ; null means 2π/(4N) for "spread" (narrow), 1.0 for "homogeneous", 0.5 for "random".</summary>
     public double? InitSigma { get; init; }
     /// <summary>Size of the random jitter added at initialisation (radians for μ, relative for σ).</summary>
@@ -67,7 +68,7 @@ public sealed record AgentsConfig
 public sealed record DemandConfig
 {
     /// <summary>"peaks" (K equal, evenly spaced wrapped normals), "mixture" (explicit centers/widths/weights), "uniform", "dirac" (one peak one grid spacing wide), "histogram" (CSV file), "drifting" (peaks whose centres drift over time).</summary>
-    public string Kind { get; init; } = "peaks";
+    public DemandKind Kind { get; init; } = DemandKind.Peaks;
     /// <summary>Number of peaks K for "peaks" and "drifting".</summary>
     public int Peaks { get; init; } = 3;
     /// <summary>Width σ of each peak for "peaks" and "drifting".</summary>
@@ -94,7 +95,7 @@ public sealed record DemandConfig
 public sealed record TopologyConfig
 {
     /// <summary>"none", "complete", "ring", "lattice", "star", "small-world", "random", "modular", "core-periphery", "hierarchical", "file".</summary>
-    public string Kind { get; init; } = "none";
+    public TopologyKind Kind { get; init; } = TopologyKind.None;
     /// <summary>Neighbours on each side for "ring" and "small-world".</summary>
     public int K { get; init; } = 2;
     /// <summary>Lattice rows (cols = N / rows); null means the squarest factorisation of N.</summary>
@@ -122,26 +123,33 @@ public sealed record TopologyConfig
     /// <summary>Initial sigmoid(θ) of learned edges, in (0, 1).</summary>
     public double InitWeight { get; init; } = 0.5;
     /// <summary>Spatial embedding for distances: "ring" (index distance on a ring), "grid", "hops" (graph distance), "index" (|i − j|), "coordinates" (Euclidean, from <see cref="Coordinates"/>).</summary>
-    public string Embedding { get; init; } = "ring";
+    public EmbeddingKind Embedding { get; init; } = EmbeddingKind.Ring;
     /// <summary>Agents' given positions for embedding "coordinates": N·d numbers, agent by agent (x0, y0, x1, y1, ... for d = 2).</summary>
     public double[]? Coordinates { get; init; }
     /// <summary>Exponent γ of the communication cost Σ Q_ij d_ij^γ.</summary>
     public double Gamma { get; init; } = 1.0;
     /// <summary>"direct": (I + Q) w; "power": (I + Q)^hops w; "communicability": exp(βQ) w.</summary>
-    public string Propagation { get; init; } = "direct";
+    public Propagation Propagation { get; init; } = Propagation.Direct;
     /// <summary>Number of hops h for "power".</summary>
     public int Hops { get; init; } = 2;
     /// <summary>β of "communicability".</summary>
     public double CommunicabilityBeta { get; init; } = 1.0;
+
+    /// <summary>The series exp(βQ) w = Σ_k (βQ)^k w / k! of "communicability" stops once a term's largest entry is at
+    /// most this times the largest entry of w.</summary>
+    public const double CommunicabilityTolerance = 1e-13;
+
+    /// <summary>Most terms of the communicability series.</summary>
+    public const int MaxCommunicabilityTerms = 200;
 }
 
 /// <summary>The coverage objective and penalties (MODEL.md section 2).</summary>
 public sealed record ObjectiveConfig
 {
     /// <summary>"system": compare W = 1ᵀ(I+Q)w with D; "local": each agent's pooled density P_i with D/∫D.</summary>
-    public string Kind { get; init; } = "system";
+    public ObjectiveKind Kind { get; init; } = ObjectiveKind.System;
     /// <summary>"squared" (default), "unmet" (softplus_β(D − W) + over-production weight), or "both".</summary>
-    public string Mismatch { get; init; } = "squared";
+    public MismatchKind Mismatch { get; init; } = MismatchKind.Squared;
     /// <summary>Sharpness β of the smooth unmet demand.</summary>
     public double UnmetBeta { get; init; } = 20.0;
     /// <summary>Weight of over-production in the "unmet" mismatch.</summary>
@@ -158,14 +166,14 @@ public sealed record ObjectiveConfig
 public sealed record TrainingConfig
 {
     /// <summary>"adam", "sgd" or "lbfgs".</summary>
-    public string Optimizer { get; init; } = "adam";
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
     /// <summary>Learning rate.</summary>
     public double Lr { get; init; } = 0.02;
     /// <summary>
     /// Learning-rate schedule: "cosine" (default: decays from lr to lr·minLrFraction over the steps, so Adam settles
     /// instead of oscillating around the optimum), "constant", or "step" (×0.5 every steps/4).
     /// </summary>
-    public string Schedule { get; init; } = "cosine";
+    public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;
     /// <summary>Final learning rate of the cosine schedule, as a fraction of lr.</summary>
     public double MinLrFraction { get; init; } = 0.01;
     /// <summary>SGD momentum.</summary>
@@ -215,7 +223,7 @@ public sealed record TrainingConfig
     public int CheckpointEvery { get; init; } = 100;
     /// <summary>Which library computes the loss and gradients: "managed" (the engine) or "torchsharp" (the DpsTorch.TorchSharp
     /// add-on, libtorch autograd); the optimizer, checkpoints, guard and measures are the project's own either way.</summary>
-    public string Backend { get; init; } = "managed";
+    public TrainingBackend Backend { get; init; } = TrainingBackend.Managed;
     /// <summary>Where the torchsharp backend computes: "cpu", "cuda" or "cuda:N" (the managed backend runs on the CPU only).</summary>
     public string Device { get; init; } = "cpu";
 }
@@ -226,11 +234,22 @@ public sealed record MeasuresConfig
     /// <summary>Fractions f of agents removed for the robustness curve: ascending, from 0 to 1.</summary>
     public double[] Fractions { get; init; } = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0];
     /// <summary>"random" (averaged over seeds), "resource" (highest resource first) or "degree" (highest degree first).</summary>
-    public string Removal { get; init; } = "random";
+    public RemovalKind Removal { get; init; } = RemovalKind.Random;
     /// <summary>Random removal orders averaged.</summary>
     public int Seeds { get; init; } = 5;
     /// <summary>Re-optimisation steps for resilience (0 skips it).</summary>
     public int ResilienceSteps { get; init; } = 30;
     /// <summary>Largest hop radius for local heterogeneity.</summary>
     public int MaxRadius { get; init; } = 12;
+    /// <summary>The summary measure the experiment is about: shown first on the run report's summary card and leading
+    /// the sweep report (one of <see cref="HeadlineChoices"/>).</summary>
+    public string Headline { get; init; } = "coverage";
+
+    /// <summary>The summary.json measures <see cref="Headline"/> may name.</summary>
+    public static readonly string[] HeadlineChoices =
+    [
+        "loss", "heterogeneity", "heterogeneityQ0", "heterogeneityQ2", "heterogeneityQInf", "types", "specialisation", "productivity",
+        "totalProduction", "coverage", "efficiency", "communicationCost", "robustness", "resilience", "spatialScale",
+        "resourceEfficiency", "amplification", "utilisation", "communicationEfficiency",
+    ];
 }

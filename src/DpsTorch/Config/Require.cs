@@ -1,6 +1,6 @@
 // Argument checks shared by the model and measure building blocks: every error is one sentence that names the
 // parameter, the bad value and what is allowed.
-namespace DpsTorch.Model;
+namespace DpsTorch.Config;
 
 internal static class Require
 {

@@ -1,11 +1,10 @@
 // Reads and validates experiment configs (JSON) into DpsConfig records, applies --set overrides, and writes the
-// resolved config back. All config validation lives here; errors name the key path, the value and what is allowed.
+// resolved config back. All config validation lives in this folder (Config/); errors name the key path, the value and what is allowed.
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using DpsTorch.Model;
 
-namespace DpsTorch.IO;
+namespace DpsTorch.Config;
 
 /// <summary>Loads <see cref="DpsConfig"/> from JSON files or text.</summary>
 public static class ConfigLoader
@@ -89,10 +88,10 @@ public static class ConfigLoader
     }
 
     /// <summary>The config as indented JSON (every default resolved), readable back by <see cref="Parse"/>.</summary>
-    public static string ToJson(DpsConfig config) => JsonSerializer.Serialize(config, DpsJsonContext.Default.DpsConfig);
+    public static string ToJson(DpsConfig config) => JsonSerializer.Serialize(config, ConfigJsonContext.Default.DpsConfig);
 
     /// <summary>The config as a JSON node, for embedding in summaries and model files.</summary>
-    public static JsonNode ToJsonNode(DpsConfig config) => JsonSerializer.SerializeToNode(config, DpsJsonContext.Default.DpsConfig)!;
+    public static JsonNode ToJsonNode(DpsConfig config) => JsonSerializer.SerializeToNode(config, ConfigJsonContext.Default.DpsConfig)!;
 
     /// <summary>
     /// Applies "a.b.c=value": value parsed as JSON when it parses (numbers, true, [1,2]), else taken as a string. A
@@ -170,9 +169,9 @@ public static class ConfigLoader
             Objective = ReadObjective(s.Section("objective")),
             Training = ReadTraining(s.Section("training")),
             Measures = ReadMeasures(s.Section("measures")),
-            Levels = Nested.NestedConfigReader.Read(s, agents.Count, baseDir),
+            Levels = NestedConfigReader.Read(s, agents.Count, baseDir),
         };
-        Nested.NestedConfigReader.CheckRoot(c);
+        NestedConfigReader.CheckRoot(c);
         s.String("$schema", null);
         if (s.Has("sweep"))
             throw new ConfigException("sweep", "this config describes a sweep of many runs; run it with `dps sweep CONFIG --out DIR` (dps run takes one system).");
@@ -182,8 +181,8 @@ public static class ConfigLoader
     }
 
     /// <summary>
-    /// Cross-field limits that keep a run inside memory: N×M cells, the number of edges, and the memory estimate of the
-    /// whole run (<see cref="MemoryLimit.Check(DpsConfig, int)"/>: refused before anything is allocated when it exceeds the machine's).
+    /// Cross-field limits that keep a run's arrays addressable: N×M cells and the number of edges. (Whether this
+    /// machine has the memory for the run is the model layer's MemoryLimit.Check, done where a run starts.)
     /// </summary>
     private static void CheckSizes(DpsConfig c)
     {
@@ -191,11 +190,37 @@ public static class ConfigLoader
         if (n * c.Space.M > MaxCells)
             throw ConfigException.Invalid("agents.count", n, $"at most {MaxCells / c.Space.M} with space.m = {c.Space.M} (agents × grid points must stay below {MaxCells})");
         var t = c.Topology;
-        long edges = t.Kind == "file" ? 0 : MemoryEstimate.EdgeCount(t, n); // a file's edges are counted while it is read
+        long edges = t.Kind == TopologyKind.File ? 0 : EdgeCount(t, n); // a file's edges are counted while it is read
         if (edges > MaxEdges)
-            throw ConfigException.Invalid("topology.kind", t.Kind, $"a sparser topology for {n} agents: this one has about {edges} edges, more than the {MaxEdges} allowed (use ring, small-world or lattice for large N)");
-        MemoryLimit.Check(c);
+            throw ConfigException.Invalid("topology.kind", Choices.Name(t.Kind), $"a sparser topology for {n} agents: this one has about {edges} edges, more than the {MaxEdges} allowed (use ring, small-world or lattice for large N)");
     }
+
+    /// <summary>Edges of a topology on <paramref name="n"/> agents: an upper bound for random kinds, and for "file" the
+    /// least of the pairs, <see cref="MaxEdges"/> (the reader's cap) and the file's bytes / 4 (an edge line takes at
+    /// least "0 1\n").</summary>
+    public static long EdgeCount(TopologyConfig t, long n)
+    {
+        long pairs = n * (n - 1) / 2; // n ≤ 10^7: fits in a long
+        if (t.Learned && t.Kind == TopologyKind.None) return pairs;
+        return t.Kind switch
+        {
+            TopologyKind.Complete => pairs,
+            TopologyKind.Ring or TopologyKind.SmallWorld => Saturating(n, t.K),
+            TopologyKind.Random => (long)Math.Ceiling(t.P * pairs),
+            TopologyKind.Modular or TopologyKind.CorePeriphery => (long)Math.Ceiling(Math.Max(t.PIn, t.POut) * pairs),
+            TopologyKind.File => Math.Min(Math.Min(pairs, MaxEdges), FileBytes(t.Path) / MinEdgeLineBytes),
+            TopologyKind.None => 0,
+            TopologyKind.Lattice or TopologyKind.Star or TopologyKind.Hierarchical => 4 * n, // lattice: 2 per agent
+            _ => throw Choices.Unknown("topology.kind", t.Kind),
+        };
+    }
+
+    /// <summary>Bytes of the shortest edge line, "0 1\n".</summary>
+    private const long MinEdgeLineBytes = 4;
+
+    private static long FileBytes(string? path) => path is not null && File.Exists(path) ? new FileInfo(path).Length : 0;
+
+    private static long Saturating(long a, long b) => a == 0 || b <= long.MaxValue / a ? a * b : long.MaxValue;
 
     private static SpaceConfig ReadSpace(JsonSection? s)
     {
@@ -212,10 +237,10 @@ public static class ConfigLoader
         var c = new AgentsConfig
         {
             Count = s.Int("count", d.Count, 1, MaxAgents),
-            Resources = s.Choice("resources", d.Resources, "budget", "soft"),
+            Resources = s.Choice("resources", d.Resources),
             Budget = s.OptionalDouble("budget", 0, MaxScale, exclusiveMin: true),
             SigmaMin = s.OptionalDouble("sigmaMin", 0, 10, exclusiveMin: true),
-            Init = s.Choice("init", d.Init, "auto", "modes", "spread", "homogeneous", "random"),
+            Init = s.Choice("init", d.Init),
             InitSigma = s.OptionalDouble("initSigma", 0, 20, exclusiveMin: true),
             Jitter = s.Double("jitter", d.Jitter, 0, 10),
             SpreadTurn = s.Bool("spreadTurn", d.SpreadTurn),
@@ -231,7 +256,7 @@ public static class ConfigLoader
         var d = new DemandConfig();
         var c = new DemandConfig
         {
-            Kind = s.Choice("kind", d.Kind, "peaks", "mixture", "uniform", "dirac", "histogram", "drifting"),
+            Kind = s.Choice("kind", d.Kind),
             Peaks = s.Int("peaks", d.Peaks, 1, 100_000),
             Width = s.Double("width", d.Width, 0, 100, exclusiveMin: true),
             Phase = s.Double("phase", d.Phase),
@@ -243,14 +268,14 @@ public static class ConfigLoader
             Drift = s.Double("drift", d.Drift),
             Frames = s.Int("frames", d.Frames, 1, 100_000),
         };
-        if (c.Kind == "mixture")
+        if (c.Kind == DemandKind.Mixture)
         {
             if (c.Centers is null || c.Centers.Length == 0) throw ConfigException.Invalid(s.KeyPath("centers"), null, "a non-empty array of peak centres for kind \"mixture\"");
             if (c.Widths is not null && c.Widths.Length != c.Centers.Length) throw ConfigException.Invalid(s.KeyPath("widths"), $"{c.Widths.Length} entries", $"one width per centre ({c.Centers.Length})");
             if (c.Weights is not null && c.Weights.Length != c.Centers.Length) throw ConfigException.Invalid(s.KeyPath("weights"), $"{c.Weights.Length} entries", $"one weight per centre ({c.Centers.Length})");
             if (c.Weights is not null && c.Weights.Sum() <= 0) throw ConfigException.Invalid(s.KeyPath("weights"), "all zero", "weights with a positive sum");
         }
-        if (c.Kind == "histogram")
+        if (c.Kind == DemandKind.Histogram)
         {
             if (c.Path is null) throw ConfigException.Invalid(s.KeyPath("path"), null, "the path of a CSV histogram for kind \"histogram\"");
             InputFile.Check(s.KeyPath("path"), c.Path, InputFile.MaxBytes(InputKind.DemandCsv));
@@ -265,7 +290,7 @@ public static class ConfigLoader
         var d = new TopologyConfig();
         var c = new TopologyConfig
         {
-            Kind = s.Choice("kind", d.Kind, "none", "complete", "ring", "lattice", "star", "small-world", "random", "modular", "core-periphery", "hierarchical", "file"),
+            Kind = s.Choice("kind", d.Kind),
             K = s.Int("k", d.K, 1, MaxAgents),
             Rows = s.OptionalInt("rows", 1, MaxAgents),
             Periodic = s.Bool("periodic", d.Periodic),
@@ -279,24 +304,24 @@ public static class ConfigLoader
             Weight = s.Double("weight", d.Weight, 0, 1e6),
             Learned = s.Bool("learned", d.Learned),
             InitWeight = s.Double("initWeight", d.InitWeight, 0, 1, exclusiveMin: true),
-            Embedding = s.Choice("embedding", d.Embedding, "ring", "grid", "hops", "index", "coordinates"),
+            Embedding = s.Choice("embedding", d.Embedding),
             Coordinates = s.Doubles("coordinates"),
             Gamma = s.Double("gamma", d.Gamma, 0, 10),
-            Propagation = s.Choice("propagation", d.Propagation, "direct", "power", "communicability"),
+            Propagation = s.Choice("propagation", d.Propagation),
             Hops = s.Int("hops", d.Hops, 1, 64),
             CommunicabilityBeta = s.Double("communicabilityBeta", d.CommunicabilityBeta, 0, 100),
         };
         if (c.InitWeight >= 1) throw ConfigException.Invalid(s.KeyPath("initWeight"), c.InitWeight, "a number in (0, 1)");
-        if (c.Embedding == "coordinates" && (c.Coordinates is null || c.Coordinates.Length == 0 || c.Coordinates.Length % n != 0))
+        if (c.Embedding == EmbeddingKind.Coordinates && (c.Coordinates is null || c.Coordinates.Length == 0 || c.Coordinates.Length % n != 0))
             throw ConfigException.Invalid(s.KeyPath("coordinates"), c.Coordinates is null ? null : $"{c.Coordinates.Length} numbers",
                 $"N·d numbers (agent by agent, d coordinates each) for embedding \"coordinates\", with N = agents.count = {n}");
-        if (c.Kind is "ring" or "small-world" && 2 * c.K >= n)
+        if (c.Kind is TopologyKind.Ring or TopologyKind.SmallWorld && 2 * c.K >= n)
             throw ConfigException.Invalid(s.KeyPath("k"), c.K, $"an integer with 2k < agents.count ({n}); use kind \"complete\" for a full graph");
-        if (c.Kind == "lattice" && c.Rows is int r && n % r != 0)
+        if (c.Kind == TopologyKind.Lattice && c.Rows is int r && n % r != 0)
             throw ConfigException.Invalid(s.KeyPath("rows"), r, $"a divisor of agents.count ({n})");
-        if (c.Kind is "modular" or "hierarchical" && c.Modules > n)
+        if (c.Kind is TopologyKind.Modular or TopologyKind.Hierarchical && c.Modules > n)
             throw ConfigException.Invalid(s.KeyPath("modules"), c.Modules, $"at most agents.count ({n})");
-        if (c.Kind == "file")
+        if (c.Kind == TopologyKind.File)
         {
             if (c.Path is null) throw ConfigException.Invalid(s.KeyPath("path"), null, "the path of an edge-list file for kind \"file\"");
             InputFile.Check(s.KeyPath("path"), c.Path, InputFile.MaxBytes(InputKind.EdgeList));
@@ -311,8 +336,8 @@ public static class ConfigLoader
         var d = new ObjectiveConfig();
         var c = new ObjectiveConfig
         {
-            Kind = s.Choice("kind", d.Kind, "system", "local"),
-            Mismatch = s.Choice("mismatch", d.Mismatch, "squared", "unmet", "both"),
+            Kind = s.Choice("kind", d.Kind),
+            Mismatch = s.Choice("mismatch", d.Mismatch),
             UnmetBeta = s.Double("unmetBeta", d.UnmetBeta, 0, 1e6, exclusiveMin: true),
             OverWeight = s.Double("overWeight", d.OverWeight, 0, 1e6),
             LambdaC = s.Double("lambdaC", d.LambdaC, 0, 1e12),
@@ -329,10 +354,10 @@ public static class ConfigLoader
         var d = new TrainingConfig();
         var c = new TrainingConfig
         {
-            Optimizer = s.Choice("optimizer", d.Optimizer, "adam", "sgd", "lbfgs"),
+            Optimizer = s.Choice("optimizer", d.Optimizer),
             Lr = s.Double("lr", d.Lr, 0, 1e6, exclusiveMin: true),
             Momentum = s.Double("momentum", d.Momentum, 0, 1),
-            Schedule = s.Choice("schedule", d.Schedule, "cosine", "constant", "step"),
+            Schedule = s.Choice("schedule", d.Schedule),
             MinLrFraction = s.Double("minLrFraction", d.MinLrFraction, 0, 1),
             Steps = s.Int("steps", d.Steps, 0, 100_000_000),
             Seed = s.Int("seed", d.Seed),
@@ -348,10 +373,10 @@ public static class ConfigLoader
             Backoff = s.Double("backoff", d.Backoff, 0, 1),
             MaxBackoffs = s.Int("maxBackoffs", d.MaxBackoffs, 0, 1000),
             CheckpointEvery = s.Int("checkpointEvery", d.CheckpointEvery, 1, int.MaxValue),
-            Backend = s.Choice("backend", d.Backend, TrainingBackends.Known),
+            Backend = s.Choice("backend", d.Backend),
             Device = Device(s, "device", d.Device),
         };
-        if (c.Backend == TrainingBackends.Managed && c.Device != "cpu")
+        if (c.Backend == TrainingBackend.Managed && c.Device != "cpu")
             throw ConfigException.Invalid(s.KeyPath("device"), c.Device, "\"cpu\" with training.backend \"managed\" (cuda needs training.backend \"torchsharp\")");
         s.RejectUnknownKeys();
         return c;
@@ -373,10 +398,11 @@ public static class ConfigLoader
         var c = new MeasuresConfig
         {
             Fractions = s.Doubles("fractions", 0, 1) ?? d.Fractions,
-            Removal = s.Choice("removal", d.Removal, "random", "resource", "degree"),
+            Removal = s.Choice("removal", d.Removal),
             Seeds = s.Int("seeds", d.Seeds, 1, 10_000),
             ResilienceSteps = s.Int("resilienceSteps", d.ResilienceSteps, 0, 1_000_000),
             MaxRadius = s.Int("maxRadius", d.MaxRadius, 0, 10_000),
+            Headline = s.Choice("headline", d.Headline, MeasuresConfig.HeadlineChoices),
         };
         if (c.Fractions.Length == 0) throw ConfigException.Invalid(s.KeyPath("fractions"), "[]", "a non-empty array of fractions in [0, 1]");
         s.RejectUnknownKeys();
