@@ -17,7 +17,7 @@ public class UnifiedRunCliTests : IDisposable
     // it to 1e-12, not to the bit), so the flat system and the same system written as one level compute the same bits.
     private const string Space = """
         "space": { "m": 32 }, "agents": { "count": 5, "init": "random" }, "demand": { "kind": "peaks", "peaks": 2, "width": 0.4 },
-        "training": { "steps": 40, "restarts": 2, "logEvery": 5 }, "measures": { "resilienceSteps": 0, "fractions": [0, 1], "seeds": 1 },
+        "training": { "steps": 40, "restarts": 2, "logEvery": 5, "polish": 0, "swaps": 0 }, "measures": { "resilienceSteps": 0, "fractions": [0, 1], "seeds": 1 },
         """;
 
     [Fact]
