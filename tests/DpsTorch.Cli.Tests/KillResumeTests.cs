@@ -18,11 +18,22 @@ public class KillResumeTests : IDisposable
           "measures": { "resilienceSteps": 0, "fractions": [0, 0.5, 1], "seeds": 2 } }
         """;
 
-    [Fact]
-    public void RunKilledWithSigkill_ResumesFromCheckpoint_AndEndsIdenticalToAnUninterruptedRun()
+    // The same system as three groups of two under a top level: a nested run checkpoints and resumes like a flat one.
+    private const string NestedConfig = """
+        { "name": "kill-nested", "space": { "m": 32 }, "agents": { "count": 6 }, "demand": { "peaks": 3, "width": 0.2 },
+          "training": { "steps": 6000, "restarts": 2, "checkpointEvery": 25, "logEvery": 50, "tolerance": 0 },
+          "measures": { "resilienceSteps": 0, "fractions": [0, 0.5, 1], "seeds": 2 },
+          "levels": [ { "size": 2, "topology": { "kind": "complete", "learned": true }, "lambdaC": 0.01 },
+                      { "size": 3, "topology": { "kind": "ring", "k": 1, "learned": true }, "lambdaC": 0.05 } ] }
+        """;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void RunKilledWithSigkill_ResumesFromCheckpoint_AndEndsIdenticalToAnUninterruptedRun(bool nested)
     {
         string cfg = Path.Combine(_dir, "kill.json");
-        File.WriteAllText(cfg, Config);
+        File.WriteAllText(cfg, nested ? NestedConfig : Config);
         string killed = Path.Combine(_dir, "killed"), straight = Path.Combine(_dir, "straight");
 
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = _dir, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -47,6 +58,7 @@ public class KillResumeTests : IDisposable
         Assert.Equal(0, fresh.Code);
 
         Assert.Equal(File.ReadAllText(Path.Combine(straight, "model.json")), File.ReadAllText(Path.Combine(killed, "model.json")));
+        if (nested) Assert.Contains("\"nested\"", File.ReadAllText(Path.Combine(killed, "summary.json")));
         static IEnumerable<string> WithoutSeconds(string path)
             => File.ReadAllLines(path).Select(l => l[..l.LastIndexOf(',')]);
         Assert.Equal(WithoutSeconds(Path.Combine(straight, "trajectory.csv")), WithoutSeconds(Path.Combine(killed, "trajectory.csv")));

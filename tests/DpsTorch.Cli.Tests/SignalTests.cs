@@ -117,11 +117,11 @@ public class SignalTests : IDisposable
 
         var stopped = Stop(child, signal);
         Assert.True(stopped.Code == ExpectedCode(signal), $"exit {stopped.Code}: {stopped.Error}");
-        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "n", NestedRunFiles.Summary)))!;
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "n", RunFiles.Summary)))!;
         Assert.False((bool)summary["complete"]!);
         Assert.Equal("Cancelled", (string)summary["nested"]!["stopReason"]!);
         Assert.Null(summary["homogeneous"]); // the baseline was not started
-        Assert.True(File.Exists(Path.Combine(_dir, "n", NestedRunFiles.Model)));
+        Assert.True(File.Exists(Path.Combine(_dir, "n", RunFiles.Model)));
         Assert.Contains("interrupted at step", stopped.Error);
         Assert.Equal(["n", "nested.json"], Directory.GetFileSystemEntries(_dir).Select(p => Path.GetFileName(p)!).Order().ToArray()); // no staging left
         Assert.True(File.Exists(Path.Combine(_dir, "n", "checkpoints", "restart-0.json"))); // like a flat run, resumable

@@ -31,7 +31,7 @@ internal static class ReportCommand
             using var held = RunLock.TryAcquire(d, "dps report", out string holder)
                 ?? throw new ConfigException(d, $"is in use by another dps process ({holder}); run dps report when it has finished.");
             ResultCommit.Check(d);
-            if (NestedState.IsNestedModelFile(Path.Combine(d, NestedRunFiles.Model))) NestedReportPage.Write(d);
+            if (NestedState.IsNestedModelFile(Path.Combine(d, RunFiles.Model))) NestedReportPage.Write(d);
             else ReportPage.Write(d);
             string report = Path.Combine(d, RunFiles.Report);
             if (CliConsole.Json) Output.PrintJson(new System.Text.Json.Nodes.JsonObject { ["report"] = report });

@@ -6,8 +6,8 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using System.Globalization;
-using DpsTorch.Config;
 using DpsTorch.IO;
+using DpsTorch.Config;
 using DpsTorch.Sweeps;
 using Spectre.Console;
 
@@ -77,7 +77,7 @@ internal static class SweepCommand
             var outcome = SweepRunner.Run(plan, outDir, options, report =>
             {
                 string what = report.Error is null
-                    ? $"loss {report.Result!.Measures.Loss.ToString("G6", CultureInfo.InvariantCulture)}, heterogeneity {report.Result.Measures.Heterogeneity.Q1.ToString("G4", CultureInfo.InvariantCulture)}, {report.Result.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s"
+                    ? $"loss {report.Result!.Loss.ToString("G6", CultureInfo.InvariantCulture)}, heterogeneity {report.Result.Heterogeneity.ToString("G4", CultureInfo.InvariantCulture)}, {report.Result.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s"
                     : $"FAILED: {Cli.WithoutParameterName(report.Error.Message)}";
                 stderr.WriteLine($"dps: [{report.Done}/{report.Total}] {report.Point.Run} ({report.Point.Describe()}): {what}");
             }, interrupt.Token);

@@ -455,7 +455,7 @@ public static class ConfigLoader
             Seeds = s.Int("seeds", d.Seeds, 1, 10_000),
             ResilienceSteps = s.Int("resilienceSteps", d.ResilienceSteps, 0, 1_000_000),
             MaxRadius = s.Int("maxRadius", d.MaxRadius, 0, 10_000),
-            Headline = s.Name("headline", d.Headline, MeasuresConfig.HeadlineChoices),
+            Headline = s.Choice("headline", d.Headline, MeasuresConfig.HeadlineChoices),
         };
         if (c.Fractions.Length == 0) throw ConfigException.Invalid(s.KeyPath("fractions"), "[]", "a non-empty array of fractions in [0, 1]");
         s.RejectUnknownKeys();

@@ -129,17 +129,14 @@ internal sealed class JsonSection
         return s is null ? fallback : Choices.Parse<T>(KeyPath(key), s);
     }
 
-    /// <summary>
-    /// A string that must be one of <paramref name="allowed"/> (exact names: they are field names of the run's files,
-    /// not enum members); anything else is a one-line error naming the key, the value and the allowed names.
-    /// </summary>
-    public string Name(string key, string fallback, IReadOnlyList<string> allowed)
+    /// <summary>A string that must be one of <paramref name="allowed"/> (compared case-insensitively, returned as written there): an open list that is no enum.</summary>
+    public string Choice(string key, string fallback, IReadOnlyList<string> allowed)
     {
         Note(key, "string", fallback, choices: [.. allowed]);
         var s = ReadString(key, null);
         if (s is null) return fallback;
-        if (!allowed.Contains(s)) throw ConfigException.Invalid(KeyPath(key), s, "one of " + string.Join(", ", allowed));
-        return s;
+        foreach (var a in allowed) if (string.Equals(a, s, StringComparison.OrdinalIgnoreCase)) return a;
+        throw ConfigException.Invalid(KeyPath(key), s, "one of " + string.Join(", ", allowed));
     }
 
     public double[]? Doubles(string key, double min = double.NegativeInfinity, double max = double.PositiveInfinity)

@@ -4,7 +4,7 @@
 using System.Text.Json.Serialization;
 using DpsTorch.Config;
 using DpsTorch.Model;
-using DpsTorch.Nested;
+using DpsTorch.Measures;
 
 namespace DpsTorch.IO;
 

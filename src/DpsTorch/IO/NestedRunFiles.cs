@@ -4,22 +4,23 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DpsTorch.Config;
-using DpsTorch.IO;
+using DpsTorch.Measures;
 using DpsTorch.Model;
 using DpsTorch.Nested;
 
 namespace DpsTorch.IO;
 
+/// <summary>A trained nested design (the best of its restarts) with its measures.</summary>
+/// <param name="System">The trained system.</param>
+/// <param name="Training">Its training.</param>
+/// <param name="BestRestart">Which restart it was.</param>
+/// <param name="RestartLosses">Every restart's final loss.</param>
+/// <param name="Measures">Its per-level measures.</param>
+public sealed record NestedOutcome(NestedSystem System, TrainResult Training, int BestRestart, IReadOnlyList<double> RestartLosses, NestedMeasureSet Measures);
+
 /// <summary>Writes nested run folders.</summary>
 public static class NestedRunFiles
 {
-    /// <summary>File name of the summary.</summary>
-    public const string Summary = "summary.json";
-    /// <summary>File name of the saved state (<see cref="NestedState"/>).</summary>
-    public const string Model = "model.json";
-    /// <summary>File name of the report page (written by Reports.NestedReportPage).</summary>
-    public const string Report = "report.html";
-
     private static readonly JsonSerializerOptions Options = new()
     {
         WriteIndented = true,
@@ -59,8 +60,8 @@ public static class NestedRunFiles
     /// is the run's metadata (default: captured now, with this process's command line).</summary>
     public static void Write(string dir, DpsConfig config, NestedOutcome nested, NestedOutcome? homogeneous, bool complete = true, RunMetadata? run = null)
     {
-        NestedState.From(config, nested.System, homogeneous?.System).Save(Path.Combine(dir, Model));
-        AtomicFile.WriteAllText(Path.Combine(dir, Summary), SummaryJson(config, nested, homogeneous, complete, run ?? RunMetadata.Capture()).ToJsonString(Options));
+        NestedState.From(config, nested.System, homogeneous?.System).Save(Path.Combine(dir, RunFiles.Model));
+        AtomicFile.WriteAllText(Path.Combine(dir, RunFiles.Summary), SummaryJson(config, nested, homogeneous, complete, run ?? RunMetadata.Capture()).ToJsonString(Options));
     }
 
     /// <summary>

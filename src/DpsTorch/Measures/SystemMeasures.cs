@@ -9,30 +9,40 @@ namespace DpsTorch.Measures;
 /// <summary>Heterogeneity of the agents at the four reported orders q = 0, 1, 2, ∞.</summary>
 public sealed record HeterogeneityOrders(double Q0, double Q1, double Q2, double QInf);
 
-/// <summary>The measures of one model state (field names are those of summary.json).</summary>
-public sealed record MeasureSet
+/// <summary>
+/// The measures every system has, flat or nested (a nested system's are those of its top level): the shared core of
+/// <see cref="MeasureSet"/> and <see cref="NestedMeasureSet"/>, with the field names of summary.json.
+/// </summary>
+public abstract record CoreMeasures
 {
-    /// <summary>The training objective at this state.</summary>
+    /// <summary>The loss at the measured parameters.</summary>
     public required double Loss { get; init; }
-    /// <summary>Heterogeneity of the agents (Leinster–Cobbold, resource-weighted) at q = 0, 1, 2, ∞.</summary>
+    /// <summary>∫min(W, D)/∫D, averaged over the demand frames.</summary>
+    public required double Coverage { get; init; }
+    /// <summary>∫min(W, D).</summary>
+    public required double Productivity { get; init; }
+    /// <summary>∫W.</summary>
+    public required double TotalProduction { get; init; }
+    /// <summary>∫min(W, D) over what was spent: the resources plus the weighted communication cost.</summary>
+    public required double Efficiency { get; init; }
+    /// <summary>Coverage kept versus fraction removed, without re-optimisation; null when not measured.</summary>
+    public RobustnessCurve? Robustness { get; init; }
+}
+
+/// <summary>The measures of one flat model state (field names are those of summary.json).</summary>
+public sealed record MeasureSet : CoreMeasures
+{
+    /// <summary>Heterogeneity at the reported orders.</summary>
     public required HeterogeneityOrders Heterogeneity { get; init; }
     /// <summary>The number of agent types with tiled generalists counted as one (<see cref="TypeCount"/>); NaN when not computed.</summary>
     public double Types { get; init; } = double.NaN;
-    /// <summary>Resource-weighted mean of exp(−σ²/2) over agents (1 = perfect specialists).</summary>
+    /// <summary>Resource-weighted specialisation.</summary>
     public required double Specialisation { get; init; }
-    /// <summary>Effective production ∫min(W, D), averaged over the demand frames.</summary>
-    public required double Productivity { get; init; }
-    /// <summary>Total production ∫W.</summary>
-    public required double TotalProduction { get; init; }
-    /// <summary>Coverage ∫min(W, D)/∫D, averaged over the demand frames.</summary>
-    public required double Coverage { get; init; }
-    /// <summary>Effective production per unit of spent resource, ∫min(W, D) / (Σ a + λ_C C(Q)); 0 when nothing is spent.</summary>
-    public required double Efficiency { get; init; }
-    /// <summary>Communication cost C(Q) = Σ q_e d_e^γ over the edges.</summary>
+    /// <summary>C = Σ_e q_e d_e^γ.</summary>
     public required double CommunicationCost { get; init; }
     /// <summary>The efficiencies that are not coverage: per unit of resource and of communication (see <see cref="EfficiencyMeasures"/>).</summary>
     public required EfficiencyMeasures Efficiencies { get; init; }
-    /// <summary>Coverage of each demand frame (one entry unless the demand drifts); <see cref="Coverage"/> is their mean.</summary>
+    /// <summary>Coverage of each demand frame (one entry unless the demand drifts); <see cref="CoreMeasures.Coverage"/> is their mean.</summary>
     public required double[] FrameCoverage { get; init; }
     /// <summary>Link complementarity: the q-weighted mean dissimilarity 1 − Z_ij over edges (NaN without edges).</summary>
     public required double LinkComplementarity { get; init; }
@@ -42,8 +52,6 @@ public sealed record MeasureSet
     public required double[] LocalHeterogeneity { get; init; }
     /// <summary>Smallest radius reaching 90% of the global heterogeneity; null without a topology.</summary>
     public int? SpatialScale { get; init; }
-    /// <summary>Coverage kept versus fraction removed, without re-optimisation.</summary>
-    public RobustnessCurve? Robustness { get; init; }
     /// <summary>Coverage kept versus fraction removed, after a short re-optimisation.</summary>
     public RobustnessCurve? Resilience { get; init; }
     /// <summary>True when cancellation cut robustness and resilience short (both then null).</summary>

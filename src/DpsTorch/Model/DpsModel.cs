@@ -13,36 +13,16 @@ public sealed record LossParts(Tensor Total, Tensor Coverage, Tensor Communicati
 /// A distributed production system with trainable parameters: μ (free, read modulo 2π), ρ with σ = σ_min + softplus(ρ),
 /// α with a = R·softmax(α) (fixed budget) or a = softplus(α) (soft budget), and θ for a learned topology.
 /// </summary>
-public sealed class DpsModel : ITrainableSystem
+public sealed class DpsModel : AgentSystem
 {
-    /// <summary>The grid.</summary>
-    public Space Space { get; }
-    /// <summary>What the system is asked to produce: one frame, or several for a drifting demand (the loss averages them).</summary>
-    public IReadOnlyList<double[]> DemandFrames { get; }
     /// <summary>The interaction graph.</summary>
     public Interaction Interaction { get; }
-    /// <summary>The objective and penalties.</summary>
-    public ObjectiveConfig Objective { get; }
     /// <summary>Propagation rule: direct, power or communicability.</summary>
     public Propagation Propagation { get; }
     /// <summary>h for "power".</summary>
     public int Hops { get; }
     /// <summary>β for "communicability".</summary>
     public double CommunicabilityBeta { get; }
-    /// <summary>Smallest breadth σ_min.</summary>
-    public double SigmaMin { get; }
-    /// <summary>Total resource R.</summary>
-    public double Budget { get; }
-    /// <summary>True when a = softplus(α) with a budget penalty, false for a = R·softmax(α).</summary>
-    public bool SoftBudget { get; }
-
-    /// <summary>Locations μ (a leaf).</summary>
-    public Tensor Mu { get; }
-    /// <summary>Breadth logits ρ (a leaf).</summary>
-    public Tensor Rho { get; }
-    /// <summary>Resource logits α (a leaf).</summary>
-    public Tensor Alpha { get; }
-
     /// <summary>Number of agents.</summary>
     public int N => Mu.Numel;
 
@@ -58,6 +38,7 @@ public sealed class DpsModel : ITrainableSystem
     public DpsModel(Space space, IReadOnlyList<double[]> demandFrames, Interaction interaction, ObjectiveConfig objective,
         double sigmaMin, double budget, bool softBudget, double[] mu, double[] rho, double[] alpha,
         Propagation propagation = Propagation.Direct, int hops = 2, double communicabilityBeta = 1.0)
+        : base(space, demandFrames, objective, sigmaMin, budget, softBudget, mu, rho, alpha)
     {
         ArgumentNullException.ThrowIfNull(objective);
         Choices.Check("topology.propagation", propagation);
@@ -69,20 +50,10 @@ public sealed class DpsModel : ITrainableSystem
             throw new ArgumentException($"DpsModel: the interaction graph has {interaction.N} agents but μ has {mu.Length}.");
         foreach (var d in demandFrames)
             if (d.Length != space.M) throw new ArgumentException($"DpsModel: a demand frame has {d.Length} values but the grid has M = {space.M} points.");
-        Space = space;
-        _grid = space.Grid.ToArray();
-        DemandFrames = demandFrames;
         Interaction = interaction;
-        Objective = objective;
-        SigmaMin = sigmaMin;
-        Budget = budget;
-        SoftBudget = softBudget;
         Propagation = propagation;
         Hops = hops;
         CommunicabilityBeta = communicabilityBeta;
-        Mu = Tensor.FromArray(mu).RequiresGrad_();
-        Rho = Tensor.FromArray(rho).RequiresGrad_();
-        Alpha = Tensor.FromArray(alpha).RequiresGrad_();
     }
 
     /// <summary>
@@ -118,18 +89,18 @@ public sealed class DpsModel : ITrainableSystem
     }
 
     /// <summary>All trainable leaves: μ, ρ, α and θ when the topology is learned.</summary>
-    public IReadOnlyList<Tensor> Parameters()
+    public override IReadOnlyList<Tensor> Parameters()
         => Interaction.Theta is { } theta ? [Mu, Rho, Alpha, theta] : [Mu, Rho, Alpha];
 
     /// <summary>Parameter names in the order of <see cref="Parameters"/>.</summary>
-    public IReadOnlyList<string> ParameterNames()
+    public override IReadOnlyList<string> ParameterNames()
         => Interaction.Learned ? ["mu", "rho", "alpha", "theta"] : ["mu", "rho", "alpha"];
 
     /// <summary>σ = σ_min + softplus(ρ).</summary>
-    public Tensor Sigma() => Rho.Softplus() + SigmaMin;
+    public override Tensor Sigma() => Rho.Softplus() + SigmaMin;
 
     /// <summary>a = R·softmax(α), or softplus(α) under a soft budget.</summary>
-    public Tensor Resources() => SoftBudget ? Alpha.Softplus() : Starts == 1 ? Alpha.Softmax(0) * Budget
+    public override Tensor Resources() => SoftBudget ? Alpha.Softplus() : Starts == 1 ? Alpha.Softmax(0) * Budget
         : Alpha.Reshape(Starts, -1).Softmax(1).Reshape(N) * Budget;
 
     /// <summary>
@@ -139,9 +110,7 @@ public sealed class DpsModel : ITrainableSystem
     internal int Starts { get; init; } = 1;
 
     /// <summary>Skill densities s_i(x_m), N×M.</summary>
-    public Tensor Skills() => DpsKernels.WrappedNormalDensity(Mu, Sigma(), _grid);
-
-    private readonly double[] _grid;
+    public Tensor Skills() => DpsKernels.WrappedNormalDensity(Mu, Sigma(), Grid);
 
     /// <summary>Production rows p = (I+Q)w (or (I+Q)^h w, or exp(βQ) w), N×M, with w = a ⊙ s.</summary>
     public Tensor Production(Tensor q)
@@ -205,12 +174,12 @@ public sealed class DpsModel : ITrainableSystem
         {
             // W = Σ_j (1 + Σ_i Q_ij) a_j s_j without the N×M production (MODEL.md section 1, system production).
             var weights = Resources() * (Interaction.WeightedDegree(q) + 1.0);
-            var W = DpsKernels.WrappedNormalMixture(Mu, Sigma(), weights, _grid);
+            var W = DpsKernels.WrappedNormalMixture(Mu, Sigma(), weights, Grid);
             foreach (var frame in frames) coverage = coverage + Mismatch.Of(Objective, Space.Delta, W, Tensor.FromArray(frame));
         }
         else if (UseFusedKernels && Propagation == Propagation.Direct && Objective.Kind == ObjectiveKind.Local && Objective.Mismatch == MismatchKind.Squared)
         {
-            var p = Interaction.ApplyWithIdentity(q, DpsKernels.ScaledWrappedNormalDensity(Mu, Sigma(), Resources(), _grid));
+            var p = Interaction.ApplyWithIdentity(q, DpsKernels.ScaledWrappedNormalDensity(Mu, Sigma(), Resources(), Grid));
             foreach (var frame in frames)
             {
                 double mass = Space.Delta * frame.Sum();
@@ -243,12 +212,10 @@ public sealed class DpsModel : ITrainableSystem
     }
 
     /// <inheritdoc/>
-    public (double Total, double Coverage) Evaluate(IReadOnlyList<double[]>? frames, bool backward)
+    private protected override (Tensor Total, Tensor Coverage) LossTerms(IReadOnlyList<double[]>? frames)
     {
-        using var mode = backward ? null : TensorEngine.NoGrad();
         var parts = Loss(frames);
-        if (backward) parts.Total.Backward();
-        return (parts.Total.Item(), parts.Coverage.Item());
+        return (parts.Total, parts.Coverage);
     }
 
     /// <summary>P_i = p_i / ∫p_i: each agent's neighbourhood production as a density.</summary>

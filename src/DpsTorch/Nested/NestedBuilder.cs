@@ -1,5 +1,6 @@
 // Turns a config with a `levels` block into a NestedSystem: leaf initialisation as SystemBuilder does it, and per
 // level a block-diagonal interaction assembled from one SystemBuilder graph per group.
+using DpsTorch.IO;
 using DpsTorch.Config;
 using DpsTorch.Model;
 

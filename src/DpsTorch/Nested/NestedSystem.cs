@@ -61,56 +61,27 @@ public sealed class NestedLevel
 /// has one group; its W is compared with the demand (objective.kind "system") or its members' pooled densities are
 /// (objective.kind "local"). Loss = coverage + Σ_ℓ λ_C,ℓ C_ℓ + λ_R (Σa − R)² + λ_σ Σσ² + Σ_ℓ λ_D,ℓ (level demand terms).
 /// </summary>
-public sealed class NestedSystem : ITrainableSystem
+public sealed class NestedSystem : AgentSystem
 {
-    private readonly double[] _grid;
     private readonly int[]? _tie;   // homogeneous fleet: every leaf reads parameter 0
 
-    /// <summary>The grid.</summary>
-    public Space Space { get; }
-    /// <summary>The top-level demand frames (the loss averages them).</summary>
-    public IReadOnlyList<double[]> DemandFrames { get; }
-    /// <summary>The top-level objective and the leaves' penalties (λ_R, λ_σ).</summary>
-    public ObjectiveConfig Objective { get; }
     /// <summary>The levels, bottom first.</summary>
     public IReadOnlyList<NestedLevel> Levels { get; }
-    /// <summary>Smallest leaf breadth σ_min.</summary>
-    public double SigmaMin { get; }
-    /// <summary>Total leaf resource R.</summary>
-    public double Budget { get; }
-    /// <summary>True when a = softplus(α) with a budget penalty.</summary>
-    public bool SoftBudget { get; }
-    /// <summary>True for a homogeneous fleet: all leaves share one μ, one σ and equal resources.</summary>
+    /// <summary>True for a homogeneous fleet: all leaves share one μ, one σ and equal resources (Mu, Rho and Alpha then hold one entry).</summary>
     public bool Homogeneous => _tie is not null;
     /// <summary>Number of leaf agents.</summary>
     public int N { get; }
 
-    /// <summary>Leaf locations μ (length N, or 1 for a homogeneous fleet).</summary>
-    public Tensor Mu { get; }
-    /// <summary>Leaf breadth logits ρ.</summary>
-    public Tensor Rho { get; }
-    /// <summary>Leaf resource logits α.</summary>
-    public Tensor Alpha { get; }
-
     internal NestedSystem(Space space, IReadOnlyList<double[]> demandFrames, ObjectiveConfig objective, IReadOnlyList<NestedLevel> levels,
         double sigmaMin, double budget, bool softBudget, int n, double[] mu, double[] rho, double[] alpha)
+        : base(space, demandFrames, objective, sigmaMin, budget, softBudget, mu, rho, alpha)
     {
         Choices.Check("objective.kind", objective.Kind);
         Choices.Check("objective.mismatch", objective.Mismatch);
-        Space = space;
-        _grid = space.Grid.ToArray();
-        DemandFrames = demandFrames;
-        Objective = objective;
         Levels = levels;
-        SigmaMin = sigmaMin;
-        Budget = budget;
-        SoftBudget = softBudget;
         N = n;
         if (mu.Length == 1 && n > 1) _tie = new int[n];
         else if (mu.Length != n) throw new ArgumentException($"NestedSystem: μ has {mu.Length} entries for {n} leaves (give N, or 1 for a homogeneous fleet).");
-        Mu = Tensor.FromArray(mu).RequiresGrad_();
-        Rho = Tensor.FromArray(rho).RequiresGrad_();
-        Alpha = Tensor.FromArray(alpha).RequiresGrad_();
     }
 
     /// <summary>Builds restart <paramref name="restart"/> of a nested config (see <see cref="NestedBuilder.Create"/>).</summary>
@@ -118,7 +89,7 @@ public sealed class NestedSystem : ITrainableSystem
         => NestedBuilder.Create(config, restart, homogeneous);
 
     /// <summary>All trainable leaves: μ, ρ, α, then θ of every level whose topology is learned.</summary>
-    public IReadOnlyList<Tensor> Parameters()
+    public override IReadOnlyList<Tensor> Parameters()
     {
         var ps = new List<Tensor> { Mu, Rho, Alpha };
         foreach (var level in Levels) if (level.Interaction.Theta is { } theta) ps.Add(theta);
@@ -126,7 +97,7 @@ public sealed class NestedSystem : ITrainableSystem
     }
 
     /// <summary>Names aligned with <see cref="Parameters"/>.</summary>
-    public IReadOnlyList<string> ParameterNames()
+    public override IReadOnlyList<string> ParameterNames()
     {
         var names = new List<string> { "mu", "rho", "alpha" };
         foreach (var level in Levels) if (level.Interaction.Learned) names.Add($"theta[{level.Name}]");
@@ -136,13 +107,13 @@ public sealed class NestedSystem : ITrainableSystem
     private Tensor Leaf(Tensor t) => _tie is null ? t : t.IndexSelect(0, _tie);
 
     /// <summary>Leaf σ = σ_min + softplus(ρ), length N.</summary>
-    public Tensor Sigma() => Leaf(Rho).Softplus() + SigmaMin;
+    public override Tensor Sigma() => Leaf(Rho).Softplus() + SigmaMin;
 
     /// <summary>Leaves per budget block: N for one shared budget, else the leaves of one group of the finest level with a fixed share.</summary>
     public int BudgetBlock { get; init; }
 
     /// <summary>Leaf resources a = R·softmax(α) (per budget block: (R/G)·softmax(α_block)), or softplus(α), length N.</summary>
-    public Tensor Resources()
+    public override Tensor Resources()
     {
         if (SoftBudget) return Leaf(Alpha).Softplus();
         if (BudgetBlock == N || BudgetBlock == 0) return Leaf(Alpha).Softmax(0) * Budget;
@@ -151,7 +122,7 @@ public sealed class NestedSystem : ITrainableSystem
     }
 
     /// <summary>Leaf production w = a ⊙ s, N×M.</summary>
-    public Tensor LeafProduction() => Resources().Unsqueeze(1) * DpsKernels.WrappedNormalDensity(Leaf(Mu), Sigma(), _grid);
+    public Tensor LeafProduction() => Resources().Unsqueeze(1) * DpsKernels.WrappedNormalDensity(Leaf(Mu), Sigma(), Grid);
 
     /// <summary>
     /// The production of every tier: element 0 is the leaves' w (N×M), element k + 1 the composites formed by level k
@@ -247,12 +218,10 @@ public sealed class NestedSystem : ITrainableSystem
     }
 
     /// <inheritdoc/>
-    public (double Total, double Coverage) Evaluate(IReadOnlyList<double[]>? frames, bool backward)
+    private protected override (Tensor Total, Tensor Coverage) LossTerms(IReadOnlyList<double[]>? frames)
     {
-        using var mode = backward ? null : TensorEngine.NoGrad();
         var parts = Loss(frames);
-        if (backward) parts.Total.Backward();
-        return (parts.Total.Item(), parts.Coverage.Item());
+        return (parts.Total, parts.Coverage);
     }
 
     /// <summary>P_i = p_i / ∫p_i for production rows p.</summary>

@@ -26,9 +26,9 @@ public static class NestedReportPage
     /// </summary>
     public static string Build(string runDir)
     {
-        string summaryPath = Path.Combine(runDir, NestedRunFiles.Summary);
+        string summaryPath = Path.Combine(runDir, RunFiles.Summary);
         var summary = HtmlPage.ReadSummary(summaryPath, "written by dps nested");
-        var state = NestedState.Load(Path.Combine(runDir, NestedRunFiles.Model));
+        var state = NestedState.Load(Path.Combine(runDir, RunFiles.Model));
         var config = state.Config;
         var nested = summary["nested"] as JsonObject ?? throw new ConfigException($"{summaryPath}: nested", "missing; not the summary of a nested run (written by dps nested).");
         var measures = nested["measures"] as JsonObject ?? throw new ConfigException($"{summaryPath}: nested.measures", "missing or not an object.");
@@ -98,12 +98,12 @@ public static class NestedReportPage
                 + (baseMeasures is not null ? " Dashed: the homogeneous fleet." : ""));
 
         string configJson = summary["config"] is JsonNode c ? c.ToJsonString(Indented) : ConfigLoader.ToJson(config);
-        HtmlPage.End(html, configJson, NestedRunFiles.Summary, NestedRunFiles.Model);
+        HtmlPage.End(html, configJson, RunFiles.Summary, RunFiles.Model);
         return html.ToString();
     }
 
     /// <summary>Writes <c>runDir/report.html</c> (atomically) from <see cref="Build"/>.</summary>
-    public static void Write(string runDir) => AtomicFile.WriteAllText(Path.Combine(runDir, NestedRunFiles.Report), Build(runDir));
+    public static void Write(string runDir) => AtomicFile.WriteAllText(Path.Combine(runDir, RunFiles.Report), Build(runDir));
 
     // The saved nested design recomputed: grid, mean demand, W, the top level's members' rows (Groups×M), leaf μ, σ, a.
     private sealed record Saved(double[] Grid, double[] Demand, int FrameCount, double[] W, double[] Top, double[] Mu, double[] Sigma,

@@ -43,6 +43,12 @@ public sealed record ExperimentResult(DpsConfig Config, ITrainableSystem System,
     /// <summary>The flat measures; a nested run has per-level ones (<see cref="LevelMeasures"/>).</summary>
     public MeasureSet Measures => FlatMeasures ?? throw new InvalidOperationException("A nested run has per-level measures: read ExperimentResult.LevelMeasures.");
 
+    /// <summary>The measured loss of the trained system (flat or nested).</summary>
+    public double Loss => FlatMeasures?.Loss ?? LevelMeasures!.Loss;
+
+    /// <summary>Heterogeneity (q = 1) of the agents, the leaves' for a nested system.</summary>
+    public double Heterogeneity => FlatMeasures?.Heterogeneity.Q1 ?? LevelMeasures!.Tiers[0].Among;
+
     /// <summary>Whether a signal during the measures skipped robustness and resilience (training was complete).</summary>
     public bool RobustnessSkipped => FlatMeasures?.RobustnessSkipped == true;
 

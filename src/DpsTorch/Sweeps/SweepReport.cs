@@ -9,6 +9,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DpsTorch.Measures;
 using DpsTorch.IO;
 using DpsTorch.Nested;
 using DpsTorch.Reports;
@@ -100,7 +101,7 @@ public static class SweepReport
             {
                 string runDir = Path.Combine(dir, run.Run);
                 if (File.Exists(Path.Combine(runDir, RunFiles.Report))) continue;
-                try { RunOutput.WriteReport(runDir, NestedState.IsNestedModelFile(Path.Combine(runDir, NestedRunFiles.Model))); }
+                try { RunOutput.WriteReport(runDir, NestedState.IsNestedModelFile(Path.Combine(runDir, RunFiles.Model))); }
                 catch (ConfigException) { /* linked by its summary.json */ }
             }
         AtomicFile.WriteAllText(Path.Combine(dir, RunFiles.Report), Build(dir));

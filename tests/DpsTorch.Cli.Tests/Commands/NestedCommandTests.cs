@@ -25,17 +25,17 @@ public class NestedCommandTests : IDisposable
         Assert.Equal(["config.json", "model.json", "report.html", "summary.json", "trajectory.csv"], Directory.GetFiles(run).Select(p => Path.GetFileName(p)).Where(n => !n.StartsWith('.')).Order().ToArray());
         Assert.Equal([run], Directory.GetFileSystemEntries(_dir).Where(p => p != config).ToArray());   // no staging folder or .tmp left
 
-        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(run, NestedRunFiles.Summary)))!;
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(run, RunFiles.Summary)))!;
         Assert.Equal(2.0, summary["config"]!["levels"]![1]!["lambdaC"]!.GetValue<double>());
         Assert.Equal(0.2, summary["config"]!["levels"]![0]!["topology"]!["initWeight"]!.GetValue<double>());
         Assert.NotNull(summary["homogeneous"]);
-        Assert.Equal(2.0, NestedState.Load(Path.Combine(run, NestedRunFiles.Model)).Config.Levels![1].LambdaC);
+        Assert.Equal(2.0, NestedState.Load(Path.Combine(run, RunFiles.Model)).Config.Levels![1].LambdaC);
 
         // dps report tells the nested folder apart by its model.json and rebuilds the nested page.
-        File.Delete(Path.Combine(run, NestedRunFiles.Report));
+        File.Delete(Path.Combine(run, RunFiles.Report));
         var report = CliHarness.Invoke("report", run);
         Assert.True(report.Code == 0, report.Error);
-        Assert.Contains("Where the heterogeneity sits", File.ReadAllText(Path.Combine(run, NestedRunFiles.Report)));
+        Assert.Contains("Where the heterogeneity sits", File.ReadAllText(Path.Combine(run, RunFiles.Report)));
     }
 
     [Fact]

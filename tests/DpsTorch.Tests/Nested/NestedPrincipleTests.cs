@@ -1,4 +1,6 @@
 // MODEL.md section 5, prediction 5 ("the same holds at every level of a nested system") on small two-level systems.
+using DpsTorch.Measures;
+using DpsTorch.IO;
 using DpsTorch.Config;
 using DpsTorch.Nested;
 using DpsTorch.Runs;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using DpsTorch.Measures;
 using DpsTorch.Config;
 using DpsTorch.Runs;
 using DpsTorch.IO;
@@ -34,8 +35,8 @@ public class NestedStateTests : IDisposable
     public void Reload_ReproducesTheSummarysCoverageAndHeterogeneity_Exactly()
     {
         string dir = WriteTinyRun(_dir);
-        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, NestedRunFiles.Summary)))!;
-        var state = NestedState.Load(Path.Combine(dir, NestedRunFiles.Model));
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, RunFiles.Summary)))!;
+        var state = NestedState.Load(Path.Combine(dir, RunFiles.Model));
         foreach (var (key, baseline) in new[] { ("nested", false), ("homogeneous", true) })
         {
             var m = NestedMeasures.Compute(NestedBuilder.FromState(state, baseline));
@@ -86,7 +87,7 @@ public class NestedStateTests : IDisposable
     [InlineData("config", "config")]
     public void Load_RefusesACorruptState_NamingTheField(string corruption, string field)
     {
-        string path = Path.Combine(WriteTinyRun(_dir), NestedRunFiles.Model);
+        string path = Path.Combine(WriteTinyRun(_dir), RunFiles.Model);
         var o = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
         switch (corruption)
         {
@@ -119,7 +120,7 @@ public class NestedStateTests : IDisposable
     [Fact]
     public void Summary_HasEachDesignsLossTrajectory()
     {
-        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(WriteTinyRun(_dir), NestedRunFiles.Summary)))!;
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(WriteTinyRun(_dir), RunFiles.Summary)))!;
         var t = summary["nested"]!["trajectory"]!.AsArray();
         Assert.Equal(0, t[0]![0]!.GetValue<int>());
         Assert.Equal(5, t[1]![0]!.GetValue<int>());

@@ -222,7 +222,7 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
         SkipWithoutChromium();
         string run = Nested.NestedStateTests.WriteTinyRun(_dir);
         NestedReportPage.Write(run);
-        string file = Path.Combine(run, DpsTorch.IO.NestedRunFiles.Report);
+        string file = Path.Combine(run, DpsTorch.IO.RunFiles.Report);
 
         await using var browser = await Launch();
         var page = await browser.NewPageAsync();

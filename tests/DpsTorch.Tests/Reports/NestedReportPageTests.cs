@@ -39,7 +39,7 @@ public class NestedReportPageTests : IDisposable
         foreach (var title in new[] { "Where the heterogeneity sits", "Heterogeneity per tier", "Each rack&#39;s normalised production",
             "Leaf skill densities", "Loss", "Robustness", "Nested design versus the homogeneous fleet" })
             Assert.Contains($"<h2>{title}</h2>", html);
-        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(run, NestedRunFiles.Summary)))!;
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(run, RunFiles.Summary)))!;
         var tiers = summary["nested"]!["measures"]!["tiers"]!.AsArray();
         Assert.Equal(3, tiers.Count);
         foreach (var t in tiers)
@@ -73,17 +73,17 @@ public class NestedReportPageTests : IDisposable
     [Fact]
     public void Build_NamesTheMissingFile()
     {
-        Assert.Contains(NestedRunFiles.Summary, Assert.Throws<ConfigException>(() => NestedReportPage.Build(_dir)).Message);
+        Assert.Contains(RunFiles.Summary, Assert.Throws<ConfigException>(() => NestedReportPage.Build(_dir)).Message);
         string run = NestedStateTests.WriteTinyRun(_dir);
-        File.Delete(Path.Combine(run, NestedRunFiles.Model));
-        Assert.Contains(NestedRunFiles.Model, Assert.Throws<ConfigException>(() => NestedReportPage.Build(run)).Message);
+        File.Delete(Path.Combine(run, RunFiles.Model));
+        Assert.Contains(RunFiles.Model, Assert.Throws<ConfigException>(() => NestedReportPage.Build(run)).Message);
     }
 
     [Fact]
     public void Build_RefusesAFlatRunSummary_NamingTheMissingField()
     {
         string run = NestedStateTests.WriteTinyRun(_dir);
-        File.WriteAllText(Path.Combine(run, NestedRunFiles.Summary), """{ "loss": 1 }""");
+        File.WriteAllText(Path.Combine(run, RunFiles.Summary), """{ "loss": 1 }""");
         Assert.Contains("summary.json: nested", Assert.Throws<ConfigException>(() => NestedReportPage.Build(run)).Message);
     }
 
@@ -92,7 +92,7 @@ public class NestedReportPageTests : IDisposable
     {
         string run = NestedStateTests.WriteTinyRun(_dir);
         NestedReportPage.Write(run);
-        Assert.True(File.Exists(Path.Combine(run, NestedRunFiles.Report)));
+        Assert.True(File.Exists(Path.Combine(run, RunFiles.Report)));
         Assert.Empty(Directory.GetFiles(run, "*.tmp"));
     }
 }

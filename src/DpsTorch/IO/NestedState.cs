@@ -4,10 +4,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DpsTorch.Config;
-using DpsTorch.IO;
 using DpsTorch.Model;
+using DpsTorch.Nested;
 
-namespace DpsTorch.Nested;
+namespace DpsTorch.IO;
 
 /// <summary>
 /// The parameters of one trained nested system. <see cref="Mu"/>, <see cref="Rho"/>, <see cref="Alpha"/> are the raw

@@ -3,11 +3,11 @@
 // agent covers on its own, spatial scale and communication cost per level; and the top level's coverage, efficiency
 // and robustness to losing leaves.
 using DpsTorch.Config;
-using DpsTorch.Measures;
 using DpsTorch.Model;
+using DpsTorch.Nested;
 using DpsTorch.Ops;
 
-namespace DpsTorch.Nested;
+namespace DpsTorch.Measures;
 
 /// <summary>
 /// Measures of one tier: the agents that level <see cref="Level"/> groups (tier 0 = the leaves, tier k = the composites
@@ -47,37 +47,18 @@ public sealed record TierMeasures
     public double? SpatialScale { get; init; }
 }
 
-/// <summary>All measures of a nested system.</summary>
-public sealed record NestedMeasureSet
+/// <summary>All measures of a nested system: the core ones of its top level (coverage ∫min(W, D)/∫D, efficiency
+/// ∫min(W, D) / (Σa + Σ_ℓ λ_C,ℓ C_ℓ), robustness to losing random fractions of leaves) and per tier.</summary>
+public sealed record NestedMeasureSet : CoreMeasures
 {
-    /// <summary>The training objective of the nested system at this state.</summary>
-    public required double Loss { get; init; }
-    /// <summary>∫min(W, D)/∫D of the top level, averaged over frames.</summary>
-    public required double Coverage { get; init; }
     /// <summary>∫min(W/∫W, D/∫D): the share of the demand's shape W covers when its output is scaled to the demand's mass
     /// (collaboration p = (I + Q)w amplifies output, so plain coverage saturates at 1 for any shape once links are strong).</summary>
     public required double ShapeCoverage { get; init; }
-    /// <summary>∫min(W, D).</summary>
-    public required double Productivity { get; init; }
-    /// <summary>∫W.</summary>
-    public required double TotalProduction { get; init; }
-    /// <summary>∫min(W, D) / (Σa + Σ_ℓ λ_C,ℓ C_ℓ).</summary>
-    public required double Efficiency { get; init; }
     /// <summary>Per tier, leaves first.</summary>
     public required IReadOnlyList<TierMeasures> Tiers { get; init; }
-    /// <summary>Coverage kept as random fractions of leaves are removed (no re-optimisation); null when not asked.</summary>
-    public RobustnessCurve? Robustness { get; init; }
     /// <summary>Shape coverage kept as random fractions of leaves are removed (no re-optimisation).</summary>
     public RobustnessCurve? ShapeRobustness { get; init; }
 }
-
-/// <summary>A trained nested design (the best of its restarts) with its measures.</summary>
-/// <param name="System">The trained system.</param>
-/// <param name="Training">Its training.</param>
-/// <param name="BestRestart">Which restart it was.</param>
-/// <param name="RestartLosses">Every restart's final loss.</param>
-/// <param name="Measures">Its per-level measures.</param>
-public sealed record NestedOutcome(NestedSystem System, TrainResult Training, int BestRestart, IReadOnlyList<double> RestartLosses, NestedMeasureSet Measures);
 
 /// <summary>Computes <see cref="NestedMeasureSet"/>.</summary>
 public static class NestedMeasures
