@@ -134,7 +134,7 @@ public sealed class NestedSystem : AgentSystem
     /// <summary>System production W of the top level, length M.</summary>
     public Tensor SystemProduction(bool[]? alive = null) => Forward(alive).W;
 
-    private sealed record Pass(List<Tensor> Tiers, List<Tensor> Productions, Tensor W);
+    private sealed record Pass(List<Tensor> Tiers, List<Tensor> Productions, Tensor W, List<Tensor> Weights);
 
     private Pass Forward(bool[]? alive)
     {
@@ -143,11 +143,13 @@ public sealed class NestedSystem : AgentSystem
         var x = LeafProduction();
         var tiers = new List<Tensor> { x };
         var productions = new List<Tensor>();
+        var weights = new List<Tensor>();
         var mask = alive;
         Tensor? w = null;
         foreach (var level in Levels)
         {
             var q = level.Interaction.Weights();
+            weights.Add(q);
             var keep = mask is null ? null : Tensor.FromArray(mask.Select(b => b ? 1.0 : 0.0).ToArray(), mask.Length, 1);
             if (keep is not null) x = x * keep;
             var p = x + level.Interaction.Apply(q, x);
@@ -163,7 +165,7 @@ public sealed class NestedSystem : AgentSystem
                 mask = up;
             }
         }
-        return new Pass(tiers, productions, w!);
+        return new Pass(tiers, productions, w!, weights);
     }
 
     /// <summary>The full loss for the given top-level demand frames (default: the system's own).</summary>
@@ -187,9 +189,12 @@ public sealed class NestedSystem : AgentSystem
 
         var total = coverage;
         var comm = new List<Tensor>();
-        foreach (var level in Levels)
+        for (int k = 0; k < Levels.Count; k++)
         {
-            var c = level.LambdaC > 0 && level.Interaction.Edges.Count > 0 ? level.Interaction.Cost(level.Interaction.Weights()) : Tensor.Scalar(0);
+            // The cost reads the same Q tensor as the production (as the flat model does), so θ's gradient is
+            // accumulated in the same order and a flat system written as one level trains to the same bits.
+            var level = Levels[k];
+            var c = level.LambdaC > 0 && level.Interaction.Edges.Count > 0 ? level.Interaction.Cost(pass.Weights[k]) : Tensor.Scalar(0);
             comm.Add(c);
             if (level.LambdaC > 0 && level.Interaction.Edges.Count > 0) total = total + c * level.LambdaC;
         }
