@@ -2,7 +2,7 @@
 using DpsTorch.Config;
 using DpsTorch.Model;
 
-namespace DpsTorch.Tests.IO;
+namespace DpsTorch.Tests.Config;
 
 public class DidYouMeanTests
 {

@@ -1,6 +1,6 @@
 using DpsTorch.Config;
 
-namespace DpsTorch.Tests.IO;
+namespace DpsTorch.Tests.Config;
 
 public class ConfigLoaderTests
 {
