@@ -193,9 +193,11 @@ public static class Trainer
         _ => throw Choices.Unknown("training.optimizer", t.Optimizer),
     };
 
-    private static double[][] Snapshot(IReadOnlyList<Tensor> ps) => ps.Select(p => p.ToArray()).ToArray();
+    /// <summary>A copy of every parameter's values (what <see cref="Restore"/> puts back; the search moves use it too).</summary>
+    internal static double[][] Snapshot(IReadOnlyList<Tensor> ps) => ps.Select(p => p.ToArray()).ToArray();
 
-    private static void Restore(IReadOnlyList<Tensor> ps, double[][] from)
+    /// <summary>Writes a <see cref="Snapshot"/> back into the parameters (no-grad, in place).</summary>
+    internal static void Restore(IReadOnlyList<Tensor> ps, double[][] from)
     {
         for (int k = 0; k < ps.Count; k++) ps[k].Copy_(from[k]);
     }

@@ -46,7 +46,7 @@ public static class Polish
         if (Iterations(training) <= 0 || trained.Reason == StopReason.Cancelled) return trained;
         var clock = Stopwatch.StartNew();
         var ps = model.Parameters();
-        var before = ps.Select(p => p.ToArray()).ToArray();
+        var before = Trainer.Snapshot(ps);
         var lbfgs = new Lbfgs(ps, lr: 1, maxIter: Iterations(training), historySize: 20, toleranceGrad: Tightening * training.GradTolerance,
             toleranceChange: ToleranceChange, maxEval: 2 * Iterations(training));
         double coverage = double.NaN;
@@ -65,7 +65,7 @@ public static class Polish
         if (lbfgs.LastStopReason == LbfgsStopReason.NonFinite || !double.IsFinite(loss) || !(loss <= trained.Loss)
             || (trained.Converged && !converged) || ps.Any(p => !AllFinite(p.Data)))
         {
-            for (int k = 0; k < ps.Count; k++) ps[k].Copy_(before[k]);
+            Trainer.Restore(ps, before);
             return trained;
         }
         var reason = converged ? StopReason.Gradient

@@ -36,11 +36,11 @@ public static class Refinement
         Func<DpsModel, (double het, double cov, double spec)> measure, bool wholeTypes)
     {
         var ps = model.Parameters();
-        var before = ps.Select(p => p.ToArray()).ToArray();
+        var before = Trainer.Snapshot(ps);
         if (Merge.Run(model, wholeTypes) == 0) return result;
         var merged = Polish.Run(model, training, Polish.Remeasure(model, training, result), measure);
         if (merged.Loss < result.Loss || (merged.Converged && merged.Loss <= result.Loss)) return merged;
-        for (int k = 0; k < ps.Count; k++) ps[k].Copy_(before[k]);
+        Trainer.Restore(ps, before);
         return result;
     }
 }
