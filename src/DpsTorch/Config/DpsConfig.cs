@@ -231,6 +231,22 @@ public sealed record TrainingConfig
     /// </summary>
     public int Swaps { get; init; }
     /// <summary>
+    /// Most re-seed moves after training (Model/Search/Reseed.cs): a starved agent, or one of a group of near-clones,
+    /// moved to the peak of the unmet demand D − W, then the polish; each kept only when it lowers the loss, and the
+    /// moves stop at the first that does not; 0 turns them off.
+    /// </summary>
+    public int Reseed { get; init; }
+    /// <summary>
+    /// Most split trials after training (Model/Search/Split.cs): an agent and a donor (starved or a near-clone) placed
+    /// at μ ∓ σ/2, then the polish; each kept only when it lowers the loss; 0 turns them off.
+    /// </summary>
+    public int Split { get; init; }
+    /// <summary>
+    /// Basin hops after training (Model/Search/BasinHopping.cs): the best state perturbed, polished, and kept only when
+    /// the loss drops; 0 turns them off.
+    /// </summary>
+    public int Hops { get; init; }
+    /// <summary>
     /// Learning-rate back-off on a non-finite loss or gradient: 0 (default) stops with an error naming the step and
     /// parameter; a factor in (0, 1) restores the last finite state, multiplies the learning rate by it and goes on
     /// (at most <see cref="MaxBackoffs"/> times).
