@@ -64,8 +64,8 @@ public class FixedResourcesTests
     [Fact]
     public void Training_NeverChangesAlpha_AndKeepsResourcesEqual()
     {
-        // The whole pipeline: Adam, the L-BFGS polish, the merges and the swaps.
-        var config = Config(extra: """, "training": { "steps": 150, "restarts": 2, "polish": 50, "swaps": 2 }, "measures": { "resilienceSteps": 0, "fractions": [0, 1], "seeds": 1 }""");
+        // The whole pipeline: Adam, the L-BFGS polish, the merges, swaps, re-seeds, splits and basin hops.
+        var config = Config(extra: """, "training": { "steps": 150, "restarts": 2, "polish": 50, "swaps": 2, "reseed": 2, "split": 2, "hops": 2 }, "measures": { "resilienceSteps": 0, "fractions": [0, 1], "seeds": 1 }""");
         double start;
         using (TensorEngine.NoGrad()) start = SystemBuilder.Create(config).Loss().Total.Item();
         var r = Experiment.Run(config);
