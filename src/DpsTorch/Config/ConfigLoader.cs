@@ -222,6 +222,7 @@ public static class ConfigLoader
             Levels = NestedConfigReader.Read(s, agents.Count, baseDir),
         };
         NestedConfigReader.CheckRoot(c);
+        CheckFlatOnlyOptions(c);
         s.String("$schema", null);
         if (s.Has("sweep"))
             throw new ConfigException("sweep", "this config describes a sweep of many runs; run it with `dps sweep CONFIG --out DIR` (dps run takes one system).");
@@ -229,6 +230,23 @@ public static class ConfigLoader
         CheckTorus(c);
         CheckSizes(c);
         return c;
+    }
+
+    /// <summary>
+    /// The options only the managed flat model implements: fixed equal resources and the "local-share" objective are
+    /// refused for nested systems (levels) and for the torchsharp backend, in one line naming the key.
+    /// </summary>
+    private static void CheckFlatOnlyOptions(DpsConfig c)
+    {
+        string? where = c.Levels is not null ? "nested systems (levels)" : c.Training.Backend != TrainingBackend.Managed ? "training.backend \"torchsharp\"" : null;
+        if (where is null) return;
+        if (c.Agents.Resources == ResourceMode.FixedEqual)
+            throw ConfigException.Invalid("agents.resources", Choices.Name(c.Agents.Resources), $"\"budget\" or \"soft\" for {where} (\"fixed-equal\" is implemented for flat managed systems only)");
+        if (c.Objective.Kind == ObjectiveKind.LocalShare)
+            throw ConfigException.Invalid("objective.kind", Choices.Name(c.Objective.Kind), $"\"system\" or \"local\" for {where} (\"local-share\" is implemented for flat managed systems only)");
+        for (int k = 0; k < (c.Levels?.Count ?? 0); k++)
+            if (c.Levels![k].DemandObjective == ObjectiveKind.LocalShare)
+                throw ConfigException.Invalid($"levels[{k}].demandObjective", Choices.Name(c.Levels[k].DemandObjective), "\"system\" or \"local\"");
     }
 
     /// <summary>

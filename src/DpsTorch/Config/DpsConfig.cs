@@ -312,6 +312,6 @@ public sealed record MeasuresConfig
     [
         "loss", "heterogeneity", "heterogeneityQ0", "heterogeneityQ2", "heterogeneityQInf", "types", "specialisation", "productivity",
         "totalProduction", "coverage", "efficiency", "communicationCost", "robustness", "resilience", "spatialScale",
-        "resourceEfficiency", "amplification", "utilisation", "communicationEfficiency",
+        "resourceEfficiency", "amplification", "utilisation", "communicationEfficiency", "shapeCoverage",
     ];
 }

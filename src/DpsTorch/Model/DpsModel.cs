@@ -11,7 +11,8 @@ public sealed record LossParts(Tensor Total, Tensor Coverage, Tensor Communicati
 
 /// <summary>
 /// A distributed production system with trainable parameters: μ (free, read modulo 2π), ρ with σ = σ_min + softplus(ρ),
-/// α with a = R·softmax(α) (fixed budget) or a = softplus(α) (soft budget), and θ for a learned topology.
+/// α with a = R·softmax(α) (fixed budget) or a = softplus(α) (soft budget), and θ for a learned topology. Under fixed
+/// equal resources (<see cref="AgentSystem.FixedResources"/>) a_i = R/N and α is no trainable parameter.
 /// </summary>
 public sealed class DpsModel : AgentSystem
 {
@@ -40,8 +41,8 @@ public sealed class DpsModel : AgentSystem
     /// <summary>Creates a model from its parts and initial parameter values (copied).</summary>
     public DpsModel(Space space, IReadOnlyList<double[]> demandFrames, Interaction interaction, ObjectiveConfig objective,
         double sigmaMin, double budget, bool softBudget, double[] mu, double[] rho, double[] alpha,
-        Propagation propagation = Propagation.Direct, int hops = 2, double communicabilityBeta = 1.0)
-        : base(space, demandFrames, objective, sigmaMin, budget, softBudget, mu, rho, alpha)
+        Propagation propagation = Propagation.Direct, int hops = 2, double communicabilityBeta = 1.0, bool fixedResources = false)
+        : base(space, demandFrames, objective, sigmaMin, budget, softBudget, mu, rho, alpha, fixedResources)
     {
         ArgumentNullException.ThrowIfNull(objective);
         Choices.Check("topology.propagation", propagation);
@@ -91,22 +92,31 @@ public sealed class DpsModel : AgentSystem
         double kept;
         using (TensorEngine.NoGrad()) { var a = Resources().ToArray(); kept = keep.Sum(i => a[i]); }
         return new DpsModel(Space, DemandFrames, q, Objective, SigmaMin, SoftBudget ? Budget : kept, SoftBudget,
-            PickAxes(Mu), PickAxes(Rho), Pick(Alpha), Propagation, Hops, CommunicabilityBeta);
+            PickAxes(Mu), PickAxes(Rho), Pick(Alpha), Propagation, Hops, CommunicabilityBeta, FixedResources);
     }
 
-    /// <summary>All trainable leaves: μ, ρ, α and θ when the topology is learned.</summary>
+    /// <summary>All trainable leaves: μ, ρ, α (not under fixed equal resources) and θ when the topology is learned.</summary>
     public override IReadOnlyList<Tensor> Parameters()
-        => Interaction.Theta is { } theta ? [Mu, Rho, Alpha, theta] : [Mu, Rho, Alpha];
+    {
+        var ps = FixedResources ? new List<Tensor> { Mu, Rho } : [Mu, Rho, Alpha];
+        if (Interaction.Theta is { } theta) ps.Add(theta);
+        return ps;
+    }
 
     /// <summary>Parameter names in the order of <see cref="Parameters"/>.</summary>
     public override IReadOnlyList<string> ParameterNames()
-        => Interaction.Learned ? ["mu", "rho", "alpha", "theta"] : ["mu", "rho", "alpha"];
+    {
+        var names = FixedResources ? new List<string> { "mu", "rho" } : ["mu", "rho", "alpha"];
+        if (Interaction.Learned) names.Add("theta");
+        return names;
+    }
 
     /// <summary>σ = σ_min + softplus(ρ).</summary>
     public override Tensor Sigma() => Rho.Softplus() + SigmaMin;
 
-    /// <summary>a = R·softmax(α), or softplus(α) under a soft budget.</summary>
-    public override Tensor Resources() => SoftBudget ? Alpha.Softplus() : Starts == 1 ? Alpha.Softmax(0) * Budget
+    /// <summary>a = R·softmax(α), softplus(α) under a soft budget, or the constant R/N under fixed equal resources.</summary>
+    public override Tensor Resources() => FixedResources ? Tensor.Full(Budget * Starts / N, N)
+        : SoftBudget ? Alpha.Softplus() : Starts == 1 ? Alpha.Softmax(0) * Budget
         : Alpha.Reshape(Starts, -1).Softmax(1).Reshape(N) * Budget;
 
     /// <summary>
@@ -201,7 +211,8 @@ public sealed class DpsModel : AgentSystem
         {
             var p = Production(q);
             var W = Objective.Kind == ObjectiveKind.System ? SystemProduction(p) : null;
-            var pooled = Objective.Kind == ObjectiveKind.Local ? PooledDensities(p) : null;
+            var pooled = Objective.Kind == ObjectiveKind.Local ? PooledDensities(p)
+                : Objective.Kind == ObjectiveKind.LocalShare ? ShareDensities(p) : null;
             foreach (var frame in frames)
             {
                 var d = Tensor.FromArray(frame);
@@ -230,4 +241,13 @@ public sealed class DpsModel : AgentSystem
     /// <summary>P_i = p_i / ∫p_i: each agent's neighbourhood production as a density.</summary>
     public Tensor PooledDensities(Tensor production)
         => production / (production.Sum(1, keepDim: true) * Space.Delta);
+
+    /// <summary>
+    /// p_i / V̄ with V̄ = (1/N) Σ_j ∫p_j, the mean neighbourhood volume (objective.kind "local-share"): compared with
+    /// D/∫D, each neighbourhood must deliver an equal share of the production in the demand's shape. Equal to
+    /// <see cref="PooledDensities"/> when every neighbourhood has the same volume; a starved neighbourhood (∫p_i ≪ V̄)
+    /// stays short of its share however well its shape matches.
+    /// </summary>
+    public Tensor ShareDensities(Tensor production)
+        => production / (production.Sum() * (Space.Delta / N));
 }

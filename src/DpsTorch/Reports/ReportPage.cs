@@ -205,6 +205,7 @@ public static class ReportPage
         ("totalProduction", "total production"), ("communicationCost", "communication cost"),
         ("resourceEfficiency", "met demand per resource ∫min(W, D)/Σa"), ("amplification", "output per resource ∫W/Σa"),
         ("utilisation", "utilisation ∫min(W, D)/∫W"), ("communicationEfficiency", "met demand added per unit of communication"),
+        ("shapeCoverage", "shape coverage ∫min(W/∫W, D/∫D)"),
         ("robustness", "robustness (area)"),
         ("resilience", "resilience (area)"), ("spatialScale", "spatial scale"), ("steps", "steps"), ("seconds", "seconds"),
         ("stopReason", "stop reason"), ("complete", "complete"), ("bestRestart", "best restart"),
