@@ -75,7 +75,7 @@ public sealed class DpsModule : nn.Module
     public static DpsModule FromModelFile(string path)
     {
         var state = ModelState.Load(path);
-        return new DpsModule(SystemBuilder.FromState(state), state.Config);
+        return new DpsModule(state.ToModel(), state.Config);
     }
 
     /// <summary>Locations μ.</summary>

@@ -19,9 +19,9 @@ public static class Productivity
     public static double Effective(Space space, ReadOnlySpan<double> production, ReadOnlySpan<double> demand)
     {
         ArgumentNullException.ThrowIfNull(space);
-        Require.Length(production.Length, space.M, nameof(production), "one value per grid point");
-        Require.Length(demand.Length, space.M, nameof(demand), "one value per grid point");
-        var met = new double[space.M];
+        Require.Length(production.Length, space.Points, nameof(production), "one value per grid point");
+        Require.Length(demand.Length, space.Points, nameof(demand), "one value per grid point");
+        var met = new double[space.Points];
         TensorPrimitives.Min(production, demand, met);
         return space.Integrate(met);
     }
@@ -68,7 +68,7 @@ public static class Productivity
         IReadOnlyList<double[]> demandFrames, double totalResource, double communicationCost)
     {
         ArgumentNullException.ThrowIfNull(demandFrames);
-        Require.Length(unlinked.Length, space.M, nameof(unlinked), "one value per grid point");
+        Require.Length(unlinked.Length, space.Points, nameof(unlinked), "one value per grid point");
         Require.NonNegative(totalResource, nameof(totalResource));
         if (demandFrames.Count == 0) throw new ArgumentException("Efficiencies need at least one demand frame.", nameof(demandFrames));
         double met = 0, metUnlinked = 0;

@@ -29,6 +29,7 @@ public sealed class BatchedStarts : ITrainableSystem
         ArgumentNullException.ThrowIfNull(starts);
         if (starts.Count == 0) throw new ArgumentException("BatchedStarts: starts is empty; give at least one model.");
         var first = starts[0];
+        if (first.Dimensions != 1) throw new ArgumentException($"BatchedStarts: the starts live on T^{first.Dimensions}; batched starts are built for the circle (d = 1) only.");
         for (int r = 1; r < starts.Count; r++) CheckSameSystem(first, starts[r], r);
         Count = starts.Count;
         AgentsPerStart = first.N;

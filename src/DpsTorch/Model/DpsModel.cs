@@ -24,7 +24,10 @@ public sealed class DpsModel : AgentSystem
     /// <summary>β for "communicability".</summary>
     public double CommunicabilityBeta { get; }
     /// <summary>Number of agents.</summary>
-    public int N => Mu.Numel;
+    public int N => Alpha.Numel;
+
+    /// <summary>Dimensions d of the operation space: μ and ρ hold d entries per agent (agent by agent), one per axis.</summary>
+    public int Dimensions => Space.Dimensions;
 
     /// <summary>
     /// Whether <see cref="Loss"/> uses the fused kernels for the "direct" propagation: the wrapped normal mixture for
@@ -44,12 +47,14 @@ public sealed class DpsModel : AgentSystem
         Choices.Check("topology.propagation", propagation);
         Choices.Check("objective.kind", objective.Kind);
         Choices.Check("objective.mismatch", objective.Mismatch);
-        if (mu.Length != rho.Length || mu.Length != alpha.Length)
-            throw new ArgumentException($"DpsModel: μ, ρ and α must have one entry per agent; got {mu.Length}, {rho.Length}, {alpha.Length}.");
-        if (interaction.N != mu.Length)
-            throw new ArgumentException($"DpsModel: the interaction graph has {interaction.N} agents but μ has {mu.Length}.");
+        int dims = space.Dimensions;
+        if (mu.Length != rho.Length || mu.Length != alpha.Length * dims)
+            throw new ArgumentException(dims == 1 ? $"DpsModel: μ, ρ and α must have one entry per agent; got {mu.Length}, {rho.Length}, {alpha.Length}."
+                : $"DpsModel: μ and ρ must have d = {dims} entries per agent and α one; got {mu.Length}, {rho.Length}, {alpha.Length}.");
+        if (interaction.N != alpha.Length)
+            throw new ArgumentException($"DpsModel: the interaction graph has {interaction.N} agents but α has {alpha.Length}.");
         foreach (var d in demandFrames)
-            if (d.Length != space.M) throw new ArgumentException($"DpsModel: a demand frame has {d.Length} values but the grid has M = {space.M} points.");
+            if (d.Length != space.Points) throw new ArgumentException($"DpsModel: a demand frame has {d.Length} values but the grid has {space.Points} points.");
         Interaction = interaction;
         Propagation = propagation;
         Hops = hops;
@@ -69,6 +74,7 @@ public sealed class DpsModel : AgentSystem
         for (int i = 0; i < N; i++) { newIndex[i] = alive[i] ? keep.Count : -1; if (alive[i]) keep.Add(i); }
         if (keep.Count == 0) throw new ArgumentException("Subset: at least one agent must stay.");
         double[] Pick(Tensor t) => keep.Select(i => t.Data[i]).ToArray();
+        double[] PickAxes(Tensor t) => Dimensions == 1 ? Pick(t) : keep.SelectMany(i => Enumerable.Range(i * Dimensions, Dimensions).Select(k => t.Data[k])).ToArray();
         var edges = new List<(int, int)>();
         var fixedW = new List<double>();
         var theta = new List<double>();
@@ -85,7 +91,7 @@ public sealed class DpsModel : AgentSystem
         double kept;
         using (TensorEngine.NoGrad()) { var a = Resources().ToArray(); kept = keep.Sum(i => a[i]); }
         return new DpsModel(Space, DemandFrames, q, Objective, SigmaMin, SoftBudget ? Budget : kept, SoftBudget,
-            Pick(Mu), Pick(Rho), Pick(Alpha), Propagation, Hops, CommunicabilityBeta);
+            PickAxes(Mu), PickAxes(Rho), Pick(Alpha), Propagation, Hops, CommunicabilityBeta);
     }
 
     /// <summary>All trainable leaves: μ, ρ, α and θ when the topology is learned.</summary>
@@ -109,8 +115,9 @@ public sealed class DpsModel : AgentSystem
     /// </summary>
     internal int Starts { get; init; } = 1;
 
-    /// <summary>Skill densities s_i(x_m), N×M.</summary>
-    public Tensor Skills() => DpsKernels.WrappedNormalDensity(Mu, Sigma(), Grid);
+    /// <summary>Skill densities s_i(x_m), N×M (N×M^d on T^d: the product of one wrapped normal per axis).</summary>
+    public Tensor Skills() => Dimensions == 1 ? DpsKernels.WrappedNormalDensity(Mu, Sigma(), Grid)
+        : DpsKernels.ProductWrappedNormalDensity(Mu, Sigma(), null, Grid, Dimensions);
 
     /// <summary>Production rows p = (I+Q)w (or (I+Q)^h w, or exp(βQ) w), N×M, with w = a ⊙ s.</summary>
     public Tensor Production(Tensor q)
@@ -174,12 +181,14 @@ public sealed class DpsModel : AgentSystem
         {
             // W = Σ_j (1 + Σ_i Q_ij) a_j s_j without the N×M production (MODEL.md section 1, system production).
             var weights = Resources() * (Interaction.WeightedDegree(q) + 1.0);
-            var W = DpsKernels.WrappedNormalMixture(Mu, Sigma(), weights, Grid);
+            var W = Dimensions == 1 ? DpsKernels.WrappedNormalMixture(Mu, Sigma(), weights, Grid)
+                : DpsKernels.ProductWrappedNormalMixture(Mu, Sigma(), weights, Grid, Dimensions);
             foreach (var frame in frames) coverage = coverage + Mismatch.Of(Objective, Space.Delta, W, Tensor.FromArray(frame));
         }
         else if (UseFusedKernels && Propagation == Propagation.Direct && Objective.Kind == ObjectiveKind.Local && Objective.Mismatch == MismatchKind.Squared)
         {
-            var p = Interaction.ApplyWithIdentity(q, DpsKernels.ScaledWrappedNormalDensity(Mu, Sigma(), Resources(), Grid));
+            var p = Interaction.ApplyWithIdentity(q, Dimensions == 1 ? DpsKernels.ScaledWrappedNormalDensity(Mu, Sigma(), Resources(), Grid)
+                : DpsKernels.ProductWrappedNormalDensity(Mu, Sigma(), Resources(), Grid, Dimensions));
             foreach (var frame in frames)
             {
                 double mass = Space.Delta * frame.Sum();

@@ -106,7 +106,7 @@ public static class ReportPage
     private static Saved Recompute(ModelState state)
     {
         using var _ = TensorEngine.NoGrad();
-        var model = SystemBuilder.FromState(state);
+        var model = state.ToModel();
         var p = model.Production(model.Interaction.Weights());
         var w = model.SystemProduction(p).ToArray();
         double[]? pooled = IsLocal(model.Objective.Kind) ? model.PooledDensities(p).ToArray() : null;
