@@ -114,6 +114,9 @@ public enum ObjectiveKind
     System,
     /// <summary>"local": each agent's pooled density against D/∫D.</summary>
     Local,
+    /// <summary>"fisher": efficient coding; agents are Poisson neurons, D/∫D the stimulus prior p, and the loss
+    /// −∫p log FI + log ∫p W under a total-rate budget (Model/EfficientCoding.cs).</summary>
+    Fisher,
 }
 
 /// <summary>objective.mismatch: how a shortfall or excess of production is penalised.</summary>
