@@ -187,7 +187,14 @@ public sealed class DpsModel : AgentSystem
         frames ??= DemandFrames;
         var q = Interaction.Weights();
         Tensor coverage = Tensor.Scalar(0);
-        if (UseFusedKernels && Propagation == Propagation.Direct && Objective.Kind == ObjectiveKind.System)
+        if (Objective.Kind == ObjectiveKind.Fisher)
+        {
+            // Efficient coding: the tuning curves a_i s_i against the prior D/∫D (no links: the config refuses them).
+            var sigma = Sigma();
+            var gains = Resources();
+            foreach (var frame in frames) coverage = coverage + EfficientCoding.Loss(Mu, sigma, gains, Grid, Space.Delta, frame);
+        }
+        else if (UseFusedKernels && Propagation == Propagation.Direct && Objective.Kind == ObjectiveKind.System)
         {
             // W = Σ_j (1 + Σ_i Q_ij) a_j s_j without the N×M production (MODEL.md section 1, system production).
             var weights = Resources() * (Interaction.WeightedDegree(q) + 1.0);
