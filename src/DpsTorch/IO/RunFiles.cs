@@ -37,7 +37,7 @@ public static class RunFiles
     /// The summary object. Fields: loss, heterogeneity (q = 1), heterogeneityQ0, heterogeneityQ2, heterogeneityQInf,
     /// types (<see cref="TypeCount"/>: tiled generalists count as one type; null when not computed),
     /// specialisation, productivity, totalProduction, coverage, efficiency, communicationCost, resourceEfficiency,
-    /// amplification, utilisation, communicationEfficiency (<see cref="EfficiencyMeasures"/>; null where undefined),
+    /// amplification, utilisation, communicationEfficiency, shapeCoverage (<see cref="EfficiencyMeasures"/>; null where undefined),
     /// linkComplementarity / pairComplementarity
     /// (q-weighted mean 1 − Z over links / over all pairs), frameCoverage (per demand
     /// frame), robustness, resilience
@@ -70,6 +70,7 @@ public static class RunFiles
             ["amplification"] = NullIfNaN(m.Efficiencies.Amplification),
             ["utilisation"] = NullIfNaN(m.Efficiencies.Utilisation),
             ["communicationEfficiency"] = NullIfNaN(m.Efficiencies.CommunicationEfficiency),
+            ["shapeCoverage"] = NullIfNaN(m.Efficiencies.ShapeCoverage),
             ["linkComplementarity"] = double.IsNaN(m.LinkComplementarity) ? null : m.LinkComplementarity,
             ["pairComplementarity"] = double.IsNaN(m.PairComplementarity) ? null : m.PairComplementarity,
             ["frameCoverage"] = new JsonArray([.. m.FrameCoverage.Select(v => (JsonNode?)v)]),

@@ -11,7 +11,7 @@ namespace DpsTorch.Ops;
 /// Differentiable kernels specific to DPS models (wrapped normal densities, their weighted sums, the pooled squared
 /// error), each equal to a composition of general <see cref="Tensor"/> ops but computed in one pass.
 /// </summary>
-public static class DpsKernels
+public static partial class DpsKernels
 {
     /// <summary>
     /// z with exp(−z²/2) &lt; 1e-16: an image whose nearest approach to the grid is beyond this many σ adds less than
