@@ -68,6 +68,8 @@ internal static class RunCommand
     /// <summary>Runs one config into a folder with Ctrl-C / SIGTERM handling, progress and printing; returns the exit code.</summary>
     internal static int Run(string configPath, string? outDir, string[] overrides, bool baseline = false)
     {
+        if (ConfigLoader.Load(configPath, overrides) is { Case.Kind: not CaseKind.None } study)
+            return CaseRun.Execute(study, configPath, outDir, baseline);
         // First Ctrl-C / SIGTERM: stop after the current step (or skip what is left of robustness) and save.
         using var interrupt = new Interrupt(CliConsole.Note, "stopping after this step (or skipping the remaining robustness measures) and saving what is finished");
         int code = Execute(configPath, outDir, overrides, interrupt.Token, baseline);

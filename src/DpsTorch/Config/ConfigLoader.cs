@@ -119,6 +119,7 @@ public static class ConfigLoader
         Choices.Check("training.schedule", c.Training.Schedule);
         Choices.Check("training.backend", c.Training.Backend);
         Choices.Check("measures.removal", c.Measures.Removal);
+        if (c.Case is { } study) Choices.Check("case.kind", study.Kind);
         for (int k = 0; k < (c.Levels?.Count ?? 0); k++)
         {
             var level = c.Levels![k];
@@ -196,7 +197,7 @@ public static class ConfigLoader
     {
         const string probe = """
             { "space": {}, "agents": {}, "demand": {}, "topology": {}, "objective": {}, "training": {}, "measures": {},
-              "levels": [ { "size": 1, "topology": {}, "demand": {} }, { "size": 12 } ] }
+              "levels": [ { "size": 1, "topology": {}, "demand": {} }, { "size": 12 } ], "case": {} }
             """;
         var rules = new List<KeyRule>();
         using var doc = JsonDocument.Parse(probe);
@@ -220,7 +221,10 @@ public static class ConfigLoader
             Training = ReadTraining(s.Section("training")),
             Measures = ReadMeasures(s.Section("measures")),
             Levels = NestedConfigReader.Read(s, agents.Count, baseDir),
+            Case = CaseConfigReader.Read(s.Section("case")),
         };
+        if (c.Case is { Kind: not CaseKind.None } && c.Levels is not null)
+            throw ConfigException.Invalid("case.kind", Choices.Name(c.Case.Kind), "a flat config: a case study takes no levels block");
         NestedConfigReader.CheckRoot(c);
         CheckFlatOnlyOptions(c);
         CheckObjective(c);

@@ -26,6 +26,8 @@ public sealed record DpsConfig
     public MeasuresConfig Measures { get; init; } = new();
     /// <summary>The levels of a nested system, bottom first (MODEL.md section 4); null for a flat system.</summary>
     public IReadOnlyList<LevelConfig>? Levels { get; init; }
+    /// <summary>A case study run instead of one system (CaseConfig.cs); null for an ordinary config.</summary>
+    public CaseConfig? Case { get; init; }
 }
 
 /// <summary>The operation space: M grid points on the circle, or M^d on the torus T^d.</summary>
