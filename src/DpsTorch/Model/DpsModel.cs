@@ -204,8 +204,10 @@ public sealed class DpsModel : AgentSystem
         }
         else if (UseFusedKernels && Propagation == Propagation.Direct && Objective.Kind == ObjectiveKind.Local && Objective.Mismatch == MismatchKind.Squared)
         {
-            var p = Interaction.ApplyWithIdentity(q, Dimensions == 1 ? DpsKernels.ScaledWrappedNormalDensity(Mu, Sigma(), Resources(), Grid)
-                : DpsKernels.ProductWrappedNormalDensity(Mu, Sigma(), Resources(), Grid, Dimensions));
+            // w and p are read by this loss's graph only: their N×M arrays go back to the pool after the backward.
+            var w = (Dimensions == 1 ? DpsKernels.ScaledWrappedNormalDensity(Mu, Sigma(), Resources(), Grid)
+                : DpsKernels.ProductWrappedNormalDensity(Mu, Sigma(), Resources(), Grid, Dimensions)).ReleaseAfterBackward();
+            var p = Interaction.ApplyWithIdentity(q, w).ReleaseAfterBackward();
             foreach (var frame in frames)
             {
                 double mass = Space.Delta * frame.Sum();
