@@ -67,7 +67,8 @@ public static class NestedRunFiles
     /// <summary>
     /// The nested design's headline numbers under the names a flat summary uses, at the top level, so that sweeps and
     /// tables read flat and nested runs alike (added in format 2 of the nested summary; "nested" keeps everything).
-    /// heterogeneity and specialisation are the leaves' (tier 0); communicationCost sums C_ℓ over the levels.
+    /// heterogeneity, types and specialisation are the leaves' (tier 0); communicationCost sums C_ℓ over the levels;
+    /// converged, gradientNorm, stopReason, bestRestart, restartLosses and bestReachedBy as in a flat summary.
     /// </summary>
     private static JsonObject Scalars(NestedOutcome r)
     {
@@ -76,6 +77,7 @@ public static class NestedRunFiles
         {
             ["loss"] = m.Loss,
             ["heterogeneity"] = m.Tiers[0].Among,
+            ["types"] = m.Tiers[0].Types,
             ["specialisation"] = m.Tiers[0].Specialisation,
             ["productivity"] = m.Productivity,
             ["totalProduction"] = m.TotalProduction,
@@ -90,6 +92,8 @@ public static class NestedRunFiles
             ["converged"] = r.Training.Converged,
             ["gradientNorm"] = double.IsNaN(r.Training.GradientNorm) ? null : r.Training.GradientNorm,
             ["bestRestart"] = r.BestRestart,
+            ["restartLosses"] = JsonSerializer.SerializeToNode(r.RestartLosses, DpsJsonContext.Default.IReadOnlyListDouble),
+            ["bestReachedBy"] = Convergence.ReachedBest(r.RestartLosses),
         };
     }
 
@@ -97,9 +101,12 @@ public static class NestedRunFiles
     {
         ["steps"] = r.Training.Steps,
         ["stopReason"] = r.Training.Reason.ToString(),
+        ["converged"] = r.Training.Converged,
+        ["gradientNorm"] = double.IsNaN(r.Training.GradientNorm) ? null : r.Training.GradientNorm,
         ["seconds"] = r.Training.Seconds,
         ["bestRestart"] = r.BestRestart,
         ["restartLosses"] = JsonSerializer.SerializeToNode(r.RestartLosses, DpsJsonContext.Default.IReadOnlyListDouble),
+        ["bestReachedBy"] = Convergence.ReachedBest(r.RestartLosses),
         ["measures"] = JsonSerializer.SerializeToNode(r.Measures, DpsJsonContext.Default.NestedMeasureSet),
         ["trajectory"] = new JsonArray([.. r.Training.Trajectory.Select(p => (JsonNode)new JsonArray(p.Step, p.Loss))]),
     };

@@ -37,7 +37,7 @@ public static class RunFiles
     /// The summary object. Fields: loss, heterogeneity (q = 1), heterogeneityQ0, heterogeneityQ2, heterogeneityQInf,
     /// types (<see cref="TypeCount"/>: tiled generalists count as one type; null when not computed),
     /// specialisation, productivity, totalProduction, coverage, efficiency, communicationCost, resourceEfficiency,
-    /// amplification, utilisation, communicationEfficiency (<see cref="EfficiencyMeasures"/>; null where undefined),
+    /// amplification, utilisation, communicationEfficiency, shapeCoverage (<see cref="EfficiencyMeasures"/>; null where undefined),
     /// linkComplementarity / pairComplementarity
     /// (q-weighted mean 1 − Z over links / over all pairs), frameCoverage (per demand
     /// frame), robustness, resilience
@@ -70,6 +70,7 @@ public static class RunFiles
             ["amplification"] = NullIfNaN(m.Efficiencies.Amplification),
             ["utilisation"] = NullIfNaN(m.Efficiencies.Utilisation),
             ["communicationEfficiency"] = NullIfNaN(m.Efficiencies.CommunicationEfficiency),
+            ["shapeCoverage"] = NullIfNaN(m.Efficiencies.ShapeCoverage),
             ["linkComplementarity"] = double.IsNaN(m.LinkComplementarity) ? null : m.LinkComplementarity,
             ["pairComplementarity"] = double.IsNaN(m.PairComplementarity) ? null : m.PairComplementarity,
             ["frameCoverage"] = new JsonArray([.. m.FrameCoverage.Select(v => (JsonNode?)v)]),
@@ -89,12 +90,27 @@ public static class RunFiles
             ["restartLosses"] = new JsonArray([.. (restartLosses ?? []).Select(v => (JsonNode?)v)]),
             ["bestReachedBy"] = Convergence.ReachedBest(restartLosses ?? []),
         };
+        if (m.EfficientCoding is { } ec) o["case"] = CaseJson(ec);
         if (run is not null) o["run"] = run.ToJson();
         o["config"] = ConfigLoader.ToJsonNode(config);
         return o;
     }
 
     private static double? NullIfNaN(double v) => double.IsFinite(v) ? v : null;
+
+    /// <summary>summary.json "case": the domain measures of a case-study objective, each a number (null where undefined)
+    /// that sweep statistics report as "case.NAME", and "kind" naming the case.</summary>
+    private static JsonObject CaseJson(EfficientCodingFit ec) => new()
+    {
+        ["kind"] = "efficient-coding",
+        ["information"] = NullIfNaN(ec.Information),
+        ["densitySlope"] = NullIfNaN(ec.DensitySlope),
+        ["densityCorrelation"] = NullIfNaN(ec.DensityCorrelation),
+        ["densityRatio"] = NullIfNaN(ec.DensityRatio),
+        ["widthSlope"] = NullIfNaN(ec.WidthSlope),
+        ["widthCorrelation"] = NullIfNaN(ec.WidthCorrelation),
+        ["gainSlope"] = NullIfNaN(ec.GainSlope),
+    };
 
     private static JsonNode? Curve(RobustnessCurve? c) => c is null ? null : new JsonObject
     {

@@ -34,7 +34,7 @@ public static class NestedReportPage
         var measures = nested["measures"] as JsonObject ?? throw new ConfigException($"{summaryPath}: nested.measures", "missing or not an object.");
         var tiers = measures["tiers"] as JsonArray ?? throw new ConfigException($"{summaryPath}: nested.measures.tiers", "missing or not an array.");
         var homogeneous = summary["homogeneous"] as JsonObject;
-        var saved = Recompute(NestedBuilder.FromState(state));
+        var saved = Recompute(state.ToSystem());
         var levels = config.Levels!;
 
         string title = string.IsNullOrWhiteSpace(config.Name) ? Path.GetFileName(Path.GetFullPath(runDir).TrimEnd(Path.DirectorySeparatorChar)) : config.Name!;

@@ -106,7 +106,7 @@ public static class ReportPage
     private static Saved Recompute(ModelState state)
     {
         using var _ = TensorEngine.NoGrad();
-        var model = SystemBuilder.FromState(state);
+        var model = state.ToModel();
         var p = model.Production(model.Interaction.Weights());
         var w = model.SystemProduction(p).ToArray();
         double[]? pooled = IsLocal(model.Objective.Kind) ? model.PooledDensities(p).ToArray() : null;
@@ -205,6 +205,7 @@ public static class ReportPage
         ("totalProduction", "total production"), ("communicationCost", "communication cost"),
         ("resourceEfficiency", "met demand per resource ∫min(W, D)/Σa"), ("amplification", "output per resource ∫W/Σa"),
         ("utilisation", "utilisation ∫min(W, D)/∫W"), ("communicationEfficiency", "met demand added per unit of communication"),
+        ("shapeCoverage", "shape coverage ∫min(W/∫W, D/∫D)"),
         ("robustness", "robustness (area)"),
         ("resilience", "resilience (area)"), ("spatialScale", "spatial scale"), ("steps", "steps"), ("seconds", "seconds"),
         ("stopReason", "stop reason"), ("complete", "complete"), ("bestRestart", "best restart"),

@@ -24,6 +24,7 @@ public static class BasinHopping
             double s = Math.Max(sigma[i] * Math.Exp(Scale * Tensor.NormalSample(rng) / 2), model.SigmaMin * 1.0001);
             model.Rho[i] = Initialization.SoftplusInverse(s - model.SigmaMin);
             double xi = Tensor.NormalSample(rng);
+            if (model.FixedResources) continue; // a_i = R/N: α is not trained, and not hopped either
             model.Alpha[i] = model.SoftBudget
                 ? Initialization.SoftplusInverse(Math.Max(a[i] * Math.Exp(Scale * xi / 2), 1e-300))
                 : model.Alpha.Data[i] + Scale * xi;

@@ -1,6 +1,7 @@
-// The search after each start's first-order phase (issue 13), in one place the run pipeline calls: the L-BFGS polish
-// to the gradient test, then the moves gradient descent cannot make (agent swaps between graph nodes), each followed
-// by the polish again when it changed the state. The starts themselves (modes, spread, homogeneous, random) are
+// The search after each start's first-order phase (issue 13), in one place the run pipeline calls, for flat and nested
+// systems alike: the L-BFGS polish to the gradient test, then the moves gradient descent cannot make (agent swaps
+// between graph nodes, merges of near-clones and of whole types; per level for a nested system), each followed by the
+// polish again when it changed the state. The starts themselves (modes, spread, homogeneous, random) are
 // chosen per restart by Initialization.KindForRestart and SystemBuilder.Start.
 using DpsTorch.Config;
 
@@ -13,10 +14,14 @@ public static class Refinement
     /// Refines a trained start in place: polish (training.polish iterations, default training.steps), then
     /// training.swaps passes of agent swaps and the polish again when a swap was kept, then, when the gradient test
     /// still fails, the merge of near-clones and the polish again, then the merge of whole types and the polish again
-    /// (each kept only when it helps). Returns the training result
+    /// (each kept only when it helps), then for a flat system the moves that leave a basin (<see cref="Moves"/>).
+    /// Returns the training result
     /// updated to the refined state (loss, steps, gradient norm, verdict); a cancelled run is returned as it was.
+    /// <typeparamref name="TSystem"/> is a flat <see cref="DpsModel"/> or a <see cref="Nested.NestedSystem"/>; the swaps
+    /// and merges of a nested system work per level (<see cref="Swaps.Run(AgentSystem, int)"/>, <see cref="Merge.Run(AgentSystem, bool)"/>).
     /// </summary>
-    public static TrainResult Run(DpsModel model, TrainingConfig training, TrainResult trained, Func<DpsModel, (double het, double cov, double spec)> measure)
+    public static TrainResult Run<TSystem>(TSystem model, TrainingConfig training, TrainResult trained, Func<TSystem, (double het, double cov, double spec)> measure)
+        where TSystem : AgentSystem
     {
         if (trained.Reason == StopReason.Cancelled) return trained;
         var result = Polish.Run(model, training, trained, measure);
@@ -25,7 +30,8 @@ public static class Refinement
         if (Polish.Iterations(training) <= 0) return result; // training.polish 0 turns the merges off too
         if (!result.Converged) result = MergeAndPolish(model, training, result, measure, wholeTypes: false);
         if (!result.Converged) result = MergeAndPolish(model, training, result, measure, wholeTypes: true);
-        return Moves(model, training, result, measure);
+        // The moves that leave a basin are flat-only (the config refuses training.reseed, split and hops with levels).
+        return model is DpsModel flat && measure is Func<DpsModel, (double, double, double)> flatMeasure ? Moves(flat, training, result, flatMeasure) : result;
     }
 
     /// <summary>A loss at most this fraction of <see cref="NullLoss"/> is an optimum to rounding: the moves below are not tried.</summary>
@@ -115,11 +121,11 @@ public static class Refinement
     }
 
     /// <summary>
-    /// The merge move (<see cref="Merge.Run"/>, of near-clones or of <paramref name="wholeTypes"/>) followed by the polish, kept when it lowers the loss or reaches the gradient
+    /// The merge move (<see cref="Merge.Run(AgentSystem, bool)"/>, of near-clones or of <paramref name="wholeTypes"/>) followed by the polish, kept when it lowers the loss or reaches the gradient
     /// test without raising it; otherwise the parameters are restored and <paramref name="result"/> returned as it was.
     /// </summary>
-    public static TrainResult MergeAndPolish(DpsModel model, TrainingConfig training, TrainResult result,
-        Func<DpsModel, (double het, double cov, double spec)> measure, bool wholeTypes)
+    public static TrainResult MergeAndPolish<TSystem>(TSystem model, TrainingConfig training, TrainResult result,
+        Func<TSystem, (double het, double cov, double spec)> measure, bool wholeTypes) where TSystem : AgentSystem
     {
         var ps = model.Parameters();
         var before = Trainer.Snapshot(ps);

@@ -99,6 +99,8 @@ public static class Reseed
     /// </summary>
     public static void SetShare(DpsModel model, int j, double share)
     {
+        if (model.FixedResources) return; // fixed equal resources: every share stays 1/N
+
         share = Math.Clamp(share, 1e-12, 1 - 1e-12);
         double[] a;
         using (TensorEngine.NoGrad()) a = model.Resources().ToArray();
