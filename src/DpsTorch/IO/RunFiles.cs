@@ -66,10 +66,6 @@ public static class RunFiles
             ["coverage"] = m.Coverage,
             ["efficiency"] = m.Efficiency,
             ["communicationCost"] = m.CommunicationCost,
-            ["resourceEfficiency"] = NullIfNaN(m.Efficiencies.ResourceEfficiency),
-            ["amplification"] = NullIfNaN(m.Efficiencies.Amplification),
-            ["utilisation"] = NullIfNaN(m.Efficiencies.Utilisation),
-            ["communicationEfficiency"] = NullIfNaN(m.Efficiencies.CommunicationEfficiency),
             ["linkComplementarity"] = double.IsNaN(m.LinkComplementarity) ? null : m.LinkComplementarity,
             ["pairComplementarity"] = double.IsNaN(m.PairComplementarity) ? null : m.PairComplementarity,
             ["frameCoverage"] = new JsonArray([.. m.FrameCoverage.Select(v => (JsonNode?)v)]),
@@ -89,10 +85,28 @@ public static class RunFiles
             ["restartLosses"] = new JsonArray([.. (restartLosses ?? []).Select(v => (JsonNode?)v)]),
             ["bestReachedBy"] = Convergence.ReachedBest(restartLosses ?? []),
         };
+        InsertAfter(o, "communicationCost", EfficiencyFields(m.Efficiencies));
         if (run is not null) o["run"] = run.ToJson();
         o["config"] = ConfigLoader.ToJsonNode(config);
         return o;
     }
+
+    /// <summary>Inserts <paramref name="fields"/> into <paramref name="o"/> right after its field <paramref name="key"/>.</summary>
+    internal static void InsertAfter(JsonObject o, string key, IEnumerable<KeyValuePair<string, JsonNode?>> fields)
+    {
+        int at = o.IndexOf(key) + 1;
+        foreach (var (k, v) in fields) o.Insert(at++, k, v);
+    }
+
+    /// <summary>The four efficiencies that are not coverage as summary fields (resourceEfficiency, amplification,
+    /// utilisation, communicationEfficiency; null where undefined), in that order, flat and nested alike.</summary>
+    internal static IEnumerable<KeyValuePair<string, JsonNode?>> EfficiencyFields(EfficiencyMeasures e) =>
+    [
+        new("resourceEfficiency", NullIfNaN(e.ResourceEfficiency)),
+        new("amplification", NullIfNaN(e.Amplification)),
+        new("utilisation", NullIfNaN(e.Utilisation)),
+        new("communicationEfficiency", NullIfNaN(e.CommunicationEfficiency)),
+    ];
 
     private static double? NullIfNaN(double v) => double.IsFinite(v) ? v : null;
 
