@@ -25,6 +25,11 @@ public sealed record TierMeasures
     public required int GroupSize { get; init; }
     /// <summary>Heterogeneity among all agents of the tier.</summary>
     public required double Among { get; init; }
+    /// <summary>
+    /// The tier's number of agent types that does not count tiled generalists (<see cref="TypeCount"/>; composites are read
+    /// through their circular mean and mean resultant length, <see cref="TypeCount.OfDensities"/>), beside <see cref="Among"/>.
+    /// </summary>
+    public required double Types { get; init; }
     /// <summary>Heterogeneity inside each group (its members only).</summary>
     public required double[] WithinGroups { get; init; }
     /// <summary>Each agent's share of the tier's resource (leaves a_i / Σa, composites ∫W_g / Σ∫W).</summary>
@@ -126,6 +131,7 @@ public static class NestedMeasures
                 Agents = level.Members,
                 GroupSize = level.Size,
                 Among = Heterogeneity.Hill(weights, z),
+                Types = k == 0 ? TypeCount.Of(mu, sigma, a) : TypeCount.OfDensities(densities, weights, space),
                 WithinGroups = within,
                 MeanWithin = within.Average(),
                 Shares = weights.Select(v => v / weights.Sum()).ToArray(),

@@ -143,7 +143,9 @@ public static class SystemBuilder
         var frames = DemandFrames(c, space);
         var g = Graph(c);
         var init = Start(c, space, frames, restart, c.Agents.Count);
-        return Assemble(c, space, frames, BuildInteraction(c, g), init.Mu, init.Rho, init.Alpha);
+        // Fixed equal resources: α is not trained, so it is held at 0 (a_i = R/N whatever it is).
+        var alpha = c.Agents.Resources == ResourceMode.FixedEqual ? new double[init.Alpha.Length] : init.Alpha;
+        return Assemble(c, space, frames, BuildInteraction(c, g), init.Mu, init.Rho, alpha);
     }
 
     /// <summary>
@@ -184,7 +186,7 @@ public static class SystemBuilder
 
     private static DpsModel Assemble(DpsConfig c, Space space, IReadOnlyList<double[]> frames, Interaction q, double[] mu, double[] rho, double[] alpha)
         => new(space, frames, q, c.Objective, SigmaMin(c), Budget(c), c.Agents.Resources == ResourceMode.Soft, mu, rho, alpha,
-            c.Topology.Propagation, c.Topology.Hops, c.Topology.CommunicabilityBeta);
+            c.Topology.Propagation, c.Topology.Hops, c.Topology.CommunicabilityBeta, c.Agents.Resources == ResourceMode.FixedEqual);
 
     private static int ArgMax(double[] v)
     {

@@ -378,13 +378,13 @@ public static class ReportPage
 
     private static string TierTable(JsonObject[] rows, string[] names, IReadOnlyList<LevelConfig> levels)
     {
-        string[] headers = ["agents", "grouped into", "¹D among", "¹D within (mean)", "covers alone", "group covers alone",
+        string[] headers = ["agents", "grouped into", "¹D among", "¹D within (mean)", "types", "covers alone", "group covers alone",
             "specialisation", "mean link q", "C", "λ_C", "amplification", "communication efficiency"];
         var body = rows.Select((r, k) =>
         {
             var level = k < levels.Count ? levels[k] : null;
             string groups = level is null ? "–" : $"{Svg.Escape(level.Name)} groups of {level.Size}";
-            return (IReadOnlyList<string>)[Svg.Escape(names[k]), groups, Cell(r["among"]), Cell(r["meanWithin"]), Cell(r["selfCoverage"]),
+            return (IReadOnlyList<string>)[Svg.Escape(names[k]), groups, Cell(r["among"]), Cell(r["meanWithin"]), Cell(r["types"]), Cell(r["selfCoverage"]),
                 Cell(r["groupSelfCoverage"]), Cell(r["specialisation"]), Cell(r["meanEdgeWeight"]), Cell(r["communicationCost"]),
                 level is null ? "–" : Svg.Escape(Svg.Num(level.LambdaC)), Cell(r["amplification"]), Cell(r["communicationEfficiency"])];
         });
@@ -406,12 +406,13 @@ public static class ReportPage
 
     private static readonly (string Key, string Label)[] SummaryRows =
     [
-        ("loss", "loss"), ("coverage", "coverage"), ("shapeCoverage", "shape coverage ∫min(W/∫W, D/∫D)"), ("efficiency", "efficiency"),
+        ("loss", "loss"), ("coverage", "coverage"), ("efficiency", "efficiency"),
         ("heterogeneity", "heterogeneity ¹D (q = 1)"), ("heterogeneityQ0", "heterogeneity ⁰D"), ("heterogeneityQ2", "heterogeneity ²D"),
         ("heterogeneityQInf", "heterogeneity ∞D"), ("types", "distinct types"), ("specialisation", "specialisation"), ("productivity", "productivity"),
         ("totalProduction", "total production"), ("communicationCost", "communication cost"),
         ("resourceEfficiency", "met demand per resource ∫min(W, D)/Σa"), ("amplification", "output per resource ∫W/Σa"),
         ("utilisation", "utilisation ∫min(W, D)/∫W"), ("communicationEfficiency", "met demand added per unit of communication"),
+        ("shapeCoverage", "shape coverage ∫min(W/∫W, D/∫D)"),
         ("robustness", "robustness (area)"), ("shapeRobustness", "shape robustness (area)"),
         ("resilience", "resilience (area)"), ("spatialScale", "spatial scale"), ("steps", "steps"), ("seconds", "seconds"),
         ("stopReason", "stop reason"), ("complete", "complete"), ("bestRestart", "best restart"),

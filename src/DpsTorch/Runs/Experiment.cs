@@ -1,7 +1,7 @@
 // One experiment from config to measured result, the same for a flat system and a nested one (a config with a
 // `levels` block): restarts keeping the best loss, each trained by the one Trainer with optional checkpoints
-// (resumable after any interruption, bit-identically), the search moves for flat systems, and every measure (per level
-// where there are levels).
+// (resumable after any interruption, bit-identically), the search moves (the same entry point for flat and nested
+// systems), and every measure (per level where there are levels).
 using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Measures;
@@ -90,7 +90,8 @@ public static class Experiment
             var model = Baselines.Homogeneous(config, out var single);
             trained = new Restarted<DpsModel>(model, single, 0, [single.Loss], true);
         }
-        else trained = Restarts(config, r => SystemBuilder.Create(config, r), SystemMeasures.Quick, (m, result) => SearchMoves(m, config.Training, result), progress, cancel, checkpointDir, "restart");
+        else trained = Restarts(config, r => SystemBuilder.Create(config, r), SystemMeasures.Quick, (m, result) => SearchMoves(m, config.Training, result, SystemMeasures.Quick),
+            progress, cancel, checkpointDir, "restart");
         var measures = SystemMeasures.Compute(trained.Best, measureRobustness && trained.Complete ? config.Measures : null, config.Objective.LambdaC, config.Training.Lr, cancel);
         return new ExperimentResult(config, trained.Best, trained.Training, trained.BestRestart, trained.Losses, clock.Elapsed.TotalSeconds, trained.Complete)
         {
@@ -102,14 +103,15 @@ public static class Experiment
     private static ExperimentResult RunNested(DpsConfig config, IProgress<TrainProgress>? progress, CancellationToken cancel, bool measureRobustness,
         string? checkpointDir, RunMetadata run, bool baseline, System.Diagnostics.Stopwatch clock)
     {
-        var nested = Restarts(config, r => NestedBuilder.Create(config, r), NestedMeasures.Quick, (_, result) => result, progress, cancel, checkpointDir, "restart");
+        var nested = Restarts(config, r => NestedBuilder.Create(config, r), NestedMeasures.Quick, (s, result) => SearchMoves(s, config.Training, result, NestedMeasures.Quick),
+            progress, cancel, checkpointDir, "restart");
         var measures = NestedMeasures.Compute(nested.Best, measureRobustness && nested.Complete ? config.Measures : null);
         NestedOutcome? homogeneous = null;
         bool complete = nested.Complete;
         if (baseline && complete)
         {
-            var fleet = Restarts(config, r => NestedBuilder.Create(config, r, homogeneous: true), NestedMeasures.Quick, (_, result) => result,
-                progress, cancel, checkpointDir, BaselinePrefix);
+            var fleet = Restarts(config, r => NestedBuilder.Create(config, r, homogeneous: true), NestedMeasures.Quick,
+                (s, result) => SearchMoves(s, config.Training, result, NestedMeasures.Quick), progress, cancel, checkpointDir, BaselinePrefix);
             homogeneous = new NestedOutcome(fleet.Best, fleet.Training, fleet.BestRestart, fleet.Losses,
                 NestedMeasures.Compute(fleet.Best, measureRobustness && fleet.Complete ? config.Measures : null));
             complete = fleet.Complete;
@@ -165,8 +167,12 @@ public static class Experiment
         return new Restarted<TSystem>(best!, bestTrain!, bestRestart, losses, complete);
     }
 
-    /// <summary>The search moves after training (issue 13), through the search's one entry point (<see cref="Refinement.Run"/>).</summary>
-    private static TrainResult SearchMoves(DpsModel model, TrainingConfig training, TrainResult result)
+    /// <summary>
+    /// The search moves after training (issue 13), through the search's one entry point (<see cref="Refinement.Run"/>),
+    /// for a flat or a nested system alike.
+    /// </summary>
+    private static TrainResult SearchMoves<TSystem>(TSystem system, TrainingConfig training, TrainResult result, Func<TSystem, (double, double, double)> measure)
+        where TSystem : AgentSystem
         // The search moves run on the engine model (the torch backend keeps it in step with its tensors).
-        => Refinement.Run(model, training, result, SystemMeasures.Quick);
+        => Refinement.Run(system, training, result, measure);
 }
