@@ -511,6 +511,7 @@ public static class ConfigLoader
             Reseed = s.Int("reseed", d.Reseed, 0, 10_000),
             Split = s.Int("split", d.Split, 0, 10_000),
             Hops = s.Int("hops", d.Hops, 0, 10_000),
+            Batched = s.Bool("batched", d.Batched),
             Backoff = s.Double("backoff", d.Backoff, 0, 1),
             MaxBackoffs = s.Int("maxBackoffs", d.MaxBackoffs, 0, 1000),
             CheckpointEvery = s.Int("checkpointEvery", d.CheckpointEvery, 1, int.MaxValue),

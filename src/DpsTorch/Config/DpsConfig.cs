@@ -276,6 +276,12 @@ public sealed record TrainingConfig
     /// </summary>
     public int Hops { get; init; }
     /// <summary>
+    /// Whether the restarts' first-order phase may run as one batched computation (Model/Search/BatchedTraining.cs:
+    /// flat systems under the system objective, at most 64 agents, managed backend, Adam or SGD, no back-off); the per-start results are the
+    /// one-at-a-time path's to rounding. Default true.
+    /// </summary>
+    public bool Batched { get; init; } = true;
+    /// <summary>
     /// Learning-rate back-off on a non-finite loss or gradient: 0 (default) stops with an error naming the step and
     /// parameter; a factor in (0, 1) restores the last finite state, multiplies the learning rate by it and goes on
     /// (at most <see cref="MaxBackoffs"/> times).
