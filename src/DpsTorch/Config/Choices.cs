@@ -120,6 +120,9 @@ public enum ObjectiveKind
     /// production in the demand's shape, V̄·D/∫D with V̄ = (1/N) Σ_j ∫p_j, over V̄² (volume-aware: a starved
     /// neighbourhood is short of its share).</summary>
     LocalShare,
+    /// <summary>"fisher": efficient coding; agents are Poisson neurons, D/∫D the stimulus prior p, and the loss
+    /// −∫p log FI + log ∫p W under a total-rate budget (Model/EfficientCoding.cs).</summary>
+    Fisher,
 }
 
 /// <summary>objective.mismatch: how a shortfall or excess of production is penalised.</summary>

@@ -229,6 +229,7 @@ public static class ConfigLoader
             throw ConfigException.Invalid("space.dimensions", c.Space.Dimensions, "1 for case.kind \"community\" (the resource axis is the circle)");
         NestedConfigReader.CheckRoot(c);
         CheckFlatOnlyOptions(c);
+        CheckObjective(c);
         s.String("$schema", null);
         if (s.Has("sweep"))
             throw new ConfigException("sweep", "this config describes a sweep of many runs; run it with `dps sweep CONFIG --out DIR` (dps run takes one system).");
@@ -253,6 +254,25 @@ public static class ConfigLoader
         for (int k = 0; k < (c.Levels?.Count ?? 0); k++)
             if (c.Levels![k].DemandObjective == ObjectiveKind.LocalShare)
                 throw ConfigException.Invalid($"levels[{k}].demandObjective", Choices.Name(c.Levels[k].DemandObjective), "\"system\" or \"local\"");
+    }
+
+    /// <summary>
+    /// Cross-field rules of the domain objectives: "fisher" (efficient coding, Model/EfficientCoding.cs) is a population
+    /// of independent neurons, so a flat system without links, trained by the managed engine.
+    /// </summary>
+    private static void CheckObjective(DpsConfig c)
+    {
+        for (int k = 0; k < (c.Levels?.Count ?? 0); k++)
+            if (c.Levels![k].DemandObjective == ObjectiveKind.Fisher)
+                throw ConfigException.Invalid($"levels[{k}].demandObjective", "fisher", "\"system\" or \"local\" (the efficient-coding objective is for flat systems)");
+        if (c.Objective.Kind != ObjectiveKind.Fisher) return;
+        if (c.Levels is not null)
+            throw ConfigException.Invalid("objective.kind", "fisher", "\"system\" or \"local\" with levels (the efficient-coding objective is for flat systems)");
+        if (c.Topology.Kind != TopologyKind.None || c.Topology.Learned)
+            throw ConfigException.Invalid("topology.kind", Choices.Name(c.Topology.Kind) + (c.Topology.Learned ? " (learned)" : ""),
+                "\"none\", not learned, with objective.kind \"fisher\" (its neurons are independent: no links)");
+        if (c.Training.Backend != TrainingBackend.Managed)
+            throw ConfigException.Invalid("training.backend", Choices.Name(c.Training.Backend), "\"managed\" with objective.kind \"fisher\" (the torchsharp backend does not implement it)");
     }
 
     /// <summary>

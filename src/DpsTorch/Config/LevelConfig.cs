@@ -83,7 +83,7 @@ internal static class NestedConfigReader
     /// <summary>
     /// Checks the root keys a nested config must leave to its levels, that it trains on the managed backend, and that
     /// no key asks for something a nested system cannot do (agents.homogeneous: the nested fleet is --baseline;
-    /// training.swaps where no swap can change the loss; the flat-only moves training.reseed, training.split, training.hops).
+    /// training.reseed, split and hops: flat-only moves; training.swaps where no swap can change the loss).
     /// </summary>
     public static void CheckRoot(DpsConfig c)
     {
@@ -97,15 +97,12 @@ internal static class NestedConfigReader
                 "\"managed\" for nested systems here (a nested system trains on libtorch through the C# API: DpsTorch.TorchSharp.NestedModule)");
         if (c.Agents.Homogeneous)
             throw ConfigException.Invalid("agents.homogeneous", true, "false when levels are given (the nested homogeneous fleet of the same budget and network is dps run --baseline)");
+        foreach (var (key, value) in new[] { ("training.reseed", c.Training.Reseed), ("training.split", c.Training.Split), ("training.hops", c.Training.Hops) })
+            if (value > 0)
+                throw ConfigException.Invalid(key, value, "0 when levels are given (re-seeds, splits and basin hops are moves of flat systems; a nested system's search is the polish, swaps and merges)");
         if (c.Training.Swaps > 0 && !SwapsApply(c))
             throw ConfigException.Invalid("training.swaps", c.Training.Swaps,
                 "0 for this nested system: no swap can change its loss (no level has a graph with edges, and no level has a local demand or a local objective above a lower level)");
-        if (c.Training.Reseed > 0)
-            throw ConfigException.Invalid("training.reseed", c.Training.Reseed, "0 when levels are given (the re-seed move is written for flat systems)");
-        if (c.Training.Split > 0)
-            throw ConfigException.Invalid("training.split", c.Training.Split, "0 when levels are given (the split move is written for flat systems)");
-        if (c.Training.Hops > 0)
-            throw ConfigException.Invalid("training.hops", c.Training.Hops, "0 when levels are given (basin hops are written for flat systems)");
     }
 
     /// <summary>

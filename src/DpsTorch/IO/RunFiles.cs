@@ -90,12 +90,27 @@ public static class RunFiles
             ["restartLosses"] = new JsonArray([.. (restartLosses ?? []).Select(v => (JsonNode?)v)]),
             ["bestReachedBy"] = Convergence.ReachedBest(restartLosses ?? []),
         };
+        if (m.EfficientCoding is { } ec) o["case"] = CaseJson(ec);
         if (run is not null) o["run"] = run.ToJson();
         o["config"] = ConfigLoader.ToJsonNode(config);
         return o;
     }
 
     private static double? NullIfNaN(double v) => double.IsFinite(v) ? v : null;
+
+    /// <summary>summary.json "case": the domain measures of a case-study objective, each a number (null where undefined)
+    /// that sweep statistics report as "case.NAME", and "kind" naming the case.</summary>
+    private static JsonObject CaseJson(EfficientCodingFit ec) => new()
+    {
+        ["kind"] = "efficient-coding",
+        ["information"] = NullIfNaN(ec.Information),
+        ["densitySlope"] = NullIfNaN(ec.DensitySlope),
+        ["densityCorrelation"] = NullIfNaN(ec.DensityCorrelation),
+        ["densityRatio"] = NullIfNaN(ec.DensityRatio),
+        ["widthSlope"] = NullIfNaN(ec.WidthSlope),
+        ["widthCorrelation"] = NullIfNaN(ec.WidthCorrelation),
+        ["gainSlope"] = NullIfNaN(ec.GainSlope),
+    };
 
     private static JsonNode? Curve(RobustnessCurve? c) => c is null ? null : new JsonObject
     {

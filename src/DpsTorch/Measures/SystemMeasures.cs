@@ -56,6 +56,9 @@ public sealed record MeasureSet : CoreMeasures
     public RobustnessCurve? Resilience { get; init; }
     /// <summary>True when cancellation cut robustness and resilience short (both then null).</summary>
     public bool RobustnessSkipped { get; init; }
+    /// <summary>The efficient-coding predictions measured on the population (objective.kind "fisher" with at least 3
+    /// agents; null otherwise): summary.json "case".</summary>
+    public EfficientCodingFit? EfficientCoding { get; init; }
 }
 
 /// <summary>Computes measures on a <see cref="DpsModel"/>.</summary>
@@ -156,7 +159,19 @@ public static class SystemMeasures
             Robustness = robustness,
             Resilience = resilience,
             RobustnessSkipped = skipped,
+            EfficientCoding = model.Objective.Kind == ObjectiveKind.Fisher && model.N >= 3 ? EfficientCodingOf(model, s) : null,
         };
+    }
+
+    /// <summary>The efficient-coding fit against the first demand frame as the prior (Model/EfficientCoding.cs).</summary>
+    private static EfficientCodingFit EfficientCodingOf(DpsModel model, Snapshot s)
+    {
+        var grid = model.Space.Grid.ToArray();
+        var frame = model.DemandFrames[0];
+        double information;
+        using (TensorEngine.NoGrad())
+            information = -EfficientCoding.Loss(model.Mu, model.Sigma(), model.Resources(), grid, model.Space.Delta, frame).Item();
+        return EfficientCodingFit.Of(s.Mu, s.Sigma, s.A, grid, EfficientCoding.Prior(frame, model.Space.Delta), information);
     }
 
     /// <summary>Removal orders named by measures.removal ("random": one per seed).</summary>

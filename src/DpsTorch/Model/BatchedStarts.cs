@@ -112,7 +112,15 @@ public sealed class BatchedStarts : ITrainableSystem
         var objective = m.Objective;
         double delta = m.Space.Delta;
         Tensor coverage = Tensor.Zeros(starts);
-        if (m.UseFusedKernels && m.Propagation == Propagation.Direct && objective.Kind == ObjectiveKind.System)
+        if (objective.Kind == ObjectiveKind.Fisher)
+        {
+            // Efficient coding per start: each start's neurons alone (no links), the losses stacked into [R].
+            Tensor mu = m.Mu, sigma = m.Sigma(), gains = m.Resources();
+            foreach (var frame in frames)
+                coverage = coverage + Tensor.Concat([.. Enumerable.Range(0, starts).Select(r => EfficientCoding.Loss(
+                    mu.Slice(0, r * n, (r + 1) * n), sigma.Slice(0, r * n, (r + 1) * n), gains.Slice(0, r * n, (r + 1) * n), _grid, delta, frame).Reshape(1))], 0);
+        }
+        else if (m.UseFusedKernels && m.Propagation == Propagation.Direct && objective.Kind == ObjectiveKind.System)
         {
             var weights = m.Resources() * (m.Interaction.WeightedDegree(q) + 1.0);
             var w = DpsKernels.WrappedNormalMixtures(m.Mu, m.Sigma(), weights, _grid, starts);

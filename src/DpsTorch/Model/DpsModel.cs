@@ -187,7 +187,14 @@ public sealed class DpsModel : AgentSystem
         frames ??= DemandFrames;
         var q = Interaction.Weights();
         Tensor coverage = Tensor.Scalar(0);
-        if (UseFusedKernels && Propagation == Propagation.Direct && Objective.Kind == ObjectiveKind.System)
+        if (Objective.Kind == ObjectiveKind.Fisher)
+        {
+            // Efficient coding: the tuning curves a_i s_i against the prior D/∫D (no links: the config refuses them).
+            var sigma = Sigma();
+            var gains = Resources();
+            foreach (var frame in frames) coverage = coverage + EfficientCoding.Loss(Mu, sigma, gains, Grid, Space.Delta, frame);
+        }
+        else if (UseFusedKernels && Propagation == Propagation.Direct && Objective.Kind == ObjectiveKind.System)
         {
             // W = Σ_j (1 + Σ_i Q_ij) a_j s_j without the N×M production (MODEL.md section 1, system production).
             var weights = Resources() * (Interaction.WeightedDegree(q) + 1.0);
@@ -197,8 +204,10 @@ public sealed class DpsModel : AgentSystem
         }
         else if (UseFusedKernels && Propagation == Propagation.Direct && Objective.Kind == ObjectiveKind.Local && Objective.Mismatch == MismatchKind.Squared)
         {
-            var p = Interaction.ApplyWithIdentity(q, Dimensions == 1 ? DpsKernels.ScaledWrappedNormalDensity(Mu, Sigma(), Resources(), Grid)
-                : DpsKernels.ProductWrappedNormalDensity(Mu, Sigma(), Resources(), Grid, Dimensions));
+            // w and p are read by this loss's graph only: their N×M arrays go back to the pool after the backward.
+            var w = (Dimensions == 1 ? DpsKernels.ScaledWrappedNormalDensity(Mu, Sigma(), Resources(), Grid)
+                : DpsKernels.ProductWrappedNormalDensity(Mu, Sigma(), Resources(), Grid, Dimensions)).ReleaseAfterBackward();
+            var p = Interaction.ApplyWithIdentity(q, w).ReleaseAfterBackward();
             foreach (var frame in frames)
             {
                 double mass = Space.Delta * frame.Sum();

@@ -81,6 +81,7 @@ public sealed record MemoryEstimate(long Agents, long Cells, long DemandFrames, 
         bool direct = t.Propagation == Propagation.Direct;
         long step = direct && c.Objective.Kind == ObjectiveKind.System ? 2 // W without the N×M production
             : direct && c.Objective.Kind == ObjectiveKind.Local && c.Objective.Mismatch == MismatchKind.Squared ? 6 // fused pooled error
+            : c.Objective.Kind == ObjectiveKind.Fisher ? 64 // about 8 per image of the Fisher information, a few images
             : 16;
         if (t.Propagation == Propagation.Power) step += 3L * t.Hops;
         if (t.Propagation == Propagation.Communicability) step += 3L * CommunicabilityTerms(t);

@@ -14,7 +14,8 @@ public static class Refinement
     /// Refines a trained start in place: polish (training.polish iterations, default training.steps), then
     /// training.swaps passes of agent swaps and the polish again when a swap was kept, then, when the gradient test
     /// still fails, the merge of near-clones and the polish again, then the merge of whole types and the polish again
-    /// (each kept only when it helps). Returns the training result
+    /// (each kept only when it helps), then for a flat system the moves that leave a basin (<see cref="Moves"/>).
+    /// Returns the training result
     /// updated to the refined state (loss, steps, gradient norm, verdict); a cancelled run is returned as it was.
     /// <typeparamref name="TSystem"/> is a flat <see cref="DpsModel"/> or a <see cref="Nested.NestedSystem"/>; the swaps
     /// and merges of a nested system work per level (<see cref="Swaps.Run(AgentSystem, int)"/>, <see cref="Merge.Run(AgentSystem, bool)"/>).
@@ -29,10 +30,8 @@ public static class Refinement
         if (Polish.Iterations(training) <= 0) return result; // training.polish 0 turns the merges off too
         if (!result.Converged) result = MergeAndPolish(model, training, result, measure, wholeTypes: false);
         if (!result.Converged) result = MergeAndPolish(model, training, result, measure, wholeTypes: true);
-        // The re-seed, split and hop moves are written for the flat system; nested configs refuse their keys.
-        return model is DpsModel flat && measure is Func<DpsModel, (double het, double cov, double spec)> flatMeasure
-            ? Moves(flat, training, result, flatMeasure)
-            : result;
+        // The moves that leave a basin are flat-only (the config refuses training.reseed, split and hops with levels).
+        return model is DpsModel flat && measure is Func<DpsModel, (double, double, double)> flatMeasure ? Moves(flat, training, result, flatMeasure) : result;
     }
 
     /// <summary>A loss at most this fraction of <see cref="NullLoss"/> is an optimum to rounding: the moves below are not tried.</summary>

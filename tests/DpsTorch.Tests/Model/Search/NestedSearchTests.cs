@@ -155,6 +155,9 @@ public class NestedSearchTests
     [Theory]
     [InlineData("""{ "homogeneous": true, "count": 4 }""", "{}", "agents.homogeneous")]
     [InlineData("""{ "count": 4 }""", """{ "swaps": 2 }""", "training.swaps")]
+    [InlineData("""{ "count": 4 }""", """{ "reseed": 1 }""", "training.reseed")]
+    [InlineData("""{ "count": 4 }""", """{ "split": 1 }""", "training.split")]
+    [InlineData("""{ "count": 4 }""", """{ "hops": 1 }""", "training.hops")]
     public void KeysANestedSystemCannotHonour_AreRefused_InOneLine(string agents, string training, string key)
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse($$"""

@@ -206,8 +206,9 @@ public class ReferenceOptimaTests
     {
         var (_, reference, _) = InterleavedRing(InterleavedJson);
         var r = Train(InterleavedJson);
-        // Stated tolerance: 1% of the reference's loss.
-        Assert.True(r.Training.Loss <= reference * 1.01, $"trained loss {r.Training.Loss:G6} against the interleaved ring's {reference:G6}");
+        // Within 1e-6 absolute, as the other ring references (measured: trained 0.02335825 from the modes start,
+        // interleaved A C B ... with links of 0.948, against the constructed 0.02335831 at q = 0.9483).
+        Assert.True(r.Training.Loss <= reference + 1e-6, $"trained loss {r.Training.Loss:G8} against the interleaved ring's {reference:G8}");
         Assert.Equal(1, r.Measures.SpatialScale);
     }
 }
