@@ -225,6 +225,8 @@ public static class ConfigLoader
         };
         if (c.Case is { Kind: not CaseKind.None } && c.Levels is not null)
             throw ConfigException.Invalid("case.kind", Choices.Name(c.Case.Kind), "a flat config: a case study takes no levels block");
+        if (c.Case is { Kind: CaseKind.Community } && c.Space.Dimensions != 1)
+            throw ConfigException.Invalid("space.dimensions", c.Space.Dimensions, "1 for case.kind \"community\" (the resource axis is the circle)");
         NestedConfigReader.CheckRoot(c);
         CheckFlatOnlyOptions(c);
         CheckObjective(c);

@@ -17,6 +17,7 @@ public class CaseConfigTests
     [InlineData("""{ "case": { "kind": "chinchilla", "seeds": 0 } }""", "case.seeds")]
     [InlineData("""{ "case": { "kind": "chinchilla", "nosie": 0.1 } }""", "case.nosie")]
     [InlineData("""{ "agents": { "count": 4 }, "levels": [ { "size": 4 } ], "case": { "kind": "chinchilla" } }""", "case.kind")]
+    [InlineData("""{ "space": { "m": 32, "dimensions": 2 }, "case": { "kind": "community" } }""", "space.dimensions")]
     public void BadCase_IsOneLineNamingTheKey(string json, string key)
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(json));
