@@ -165,7 +165,7 @@ public static class SystemBuilder
             kind = InitKind.Spread;
         }
         return Initialization.Create(kind, count, SigmaMin(c), c.Agents.InitSigma, c.Agents.Jitter, seed,
-            center: space.Grid[ArgMax(frames[0])], spreadTurn: c.Agents.SpreadTurn);
+            center: space.Grid[ArgMax(frames[0])], spreadTurn: c.Agents.SpreadTurn, demand: frames[0]);
     }
 
     /// <summary>The model a saved state describes, with its saved parameters and edges.</summary>
