@@ -119,6 +119,7 @@ public static class ConfigLoader
         Choices.Check("training.schedule", c.Training.Schedule);
         Choices.Check("training.backend", c.Training.Backend);
         Choices.Check("measures.removal", c.Measures.Removal);
+        if (c.Case is { } study) Choices.Check("case.kind", study.Kind);
         for (int k = 0; k < (c.Levels?.Count ?? 0); k++)
         {
             var level = c.Levels![k];
@@ -196,7 +197,7 @@ public static class ConfigLoader
     {
         const string probe = """
             { "space": {}, "agents": {}, "demand": {}, "topology": {}, "objective": {}, "training": {}, "measures": {},
-              "levels": [ { "size": 1, "topology": {}, "demand": {} }, { "size": 12 } ] }
+              "levels": [ { "size": 1, "topology": {}, "demand": {} }, { "size": 12 } ], "case": {} }
             """;
         var rules = new List<KeyRule>();
         using var doc = JsonDocument.Parse(probe);
@@ -214,21 +215,45 @@ public static class ConfigLoader
             Description = s.String("description", null),
             Space = space,
             Agents = agents,
-            Demand = ReadDemand(s.Section("demand"), baseDir),
+            Demand = ReadDemand(s.Section("demand"), baseDir, space.Dimensions),
             Topology = ReadTopology(s.Section("topology"), agents.Count, "agents.count", baseDir),
             Objective = ReadObjective(s.Section("objective")),
             Training = ReadTraining(s.Section("training")),
             Measures = ReadMeasures(s.Section("measures")),
             Levels = NestedConfigReader.Read(s, agents.Count, baseDir),
+            Case = CaseConfigReader.Read(s.Section("case")),
         };
+        if (c.Case is { Kind: not CaseKind.None } && c.Levels is not null)
+            throw ConfigException.Invalid("case.kind", Choices.Name(c.Case.Kind), "a flat config: a case study takes no levels block");
+        if (c.Case is { Kind: CaseKind.Community } && c.Space.Dimensions != 1)
+            throw ConfigException.Invalid("space.dimensions", c.Space.Dimensions, "1 for case.kind \"community\" (the resource axis is the circle)");
         NestedConfigReader.CheckRoot(c);
+        CheckFlatOnlyOptions(c);
         CheckObjective(c);
         s.String("$schema", null);
         if (s.Has("sweep"))
             throw new ConfigException("sweep", "this config describes a sweep of many runs; run it with `dps sweep CONFIG --out DIR` (dps run takes one system).");
         s.RejectUnknownKeys();
+        CheckTorus(c);
         CheckSizes(c);
         return c;
+    }
+
+    /// <summary>
+    /// The options only the managed flat model implements: fixed equal resources and the "local-share" objective are
+    /// refused for nested systems (levels) and for the torchsharp backend, in one line naming the key.
+    /// </summary>
+    private static void CheckFlatOnlyOptions(DpsConfig c)
+    {
+        string? where = c.Levels is not null ? "nested systems (levels)" : c.Training.Backend != TrainingBackend.Managed ? "training.backend \"torchsharp\"" : null;
+        if (where is null) return;
+        if (c.Agents.Resources == ResourceMode.FixedEqual)
+            throw ConfigException.Invalid("agents.resources", Choices.Name(c.Agents.Resources), $"\"budget\" or \"soft\" for {where} (\"fixed-equal\" is implemented for flat managed systems only)");
+        if (c.Objective.Kind == ObjectiveKind.LocalShare)
+            throw ConfigException.Invalid("objective.kind", Choices.Name(c.Objective.Kind), $"\"system\" or \"local\" for {where} (\"local-share\" is implemented for flat managed systems only)");
+        for (int k = 0; k < (c.Levels?.Count ?? 0); k++)
+            if (c.Levels![k].DemandObjective == ObjectiveKind.LocalShare)
+                throw ConfigException.Invalid($"levels[{k}].demandObjective", Choices.Name(c.Levels[k].DemandObjective), "\"system\" or \"local\"");
     }
 
     /// <summary>
@@ -239,10 +264,10 @@ public static class ConfigLoader
     {
         for (int k = 0; k < (c.Levels?.Count ?? 0); k++)
             if (c.Levels![k].DemandObjective == ObjectiveKind.Fisher)
-                throw ConfigException.Invalid($"levels[{k}].demandObjective", "fisher", "\"system\" or \"local\" (the efficient-coding objective is for flat systems)");
+                throw ConfigException.Invalid($"levels[{k}].demandObjective", "fisher", "another objective (the efficient-coding objective is for flat systems)");
         if (c.Objective.Kind != ObjectiveKind.Fisher) return;
         if (c.Levels is not null)
-            throw ConfigException.Invalid("objective.kind", "fisher", "\"system\" or \"local\" with levels (the efficient-coding objective is for flat systems)");
+            throw ConfigException.Invalid("objective.kind", "fisher", "another objective with levels (the efficient-coding objective is for flat systems)");
         if (c.Topology.Kind != TopologyKind.None || c.Topology.Learned)
             throw ConfigException.Invalid("topology.kind", Choices.Name(c.Topology.Kind) + (c.Topology.Learned ? " (learned)" : ""),
                 "\"none\", not learned, with objective.kind \"fisher\" (its neurons are independent: no links)");
@@ -257,8 +282,10 @@ public static class ConfigLoader
     private static void CheckSizes(DpsConfig c)
     {
         long n = c.Agents.Count;
-        if (n * c.Space.M > MaxCells)
-            throw ConfigException.Invalid("agents.count", n, $"at most {MaxCells / c.Space.M} with space.m = {c.Space.M} (agents × grid points must stay below {MaxCells})");
+        if (c.Space.Points > MaxCells)
+            throw ConfigException.Invalid("space.m", c.Space.M, $"at most {(int)Math.Floor(Math.Pow(MaxCells, 1.0 / c.Space.Dimensions))} with space.dimensions = {c.Space.Dimensions} (grid points M^d must stay below {MaxCells})");
+        if (n * c.Space.Points > MaxCells)
+            throw ConfigException.Invalid("agents.count", n, $"at most {MaxCells / c.Space.Points} with space.m = {c.Space.M}{(c.Space.Dimensions > 1 ? $" and space.dimensions = {c.Space.Dimensions}" : "")} (agents × grid points must stay below {MaxCells})");
         var t = c.Topology;
         long edges = t.Kind == TopologyKind.File ? 0 : EdgeCount(t, n); // a file's edges are counted while it is read
         if (edges > MaxEdges)
@@ -295,7 +322,7 @@ public static class ConfigLoader
     private static SpaceConfig ReadSpace(JsonSection? s)
     {
         if (s is null) return new();
-        var c = new SpaceConfig { M = s.Int("m", 256, 8, MaxGrid) };
+        var c = new SpaceConfig { M = s.Int("m", 256, 8, MaxGrid), Dimensions = s.Int("dimensions", 1, 1, SpaceConfig.MaxDimensions) };
         s.RejectUnknownKeys();
         return c;
     }
@@ -320,7 +347,7 @@ public static class ConfigLoader
         return c;
     }
 
-    internal static DemandConfig ReadDemand(JsonSection? s, string baseDir)
+    internal static DemandConfig ReadDemand(JsonSection? s, string baseDir, int dimensions = 1)
     {
         if (s is null) return new();
         var d = new DemandConfig();
@@ -341,8 +368,12 @@ public static class ConfigLoader
         if (c.Kind == DemandKind.Mixture)
         {
             if (c.Centers is null || c.Centers.Length == 0) throw ConfigException.Invalid(s.KeyPath("centers"), null, "a non-empty array of peak centres for kind \"mixture\"");
-            if (c.Widths is not null && c.Widths.Length != c.Centers.Length) throw ConfigException.Invalid(s.KeyPath("widths"), $"{c.Widths.Length} entries", $"one width per centre ({c.Centers.Length})");
-            if (c.Weights is not null && c.Weights.Length != c.Centers.Length) throw ConfigException.Invalid(s.KeyPath("weights"), $"{c.Weights.Length} entries", $"one weight per centre ({c.Centers.Length})");
+            if (dimensions > 1) CheckTorusMixture(s, c, dimensions);
+            else
+            {
+                if (c.Widths is not null && c.Widths.Length != c.Centers.Length) throw ConfigException.Invalid(s.KeyPath("widths"), $"{c.Widths.Length} entries", $"one width per centre ({c.Centers.Length})");
+                if (c.Weights is not null && c.Weights.Length != c.Centers.Length) throw ConfigException.Invalid(s.KeyPath("weights"), $"{c.Weights.Length} entries", $"one weight per centre ({c.Centers.Length})");
+            }
             if (c.Weights is not null && c.Weights.Sum() <= 0) throw ConfigException.Invalid(s.KeyPath("weights"), "all zero", "weights with a positive sum");
         }
         if (c.Kind == DemandKind.Histogram)
@@ -353,6 +384,42 @@ public static class ConfigLoader
         s.RejectUnknownKeys();
         return c;
     }
+
+    /// <summary>A mixture on T^d: K·d centres (peak by peak), K or K·d widths, K weights.</summary>
+    private static void CheckTorusMixture(JsonSection s, DemandConfig c, int dimensions)
+    {
+        int values = c.Centers!.Length;
+        if (values % dimensions != 0)
+            throw ConfigException.Invalid(s.KeyPath("centers"), $"{values} numbers", $"K·d numbers for space.dimensions = {dimensions} (peak by peak: x0, y0, x1, y1, ...)");
+        int k = values / dimensions;
+        if (c.Widths is not null && c.Widths.Length != k && c.Widths.Length != values)
+            throw ConfigException.Invalid(s.KeyPath("widths"), $"{c.Widths.Length} entries", $"one width per peak ({k}) or per peak and dimension ({values})");
+        if (c.Weights is not null && c.Weights.Length != k) throw ConfigException.Invalid(s.KeyPath("weights"), $"{c.Weights.Length} entries", $"one weight per peak ({k})");
+    }
+
+    /// <summary>
+    /// What a space of <c>space.dimensions</c> d &gt; 1 does not support yet, each refused in one line naming the key:
+    /// nested levels, a drifting demand, the torch backend, the homogeneous baseline, and more agents than the exact
+    /// similarity of the measures allows.
+    /// </summary>
+    private static void CheckTorus(DpsConfig c)
+    {
+        int d = c.Space.Dimensions;
+        if (d == 1) return;
+        if (c.Levels is not null)
+            throw ConfigException.Invalid("space.dimensions", d, "1 for a nested system (levels on T^d are not supported yet)");
+        if (c.Demand.Kind == DemandKind.Drifting)
+            throw ConfigException.Invalid("demand.kind", Choices.Name(c.Demand.Kind), $"peaks, mixture, uniform, dirac or histogram with space.dimensions = {d} (drifting is 1-D only)");
+        if (c.Training.Backend != TrainingBackend.Managed)
+            throw ConfigException.Invalid("training.backend", Choices.Name(c.Training.Backend), $"managed with space.dimensions = {d} (the torch backend is 1-D only)");
+        if (c.Agents.Homogeneous)
+            throw ConfigException.Invalid("agents.homogeneous", true, $"false with space.dimensions = {d} (the homogeneous baseline is 1-D only)");
+        if (c.Agents.Count > MaxTorusAgents)
+            throw ConfigException.Invalid("agents.count", c.Agents.Count, $"at most {MaxTorusAgents} with space.dimensions = {d} (measures on T^d use the exact N×N similarity)");
+    }
+
+    /// <summary>Most agents on T^d, d &gt; 1 (the exact similarity matrix of the measures).</summary>
+    public const int MaxTorusAgents = 4096;
 
     /// <summary>A topology section for <paramref name="n"/> agents, whose count the config sets at <paramref name="countKey"/>.</summary>
     internal static TopologyConfig ReadTopology(JsonSection? s, int n, string countKey, string baseDir)
@@ -443,6 +510,10 @@ public static class ConfigLoader
             GradTolerance = s.Double("gradTolerance", d.GradTolerance, 0, 1e6),
             Polish = s.OptionalInt("polish", 0, 100_000_000),
             Swaps = s.Int("swaps", d.Swaps, 0, 10_000),
+            Reseed = s.Int("reseed", d.Reseed, 0, 10_000),
+            Split = s.Int("split", d.Split, 0, 10_000),
+            Hops = s.Int("hops", d.Hops, 0, 10_000),
+            Batched = s.Bool("batched", d.Batched),
             Backoff = s.Double("backoff", d.Backoff, 0, 1),
             MaxBackoffs = s.Int("maxBackoffs", d.MaxBackoffs, 0, 1000),
             CheckpointEvery = s.Int("checkpointEvery", d.CheckpointEvery, 1, int.MaxValue),

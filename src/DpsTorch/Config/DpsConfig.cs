@@ -26,13 +26,42 @@ public sealed record DpsConfig
     public MeasuresConfig Measures { get; init; } = new();
     /// <summary>The levels of a nested system, bottom first (MODEL.md section 4); null for a flat system.</summary>
     public IReadOnlyList<LevelConfig>? Levels { get; init; }
+    /// <summary>A case study run instead of one system (CaseConfig.cs); null for an ordinary config.</summary>
+    public CaseConfig? Case { get; init; }
 }
 
-/// <summary>The operation space: M grid points on the circle.</summary>
+/// <summary>The operation space: M grid points on the circle, or M^d on the torus T^d.</summary>
 public sealed record SpaceConfig
 {
-    /// <summary>Number of grid points (default 256).</summary>
+    /// <summary>Number of grid points per dimension (default 256).</summary>
     public int M { get; init; } = 256;
+
+    /// <summary>Largest number of dimensions d of the torus T^d.</summary>
+    public const int MaxDimensions = 3;
+
+    /// <summary>
+    /// Dimensions d of the operation space T^d (default 1, the circle): agents get a location and a breadth per
+    /// dimension (product wrapped normals), the grid has M^d points. Written to JSON only when d &gt; 1, so that a
+    /// circle's config reads and writes exactly as before the key existed.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int Dimensions { get => DimensionsKey ?? 1; init => DimensionsKey = value == 1 ? null : value; }
+
+    /// <summary>The JSON form of <see cref="Dimensions"/>: null for the circle (d = 1).</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("dimensions")]
+    public int? DimensionsKey { get; init; }
+
+    /// <summary>Grid points in all, M^d.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public long Points
+    {
+        get
+        {
+            long p = 1;
+            for (int k = 0; k < Dimensions; k++) p *= M;
+            return p;
+        }
+    }
 }
 
 /// <summary>The agent population and its parametrisation.</summary>
@@ -82,9 +111,9 @@ public sealed record DemandConfig
     public double Width { get; init; } = 0.15;
     /// <summary>Position of the first peak (radians).</summary>
     public double Phase { get; init; }
-    /// <summary>Peak centres for "mixture".</summary>
+    /// <summary>Peak centres for "mixture": K numbers on the circle, K·d on T^d (peak by peak: x0, y0, x1, y1, ... for d = 2).</summary>
     public double[]? Centers { get; init; }
-    /// <summary>Peak widths for "mixture".</summary>
+    /// <summary>Peak widths for "mixture": one per peak, or on T^d one per peak and dimension (K·d, peak by peak).</summary>
     public double[]? Widths { get; init; }
     /// <summary>Peak weights for "mixture" (normalised).</summary>
     public double[]? Weights { get; init; }
@@ -231,6 +260,28 @@ public sealed record TrainingConfig
     /// </summary>
     public int Swaps { get; init; }
     /// <summary>
+    /// Most re-seed moves after training (Model/Search/Reseed.cs): a starved agent, or one of a group of near-clones,
+    /// moved to the peak of the unmet demand D − W, then the polish; each kept only when it lowers the loss, and the
+    /// moves stop at the first that does not; 0 turns them off.
+    /// </summary>
+    public int Reseed { get; init; }
+    /// <summary>
+    /// Most split trials after training (Model/Search/Split.cs): an agent and a donor (starved or a near-clone) placed
+    /// at μ ∓ σ/2, then the polish; each kept only when it lowers the loss; 0 turns them off.
+    /// </summary>
+    public int Split { get; init; }
+    /// <summary>
+    /// Basin hops after training (Model/Search/BasinHopping.cs): the best state perturbed, polished, and kept only when
+    /// the loss drops; 0 turns them off.
+    /// </summary>
+    public int Hops { get; init; }
+    /// <summary>
+    /// Whether the restarts' first-order phase may run as one batched computation (Model/Search/BatchedTraining.cs:
+    /// flat systems under the system objective, at most 64 agents, managed backend, Adam or SGD, no back-off); the per-start results are the
+    /// one-at-a-time path's to rounding. Default true.
+    /// </summary>
+    public bool Batched { get; init; } = true;
+    /// <summary>
     /// Learning-rate back-off on a non-finite loss or gradient: 0 (default) stops with an error naming the step and
     /// parameter; a factor in (0, 1) restores the last finite state, multiplies the learning rate by it and goes on
     /// (at most <see cref="MaxBackoffs"/> times).
@@ -269,6 +320,6 @@ public sealed record MeasuresConfig
     [
         "loss", "heterogeneity", "heterogeneityQ0", "heterogeneityQ2", "heterogeneityQInf", "types", "specialisation", "productivity",
         "totalProduction", "coverage", "efficiency", "communicationCost", "robustness", "resilience", "spatialScale",
-        "resourceEfficiency", "amplification", "utilisation", "communicationEfficiency",
+        "resourceEfficiency", "amplification", "utilisation", "communicationEfficiency", "shapeCoverage",
     ];
 }

@@ -29,7 +29,10 @@ public sealed class BatchedStarts : ITrainableSystem
         ArgumentNullException.ThrowIfNull(starts);
         if (starts.Count == 0) throw new ArgumentException("BatchedStarts: starts is empty; give at least one model.");
         var first = starts[0];
+        if (first.Dimensions != 1) throw new ArgumentException($"BatchedStarts: the starts live on T^{first.Dimensions}; batched starts are built for the circle (d = 1) only.");
         for (int r = 1; r < starts.Count; r++) CheckSameSystem(first, starts[r], r);
+        if (first.Objective.Kind == ObjectiveKind.LocalShare)
+            throw new ArgumentException("BatchedStarts: objective.kind \"local-share\" is not batched (its share is over all agents of a start); train the starts one by one.");
         Count = starts.Count;
         AgentsPerStart = first.N;
         var q = first.Interaction;
@@ -48,7 +51,7 @@ public sealed class BatchedStarts : ITrainableSystem
         var block = new Interaction(Count * n, edges, cost, weights, theta, blocks: Count);
         _stack = new DpsModel(first.Space, first.DemandFrames, block, first.Objective, first.SigmaMin, first.Budget, first.SoftBudget,
             Concat(starts, s => s.Mu), Concat(starts, s => s.Rho), Concat(starts, s => s.Alpha),
-            first.Propagation, first.Hops, first.CommunicabilityBeta)
+            first.Propagation, first.Hops, first.CommunicabilityBeta, first.FixedResources)
         { UseFusedKernels = first.UseFusedKernels, Starts = Count };
         _grid = first.Space.Grid.ToArray();
     }
@@ -242,7 +245,7 @@ public sealed class BatchedStarts : ITrainableSystem
             !SameFrames(a.DemandFrames, b.DemandFrames) ? "demand" :
             a.Objective != b.Objective ? "objective" :
             a.SigmaMin != b.SigmaMin ? "sigmaMin" :
-            a.Budget != b.Budget || a.SoftBudget != b.SoftBudget ? "budget" :
+            a.Budget != b.Budget || a.SoftBudget != b.SoftBudget || a.FixedResources != b.FixedResources ? "budget" :
             a.Propagation != b.Propagation || a.Hops != b.Hops || a.CommunicabilityBeta != b.CommunicabilityBeta ? "propagation" :
             a.UseFusedKernels != b.UseFusedKernels ? "UseFusedKernels" :
             a.Interaction.Learned != b.Interaction.Learned || !a.Interaction.Edges.SequenceEqual(b.Interaction.Edges) ? "topology edges" :

@@ -1,4 +1,4 @@
-// Case study experiments/10-efficient-coding at small size (12 neurons, 512 grid points), with the tolerances its
+// Case study experiments/11-efficient-coding at small size (12 neurons, 512 grid points), with the tolerances its
 // README states. Ganguli & Simoncelli's (2014) infomax arrangement (preferred stimuli at the prior's quantiles, so the
 // density is N p; widths ∝ 1/p; equal peak rates) is a stationary point of the objective that training keeps
 // (log-log slopes 1 ± 0.25, −1 ± 0.25, 0 ± 0.15), with a lower loss than the optimum the pipeline reaches from the
@@ -24,7 +24,7 @@ public class EfficientCodingCaseTests
     /// <summary>The experiment's first run (even start, seed 0) at 12 neurons on 512 grid points, 600 steps.</summary>
     private static DpsConfig Small()
     {
-        var plan = SweepReader.Load(Path.Combine(Root(), "experiments", "10-efficient-coding", "config.json"));
+        var plan = SweepReader.Load(Path.Combine(Root(), "experiments", "11-efficient-coding", "config.json"));
         var c = plan.ConfigFor(plan.Points[0]);
         Assert.Equal(InitKind.Spread, c.Agents.Init);
         return c with
