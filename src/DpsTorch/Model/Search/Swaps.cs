@@ -37,7 +37,15 @@ public static class Swaps
 
     private static void Exchange(DpsModel model, int i, int j)
     {
-        foreach (var t in new[] { model.Mu, model.Rho, model.Alpha })
-            (t[i], t[j]) = (t[j], t[i]);
+        int d = model.Dimensions;
+        if (d == 1)
+        {
+            foreach (var t in new[] { model.Mu, model.Rho, model.Alpha })
+                (t[i], t[j]) = (t[j], t[i]);
+            return;
+        }
+        foreach (var t in new[] { model.Mu, model.Rho })
+            for (int k = 0; k < d; k++) (t[i * d + k], t[j * d + k]) = (t[j * d + k], t[i * d + k]);
+        (model.Alpha[i], model.Alpha[j]) = (model.Alpha[j], model.Alpha[i]);
     }
 }
