@@ -29,6 +29,7 @@ public static class ReportPage
         var summary = HtmlPage.ReadSummary(Path.Combine(runDir, RunFiles.Summary), "written by dps run");
         var trajectory = RunFiles.ReadTrajectory(Path.Combine(runDir, RunFiles.Trajectory));
         var state = ModelState.Load(Path.Combine(runDir, RunFiles.Model));
+        if (state.Config.Space.Dimensions > 1) return TorusReportPage.Build(runDir, summary, trajectory, state);
         var sys = Recompute(state);
         var config = state.Config;
 
@@ -68,6 +69,14 @@ public static class ReportPage
         HtmlPage.Card(html, "Topology", graph, "Agents on a circle in index order, coloured by μ, sized by resource; edge opacity grows with the weight."
             + (state.Edges.Length == 0 ? " The system has no edges." : "") + (graphNote.Length > 0 ? $" Note: {graphNote}." : ""));
 
+        TrainingCards(html, summary, trajectory, config);
+        return html.ToString();
+    }
+
+    /// <summary>The cards every flat run's page ends with: loss, heterogeneity, coverage, robustness and local
+    /// heterogeneity when measured, and the resolved config.</summary>
+    internal static void TrainingCards(StringBuilder html, JsonObject summary, IReadOnlyList<TrajectoryPoint> trajectory, DpsConfig config)
+    {
         double[] steps = trajectory.Select(p => (double)p.Step).ToArray();
         HtmlPage.Card(html, "Loss", new LineChart { XLabel = "step", YLabel = "loss (log scale)", LogY = true, Series =
         {
@@ -93,7 +102,6 @@ public static class ReportPage
 
         string configJson = summary["config"] is JsonNode c ? c.ToJsonString(Indented) : ConfigLoader.ToJson(config);
         HtmlPage.End(html, configJson, RunFiles.Summary, RunFiles.Trajectory, RunFiles.Model);
-        return html.ToString();
     }
 
     /// <summary>Writes <c>runDir/report.html</c> (atomically) from <see cref="Build"/>.</summary>
@@ -211,9 +219,9 @@ public static class ReportPage
     ];
 
     /// <summary>The summary card's label of a summary.json field (the field name when it has none).</summary>
-    private static string Label(string key) => SummaryRows.FirstOrDefault(r => r.Key == key).Label ?? key;
+    internal static string Label(string key) => SummaryRows.FirstOrDefault(r => r.Key == key).Label ?? key;
 
-    private static string SummaryTable(JsonObject summary, string headline)
+    internal static string SummaryTable(JsonObject summary, string headline)
     {
         var sb = new StringBuilder("<table class=\"summary\"><tbody>");
         sb.Append($"<tr class=\"headline\"><th>{Svg.Escape(Label(headline))}</th><td>{Svg.Escape(HtmlPage.Show(summary[headline]))}</td></tr>");
