@@ -24,12 +24,24 @@ public static class TypeCount
     public static IReadOnlyList<int[]> Groups(IReadOnlyList<double> mu, IReadOnlyList<double> sigma, int dimensions)
         => dimensions == 1 ? Groups(mu, sigma) : DpsTorch.Model.Search.Merge.TorusComponents(mu, sigma, dimensions, 1, breadthsToo: false);
 
-    /// <summary><see cref="Of(IReadOnlyList{double}, IReadOnlyList{double}, IReadOnlyList{double})"/> on T^d, with the groups of <see cref="Groups(IReadOnlyList{double}, IReadOnlyList{double}, int)"/>.</summary>
+    /// <summary>Share of the resources below which an agent on T^d neither counts nor links two types (a starved agent).</summary>
+    public const double StarvedShare = 1e-6;
+
+    /// <summary>
+    /// <see cref="Of(IReadOnlyList{double}, IReadOnlyList{double}, IReadOnlyList{double})"/> on T^d, with the groups of
+    /// <see cref="Groups(IReadOnlyList{double}, IReadOnlyList{double}, int)"/> among the agents holding at least
+    /// <see cref="StarvedShare"/> of the resources: a starved broad agent (a_i ≈ 0, σ large, common at optima of the
+    /// system objective with a fixed budget) produces nothing and would otherwise chain every type into one.
+    /// </summary>
     public static double Of(IReadOnlyList<double> mu, IReadOnlyList<double> sigma, IReadOnlyList<double> a, int dimensions)
     {
         if (dimensions == 1) return Of(mu, sigma, a);
         if (a.Count * dimensions != mu.Count) throw new ArgumentException($"TypeCount: {a.Count} agents on T^{dimensions} need {a.Count * dimensions} locations; got {mu.Count}.", nameof(mu));
-        return Entropy(Groups(mu, sigma, dimensions), a);
+        double total = a.Sum();
+        if (!(total > 0)) return 0;
+        var kept = Enumerable.Range(0, a.Count).Where(i => a[i] >= StarvedShare * total).ToArray();
+        double[] Axes(IReadOnlyList<double> v) => [.. kept.SelectMany(i => Enumerable.Range(i * dimensions, dimensions).Select(k => v[k]))];
+        return Entropy(Groups(Axes(mu), Axes(sigma), dimensions), [.. kept.Select(i => a[i])]);
     }
 
     private static double Entropy(IReadOnlyList<int[]> groups, IReadOnlyList<double> a)

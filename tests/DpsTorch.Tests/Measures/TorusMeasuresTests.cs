@@ -58,3 +58,15 @@ public class TorusMeasuresTests
         Assert.Equal(Math.Exp(-(0.2 * 0.2 + 1.0) / 4), Specialization.OfSystem([0.2, 1.0], [3.0], 2), 14);
     }
 }
+
+public class TorusTypeCountStarvedTests
+{
+    [Fact]
+    public void TypeCount_OnT2_AStarvedBroadAgentDoesNotChainTheTypes()
+    {
+        // Two specialists far apart and a broad agent between them with no resource: two types, not one.
+        double[] mu = [0.0, 0.0, Math.PI, Math.PI, Math.PI / 2, Math.PI / 2], sigma = [0.3, 0.3, 0.3, 0.3, 2.0, 2.0];
+        Assert.Equal(2, TypeCount.Of(mu, sigma, [1.0, 1.0, 0.0], 2), 9);
+        Assert.Equal(1, TypeCount.Of(mu, sigma, [1.0, 1.0, 0.5], 2), 9);
+    }
+}

@@ -59,7 +59,7 @@ public class DpsKernelsTorusTests
         var sigma = Tensor.FromArray([.. Enumerable.Range(0, n * d).Select(k => baseSigma * (1 + 0.3 * k))]).RequiresGrad_();
         var scale = Tensor.FromArray([0.7, 1.9]).RequiresGrad_();
         int points = (int)Math.Pow(grid.Length, d);
-        var weightsOnGrid = Tensor.FromArray([.. Enumerable.Range(0, n * points).Select(k => Math.Sin(0.37 * k) + 0.2)]);
+        var weightsOnGrid = Tensor.FromArray([.. Enumerable.Range(0, n * points).Select(k => Math.Sin(0.37 * k) + 0.2)]).Reshape(n, points);
         var weightsOnMix = Tensor.FromArray([.. Enumerable.Range(0, points).Select(k => Math.Cos(0.21 * k))]);
         AssertGradients(x => (DpsKernels.ProductWrappedNormalDensity(x[0], x[1], x[2], grid, d) * weightsOnGrid).Sum(), [mu, sigma, scale]);
         AssertGradients(x => (DpsKernels.ProductWrappedNormalDensity(x[0], x[1], null, grid, d) * weightsOnGrid).Sum(), [mu, sigma]);
