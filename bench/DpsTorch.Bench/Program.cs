@@ -19,6 +19,7 @@ public static class Program
         int t = Array.IndexOf(args, "--threads");
         if (t >= 0 && t + 1 < args.Length) TensorEngine.SetNumThreads(int.Parse(args[t + 1], System.Globalization.CultureInfo.InvariantCulture));
         if (args.Contains("--quick")) return Quick.Run(compareMethods: args.Contains("--compare-methods"));
+        if (args.Contains("--matmul")) return Quick.MatMuls(args.Contains("--json"));
         var config = DefaultConfig.Instance.AddColumn(new GflopsColumn());
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
         return 0;
@@ -140,6 +141,26 @@ public static class Quick
                     var (f2, _) = Time(() => DpsKernels.WrappedNormalDensity(mu.Detach(), sigma.Detach(), grid, meth), 3);
                     Console.WriteLine($"    {meth}: forward best {f2 * 1e3:F1} ms");
                 }
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// The matmul shapes issue 18 compares with OpenBLAS (bench/peer/blas_matmul.py times the same): 1024×1024·1024×256,
+    /// 1024³ and 2048³, float64, best and median of 11 products after two warm-ups.
+    /// </summary>
+    public static int MatMuls(bool json)
+    {
+        foreach (var (n, k, m) in new[] { (1024, 1024, 256), (1024, 1024, 1024), (2048, 2048, 2048) })
+        {
+            var a = Tensor.Rand(new Random(1), [n, k], -1, 1);
+            var b = Tensor.Rand(new Random(2), [k, m], -1, 1);
+            var (best, median) = Time(() => a.MatMul(b), 11);
+            double flops = 2.0 * n * k * (double)m;
+            string shape = $"{n}x{k}x{m}";
+            Console.WriteLine(json
+                ? $"{{\"impl\":\"dpstorch\",\"path\":\"{DpsTorch.Tensors.Simd.Path}\",\"threads\":{TensorEngine.NumThreads},\"shape\":\"{shape}\",\"best_ms\":{best * 1e3:F3},\"median_ms\":{median * 1e3:F3},\"best_gflops\":{flops / best / 1e9:F1},\"median_gflops\":{flops / median / 1e9:F1}}}"
+                : $"matmul {shape} ({DpsTorch.Tensors.Simd.Path}, {TensorEngine.NumThreads} threads): best {best * 1e3:F2} ms ({flops / best / 1e9:F1} GFLOP/s), median {median * 1e3:F2} ms ({flops / median / 1e9:F1} GFLOP/s)");
         }
         return 0;
     }

@@ -53,6 +53,9 @@ public sealed class DpsModule : nn.Module
     /// <summary>The torch twin of <paramref name="model"/>: its structure, and its current parameter values copied.</summary>
     public DpsModule(DpsModel model, DpsConfig? config = null) : base("dps")
     {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.FixedResources || model.Objective.Kind == ObjectiveKind.LocalShare)
+            throw new NotSupportedException("DpsModule: agents.resources \"fixed-equal\" and objective.kind \"local-share\" are implemented by the managed engine only.");
         TorchRuntime.EnsureAvailable();
         _template = model;
         Config = config;
@@ -75,7 +78,7 @@ public sealed class DpsModule : nn.Module
     public static DpsModule FromModelFile(string path)
     {
         var state = ModelState.Load(path);
-        return new DpsModule(SystemBuilder.FromState(state), state.Config);
+        return new DpsModule(state.ToModel(), state.Config);
     }
 
     /// <summary>Locations μ.</summary>

@@ -1,5 +1,5 @@
-// Issue 12 through the CLI: a flat config written as one level runs to the same bits through `dps run`, and `dps sweep`
-// sweeps keys inside `levels` as nested systems.
+// Issue 12 through the CLI: a flat config written as one level runs to the same bits through `dps run` (training and
+// the search after it: polish, swaps, merges), and `dps sweep` sweeps keys inside `levels` as nested systems.
 using System.Text.Json.Nodes;
 using DpsTorch.IO;
 using DpsTorch.Sweeps;
@@ -17,7 +17,7 @@ public class UnifiedRunCliTests : IDisposable
     // it to 1e-12, not to the bit), so the flat system and the same system written as one level compute the same bits.
     private const string Space = """
         "space": { "m": 32 }, "agents": { "count": 5, "init": "random" }, "demand": { "kind": "peaks", "peaks": 2, "width": 0.4 },
-        "training": { "steps": 40, "restarts": 2, "logEvery": 5, "polish": 0, "swaps": 0 }, "measures": { "resilienceSteps": 0, "fractions": [0, 1], "seeds": 1 },
+        "training": { "steps": 40, "restarts": 2, "logEvery": 5, "swaps": 2 }, "measures": { "resilienceSteps": 0, "fractions": [0, 1], "seeds": 1 },
         """;
 
     [Fact]
@@ -37,7 +37,8 @@ public class UnifiedRunCliTests : IDisposable
         var fs = Read("f", RunFiles.Summary);
         var ls = Read("l", RunFiles.Summary);
         Assert.NotNull(ls["nested"]);
-        foreach (var key in new[] { "loss", "steps", "stopReason", "bestRestart", "coverage", "productivity", "totalProduction" })
+        foreach (var key in new[] { "loss", "steps", "stopReason", "converged", "gradientNorm", "bestRestart", "restartLosses", "bestReachedBy", "types",
+                                    "coverage", "productivity", "totalProduction" })
             Assert.Equal(fs[key]!.ToJsonString(), ls[key]!.ToJsonString());
         var fm = Read("f", RunFiles.Model);
         var lm = Read("l", RunFiles.Model)["nested"]!;

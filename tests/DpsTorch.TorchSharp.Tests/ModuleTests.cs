@@ -32,7 +32,7 @@ public sealed class ModuleTests : IDisposable
         string path = Path.Combine(_dir, "model.json");
         module.SaveModelJson(path);
 
-        var engine = SystemBuilder.FromState(ModelState.Load(path));
+        var engine = ModelState.Load(path).ToModel();
         double expected;
         using (no_grad()) expected = module.Loss().Total.item<double>();
         Assert.Equal(expected, engine.Evaluate(null, backward: false).Total, 1e-10 * expected);

@@ -3,6 +3,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using DpsTorch.Config;
 using DpsTorch.IO;
@@ -70,6 +71,7 @@ internal static class BenchStepCommand
         var ps = model.Parameters();
         var optimizer = Trainer.MakeOptimizer(c.Training with { Optimizer = OptimizerKind.Adam }, ps);
         var counts = StepCounts.Start();
+        var cpu = new double[steps];
         var (times, lossFirst) = TimeSteps(steps, log, s =>
         {
             optimizer.ZeroGrad();
@@ -79,11 +81,12 @@ internal static class BenchStepCommand
             optimizer.Step();
             TensorEngine.EndStep();
             return value;
-        });
-        counts = counts.Stop(steps);
+        }, cpu, () => counts = StepCounts.Start());
+        counts = counts.Stop(Math.Max(1, steps - 1));
         double lossLast;
         using (TensorEngine.NoGrad()) lossLast = model.Loss().Total.Item();
         var result = Result(caseName, "csharp", model, times, lossFirst, lossLast, TensorEngine.NumThreads);
+        if (ThreadCpu.Available) result["cpu_ms_median_step"] = Median(cpu[(steps > 1 ? 1 : 0)..]);
         counts.AddTo(result, "");
         result["ops_per_step"] = model.Loss().Total.GraphSize;
         return result;
@@ -99,6 +102,7 @@ internal static class BenchStepCommand
         var batch = new BatchedStarts([.. Enumerable.Range(0, starts).Select(r => SystemBuilder.Create(c, r))]);
         var optimizer = Trainer.MakeOptimizer(c.Training with { Optimizer = OptimizerKind.Adam }, batch.Parameters());
         var counts = StepCounts.Start();
+        var cpu = new double[steps];
         var (times, _) = TimeSteps(steps, log, s =>
         {
             optimizer.ZeroGrad();
@@ -106,8 +110,8 @@ internal static class BenchStepCommand
             optimizer.Step();
             TensorEngine.EndStep();
             return value;
-        });
-        counts = counts.Stop(steps);
+        }, cpu, () => counts = StepCounts.Start());
+        counts = counts.Stop(Math.Max(1, steps - 1));
         batch.Evaluate(null, backward: false);
         var timed = times[(steps > 1 ? 1 : 0)..];
         double ms = timed.Average(), median = Median(timed);
@@ -115,6 +119,12 @@ internal static class BenchStepCommand
         result["batched_ms_per_step"] = ms;
         result["batched_ms_median_step"] = median;
         result["batched_over_one_start"] = median / (double)result["ms_median_step"]!;
+        if (ThreadCpu.Available && result["cpu_ms_median_step"] is { } one)
+        {
+            double batchedCpu = Median(cpu[(steps > 1 ? 1 : 0)..]);
+            result["batched_cpu_ms_median_step"] = batchedCpu;
+            result["batched_cpu_over_one_start"] = batchedCpu / (double)one;
+        }
         result["batched_ops_per_step"] = batch.StartLossParts().Total.Sum().GraphSize;
         result["batched_best_loss_last"] = batch.StartLosses.Min();
         counts.AddTo(result, "batched_");
@@ -127,7 +137,10 @@ internal static class BenchStepCommand
         return v.Length % 2 == 1 ? v[v.Length / 2] : 0.5 * (v[v.Length / 2 - 1] + v[v.Length / 2]);
     }
 
-    /// <summary>Bytes allocated (all threads) and gen-0 and gen-2 collections over the timed steps, per step.</summary>
+    /// <summary>
+    /// Bytes allocated (all threads) and gen-0 and gen-2 collections per step, counted from the end of the first
+    /// (warm-up, untimed) step: steady-state counts, without the first step's one-off allocations.
+    /// </summary>
     private readonly record struct StepCounts(long Bytes, int Gen0, int Gen2, double BytesPerStep = 0, double Gen0PerStep = 0, double Gen2PerStep = 0)
     {
         public static StepCounts Start() => new(GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0), GC.CollectionCount(2));
@@ -149,17 +162,24 @@ internal static class BenchStepCommand
 
     /// <summary>
     /// Runs <paramref name="step"/> (optimizer step s, returning the loss it computed) <paramref name="steps"/> times,
-    /// timing each. Returns the times in ms and the first loss.
+    /// timing each. Returns the times in ms and the first loss. With <paramref name="cpu"/>, also this thread's CPU time
+    /// of each step in ms (<see cref="ThreadCpu"/>: with one engine thread the whole step, and unlike the wall time not
+    /// stretched when a loaded machine preempts the process); <paramref name="afterFirst"/> runs after the first step,
+    /// outside its time.
     /// </summary>
-    internal static (double[] Times, double LossFirst) TimeSteps(int steps, TextWriter? log, Func<int, double> step)
+    internal static (double[] Times, double LossFirst) TimeSteps(int steps, TextWriter? log, Func<int, double> step, double[]? cpu = null,
+        Action? afterFirst = null)
     {
         var times = new double[steps];
         double lossFirst = double.NaN;
         for (int s = 0; s < steps; s++)
         {
+            double c0 = cpu is null ? 0 : ThreadCpu.Milliseconds();
             long t0 = Stopwatch.GetTimestamp();
             double value = step(s);
             times[s] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            if (cpu is not null) cpu[s] = ThreadCpu.Milliseconds() - c0;
+            if (s == 0) afterFirst?.Invoke();
             if (s == 0) lossFirst = value;
             log?.WriteLine($"step {s}: loss {value.ToString("R", CultureInfo.InvariantCulture)}, {times[s]:F2} ms");
         }
@@ -196,5 +216,34 @@ internal static class BenchStepCommand
             ["objective"] = Choices.Name(model.Objective.Kind),
             ["threads"] = threads,
         };
+    }
+}
+
+/// <summary>The calling thread's CPU time (Linux clock_gettime(CLOCK_THREAD_CPUTIME_ID)); NaN elsewhere.</summary>
+internal static class ThreadCpu
+{
+    private const int ClockThreadCpuTimeId = 3;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    /// <summary>Whether the thread CPU clock can be read here.</summary>
+    public static bool Available { get; } = OperatingSystem.IsLinux() && Probe();
+
+    /// <summary>This thread's CPU time in ms, or NaN when <see cref="Available"/> is false.</summary>
+    public static double Milliseconds()
+        => Available && ClockGetTime(ClockThreadCpuTimeId, out var t) == 0 ? t.Seconds * 1e3 + t.Nanoseconds * 1e-6 : double.NaN;
+
+    private static bool Probe()
+    {
+        try { return ClockGetTime(ClockThreadCpuTimeId, out _) == 0; }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return false; }
     }
 }

@@ -20,7 +20,7 @@ internal static class MeasureCommand
             ResultCommit.Check(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFileName(path));
             var state = ModelState.Load(path);
             var c = state.Config;
-            var measures = SystemMeasures.Compute(SystemBuilder.FromState(state), c.Measures, c.Objective.LambdaC, c.Training.Lr);
+            var measures = SystemMeasures.Compute(state.ToModel(), c.Measures, c.Objective.LambdaC, c.Training.Lr);
             var o = Output.MeasuresJson(measures, c);
             if (CliConsole.Json) Output.PrintJson(o);
             else Output.Console().Write(Output.ScalarTable(o, $"Measures of {r.GetValue(model)}", Output.ScalarMeasures));

@@ -42,7 +42,7 @@ internal static class RobustnessCommand
                 if (k < 0) throw ConfigException.Invalid("--resilience-steps", k, "an integer >= 0");
                 options = options with { ResilienceSteps = k };
             }
-            var measures = SystemMeasures.Compute(SystemBuilder.FromState(state), options, c.Objective.LambdaC, c.Training.Lr);
+            var measures = SystemMeasures.Compute(state.ToModel(), options, c.Objective.LambdaC, c.Training.Lr);
             var o = Output.Pick(Output.MeasuresJson(measures, c), "robustness", "resilience", "robustnessCurve", "resilienceCurve");
             o["removal"] = Choices.Name(options.Removal);
             o["seeds"] = options.Removal == RemovalKind.Random ? options.Seeds : 1;

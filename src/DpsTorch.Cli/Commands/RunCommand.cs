@@ -68,6 +68,8 @@ internal static class RunCommand
     /// <summary>Runs one config into a folder with Ctrl-C / SIGTERM handling, progress and printing; returns the exit code.</summary>
     internal static int Run(string configPath, string? outDir, string[] overrides, bool baseline = false)
     {
+        if (ConfigLoader.Load(configPath, overrides) is { Case.Kind: not CaseKind.None } study)
+            return CaseRun.Execute(study, configPath, outDir, baseline);
         // First Ctrl-C / SIGTERM: stop after the current step (or skip what is left of robustness) and save.
         using var interrupt = new Interrupt(CliConsole.Note, "stopping after this step (or skipping the remaining robustness measures) and saving what is finished");
         int code = Execute(configPath, outDir, overrides, interrupt.Token, baseline);
@@ -153,9 +155,12 @@ internal static class RunCommand
         var inv = CultureInfo.InvariantCulture;
         CliConsole.Out.WriteLine(string.Format(inv, "{0}: loss {1:G5}, coverage {2:F4}, shape coverage {3:F4}, efficiency {4:F4}, robustness area {5:F4}, shape robustness area {6:F4} ({7} steps, {8:F1} s)",
             title, m.Loss, m.Coverage, m.ShapeCoverage, m.Efficiency, m.Robustness?.Area ?? double.NaN, m.ShapeRobustness?.Area ?? double.NaN, o.Training.Steps, o.Training.Seconds));
-        CliConsole.Out.WriteLine("  tier  level         agents  among   within  selfCov groupSelfCov  spec    comm     meanQ");
+        CliConsole.Out.WriteLine(string.Format(inv, "  converged: {0} (RMS gradient {1:G3}, stopped by {2}){3}", o.Training.Converged ? "yes" : "no",
+            o.Training.GradientNorm, Convergence.Describe(o.Training.Reason),
+            o.RestartLosses.Count > 1 ? $"; best loss reached by {Convergence.ReachedBest(o.RestartLosses)} of {o.RestartLosses.Count}" : ""));
+        CliConsole.Out.WriteLine("  tier  level         agents  among   types   within  selfCov groupSelfCov  spec    comm     meanQ");
         foreach (var t in m.Tiers)
-            CliConsole.Out.WriteLine(string.Format(inv, "  {0,-5} {1,-13} {2,6}  {3,6:F3}  {4,6:F3}  {5,6:F3}  {6,11:F3}  {7,6:F3}  {8,7:F3}  {9,6:F3}",
-                t.Tier, t.Level, t.Agents, t.Among, t.MeanWithin, t.SelfCoverage, t.GroupSelfCoverage, t.Specialisation, t.CommunicationCost, t.MeanEdgeWeight));
+            CliConsole.Out.WriteLine(string.Format(inv, "  {0,-5} {1,-13} {2,6}  {3,6:F3}  {4,6:F3}  {5,6:F3}  {6,6:F3}  {7,11:F3}  {8,6:F3}  {9,7:F3}  {10,6:F3}",
+                t.Tier, t.Level, t.Agents, t.Among, t.Types, t.MeanWithin, t.SelfCoverage, t.GroupSelfCoverage, t.Specialisation, t.CommunicationCost, t.MeanEdgeWeight));
     }
 }

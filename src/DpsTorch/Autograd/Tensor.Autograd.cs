@@ -15,6 +15,7 @@ public sealed partial class Tensor
     private bool _requiresGrad;
     private Node? _node;
     private double[]? _gradBuffer;
+    private bool _releaseAfterBackward;
 
     /// <summary>
     /// Whether gradients flow to this tensor. Set it on leaves (parameters); results of ops on such tensors
@@ -130,11 +131,38 @@ public sealed partial class Tensor
             var t = order[i];
             var node = t._node!;
             var g = t._gradBuffer;
-            if (g is null) continue;
-            node.Backward(g);
-            t._gradBuffer = null; // non-leaf gradients are not retained
-            GradientPool.Return(g); // dead now: every backward copies or adopts fresh arrays, never g itself
+            if (g is not null)
+            {
+                node.Backward(g);
+                t._gradBuffer = null; // non-leaf gradients are not retained
+                GradientPool.Return(g); // dead now: every backward copies or adopts fresh arrays, never g itself
+            }
+            // Every consumer of t in this graph came earlier in this loop, and t's own backward has run: its value is dead.
+            if (t._releaseAfterBackward) t.ReleaseStorage();
         }
+    }
+
+    /// <summary>
+    /// Marks this op result (a large intermediate that only its graph reads, made in an array nothing else holds) so
+    /// that <see cref="Backward(double[])"/> hands its storage to <see cref="GradientPool"/> once every op of the graph
+    /// that reads it has run its backward, as PyTorch frees saved tensors after backward: a model step of N×M arrays then
+    /// reuses the same arrays every step instead of allocating them on the large-object heap (where each one counts
+    /// towards a full collection). After that backward the tensor has no values (length 0) and the graph cannot be
+    /// run backward again. Leaves and arrays below <see cref="GradientPool.MinLength"/> are left alone. Returns this.
+    /// </summary>
+    internal Tensor ReleaseAfterBackward()
+    {
+        if (_node is not null && _data.Length >= GradientPool.MinLength) _releaseAfterBackward = true;
+        return this;
+    }
+
+    private void ReleaseStorage()
+    {
+        var data = _data;
+        _data = [];
+        _node = null;
+        _releaseAfterBackward = false;
+        GradientPool.Return(data);
     }
 
     /// <summary>Non-leaf tensors reachable from <paramref name="root"/>, each after all of its inputs.</summary>
@@ -180,8 +208,11 @@ internal static class GradientPool
 
     [ThreadStatic] private static List<double[]>? _free;
 
-    /// <summary>A zeroed array of <paramref name="length"/> doubles: a recycled one of that length when there is one.</summary>
-    internal static double[] Rent(int length)
+    /// <summary>
+    /// An array of <paramref name="length"/> doubles, a recycled one of that length when there is one; zeroed unless
+    /// <paramref name="clear"/> is false (for a caller that writes every element before reading any).
+    /// </summary>
+    internal static double[] Rent(int length, bool clear = true)
     {
         if (length >= MinLength && _free is { } free)
             for (int i = free.Count - 1; i >= 0; i--)
@@ -189,7 +220,7 @@ internal static class GradientPool
                 {
                     var a = free[i];
                     free.RemoveAt(i);
-                    Array.Clear(a);
+                    if (clear) Array.Clear(a);
                     return a;
                 }
         return new double[length];

@@ -14,6 +14,8 @@ public enum ResourceMode
     Budget,
     /// <summary>"soft": a = softplus(α) with a budget penalty λ_R (Σa − R)².</summary>
     Soft,
+    /// <summary>"fixed-equal": a_i = R/N for every agent, α not trained (unit-mass agents: none can be starved).</summary>
+    FixedEqual,
 }
 
 /// <summary>agents.init: how the agents' skills start.</summary>
@@ -114,6 +116,13 @@ public enum ObjectiveKind
     System,
     /// <summary>"local": each agent's pooled density against D/∫D.</summary>
     Local,
+    /// <summary>"local-share": each agent's neighbourhood production p_i against an equal share of the neighbourhoods'
+    /// production in the demand's shape, V̄·D/∫D with V̄ = (1/N) Σ_j ∫p_j, over V̄² (volume-aware: a starved
+    /// neighbourhood is short of its share).</summary>
+    LocalShare,
+    /// <summary>"fisher": efficient coding; agents are Poisson neurons, D/∫D the stimulus prior p, and the loss
+    /// −∫p log FI + log ∫p W under a total-rate budget (Model/EfficientCoding.cs).</summary>
+    Fisher,
 }
 
 /// <summary>objective.mismatch: how a shortfall or excess of production is penalised.</summary>

@@ -119,6 +119,7 @@ public static class ConfigLoader
         Choices.Check("training.schedule", c.Training.Schedule);
         Choices.Check("training.backend", c.Training.Backend);
         Choices.Check("measures.removal", c.Measures.Removal);
+        if (c.Case is { } study) Choices.Check("case.kind", study.Kind);
         for (int k = 0; k < (c.Levels?.Count ?? 0); k++)
         {
             var level = c.Levels![k];
@@ -196,7 +197,7 @@ public static class ConfigLoader
     {
         const string probe = """
             { "space": {}, "agents": {}, "demand": {}, "topology": {}, "objective": {}, "training": {}, "measures": {},
-              "levels": [ { "size": 1, "topology": {}, "demand": {} }, { "size": 12 } ] }
+              "levels": [ { "size": 1, "topology": {}, "demand": {} }, { "size": 12 } ], "case": {} }
             """;
         var rules = new List<KeyRule>();
         using var doc = JsonDocument.Parse(probe);
@@ -220,8 +221,15 @@ public static class ConfigLoader
             Training = ReadTraining(s.Section("training")),
             Measures = ReadMeasures(s.Section("measures")),
             Levels = NestedConfigReader.Read(s, agents.Count, baseDir),
+            Case = CaseConfigReader.Read(s.Section("case")),
         };
+        if (c.Case is { Kind: not CaseKind.None } && c.Levels is not null)
+            throw ConfigException.Invalid("case.kind", Choices.Name(c.Case.Kind), "a flat config: a case study takes no levels block");
+        if (c.Case is { Kind: CaseKind.Community } && c.Space.Dimensions != 1)
+            throw ConfigException.Invalid("space.dimensions", c.Space.Dimensions, "1 for case.kind \"community\" (the resource axis is the circle)");
         NestedConfigReader.CheckRoot(c);
+        CheckFlatOnlyOptions(c);
+        CheckObjective(c);
         s.String("$schema", null);
         if (s.Has("sweep"))
             throw new ConfigException("sweep", "this config describes a sweep of many runs; run it with `dps sweep CONFIG --out DIR` (dps run takes one system).");
@@ -229,6 +237,42 @@ public static class ConfigLoader
         CheckTorus(c);
         CheckSizes(c);
         return c;
+    }
+
+    /// <summary>
+    /// The options only the managed flat model implements: fixed equal resources and the "local-share" objective are
+    /// refused for nested systems (levels) and for the torchsharp backend, in one line naming the key.
+    /// </summary>
+    private static void CheckFlatOnlyOptions(DpsConfig c)
+    {
+        string? where = c.Levels is not null ? "nested systems (levels)" : c.Training.Backend != TrainingBackend.Managed ? "training.backend \"torchsharp\"" : null;
+        if (where is null) return;
+        if (c.Agents.Resources == ResourceMode.FixedEqual)
+            throw ConfigException.Invalid("agents.resources", Choices.Name(c.Agents.Resources), $"\"budget\" or \"soft\" for {where} (\"fixed-equal\" is implemented for flat managed systems only)");
+        if (c.Objective.Kind == ObjectiveKind.LocalShare)
+            throw ConfigException.Invalid("objective.kind", Choices.Name(c.Objective.Kind), $"\"system\" or \"local\" for {where} (\"local-share\" is implemented for flat managed systems only)");
+        for (int k = 0; k < (c.Levels?.Count ?? 0); k++)
+            if (c.Levels![k].DemandObjective == ObjectiveKind.LocalShare)
+                throw ConfigException.Invalid($"levels[{k}].demandObjective", Choices.Name(c.Levels[k].DemandObjective), "\"system\" or \"local\"");
+    }
+
+    /// <summary>
+    /// Cross-field rules of the domain objectives: "fisher" (efficient coding, Model/EfficientCoding.cs) is a population
+    /// of independent neurons, so a flat system without links, trained by the managed engine.
+    /// </summary>
+    private static void CheckObjective(DpsConfig c)
+    {
+        for (int k = 0; k < (c.Levels?.Count ?? 0); k++)
+            if (c.Levels![k].DemandObjective == ObjectiveKind.Fisher)
+                throw ConfigException.Invalid($"levels[{k}].demandObjective", "fisher", "\"system\" or \"local\" (the efficient-coding objective is for flat systems)");
+        if (c.Objective.Kind != ObjectiveKind.Fisher) return;
+        if (c.Levels is not null)
+            throw ConfigException.Invalid("objective.kind", "fisher", "\"system\" or \"local\" with levels (the efficient-coding objective is for flat systems)");
+        if (c.Topology.Kind != TopologyKind.None || c.Topology.Learned)
+            throw ConfigException.Invalid("topology.kind", Choices.Name(c.Topology.Kind) + (c.Topology.Learned ? " (learned)" : ""),
+                "\"none\", not learned, with objective.kind \"fisher\" (its neurons are independent: no links)");
+        if (c.Training.Backend != TrainingBackend.Managed)
+            throw ConfigException.Invalid("training.backend", Choices.Name(c.Training.Backend), "\"managed\" with objective.kind \"fisher\" (the torchsharp backend does not implement it)");
     }
 
     /// <summary>
@@ -466,6 +510,10 @@ public static class ConfigLoader
             GradTolerance = s.Double("gradTolerance", d.GradTolerance, 0, 1e6),
             Polish = s.OptionalInt("polish", 0, 100_000_000),
             Swaps = s.Int("swaps", d.Swaps, 0, 10_000),
+            Reseed = s.Int("reseed", d.Reseed, 0, 10_000),
+            Split = s.Int("split", d.Split, 0, 10_000),
+            Hops = s.Int("hops", d.Hops, 0, 10_000),
+            Batched = s.Bool("batched", d.Batched),
             Backoff = s.Double("backoff", d.Backoff, 0, 1),
             MaxBackoffs = s.Int("maxBackoffs", d.MaxBackoffs, 0, 1000),
             CheckpointEvery = s.Int("checkpointEvery", d.CheckpointEvery, 1, int.MaxValue),

@@ -26,6 +26,8 @@ public sealed record DpsConfig
     public MeasuresConfig Measures { get; init; } = new();
     /// <summary>The levels of a nested system, bottom first (MODEL.md section 4); null for a flat system.</summary>
     public IReadOnlyList<LevelConfig>? Levels { get; init; }
+    /// <summary>A case study run instead of one system (CaseConfig.cs); null for an ordinary config.</summary>
+    public CaseConfig? Case { get; init; }
 }
 
 /// <summary>The operation space: M grid points on the circle, or M^d on the torus T^d.</summary>
@@ -258,6 +260,28 @@ public sealed record TrainingConfig
     /// </summary>
     public int Swaps { get; init; }
     /// <summary>
+    /// Most re-seed moves after training (Model/Search/Reseed.cs): a starved agent, or one of a group of near-clones,
+    /// moved to the peak of the unmet demand D − W, then the polish; each kept only when it lowers the loss, and the
+    /// moves stop at the first that does not; 0 turns them off.
+    /// </summary>
+    public int Reseed { get; init; }
+    /// <summary>
+    /// Most split trials after training (Model/Search/Split.cs): an agent and a donor (starved or a near-clone) placed
+    /// at μ ∓ σ/2, then the polish; each kept only when it lowers the loss; 0 turns them off.
+    /// </summary>
+    public int Split { get; init; }
+    /// <summary>
+    /// Basin hops after training (Model/Search/BasinHopping.cs): the best state perturbed, polished, and kept only when
+    /// the loss drops; 0 turns them off.
+    /// </summary>
+    public int Hops { get; init; }
+    /// <summary>
+    /// Whether the restarts' first-order phase may run as one batched computation (Model/Search/BatchedTraining.cs:
+    /// flat systems under the system objective, at most 64 agents, managed backend, Adam or SGD, no back-off); the per-start results are the
+    /// one-at-a-time path's to rounding. Default true.
+    /// </summary>
+    public bool Batched { get; init; } = true;
+    /// <summary>
     /// Learning-rate back-off on a non-finite loss or gradient: 0 (default) stops with an error naming the step and
     /// parameter; a factor in (0, 1) restores the last finite state, multiplies the learning rate by it and goes on
     /// (at most <see cref="MaxBackoffs"/> times).
@@ -296,6 +320,6 @@ public sealed record MeasuresConfig
     [
         "loss", "heterogeneity", "heterogeneityQ0", "heterogeneityQ2", "heterogeneityQInf", "types", "specialisation", "productivity",
         "totalProduction", "coverage", "efficiency", "communicationCost", "robustness", "resilience", "spatialScale",
-        "resourceEfficiency", "amplification", "utilisation", "communicationEfficiency",
+        "resourceEfficiency", "amplification", "utilisation", "communicationEfficiency", "shapeCoverage",
     ];
 }

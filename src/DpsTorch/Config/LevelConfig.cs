@@ -80,7 +80,11 @@ internal static class NestedConfigReader
         return levels;
     }
 
-    /// <summary>Checks the root keys a nested config must leave to its levels, and that it trains on the managed backend.</summary>
+    /// <summary>
+    /// Checks the root keys a nested config must leave to its levels, that it trains on the managed backend, and that
+    /// no key asks for something a nested system cannot do (agents.homogeneous: the nested fleet is --baseline;
+    /// training.reseed, split and hops: flat-only moves; training.swaps where no swap can change the loss).
+    /// </summary>
     public static void CheckRoot(DpsConfig c)
     {
         if (c.Levels is null) return;
@@ -91,6 +95,26 @@ internal static class NestedConfigReader
         if (c.Training.Backend != TrainingBackend.Managed)
             throw ConfigException.Invalid("training.backend", Choices.Name(c.Training.Backend),
                 "\"managed\" for nested systems here (a nested system trains on libtorch through the C# API: DpsTorch.TorchSharp.NestedModule)");
+        if (c.Agents.Homogeneous)
+            throw ConfigException.Invalid("agents.homogeneous", true, "false when levels are given (the nested homogeneous fleet of the same budget and network is dps run --baseline)");
+        foreach (var (key, value) in new[] { ("training.reseed", c.Training.Reseed), ("training.split", c.Training.Split), ("training.hops", c.Training.Hops) })
+            if (value > 0)
+                throw ConfigException.Invalid(key, value, "0 when levels are given (re-seeds, splits and basin hops are moves of flat systems; a nested system's search is the polish, swaps and merges)");
+        if (c.Training.Swaps > 0 && !SwapsApply(c))
+            throw ConfigException.Invalid("training.swaps", c.Training.Swaps,
+                "0 for this nested system: no swap can change its loss (no level has a graph with edges, and no level has a local demand or a local objective above a lower level)");
+    }
+
+    /// <summary>
+    /// Whether exchanging agents can change a nested system's loss: some level's graph has edges, or there are two or
+    /// more levels and some level has a local demand or the top objective is local (which composite holds a sub-system
+    /// then matters). Otherwise every tier adds its members' productions and W is the sum of all leaves.
+    /// </summary>
+    public static bool SwapsApply(DpsConfig c)
+    {
+        if (c.Levels is not { } levels) return false;
+        if (levels.Any(l => l.Topology.Kind != TopologyKind.None)) return true;
+        return levels.Count > 1 && (levels.Any(l => l.Demand is not null) || c.Objective.Kind == ObjectiveKind.Local);
     }
 
     private static DemandConfig? Skip(JsonSection s, string key) { s.RawValue(key, "object"); return null; }

@@ -42,6 +42,16 @@ public sealed record ModelState
     /// <summary>Number of agents.</summary>
     public int N => Alpha.Length;
 
+    /// <summary>The raw parameters as the model layer takes them: one level with its edges, weights and logits.</summary>
+    public SystemParameters Parameters => new()
+    {
+        Mu = Mu, Rho = Rho, Alpha = Alpha,
+        Levels = [new LevelParameters { Edges = Edges, Weights = Weights, Theta = Theta }],
+    };
+
+    /// <summary>The model this state describes, with its saved parameters and edges (<see cref="SystemBuilder.FromState"/>).</summary>
+    public DpsModel ToModel() => SystemBuilder.FromState(Config, Parameters);
+
     /// <summary>A snapshot of a model's parameters and derived values.</summary>
     public static ModelState From(DpsModel model, DpsConfig config)
     {

@@ -30,6 +30,15 @@ public sealed record NestedParameters
     /// <summary>Per level, the learned logits θ or the fixed weights q, one per edge.</summary>
     public required IReadOnlyList<double[]> LevelWeights { get; init; }
 
+    /// <summary>The raw parameters as the model layer takes them: per level of <paramref name="config"/> the logits θ
+    /// (learned topology) or the fixed weights q.</summary>
+    public SystemParameters ToSystemParameters(DpsConfig config) => new()
+    {
+        Mu = Mu, Rho = Rho, Alpha = Alpha,
+        Levels = [.. LevelWeights.Select((w, k) => config.Levels is { } levels && k < levels.Count && levels[k].Topology.Learned
+            ? new LevelParameters { Theta = w } : new LevelParameters { Weights = w })],
+    };
+
     /// <summary>A snapshot of <paramref name="system"/>'s parameters.</summary>
     public static NestedParameters From(NestedSystem system)
     {
@@ -69,6 +78,16 @@ public sealed record NestedState
     /// <summary>A snapshot of a trained nested system and, when given, its homogeneous baseline.</summary>
     public static NestedState From(DpsConfig config, NestedSystem nested, NestedSystem? baseline = null)
         => new() { Config = config, Nested = NestedParameters.From(nested), Baseline = baseline is null ? null : NestedParameters.From(baseline) };
+
+    /// <summary>
+    /// The system this state holds (<see cref="NestedBuilder.FromState"/>): the nested design, or with
+    /// <paramref name="baseline"/> the homogeneous fleet (a one-line error when the file holds none).
+    /// </summary>
+    public NestedSystem ToSystem(bool baseline = false)
+    {
+        var p = baseline ? Baseline ?? throw new ConfigException("baseline", "the model file holds no homogeneous baseline (train with dps nested --baseline).") : Nested;
+        return NestedBuilder.FromState(Config, p.ToSystemParameters(Config), baseline);
+    }
 
     /// <summary>True when the JSON file at <paramref name="path"/> declares this format (a cheap check for `dps report`).</summary>
     public static bool IsNestedModelFile(string path)

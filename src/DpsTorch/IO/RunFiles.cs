@@ -37,7 +37,7 @@ public static class RunFiles
     /// The summary object. Fields: loss, heterogeneity (q = 1), heterogeneityQ0, heterogeneityQ2, heterogeneityQInf,
     /// types (<see cref="TypeCount"/>: tiled generalists count as one type; null when not computed),
     /// specialisation, productivity, totalProduction, coverage, efficiency, communicationCost, resourceEfficiency,
-    /// amplification, utilisation, communicationEfficiency (<see cref="EfficiencyMeasures"/>; null where undefined),
+    /// amplification, utilisation, communicationEfficiency, shapeCoverage (<see cref="EfficiencyMeasures"/>; null where undefined),
     /// linkComplementarity / pairComplementarity
     /// (q-weighted mean 1 − Z over links / over all pairs), frameCoverage (per demand
     /// frame), robustness, resilience
@@ -66,10 +66,6 @@ public static class RunFiles
             ["coverage"] = m.Coverage,
             ["efficiency"] = m.Efficiency,
             ["communicationCost"] = m.CommunicationCost,
-            ["resourceEfficiency"] = NullIfNaN(m.Efficiencies.ResourceEfficiency),
-            ["amplification"] = NullIfNaN(m.Efficiencies.Amplification),
-            ["utilisation"] = NullIfNaN(m.Efficiencies.Utilisation),
-            ["communicationEfficiency"] = NullIfNaN(m.Efficiencies.CommunicationEfficiency),
             ["linkComplementarity"] = double.IsNaN(m.LinkComplementarity) ? null : m.LinkComplementarity,
             ["pairComplementarity"] = double.IsNaN(m.PairComplementarity) ? null : m.PairComplementarity,
             ["frameCoverage"] = new JsonArray([.. m.FrameCoverage.Select(v => (JsonNode?)v)]),
@@ -89,12 +85,47 @@ public static class RunFiles
             ["restartLosses"] = new JsonArray([.. (restartLosses ?? []).Select(v => (JsonNode?)v)]),
             ["bestReachedBy"] = Convergence.ReachedBest(restartLosses ?? []),
         };
+        InsertAfter(o, "communicationCost", EfficiencyFields(m.Efficiencies));
+        if (m.EfficientCoding is { } ec) o["case"] = CaseJson(ec);
         if (run is not null) o["run"] = run.ToJson();
         o["config"] = ConfigLoader.ToJsonNode(config);
         return o;
     }
 
+    /// <summary>Inserts <paramref name="fields"/> into <paramref name="o"/> right after its field <paramref name="key"/>.</summary>
+    internal static void InsertAfter(JsonObject o, string key, IEnumerable<KeyValuePair<string, JsonNode?>> fields)
+    {
+        int at = o.IndexOf(key) + 1;
+        foreach (var (k, v) in fields) o.Insert(at++, k, v);
+    }
+
+    /// <summary>The efficiencies that are not coverage as summary fields (resourceEfficiency, amplification,
+    /// utilisation, communicationEfficiency, and with <paramref name="shapeCoverage"/> shapeCoverage; null where
+    /// undefined), in that order, flat and nested alike (a nested summary has its own shapeCoverage).</summary>
+    internal static IEnumerable<KeyValuePair<string, JsonNode?>> EfficiencyFields(EfficiencyMeasures e, bool shapeCoverage = true)
+    {
+        yield return new("resourceEfficiency", NullIfNaN(e.ResourceEfficiency));
+        yield return new("amplification", NullIfNaN(e.Amplification));
+        yield return new("utilisation", NullIfNaN(e.Utilisation));
+        yield return new("communicationEfficiency", NullIfNaN(e.CommunicationEfficiency));
+        if (shapeCoverage) yield return new("shapeCoverage", NullIfNaN(e.ShapeCoverage));
+    }
+
     private static double? NullIfNaN(double v) => double.IsFinite(v) ? v : null;
+
+    /// <summary>summary.json "case": the domain measures of a case-study objective, each a number (null where undefined)
+    /// that sweep statistics report as "case.NAME", and "kind" naming the case.</summary>
+    private static JsonObject CaseJson(EfficientCodingFit ec) => new()
+    {
+        ["kind"] = "efficient-coding",
+        ["information"] = NullIfNaN(ec.Information),
+        ["densitySlope"] = NullIfNaN(ec.DensitySlope),
+        ["densityCorrelation"] = NullIfNaN(ec.DensityCorrelation),
+        ["densityRatio"] = NullIfNaN(ec.DensityRatio),
+        ["widthSlope"] = NullIfNaN(ec.WidthSlope),
+        ["widthCorrelation"] = NullIfNaN(ec.WidthCorrelation),
+        ["gainSlope"] = NullIfNaN(ec.GainSlope),
+    };
 
     private static JsonNode? Curve(RobustnessCurve? c) => c is null ? null : new JsonObject
     {

@@ -92,7 +92,7 @@ public static class Heterogeneity
     /// Largest N for which the N×N similarity matrix is built (N² doubles = 128 MiB at 4096). Above it the Hill numbers
     /// come from <see cref="SimilarityTimes"/> in O(N·K) memory-free of N², exact to the same tolerance.
     /// </summary>
-    public const int ExactMaxN = 4096;
+    public const int ExactMaxN = MemoryEstimate.SimilarityMatrixMaxN;
 
     /// <summary>The similarity Z_ij of two wrapped-normal agents (the entry of <see cref="Similarity(ReadOnlySpan{double}, ReadOnlySpan{double})"/>).</summary>
     public static double Pair(double muI, double sigmaI, double muJ, double sigmaJ)

@@ -71,20 +71,42 @@ public static class Productivity
         Require.Length(unlinked.Length, space.Points, nameof(unlinked), "one value per grid point");
         Require.NonNegative(totalResource, nameof(totalResource));
         if (demandFrames.Count == 0) throw new ArgumentException("Efficiencies need at least one demand frame.", nameof(demandFrames));
-        double met = 0, metUnlinked = 0;
+        double met = 0, metUnlinked = 0, shape = 0;
         foreach (var d in demandFrames)
         {
             met += Effective(space, production, d);
             metUnlinked += Effective(space, unlinked, d);
+            shape += ShapeCoverage(space, production, d);
         }
         met /= demandFrames.Count;
         metUnlinked /= demandFrames.Count;
+        shape /= demandFrames.Count;
         double output = Total(space, production);
         return new EfficiencyMeasures(
             ResourceEfficiency: totalResource > 0 ? met / totalResource : double.NaN,
             Amplification: totalResource > 0 ? output / totalResource : double.NaN,
             Utilisation: output > 0 ? met / output : double.NaN,
-            CommunicationEfficiency: communicationCost > 0 && double.IsFinite(communicationCost) ? (met - metUnlinked) / communicationCost : double.NaN);
+            CommunicationEfficiency: communicationCost > 0 && double.IsFinite(communicationCost) ? (met - metUnlinked) / communicationCost : double.NaN,
+            ShapeCoverage: shape);
+    }
+
+    /// <summary>
+    /// Shape coverage ∫ min(W/∫W, D/∫D) ∈ [0, 1]: the overlap of the normalised production with the normalised demand,
+    /// 1 exactly when W has the demand's shape whatever its volume. It equals <see cref="Coverage"/> when ∫W = ∫D; when
+    /// links amplify the output (∫W ≠ ∫D) coverage mixes volume and shape, and this is the shape alone. NaN without
+    /// production (∫W = 0).
+    /// </summary>
+    public static double ShapeCoverage(Space space, ReadOnlySpan<double> production, ReadOnlySpan<double> demand)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        Require.Length(production.Length, space.M, nameof(production), "one value per grid point");
+        Require.Length(demand.Length, space.M, nameof(demand), "one value per grid point");
+        double output = space.Integrate(production), mass = space.Integrate(demand);
+        if (!(mass > 0)) throw new ArgumentException($"The demand has mass {mass}; shape coverage needs a positive ∫D.", nameof(demand));
+        if (!(output > 0)) return double.NaN;
+        var met = new double[space.M];
+        for (int m = 0; m < met.Length; m++) met[m] = Math.Min(production[m] / output, demand[m] / mass);
+        return space.Integrate(met);
     }
 }
 
@@ -101,4 +123,8 @@ public static class Productivity
 /// produced where nothing is demanded (idle).</param>
 /// <param name="CommunicationEfficiency">Met demand the links add per unit of communication cost,
 /// (∫min(W, D) − ∫min(W₀, D)) / C(Q) with W₀ the production without links; NaN when C(Q) = 0.</param>
-public sealed record EfficiencyMeasures(double ResourceEfficiency, double Amplification, double Utilisation, double CommunicationEfficiency);
+/// <param name="ShapeCoverage">Overlap of the normalised production with the normalised demand, ∫min(W/∫W, D/∫D)
+/// (<see cref="Productivity.ShapeCoverage"/>): the shape of the output whatever its volume, the coverage to read when
+/// outputs are amplified; NaN without production.</param>
+public sealed record EfficiencyMeasures(double ResourceEfficiency, double Amplification, double Utilisation, double CommunicationEfficiency,
+    double ShapeCoverage = double.NaN);

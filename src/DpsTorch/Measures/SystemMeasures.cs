@@ -27,6 +27,11 @@ public abstract record CoreMeasures
     public required double Efficiency { get; init; }
     /// <summary>Coverage kept versus fraction removed, without re-optimisation; null when not measured.</summary>
     public RobustnessCurve? Robustness { get; init; }
+    /// <summary>The efficiencies that are not coverage: per unit of resource and of communication (see
+    /// <see cref="EfficiencyMeasures"/>; C is Σ_ℓ C_ℓ over a nested system's levels). Written by the run files as
+    /// summary fields (NaN as null), not by the JSON serialiser; all NaN when not measured.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public EfficiencyMeasures Efficiencies { get; init; } = new(double.NaN, double.NaN, double.NaN, double.NaN);
 }
 
 /// <summary>The measures of one flat model state (field names are those of summary.json).</summary>
@@ -40,8 +45,6 @@ public sealed record MeasureSet : CoreMeasures
     public required double Specialisation { get; init; }
     /// <summary>C = Σ_e q_e d_e^γ.</summary>
     public required double CommunicationCost { get; init; }
-    /// <summary>The efficiencies that are not coverage: per unit of resource and of communication (see <see cref="EfficiencyMeasures"/>).</summary>
-    public required EfficiencyMeasures Efficiencies { get; init; }
     /// <summary>Coverage of each demand frame (one entry unless the demand drifts); <see cref="CoreMeasures.Coverage"/> is their mean.</summary>
     public required double[] FrameCoverage { get; init; }
     /// <summary>Link complementarity: the q-weighted mean dissimilarity 1 − Z_ij over edges (NaN without edges).</summary>
@@ -56,6 +59,9 @@ public sealed record MeasureSet : CoreMeasures
     public RobustnessCurve? Resilience { get; init; }
     /// <summary>True when cancellation cut robustness and resilience short (both then null).</summary>
     public bool RobustnessSkipped { get; init; }
+    /// <summary>The efficient-coding predictions measured on the population (objective.kind "fisher" with at least 3
+    /// agents; null otherwise): summary.json "case".</summary>
+    public EfficientCodingFit? EfficientCoding { get; init; }
 }
 
 /// <summary>Computes measures on a <see cref="DpsModel"/>.</summary>
@@ -163,7 +169,19 @@ public static class SystemMeasures
             Robustness = robustness,
             Resilience = resilience,
             RobustnessSkipped = skipped,
+            EfficientCoding = model.Objective.Kind == ObjectiveKind.Fisher && model.N >= 3 ? EfficientCodingOf(model, s) : null,
         };
+    }
+
+    /// <summary>The efficient-coding fit against the first demand frame as the prior (Model/EfficientCoding.cs).</summary>
+    private static EfficientCodingFit EfficientCodingOf(DpsModel model, Snapshot s)
+    {
+        var grid = model.Space.Grid.ToArray();
+        var frame = model.DemandFrames[0];
+        double information;
+        using (TensorEngine.NoGrad())
+            information = -EfficientCoding.Loss(model.Mu, model.Sigma(), model.Resources(), grid, model.Space.Delta, frame).Item();
+        return EfficientCodingFit.Of(s.Mu, s.Sigma, s.A, grid, EfficientCoding.Prior(frame, model.Space.Delta), information);
     }
 
     /// <summary>Removal orders named by measures.removal ("random": one per seed).</summary>

@@ -66,4 +66,29 @@ public static class TypeCount
         if (a.Count != mu.Count) throw new ArgumentException($"TypeCount: {mu.Count} agents need {mu.Count} resources; got {a.Count}.", nameof(a));
         return Entropy(Groups(mu, sigma), a);
     }
+
+    /// <summary>
+    /// The type count of agents given by their skill densities on the grid (a nested system's composite agents, whose
+    /// skills are normalised productions W_g/∫W_g rather than wrapped normals): each density is read as the wrapped
+    /// normal with the same circular mean μ = arg ∫s(x)e^{ix}dx and the same mean resultant length r = |∫s(x)e^{ix}dx|,
+    /// σ = √(−2 ln r), and those are counted by <see cref="Of(IReadOnlyList{double}, IReadOnlyList{double}, IReadOnlyList{double})"/> with <paramref name="weights"/>. A composite that covers
+    /// the whole circle (r near 0) is broad, so composites that each serve the whole demand count as one type.
+    /// <paramref name="densities"/> holds one row of <paramref name="space"/>.M values per agent, each integrating to 1.
+    /// </summary>
+    public static double OfDensities(IReadOnlyList<double> densities, IReadOnlyList<double> weights, DpsTorch.Model.Space space)
+    {
+        int m = space.M, n = weights.Count;
+        if (densities.Count != n * m) throw new ArgumentException($"TypeCount: {n} agents on {m} grid points need {n * m} density values; got {densities.Count}.", nameof(densities));
+        var mu = new double[n];
+        var sigma = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            double c = 0, s = 0;
+            for (int x = 0; x < m; x++) { c += densities[i * m + x] * Math.Cos(space.Grid[x]); s += densities[i * m + x] * Math.Sin(space.Grid[x]); }
+            double r = Math.Sqrt(c * c + s * s) * space.Delta;
+            mu[i] = Math.Atan2(s, c);
+            sigma[i] = r >= 1 ? 0 : r > 0 ? Math.Sqrt(-2 * Math.Log(r)) : double.PositiveInfinity;
+        }
+        return Of(mu, sigma, weights);
+    }
 }

@@ -25,6 +25,8 @@ public abstract class AgentSystem : ITrainableSystem
     public double Budget { get; }
     /// <summary>True when a = softplus(α) with a budget penalty, false for a = R·softmax(α).</summary>
     public bool SoftBudget { get; }
+    /// <summary>True for fixed equal resources a_i = R/N (agents.resources "fixed-equal"): α is then not trained.</summary>
+    public bool FixedResources { get; }
 
     /// <summary>Locations μ (a leaf).</summary>
     public Tensor Mu { get; }
@@ -35,8 +37,10 @@ public abstract class AgentSystem : ITrainableSystem
 
     /// <summary>Stores the parts; the initial parameter values are copied into fresh leaves.</summary>
     private protected AgentSystem(Space space, IReadOnlyList<double[]> demandFrames, ObjectiveConfig objective, double sigmaMin, double budget,
-        bool softBudget, double[] mu, double[] rho, double[] alpha)
+        bool softBudget, double[] mu, double[] rho, double[] alpha, bool fixedResources = false)
     {
+        if (softBudget && fixedResources)
+            throw new ArgumentException("AgentSystem: a soft budget and fixed equal resources exclude each other; choose one agents.resources rule.");
         Space = space;
         Grid = space.Grid.ToArray();
         DemandFrames = demandFrames;
@@ -44,6 +48,7 @@ public abstract class AgentSystem : ITrainableSystem
         SigmaMin = sigmaMin;
         Budget = budget;
         SoftBudget = softBudget;
+        FixedResources = fixedResources;
         Mu = Tensor.FromArray(mu).RequiresGrad_();
         Rho = Tensor.FromArray(rho).RequiresGrad_();
         Alpha = Tensor.FromArray(alpha).RequiresGrad_();

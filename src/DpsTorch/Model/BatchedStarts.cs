@@ -31,6 +31,8 @@ public sealed class BatchedStarts : ITrainableSystem
         var first = starts[0];
         if (first.Dimensions != 1) throw new ArgumentException($"BatchedStarts: the starts live on T^{first.Dimensions}; batched starts are built for the circle (d = 1) only.");
         for (int r = 1; r < starts.Count; r++) CheckSameSystem(first, starts[r], r);
+        if (first.Objective.Kind == ObjectiveKind.LocalShare)
+            throw new ArgumentException("BatchedStarts: objective.kind \"local-share\" is not batched (its share is over all agents of a start); train the starts one by one.");
         Count = starts.Count;
         AgentsPerStart = first.N;
         var q = first.Interaction;
@@ -49,7 +51,7 @@ public sealed class BatchedStarts : ITrainableSystem
         var block = new Interaction(Count * n, edges, cost, weights, theta, blocks: Count);
         _stack = new DpsModel(first.Space, first.DemandFrames, block, first.Objective, first.SigmaMin, first.Budget, first.SoftBudget,
             Concat(starts, s => s.Mu), Concat(starts, s => s.Rho), Concat(starts, s => s.Alpha),
-            first.Propagation, first.Hops, first.CommunicabilityBeta)
+            first.Propagation, first.Hops, first.CommunicabilityBeta, first.FixedResources)
         { UseFusedKernels = first.UseFusedKernels, Starts = Count };
         _grid = first.Space.Grid.ToArray();
     }
@@ -110,7 +112,15 @@ public sealed class BatchedStarts : ITrainableSystem
         var objective = m.Objective;
         double delta = m.Space.Delta;
         Tensor coverage = Tensor.Zeros(starts);
-        if (m.UseFusedKernels && m.Propagation == Propagation.Direct && objective.Kind == ObjectiveKind.System)
+        if (objective.Kind == ObjectiveKind.Fisher)
+        {
+            // Efficient coding per start: each start's neurons alone (no links), the losses stacked into [R].
+            Tensor mu = m.Mu, sigma = m.Sigma(), gains = m.Resources();
+            foreach (var frame in frames)
+                coverage = coverage + Tensor.Concat([.. Enumerable.Range(0, starts).Select(r => EfficientCoding.Loss(
+                    mu.Slice(0, r * n, (r + 1) * n), sigma.Slice(0, r * n, (r + 1) * n), gains.Slice(0, r * n, (r + 1) * n), _grid, delta, frame).Reshape(1))], 0);
+        }
+        else if (m.UseFusedKernels && m.Propagation == Propagation.Direct && objective.Kind == ObjectiveKind.System)
         {
             var weights = m.Resources() * (m.Interaction.WeightedDegree(q) + 1.0);
             var w = DpsKernels.WrappedNormalMixtures(m.Mu, m.Sigma(), weights, _grid, starts);
@@ -235,7 +245,7 @@ public sealed class BatchedStarts : ITrainableSystem
             !SameFrames(a.DemandFrames, b.DemandFrames) ? "demand" :
             a.Objective != b.Objective ? "objective" :
             a.SigmaMin != b.SigmaMin ? "sigmaMin" :
-            a.Budget != b.Budget || a.SoftBudget != b.SoftBudget ? "budget" :
+            a.Budget != b.Budget || a.SoftBudget != b.SoftBudget || a.FixedResources != b.FixedResources ? "budget" :
             a.Propagation != b.Propagation || a.Hops != b.Hops || a.CommunicabilityBeta != b.CommunicabilityBeta ? "propagation" :
             a.UseFusedKernels != b.UseFusedKernels ? "UseFusedKernels" :
             a.Interaction.Learned != b.Interaction.Learned || !a.Interaction.Edges.SequenceEqual(b.Interaction.Edges) ? "topology edges" :

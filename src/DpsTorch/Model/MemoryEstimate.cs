@@ -4,7 +4,6 @@
 using System.Globalization;
 
 using DpsTorch.Config;
-using DpsTorch.Measures;
 
 namespace DpsTorch.Model;
 
@@ -16,6 +15,12 @@ namespace DpsTorch.Model;
 /// </summary>
 public sealed record MemoryEstimate(long Agents, long Cells, long DemandFrames, long Edges, long Dense, long Levels)
 {
+    /// <summary>
+    /// Largest N for which the measures build the N×N similarity matrix (N² doubles = 128 MiB at 4096); above it they
+    /// work in O(N·K). Here, below the measures, so the estimate and the measures read the same number.
+    /// </summary>
+    public const int SimilarityMatrixMaxN = 4096;
+
     /// <summary>The runtime, the code and the small objects of any run.</summary>
     public const long BaseBytes = 96L << 20;
 
@@ -76,6 +81,7 @@ public sealed record MemoryEstimate(long Agents, long Cells, long DemandFrames, 
         bool direct = t.Propagation == Propagation.Direct;
         long step = direct && c.Objective.Kind == ObjectiveKind.System ? 2 // W without the N×M production
             : direct && c.Objective.Kind == ObjectiveKind.Local && c.Objective.Mismatch == MismatchKind.Squared ? 6 // fused pooled error
+            : c.Objective.Kind == ObjectiveKind.Fisher ? 64 // about 8 per image of the Fisher information, a few images
             : 16;
         if (t.Propagation == Propagation.Power) step += 3L * t.Hops;
         if (t.Propagation == Propagation.Communicability) step += 3L * CommunicabilityTerms(t);
@@ -100,7 +106,7 @@ public sealed record MemoryEstimate(long Agents, long Cells, long DemandFrames, 
         long bytes = 0, square = Mul(n, n);
         if (InteractionKernels.PrefersDense(n, edges))
             bytes = Mul(square, 3 * sizeof(double)); // I + Q, its gradient, the product's scratch
-        if (n <= Heterogeneity.ExactMaxN) bytes = Sat(bytes, Mul(square, sizeof(double))); // exact similarity matrix
+        if (n <= SimilarityMatrixMaxN) bytes = Sat(bytes, Mul(square, sizeof(double))); // exact similarity matrix
         if (t.Embedding == EmbeddingKind.Hops) bytes = Sat(bytes, Mul(square, sizeof(int))); // all-pairs hop distances
         return bytes;
     }

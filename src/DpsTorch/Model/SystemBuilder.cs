@@ -1,7 +1,6 @@
 // Turns a validated DpsConfig into a DpsModel: the grid, the demand frames, the topology (fixed or the support of a
 // learned one), the distance costs, and initial or saved parameters. The one place config meets model.
 using DpsTorch.Config;
-using DpsTorch.IO;
 
 namespace DpsTorch.Model;
 
@@ -166,7 +165,9 @@ public static class SystemBuilder
         var frames = DemandFrames(c, space);
         var g = Graph(c);
         var init = Start(c, space, frames, restart, c.Agents.Count);
-        return Assemble(c, space, frames, BuildInteraction(c, g), init.Mu, init.Rho, init.Alpha);
+        // Fixed equal resources: α is not trained, so it is held at 0 (a_i = R/N whatever it is).
+        var alpha = c.Agents.Resources == ResourceMode.FixedEqual ? new double[init.Alpha.Length] : init.Alpha;
+        return Assemble(c, space, frames, BuildInteraction(c, g), init.Mu, init.Rho, alpha);
     }
 
     /// <summary>
@@ -207,19 +208,24 @@ public static class SystemBuilder
         return Initialization.CreateOnTorus(kind, count, space.Dimensions, SigmaMin(c), c.Agents.InitSigma, c.Agents.Jitter, seed, center, c.Agents.SpreadTurn);
     }
 
-    /// <summary>The model a saved state describes, with its saved parameters and edges.</summary>
-    public static DpsModel FromState(ModelState s)
+    /// <summary>
+    /// The model of config <paramref name="c"/> with saved parameters <paramref name="p"/> (one level, with its
+    /// edges): the saved μ, ρ, α, edges and weights or logits, so it computes exactly what the saved model computed.
+    /// </summary>
+    public static DpsModel FromState(DpsConfig c, SystemParameters p)
     {
-        var c = s.Config;
+        if (p.Levels.Count != 1) throw new ArgumentException($"SystemBuilder.FromState: a flat model has one level; the parameters have {p.Levels.Count}.");
+        var level = p.Levels[0];
+        var edges = level.Edges ?? throw new ArgumentException("SystemBuilder.FromState: a flat model's saved level must carry its edges.");
         var space = new Space(c.Space.M, c.Space.Dimensions);
-        var g = new Topology(s.N, s.Edges.Select((e, k) => new Topology.Edge(e.I, e.J, 1.0)));
-        var interaction = BuildInteraction(c, g, s.Theta is null ? s.Weights : null, s.Theta);
-        return Assemble(c, space, DemandFrames(c, space), interaction, s.Mu, s.Rho, s.Alpha);
+        var g = new Topology(p.Alpha.Length, edges.Select(e => new Topology.Edge(e.I, e.J, 1.0)));
+        var interaction = BuildInteraction(c, g, level.Theta is null ? level.Weights : null, level.Theta);
+        return Assemble(c, space, DemandFrames(c, space), interaction, p.Mu, p.Rho, p.Alpha);
     }
 
     private static DpsModel Assemble(DpsConfig c, Space space, IReadOnlyList<double[]> frames, Interaction q, double[] mu, double[] rho, double[] alpha)
         => new(space, frames, q, c.Objective, SigmaMin(c), Budget(c), c.Agents.Resources == ResourceMode.Soft, mu, rho, alpha,
-            c.Topology.Propagation, c.Topology.Hops, c.Topology.CommunicabilityBeta);
+            c.Topology.Propagation, c.Topology.Hops, c.Topology.CommunicabilityBeta, c.Agents.Resources == ResourceMode.FixedEqual);
 
     private static int ArgMax(double[] v)
     {

@@ -1,6 +1,5 @@
 // Turns a config with a `levels` block into a NestedSystem: leaf initialisation as SystemBuilder does it, and per
 // level a block-diagonal interaction assembled from one SystemBuilder graph per group.
-using DpsTorch.IO;
 using DpsTorch.Config;
 using DpsTorch.Model;
 
@@ -39,24 +38,24 @@ public static class NestedBuilder
     }
 
     /// <summary>
-    /// The system a saved state holds: <see cref="Create"/> of state.Config (the nested design, or with
-    /// <paramref name="baseline"/> the homogeneous fleet), then every parameter replaced by the saved one, so the
-    /// result computes exactly what the saved system computed.
+    /// The system of config <paramref name="config"/> with saved parameters <paramref name="p"/>: <see cref="Create"/>
+    /// (the nested design, or with <paramref name="homogeneous"/> the homogeneous fleet), then every parameter replaced
+    /// by the saved one, so the result computes exactly what the saved system computed.
     /// </summary>
-    public static NestedSystem FromState(NestedState state, bool baseline = false)
+    public static NestedSystem FromState(DpsConfig config, SystemParameters p, bool homogeneous = false)
     {
-        var p = baseline ? state.Baseline ?? throw new ConfigException("baseline", "the model file holds no homogeneous baseline (train with dps nested --baseline).") : state.Nested;
-        var system = Create(state.Config, 0, baseline);
+        var system = Create(config, 0, homogeneous);
         Copy(p.Mu, system.Mu, "mu");
         Copy(p.Rho, system.Rho, "rho");
         Copy(p.Alpha, system.Alpha, "alpha");
-        if (p.LevelWeights.Count != system.Levels.Count)
-            throw new ArgumentException($"NestedBuilder.FromState: the state has weights for {p.LevelWeights.Count} levels; the config has {system.Levels.Count}.");
+        if (p.Levels.Count != system.Levels.Count)
+            throw new ArgumentException($"NestedBuilder.FromState: the state has weights for {p.Levels.Count} levels; the config has {system.Levels.Count}.");
         for (int k = 0; k < system.Levels.Count; k++)
         {
             var q = system.Levels[k].Interaction;
-            if (q.Theta is { } theta) Copy(p.LevelWeights[k], theta, $"levels[{k}] weights");
-            else Copy(p.LevelWeights[k], q.FixedWeights!, $"levels[{k}] weights");
+            var values = p.Levels[k].Values(q.Theta is not null, $"NestedBuilder.FromState: levels[{k}]");
+            if (q.Theta is { } theta) Copy(values, theta, $"levels[{k}] weights");
+            else Copy(values, q.FixedWeights!, $"levels[{k}] weights");
         }
         return system;
     }

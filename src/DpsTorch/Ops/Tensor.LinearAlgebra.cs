@@ -303,7 +303,7 @@ public sealed partial class Tensor
         if (dense.Dim != 2 || dense._shape[0] != pattern.Cols)
             throw new ArgumentException($"{op}: dense must have shape [{pattern.Cols}, m] to multiply a {pattern.Rows}×{pattern.Cols} sparse matrix, got {Shapes.Format(dense._shape)}.");
         int m = dense._shape[1];
-        var o = new double[pattern.Rows * m];
+        var o = GradientPool.Rent(pattern.Rows * m);
         SpMM(pattern.RowPtrArray, pattern.ColIndexArray, null, values._data, dense._data, o, pattern.Rows, m);
         return Record(new Tensor(o, [pattern.Rows, m]), op, [values, dense], g =>
         {

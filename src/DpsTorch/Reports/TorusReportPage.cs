@@ -13,14 +13,14 @@ namespace DpsTorch.Reports;
 internal static class TorusReportPage
 {
     /// <summary>The page of the run in <paramref name="runDir"/> from its already read files.</summary>
-    public static string Build(string runDir, JsonObject summary, IReadOnlyList<TrajectoryPoint> trajectory, ModelState state)
+    public static string Build(string runDir, JsonObject summary, List<TrajectoryPoint> trajectory, ModelState state)
     {
         var config = state.Config;
         int d = config.Space.Dimensions, m = config.Space.M;
         double[] demand, production, mu, sigma, a;
         using (TensorEngine.NoGrad())
         {
-            var model = SystemBuilder.FromState(state);
+            var model = state.ToModel();
             production = model.SystemProduction(model.Production(model.Interaction.Weights())).ToArray();
             demand = new double[model.Space.Points];
             foreach (var frame in model.DemandFrames)
@@ -36,7 +36,7 @@ internal static class TorusReportPage
         HtmlPage.Begin(html, title, config.Description,
             $"N = {state.N} agents · T^{d}, M = {m} points per axis ({config.Space.Points} in all) · topology {Svg.Escape(Choices.Name(config.Topology.Kind))}{(config.Topology.Learned ? " (learned)" : "")} · {state.Edges.Length} edges · objective {Svg.Escape(Choices.Name(config.Objective.Kind))}");
         string headline = config.Measures.Headline;
-        HtmlPage.Card(html, "Summary", ReportPage.SummaryTable(summary, headline),
+        HtmlPage.Card(html, "Summary", ReportPage.SummaryTable(summary, summary, headline),
             $"First row: {Svg.Escape(ReportPage.Label(headline))}, the measure this experiment is about (measures.headline).");
         string axes = d > 2 ? $" Summed over axes 3 to {d} (times their cell width), so the map shows the marginal on the first two axes." : "";
         var agents = ReportSampling.Even(state.N, ReportPage.MaxDensityLines);
@@ -47,7 +47,7 @@ internal static class TorusReportPage
         var residual = demandMap.Select((v, k) => productionMap[k] - v).ToArray();
         HtmlPage.Card(html, "Residual W − D", TorusMap.ToSvg(residual, m, Math.Max(1e-300, residual.Max(Math.Abs)), mu, sigma, a, d, [], "W − D", diverging: true),
             "Production minus demand: orange is over-production (idle output), blue unmet demand." + axes);
-        ReportPage.TrainingCards(html, summary, trajectory, config);
+        ReportPage.FlatTail(html, summary, trajectory, config);
         return html.ToString();
     }
 }

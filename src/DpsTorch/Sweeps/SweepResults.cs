@@ -118,9 +118,9 @@ public static class SweepResults
 
     /// <summary>
     /// summary.json fields appended to results.csv after the run metadata (added later than <see cref="Measures"/>,
-    /// so that the columns of older tables keep their positions): the efficiencies that are not coverage.
+    /// so that the columns of older tables keep their positions): the efficiencies that are not coverage, then shape coverage.
     /// </summary>
-    public static readonly IReadOnlyList<string> AddedMeasures = ["resourceEfficiency", "amplification", "utilisation", "communicationEfficiency"];
+    public static readonly IReadOnlyList<string> AddedMeasures = ["resourceEfficiency", "amplification", "utilisation", "communicationEfficiency", "shapeCoverage"];
 
     /// <summary>
     /// Rebuilds results.csv of <paramref name="dir"/> from its run folders: one row per run whose folder holds

@@ -64,6 +64,8 @@ public static class SweepRunner
     {
         options ??= new SweepOptions();
         if (options.Jobs < 1) throw ConfigException.Invalid("--jobs", options.Jobs, "an integer >= 1");
+        if (plan.Points.Count > 0 && plan.ConfigFor(plan.Points[0]).Case is { Kind: not CaseKind.None } study)
+            throw ConfigException.Invalid("case.kind", Choices.Name(study.Kind), "\"none\" in a sweep: a case study runs its replicates itself (dps run CONFIG)");
         var pending = new List<SweepPoint>();
         int inShard = 0, skipped = 0;
         foreach (var p in plan.Points)

@@ -94,11 +94,33 @@ public sealed record SweepStatistics(IReadOnlyList<string> Keys, IReadOnlyList<S
             if (!byValues.TryGetValue(id, out int g)) { byValues[id] = g = groups.Count; groups.Add((values, [])); }
             groups[g].Runs.Add(f);
         }
+        var caseNames = CaseNames(finished);
         var points = groups.Select(g => new SweepPointStatistics(g.Values, [.. g.Runs.Select(r => r.Run.Run)],
             [.. g.Runs.Select(r => seedKey >= 0 && int.TryParse(r.Run.Values[seedKey], NumberStyles.Integer, CultureInfo.InvariantCulture, out int s) ? s : r.Run.Seed)],
-            MeasureNames.ToDictionary(m => m, m => MeanInterval.Of(g.Runs.Select(r => Value(r.Summary[m])), level), StringComparer.Ordinal))).ToList();
-        return new SweepStatistics(keys, points, level);
+            MeasureNames.Concat(caseNames).ToDictionary(m => m, m => MeanInterval.Of(g.Runs.Select(r => Value(Field(r.Summary, m))), level), StringComparer.Ordinal))).ToList();
+        return new SweepStatistics(keys, points, level) { CaseMeasureNames = caseNames };
     }
+
+    /// <summary>Prefix of the case-study measures: summary.json "case" (a domain objective's own measures, such as the
+    /// efficient-coding slopes) gives "case.NAME" for each of its numeric fields.</summary>
+    public const string CasePrefix = "case.";
+
+    /// <summary>The "case.NAME" measures of the runs' summary.json "case" objects, in order of first appearance (empty
+    /// when no run has one): statistics.csv lists them after <see cref="MeasureNames"/>.</summary>
+    public IReadOnlyList<string> CaseMeasureNames { get; init; } = [];
+
+    private static List<string> CaseNames(IReadOnlyList<(SweepIndexRun Run, JsonObject Summary)> finished)
+    {
+        var names = new List<string>();
+        foreach (var (_, summary) in finished)
+            if (summary["case"] is JsonObject c)
+                foreach (var (name, value) in c)
+                    if (value is JsonValue v && v.TryGetValue(out double _) && !names.Contains(CasePrefix + name)) names.Add(CasePrefix + name);
+        return names;
+    }
+
+    private static JsonNode? Field(JsonObject summary, string measure)
+        => measure.StartsWith(CasePrefix, StringComparison.Ordinal) ? (summary["case"] as JsonObject)?[measure[CasePrefix.Length..]] : summary[measure];
 
     /// <summary>A summary value as a number: numbers as they are, booleans as 1/0, anything else NaN.</summary>
     public static double Value(JsonNode? node) => node switch
@@ -117,7 +139,7 @@ public sealed record SweepStatistics(IReadOnlyList<string> Keys, IReadOnlyList<S
         var sb = new StringBuilder();
         sb.AppendJoin(',', Keys.Concat(["measure", "n", "mean", "halfWidth", "low", "high", "sd"]).Select(SweepResults.Cell)).Append('\n');
         foreach (var p in Points)
-            foreach (var m in MeasureNames)
+            foreach (var m in MeasureNames.Concat(CaseMeasureNames))
             {
                 var s = p.Measures[m];
                 foreach (var v in p.Values) sb.Append(SweepResults.Cell(v)).Append(',');

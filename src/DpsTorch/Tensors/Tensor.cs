@@ -11,7 +11,7 @@ namespace DpsTorch;
 /// </summary>
 public sealed partial class Tensor
 {
-    private readonly double[] _data;
+    private double[] _data; // replaced only by ReleaseStorage (Tensor.Autograd.cs)
     private readonly int[] _shape;
 
     internal Tensor(double[] data, int[] shape)

@@ -43,4 +43,28 @@ public class GradientPoolTests
         Assert.All(y, v => Assert.Equal(0.0, v));
         Assert.Equal(5, GradientPool.Rent(5).Length);
     }
+
+    [Fact]
+    public void ReleasedIntermediates_GoBackToThePool_AndTheGradientsAreUnchanged()
+    {
+        // h = a·2 (an [n, k] op result above MinLength) is marked: after backward its storage is recycled, the next pass
+        // computes the same gradient on it, and running the released graph backward again fails instead of reading junk.
+        int n = 400, k = 350;
+        var a = Param(4, [n, k]);
+        var w = Tensor.Rand(new Random(5), [n, k], -1, 1);
+        double[]? first = null;
+        for (int pass = 0; pass < 2; pass++)
+        {
+            a.ZeroGrad();
+            var h = (a * 2.0).ReleaseAfterBackward();
+            var loss = (h * h * w).Sum();
+            loss.Backward();
+            Assert.Equal(0, h.Numel);
+            if (pass == 0) first = a.Grad!.ToArray();
+            else Assert.Equal(first, a.Grad!.ToArray());
+            if (pass == 1) Assert.ThrowsAny<Exception>(() => loss.Backward());
+        }
+        var reused = GradientPool.Rent(n * k, clear: false);
+        Assert.Equal(n * k, reused.Length);
+    }
 }

@@ -42,7 +42,7 @@ public class SavedModelsTests
         string dir = Path.Combine(ModelsDir(), name);
         var state = ModelState.Load(Path.Combine(dir, RunFiles.Model));
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, RunFiles.Summary)))!;
-        var model = SystemBuilder.FromState(state);
+        var model = state.ToModel();
         var m = SystemMeasures.Compute(model, state.Config.Measures, state.Config.Objective.LambdaC, state.Config.Training.Lr);
         string savedPath = summary["simd"]?.GetValue<string>() ?? ShippedModelsPath;
         Assert.Contains(savedPath, Simd.Paths);

@@ -26,7 +26,7 @@ public class ModelStateTests : IDisposable
         var r = Experiment.Run(c, measureRobustness: false);
         string path = Path.Combine(_dir, "model.json");
         ModelState.From(r.Model, c).Save(path);
-        var reloaded = SystemBuilder.FromState(ModelState.Load(path));
+        var reloaded = ModelState.Load(path).ToModel();
         var again = SystemMeasures.Compute(reloaded, null, c.Objective.LambdaC);
         Assert.Equal(r.Measures.Loss, again.Loss);
         Assert.Equal(r.Measures.Heterogeneity, again.Heterogeneity);

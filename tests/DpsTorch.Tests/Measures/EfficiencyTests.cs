@@ -81,6 +81,40 @@ public class EfficiencyTests
     }
 
     [Fact]
+    public void ShapeCoverage_OfAnAmplifiedOutput_SeesTheShapeThatCoverageHides()
+    {
+        // W = 3 D: coverage 1 (all demand met) and shape coverage 1 (the demand's shape exactly).
+        double[] tripled = [.. D.Select(d => 3 * d)];
+        Assert.Equal(1.0, Productivity.Coverage(S4, tripled, D), 14);
+        Assert.Equal(1.0, Productivity.ShapeCoverage(S4, tripled, D), 14);
+        // W = 3 D + a flat surplus: coverage is still 1, but a third of the normalised output misses the demand's shape.
+        double[] padded = [.. D.Select(d => 3 * d + 3)]; // ∫W = 12π: half of it flat
+        Assert.Equal(1.0, Productivity.Coverage(S4, padded, D), 14);
+        // W/∫W = [9, 6, 6, 3]/(12π) against D/∫D = [2, 1, 1, 0]/(2π): the minima [0.75, 0.5, 0.5, 0]/π, times Δ = π/2.
+        double expected = Math.PI / 2 * (0.75 + 0.5 + 0.5 + 0) / Math.PI;
+        Assert.Equal(expected, Productivity.ShapeCoverage(S4, padded, D), 12);
+        Assert.True(double.IsNaN(Productivity.ShapeCoverage(S4, [0, 0, 0, 0], D)), "no production: undefined");
+        Assert.Throws<ArgumentException>(() => Productivity.ShapeCoverage(S4, D, [0, 0, 0, 0]));
+    }
+
+    [Fact]
+    public void ShapeCoverage_OnARingWithUnitWeights_IsReportedAndDiffersFromUtilisation()
+    {
+        // Amplification 3: coverage and utilisation mix volume and shape; shape coverage is the overlap of the shapes,
+        // equal to the coverage of the same agents without links (W₀ has W's shape on a regular ring with equal a).
+        var m = Measure("""{ "kind": "ring", "k": 1, "weight": 1 }""");
+        var unlinked = Measure("""{ "kind": "none" }""");
+        Assert.Equal(3.0, m.Efficiencies.Amplification, 10);
+        Assert.InRange(m.Efficiencies.ShapeCoverage, 0, 1);
+        Assert.Equal(unlinked.Coverage, m.Efficiencies.ShapeCoverage, 8);
+        Assert.NotEqual(m.Efficiencies.Utilisation, m.Efficiencies.ShapeCoverage, 3);
+        // Without links and with ∫D = Σa it is the coverage itself.
+        Assert.Equal(unlinked.Coverage, unlinked.Efficiencies.ShapeCoverage, 12);
+        var summary = RunFiles.SummaryJson(m, ConfigLoader.Parse("{}"), 0, 0, true, "StepLimit");
+        Assert.Equal(m.Efficiencies.ShapeCoverage, summary["shapeCoverage"]!.GetValue<double>(), 15);
+    }
+
+    [Fact]
     public void DemandSmallerThanTheBudget_LeavesResourcesIdle()
     {
         // No links, ∫D = Σa / 4: even a perfect fit meets at most a quarter of what the resource could make.

@@ -126,7 +126,7 @@ public class TorusModelTests
         using var dir = new TempDir();
         string path = Path.Combine(dir.Path, "model.json");
         ModelState.From(model, c).Save(path);
-        var loaded = SystemBuilder.FromState(ModelState.Load(path));
+        var loaded = ModelState.Load(path).ToModel();
         Assert.Equal(model.Mu.ToArray(), loaded.Mu.ToArray());
         Assert.Equal(model.Rho.ToArray(), loaded.Rho.ToArray());
         Assert.Equal(model.Loss().Total.Item(), loaded.Loss().Total.Item());

@@ -39,7 +39,7 @@ public class NestedStateTests : IDisposable
         var state = NestedState.Load(Path.Combine(dir, RunFiles.Model));
         foreach (var (key, baseline) in new[] { ("nested", false), ("homogeneous", true) })
         {
-            var m = NestedMeasures.Compute(NestedBuilder.FromState(state, baseline));
+            var m = NestedMeasures.Compute(state.ToSystem(baseline));
             var saved = summary[key]!["measures"]!;
             Assert.Equal(saved["coverage"]!.GetValue<double>(), m.Coverage);
             Assert.Equal(saved["shapeCoverage"]!.GetValue<double>(), m.ShapeCoverage);
@@ -70,7 +70,7 @@ public class NestedStateTests : IDisposable
 
         NestedState.From(c, n.System).Save(path);
         Assert.Null(NestedState.Load(path).Baseline);
-        var ex = Assert.Throws<ConfigException>(() => NestedBuilder.FromState(NestedState.Load(path), baseline: true));
+        var ex = Assert.Throws<ConfigException>(() => NestedState.Load(path).ToSystem(baseline: true));
         Assert.Contains("baseline", ex.Message);
         Assert.Empty(Directory.GetFiles(_dir, "*.tmp"));
     }

@@ -202,6 +202,53 @@ public class TensorFusedProductionTests
         AssertGradients(x => (DpsKernels.WrappedNormalMixture(x[0], x[1], x[2], grid) - d).Pow(2.0).Sum(), [Mu(), Sigma(), Weights()]);
     }
 
+    [Theory]
+    [InlineData(64, 0.0)]   // harmonics below M/2
+    [InlineData(16, 0.0)]   // σ = 0.12 needs 62 harmonics: folded into 16 bins
+    [InlineData(32, -1.3)]  // a uniform grid that does not start at 0
+    public void WrappedNormalMixture_FourierSeries_EqualsImageSum_ValueAndGradients(int m, double x0)
+    {
+        var grid = Grid(m).Select(x => x + x0).ToArray();
+        var d = Tensor.Rand(new Random(16), [m], 0, 1);
+        AssertSameValueAndGrads(
+            x => (DpsKernels.WrappedNormalMixture(x[0], x[1], x[2], grid, WrappedNormalMethod.Fourier) - d).Pow(2.0).Sum(),
+            x => (DpsKernels.WrappedNormalMixture(x[0], x[1], x[2], grid, WrappedNormalMethod.Images) - d).Pow(2.0).Sum(),
+            [Mu(), Sigma(), Weights()]);
+    }
+
+    [Fact]
+    public void WrappedNormalMixture_FourierSeries_Gradients_MatchFiniteDifferences()
+    {
+        var grid = Grid(32);
+        var d = Tensor.Rand(new Random(17), [32], 0, 1);
+        AssertGradients(x => (DpsKernels.WrappedNormalMixture(x[0], x[1], x[2], grid, WrappedNormalMethod.Fourier) - d).Pow(2.0).Sum(),
+            [Mu(), Sigma(), Weights()]);
+    }
+
+    [Fact]
+    public void WrappedNormalMixtures_EachGroup_IsBitIdenticalToItsMixtureAlone_WhicheverSeriesItUses()
+    {
+        // Group 0 is wide (the Fourier series is cheaper), group 1 is a few near-Dirac agents (the image sum is).
+        var grid = Grid(64);
+        double[] mus = [0.3, 2.0, 4.5, -1.0, 0.1, 1.7, 3.3, 5.0], sigmas = [0.6, 1.5, 2.4, 0.45, 0.004, 0.006, 0.005, 0.003];
+        double[] ws = [0.7, 1.3, 0.2, 2.0, 0.9, 1.1, 0.5, 1.4];
+        var g = Tensor.Rand(new Random(18), [2, 64], -1, 1);
+        var (mu, sigma, w) = (Tensor.FromArray(mus).RequiresGrad_(), Tensor.FromArray(sigmas).RequiresGrad_(), Tensor.FromArray(ws).RequiresGrad_());
+        var y = DpsKernels.WrappedNormalMixtures(mu, sigma, w, grid, 2);
+        (y * g).Sum().Backward();
+        for (int gi = 0; gi < 2; gi++)
+        {
+            var (m1, s1, w1) = (Tensor.FromArray(mus[(4 * gi)..(4 * gi + 4)]).RequiresGrad_(), Tensor.FromArray(sigmas[(4 * gi)..(4 * gi + 4)]).RequiresGrad_(),
+                Tensor.FromArray(ws[(4 * gi)..(4 * gi + 4)]).RequiresGrad_());
+            var alone = DpsKernels.WrappedNormalMixture(m1, s1, w1, grid);
+            (alone * Tensor.FromArray(g.Data.Slice(64 * gi, 64).ToArray())).Sum().Backward();
+            Assert.Equal(alone.Data.ToArray(), y.Data.Slice(64 * gi, 64).ToArray());
+            Assert.Equal(m1.Grad!.ToArray(), mu.Grad!.Data.Slice(4 * gi, 4).ToArray());
+            Assert.Equal(s1.Grad!.ToArray(), sigma.Grad!.Data.Slice(4 * gi, 4).ToArray());
+            Assert.Equal(w1.Grad!.ToArray(), w.Grad!.Data.Slice(4 * gi, 4).ToArray());
+        }
+    }
+
     [Fact]
     public void WrappedNormalMixture_DoesNotDependOnThreadCount_AcrossManyBlocks()
     {

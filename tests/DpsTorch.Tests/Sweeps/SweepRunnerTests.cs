@@ -41,7 +41,7 @@ public class SweepRunnerTests
         Assert.Equal("run,agents.count,seed,loss,heterogeneity,heterogeneityQ0,heterogeneityQ2,heterogeneityQInf,types,specialisation,"
             + "productivity,totalProduction,coverage,efficiency,communicationCost,robustness,resilience,spatialScale,converged,gradientNorm,bestReachedBy,stopReason,steps,seconds,"
             + "runId,startedUtc,dpsTorchVersion,gitCommit,os,cpu,simd,threads,commandLine,"
-            + "resourceEfficiency,amplification,utilisation,communicationEfficiency", lines[0]);
+            + "resourceEfficiency,amplification,utilisation,communicationEfficiency,shapeCoverage", lines[0]);
         Assert.Equal(5, lines.Length);
         Assert.StartsWith("run-0003,4,1,", lines[4]);
         var cells = lines[4].Split(',');

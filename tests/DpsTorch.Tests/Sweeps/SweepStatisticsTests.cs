@@ -133,7 +133,7 @@ public partial class SweepStatisticsTests
         }
         Assert.Equal(12, SweepResults.WriteTable(tmp.Path));
         var lines = File.ReadAllLines(tmp.File(SweepResults.Results));
-        Assert.EndsWith("commandLine,resourceEfficiency,amplification,utilisation,communicationEfficiency", lines[0]);
+        Assert.EndsWith("commandLine,resourceEfficiency,amplification,utilisation,communicationEfficiency,shapeCoverage", lines[0]);
         Assert.All(lines.Skip(1), l => Assert.EndsWith(",,,,", l));
         Assert.Equal(0, SweepResults.Statistics(tmp.Path).Points[0].Measures["utilisation"].N);
     }

@@ -3,6 +3,8 @@
 // gradient methods crawl and the run ends unconverged with a Hill number inflated by the residual spread. Setting
 // each group of near-clones to one moment-matched skill with equal resources makes them exact clones; the loss is
 // symmetric in them, so the polish after it keeps them together and converges quickly.
+using DpsTorch.Nested;
+
 namespace DpsTorch.Model.Search;
 
 /// <summary>The merge move on near-clones.</summary>
@@ -75,10 +77,46 @@ public static class Merge
     /// move that turns a mixture of unlike agents approximating one peak into clones. Returns the number of groups merged.
     /// </summary>
     public static int Run(DpsModel model, bool wholeTypes = false)
+        => model.Dimensions > 1 ? RunOnTorus(model, wholeTypes) : MergeAgents(model, 0, model.N, wholeTypes);
+
+    /// <summary>The merge of a flat (<see cref="Run(DpsModel, bool)"/>) or nested (<see cref="Run(NestedSystem, bool)"/>) system.</summary>
+    public static int Run(AgentSystem system, bool wholeTypes = false) => system switch
     {
-        if (model.Dimensions > 1) return RunOnTorus(model, wholeTypes);
-        double[] mu = model.Mu.ToArray(), sigma, a;
-        using (TensorEngine.NoGrad()) { sigma = model.Sigma().ToArray(); a = model.Resources().ToArray(); }
+        DpsModel model => Run(model, wholeTypes),
+        NestedSystem nested => Run(nested, wholeTypes),
+        _ => throw new ArgumentException($"Merge: no merge for a {system.GetType().Name}.", nameof(system)),
+    };
+
+    /// <summary>
+    /// The merge per level of a nested system. Leaves: inside each group of the bottom level, the merge of
+    /// <see cref="Run(DpsModel, bool)"/> (near-clones, or whole types). Composite agents of every higher tier: inside
+    /// each group of that level, the chains of members whose skill densities W_g/∫W_g overlap with similarity at least
+    /// <see cref="CloneSimilarity"/> (whole types: <see cref="TypeSimilarity"/>) become copies of the member with the
+    /// most resource: its leaves' μ and ρ, its learned links inside (where the graphs match), and its leaves' resources
+    /// scaled so that every member holds the group's mean resource. A homogeneous fleet has nothing to merge. Returns
+    /// the number of groups merged.
+    /// </summary>
+    public static int Run(NestedSystem system, bool wholeTypes = false)
+    {
+        if (system.Homogeneous) return 0;
+        var bottom = system.Levels[0];
+        int merged = 0;
+        for (int g = 0; g < bottom.Groups; g++) merged += MergeAgents(system, g * bottom.Size, bottom.Size, wholeTypes);
+        for (int tier = 1; tier < system.Levels.Count; tier++) merged += MergeComposites(system, tier, wholeTypes ? TypeSimilarity : CloneSimilarity);
+        return merged;
+    }
+
+    /// <summary>Composite agents whose densities overlap at least this much (cosine similarity on the grid) count as near-clones.</summary>
+    public const double CloneSimilarity = 0.99;
+
+    /// <summary>Composite agents whose densities overlap at least this much count as one type (the whole-types merge).</summary>
+    public const double TypeSimilarity = 0.9;
+
+    /// <summary>The merge of near-clones (or whole types) among the agents [first, first + count) of a system.</summary>
+    private static int MergeAgents(AgentSystem model, int first, int count, bool wholeTypes)
+    {
+        double[] mu = model.Mu.ToArray()[first..(first + count)], sigma, a, alphas = model.Alpha.ToArray();
+        using (TensorEngine.NoGrad()) { sigma = model.Sigma().ToArray()[first..(first + count)]; a = model.Resources().ToArray()[first..(first + count)]; }
         var groups = wholeTypes ? [.. Components(mu, sigma, 1, breadthsToo: false).Where(g => g.Length > 1)] : Groups(mu, sigma);
         foreach (var g in groups)
         {
@@ -91,18 +129,18 @@ public static class Merge
             double rho = Initialization.SoftplusInverse(s - model.SigmaMin);
             // Equal resources within the group: softmax(α) is unchanged for the others when the group's Σ exp(α) is kept.
             double alpha = model.SoftBudget ? Initialization.SoftplusInverse(total / g.Length)
-                : Math.Log(g.Average(i => Math.Exp(model.Alpha.Data[i] - model.Alpha.Data[g[0]]))) + model.Alpha.Data[g[0]];
+                : Math.Log(g.Average(i => Math.Exp(alphas[first + i] - alphas[first + g[0]]))) + alphas[first + g[0]];
             foreach (int i in g)
             {
-                model.Mu[i] = m;
-                model.Rho[i] = rho;
-                model.Alpha[i] = alpha;
+                model.Mu[first + i] = m;
+                model.Rho[first + i] = rho;
+                model.Alpha[first + i] = alpha;
             }
         }
         return groups.Count;
     }
 
-    /// <summary><see cref="Run"/> on T^d: the groups of <see cref="TorusComponents"/>, each axis moment-matched on its own (diagonal breadths).</summary>
+    /// <summary><see cref="Run(DpsModel, bool)"/> on T^d: the groups of <see cref="TorusComponents"/>, each axis moment-matched on its own (diagonal breadths).</summary>
     private static int RunOnTorus(DpsModel model, bool wholeTypes)
     {
         int dims = model.Dimensions;
@@ -126,6 +164,62 @@ public static class Merge
             foreach (int i in g) model.Alpha[i] = alpha;
         }
         return groups.Count;
+    }
+
+    private static int MergeComposites(NestedSystem system, int tier, double similarity)
+    {
+        var level = system.Levels[tier];
+        int m = system.Space.M, leaves = Swaps.LeavesPerAgent(system, tier);
+        double[] rows, a, alphas = system.Alpha.ToArray();
+        using (TensorEngine.NoGrad()) { rows = system.TierProduction()[tier].ToArray(); a = system.Resources().ToArray(); }
+        double Overlap(int u, int v)
+        {
+            double s = 0;
+            for (int x = 0; x < m; x++) s += rows[u * m + x] * rows[v * m + x];
+            return s;
+        }
+        var self = Enumerable.Range(0, level.Members).Select(u => Overlap(u, u)).ToArray();
+        var mass = Enumerable.Range(0, level.Members).Select(u => Enumerable.Range(u * leaves, leaves).Sum(i => a[i])).ToArray();
+        int merged = 0;
+        for (int g = 0; g < level.Groups; g++)
+        {
+            int start = g * level.Size;
+            var parent = Enumerable.Range(0, level.Size).ToArray();
+            int Find(int i) { while (parent[i] != i) i = parent[i] = parent[parent[i]]; return i; }
+            for (int u = 0; u < level.Size; u++)
+                for (int v = u + 1; v < level.Size; v++)
+                    if (self[start + u] > 0 && self[start + v] > 0
+                        && Overlap(start + u, start + v) >= similarity * Math.Sqrt(self[start + u] * self[start + v])) parent[Find(u)] = Find(v);
+            foreach (var chain in Enumerable.Range(0, level.Size).GroupBy(Find).Select(c => c.Select(u => start + u).ToArray()).Where(c => c.Length > 1))
+            {
+                int source = chain.MaxBy(u => mass[u]);
+                double target = chain.Sum(u => mass[u]) / chain.Length;
+                if (!(mass[source] > 0)) continue;
+                foreach (int u in chain)
+                {
+                    if (u != source) Swaps.CopySubsystem(system, tier, source, u);
+                    for (int k = 0; k < leaves; k++)
+                        SetResource(system, u * leaves + k, a[source * leaves + k] * target / mass[source], alphas);
+                }
+                merged++;
+            }
+        }
+        return merged;
+    }
+
+    /// <summary>
+    /// Sets leaf i's α so that its resource becomes <paramref name="value"/>: softplus⁻¹ under a soft budget, else
+    /// ln(value) plus the log-normaliser its budget block had before the move (exact when the block's total is kept).
+    /// </summary>
+    private static void SetResource(NestedSystem system, int i, double value, double[] alphas)
+    {
+        value = Math.Max(value, 1e-300);
+        if (system.SoftBudget) { system.Alpha[i] = Initialization.SoftplusInverse(value); return; }
+        int block = system.BudgetBlock is > 0 and var b && b < system.N ? b : system.N;
+        int from = i / block * block;
+        double max = alphas[from..(from + block)].Max();
+        double logNormaliser = max + Math.Log(alphas[from..(from + block)].Sum(x => Math.Exp(x - max)));
+        system.Alpha[i] = Math.Log(value) + logNormaliser - Math.Log(system.Budget * block / system.N);
     }
 
     private static double Wrap(double d) => Math.IEEERemainder(d, 2 * Math.PI);

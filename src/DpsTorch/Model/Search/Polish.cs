@@ -8,7 +8,7 @@ using DpsTorch.Optim;
 
 namespace DpsTorch.Model.Search;
 
-/// <summary>Runs the L-BFGS polish on a trained model.</summary>
+/// <summary>Runs the L-BFGS polish on a trained system.</summary>
 public static class Polish
 {
     /// <summary>Loss changes below this stop the polish (absolute; losses at an optimum are often far below 1).</summary>
@@ -25,27 +25,28 @@ public static class Polish
     public static int Iterations(TrainingConfig training) => training.Polish ?? training.Steps;
 
     /// <summary>
-    /// <paramref name="trained"/> with the loss, gradient norm and verdict of the model's current parameters (after a
+    /// <paramref name="trained"/> with the loss, gradient norm and verdict of the system's current parameters (after a
     /// move that changed them outside training).
     /// </summary>
-    public static TrainResult Remeasure(DpsModel model, TrainingConfig training, TrainResult trained)
+    public static TrainResult Remeasure(ITrainableSystem system, TrainingConfig training, TrainResult trained)
     {
-        var (loss, _, gradient) = Convergence.FinalEvaluation(model);
+        var (loss, _, gradient) = Convergence.FinalEvaluation(system);
         return trained with { Loss = loss, GradientNorm = gradient, Converged = Convergence.Passes(gradient, training) };
     }
 
     /// <summary>
-    /// Polishes <paramref name="model"/> in place for at most <c>training.polish</c> L-BFGS iterations and returns
+    /// Polishes <paramref name="system"/> (flat or nested: any <see cref="ITrainableSystem"/>, on its whole parameter
+    /// list) in place for at most <c>training.polish</c> L-BFGS iterations and returns
     /// <paramref name="trained"/> updated: loss, steps (plus the iterations taken), seconds, stop reason, the final
     /// gradient norm and the convergence verdict, and one more trajectory point. When the polish meets a non-finite
     /// value, does not lower the loss or loses a convergence the run had, the parameters are restored and <paramref name="trained"/> is returned as it was.
     /// </summary>
-    public static TrainResult Run(DpsModel model, TrainingConfig training, TrainResult trained,
-        Func<DpsModel, (double het, double cov, double spec)> measure)
+    public static TrainResult Run<TSystem>(TSystem system, TrainingConfig training, TrainResult trained,
+        Func<TSystem, (double het, double cov, double spec)> measure) where TSystem : ITrainableSystem
     {
         if (Iterations(training) <= 0 || trained.Reason == StopReason.Cancelled) return trained;
         var clock = Stopwatch.StartNew();
-        var ps = model.Parameters();
+        var ps = system.Parameters();
         var before = Trainer.Snapshot(ps);
         var lbfgs = new Lbfgs(ps, lr: 1, maxIter: Iterations(training), historySize: 20, toleranceGrad: Tightening * training.GradTolerance,
             toleranceChange: ToleranceChange, maxEval: 2 * Iterations(training));
@@ -53,13 +54,11 @@ public static class Polish
         lbfgs.Step(() =>
         {
             lbfgs.ZeroGrad();
-            var parts = model.Loss();
-            parts.Total.Backward();
-            coverage = parts.Coverage.Item();
-            return parts.Total.Item();
+            (double total, coverage) = system.Evaluate(null, backward: true);
+            return total;
         });
         TensorEngine.EndStep();
-        (double loss, coverage, double gradient) = Convergence.FinalEvaluation(model);
+        (double loss, coverage, double gradient) = Convergence.FinalEvaluation(system);
         bool converged = Convergence.Passes(gradient, training);
         // Never trade a converged state for an unconverged one, nor a state for a worse or non-finite one.
         if (lbfgs.LastStopReason == LbfgsStopReason.NonFinite || !double.IsFinite(loss) || !(loss <= trained.Loss)
@@ -72,7 +71,7 @@ public static class Polish
             : lbfgs.LastStopReason == LbfgsStopReason.ConvergedOnChange ? StopReason.LossStalled : StopReason.StepLimit;
         int steps = trained.Steps + (int)lbfgs.LastIterations;
         double seconds = trained.Seconds + clock.Elapsed.TotalSeconds;
-        var (het, cov, spec) = measure(model);
+        var (het, cov, spec) = measure(system);
         var trajectory = trained.Trajectory.Append(new TrajectoryPoint(steps, loss, coverage, het, cov, spec, seconds)).ToArray();
         return trained with { Loss = loss, Steps = steps, Reason = reason, Seconds = seconds, Trajectory = trajectory, GradientNorm = gradient, Converged = converged };
     }

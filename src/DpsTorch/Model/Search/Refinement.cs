@@ -1,6 +1,7 @@
-// The search after each start's first-order phase (issue 13), in one place the run pipeline calls: the L-BFGS polish
-// to the gradient test, then the moves gradient descent cannot make (agent swaps between graph nodes), each followed
-// by the polish again when it changed the state. The starts themselves (modes, spread, homogeneous, random) are
+// The search after each start's first-order phase (issue 13), in one place the run pipeline calls, for flat and nested
+// systems alike: the L-BFGS polish to the gradient test, then the moves gradient descent cannot make (agent swaps
+// between graph nodes, merges of near-clones and of whole types; per level for a nested system), each followed by the
+// polish again when it changed the state. The starts themselves (modes, spread, homogeneous, random) are
 // chosen per restart by Initialization.KindForRestart and SystemBuilder.Start.
 using DpsTorch.Config;
 
@@ -13,10 +14,14 @@ public static class Refinement
     /// Refines a trained start in place: polish (training.polish iterations, default training.steps), then
     /// training.swaps passes of agent swaps and the polish again when a swap was kept, then, when the gradient test
     /// still fails, the merge of near-clones and the polish again, then the merge of whole types and the polish again
-    /// (each kept only when it helps). Returns the training result
+    /// (each kept only when it helps), then for a flat system the moves that leave a basin (<see cref="Moves"/>).
+    /// Returns the training result
     /// updated to the refined state (loss, steps, gradient norm, verdict); a cancelled run is returned as it was.
+    /// <typeparamref name="TSystem"/> is a flat <see cref="DpsModel"/> or a <see cref="Nested.NestedSystem"/>; the swaps
+    /// and merges of a nested system work per level (<see cref="Swaps.Run(AgentSystem, int)"/>, <see cref="Merge.Run(AgentSystem, bool)"/>).
     /// </summary>
-    public static TrainResult Run(DpsModel model, TrainingConfig training, TrainResult trained, Func<DpsModel, (double het, double cov, double spec)> measure)
+    public static TrainResult Run<TSystem>(TSystem model, TrainingConfig training, TrainResult trained, Func<TSystem, (double het, double cov, double spec)> measure)
+        where TSystem : AgentSystem
     {
         if (trained.Reason == StopReason.Cancelled) return trained;
         var result = Polish.Run(model, training, trained, measure);
@@ -25,15 +30,103 @@ public static class Refinement
         if (Polish.Iterations(training) <= 0) return result; // training.polish 0 turns the merges off too
         if (!result.Converged) result = MergeAndPolish(model, training, result, measure, wholeTypes: false);
         if (!result.Converged) result = MergeAndPolish(model, training, result, measure, wholeTypes: true);
+        // The moves that leave a basin are flat-only (the config refuses training.reseed, split and hops with levels).
+        return model is DpsModel flat && measure is Func<DpsModel, (double, double, double)> flatMeasure ? Moves(flat, training, result, flatMeasure) : result;
+    }
+
+    /// <summary>A loss at most this fraction of <see cref="NullLoss"/> is an optimum to rounding: the moves below are not tried.</summary>
+    public const double ZeroLoss = 1e-14;
+
+    /// <summary>A new move's result is kept only when it lowers the loss by more than this relative amount.</summary>
+    public const double Gain = 1e-9;
+
+    /// <summary>
+    /// The coverage loss of no production at all (the demand against zero), the scale <see cref="ZeroLoss"/> is
+    /// relative to.
+    /// </summary>
+    public static double NullLoss(DpsModel model)
+    {
+        using var _ = TensorEngine.NoGrad();
+        double total = 0;
+        foreach (var frame in model.DemandFrames)
+        {
+            var d = Tensor.FromArray(frame);
+            total += model.Objective.Kind == ObjectiveKind.System
+                ? Mismatch.Of(model.Objective, model.Space.Delta, Tensor.Zeros(model.Space.Points), d).Item()
+                : Mismatch.Of(model.Objective, model.Space.Delta, Tensor.Zeros(model.N, model.Space.Points), d / (model.Space.Delta * frame.Sum())).Item() / model.N;
+        }
+        return total / model.DemandFrames.Count;
+    }
+
+    /// <summary>
+    /// The moves that leave a basin (issue 13), each followed by the polish and kept only when it lowers the loss by
+    /// more than <see cref="Gain"/>: up to training.reseed re-seeds of a starved agent or a near-clone at the peak of
+    /// D − W (stopping at the first that does not help), up to training.split split trials (agents by misfit; after a
+    /// kept split the order is recomputed), then training.hops basin hops. None is tried once the loss is at zero to
+    /// rounding (<see cref="ZeroLoss"/>), nor when the polish is off, nor on the torus T^d with d &gt; 1 (the three
+    /// moves are written for one location per agent; swaps and merges work on T^d).
+    /// </summary>
+    public static TrainResult Moves(DpsModel model, TrainingConfig training, TrainResult result,
+        Func<DpsModel, (double het, double cov, double spec)> measure)
+    {
+        if (Polish.Iterations(training) <= 0 || result.Reason == StopReason.Cancelled || model.Dimensions > 1) return result;
+        double zero = ZeroLoss * NullLoss(model);
+        bool AtZero() => result.Loss <= zero;
+        for (int t = 0; t < training.Reseed && !AtZero(); t++)
+        {
+            var (next, kept) = Attempt(model, training, result, measure, m => Reseed.Run(m) >= 0);
+            if (!kept) break;
+            result = next;
+        }
+        int tried = 0;
+        while (tried < training.Split && !AtZero())
+        {
+            bool keptOne = false;
+            foreach (int i in Search.Split.Candidates(model))
+            {
+                if (tried++ >= training.Split) break;
+                var (next, kept) = Attempt(model, training, result, measure, m => Search.Split.Run(m, i) >= 0);
+                if (!kept) continue;
+                result = next;
+                keptOne = true;
+                break;
+            }
+            if (!keptOne) break;
+        }
+        var rng = new Random((int)(Seeds.Mix(BitConverter.DoubleToUInt64Bits(result.Loss) ^ (ulong)(uint)training.Seed) & 0x7FFF_FFFF));
+        for (int h = 0; h < training.Hops && !AtZero(); h++)
+        {
+            var (next, kept) = Attempt(model, training, result, measure, m => { BasinHopping.Perturb(m, rng); return true; });
+            if (kept) result = next;
+        }
         return result;
     }
 
     /// <summary>
-    /// The merge move (<see cref="Merge.Run"/>, of near-clones or of <paramref name="wholeTypes"/>) followed by the polish, kept when it lowers the loss or reaches the gradient
+    /// Applies <paramref name="move"/> (false: it changed nothing) and the polish; keeps the outcome when it lowers the
+    /// loss by more than a relative <see cref="Gain"/>, else restores the parameters. Returns the (possibly new)
+    /// result and whether it was kept.
+    /// </summary>
+    private static (TrainResult Result, bool Kept) Attempt(DpsModel model, TrainingConfig training, TrainResult result,
+        Func<DpsModel, (double het, double cov, double spec)> measure, Func<DpsModel, bool> move)
+    {
+        var ps = model.Parameters();
+        var before = Trainer.Snapshot(ps);
+        if (move(model))
+        {
+            var moved = Polish.Run(model, training, Polish.Remeasure(model, training, result), measure);
+            if (moved.Loss < result.Loss - Gain * Math.Abs(result.Loss)) return (moved, true);
+        }
+        Trainer.Restore(ps, before);
+        return (result, false);
+    }
+
+    /// <summary>
+    /// The merge move (<see cref="Merge.Run(AgentSystem, bool)"/>, of near-clones or of <paramref name="wholeTypes"/>) followed by the polish, kept when it lowers the loss or reaches the gradient
     /// test without raising it; otherwise the parameters are restored and <paramref name="result"/> returned as it was.
     /// </summary>
-    public static TrainResult MergeAndPolish(DpsModel model, TrainingConfig training, TrainResult result,
-        Func<DpsModel, (double het, double cov, double spec)> measure, bool wholeTypes)
+    public static TrainResult MergeAndPolish<TSystem>(TSystem model, TrainingConfig training, TrainResult result,
+        Func<TSystem, (double het, double cov, double spec)> measure, bool wholeTypes) where TSystem : AgentSystem
     {
         var ps = model.Parameters();
         var before = Trainer.Snapshot(ps);

@@ -149,4 +149,117 @@ public class ReferenceOptimaTests
         Assert.True(r.Training.Loss <= reference + 1e-6, $"trained loss {r.Training.Loss} against the tiling's {reference}");
         if (k == 1) Assert.Equal(1, r.Measures.SpatialScale);
     }
+
+    // ---- harder cases the modes start does not solve by construction (bench/optima/README.md, "Moves") ----
+
+    private static readonly double[] Uneven = [0.1, 0.45, 0.7, 1.3, 1.55, 2.2, 2.9, 3.3, 3.6, 4.4, 5.0, 5.7];
+
+    private const string UnevenJson = """
+        { "agents": { "count": 12 }, "demand": { "kind": "mixture", "centers": [0.1, 0.45, 0.7, 1.3, 1.55, 2.2, 2.9, 3.3, 3.6, 4.4, 5.0, 5.7], "width": 0.08 },
+          "measures": "MEASURES" }
+        """;
+
+    // Two overlapping peaks that make one hump, a narrow peak on a broad one (one mode), unequal widths and weights.
+    private static readonly double[] UnequalCenters = [0.8, 1.25, 2.6, 4.3, 4.3, 5.5], UnequalWidths = [0.3, 0.3, 0.12, 0.5, 0.1, 0.2],
+        UnequalWeights = [0.15, 0.2, 0.1, 0.25, 0.15, 0.15];
+
+    private const string UnequalJson = """
+        { "agents": { "count": 6 },
+          "demand": { "kind": "mixture", "centers": [0.8, 1.25, 2.6, 4.3, 4.3, 5.5], "widths": [0.3, 0.3, 0.12, 0.5, 0.1, 0.2], "weights": [0.15, 0.2, 0.1, 0.25, 0.15, 0.15] },
+          "measures": "MEASURES" }
+        """;
+
+    private static string Plain(string json) => json.Replace("\"MEASURES\"", "{}");
+
+    [Fact]
+    public void HardCases_OneAgentPerPeak_HasZeroLoss_AndTheModesStartIsNotIt()
+    {
+        var twelve = Model(Plain(UnevenJson));
+        ReferenceStates.ExactMixture(twelve, Uneven, [.. Enumerable.Repeat(0.08, 12)], [.. Enumerable.Repeat(1.0, 12)]);
+        Assert.True(Loss(twelve) < 1e-20, $"twelve peaks: loss {Loss(twelve)}");
+        var unequal = Model(Plain(UnequalJson));
+        ReferenceStates.ExactMixture(unequal, UnequalCenters, UnequalWidths, UnequalWeights);
+        Assert.True(Loss(unequal) < 1e-20, $"unequal: loss {Loss(unequal)}");
+        // The demand has four modes, not six: the modes start (restart 0) is far from the optimum.
+        double modes = Loss(SystemBuilder.Create(ConfigLoader.Parse(Plain(UnequalJson)), restart: 0));
+        Assert.True(modes > 1e-3, $"modes start loss {modes}");
+        Assert.True(SpreadStartLoss(Plain(UnevenJson)) > 0.1);
+    }
+
+    [Fact]
+    public void DefaultTraining_OnTheUnequalMixture_ReachesOneAgentPerComponent()
+    {
+        var r = Train(UnequalJson);
+        Assert.True(r.Training.Loss <= 1e-8, $"loss {r.Training.Loss} (one agent per component has 0)");
+    }
+
+    [Fact]
+    public void DefaultMoves_FromOneRandomStart_OnTwelveUnevenPeaks_ReachOneAgentPerPeak()
+    {
+        // One random start (no modes start): the moves (training.reseed, training.split at their defaults) do the work.
+        var r = Train(UnevenJson.Replace("\"count\": 12 }", "\"count\": 12, \"init\": \"random\" }, \"training\": { \"restarts\": 1 }"));
+        Assert.True(r.Training.Loss <= 1e-8, $"loss {r.Training.Loss} (one agent per peak has 0)");
+    }
+
+    // ---- the interleaved ring at a communication cost (issue 13 part 4): learned links, λ_C = 1e-3, equal resources ----
+
+    private const string InterleavedJson = """
+        { "agents": { "count": 24, "resources": "fixed-equal" }, "demand": { "kind": "peaks", "peaks": 3, "width": 0.1 },
+          "objective": { "kind": "local", "lambdaC": 0.001 }, "topology": { "kind": "none", "learned": true }, "measures": "MEASURES" }
+        """;
+
+    /// <summary>
+    /// The interleaved ring: the A B C tiling (σ = the peak width) on the complete learned support, with weight q on the
+    /// 24 nearest-neighbour links of the ring order and none elsewhere (θ = −40), q chosen by a golden-section search
+    /// (the coverage falls as (1 − q)², the cost 24 λ_C q rises). Returns the model and its loss.
+    /// </summary>
+    internal static (DpsModel Model, double Loss, double Q) InterleavedRing(string json)
+    {
+        var m = Model(json.Replace("\"MEASURES\"", "{}"));
+        ReferenceStates.Tiling(m, ReferenceStates.EvenCenters(3), 0.1);
+        var theta = m.Interaction.Theta!;
+        double At(double logit)
+        {
+            for (int e = 0; e < theta.Numel; e++)
+            {
+                var (i, j) = m.Interaction.Edges[e];
+                int d = Math.Abs(i - j);
+                theta[e] = Math.Min(d, m.N - d) == 1 ? logit : -40;
+            }
+            return Loss(m);
+        }
+        double lo = 0, hi = 12, g = (Math.Sqrt(5) - 1) / 2;
+        for (int it = 0; it < 80; it++)
+        {
+            double a = hi - g * (hi - lo), b = lo + g * (hi - lo);
+            if (At(a) < At(b)) hi = b; else lo = a;
+        }
+        double best = (lo + hi) / 2;
+        return (m, At(best), 1 / (1 + Math.Exp(-best)));
+    }
+
+    [Fact]
+    public void InterleavedRing_AtACommunicationCost_CostsAboutTwentyFourLinks()
+    {
+        var (m, loss, q) = InterleavedRing(InterleavedJson);
+        // Near q = 1 the loss is 24 λ_C q plus a coverage of order (1 − q)²: just below 0.024 (issue 13 measured 0.024).
+        Assert.InRange(q, 0.9, 0.99);
+        Assert.InRange(loss, 0.022, 0.024);
+        Assert.InRange(SystemMeasures.Quick(m).het, 2.99, 3.01);
+        // The three specialists hung by links of 0.01 on the complete support that the local objective lets win with
+        // trained resources cannot be formed here: every agent holds R/N.
+        using var _ = TensorEngine.NoGrad();
+        Assert.All(m.Resources().ToArray(), a => Assert.Equal(1.0, a, 14));
+    }
+
+    [Fact]
+    public void DefaultTraining_WithEqualResources_ReachesTheInterleavedRing()
+    {
+        var (_, reference, _) = InterleavedRing(InterleavedJson);
+        var r = Train(InterleavedJson);
+        // Within 1e-6 absolute, as the other ring references (measured: trained 0.02335825 from the modes start,
+        // interleaved A C B ... with links of 0.948, against the constructed 0.02335831 at q = 0.9483).
+        Assert.True(r.Training.Loss <= reference + 1e-6, $"trained loss {r.Training.Loss:G8} against the interleaved ring's {reference:G8}");
+        Assert.Equal(1, r.Measures.SpatialScale);
+    }
 }
