@@ -12,7 +12,6 @@ for c in $cases; do
   "$here/run.sh" "$dll" none     "$c" "$seeds" "${one[@]}"
   "$here/run.sh" "$dll" reseed20 "$c" "$seeds" "${one[@]}" --set training.reseed=20
   "$here/run.sh" "$dll" split20  "$c" "$seeds" "${one[@]}" --set training.split=20
-  "$here/run.sh" "$dll" hops10   "$c" "$seeds" "${one[@]}" --set training.hops=10
   "$here/run.sh" "$dll" both     "$c" "$seeds" "${one[@]}" --set training.reseed=20 --set training.split=20
   "$here/run.sh" "$dll" auto4    "$c" "$seeds" --set training.reseed=0 --set training.split=0 --set training.hops=0
 done

@@ -4,7 +4,6 @@
 using System.CommandLine;
 using DpsTorch.Config;
 using DpsTorch.IO;
-using DpsTorch.Nested;
 using DpsTorch.Reports;
 
 namespace DpsTorch.Cli;
@@ -31,8 +30,7 @@ internal static class ReportCommand
             using var held = RunLock.TryAcquire(d, "dps report", out string holder)
                 ?? throw new ConfigException(d, $"is in use by another dps process ({holder}); run dps report when it has finished.");
             ResultCommit.Check(d);
-            if (NestedState.IsNestedModelFile(Path.Combine(d, RunFiles.Model))) NestedReportPage.Write(d);
-            else ReportPage.Write(d);
+            ReportPage.Write(d);
             string report = Path.Combine(d, RunFiles.Report);
             if (CliConsole.Json) Output.PrintJson(new System.Text.Json.Nodes.JsonObject { ["report"] = report });
             Output.Wrote([report]);

@@ -67,13 +67,14 @@ public static class NestedRunFiles
     /// <summary>
     /// The nested design's headline numbers under the names a flat summary uses, at the top level, so that sweeps and
     /// tables read flat and nested runs alike (added in format 2 of the nested summary; "nested" keeps everything).
-    /// heterogeneity, types and specialisation are the leaves' (tier 0); communicationCost sums C_ℓ over the levels;
-    /// converged, gradientNorm, stopReason, bestRestart, restartLosses and bestReachedBy as in a flat summary.
+    /// heterogeneity, types and specialisation are the leaves' (tier 0); communicationCost sums C_ℓ over the levels, and the
+    /// four efficiencies (resourceEfficiency, amplification, utilisation, communicationEfficiency) are the top level's with
+    /// that C; converged, gradientNorm, stopReason, bestRestart, restartLosses and bestReachedBy as in a flat summary.
     /// </summary>
     private static JsonObject Scalars(NestedOutcome r)
     {
         var m = r.Measures;
-        return new JsonObject
+        var o = new JsonObject
         {
             ["loss"] = m.Loss,
             ["heterogeneity"] = m.Tiers[0].Among,
@@ -86,6 +87,7 @@ public static class NestedRunFiles
             ["efficiency"] = m.Efficiency,
             ["communicationCost"] = m.Tiers.Sum(t => t.CommunicationCost),
             ["robustness"] = m.Robustness?.Area,
+            ["shapeRobustness"] = m.ShapeRobustness?.Area,
             ["steps"] = r.Training.Steps,
             ["seconds"] = r.Training.Seconds,
             ["stopReason"] = r.Training.Reason.ToString(),
@@ -95,21 +97,29 @@ public static class NestedRunFiles
             ["restartLosses"] = JsonSerializer.SerializeToNode(r.RestartLosses, DpsJsonContext.Default.IReadOnlyListDouble),
             ["bestReachedBy"] = Convergence.ReachedBest(r.RestartLosses),
         };
+        RunFiles.InsertAfter(o, "communicationCost", RunFiles.EfficiencyFields(m.Efficiencies, shapeCoverage: false));
+        return o;
     }
 
-    private static JsonObject Outcome(NestedOutcome r) => new()
+    private static JsonObject Outcome(NestedOutcome r)
     {
-        ["steps"] = r.Training.Steps,
-        ["stopReason"] = r.Training.Reason.ToString(),
-        ["converged"] = r.Training.Converged,
-        ["gradientNorm"] = double.IsNaN(r.Training.GradientNorm) ? null : r.Training.GradientNorm,
-        ["seconds"] = r.Training.Seconds,
-        ["bestRestart"] = r.BestRestart,
-        ["restartLosses"] = JsonSerializer.SerializeToNode(r.RestartLosses, DpsJsonContext.Default.IReadOnlyListDouble),
-        ["bestReachedBy"] = Convergence.ReachedBest(r.RestartLosses),
-        ["measures"] = JsonSerializer.SerializeToNode(r.Measures, DpsJsonContext.Default.NestedMeasureSet),
-        ["trajectory"] = new JsonArray([.. r.Training.Trajectory.Select(p => (JsonNode)new JsonArray(p.Step, p.Loss))]),
-    };
+        // The measures as serialised, with the top level's efficiencies beside efficiency (NaN written as null).
+        var measures = JsonSerializer.SerializeToNode(r.Measures, DpsJsonContext.Default.NestedMeasureSet)!.AsObject();
+        RunFiles.InsertAfter(measures, "efficiency", RunFiles.EfficiencyFields(r.Measures.Efficiencies, shapeCoverage: false));
+        return new()
+        {
+            ["steps"] = r.Training.Steps,
+            ["stopReason"] = r.Training.Reason.ToString(),
+            ["converged"] = r.Training.Converged,
+            ["gradientNorm"] = double.IsNaN(r.Training.GradientNorm) ? null : r.Training.GradientNorm,
+            ["seconds"] = r.Training.Seconds,
+            ["bestRestart"] = r.BestRestart,
+            ["restartLosses"] = JsonSerializer.SerializeToNode(r.RestartLosses, DpsJsonContext.Default.IReadOnlyListDouble),
+            ["bestReachedBy"] = Convergence.ReachedBest(r.RestartLosses),
+            ["measures"] = measures,
+            ["trajectory"] = new JsonArray([.. r.Training.Trajectory.Select(p => (JsonNode)new JsonArray(p.Step, p.Loss))]),
+        };
+    }
 
     private static JsonObject Pair(double? nested, double? homogeneous) => new() { ["nested"] = nested, ["homogeneous"] = homogeneous };
 }

@@ -66,11 +66,6 @@ public static class RunFiles
             ["coverage"] = m.Coverage,
             ["efficiency"] = m.Efficiency,
             ["communicationCost"] = m.CommunicationCost,
-            ["resourceEfficiency"] = NullIfNaN(m.Efficiencies.ResourceEfficiency),
-            ["amplification"] = NullIfNaN(m.Efficiencies.Amplification),
-            ["utilisation"] = NullIfNaN(m.Efficiencies.Utilisation),
-            ["communicationEfficiency"] = NullIfNaN(m.Efficiencies.CommunicationEfficiency),
-            ["shapeCoverage"] = NullIfNaN(m.Efficiencies.ShapeCoverage),
             ["linkComplementarity"] = double.IsNaN(m.LinkComplementarity) ? null : m.LinkComplementarity,
             ["pairComplementarity"] = double.IsNaN(m.PairComplementarity) ? null : m.PairComplementarity,
             ["frameCoverage"] = new JsonArray([.. m.FrameCoverage.Select(v => (JsonNode?)v)]),
@@ -90,10 +85,30 @@ public static class RunFiles
             ["restartLosses"] = new JsonArray([.. (restartLosses ?? []).Select(v => (JsonNode?)v)]),
             ["bestReachedBy"] = Convergence.ReachedBest(restartLosses ?? []),
         };
+        InsertAfter(o, "communicationCost", EfficiencyFields(m.Efficiencies));
         if (m.EfficientCoding is { } ec) o["case"] = CaseJson(ec);
         if (run is not null) o["run"] = run.ToJson();
         o["config"] = ConfigLoader.ToJsonNode(config);
         return o;
+    }
+
+    /// <summary>Inserts <paramref name="fields"/> into <paramref name="o"/> right after its field <paramref name="key"/>.</summary>
+    internal static void InsertAfter(JsonObject o, string key, IEnumerable<KeyValuePair<string, JsonNode?>> fields)
+    {
+        int at = o.IndexOf(key) + 1;
+        foreach (var (k, v) in fields) o.Insert(at++, k, v);
+    }
+
+    /// <summary>The efficiencies that are not coverage as summary fields (resourceEfficiency, amplification,
+    /// utilisation, communicationEfficiency, and with <paramref name="shapeCoverage"/> shapeCoverage; null where
+    /// undefined), in that order, flat and nested alike (a nested summary has its own shapeCoverage).</summary>
+    internal static IEnumerable<KeyValuePair<string, JsonNode?>> EfficiencyFields(EfficiencyMeasures e, bool shapeCoverage = true)
+    {
+        yield return new("resourceEfficiency", NullIfNaN(e.ResourceEfficiency));
+        yield return new("amplification", NullIfNaN(e.Amplification));
+        yield return new("utilisation", NullIfNaN(e.Utilisation));
+        yield return new("communicationEfficiency", NullIfNaN(e.CommunicationEfficiency));
+        if (shapeCoverage) yield return new("shapeCoverage", NullIfNaN(e.ShapeCoverage));
     }
 
     private static double? NullIfNaN(double v) => double.IsFinite(v) ? v : null;

@@ -50,6 +50,12 @@ public sealed record TierMeasures
     public required double MeanEdgeWeight { get; init; }
     /// <summary>Mean over groups of the spatial scale of heterogeneity on the group's graph; null when no group has one.</summary>
     public double? SpatialScale { get; init; }
+    /// <summary>The level's output per unit of its members' output, ∫(the groups' W_g) / ∫(the members' rows): 1 without
+    /// links, 1 + the mean weighted degree with direct links; null when the members produce nothing.</summary>
+    public double? Amplification { get; init; }
+    /// <summary>Met demand the level's links add per unit of their cost, (∫min(W, D) − ∫min(W without this level's links,
+    /// D)) / C_ℓ, averaged over the demand frames; null when C_ℓ = 0.</summary>
+    public double? CommunicationEfficiency { get; init; }
 }
 
 /// <summary>All measures of a nested system: the core ones of its top level (coverage ∫min(W, D)/∫D, efficiency
@@ -82,6 +88,8 @@ public static class NestedMeasures
         var shape = MeanDemandShape(system);
         var list = new List<TierMeasures>();
         double spentComm = 0;
+        var w = system.SystemProduction().ToArray();
+        double effective = Met(system, w);
         for (int k = 0; k < system.Levels.Count; k++)
         {
             var level = system.Levels[k];
@@ -113,7 +121,9 @@ public static class NestedMeasures
             double comm = 0;
             for (int e = 0; e < q.Length; e++) comm += q[e] * level.Interaction.EdgeCost[e];
             spentComm += level.LambdaC * comm;
-            var (_, upper) = Normalize(tiers[k + 1].ToArray(), m, space.Delta);
+            var upperRows = tiers[k + 1].ToArray();
+            var (_, upper) = Normalize(upperRows, m, space.Delta);
+            double members = space.Delta * rows.Sum(), output = space.Delta * upperRows.Sum();
             list.Add(new TierMeasures
             {
                 Level = level.Name,
@@ -132,13 +142,16 @@ public static class NestedMeasures
                 CommunicationCost = comm,
                 MeanEdgeWeight = q.Length > 0 ? q.Average() : 0,
                 SpatialScale = scales.Count > 0 ? scales.Average() : null,
+                Amplification = members > 0 ? output / members : null,
+                CommunicationEfficiency = comm > 0 && double.IsFinite(comm)
+                    ? (effective - Met(system, system.SystemProductionWithoutLinks(k).ToArray())) / comm : null,
             });
         }
-        var w = system.SystemProduction().ToArray();
-        double coverage = CoverageOf(system, w), effective = 0;
-        foreach (var d in system.DemandFrames) effective += Productivity.Effective(space, w, d);
-        effective /= system.DemandFrames.Count;
+        double coverage = CoverageOf(system, w);
         double spent = a.Sum() + spentComm;
+        // W₀ = Σ_i a_i s_i, the leaves' production without any links, for the efficiency the links add.
+        var unlinked = tiers[0].Sum(0).ToArray();
+        var efficiencies = Productivity.Efficiencies(space, w, unlinked, system.DemandFrames, a.Sum(), list.Sum(t => t.CommunicationCost));
 
         RobustnessCurve? robustness = null, shapeRobustness = null;
         if (options is not null && system.N > 1)
@@ -157,6 +170,7 @@ public static class NestedMeasures
             Productivity = effective,
             TotalProduction = Productivity.Total(space, w),
             Efficiency = spent > 0 ? effective / spent : 0,
+            Efficiencies = efficiencies,
             Tiers = list,
             Robustness = robustness,
             ShapeRobustness = shapeRobustness,
@@ -174,6 +188,14 @@ public static class NestedMeasures
         var sigma = system.Sigma().ToArray();
         var a = system.Resources().ToArray();
         return (Heterogeneity.Of(mu, sigma, a), CoverageOf(system, system.SystemProduction().ToArray()), Specialization.OfSystem(sigma, a));
+    }
+
+    /// <summary>Met demand ∫min(W, D) of a production W, averaged over the system's demand frames.</summary>
+    private static double Met(NestedSystem system, double[] w)
+    {
+        double met = 0;
+        foreach (var d in system.DemandFrames) met += Productivity.Effective(system.Space, w, d);
+        return met / system.DemandFrames.Count;
     }
 
     /// <summary>Coverage ∫min(W, D)/∫D of a production W, averaged over the system's demand frames.</summary>

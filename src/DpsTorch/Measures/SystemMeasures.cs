@@ -27,6 +27,11 @@ public abstract record CoreMeasures
     public required double Efficiency { get; init; }
     /// <summary>Coverage kept versus fraction removed, without re-optimisation; null when not measured.</summary>
     public RobustnessCurve? Robustness { get; init; }
+    /// <summary>The efficiencies that are not coverage: per unit of resource and of communication (see
+    /// <see cref="EfficiencyMeasures"/>; C is Σ_ℓ C_ℓ over a nested system's levels). Written by the run files as
+    /// summary fields (NaN as null), not by the JSON serialiser; all NaN when not measured.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public EfficiencyMeasures Efficiencies { get; init; } = new(double.NaN, double.NaN, double.NaN, double.NaN);
 }
 
 /// <summary>The measures of one flat model state (field names are those of summary.json).</summary>
@@ -40,8 +45,6 @@ public sealed record MeasureSet : CoreMeasures
     public required double Specialisation { get; init; }
     /// <summary>C = Σ_e q_e d_e^γ.</summary>
     public required double CommunicationCost { get; init; }
-    /// <summary>The efficiencies that are not coverage: per unit of resource and of communication (see <see cref="EfficiencyMeasures"/>).</summary>
-    public required EfficiencyMeasures Efficiencies { get; init; }
     /// <summary>Coverage of each demand frame (one entry unless the demand drifts); <see cref="CoreMeasures.Coverage"/> is their mean.</summary>
     public required double[] FrameCoverage { get; init; }
     /// <summary>Link complementarity: the q-weighted mean dissimilarity 1 − Z_ij over edges (NaN without edges).</summary>

@@ -22,13 +22,15 @@ public static class Initialization
     /// (equal resources) with jitter; ρ is the softplus inverse of σ − σ_min with relative jitter. "auto" is resolved
     /// per restart first (<see cref="KindForRestart"/>).
     /// </summary>
+    /// <remarks>"quantiles" puts μ_i at the (i + u)/N quantiles of <paramref name="demand"/> (on the grid of its length), u
+    /// the turn of "spread", with the σ of "spread".</remarks>
     public static InitialParameters Create(InitKind kind, int n, double sigmaMin, double? initSigma, double jitter, int seed, double center = 0.0,
-        bool spreadTurn = true)
+        bool spreadTurn = true, double[]? demand = null)
     {
         var rng = new Random(seed);
         double sigma = initSigma ?? kind switch
         {
-            InitKind.Spread => Math.Max(2.0 * Math.PI / (4.0 * n), 2.0 * sigmaMin),
+            InitKind.Spread or InitKind.Quantiles => Math.Max(2.0 * Math.PI / (4.0 * n), 2.0 * sigmaMin),
             InitKind.Homogeneous => 1.0,
             InitKind.Random => 0.5,
             InitKind.Auto => throw new ArgumentException("agents.init: \"auto\" names a kind per restart; resolve it with Initialization.KindForRestart first.", nameof(kind)),
@@ -41,12 +43,15 @@ public static class Initialization
         var alpha = new double[n];
         // A spread start is the even lattice turned by a random fraction of its spacing, so that every seed starts
         // somewhere genuinely different; agent i keeps site i (neighbouring agents on neighbouring arcs).
-        double turn = kind == InitKind.Spread && spreadTurn ? rng.NextDouble() : 0.0;
+        double turn = kind is InitKind.Spread or InitKind.Quantiles && spreadTurn ? rng.NextDouble() : 0.0;
+        if (kind == InitKind.Quantiles && demand is null)
+            throw new ArgumentException("agents.init: \"quantiles\" needs the demand; build it with SystemBuilder.Start.", nameof(demand));
         for (int i = 0; i < n; i++)
         {
             double baseMu = kind switch
             {
                 InitKind.Spread => 2.0 * Math.PI * (i + turn) / n,
+                InitKind.Quantiles => Quantile(demand!, (i + turn) / n),
                 InitKind.Homogeneous => center,
                 _ => 2.0 * Math.PI * rng.NextDouble(), // random (the only other kind past the σ switch)
             };
@@ -56,6 +61,23 @@ public static class Initialization
             alpha[i] = jitter * Tensor.NormalSample(rng);
         }
         return new InitialParameters(mu, rho, alpha);
+    }
+
+    /// <summary>The point x of the grid x_m = 2πm/M (M = the length of <paramref name="demand"/>) below which a fraction
+    /// <paramref name="q"/> ∈ [0, 1) of the demand's mass lies, each grid value spread evenly over [x_m, x_m + 2π/M).</summary>
+    /// <exception cref="ArgumentException">The demand has no positive mass.</exception>
+    public static double Quantile(double[] demand, double q)
+    {
+        ArgumentNullException.ThrowIfNull(demand);
+        double total = demand.Sum(), step = 2.0 * Math.PI / demand.Length;
+        if (!(total > 0)) throw new ArgumentException("agents.init: \"quantiles\" needs a demand with positive mass.", nameof(demand));
+        double target = q * total, below = 0;
+        for (int m = 0; m < demand.Length; m++)
+        {
+            if (demand[m] > 0 && below + demand[m] >= target) return step * (m + (target - below) / demand[m]);
+            below += demand[m];
+        }
+        return 2.0 * Math.PI - step;
     }
 
     /// <summary>ρ with softplus(ρ) = y, for y &gt; 0: log(expm1(y)), computed stably for large y.</summary>

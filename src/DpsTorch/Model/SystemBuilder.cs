@@ -166,7 +166,7 @@ public static class SystemBuilder
             kind = InitKind.Spread;
         }
         return Initialization.Create(kind, count, SigmaMin(c), c.Agents.InitSigma, c.Agents.Jitter, seed,
-            center: space.Grid[ArgMax(frames[0])], spreadTurn: c.Agents.SpreadTurn);
+            center: space.Grid[ArgMax(frames[0])], spreadTurn: c.Agents.SpreadTurn, demand: frames[0]);
     }
 
     /// <summary>

@@ -134,9 +134,20 @@ public sealed class NestedSystem : AgentSystem
     /// <summary>System production W of the top level, length M.</summary>
     public Tensor SystemProduction(bool[]? alive = null) => Forward(alive).W;
 
+    /// <summary>
+    /// System production W with the links of level <paramref name="level"/> removed (its members' outputs go up to their
+    /// groups unchanged, as without links; the other levels as they are): what the measures compare W with to see what
+    /// that level's links add.
+    /// </summary>
+    public Tensor SystemProductionWithoutLinks(int level)
+    {
+        if (level < 0 || level >= Levels.Count) throw new ArgumentOutOfRangeException(nameof(level), level, $"a level index in [0, {Levels.Count - 1}]");
+        return Forward(null, level).W;
+    }
+
     private sealed record Pass(List<Tensor> Tiers, List<Tensor> Productions, Tensor W, List<Tensor> Weights);
 
-    private Pass Forward(bool[]? alive)
+    private Pass Forward(bool[]? alive, int unlinked = -1)
     {
         if (alive is not null && alive.Length != N) throw new ArgumentException($"alive has {alive.Length} entries for {N} leaves.");
         int m = Space.M;
@@ -146,13 +157,15 @@ public sealed class NestedSystem : AgentSystem
         var weights = new List<Tensor>();
         var mask = alive;
         Tensor? w = null;
+        int index = -1;
         foreach (var level in Levels)
         {
+            index++;
             var q = level.Interaction.Weights();
             weights.Add(q);
             var keep = mask is null ? null : Tensor.FromArray(mask.Select(b => b ? 1.0 : 0.0).ToArray(), mask.Length, 1);
             if (keep is not null) x = x * keep;
-            var p = x + level.Interaction.Apply(q, x);
+            var p = index == unlinked ? x : x + level.Interaction.Apply(q, x);
             if (keep is not null) p = p * keep;
             productions.Add(p);
             if (level.Groups == 1) { w = p.Sum(0); x = w.Unsqueeze(0); }

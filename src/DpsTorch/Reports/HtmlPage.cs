@@ -1,4 +1,4 @@
-// The page chrome shared by the report pages (run report and nested report): the document head with the inline CSS,
+// The page chrome shared by the report pages (run report and sweep report): the document head with the inline CSS,
 // header, cards, tables, the resolved-config card and footer; and the figures both pages draw (demand and production
 // unrolled, skill densities, robustness curves), so the two pages look alike and change together.
 using DpsTorch.Ops;
@@ -143,12 +143,13 @@ internal static class HtmlPage
     /// Robustness-style curves (JSON objects with fractions, coverage and optional spread, as summaries write them),
     /// with a shaded spread band (mean ± spread, clipped to [0, 1] since coverage kept lies there); curves that are
     /// missing or malformed are left out; null when none is left.
-    /// <paramref name="yMax"/> fixes the top of the axis (room for a long legend).
+    /// <paramref name="yMax"/> fixes the top of the axis (room for a long legend). The k-th curve drawn gets the k-th
+    /// line style (<see cref="LineStyles.For"/>: dash pattern and marker shape), so the legend tells them apart without colour.
     /// </summary>
-    public static string? CurveChart(IEnumerable<(JsonNode? Curve, string Label, string Color, bool Dashed)> curves, double? yMax = null)
+    public static string? CurveChart(IEnumerable<(JsonNode? Curve, string Label, string Color)> curves, double? yMax = null)
     {
         var chart = new LineChart { XLabel = "fraction of agents removed", YLabel = "coverage kept", XMin = 0, XMax = 1, YMin = 0, YMax = yMax };
-        foreach (var (node, label, color, dashed) in curves)
+        foreach (var (node, label, color) in curves)
         {
             if (node is not JsonObject curve || Doubles(curve["fractions"]) is not { Length: > 0 } f || Doubles(curve["coverage"]) is not { } c || c.Length != f.Length)
                 continue;
@@ -157,7 +158,8 @@ internal static class HtmlPage
             var band = spread is { } sp && sp.Length == f.Length
                 ? (c.Select((v, i) => Math.Clamp(v - sp[i], 0, 1)).ToArray(), c.Select((v, i) => Math.Clamp(v + sp[i], 0, 1)).ToArray())
                 : ((double[], double[])?)null;
-            chart.Series.Add(new(f, c, color) { Label = label, Markers = true, Band = band, Dashed = dashed, Marker = dashed ? MarkerShape.Square : MarkerShape.Circle });
+            var (dash, marker) = LineStyles.For(chart.Series.Count);
+            chart.Series.Add(new(f, c, color) { Label = label, Markers = true, Band = band, Dash = dash, Marker = marker });
         }
         return chart.Series.Count == 0 ? null : chart.ToSvg();
     }

@@ -91,7 +91,8 @@ public static class Experiment
             trained = new Restarted<DpsModel>(model, single, 0, [single.Loss], true);
         }
         else trained = Restarts(config, r => SystemBuilder.Create(config, r), SystemMeasures.Quick, (m, result) => SearchMoves(m, config.Training, result, SystemMeasures.Quick),
-            progress, cancel, checkpointDir, "restart");
+            progress, cancel, checkpointDir, "restart",
+            BatchedTraining.Applies(config.Training, config.Objective.Kind, config.Agents.Count) ? starts => BatchedTraining.Train(starts, config.Training, SystemMeasures.Quick, progress, cancel) : null);
         var measures = SystemMeasures.Compute(trained.Best, measureRobustness && trained.Complete ? config.Measures : null, config.Objective.LambdaC, config.Training.Lr, cancel);
         return new ExperimentResult(config, trained.Best, trained.Training, trained.BestRestart, trained.Losses, clock.Elapsed.TotalSeconds, trained.Complete)
         {
@@ -130,10 +131,15 @@ public static class Experiment
     /// <summary>
     /// The restart loop of every run: builds restart r, resumes it from its checkpoint (or takes its finished result),
     /// trains it with the one <see cref="Trainer"/> (through training.backend for flat systems), applies
-    /// <paramref name="search"/>, and keeps the lowest final loss.
+    /// <paramref name="search"/>, and keeps the lowest final loss. With <paramref name="trainAll"/> (batched starts,
+    /// <see cref="BatchedTraining"/>) and no checkpoint of this run yet, the first-order phase of every restart runs as
+    /// one computation first (no intermediate checkpoints: an interrupted batch is run again; restarts whose search
+    /// finished are marked done as usual, and a resumed run trains the others one at a time); a null answer (a
+    /// non-finite step) falls back to the one-at-a-time path.
     /// </summary>
     private static Restarted<TSystem> Restarts<TSystem>(DpsConfig config, Func<int, TSystem> build, Func<TSystem, (double, double, double)> measure,
-        Func<TSystem, TrainResult, TrainResult> search, IProgress<TrainProgress>? progress, CancellationToken cancel, string? checkpointDir, string prefix)
+        Func<TSystem, TrainResult, TrainResult> search, IProgress<TrainProgress>? progress, CancellationToken cancel, string? checkpointDir, string prefix,
+        Func<IReadOnlyList<TSystem>, TrainResult[]?>? trainAll = null)
         where TSystem : class, ITrainableSystem
     {
         var key = CheckpointKey.Of(config);
@@ -142,14 +148,32 @@ public static class Experiment
         int bestRestart = 0;
         var losses = new List<double>();
         bool complete = true;
-        for (int r = 0; r < config.Training.Restarts; r++)
+        int restarts = config.Training.Restarts;
+        TSystem[]? built = null;
+        TrainResult[]? batched = null;
+        if (trainAll is not null && (checkpointDir is null || !Enumerable.Range(0, restarts).Any(r => File.Exists(Path.Combine(checkpointDir, $"{prefix}-{r}.json")))))
+        {
+            built = [.. Enumerable.Range(0, restarts).Select(build)];
+            batched = trainAll(built);
+            if (batched is null) built = null;
+        }
+        for (int r = 0; r < restarts; r++)
         {
             if (cancel.IsCancellationRequested && best is not null) { complete = false; break; }
-            var system = build(r);
+            var system = built?[r] ?? build(r);
             string? file = checkpointDir is null ? null : Path.Combine(checkpointDir, $"{prefix}-{r}.json");
-            var saved = file is not null && File.Exists(file) ? Checkpoints.Load(file, system, key) : null;
+            var saved = batched is null && file is not null && File.Exists(file) ? Checkpoints.Load(file, system, key) : null;
             TrainResult result;
             if (saved is { Done: true }) result = saved.Result!;
+            else if (batched is not null)
+            {
+                result = batched[r];
+                if (result.Reason != StopReason.Cancelled)
+                {
+                    result = search(system, result);
+                    if (file is not null) Checkpoints.Save(file, system, key, r, new TrainerCheckpoint(result.Steps, [], [.. result.Trajectory], null, result.Seconds), result);
+                }
+            }
             else
             {
                 int restart = r;

@@ -31,12 +31,8 @@ public static class RunOutput
             r.Training.Reason.ToString(), r.BestRestart, r.RestartLosses, r.Training.Converged, r.Training.GradientNorm, run).ToJsonString(RunFiles.Indented));
     }
 
-    /// <summary>The report page of the run in <paramref name="dir"/> (with the per-level parts where there are levels).</summary>
-    public static void WriteReport(string dir, bool nested)
-    {
-        if (nested) NestedReportPage.Write(dir);
-        else ReportPage.Write(dir);
-    }
+    /// <summary>The report page of the run in <paramref name="dir"/>, flat or nested (with the per-level parts where there are levels).</summary>
+    public static void WriteReport(string dir) => ReportPage.Write(dir);
 
     /// <summary>
     /// Writes the run's files (and <paramref name="configJson"/> as config.json unless null) into a staging folder inside
@@ -46,7 +42,7 @@ public static class RunOutput
         => Staging.Write(dir, configJson is null ? [.. Files.Where(f => f != RunFiles.Config)] : Files, [.. Hashed], staging =>
         {
             Write(staging, result, complete);
-            WriteReport(staging, result.IsNested);
+            WriteReport(staging);
             if (configJson is not null) AtomicFile.WriteAllText(Path.Combine(staging, RunFiles.Config), configJson);
         });
 }

@@ -11,7 +11,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DpsTorch.Measures;
 using DpsTorch.IO;
-using DpsTorch.Nested;
 using DpsTorch.Reports;
 using DpsTorch.Runs;
 
@@ -101,7 +100,7 @@ public static class SweepReport
             {
                 string runDir = Path.Combine(dir, run.Run);
                 if (File.Exists(Path.Combine(runDir, RunFiles.Report))) continue;
-                try { RunOutput.WriteReport(runDir, NestedState.IsNestedModelFile(Path.Combine(runDir, RunFiles.Model))); }
+                try { RunOutput.WriteReport(runDir); }
                 catch (ConfigException) { /* linked by its summary.json */ }
             }
         AtomicFile.WriteAllText(Path.Combine(dir, RunFiles.Report), Build(dir));

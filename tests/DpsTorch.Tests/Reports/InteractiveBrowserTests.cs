@@ -216,12 +216,15 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
             await page.ScreenshotAsync(Path.Combine(dir, name + ".png"));
     }
 
-    [SkippableFact]
-    public async Task NestedReport_EveryChartIsInteractive_HoverReadsTheUnrolledProduction_NoErrors()
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task NestedReport_EveryChartIsInteractive_HoverReadsTheUnrolledProduction_NoErrors(bool fullRun)
     {
         SkipWithoutChromium();
-        string run = Nested.NestedStateTests.WriteTinyRun(_dir);
-        NestedReportPage.Write(run);
+        // A full run folder (trajectory.csv included, written by the one pipeline) and one of summary.json and model.json only.
+        string run = fullRun ? NestedReportPageTests.WriteFullRun(_dir) : Nested.NestedStateTests.WriteTinyRun(_dir);
+        ReportPage.Write(run);
         string file = Path.Combine(run, DpsTorch.IO.RunFiles.Report);
 
         await using var browser = await Launch();
@@ -234,7 +237,10 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
         Assert.Equal(figures, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('svg[data-dps-ready]').length"));
         Assert.Equal(figures, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('a.dps-download').length"));
         // Hover where the page draws the production's 8th grid point: the read-out gives that point.
-        const string unrolled = "Demand and system production, unrolled";
+        if (fullRun)
+            foreach (var title in new[] { "Residual W − D", "Heterogeneity", "Coverage", "Where the heterogeneity sits" })
+                Assert.True(await page.EvaluateExpressionAsync<bool>($"[...document.querySelectorAll('section h2')].some(h => h.textContent === {Quote(title)})"), $"no card \"{title}\"");
+        const string unrolled = "Demand and production, unrolled";
         var at = await page.EvaluateExpressionAsync<double[]>($$"""
             (() => { const svg = ({{ChartJs}})({{Quote(unrolled)}}); svg.scrollIntoView({ block: 'center' });
               const p = svg.dataset.plot.split(' ').map(Number), ax = svg.dataset.xaxis.split(' ').map(Number), ay = svg.dataset.yaxis.split(' ').map(Number);
@@ -247,7 +253,7 @@ public sealed partial class InteractiveBrowserTests(ITestOutputHelper output) : 
         Assert.StartsWith("production W: ", readout);
         Near(at[2], Read(readout).X, "x of grid point 8");
         Near(at[3], Read(readout).Y, "production at grid point 8");
-        await Shot(page, "nested-hover");
+        await Shot(page, fullRun ? "nested-full-hover" : "nested-hover");
         Assert.Empty(problems);
     }
 

@@ -97,7 +97,7 @@ public class ReportPageTests(ITestOutputHelper output) : IDisposable
         foreach (var chart in html.Split("<svg class=\"chart\"").Skip(1))
         {
             var items = Regex.Matches(chart, "<g class=\"legend-item\" data-series=\"\\d+\">(.*?)<text", RegexOptions.Singleline)
-                .Select(i => Regex.Replace(i.Groups[1].Value, "(stroke|fill)=\"#[0-9a-f]{6}\"|[xy][12]?=\"[^\"]*\"|c[xy]=\"[^\"]*\"|data-c[xy]=\"[^\"]*\"|transform=\"[^\"]*\"", "")).ToList();
+                .Select(i => Regex.Replace(i.Groups[1].Value, "(stroke|fill)=\"#[0-9a-f]{6}\"|(?<![\\w-])[xy][12]?=\"[^\"]*\"|c[xy]=\"[^\"]*\"|data-c[xy]=\"[^\"]*\"|transform=\"[^\"]*\"", "")).ToList();
             Assert.Equal(items.Count, items.Distinct().Count());
             if (items.Count > 1) legends++;
         }

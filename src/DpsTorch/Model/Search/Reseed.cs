@@ -33,7 +33,9 @@ public static class Reseed
     /// <summary>
     /// The agent a move may take (never <paramref name="except"/>): the one with the smallest resource when that is
     /// starved (below <see cref="Starved"/>·R/N), otherwise the member with the smallest resource of the largest group
-    /// of near-clones (<see cref="Merge.Groups"/>; the first such group on ties); −1 when there is neither.
+    /// of near-clones (<see cref="Merge.Groups"/>; the first such group on ties), otherwise the agent with the
+    /// smallest resource all the same (the polish then decides whether the others can do without it); −1 only when
+    /// there is no other agent.
     /// </summary>
     public static int Donor(DpsModel model, int except = -1)
     {
@@ -48,7 +50,7 @@ public static class Reseed
         int[]? largest = null;
         foreach (var g in Merge.Groups(model.Mu.ToArray(), sigma))
             if (largest is null || g.Length > largest.Length) largest = g;
-        if (largest is null) return -1;
+        if (largest is null) return poorest;
         return largest.Where(i => i != except).MinBy(i => a[i]);
     }
 

@@ -150,6 +150,57 @@ public class ReferenceOptimaTests
         if (k == 1) Assert.Equal(1, r.Measures.SpatialScale);
     }
 
+    // ---- harder cases the modes start does not solve by construction (bench/optima/README.md, "Moves") ----
+
+    private static readonly double[] Uneven = [0.1, 0.45, 0.7, 1.3, 1.55, 2.2, 2.9, 3.3, 3.6, 4.4, 5.0, 5.7];
+
+    private const string UnevenJson = """
+        { "agents": { "count": 12 }, "demand": { "kind": "mixture", "centers": [0.1, 0.45, 0.7, 1.3, 1.55, 2.2, 2.9, 3.3, 3.6, 4.4, 5.0, 5.7], "width": 0.08 },
+          "measures": "MEASURES" }
+        """;
+
+    // Two overlapping peaks that make one hump, a narrow peak on a broad one (one mode), unequal widths and weights.
+    private static readonly double[] UnequalCenters = [0.8, 1.25, 2.6, 4.3, 4.3, 5.5], UnequalWidths = [0.3, 0.3, 0.12, 0.5, 0.1, 0.2],
+        UnequalWeights = [0.15, 0.2, 0.1, 0.25, 0.15, 0.15];
+
+    private const string UnequalJson = """
+        { "agents": { "count": 6 },
+          "demand": { "kind": "mixture", "centers": [0.8, 1.25, 2.6, 4.3, 4.3, 5.5], "widths": [0.3, 0.3, 0.12, 0.5, 0.1, 0.2], "weights": [0.15, 0.2, 0.1, 0.25, 0.15, 0.15] },
+          "measures": "MEASURES" }
+        """;
+
+    private static string Plain(string json) => json.Replace("\"MEASURES\"", "{}");
+
+    [Fact]
+    public void HardCases_OneAgentPerPeak_HasZeroLoss_AndTheModesStartIsNotIt()
+    {
+        var twelve = Model(Plain(UnevenJson));
+        ReferenceStates.ExactMixture(twelve, Uneven, [.. Enumerable.Repeat(0.08, 12)], [.. Enumerable.Repeat(1.0, 12)]);
+        Assert.True(Loss(twelve) < 1e-20, $"twelve peaks: loss {Loss(twelve)}");
+        var unequal = Model(Plain(UnequalJson));
+        ReferenceStates.ExactMixture(unequal, UnequalCenters, UnequalWidths, UnequalWeights);
+        Assert.True(Loss(unequal) < 1e-20, $"unequal: loss {Loss(unequal)}");
+        // The demand has four modes, not six: the modes start (restart 0) is far from the optimum.
+        double modes = Loss(SystemBuilder.Create(ConfigLoader.Parse(Plain(UnequalJson)), restart: 0));
+        Assert.True(modes > 1e-3, $"modes start loss {modes}");
+        Assert.True(SpreadStartLoss(Plain(UnevenJson)) > 0.1);
+    }
+
+    [Fact]
+    public void DefaultTraining_OnTheUnequalMixture_ReachesOneAgentPerComponent()
+    {
+        var r = Train(UnequalJson);
+        Assert.True(r.Training.Loss <= 1e-8, $"loss {r.Training.Loss} (one agent per component has 0)");
+    }
+
+    [Fact]
+    public void DefaultMoves_FromOneRandomStart_OnTwelveUnevenPeaks_ReachOneAgentPerPeak()
+    {
+        // One random start (no modes start): the moves (training.reseed, training.split at their defaults) do the work.
+        var r = Train(UnevenJson.Replace("\"count\": 12 }", "\"count\": 12, \"init\": \"random\" }, \"training\": { \"restarts\": 1 }"));
+        Assert.True(r.Training.Loss <= 1e-8, $"loss {r.Training.Loss} (one agent per peak has 0)");
+    }
+
     // ---- the interleaved ring at a communication cost (issue 13 part 4): learned links, λ_C = 1e-3, equal resources ----
 
     private const string InterleavedJson = """
