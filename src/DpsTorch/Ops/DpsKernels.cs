@@ -156,9 +156,11 @@ public static partial class DpsKernels
     /// harmonics w·e^{−h²σ²/2}/π·e^{ih(x_0 − μ)} to M coefficients (harmonic h into bin h mod M), and one inverse FFT
     /// gives W on the grid; the backward is one forward FFT of the output gradient and O(harmonics) per agent. That costs
     /// O(harmonics + M log M) per agent group instead of O(M·images) per agent, exact to the same 1e-12 truncation.
-    /// <paramref name="method"/> <see cref="WrappedNormalMethod.Auto"/> picks the series for a group when its estimated
-    /// cost is lower (<c>FourierMixture.Cheaper</c>), <see cref="WrappedNormalMethod.Images"/> never does (per agent as
-    /// in <see cref="WrappedNormalDensity"/>), <see cref="WrappedNormalMethod.Fourier"/> always does where the grid allows.
+    /// <paramref name="method"/> <see cref="WrappedNormalMethod.Auto"/> keeps the per-agent sums for one mixture (so flat
+    /// runs and saved models reproduce their earlier results bit for bit) and, for <see cref="WrappedNormalMixtures"/>
+    /// with more than one group, picks the series for a group when its estimated cost is lower
+    /// (<c>FourierMixture.Cheaper</c>); <see cref="WrappedNormalMethod.Images"/> never uses it (per agent as in
+    /// <see cref="WrappedNormalDensity"/>), <see cref="WrappedNormalMethod.Fourier"/> always does where the grid allows.
     /// </summary>
     public static Tensor WrappedNormalMixture(Tensor mu, Tensor sigma, Tensor weights, double[] grid,
         WrappedNormalMethod method = WrappedNormalMethod.Auto)
@@ -166,9 +168,10 @@ public static partial class DpsKernels
 
     /// <summary>
     /// <paramref name="groups"/> independent mixtures in one pass (batched multi-start: R systems of n agents each):
-    /// agents [g·n, (g+1)·n) with n = N / groups make row g of the result, shape [groups, M], each row computed exactly
-    /// as <see cref="WrappedNormalMixture"/> computes it for those agents alone (same method, blocks and order:
-    /// bit-identical). <paramref name="method"/>: see <see cref="WrappedNormalMixture"/>.
+    /// agents [g·n, (g+1)·n) with n = N / groups make row g of the result, shape [groups, M], each row computed as
+    /// <see cref="WrappedNormalMixture"/> computes it for those agents alone with the same method (same blocks and order:
+    /// bit-identical); with <see cref="WrappedNormalMethod.Auto"/> a group may take the Fourier series where the lone
+    /// mixture keeps the image sum (equal to 1e-12). <paramref name="method"/>: see <see cref="WrappedNormalMixture"/>.
     /// </summary>
     public static Tensor WrappedNormalMixtures(Tensor mu, Tensor sigma, Tensor weights, double[] grid, int groups,
         WrappedNormalMethod method = WrappedNormalMethod.Auto)
@@ -187,7 +190,8 @@ public static partial class DpsKernels
         var fourier = method == WrappedNormalMethod.Images ? null : FourierMixture.For(grid);
         var bySeries = new bool[groups];
         for (int gi = 0; fourier is not null && gi < groups; gi++)
-            bySeries[gi] = method == WrappedNormalMethod.Fourier || fourier.Cheaper(sigmas.AsSpan(gi * size, size));
+            bySeries[gi] = method == WrappedNormalMethod.Fourier
+                || (method == WrappedNormalMethod.Auto && groups > 1 && fourier.Cheaper(sigmas.AsSpan(gi * size, size)));
         int blocksPerGroup = Math.Max(1, (size + MixtureBlock - 1) / MixtureBlock);
         int blocks = groups * blocksPerGroup;
         // Per block: M partial sums of the densities (image path) or 2M folded Fourier coefficients (series path).
