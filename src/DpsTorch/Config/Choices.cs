@@ -32,6 +32,8 @@ public enum InitKind
     Homogeneous,
     /// <summary>"random": μ uniform on the circle.</summary>
     Random,
+    /// <summary>"quantiles": μ_i at the (i + u)/N quantiles of the demand (u drawn like "spread"'s turn), σ as "spread".</summary>
+    Quantiles,
 }
 
 /// <summary>demand.kind: the shape of the demand D(x).</summary>

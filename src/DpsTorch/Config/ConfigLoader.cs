@@ -264,10 +264,10 @@ public static class ConfigLoader
     {
         for (int k = 0; k < (c.Levels?.Count ?? 0); k++)
             if (c.Levels![k].DemandObjective == ObjectiveKind.Fisher)
-                throw ConfigException.Invalid($"levels[{k}].demandObjective", "fisher", "\"system\" or \"local\" (the efficient-coding objective is for flat systems)");
+                throw ConfigException.Invalid($"levels[{k}].demandObjective", "fisher", "another objective (the efficient-coding objective is for flat systems)");
         if (c.Objective.Kind != ObjectiveKind.Fisher) return;
         if (c.Levels is not null)
-            throw ConfigException.Invalid("objective.kind", "fisher", "\"system\" or \"local\" with levels (the efficient-coding objective is for flat systems)");
+            throw ConfigException.Invalid("objective.kind", "fisher", "another objective with levels (the efficient-coding objective is for flat systems)");
         if (c.Topology.Kind != TopologyKind.None || c.Topology.Learned)
             throw ConfigException.Invalid("topology.kind", Choices.Name(c.Topology.Kind) + (c.Topology.Learned ? " (learned)" : ""),
                 "\"none\", not learned, with objective.kind \"fisher\" (its neurons are independent: no links)");
@@ -510,8 +510,8 @@ public static class ConfigLoader
             GradTolerance = s.Double("gradTolerance", d.GradTolerance, 0, 1e6),
             Polish = s.OptionalInt("polish", 0, 100_000_000),
             Swaps = s.Int("swaps", d.Swaps, 0, 10_000),
-            Reseed = s.Int("reseed", d.Reseed, 0, 10_000),
-            Split = s.Int("split", d.Split, 0, 10_000),
+            Reseed = s.OptionalInt("reseed", 0, 10_000),
+            Split = s.OptionalInt("split", 0, 10_000),
             Hops = s.Int("hops", d.Hops, 0, 10_000),
             Batched = s.Bool("batched", d.Batched),
             Backoff = s.Double("backoff", d.Backoff, 0, 1),

@@ -97,7 +97,7 @@ internal static class NestedConfigReader
                 "\"managed\" for nested systems here (a nested system trains on libtorch through the C# API: DpsTorch.TorchSharp.NestedModule)");
         if (c.Agents.Homogeneous)
             throw ConfigException.Invalid("agents.homogeneous", true, "false when levels are given (the nested homogeneous fleet of the same budget and network is dps run --baseline)");
-        foreach (var (key, value) in new[] { ("training.reseed", c.Training.Reseed), ("training.split", c.Training.Split), ("training.hops", c.Training.Hops) })
+        foreach (var (key, value) in new[] { ("training.reseed", c.Training.Reseed ?? 0), ("training.split", c.Training.Split ?? 0), ("training.hops", c.Training.Hops) })
             if (value > 0)
                 throw ConfigException.Invalid(key, value, "0 when levels are given (re-seeds, splits and basin hops are moves of flat systems; a nested system's search is the polish, swaps and merges)");
         if (c.Training.Swaps > 0 && !SwapsApply(c))

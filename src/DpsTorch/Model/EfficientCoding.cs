@@ -1,4 +1,4 @@
-// The efficient-coding objective (objective.kind "fisher", docs/CONFIG.md; experiments/10-efficient-coding): the agents
+// The efficient-coding objective (objective.kind "fisher", docs/CONFIG.md; experiments/11-efficient-coding): the agents
 // are neurons whose tuning curves are their productions f_i(x) = a_i WN(x; μ_i, σ_i) (preferred stimulus μ_i, tuning
 // width σ_i, gain a_i), the demand normalised is the stimulus prior p = D/∫D, and spikes are Poisson, so the population's
 // Fisher information is FI(x) = Σ_i f_i'(x)²/f_i(x). The loss is

@@ -22,13 +22,15 @@ public static class Initialization
     /// (equal resources) with jitter; ρ is the softplus inverse of σ − σ_min with relative jitter. "auto" is resolved
     /// per restart first (<see cref="KindForRestart"/>).
     /// </summary>
+    /// <remarks>"quantiles" puts μ_i at the (i + u)/N quantiles of <paramref name="demand"/> (on the grid of its length), u
+    /// the turn of "spread", with the σ of "spread".</remarks>
     public static InitialParameters Create(InitKind kind, int n, double sigmaMin, double? initSigma, double jitter, int seed, double center = 0.0,
-        bool spreadTurn = true)
+        bool spreadTurn = true, double[]? demand = null)
     {
         var rng = new Random(seed);
         double sigma = initSigma ?? kind switch
         {
-            InitKind.Spread => Math.Max(2.0 * Math.PI / (4.0 * n), 2.0 * sigmaMin),
+            InitKind.Spread or InitKind.Quantiles => Math.Max(2.0 * Math.PI / (4.0 * n), 2.0 * sigmaMin),
             InitKind.Homogeneous => 1.0,
             InitKind.Random => 0.5,
             InitKind.Auto => throw new ArgumentException("agents.init: \"auto\" names a kind per restart; resolve it with Initialization.KindForRestart first.", nameof(kind)),
@@ -41,12 +43,15 @@ public static class Initialization
         var alpha = new double[n];
         // A spread start is the even lattice turned by a random fraction of its spacing, so that every seed starts
         // somewhere genuinely different; agent i keeps site i (neighbouring agents on neighbouring arcs).
-        double turn = kind == InitKind.Spread && spreadTurn ? rng.NextDouble() : 0.0;
+        double turn = kind is InitKind.Spread or InitKind.Quantiles && spreadTurn ? rng.NextDouble() : 0.0;
+        if (kind == InitKind.Quantiles && demand is null)
+            throw new ArgumentException("agents.init: \"quantiles\" needs the demand; build it with SystemBuilder.Start.", nameof(demand));
         for (int i = 0; i < n; i++)
         {
             double baseMu = kind switch
             {
                 InitKind.Spread => 2.0 * Math.PI * (i + turn) / n,
+                InitKind.Quantiles => Quantile(demand!, (i + turn) / n),
                 InitKind.Homogeneous => center,
                 _ => 2.0 * Math.PI * rng.NextDouble(), // random (the only other kind past the σ switch)
             };
@@ -57,6 +62,78 @@ public static class Initialization
         }
         return new InitialParameters(mu, rho, alpha);
     }
+
+    /// <summary>The point x of the grid x_m = 2πm/M (M = the length of <paramref name="demand"/>) below which a fraction
+    /// <paramref name="q"/> ∈ [0, 1) of the demand's mass lies, each grid value spread evenly over [x_m, x_m + 2π/M).</summary>
+    /// <exception cref="ArgumentException">The demand has no positive mass.</exception>
+    public static double Quantile(double[] demand, double q)
+    {
+        ArgumentNullException.ThrowIfNull(demand);
+        double total = demand.Sum(), step = 2.0 * Math.PI / demand.Length;
+        if (!(total > 0)) throw new ArgumentException("agents.init: \"quantiles\" needs a demand with positive mass.", nameof(demand));
+        double target = q * total, below = 0;
+        for (int m = 0; m < demand.Length; m++)
+        {
+            if (demand[m] > 0 && below + demand[m] >= target) return step * (m + (target - below) / demand[m]);
+            below += demand[m];
+        }
+        return 2.0 * Math.PI - step;
+    }
+
+    /// <summary>
+    /// μ, ρ (d entries per agent, agent by agent) and α for <paramref name="n"/> agents on T^d, the torus versions of
+    /// <see cref="Create"/>: "spread" puts agent i at the Kronecker lattice point 2π·frac(u + (i + ½)·γ) with
+    /// γ_j = φ_d^−(j+1) (φ_d the positive root of x^(d+1) = x + 1, the most even such sequence) and u uniform per axis
+    /// from the seed (0 without <paramref name="spreadTurn"/>), σ = max(2π/(4·N^(1/d)), 2σ_min) per axis; "homogeneous"
+    /// puts all at <paramref name="center"/> with σ = 1; "random" is uniform on T^d with σ = 0.5; plus the jitter of
+    /// <see cref="Create"/> on every entry.
+    /// </summary>
+    public static InitialParameters CreateOnTorus(InitKind kind, int n, int d, double sigmaMin, double? initSigma, double jitter, int seed,
+        double[] center, bool spreadTurn = true)
+    {
+        ArgumentNullException.ThrowIfNull(center);
+        if (center.Length != d) throw new ArgumentException($"CreateOnTorus: the centre has {center.Length} coordinates for d = {d}.", nameof(center));
+        var rng = new Random(seed);
+        double sigma = initSigma ?? kind switch
+        {
+            InitKind.Spread => Math.Max(2.0 * Math.PI / (4.0 * Math.Pow(n, 1.0 / d)), 2.0 * sigmaMin),
+            InitKind.Homogeneous => 1.0,
+            InitKind.Random => 0.5,
+            _ => throw new ArgumentException($"agents.init: resolve \"{Choices.Name(kind)}\" before CreateOnTorus (SystemBuilder.Start).", nameof(kind)),
+        };
+        if (sigma <= sigmaMin) throw new ArgumentException($"agents.initSigma: {sigma} must exceed agents.sigmaMin ({sigmaMin}).");
+        double phi = 2.0;
+        for (int it = 0; it < 64; it++) phi = Math.Pow(1.0 + phi, 1.0 / (d + 1));
+        var step = new double[d];
+        var turn = new double[d];
+        for (int j = 0; j < d; j++)
+        {
+            step[j] = Math.Pow(phi, -(j + 1));
+            turn[j] = kind == InitKind.Spread && spreadTurn ? rng.NextDouble() : 0.0;
+        }
+        var mu = new double[n * d];
+        var rho = new double[n * d];
+        var alpha = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < d; j++)
+            {
+                double baseMu = kind switch
+                {
+                    InitKind.Spread => 2.0 * Math.PI * Frac(turn[j] + (i + 0.5) * step[j]),
+                    InitKind.Homogeneous => center[j],
+                    _ => 2.0 * Math.PI * rng.NextDouble(),
+                };
+                mu[i * d + j] = baseMu + jitter * Tensor.NormalSample(rng);
+                double s = Math.Max(sigma * (1.0 + jitter * Tensor.NormalSample(rng)), sigmaMin * 1.0001);
+                rho[i * d + j] = SoftplusInverse(s - sigmaMin);
+            }
+            alpha[i] = jitter * Tensor.NormalSample(rng);
+        }
+        return new InitialParameters(mu, rho, alpha);
+    }
+
+    private static double Frac(double x) => x - Math.Floor(x);
 
     /// <summary>ρ with softplus(ρ) = y, for y &gt; 0: log(expm1(y)), computed stably for large y.</summary>
     public static double SoftplusInverse(double y) => y > 30 ? y + Math.Log(-double.ExpM1(-y)) : Math.Log(double.ExpM1(y));

@@ -37,6 +37,19 @@ public static class Refinement
     /// <summary>A loss at most this fraction of <see cref="NullLoss"/> is an optimum to rounding: the moves below are not tried.</summary>
     public const double ZeroLoss = 1e-14;
 
+    /// <summary>
+    /// Re-seed moves when training.reseed is not set: enough for every agent of the measured hard cases to be re-placed
+    /// (bench/optima/README.md, "Moves"); the moves stop at the first that does not lower the loss, so a start with
+    /// nothing to re-seed pays one polish.
+    /// </summary>
+    public const int DefaultReseed = 32;
+
+    /// <summary>
+    /// Split trials when training.split is not set: none, since on the measured hard cases the re-seeds reached every
+    /// optimum the splits reached and more, and each rejected trial costs one polish (bench/optima/README.md, "Moves").
+    /// </summary>
+    public const int DefaultSplit = 0;
+
     /// <summary>A new move's result is kept only when it lowers the loss by more than this relative amount.</summary>
     public const double Gain = 1e-9;
 
@@ -52,8 +65,8 @@ public static class Refinement
         {
             var d = Tensor.FromArray(frame);
             total += model.Objective.Kind == ObjectiveKind.System
-                ? Mismatch.Of(model.Objective, model.Space.Delta, Tensor.Zeros(model.Space.M), d).Item()
-                : Mismatch.Of(model.Objective, model.Space.Delta, Tensor.Zeros(model.N, model.Space.M), d / (model.Space.Delta * frame.Sum())).Item() / model.N;
+                ? Mismatch.Of(model.Objective, model.Space.Delta, Tensor.Zeros(model.Space.Points), d).Item()
+                : Mismatch.Of(model.Objective, model.Space.Delta, Tensor.Zeros(model.N, model.Space.Points), d / (model.Space.Delta * frame.Sum())).Item() / model.N;
         }
         return total / model.DemandFrames.Count;
     }
@@ -63,27 +76,29 @@ public static class Refinement
     /// more than <see cref="Gain"/>: up to training.reseed re-seeds of a starved agent or a near-clone at the peak of
     /// D − W (stopping at the first that does not help), up to training.split split trials (agents by misfit; after a
     /// kept split the order is recomputed), then training.hops basin hops. None is tried once the loss is at zero to
-    /// rounding (<see cref="ZeroLoss"/>), nor when the polish is off.
+    /// rounding (<see cref="ZeroLoss"/>), nor when the polish is off, nor on the torus T^d with d &gt; 1 (the three
+    /// moves are written for one location per agent; swaps and merges work on T^d).
     /// </summary>
     public static TrainResult Moves(DpsModel model, TrainingConfig training, TrainResult result,
         Func<DpsModel, (double het, double cov, double spec)> measure)
     {
-        if (Polish.Iterations(training) <= 0 || result.Reason == StopReason.Cancelled) return result;
+        if (Polish.Iterations(training) <= 0 || result.Reason == StopReason.Cancelled || model.Dimensions > 1) return result;
         double zero = ZeroLoss * NullLoss(model);
         bool AtZero() => result.Loss <= zero;
-        for (int t = 0; t < training.Reseed && !AtZero(); t++)
+        int reseeds = training.Reseed ?? DefaultReseed, splits = training.Split ?? DefaultSplit;
+        for (int t = 0; t < reseeds && !AtZero(); t++)
         {
             var (next, kept) = Attempt(model, training, result, measure, m => Reseed.Run(m) >= 0);
             if (!kept) break;
             result = next;
         }
         int tried = 0;
-        while (tried < training.Split && !AtZero())
+        while (tried < splits && !AtZero())
         {
             bool keptOne = false;
             foreach (int i in Search.Split.Candidates(model))
             {
-                if (tried++ >= training.Split) break;
+                if (tried++ >= splits) break;
                 var (next, kept) = Attempt(model, training, result, measure, m => Search.Split.Run(m, i) >= 0);
                 if (!kept) continue;
                 result = next;

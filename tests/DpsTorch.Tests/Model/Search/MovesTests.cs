@@ -109,7 +109,7 @@ public class MovesTests
     [Fact]
     public void BasinHops_AreKeptOnlyWhenTheyLowerTheLoss_AndAreReproducible()
     {
-        var t = new TrainingConfig { Steps = 200, Hops = 3 };
+        var t = new TrainingConfig { Steps = 200, Hops = 3, Reseed = 0, Split = 0 };
         double[] Hop()
         {
             var m = TwoOfThree();
@@ -135,7 +135,7 @@ public class MovesTests
     public void NewKeys_AreRead_AndOutOfRangeValuesNameTheKey()
     {
         var c = ConfigLoader.Parse("""{ "training": { "reseed": 3, "split": 2, "hops": 1, "batched": false } }""");
-        Assert.Equal((3, 2, 1, false), (c.Training.Reseed, c.Training.Split, c.Training.Hops, c.Training.Batched));
+        Assert.Equal(((int?)3, (int?)2, 1, false), (c.Training.Reseed, c.Training.Split, c.Training.Hops, c.Training.Batched));
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("""{ "training": { "split": -1 } }"""));
         Assert.Contains("training.split", e.Message);
     }
