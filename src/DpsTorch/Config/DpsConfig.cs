@@ -279,7 +279,8 @@ public sealed record TrainingConfig
     public int Hops { get; init; }
     /// <summary>
     /// Whether the restarts' first-order phase may run as one batched computation (Model/Search/BatchedTraining.cs:
-    /// flat systems under the system objective, at most 64 agents, managed backend, Adam or SGD, no back-off); the per-start results are the
+    /// flat systems under the system objective, at most 64 agents, managed backend, Adam or SGD, no back-off, and no
+    /// checkpoint folder: runs that checkpoint train one restart at a time); the per-start results are the
     /// one-at-a-time path's to rounding. Default true.
     /// </summary>
     public bool Batched { get; init; } = true;

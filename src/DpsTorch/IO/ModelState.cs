@@ -9,8 +9,8 @@ namespace DpsTorch.IO;
 
 /// <summary>
 /// The saved state of a <see cref="DpsModel"/>. JSON fields: <c>format</c> ("dpstorch-model"), <c>version</c> (1),
-/// <c>n</c>, <c>m</c>, <c>mu</c>, <c>rho</c>, <c>alpha</c> (raw parameters, length n), <c>sigma</c>, <c>resources</c>
-/// (derived, length n), <c>edges</c> ([[i, j], ...] with i &lt; j), <c>weights</c> (q per edge), <c>theta</c> (learned
+/// <c>n</c>, <c>m</c>, <c>mu</c>, <c>rho</c>, <c>alpha</c> (raw parameters, length n; on T^d μ and ρ have n·d entries,
+/// agent by agent), <c>sigma</c> (n or n·d), <c>resources</c> (derived, length n), <c>edges</c> ([[i, j], ...] with i &lt; j), <c>weights</c> (q per edge), <c>theta</c> (learned
 /// logits per edge, or absent), and <c>config</c> (the resolved experiment config).
 /// </summary>
 public sealed record ModelState
@@ -40,7 +40,7 @@ public sealed record ModelState
     public double[]? Theta { get; init; }
 
     /// <summary>Number of agents.</summary>
-    public int N => Mu.Length;
+    public int N => Alpha.Length;
 
     /// <summary>The raw parameters as the model layer takes them: one level with its edges, weights and logits.</summary>
     public SystemParameters Parameters => new()
@@ -113,13 +113,14 @@ public sealed record ModelState
             if (i >= j) throw ConfigException.Invalid($"{path}: edges[{e}]", $"[{i}, {j}]", "a pair with i < j");
             edges[e] = (i, j);
         }
+        long axes = n * config.Space.Dimensions; // μ, ρ and σ hold d numbers per agent on T^d
         return new ModelState
         {
             Config = config,
-            Mu = Doubles(o, "mu", n, path),
-            Rho = Doubles(o, "rho", n, path),
+            Mu = Doubles(o, "mu", axes, path),
+            Rho = Doubles(o, "rho", axes, path),
             Alpha = Doubles(o, "alpha", n, path),
-            Sigma = Doubles(o, "sigma", n, path),
+            Sigma = Doubles(o, "sigma", axes, path),
             Resources = Doubles(o, "resources", n, path),
             Edges = edges,
             Weights = Doubles(o, "weights", edges.Length, path),

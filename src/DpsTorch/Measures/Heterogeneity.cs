@@ -44,12 +44,57 @@ public static class Heterogeneity
     }
 
     /// <summary>
+    /// Similarity of product wrapped normals on T^d in closed form, row-major N×N: the overlap of two products is the
+    /// product of the axes' overlaps, and so is its normalisation, hence Z_ij = Π_k Z(μ_ik, σ_ik; μ_jk, σ_jk) with the
+    /// circle's <see cref="Pair(double, double, double, double)"/> per axis. <paramref name="mus"/> and <paramref name="sigmas"/> hold d numbers per
+    /// agent (agent by agent); d = 1 is <see cref="Similarity(ReadOnlySpan{double}, ReadOnlySpan{double})"/>.
+    /// </summary>
+    public static double[] Similarity(ReadOnlySpan<double> mus, ReadOnlySpan<double> sigmas, int dimensions)
+    {
+        if (dimensions == 1) return Similarity(mus, sigmas);
+        Require.AtLeast(dimensions, 1, nameof(dimensions));
+        CheckAgents(mus, sigmas);
+        if (mus.Length % dimensions != 0) throw new ArgumentException($"Similarity: {mus.Length} locations are not d = {dimensions} per agent.", nameof(mus));
+        int n = mus.Length / dimensions;
+        if (n > ExactMaxN)
+            throw new ArgumentException($"Similarity: {n} agents on T^{dimensions} would need an {n}x{n} matrix; at most {ExactMaxN} agents.", nameof(mus));
+        var z = new double[n * n];
+        for (int i = 0; i < n; i++)
+        {
+            z[i * n + i] = 1.0;
+            for (int j = i + 1; j < n; j++)
+                z[i * n + j] = z[j * n + i] = Pair(mus.Slice(i * dimensions, dimensions), sigmas.Slice(i * dimensions, dimensions),
+                    mus.Slice(j * dimensions, dimensions), sigmas.Slice(j * dimensions, dimensions));
+        }
+        return z;
+    }
+
+    /// <summary>Z_ij of two product wrapped normals on T^d (d = the spans' length): Π_k <see cref="Pair(double, double, double, double)"/>.</summary>
+    public static double Pair(ReadOnlySpan<double> muI, ReadOnlySpan<double> sigmaI, ReadOnlySpan<double> muJ, ReadOnlySpan<double> sigmaJ)
+    {
+        double z = 1.0;
+        for (int k = 0; k < muI.Length; k++) z *= Pair(muI[k], sigmaI[k], muJ[k], sigmaJ[k]);
+        return z;
+    }
+
+    /// <summary>The mean off-diagonal entry (Σ_ij Z_ij − N) / (N(N − 1)) of a row-major N×N similarity; NaN for N &lt; 2.</summary>
+    public static double MeanOffDiagonal(ReadOnlySpan<double> z, int n)
+    {
+        Require.Length(z.Length, Require.SquareLength(n, "Heterogeneity.MeanOffDiagonal"), nameof(z), $"an {n}x{n} similarity matrix");
+        if (n < 2) return double.NaN;
+        double sum = 0;
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j < n; j++) sum += 2 * z[i * n + j];
+        return sum / (n * (n - 1.0));
+    }
+
+    /// <summary>
     /// Largest N for which the N×N similarity matrix is built (N² doubles = 128 MiB at 4096). Above it the Hill numbers
     /// come from <see cref="SimilarityTimes"/> in O(N·K) memory-free of N², exact to the same tolerance.
     /// </summary>
     public const int ExactMaxN = MemoryEstimate.SimilarityMatrixMaxN;
 
-    /// <summary>The similarity Z_ij of two wrapped-normal agents (the entry of <see cref="Similarity"/>).</summary>
+    /// <summary>The similarity Z_ij of two wrapped-normal agents (the entry of <see cref="Similarity(ReadOnlySpan{double}, ReadOnlySpan{double})"/>).</summary>
     public static double Pair(double muI, double sigmaI, double muJ, double sigmaJ)
     {
         if (muI == muJ && sigmaI == sigmaJ) return 1.0;

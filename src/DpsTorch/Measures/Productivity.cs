@@ -99,12 +99,12 @@ public static class Productivity
     public static double ShapeCoverage(Space space, ReadOnlySpan<double> production, ReadOnlySpan<double> demand)
     {
         ArgumentNullException.ThrowIfNull(space);
-        Require.Length(production.Length, space.M, nameof(production), "one value per grid point");
-        Require.Length(demand.Length, space.M, nameof(demand), "one value per grid point");
+        Require.Length(production.Length, space.Points, nameof(production), "one value per grid point");
+        Require.Length(demand.Length, space.Points, nameof(demand), "one value per grid point");
         double output = space.Integrate(production), mass = space.Integrate(demand);
         if (!(mass > 0)) throw new ArgumentException($"The demand has mass {mass}; shape coverage needs a positive ∫D.", nameof(demand));
         if (!(output > 0)) return double.NaN;
-        var met = new double[space.M];
+        var met = new double[space.Points];
         for (int m = 0; m < met.Length; m++) met[m] = Math.Min(production[m] / output, demand[m] / mass);
         return space.Integrate(met);
     }

@@ -27,6 +27,29 @@ public static class Specialization
         return s;
     }
 
+    /// <summary>
+    /// The system value on T^d: per agent the geometric mean over the axes of exp(−σ_ik²/2), exp(−Σ_k σ_ik² / 2d)
+    /// (an agent of breadth σ on every axis scores exp(−σ²/2), as on the circle), resource-weighted.
+    /// <paramref name="sigmas"/> holds d breadths per agent (agent by agent); d = 1 is <see cref="OfSystem(ReadOnlySpan{double}, ReadOnlySpan{double})"/>.
+    /// </summary>
+    public static double OfSystem(ReadOnlySpan<double> sigmas, ReadOnlySpan<double> resources, int dimensions)
+    {
+        if (dimensions == 1) return OfSystem(sigmas, resources);
+        Require.Length(sigmas.Length, resources.Length * dimensions, nameof(sigmas), $"{dimensions} breadths per agent");
+        Require.AllPositive(sigmas, nameof(sigmas));
+        Require.AllNonNegative(resources, nameof(resources));
+        double num = 0, den = 0;
+        for (int i = 0; i < resources.Length; i++)
+        {
+            double s2 = 0;
+            for (int k = 0; k < dimensions; k++) s2 += sigmas[i * dimensions + k] * sigmas[i * dimensions + k];
+            num += resources[i] * Math.Exp(-s2 / (2.0 * dimensions));
+            den += resources[i];
+        }
+        if (!(den > 0)) throw new ArgumentException("resources must not be all zero.", nameof(resources));
+        return num / den;
+    }
+
     /// <summary>The resource-weighted mean Σ_i a_i exp(−σ_i²/2) / Σ_i a_i (resources ≥ 0, not all zero).</summary>
     public static double OfSystem(ReadOnlySpan<double> sigmas, ReadOnlySpan<double> resources)
     {

@@ -76,7 +76,8 @@ public static class SystemMeasures
         var q = model.Interaction.Weights();
         var p = model.Production(q);
         var a = model.Resources();
-        double[]? w0 = unlinked ? DpsKernels.WrappedNormalMixture(model.Mu, model.Sigma(), a, model.Space.Grid.ToArray()).ToArray() : null;
+        double[]? w0 = !unlinked ? null : model.Dimensions == 1 ? DpsKernels.WrappedNormalMixture(model.Mu, model.Sigma(), a, model.Space.Grid.ToArray()).ToArray()
+            : DpsKernels.ProductWrappedNormalMixture(model.Mu, model.Sigma(), a, model.Space.Grid.ToArray(), model.Dimensions).ToArray();
         return new Snapshot(model.Mu.ToArray(), model.Sigma().ToArray(), a.ToArray(),
             model.SystemProduction(p).ToArray(), model.Loss().Total.Item(), q.ToArray(), w0);
     }
@@ -85,7 +86,9 @@ public static class SystemMeasures
     public static (double het, double cov, double spec) Quick(DpsModel model)
     {
         var s = Take(model);
-        return (Heterogeneity.Of(s.Mu, s.Sigma, s.A), CoverageOf(model, s.W), Specialization.OfSystem(s.Sigma, s.A));
+        int d = model.Dimensions;
+        double het = d == 1 ? Heterogeneity.Of(s.Mu, s.Sigma, s.A) : Heterogeneity.Hill(s.A, Heterogeneity.Similarity(s.Mu, s.Sigma, d));
+        return (het, CoverageOf(model, s.W), Specialization.OfSystem(s.Sigma, s.A, d));
     }
 
     /// <summary>Coverage ∫min(W, D)/∫D, averaged over the demand frames.</summary>
@@ -106,7 +109,10 @@ public static class SystemMeasures
         var s = Take(model, unlinked: true);
         // No N×N matrix above Heterogeneity.ExactMaxN agents: Hill numbers in O(N·K), local heterogeneity sampled.
         var weights = Normalized(s.A);
-        var h = Heterogeneity.Orders(s.Mu, s.Sigma, weights);
+        int dims = model.Dimensions;
+        // On T^d the exact similarity (product of the axes' closed forms) serves every measure below.
+        double[]? z = dims > 1 ? Heterogeneity.Similarity(s.Mu, s.Sigma, dims) : null;
+        var h = z is null ? Heterogeneity.Orders(s.Mu, s.Sigma, weights) : [.. Heterogeneity.ReportedOrders.ToArray().Select(q => Heterogeneity.Hill(weights, z, q))];
         var orders = new HeterogeneityOrders(h[0], h[1], h[2], h[3]);
         var graph = LinkGraph(model, s.QWeights);
         double comm = 0;
@@ -121,7 +127,8 @@ public static class SystemMeasures
         int? scale = null;
         if (graph.EdgeCount > 0 && options is not null)
         {
-            local = LocalHeterogeneity.Profile(graph, weights, s.Mu, s.Sigma, options.MaxRadius);
+            local = z is null ? LocalHeterogeneity.Profile(graph, weights, s.Mu, s.Sigma, options.MaxRadius)
+                : LocalHeterogeneity.Profile(graph, weights, z, options.MaxRadius);
             scale = LocalHeterogeneity.SpatialScale(local, orders.Q1);
         }
 
@@ -146,16 +153,16 @@ public static class SystemMeasures
         {
             Loss = s.Loss,
             Heterogeneity = orders,
-            Types = TypeCount.Of(s.Mu, s.Sigma, s.A),
-            Specialisation = Specialization.OfSystem(s.Sigma, s.A),
+            Types = TypeCount.Of(s.Mu, s.Sigma, s.A, dims),
+            Specialisation = Specialization.OfSystem(s.Sigma, s.A, dims),
             Productivity = effective,
             TotalProduction = total,
             Coverage = CoverageOf(model, s.W),
             Efficiency = spent > 0 ? effective / spent : 0,
             CommunicationCost = comm,
             Efficiencies = Productivity.Efficiencies(model.Space, s.W, s.Unlinked!, model.DemandFrames, s.A.Sum(), comm),
-            LinkComplementarity = Complementarity(model, s.QWeights, s.Mu, s.Sigma),
-            PairComplementarity = 1 - Heterogeneity.MeanPairSimilarity(s.Mu, s.Sigma),
+            LinkComplementarity = z is null ? Complementarity(model, s.QWeights, s.Mu, s.Sigma) : Complementarity(model, s.QWeights, (i, j) => z[i * model.N + j]),
+            PairComplementarity = 1 - (z is null ? Heterogeneity.MeanPairSimilarity(s.Mu, s.Sigma) : Heterogeneity.MeanOffDiagonal(z, model.N)),
             FrameCoverage = [.. model.DemandFrames.Select(d => Productivity.Coverage(model.Space, s.W, d))],
             LocalHeterogeneity = local,
             SpatialScale = scale,
@@ -224,12 +231,15 @@ public static class SystemMeasures
     }
 
     private static double Complementarity(DpsModel model, double[] q, double[] mu, double[] sigma)
+        => Complementarity(model, q, (i, j) => Heterogeneity.Pair(mu[i], sigma[i], mu[j], sigma[j]));
+
+    private static double Complementarity(DpsModel model, double[] q, Func<int, int, double> similarity)
     {
         double num = 0, den = 0;
         for (int e = 0; e < q.Length; e++)
         {
             var (i, j) = model.Interaction.Edges[e];
-            num += q[e] * (1 - Heterogeneity.Pair(mu[i], sigma[i], mu[j], sigma[j]));
+            num += q[e] * (1 - similarity(i, j));
             den += q[e];
         }
         return den > 0 ? num / den : double.NaN;

@@ -42,7 +42,7 @@ public sealed class Demand
     public static Demand FromValues(Space space, ReadOnlySpan<double> values, double? mass = null)
     {
         ArgumentNullException.ThrowIfNull(space);
-        Require.Length(values.Length, space.M, nameof(values), "one value per grid point");
+        Require.Length(values.Length, space.Points, nameof(values), "one value per grid point");
         Require.AllNonNegative(values, nameof(values));
         if (mass is double m) Require.Positive(m, nameof(mass));
         var v = values.ToArray();
@@ -109,13 +109,15 @@ public sealed class Demand
         return Mixture(space, mus, sigmas, weights, mass);
     }
 
-    /// <summary>The constant density mass/(2π).</summary>
+    /// <summary>The constant density mass/(2π) (mass/(2π)^d on T^d).</summary>
     public static Demand Uniform(Space space, double mass)
     {
         ArgumentNullException.ThrowIfNull(space);
         Require.Positive(mass, nameof(mass));
-        var values = new double[space.M];
-        Array.Fill(values, mass / (2.0 * Math.PI));
+        var values = new double[space.Points];
+        double volume = 2.0 * Math.PI;
+        for (int k = 1; k < space.Dimensions; k++) volume *= 2.0 * Math.PI;
+        Array.Fill(values, mass / volume);
         return new Demand(space, values, DemandKind.Uniform, mass);
     }
 
@@ -209,7 +211,157 @@ public sealed class Demand
     }
 
     /// <inheritdoc/>
-    public override string ToString() => $"Demand({(Kind is { } kind ? Choices.Name(kind) : "values")}, M={Space.M}, mass={Mass})";
+    public override string ToString() => $"Demand({(Kind is { } kind ? Choices.Name(kind) : "values")}, M={Space.M}{(Space.Dimensions > 1 ? $", d={Space.Dimensions}" : "")}, mass={Mass})";
+
+    /// <summary>
+    /// A mixture on T^d (d = space.Dimensions): D(x) = mass · Σ_k w_k Π_j WN(x_j; μ_kj, σ_kj) / Σ_k w_k, each component
+    /// normalised on the grid. <paramref name="centers"/> and <paramref name="widths"/> hold d numbers per peak (peak by
+    /// peak); weights one per peak. On the circle it is <see cref="Mixture"/>.
+    /// </summary>
+    public static Demand TorusMixture(Space space, ReadOnlySpan<double> centers, ReadOnlySpan<double> widths, ReadOnlySpan<double> weights, double mass)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        int d = space.Dimensions, k = weights.Length;
+        if (k == 0) throw new ArgumentException("weights must hold at least one peak weight.", nameof(weights));
+        Require.Length(centers.Length, k * d, nameof(centers), "d centres per peak");
+        Require.Length(widths.Length, k * d, nameof(widths), "d widths per peak");
+        Require.AllFinite(centers, nameof(centers));
+        Require.AllPositive(widths, nameof(widths));
+        Require.AllNonNegative(weights, nameof(weights));
+        Require.Positive(mass, nameof(mass));
+        double wSum = 0;
+        foreach (var w in weights) wSum += w;
+        if (!(wSum > 0)) throw new ArgumentException("weights must not be all zero.", nameof(weights));
+        int m = space.M;
+        var values = new double[space.Points];
+        var axes = new double[d * m];
+        var grid = space.Grid;
+        for (int p = 0; p < k; p++)
+        {
+            if (weights[p] == 0) continue;
+            for (int j = 0; j < d; j++)
+            {
+                var axis = axes.AsSpan(j * m, m);
+                for (int i = 0; i < m; i++) axis[i] = WrappedNormal.Density(grid[i], centers[p * d + j], widths[p * d + j]);
+                double c = space.Spacing * System.Numerics.Tensors.TensorPrimitives.Sum(axis);
+                if (!(c > 0))
+                    throw new ArgumentException($"widths[{p * d + j}] = {widths[p * d + j]} is too narrow for a grid of spacing {space.Spacing}: the peak falls between grid points; use σ ≥ Δ/4.", nameof(widths));
+                System.Numerics.Tensors.TensorPrimitives.Multiply(axis, 1.0 / c, axis);
+            }
+            double f = weights[p] / wSum;
+            for (int point = 0; point < values.Length; point++)
+            {
+                double v = f;
+                for (int j = d - 1, rest = point; j >= 0; j--, rest /= m) v *= axes[j * m + rest % m];
+                values[point] += v;
+            }
+        }
+        Scale(values, mass / space.Integrate(values));
+        return new Demand(space, values, DemandKind.Mixture, mass);
+    }
+
+    /// <summary>
+    /// <paramref name="k"/> equal peaks of width σ on T^d placed on the lattice j·g/k (mod 1) of the generator g = (1,
+    /// g_1, ..., g_{d−1}) that keeps the peaks furthest apart (the smallest such g), shifted by phase on every axis:
+    /// 4 peaks on T^2 sit at (0, 0), (π/2, π), (π, 0), (3π/2, π), every pair at least π apart. On the circle it is
+    /// <see cref="EvenPeaks"/>.
+    /// </summary>
+    public static Demand TorusPeaks(Space space, int k, double sigma, double mass, double phase = 0)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        Require.AtLeast(k, 1, nameof(k));
+        Require.Positive(sigma, nameof(sigma));
+        Require.Finite(phase, nameof(phase));
+        int d = space.Dimensions;
+        var centers = PeakLattice(k, d);
+        for (int i = 0; i < centers.Length; i++) centers[i] += phase;
+        var widths = new double[k * d];
+        Array.Fill(widths, sigma);
+        var weights = new double[k];
+        Array.Fill(weights, 1.0);
+        return TorusMixture(space, centers, widths, weights, mass);
+    }
+
+    /// <summary>
+    /// The centres 2π·(j·g mod k)/k, j = 0..k−1, of <see cref="TorusPeaks"/> (d numbers per peak, no phase), g the
+    /// generator with the largest smallest distance on the torus between two centres (ties: the first in order).
+    /// </summary>
+    public static double[] PeakLattice(int k, int d)
+    {
+        Require.AtLeast(k, 1, nameof(k));
+        Require.AtLeast(d, 1, nameof(d));
+        var best = new int[d];
+        best[0] = 1;
+        double bestDistance = -1;
+        var g = new int[d];
+        g[0] = 1;
+        long candidates = 1;
+        for (int j = 1; j < d; j++) candidates *= k;
+        for (long c = 0; c < candidates; c++)
+        {
+            for (int j = d - 1, rest = (int)c; j >= 1; j--, rest /= k) g[j] = rest % k;
+            double min = double.PositiveInfinity;
+            for (int a = 1; a < k; a++) // the lattice is a group: the distance from 0 to a·g is every pairwise distance
+            {
+                double s2 = 0;
+                for (int j = 0; j < d; j++)
+                {
+                    int r = (int)((long)a * g[j] % k);
+                    double frac = Math.Min(r, k - r) / (double)k;
+                    s2 += frac * frac;
+                }
+                min = Math.Min(min, s2);
+            }
+            if (min > bestDistance + 1e-12) { bestDistance = min; g.CopyTo(best, 0); }
+        }
+        var centers = new double[k * d];
+        for (int a = 0; a < k; a++)
+            for (int j = 0; j < d; j++) centers[a * d + j] = 2.0 * Math.PI * ((long)a * best[j] % k) / k;
+        return centers;
+    }
+
+    /// <summary>
+    /// Gridded data on T^d from a CSV file: exactly M^d non-negative numbers, comma-separated over any number of lines,
+    /// in the order of the grid's points (the first axis slowest: for d = 2 one line per x row reads naturally), then
+    /// rescaled to <paramref name="mass"/>. Blank lines and lines starting with '#' are skipped, and a first line with no
+    /// numeric cell is a header.
+    /// </summary>
+    public static Demand FromGridCsv(Space space, string path, double mass, string key = "demand.path")
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        ArgumentNullException.ThrowIfNull(path);
+        Require.Positive(mass, nameof(mass));
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new FileNotFoundException($"Demand grid file '{path}' does not exist.", path);
+        var values = new double[space.Points];
+        int count = 0, lineNo = 0;
+        bool seenContent = false;
+        foreach (var raw in InputFile.ReadLines(key, path, InputKind.DemandCsv))
+        {
+            lineNo++;
+            var line = raw.Trim();
+            if (line.Length == 0 || line[0] == '#') continue;
+            var cells = line.Split(',');
+            bool isHeader = !seenContent && Array.TrueForAll(cells, c => !TryParse(c, out _));
+            seenContent = true;
+            if (isHeader) continue;
+            for (int c = 0; c < cells.Length; c++)
+            {
+                if (!TryParse(cells[c], out double v))
+                    throw new InvalidDataException($"{path} line {lineNo}, column {c + 1}: not a number (expected {space.Points} comma-separated values, one per grid point of T^{space.Dimensions}).");
+                if (!(v >= 0) || double.IsInfinity(v))
+                    throw new InvalidDataException($"{path} line {lineNo}, column {c + 1}: demand value {v} must be non-negative and finite.");
+                if (count == values.Length)
+                    throw new InvalidDataException($"{path} line {lineNo}: more than the {space.Points} values of a {space.M}^{space.Dimensions} grid.");
+                values[count++] = v;
+            }
+        }
+        if (count != values.Length)
+            throw new InvalidDataException($"{path}: {count} values; a demand on the {space.M}^{space.Dimensions} grid needs exactly {space.Points}.");
+        double total = space.Integrate(values);
+        if (!(total > 0)) throw new InvalidDataException($"{path}: all demand values are zero; a demand needs positive mass.");
+        Scale(values, mass / total);
+        return new Demand(space, values, DemandKind.Histogram, mass);
+    }
 
     private static bool TryParse(string cell, out double value)
         => double.TryParse(cell.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out value);

@@ -80,6 +80,61 @@ public static class Initialization
         return 2.0 * Math.PI - step;
     }
 
+    /// <summary>
+    /// μ, ρ (d entries per agent, agent by agent) and α for <paramref name="n"/> agents on T^d, the torus versions of
+    /// <see cref="Create"/>: "spread" puts agent i at the Kronecker lattice point 2π·frac(u + (i + ½)·γ) with
+    /// γ_j = φ_d^−(j+1) (φ_d the positive root of x^(d+1) = x + 1, the most even such sequence) and u uniform per axis
+    /// from the seed (0 without <paramref name="spreadTurn"/>), σ = max(2π/(4·N^(1/d)), 2σ_min) per axis; "homogeneous"
+    /// puts all at <paramref name="center"/> with σ = 1; "random" is uniform on T^d with σ = 0.5; plus the jitter of
+    /// <see cref="Create"/> on every entry.
+    /// </summary>
+    public static InitialParameters CreateOnTorus(InitKind kind, int n, int d, double sigmaMin, double? initSigma, double jitter, int seed,
+        double[] center, bool spreadTurn = true)
+    {
+        ArgumentNullException.ThrowIfNull(center);
+        if (center.Length != d) throw new ArgumentException($"CreateOnTorus: the centre has {center.Length} coordinates for d = {d}.", nameof(center));
+        var rng = new Random(seed);
+        double sigma = initSigma ?? kind switch
+        {
+            InitKind.Spread => Math.Max(2.0 * Math.PI / (4.0 * Math.Pow(n, 1.0 / d)), 2.0 * sigmaMin),
+            InitKind.Homogeneous => 1.0,
+            InitKind.Random => 0.5,
+            _ => throw new ArgumentException($"agents.init: resolve \"{Choices.Name(kind)}\" before CreateOnTorus (SystemBuilder.Start).", nameof(kind)),
+        };
+        if (sigma <= sigmaMin) throw new ArgumentException($"agents.initSigma: {sigma} must exceed agents.sigmaMin ({sigmaMin}).");
+        double phi = 2.0;
+        for (int it = 0; it < 64; it++) phi = Math.Pow(1.0 + phi, 1.0 / (d + 1));
+        var step = new double[d];
+        var turn = new double[d];
+        for (int j = 0; j < d; j++)
+        {
+            step[j] = Math.Pow(phi, -(j + 1));
+            turn[j] = kind == InitKind.Spread && spreadTurn ? rng.NextDouble() : 0.0;
+        }
+        var mu = new double[n * d];
+        var rho = new double[n * d];
+        var alpha = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < d; j++)
+            {
+                double baseMu = kind switch
+                {
+                    InitKind.Spread => 2.0 * Math.PI * Frac(turn[j] + (i + 0.5) * step[j]),
+                    InitKind.Homogeneous => center[j],
+                    _ => 2.0 * Math.PI * rng.NextDouble(),
+                };
+                mu[i * d + j] = baseMu + jitter * Tensor.NormalSample(rng);
+                double s = Math.Max(sigma * (1.0 + jitter * Tensor.NormalSample(rng)), sigmaMin * 1.0001);
+                rho[i * d + j] = SoftplusInverse(s - sigmaMin);
+            }
+            alpha[i] = jitter * Tensor.NormalSample(rng);
+        }
+        return new InitialParameters(mu, rho, alpha);
+    }
+
+    private static double Frac(double x) => x - Math.Floor(x);
+
     /// <summary>ρ with softplus(ρ) = y, for y &gt; 0: log(expm1(y)), computed stably for large y.</summary>
     public static double SoftplusInverse(double y) => y > 30 ? y + Math.Log(-double.ExpM1(-y)) : Math.Log(double.ExpM1(y));
 }

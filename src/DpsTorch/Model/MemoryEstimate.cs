@@ -43,7 +43,7 @@ public sealed record MemoryEstimate(long Agents, long Cells, long DemandFrames, 
     public static MemoryEstimate For(DpsConfig c)
     {
         ArgumentNullException.ThrowIfNull(c);
-        long n = c.Agents.Count, m = c.Space.M;
+        long n = c.Agents.Count, m = c.Space.Points; // grid points in all: M^d on T^d
         long edges = ConfigLoader.EdgeCount(c.Topology, n);
         long frames = c.Demand.Kind == DemandKind.Drifting ? c.Demand.Frames : 1;
         long cells = Mul(Mul(n, m), CellMatrices(c) * sizeof(double));

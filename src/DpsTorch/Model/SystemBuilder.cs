@@ -18,6 +18,7 @@ public static class SystemBuilder
     {
         var d = c.Demand;
         double mass = d.Mass ?? Budget(c);
+        if (space.Dimensions > 1) return [TorusDemand(d, space, mass).ToArray()];
         switch (d.Kind)
         {
             case DemandKind.Peaks: return [Demand.EvenPeaks(space, d.Peaks, d.Width, mass, d.Phase).ToArray()];
@@ -32,6 +33,27 @@ public static class SystemBuilder
             case DemandKind.Drifting:
                 return DemandSeries.Drifting(space, d.Peaks, d.Width, mass, d.Drift, d.Frames, d.Phase).Select(f => f.ToArray()).ToArray();
             default: throw Choices.Unknown("demand.kind", d.Kind);
+        }
+    }
+
+    /// <summary>The demand on T^d (d &gt; 1): peaks on the lattice of <see cref="Demand.TorusPeaks"/>, a mixture with d
+    /// centres (and 1 or d widths) per peak, uniform, one near-Dirac peak at phase on every axis, or gridded data.</summary>
+    private static Demand TorusDemand(DemandConfig d, Space space, double mass)
+    {
+        int dims = space.Dimensions;
+        switch (d.Kind)
+        {
+            case DemandKind.Peaks: return Demand.TorusPeaks(space, d.Peaks, d.Width, mass, d.Phase);
+            case DemandKind.Uniform: return Demand.Uniform(space, mass);
+            case DemandKind.Dirac: return Demand.TorusMixture(space, [.. Enumerable.Repeat(d.Phase, dims)], [.. Enumerable.Repeat(space.Spacing, dims)], [1.0], mass);
+            case DemandKind.Histogram: return Demand.FromGridCsv(space, d.Path!, mass);
+            case DemandKind.Mixture:
+                int k = d.Centers!.Length / dims;
+                var widths = d.Widths is { } w ? (w.Length == k ? [.. w.SelectMany(x => Enumerable.Repeat(x, dims))] : w)
+                    : [.. Enumerable.Repeat(d.Width, k * dims)];
+                var weights = d.Weights ?? [.. Enumerable.Repeat(1.0, k)];
+                return Demand.TorusMixture(space, d.Centers, widths, weights, mass);
+            default: throw ConfigException.Invalid("demand.kind", Choices.Name(d.Kind), $"peaks, mixture, uniform, dirac or histogram with space.dimensions = {dims}");
         }
     }
 
@@ -139,7 +161,7 @@ public static class SystemBuilder
     public static DpsModel Create(DpsConfig c, int restart = 0)
     {
         ConfigLoader.CheckChoices(c);
-        var space = new Space(c.Space.M);
+        var space = new Space(c.Space.M, c.Space.Dimensions);
         var frames = DemandFrames(c, space);
         var g = Graph(c);
         var init = Start(c, space, frames, restart, c.Agents.Count);
@@ -158,6 +180,7 @@ public static class SystemBuilder
     {
         var kind = Initialization.KindForRestart(c.Agents.Init, restart);
         int seed = Seeds.ForRestart(c.Training.Seed, restart);
+        if (space.Dimensions > 1) return TorusStart(c, space, frames, kind, seed, count);
         if (kind == InitKind.Modes)
         {
             var modes = Search.StructuredStarts.Modes(space, frames);
@@ -169,6 +192,22 @@ public static class SystemBuilder
             center: space.Grid[ArgMax(frames[0])], spreadTurn: c.Agents.SpreadTurn, demand: frames[0]);
     }
 
+    /// <summary>The start of <see cref="Start"/> on T^d: clones at the demand's modes on the product grid, else the
+    /// torus versions of spread (a Kronecker lattice), homogeneous (at the demand's highest point) and random.</summary>
+    private static InitialParameters TorusStart(DpsConfig c, Space space, IReadOnlyList<double[]> frames, InitKind kind, int seed, int count)
+    {
+        if (kind == InitKind.Modes)
+        {
+            var modes = Search.StructuredStarts.TorusModes(space, frames);
+            if (Search.StructuredStarts.AtTorusModes(count, space.Dimensions, modes, SigmaMin(c), c.Agents.Jitter, seed, Budget(c), c.Agents.Resources == ResourceMode.Soft) is { } atModes)
+                return atModes;
+            kind = InitKind.Spread;
+        }
+        var top = space.Indices(ArgMax(frames[0]));
+        var center = top.Select(i => space.Grid[i]).ToArray();
+        return Initialization.CreateOnTorus(kind, count, space.Dimensions, SigmaMin(c), c.Agents.InitSigma, c.Agents.Jitter, seed, center, c.Agents.SpreadTurn);
+    }
+
     /// <summary>
     /// The model of config <paramref name="c"/> with saved parameters <paramref name="p"/> (one level, with its
     /// edges): the saved μ, ρ, α, edges and weights or logits, so it computes exactly what the saved model computed.
@@ -178,8 +217,8 @@ public static class SystemBuilder
         if (p.Levels.Count != 1) throw new ArgumentException($"SystemBuilder.FromState: a flat model has one level; the parameters have {p.Levels.Count}.");
         var level = p.Levels[0];
         var edges = level.Edges ?? throw new ArgumentException("SystemBuilder.FromState: a flat model's saved level must carry its edges.");
-        var space = new Space(c.Space.M);
-        var g = new Topology(p.Mu.Length, edges.Select(e => new Topology.Edge(e.I, e.J, 1.0)));
+        var space = new Space(c.Space.M, c.Space.Dimensions);
+        var g = new Topology(p.Alpha.Length, edges.Select(e => new Topology.Edge(e.I, e.J, 1.0)));
         var interaction = BuildInteraction(c, g, level.Theta is null ? level.Weights : null, level.Theta);
         return Assemble(c, space, DemandFrames(c, space), interaction, p.Mu, p.Rho, p.Alpha);
     }

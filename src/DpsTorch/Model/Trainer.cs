@@ -206,13 +206,36 @@ public static class Trainer
 /// <summary>Demand continuation: the demand convolved with a wrapped normal of shrinking width.</summary>
 public static class Continuation
 {
+    /// <summary>A frame on T^d convolved with the product kernel Π_k WN(0, width): the circle's convolution along each axis in turn.</summary>
+    private static double[] SmoothAxes(Space space, double[] frame, double width)
+    {
+        int m = space.M, points = space.Points;
+        var kernel = new double[m];
+        for (int k = 0; k < m; k++) kernel[k] = WrappedNormal.Density(space.Grid[k], 0.0, width) * space.Spacing;
+        var current = (double[])frame.Clone();
+        var next = new double[points];
+        for (int axis = 0, stride = points / m; axis < space.Dimensions; axis++, stride /= m)
+        {
+            for (int p = 0; p < points; p++)
+            {
+                int c = p / stride % m, origin = p - c * stride;
+                double s = 0;
+                for (int j = 0; j < m; j++) s += current[origin + j * stride] * kernel[(c - j + m) % m];
+                next[p] = s;
+            }
+            (current, next) = (next, current);
+        }
+        return current;
+    }
+
     /// <summary>Widths below this fraction of a grid spacing leave the demand unchanged.</summary>
     public const double NegligibleWidthInSpacings = 0.25;
 
     /// <summary>Each frame convolved on the circle with WN(0, width): (D * k)(x_m) = Δ Σ_n D(x_n) WN(x_m − x_n; 0, width).</summary>
     public static IReadOnlyList<double[]> Smooth(Space space, IReadOnlyList<double[]> frames, double width)
     {
-        if (width < NegligibleWidthInSpacings * space.Delta) return frames;
+        if (width < NegligibleWidthInSpacings * space.Spacing) return frames;
+        if (space.Dimensions > 1) return [.. frames.Select(f => SmoothAxes(space, f, width))];
         int m = space.M;
         var kernel = new double[m];
         for (int k = 0; k < m; k++) kernel[k] = WrappedNormal.Density(space.Grid[k], 0.0, width) * space.Delta;

@@ -3,6 +3,7 @@
 // per agent without per-element allocation. Each kernel has a composed twin (written in its summary) and a test that
 // the two agree in value and gradients.
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace DpsTorch.Ops;
@@ -155,9 +156,11 @@ public static partial class DpsKernels
     /// harmonics w·e^{−h²σ²/2}/π·e^{ih(x_0 − μ)} to M coefficients (harmonic h into bin h mod M), and one inverse FFT
     /// gives W on the grid; the backward is one forward FFT of the output gradient and O(harmonics) per agent. That costs
     /// O(harmonics + M log M) per agent group instead of O(M·images) per agent, exact to the same 1e-12 truncation.
-    /// <paramref name="method"/> <see cref="WrappedNormalMethod.Auto"/> picks the series for a group when its estimated
-    /// cost is lower (<c>FourierMixture.Cheaper</c>), <see cref="WrappedNormalMethod.Images"/> never does (per agent as
-    /// in <see cref="WrappedNormalDensity"/>), <see cref="WrappedNormalMethod.Fourier"/> always does where the grid allows.
+    /// <paramref name="method"/> <see cref="WrappedNormalMethod.Auto"/> keeps the per-agent sums for one mixture (so flat
+    /// runs and saved models reproduce their earlier results bit for bit) and, for <see cref="WrappedNormalMixtures"/>
+    /// with more than one group, picks the series for a group when its estimated cost is lower
+    /// (<c>FourierMixture.Cheaper</c>); <see cref="WrappedNormalMethod.Images"/> never uses it (per agent as in
+    /// <see cref="WrappedNormalDensity"/>), <see cref="WrappedNormalMethod.Fourier"/> always does where the grid allows.
     /// </summary>
     public static Tensor WrappedNormalMixture(Tensor mu, Tensor sigma, Tensor weights, double[] grid,
         WrappedNormalMethod method = WrappedNormalMethod.Auto)
@@ -165,9 +168,10 @@ public static partial class DpsKernels
 
     /// <summary>
     /// <paramref name="groups"/> independent mixtures in one pass (batched multi-start: R systems of n agents each):
-    /// agents [g·n, (g+1)·n) with n = N / groups make row g of the result, shape [groups, M], each row computed exactly
-    /// as <see cref="WrappedNormalMixture"/> computes it for those agents alone (same method, blocks and order:
-    /// bit-identical). <paramref name="method"/>: see <see cref="WrappedNormalMixture"/>.
+    /// agents [g·n, (g+1)·n) with n = N / groups make row g of the result, shape [groups, M], each row computed as
+    /// <see cref="WrappedNormalMixture"/> computes it for those agents alone with the same method (same blocks and order:
+    /// bit-identical); with <see cref="WrappedNormalMethod.Auto"/> a group may take the Fourier series where the lone
+    /// mixture keeps the image sum (equal to 1e-12). <paramref name="method"/>: see <see cref="WrappedNormalMixture"/>.
     /// </summary>
     public static Tensor WrappedNormalMixtures(Tensor mu, Tensor sigma, Tensor weights, double[] grid, int groups,
         WrappedNormalMethod method = WrappedNormalMethod.Auto)
@@ -186,7 +190,8 @@ public static partial class DpsKernels
         var fourier = method == WrappedNormalMethod.Images ? null : FourierMixture.For(grid);
         var bySeries = new bool[groups];
         for (int gi = 0; fourier is not null && gi < groups; gi++)
-            bySeries[gi] = method == WrappedNormalMethod.Fourier || fourier.Cheaper(sigmas.AsSpan(gi * size, size));
+            bySeries[gi] = method == WrappedNormalMethod.Fourier
+                || (method == WrappedNormalMethod.Auto && groups > 1 && fourier.Cheaper(sigmas.AsSpan(gi * size, size)));
         int blocksPerGroup = Math.Max(1, (size + MixtureBlock - 1) / MixtureBlock);
         int blocks = groups * blocksPerGroup;
         // Per block: M partial sums of the densities (image path) or 2M folded Fourier coefficients (series path).
@@ -200,9 +205,10 @@ public static partial class DpsKernels
             {
                 var acc = partial.AsSpan(b * stride, stride);
                 int gi = b / blocksPerGroup, first = gi * size, i = first + (b % blocksPerGroup) * MixtureBlock;
-                for (int end = Math.Min(first + size, i + MixtureBlock); i < end; i++)
+                int end = Math.Min(first + size, i + MixtureBlock);
+                if (bySeries[gi]) { fourier!.AddAgents(mus, sigmas, w, i, end - i, acc); continue; }
+                for (; i < end; i++)
                 {
-                    if (bySeries[gi]) { fourier!.AddAgent(mus[i], sigmas[i], w[i], acc); continue; }
                     plan.Forward(mus[i], sigmas[i], row, scratch);
                     TP.MultiplyAdd(row, w[i], acc[..mPts], acc[..mPts]);
                 }
@@ -238,17 +244,26 @@ public static partial class DpsKernels
                     for (int gi = s; gi < e; gi++)
                         if (bySeries[gi]) fourier!.Analyze(new ReadOnlySpan<double>(g, gi * mPts, mPts), transform.AsSpan(gi * 2 * mPts, 2 * mPts));
                 }, Math.Max(1, 4096 / mPts));
+            // Series groups in chunks of FourierMixture.Lanes agents from each group's first (as the forward's blocks).
+            int chunksPerGroup = (size + FourierMixture.Lanes - 1) / FourierMixture.Lanes;
+            if (transform is not null)
+                TensorEngine.ParallelRanges(groups * chunksPerGroup, (s, e) =>
+                {
+                    for (int ch = s; ch < e; ch++)
+                    {
+                        int gi = ch / chunksPerGroup, first = gi * size + (ch % chunksPerGroup) * FourierMixture.Lanes;
+                        if (bySeries[gi])
+                            fourier!.AgentGradients(mus, sigmas, w, first, Math.Min(FourierMixture.Lanes, (gi + 1) * size - first),
+                                transform.AsSpan(gi * 2 * mPts, 2 * mPts), gMu, gSigma, gWeights);
+                    }
+                }, Math.Max(1, 2048 / mPts));
             TensorEngine.ParallelRanges(n, (s, e) =>
             {
                 var scratch = new double[3 * mPts];
                 for (int i = s; i < e; i++)
                 {
                     int gi = i / size;
-                    if (bySeries[gi])
-                    {
-                        (gMu[i], gSigma[i], gWeights[i]) = fourier!.AgentGradient(mus[i], sigmas[i], w[i], transform.AsSpan(gi * 2 * mPts, 2 * mPts));
-                        continue;
-                    }
+                    if (bySeries[gi]) continue;
                     var (dm, ds, gs) = plan.Backward(mus[i], sigmas[i], new ReadOnlySpan<double>(g, gi * mPts, mPts), scratch);
                     (gMu[i], gSigma[i], gWeights[i]) = (w[i] * dm, w[i] * ds, gs);
                 }
@@ -378,7 +393,7 @@ public static partial class DpsKernels
         /// </summary>
         private static readonly double SeriesZ = Math.Sqrt(2.0 * Math.Log(1e20));
 
-        private static int Harmonics(double sigma) => Math.Max(1, (int)Math.Min(int.MaxValue / 2, Math.Ceiling(SeriesZ / sigma)));
+        internal static int Harmonics(double sigma) => Math.Max(1, (int)Math.Min(int.MaxValue / 2, Math.Ceiling(SeriesZ / sigma)));
 
         /// <summary>Harmonics between exact re-seeds of the rotation and decay recurrences (their error grows ~ steps·ε).</summary>
         private const int Reseed = 32;
@@ -442,31 +457,130 @@ public static partial class DpsKernels
 
         private static int Images(double sigma) => (int)Math.Floor((NegligibleZ * sigma / Math.PI + 1.0) / 2.0);
 
-        /// <summary>Adds one agent's harmonics, weight w, to the folded coefficients (re[0..M), im[M..2M)).</summary>
-        public void AddAgent(double mu, double sigma, double w, Span<double> coefficients)
+        /// <summary>Agents whose harmonic recurrences run side by side (one lane each): independent chains, so no latency stall.</summary>
+        public const int Lanes = 4;
+
+        /// <summary>
+        /// Adds the harmonics of agents [first, first + count) (weights w) to the folded coefficients (re[0..M), im[M..2M)),
+        /// <see cref="Lanes"/> agents at a time, each chunk up to the largest harmonic count among its agents (the
+        /// others' extra terms are below 1e-20 of their leading one). Chunks start at <paramref name="first"/>, so a group
+        /// gives the same sums wherever it sits in a batch.
+        /// </summary>
+        public void AddAgents(double[] mus, double[] sigmas, double[] ws, int first, int count, Span<double> coefficients)
         {
             var re = coefficients[.._m];
             var im = coefficients[_m..];
-            re[0] += w / TwoPi;
-            int harmonics = Harmonics(sigma);
-            double theta = _x0 - mu, s2 = sigma * sigma;
-            double scale = w / Math.PI;
-            for (int h0 = 1; h0 <= harmonics; h0 += Reseed)
+            for (int i = first; i < first + count; i++) re[0] += ws[i] / TwoPi;
+            for (int c = first; c < first + count; c += Lanes)
             {
-                // Exact at h0, then e_{h+1} = e_h·r_h with r_{h+1} = r_h·e^{−σ²}, and the rotation by θ.
-                double e = Math.Exp(-0.5 * h0 * h0 * s2), r = Math.Exp(-0.5 * (2 * h0 + 1) * s2), q = Math.Exp(-s2);
-                var (sn, cn) = Math.SinCos(h0 * theta);
-                var (s1, c1) = Math.SinCos(theta);
-                int end = Math.Min(harmonics, h0 + Reseed - 1);
-                for (int h = h0; h <= end; h++)
+                var chunk = new Chunk(mus, sigmas, ws, c, Math.Min(Lanes, first + count - c), _x0);
+                for (int h0 = 1; h0 <= chunk.Harmonics; h0 += Reseed)
                 {
-                    double t = scale * e;
-                    int k = h & (_m - 1);
-                    re[k] += t * cn;
-                    im[k] += t * sn;
-                    e *= r; r *= q;
-                    (cn, sn) = (cn * c1 - sn * s1, sn * c1 + cn * s1);
+                    chunk.Seed(h0, out var e, out var r, out var cn, out var sn);
+                    int end = Math.Min(chunk.Harmonics, h0 + Reseed - 1);
+                    for (int h = h0; h <= end; h++)
+                    {
+                        var t = chunk.Scale * e;
+                        int k = h & (_m - 1);
+                        re[k] += Total(t * cn);
+                        im[k] += Total(t * sn);
+                        e *= r; r *= chunk.Q;
+                        (cn, sn) = (cn * chunk.C1 - sn * chunk.S1, sn * chunk.C1 + cn * chunk.S1);
+                    }
                 }
+            }
+        }
+
+        /// <summary>
+        /// (∂L/∂μ, ∂L/∂σ, ∂L/∂w) of agents [first, first + count) into gMu, gSigma, gW from the transform G of the output
+        /// gradient, chunked as <see cref="AddAgents"/>: with ρ_h = Re(e^{ihθ})·Re G + Im(e^{ihθ})·Im G (bin h mod M),
+        /// θ = x_0 − μ, t_h = w e^{−h²σ²/2}/π: ∂w = Re G_0/2π + Σ ρ_h t_h/w, ∂μ = −Σ h t_h (cos hθ Im G − sin hθ Re G),
+        /// ∂σ = −σ Σ h² t_h ρ_h.
+        /// </summary>
+        public void AgentGradients(double[] mus, double[] sigmas, double[] ws, int first, int count, ReadOnlySpan<double> transform,
+            double[] gMu, double[] gSigma, double[] gW)
+        {
+            var re = transform[.._m];
+            var im = transform[_m..];
+            for (int c = first; c < first + count; c += Lanes)
+            {
+                int lanes = Math.Min(Lanes, first + count - c);
+                var chunk = new Chunk(mus, sigmas, ws, c, lanes, _x0);
+                Vector256<double> dMu = default, dSigma = default, dWeight = default;
+                for (int h0 = 1; h0 <= chunk.Harmonics; h0 += Reseed)
+                {
+                    chunk.Seed(h0, out var e, out var r, out var cn, out var sn);
+                    int end = Math.Min(chunk.Harmonics, h0 + Reseed - 1);
+                    for (int h = h0; h <= end; h++)
+                    {
+                        int k = h & (_m - 1);
+                        var gr = Vector256.Create(re[k]);
+                        var gi = Vector256.Create(im[k]);
+                        var rho = cn * gr + sn * gi;
+                        var he = Vector256.Create((double)h) * e;
+                        dWeight += e * rho;
+                        dMu -= he * (cn * gi - sn * gr);
+                        dSigma -= Vector256.Create((double)h) * he * rho;
+                        e *= r; r *= chunk.Q;
+                        (cn, sn) = (cn * chunk.C1 - sn * chunk.S1, sn * chunk.C1 + cn * chunk.S1);
+                    }
+                }
+                for (int l = 0; l < lanes; l++)
+                {
+                    double scale = chunk.Scale.GetElement(l);
+                    gMu[c + l] = scale * dMu.GetElement(l);
+                    gSigma[c + l] = scale * sigmas[c + l] * dSigma.GetElement(l);
+                    gW[c + l] = re[0] / TwoPi + dWeight.GetElement(l) / Math.PI;
+                }
+            }
+        }
+
+        /// <summary>Lane sum in a fixed order ((0 + 1) + (2 + 3)), the same on every SIMD path.</summary>
+        private static double Total(Vector256<double> v) => (v.GetElement(0) + v.GetElement(1)) + (v.GetElement(2) + v.GetElement(3));
+
+        /// <summary>Up to <see cref="Lanes"/> agents' constants; missing lanes have weight 0 (they add exact zeros).</summary>
+        private readonly struct Chunk
+        {
+            private readonly Vector256<double> _theta, _s2;
+            public readonly Vector256<double> Scale, Q, C1, S1;
+            public readonly int Harmonics;
+
+            public Chunk(double[] mus, double[] sigmas, double[] ws, int c, int lanes, double x0)
+            {
+                Span<double> theta = stackalloc double[Lanes], s2 = stackalloc double[Lanes], scale = stackalloc double[Lanes];
+                Span<double> q = stackalloc double[Lanes], c1 = stackalloc double[Lanes], s1 = stackalloc double[Lanes];
+                Harmonics = 0;
+                for (int l = 0; l < Lanes; l++)
+                {
+                    bool real = l < lanes;
+                    theta[l] = real ? x0 - mus[c + l] : 0.0;
+                    double sigma = real ? sigmas[c + l] : 1.0;
+                    s2[l] = sigma * sigma;
+                    scale[l] = real ? ws[c + l] / Math.PI : 0.0;
+                    q[l] = Math.Exp(-s2[l]);
+                    (s1[l], c1[l]) = Math.SinCos(theta[l]);
+                    if (real) Harmonics = Math.Max(Harmonics, FourierMixture.Harmonics(sigma));
+                }
+                _theta = Vector256.Create<double>(theta);
+                _s2 = Vector256.Create<double>(s2);
+                Scale = Vector256.Create<double>(scale);
+                Q = Vector256.Create<double>(q);
+                C1 = Vector256.Create<double>(c1);
+                S1 = Vector256.Create<double>(s1);
+            }
+
+            /// <summary>Exact e^{−h0²σ²/2}, e^{−(2h0+1)σ²/2}, cos h0θ, sin h0θ per lane (the recurrences' re-seed).</summary>
+            public void Seed(int h0, out Vector256<double> e, out Vector256<double> r, out Vector256<double> cn, out Vector256<double> sn)
+            {
+                Span<double> ev = stackalloc double[Lanes], rv = stackalloc double[Lanes], cv = stackalloc double[Lanes], sv = stackalloc double[Lanes];
+                for (int l = 0; l < Lanes; l++)
+                {
+                    double s2 = _s2.GetElement(l);
+                    ev[l] = Math.Exp(-0.5 * h0 * h0 * s2);
+                    rv[l] = Math.Exp(-0.5 * (2 * h0 + 1) * s2);
+                    (sv[l], cv[l]) = Math.SinCos(h0 * _theta.GetElement(l));
+                }
+                (e, r, cn, sn) = (Vector256.Create<double>(ev), Vector256.Create<double>(rv), Vector256.Create<double>(cv), Vector256.Create<double>(sv));
             }
         }
 
@@ -521,39 +635,6 @@ public static partial class DpsKernels
                 gr[k] = ar + br * c - bi * sn;
                 gi[k] = ai + br * sn + bi * c;
             }
-        }
-
-        /// <summary>
-        /// (∂L/∂μ, ∂L/∂σ, ∂L/∂w) of one agent from the transform G of the output gradient: with ρ_h = Re(e^{ihθ})·Re G +
-        /// Im(e^{ihθ})·Im G (bin h mod M), θ = x_0 − μ, t_h = w e^{−h²σ²/2}/π: ∂w = Re G_0/2π + Σ ρ_h t_h/w,
-        /// ∂μ = −Σ h t_h (cos hθ Im G − sin hθ Re G), ∂σ = −σ Σ h² t_h ρ_h.
-        /// </summary>
-        public (double dMu, double dSigma, double dWeight) AgentGradient(double mu, double sigma, double w, ReadOnlySpan<double> transform)
-        {
-            var re = transform[.._m];
-            var im = transform[_m..];
-            int harmonics = Harmonics(sigma);
-            double theta = _x0 - mu, s2 = sigma * sigma;
-            double dMu = 0, dSigma = 0, dWeight = 0;
-            for (int h0 = 1; h0 <= harmonics; h0 += Reseed)
-            {
-                double e = Math.Exp(-0.5 * h0 * h0 * s2), r = Math.Exp(-0.5 * (2 * h0 + 1) * s2), q = Math.Exp(-s2);
-                var (sn, cn) = Math.SinCos(h0 * theta);
-                var (s1, c1) = Math.SinCos(theta);
-                int end = Math.Min(harmonics, h0 + Reseed - 1);
-                for (int h = h0; h <= end; h++)
-                {
-                    int k = h & (_m - 1);
-                    double rho = cn * re[k] + sn * im[k];
-                    dWeight += e * rho;
-                    dMu -= h * e * (cn * im[k] - sn * re[k]);
-                    dSigma -= (double)h * h * e * rho;
-                    e *= r; r *= q;
-                    (cn, sn) = (cn * c1 - sn * s1, sn * c1 + cn * s1);
-                }
-            }
-            double scale = w / Math.PI;
-            return (scale * dMu, scale * sigma * dSigma, re[0] / TwoPi + dWeight / Math.PI);
         }
 
         /// <summary>In-place radix-2 FFT of M/2 bit-reversed points: sign +1 sums e^{+2πijk/(M/2)}, −1 sums e^{−2πijk/(M/2)}.</summary>

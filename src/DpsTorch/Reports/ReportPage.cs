@@ -35,7 +35,9 @@ public static class ReportPage
     {
         string summaryPath = Path.Combine(runDir, RunFiles.Summary), modelPath = Path.Combine(runDir, RunFiles.Model);
         var summary = HtmlPage.ReadSummary(summaryPath, "written by dps run");
-        var sys = NestedState.IsNestedModelFile(modelPath) ? Recompute(NestedState.Load(modelPath), summary, summaryPath) : Recompute(ModelState.Load(modelPath));
+        var flat = NestedState.IsNestedModelFile(modelPath) ? null : ModelState.Load(modelPath);
+        if (flat is { Config.Space.Dimensions: > 1 }) return TorusReportPage.Build(runDir, summary, RunFiles.ReadTrajectory(Path.Combine(runDir, RunFiles.Trajectory)), flat);
+        var sys = flat is null ? Recompute(NestedState.Load(modelPath), summary, summaryPath) : Recompute(flat);
         var levels = sys.Levels;
         var config = sys.Config;
         string trajectoryPath = Path.Combine(runDir, RunFiles.Trajectory);
@@ -94,6 +96,16 @@ public static class ReportPage
             $"{(levels is null ? "Agents" : "Leaves")} on a circle in index order, coloured by μ, sized by resource; edge opacity grows with the weight."
             + (sys.Edges.Length == 0 ? " The system has no edges." : "") + (graphNote.Length > 0 ? $" Note: {graphNote}." : ""));
 
+        Tail(html, summary, trajectory, levels, config);
+        return html.ToString();
+    }
+
+    /// <summary>The cards a flat run's page ends with (training, robustness, local heterogeneity, config), for the torus page.</summary>
+    internal static void FlatTail(StringBuilder html, JsonObject summary, List<TrajectoryPoint> trajectory, DpsConfig config)
+        => Tail(html, summary, trajectory, null, config);
+
+    private static void Tail(StringBuilder html, JsonObject summary, List<TrajectoryPoint>? trajectory, LevelView? levels, DpsConfig config)
+    {
         TrainingCards(html, trajectory, levels, config);
         RobustnessCard(html, summary, levels);
         if (HtmlPage.Doubles(summary["localHeterogeneity"]) is { Length: > 0 } local)
@@ -103,7 +115,6 @@ public static class ReportPage
 
         string configJson = summary["config"] is JsonNode c ? c.ToJsonString(Indented) : ConfigLoader.ToJson(config);
         HtmlPage.End(html, configJson, trajectory is null ? [RunFiles.Summary, RunFiles.Model] : [RunFiles.Summary, RunFiles.Trajectory, RunFiles.Model]);
-        return html.ToString();
     }
 
     /// <summary>Writes <c>runDir/report.html</c> (atomically) from <see cref="Build"/>.</summary>
@@ -419,11 +430,11 @@ public static class ReportPage
     ];
 
     /// <summary>The summary card's label of a summary.json field (the field name when it has none).</summary>
-    private static string Label(string key) => SummaryRows.FirstOrDefault(r => r.Key == key).Label ?? key;
+    internal static string Label(string key) => SummaryRows.FirstOrDefault(r => r.Key == key).Label ?? key;
 
     /// <summary>The headline row, then every summary field the summary has (a nested summary has no ⁰D, types, ...),
     /// then the restarts' losses from <paramref name="outcome"/> (the summary itself, or a nested run's "nested").</summary>
-    private static string SummaryTable(JsonObject summary, JsonObject outcome, string headline)
+    internal static string SummaryTable(JsonObject summary, JsonObject outcome, string headline)
     {
         var sb = new StringBuilder("<table class=\"summary\"><tbody>");
         sb.Append($"<tr class=\"headline\"><th>{Svg.Escape(Label(headline))}</th><td>{Cell(summary[headline])}</td></tr>");

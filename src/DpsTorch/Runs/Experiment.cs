@@ -92,7 +92,7 @@ public static class Experiment
         }
         else trained = Restarts(config, r => SystemBuilder.Create(config, r), SystemMeasures.Quick, (m, result) => SearchMoves(m, config.Training, result, SystemMeasures.Quick),
             progress, cancel, checkpointDir, "restart",
-            BatchedTraining.Applies(config.Training, config.Objective.Kind, config.Agents.Count) ? starts => BatchedTraining.Train(starts, config.Training, SystemMeasures.Quick, progress, cancel) : null);
+            config.Space.Dimensions == 1 && BatchedTraining.Applies(config.Training, config.Objective.Kind, config.Agents.Count) ? starts => BatchedTraining.Train(starts, config.Training, SystemMeasures.Quick, progress, cancel) : null);
         var measures = SystemMeasures.Compute(trained.Best, measureRobustness && trained.Complete ? config.Measures : null, config.Objective.LambdaC, config.Training.Lr, cancel);
         return new ExperimentResult(config, trained.Best, trained.Training, trained.BestRestart, trained.Losses, clock.Elapsed.TotalSeconds, trained.Complete)
         {
@@ -132,10 +132,9 @@ public static class Experiment
     /// The restart loop of every run: builds restart r, resumes it from its checkpoint (or takes its finished result),
     /// trains it with the one <see cref="Trainer"/> (through training.backend for flat systems), applies
     /// <paramref name="search"/>, and keeps the lowest final loss. With <paramref name="trainAll"/> (batched starts,
-    /// <see cref="BatchedTraining"/>) and no checkpoint of this run yet, the first-order phase of every restart runs as
-    /// one computation first (no intermediate checkpoints: an interrupted batch is run again; restarts whose search
-    /// finished are marked done as usual, and a resumed run trains the others one at a time); a null answer (a
-    /// non-finite step) falls back to the one-at-a-time path.
+    /// <see cref="BatchedTraining"/>) and no checkpoint folder, the first-order phase of every restart runs as one
+    /// computation first (a run with checkpoints trains one restart at a time, so that a cancelled run resumes
+    /// bit-identically); a null answer (a non-finite step) falls back to the one-at-a-time path.
     /// </summary>
     private static Restarted<TSystem> Restarts<TSystem>(DpsConfig config, Func<int, TSystem> build, Func<TSystem, (double, double, double)> measure,
         Func<TSystem, TrainResult, TrainResult> search, IProgress<TrainProgress>? progress, CancellationToken cancel, string? checkpointDir, string prefix,
@@ -151,7 +150,7 @@ public static class Experiment
         int restarts = config.Training.Restarts;
         TSystem[]? built = null;
         TrainResult[]? batched = null;
-        if (trainAll is not null && (checkpointDir is null || !Enumerable.Range(0, restarts).Any(r => File.Exists(Path.Combine(checkpointDir, $"{prefix}-{r}.json")))))
+        if (trainAll is not null && checkpointDir is null)
         {
             built = [.. Enumerable.Range(0, restarts).Select(build)];
             batched = trainAll(built);

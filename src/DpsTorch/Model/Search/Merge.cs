@@ -41,13 +41,43 @@ public static class Merge
     }
 
     /// <summary>
+    /// <see cref="Components"/> on T^d (d numbers per agent in <paramref name="mu"/> and <paramref name="sigma"/>, agent
+    /// by agent): single linkage of Σ_k (Δμ_k / (σ_ik + σ_jk))² ≤ reach² (Δμ_k on axis k's circle), and with
+    /// <paramref name="breadthsToo"/> also |σ_ik − σ_jk| ≤ reach·(σ_ik + σ_jk) on every axis.
+    /// </summary>
+    public static IReadOnlyList<int[]> TorusComponents(IReadOnlyList<double> mu, IReadOnlyList<double> sigma, int dimensions, double reach, bool breadthsToo)
+    {
+        if (sigma.Count != mu.Count || mu.Count % dimensions != 0)
+            throw new ArgumentException($"Merge: {mu.Count} locations and {sigma.Count} breadths are not d = {dimensions} per agent.", nameof(sigma));
+        int n = mu.Count / dimensions;
+        var parent = Enumerable.Range(0, n).ToArray();
+        int Find(int i) { while (parent[i] != i) i = parent[i] = parent[parent[i]]; return i; }
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j < n; j++)
+            {
+                double r2 = 0;
+                bool breadths = true;
+                for (int k = 0; k < dimensions; k++)
+                {
+                    double scale = sigma[i * dimensions + k] + sigma[j * dimensions + k];
+                    double t = CircularDistance(mu[i * dimensions + k], mu[j * dimensions + k]) / scale;
+                    r2 += t * t;
+                    breadths &= Math.Abs(sigma[i * dimensions + k] - sigma[j * dimensions + k]) <= reach * scale;
+                }
+                if (r2 <= reach * reach && (!breadthsToo || breadths)) parent[Find(i)] = Find(j);
+            }
+        return [.. Enumerable.Range(0, n).GroupBy(Find).Select(g => g.ToArray()).OrderBy(g => g[0])];
+    }
+
+    /// <summary>
     /// Makes every group of near-clones of <paramref name="model"/> exact clones: each member gets the group's
     /// resource-weighted mean location m, the breadth √(Σ a_i (σ_i² + (μ_i − m)²) / Σ a_i) of the moment-matched normal,
     /// and the group's mean resource (the group's total is kept). With <paramref name="wholeTypes"/> the groups are
     /// whole types instead (<see cref="Components"/> at reach 1: agents whose skills overlap into one hump), a larger
     /// move that turns a mixture of unlike agents approximating one peak into clones. Returns the number of groups merged.
     /// </summary>
-    public static int Run(DpsModel model, bool wholeTypes = false) => MergeAgents(model, 0, model.N, wholeTypes);
+    public static int Run(DpsModel model, bool wholeTypes = false)
+        => model.Dimensions > 1 ? RunOnTorus(model, wholeTypes) : MergeAgents(model, 0, model.N, wholeTypes);
 
     /// <summary>The merge of a flat (<see cref="Run(DpsModel, bool)"/>) or nested (<see cref="Run(NestedSystem, bool)"/>) system.</summary>
     public static int Run(AgentSystem system, bool wholeTypes = false) => system switch
@@ -106,6 +136,32 @@ public static class Merge
                 model.Rho[first + i] = rho;
                 model.Alpha[first + i] = alpha;
             }
+        }
+        return groups.Count;
+    }
+
+    /// <summary><see cref="Run(DpsModel, bool)"/> on T^d: the groups of <see cref="TorusComponents"/>, each axis moment-matched on its own (diagonal breadths).</summary>
+    private static int RunOnTorus(DpsModel model, bool wholeTypes)
+    {
+        int dims = model.Dimensions;
+        double[] mu = model.Mu.ToArray(), sigma, a;
+        using (TensorEngine.NoGrad()) { sigma = model.Sigma().ToArray(); a = model.Resources().ToArray(); }
+        var groups = wholeTypes ? [.. TorusComponents(mu, sigma, dims, 1, breadthsToo: false).Where(g => g.Length > 1)]
+            : TorusComponents(mu, sigma, dims, Closeness / 2, breadthsToo: true).Where(g => g.Length > 1).ToList();
+        foreach (var g in groups)
+        {
+            double total = g.Sum(i => a[i]);
+            double alpha = model.SoftBudget ? Initialization.SoftplusInverse(total / g.Length)
+                : Math.Log(g.Average(i => Math.Exp(model.Alpha.Data[i] - model.Alpha.Data[g[0]]))) + model.Alpha.Data[g[0]];
+            for (int k = 0; k < dims; k++)
+            {
+                double reference = mu[g[0] * dims + k];
+                double m = reference + g.Sum(i => a[i] * Wrap(mu[i * dims + k] - reference)) / total;
+                double variance = g.Sum(i => a[i] * (sigma[i * dims + k] * sigma[i * dims + k] + Math.Pow(Wrap(mu[i * dims + k] - m), 2))) / total;
+                double rho = Initialization.SoftplusInverse(Math.Max(Math.Sqrt(variance), model.SigmaMin * 1.0001) - model.SigmaMin);
+                foreach (int i in g) { model.Mu[i * dims + k] = m; model.Rho[i * dims + k] = rho; }
+            }
+            foreach (int i in g) model.Alpha[i] = alpha;
         }
         return groups.Count;
     }

@@ -65,8 +65,8 @@ public static class Refinement
         {
             var d = Tensor.FromArray(frame);
             total += model.Objective.Kind == ObjectiveKind.System
-                ? Mismatch.Of(model.Objective, model.Space.Delta, Tensor.Zeros(model.Space.M), d).Item()
-                : Mismatch.Of(model.Objective, model.Space.Delta, Tensor.Zeros(model.N, model.Space.M), d / (model.Space.Delta * frame.Sum())).Item() / model.N;
+                ? Mismatch.Of(model.Objective, model.Space.Delta, Tensor.Zeros(model.Space.Points), d).Item()
+                : Mismatch.Of(model.Objective, model.Space.Delta, Tensor.Zeros(model.N, model.Space.Points), d / (model.Space.Delta * frame.Sum())).Item() / model.N;
         }
         return total / model.DemandFrames.Count;
     }
@@ -76,12 +76,13 @@ public static class Refinement
     /// more than <see cref="Gain"/>: up to training.reseed re-seeds of a starved agent or a near-clone at the peak of
     /// D − W (stopping at the first that does not help), up to training.split split trials (agents by misfit; after a
     /// kept split the order is recomputed), then training.hops basin hops. None is tried once the loss is at zero to
-    /// rounding (<see cref="ZeroLoss"/>), nor when the polish is off.
+    /// rounding (<see cref="ZeroLoss"/>), nor when the polish is off, nor on the torus T^d with d &gt; 1 (the three
+    /// moves are written for one location per agent; swaps and merges work on T^d).
     /// </summary>
     public static TrainResult Moves(DpsModel model, TrainingConfig training, TrainResult result,
         Func<DpsModel, (double het, double cov, double spec)> measure)
     {
-        if (Polish.Iterations(training) <= 0 || result.Reason == StopReason.Cancelled) return result;
+        if (Polish.Iterations(training) <= 0 || result.Reason == StopReason.Cancelled || model.Dimensions > 1) return result;
         double zero = ZeroLoss * NullLoss(model);
         bool AtZero() => result.Loss <= zero;
         int reseeds = training.Reseed ?? DefaultReseed, splits = training.Split ?? DefaultSplit;

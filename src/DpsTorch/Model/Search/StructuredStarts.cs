@@ -7,6 +7,9 @@ namespace DpsTorch.Model.Search;
 /// <summary>One mode of the demand: its centre, the width of a normal peak with the same log-curvature, and the basin's mass share.</summary>
 public sealed record DemandMode(double Center, double Width, double Mass);
 
+/// <summary>One mode of a demand on T^d: its centre and per-axis width (d numbers each), and the basin's mass share.</summary>
+public sealed record TorusMode(double[] Center, double[] Width, double Mass);
+
 /// <summary>Finds the demand's modes and builds the start that puts clones at them.</summary>
 public static class StructuredStarts
 {
@@ -90,6 +93,124 @@ public static class StructuredStarts
             mu[i] = kept[g].Center + jitter * Tensor.NormalSample(rng);
             double s = Math.Max(sigma * (1.0 + jitter * Tensor.NormalSample(rng)), sigmaMin * 1.0001);
             rho[i] = Initialization.SoftplusInverse(s - sigmaMin);
+            alpha[i] = (softBudget ? Initialization.SoftplusInverse(share * budget) : Math.Log(share)) + jitter * Tensor.NormalSample(rng);
+        }
+        return new InitialParameters(mu, rho, alpha);
+    }
+
+    /// <summary>
+    /// The modes of the mean of <paramref name="frames"/> on the product grid of T^d, largest mass first: grid points
+    /// higher than the point before and no lower than the point after along every axis (the circle's rule per axis).
+    /// Every grid point belongs to the basin its steepest ascent over the 2d axis neighbours ends in; a mode's mass is
+    /// its basin's share of the demand. Along each axis the width and the centre between grid points come from the
+    /// parabola through the three log values, as in <see cref="Modes"/>. A flat demand has no modes.
+    /// </summary>
+    public static IReadOnlyList<TorusMode> TorusModes(Space space, IReadOnlyList<double[]> frames)
+    {
+        int points = space.Points, m = space.M, dims = space.Dimensions;
+        var d = new double[points];
+        foreach (var f in frames)
+            for (int i = 0; i < points; i++) d[i] += f[i] / frames.Count;
+        var stride = new int[dims];
+        for (int k = dims - 1, s = 1; k >= 0; k--, s *= m) stride[k] = s;
+        int Neighbour(int point, int axis, int step)
+        {
+            int coordinate = point / stride[axis] % m;
+            return point + (((coordinate + step + m) % m) - coordinate) * stride[axis];
+        }
+        var peaks = new List<int>();
+        for (int i = 0; i < points; i++)
+        {
+            bool peak = true;
+            for (int k = 0; k < dims && peak; k++) peak = d[i] > d[Neighbour(i, k, -1)] && d[i] >= d[Neighbour(i, k, 1)];
+            if (peak) peaks.Add(i);
+        }
+        if (peaks.Count == 0) return [];
+        // Basins: follow the steepest ascent to a peak (memoised), every point ending at exactly one peak.
+        var basin = new int[points];
+        Array.Fill(basin, -1);
+        for (int p = 0; p < peaks.Count; p++) basin[peaks[p]] = p;
+        var path = new List<int>();
+        for (int i = 0; i < points; i++)
+        {
+            int at = i;
+            path.Clear();
+            while (basin[at] < 0)
+            {
+                path.Add(at);
+                int next = at;
+                for (int k = 0; k < dims; k++)
+                    foreach (int step in (ReadOnlySpan<int>)[-1, 1])
+                    {
+                        int q = Neighbour(at, k, step);
+                        if (d[q] > d[next]) next = q;
+                    }
+                if (next == at) { basin[at] = NearestPeak(at); break; } // a plateau that is no peak by the rule above
+                at = next;
+            }
+            foreach (int q in path) basin[q] = basin[at];
+        }
+        int NearestPeak(int point)
+        {
+            int best = 0;
+            double bestHeight = double.NegativeInfinity;
+            for (int p = 0; p < peaks.Count; p++)
+                if (d[peaks[p]] > bestHeight) { best = p; bestHeight = d[peaks[p]]; }
+            return best;
+        }
+        var masses = new double[peaks.Count];
+        for (int i = 0; i < points; i++) masses[basin[i]] += d[i];
+        double total = masses.Sum();
+        var modes = new List<TorusMode>();
+        for (int p = 0; p < peaks.Count; p++)
+        {
+            int i = peaks[p];
+            var center = new double[dims];
+            var width = new double[dims];
+            var idx = space.Indices(i);
+            for (int k = 0; k < dims; k++)
+            {
+                double left = Math.Log(d[Neighbour(i, k, -1)]), right = Math.Log(d[Neighbour(i, k, 1)]);
+                double curvature = 2 * Math.Log(d[i]) - left - right;
+                bool parabola = curvature > 0 && double.IsFinite(curvature);
+                width[k] = parabola ? space.Spacing / Math.Sqrt(curvature) : space.Spacing;
+                double shift = parabola ? Math.Clamp(0.5 * (right - left) / curvature, -0.5, 0.5) * space.Spacing : 0;
+                center[k] = space.Grid[idx[k]] + shift;
+            }
+            modes.Add(new TorusMode(center, width, masses[p] / total));
+        }
+        return [.. modes.OrderByDescending(x => x.Mass)];
+    }
+
+    /// <summary>
+    /// The start of <see cref="AtModes"/> on T^d: μ, ρ with d entries per agent (agent by agent) and α, clones at the
+    /// <paramref name="modes"/> with the same group sizes, interleaving, seed-drawn offset, breadths (per axis) and
+    /// resources. Null when the demand has no modes.
+    /// </summary>
+    public static InitialParameters? AtTorusModes(int n, int dims, IReadOnlyList<TorusMode> modes, double sigmaMin, double jitter, int seed,
+        double budget, bool softBudget)
+    {
+        if (modes.Count == 0) return null;
+        var kept = modes.Take(n).ToArray();
+        double mass = kept.Sum(x => x.Mass);
+        var sizes = ReferenceStates.GroupSizes(n, [.. kept.Select(x => x.Mass / mass)]);
+        var rng = new Random(seed);
+        int offset = rng.Next(n);
+        var order = Interleave(sizes);
+        var mu = new double[n * dims];
+        var rho = new double[n * dims];
+        var alpha = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            int g = order[(i + offset) % n];
+            double share = kept[g].Mass / mass / sizes[g];
+            for (int k = 0; k < dims; k++)
+            {
+                double sigma = Math.Clamp(kept[g].Width[k], 1.5 * sigmaMin, Math.PI);
+                mu[i * dims + k] = kept[g].Center[k] + jitter * Tensor.NormalSample(rng);
+                double s = Math.Max(sigma * (1.0 + jitter * Tensor.NormalSample(rng)), sigmaMin * 1.0001);
+                rho[i * dims + k] = Initialization.SoftplusInverse(s - sigmaMin);
+            }
             alpha[i] = (softBudget ? Initialization.SoftplusInverse(share * budget) : Math.Log(share)) + jitter * Tensor.NormalSample(rng);
         }
         return new InitialParameters(mu, rho, alpha);

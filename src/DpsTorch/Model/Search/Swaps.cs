@@ -21,7 +21,13 @@ public static class Swaps
         var pairs = new List<(int, int)>();
         for (int i = 0; i < model.N; i++)
             for (int j = i + 1; j < model.N; j++) pairs.Add((i, j));
-        return Greedy(model, passes, pairs.Count, k => Exchange([model.Mu, model.Rho, model.Alpha], pairs[k].Item1, pairs[k].Item2, 1));
+        int d = model.Dimensions; // on T^d an agent's μ and ρ are d entries each
+        return Greedy(model, passes, pairs.Count, k =>
+        {
+            if (d == 1) { Exchange([model.Mu, model.Rho, model.Alpha], pairs[k].Item1, pairs[k].Item2, 1); return; }
+            Exchange([model.Mu, model.Rho], pairs[k].Item1 * d, pairs[k].Item2 * d, d);
+            Exchange([model.Alpha], pairs[k].Item1, pairs[k].Item2, 1);
+        });
     }
 
     /// <summary>

@@ -53,24 +53,6 @@ public class BatchedTrainingTests
     }
 
     [Fact]
-    public void BatchedRestarts_WithCheckpoints_ResumeFromTheirDoneMarks()
-    {
-        string dir = Path.Combine(Path.GetTempPath(), "dps-batched-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        try
-        {
-            var first = Experiment.Run(Config(batched: true), measureRobustness: false, checkpointDir: dir);
-            Assert.Equal(3, Directory.GetFiles(dir, "restart-*.json").Length);
-            var again = Experiment.Run(Config(batched: true), measureRobustness: false, checkpointDir: dir);
-            Assert.Equal(first.RestartLosses, again.RestartLosses);
-        }
-        finally
-        {
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    [Fact]
     public void Applies_OnlyWhereItPays()
     {
         var t = Config(batched: true).Training;
