@@ -24,7 +24,7 @@ public static class TypeCount
     public static IReadOnlyList<int[]> Groups(IReadOnlyList<double> mu, IReadOnlyList<double> sigma, int dimensions)
         => dimensions == 1 ? Groups(mu, sigma) : DpsTorch.Model.Search.Merge.TorusComponents(mu, sigma, dimensions, 1, breadthsToo: false);
 
-    /// <summary>Share of the resources below which an agent on T^d neither counts nor links two types (a starved agent).</summary>
+    /// <summary>Share of the resources below which an agent neither counts nor links two types (a starved agent).</summary>
     public const double StarvedShare = 1e-6;
 
     /// <summary>
@@ -59,12 +59,18 @@ public static class TypeCount
 
     /// <summary>
     /// exp(−Σ_g P_g ln P_g) over the type groups of <see cref="Groups(IReadOnlyList{double}, IReadOnlyList{double})"/>, P_g the group's share of the resources
-    /// <paramref name="a"/> (agents with a_i = 0 do not count). K groups of equal resources give K; one group gives 1.
+    /// <paramref name="a"/>, among the agents holding at least <see cref="StarvedShare"/> of the resources (a starved agent
+    /// neither counts nor links two types). K groups of equal resources give K; one group gives 1.
     /// </summary>
     public static double Of(IReadOnlyList<double> mu, IReadOnlyList<double> sigma, IReadOnlyList<double> a)
     {
         if (a.Count != mu.Count) throw new ArgumentException($"TypeCount: {mu.Count} agents need {mu.Count} resources; got {a.Count}.", nameof(a));
-        return Entropy(Groups(mu, sigma), a);
+        double total = a.Sum();
+        if (!(total > 0)) return 0;
+        // A starved broad agent produces nothing but would chain the specialists it overlaps into one type.
+        var kept = Enumerable.Range(0, a.Count).Where(i => a[i] >= StarvedShare * total).ToArray();
+        if (kept.Length == a.Count) return Entropy(Groups(mu, sigma), a);
+        return Entropy(Groups([.. kept.Select(i => mu[i])], [.. kept.Select(i => sigma[i])]), [.. kept.Select(i => a[i])]);
     }
 
     /// <summary>

@@ -23,6 +23,14 @@ public sealed class BatchedStarts : ITrainableSystem
     private double[] _losses = [];
     private double[] _coverages = [];
 
+    /// <summary>
+    /// How the system objective sums each start's mixture: <see cref="WrappedNormalMethod.Auto"/> (default) takes the
+    /// Fourier series where it is cheaper, equal to the image sum to rounding; <see cref="WrappedNormalMethod.Images"/>
+    /// gives every start exactly the bits of the lone start's image sum (what a run's batched restarts use, so a run
+    /// does not depend on whether its restarts were batched).
+    /// </summary>
+    public WrappedNormalMethod MixtureMethod { get; init; } = WrappedNormalMethod.Auto;
+
     /// <summary>Stacks <paramref name="starts"/> (at least one, all built from one config, e.g. by SystemBuilder.Create(c, r)).</summary>
     public BatchedStarts(IReadOnlyList<DpsModel> starts)
     {
@@ -123,7 +131,7 @@ public sealed class BatchedStarts : ITrainableSystem
         else if (m.UseFusedKernels && m.Propagation == Propagation.Direct && objective.Kind == ObjectiveKind.System)
         {
             var weights = m.Resources() * (m.Interaction.WeightedDegree(q) + 1.0);
-            var w = DpsKernels.WrappedNormalMixtures(m.Mu, m.Sigma(), weights, _grid, starts);
+            var w = DpsKernels.WrappedNormalMixtures(m.Mu, m.Sigma(), weights, _grid, starts, MixtureMethod);
             foreach (var frame in frames) coverage = coverage + Mismatch.PerStart(objective, delta, w, Tensor.FromArray(frame), starts);
         }
         else if (m.UseFusedKernels && m.Propagation == Propagation.Direct && objective.Kind == ObjectiveKind.Local && objective.Mismatch == MismatchKind.Squared)

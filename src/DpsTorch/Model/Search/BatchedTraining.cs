@@ -5,6 +5,7 @@
 // the one-at-a-time path to rounding (tests/DpsTorch.Tests/Model/Search/BatchedTrainingTests.cs).
 using System.Diagnostics;
 using DpsTorch.Config;
+using DpsTorch.Ops;
 using DpsTorch.Optim;
 
 namespace DpsTorch.Model.Search;
@@ -39,7 +40,7 @@ public static class BatchedTraining
     public static TrainResult[]? Train(IReadOnlyList<DpsModel> starts, TrainingConfig training,
         Func<DpsModel, (double het, double cov, double spec)> measure, IProgress<TrainProgress>? progress = null, CancellationToken cancel = default)
     {
-        var batch = new BatchedStarts(starts);
+        var batch = new BatchedStarts(starts) { MixtureMethod = WrappedNormalMethod.Images }; // the lone starts' bits
         int count = starts.Count;
         var ps = batch.Parameters();
         var initial = starts.Select(m => Trainer.Snapshot(m.Parameters())).ToArray();
