@@ -117,7 +117,7 @@ public static class SweepRunner
                 if (!result.Complete || result.RobustnessSkipped) return;
                 RunOutput.Write(runDir, result);
                 File.Delete(Path.Combine(runDir, ErrorFile));
-                Directory.Delete(checkpoints, recursive: true); // the finished run's files replace them
+                if (Directory.Exists(checkpoints)) Directory.Delete(checkpoints, recursive: true); // the finished run's files replace them (a run that wrote none has none)
                 Interlocked.Increment(ref executed);
             }
             catch (Exception e) when (e is not OutOfMemoryException)

@@ -61,6 +61,23 @@ public class SweepRunnerTests
     }
 
     [Fact]
+    public void HomogeneousRuns_WriteNoCheckpoints_AndStillFinishCleanly()
+    {
+        // A homogeneous fleet can finish without writing a checkpoint folder; the sweep must not fail on removing it
+        // (experiments 05 and 06 exited 1 with error.txt in every homogeneous run).
+        using var tmp = new TempDir();
+        var plan = SweepReader.Parse(Config, sweeps: ["agents.homogeneous=false,true"]);
+        var outcome = SweepRunner.Run(plan, tmp.Path, Two);
+        Assert.Empty(outcome.Failed);
+        Assert.Equal(outcome.InShard, outcome.Executed);
+        foreach (var run in Directory.GetDirectories(tmp.Path))
+        {
+            Assert.False(File.Exists(Path.Combine(run, "error.txt")), run);
+            Assert.True(File.Exists(Path.Combine(run, RunFiles.Summary)), run);
+        }
+    }
+
+    [Fact]
     public void Resume_SkipsFinishedRuns_AndRerunsUnfinishedOnes()
     {
         using var tmp = new TempDir();
