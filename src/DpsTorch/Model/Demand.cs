@@ -150,17 +150,9 @@ public sealed class Demand
 
         var xs = new List<double>();
         var vs = new List<double>();
-        int columns = 0, lineNo = 0;
-        bool seenContent = false;
-        foreach (var raw in InputFile.ReadLines(key, path, InputKind.DemandCsv))
+        int columns = 0;
+        foreach (var (lineNo, cells) in DataRows(key, path))
         {
-            lineNo++;
-            var line = raw.Trim();
-            if (line.Length == 0 || line[0] == '#') continue;
-            var cells = line.Split(',');
-            bool isHeader = !seenContent && Array.TrueForAll(cells, c => !TryParse(c, out _));
-            seenContent = true;
-            if (isHeader) continue;
             if (cells.Length > 2)
                 throw new InvalidDataException($"{path} line {lineNo}: {cells.Length} columns; expected 'x,value' or 'value'.");
             if (columns == 0) columns = cells.Length;
@@ -333,17 +325,9 @@ public sealed class Demand
         Require.Positive(mass, nameof(mass));
         if (!File.Exists(path) && !Directory.Exists(path)) throw new FileNotFoundException($"Demand grid file '{path}' does not exist.", path);
         var values = new double[space.Points];
-        int count = 0, lineNo = 0;
-        bool seenContent = false;
-        foreach (var raw in InputFile.ReadLines(key, path, InputKind.DemandCsv))
+        int count = 0;
+        foreach (var (lineNo, cells) in DataRows(key, path))
         {
-            lineNo++;
-            var line = raw.Trim();
-            if (line.Length == 0 || line[0] == '#') continue;
-            var cells = line.Split(',');
-            bool isHeader = !seenContent && Array.TrueForAll(cells, c => !TryParse(c, out _));
-            seenContent = true;
-            if (isHeader) continue;
             for (int c = 0; c < cells.Length; c++)
             {
                 if (!TryParse(cells[c], out double v))
@@ -361,6 +345,24 @@ public sealed class Demand
         if (!(total > 0)) throw new InvalidDataException($"{path}: all demand values are zero; a demand needs positive mass.");
         Scale(values, mass / total);
         return new Demand(space, values, DemandKind.Histogram, mass);
+    }
+
+    /// <summary>The data rows of a demand CSV file with their 1-based line numbers: blank lines and lines starting with
+    /// '#' are skipped, and a first line with no numeric cell is a header.</summary>
+    private static IEnumerable<(int LineNo, string[] Cells)> DataRows(string key, string path)
+    {
+        int lineNo = 0;
+        bool seenContent = false;
+        foreach (var raw in InputFile.ReadLines(key, path, InputKind.DemandCsv))
+        {
+            lineNo++;
+            var line = raw.Trim();
+            if (line.Length == 0 || line[0] == '#') continue;
+            var cells = line.Split(',');
+            bool isHeader = !seenContent && Array.TrueForAll(cells, c => !TryParse(c, out _));
+            seenContent = true;
+            if (!isHeader) yield return (lineNo, cells);
+        }
     }
 
     private static bool TryParse(string cell, out double value)
