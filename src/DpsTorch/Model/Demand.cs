@@ -65,11 +65,7 @@ public sealed class Demand
         Require.Length(weights.Length, mus.Length, nameof(weights), "one weight per peak");
         Require.AllFinite(mus, nameof(mus));
         Require.AllPositive(sigmas, nameof(sigmas));
-        Require.AllNonNegative(weights, nameof(weights));
-        Require.Positive(mass, nameof(mass));
-        double wSum = 0;
-        foreach (var w in weights) wSum += w;
-        if (!(wSum > 0)) throw new ArgumentException("weights must not be all zero.", nameof(weights));
+        double wSum = RequireWeightsAndMass(weights, mass);
 
         int m = space.M;
         var values = new double[m];
@@ -219,11 +215,7 @@ public sealed class Demand
         Require.Length(widths.Length, k * d, nameof(widths), "d widths per peak");
         Require.AllFinite(centers, nameof(centers));
         Require.AllPositive(widths, nameof(widths));
-        Require.AllNonNegative(weights, nameof(weights));
-        Require.Positive(mass, nameof(mass));
-        double wSum = 0;
-        foreach (var w in weights) wSum += w;
-        if (!(wSum > 0)) throw new ArgumentException("weights must not be all zero.", nameof(weights));
+        double wSum = RequireWeightsAndMass(weights, mass);
         int m = space.M;
         var values = new double[space.Points];
         var axes = new double[d * m];
@@ -363,6 +355,18 @@ public sealed class Demand
             seenContent = true;
             if (!isHeader) yield return (lineNo, cells);
         }
+    }
+
+    /// <summary>Checks that a mixture's peak weights are non-negative and not all zero and its mass positive; returns the
+    /// weights' sum.</summary>
+    private static double RequireWeightsAndMass(ReadOnlySpan<double> weights, double mass)
+    {
+        Require.AllNonNegative(weights, nameof(weights));
+        Require.Positive(mass, nameof(mass));
+        double wSum = 0;
+        foreach (var w in weights) wSum += w;
+        if (!(wSum > 0)) throw new ArgumentException("weights must not be all zero.", nameof(weights));
+        return wSum;
     }
 
     private static bool TryParse(string cell, out double value)

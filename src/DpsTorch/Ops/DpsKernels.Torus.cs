@@ -117,19 +117,11 @@ public static partial class DpsKernels
         int n = mu.ShapeRef[0] / d;
         if (perAgent is not null && (perAgent.Dim != 1 || perAgent.ShapeRef[0] != n))
             throw new ArgumentException($"{op}: the per-agent factor must have shape [{n}] (one per agent), got {Shapes.Format(perAgent.ShapeRef)}.");
-        if (grid.Length == 0) throw new ArgumentException($"{op}: the grid is empty; give at least one point.");
-        foreach (var x in grid) OpCheck.Finite(x, op, "every grid point");
-        var sigmas = sigma.Storage;
-        for (int i = 0; i < sigmas.Length; i++)
-        {
-            if (!(sigmas[i] > 0) || double.IsInfinity(sigmas[i]))
-                throw new ArgumentException($"{op}: sigma[{i}] = {sigmas[i]}; every sigma must be positive and finite.");
-            OpCheck.Finite(mu.Storage[i], op, $"mu[{i}]");
-        }
+        CheckGridAndAgents(op, mu, sigma, grid);
         long points = 1;
         for (int k = 0; k < d; k++) points *= grid.Length;
         if (points > int.MaxValue) throw new ArgumentException($"{op}: {grid.Length}^{d} grid points are too many.");
-        return (new WrappedNormalPlan(grid, sigmas, WrappedNormalMethod.Auto), n, (int)points);
+        return (new WrappedNormalPlan(grid, sigma.Storage, WrappedNormalMethod.Auto), n, (int)points);
     }
 
     /// <summary>axes[k·M .. (k+1)·M) = WN(grid; μ_ik, σ_ik) for k = 0..d−1 (scratch: at least 3·M doubles).</summary>

@@ -282,12 +282,10 @@ public static partial class DpsKernels
         return rows / groups;
     }
 
-    /// <summary>Checks mu, sigma, a per-agent tensor (shape [N] each) and the grid; returns the plan of the densities.</summary>
-    private static WrappedNormalPlan CheckWrappedNormal(string op, Tensor mu, Tensor sigma, Tensor perAgent, double[] grid)
+    /// <summary>The checks every wrapped-normal kernel makes of its values (shapes are the caller's): a non-empty grid of
+    /// finite points, every sigma positive and finite, every mu finite (mu and sigma of equal length).</summary>
+    private static void CheckGridAndAgents(string op, Tensor mu, Tensor sigma, double[] grid)
     {
-        ArgumentNullException.ThrowIfNull(grid);
-        if (mu.Dim != 1 || sigma.Dim != 1 || perAgent.Dim != 1 || mu.ShapeRef[0] != sigma.ShapeRef[0] || mu.ShapeRef[0] != perAgent.ShapeRef[0])
-            throw new ArgumentException($"{op}: mu, sigma and the per-agent factor must all have shape [N], got {Shapes.Format(mu.ShapeRef)}, {Shapes.Format(sigma.ShapeRef)} and {Shapes.Format(perAgent.ShapeRef)}.");
         if (grid.Length == 0) throw new ArgumentException($"{op}: the grid is empty; give at least one point.");
         foreach (var x in grid) OpCheck.Finite(x, op, "every grid point");
         var sigmas = sigma.Storage;
@@ -297,6 +295,16 @@ public static partial class DpsKernels
                 throw new ArgumentException($"{op}: sigma[{i}] = {sigmas[i]}; every sigma must be positive and finite.");
             OpCheck.Finite(mu.Storage[i], op, $"mu[{i}]");
         }
+    }
+
+    /// <summary>Checks mu, sigma, a per-agent tensor (shape [N] each) and the grid; returns the plan of the densities.</summary>
+    private static WrappedNormalPlan CheckWrappedNormal(string op, Tensor mu, Tensor sigma, Tensor perAgent, double[] grid)
+    {
+        ArgumentNullException.ThrowIfNull(grid);
+        if (mu.Dim != 1 || sigma.Dim != 1 || perAgent.Dim != 1 || mu.ShapeRef[0] != sigma.ShapeRef[0] || mu.ShapeRef[0] != perAgent.ShapeRef[0])
+            throw new ArgumentException($"{op}: mu, sigma and the per-agent factor must all have shape [N], got {Shapes.Format(mu.ShapeRef)}, {Shapes.Format(sigma.ShapeRef)} and {Shapes.Format(perAgent.ShapeRef)}.");
+        CheckGridAndAgents(op, mu, sigma, grid);
+        var sigmas = sigma.Storage;
         return new WrappedNormalPlan(grid, sigmas, WrappedNormalMethod.Auto);
     }
 

@@ -77,7 +77,7 @@ public static class BatchedTraining
             if (!losses.All(double.IsFinite) || !norms.All(double.IsFinite)) return Abandon();
             optimizer.Step();
             for (int r = 0; r < count; r++) if (!active[r]) RestoreStart(ps, r, count, frozen[r]);
-            if (ps.Any(p => !AllFinite(p.Data))) return Abandon();
+            if (ps.Any(p => !Polish.AllFinite(p.Data))) return Abandon();
             TensorEngine.EndStep();
             double now = clock.Elapsed.TotalSeconds;
             int running = active.Count(a => a);
@@ -153,11 +153,5 @@ public static class BatchedTraining
             values[k].CopyTo(all, r * len);
             ps[k].Copy_(all);
         }
-    }
-
-    private static bool AllFinite(ReadOnlySpan<double> values)
-    {
-        foreach (var v in values) if (!double.IsFinite(v)) return false;
-        return true;
     }
 }

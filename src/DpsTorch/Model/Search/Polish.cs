@@ -76,7 +76,8 @@ public static class Polish
         return trained with { Loss = loss, Steps = steps, Reason = reason, Seconds = seconds, Trajectory = trajectory, GradientNorm = gradient, Converged = converged };
     }
 
-    private static bool AllFinite(ReadOnlySpan<double> values)
+    /// <summary>Whether every value is finite (the search's test of a parameter tensor after a step).</summary>
+    internal static bool AllFinite(ReadOnlySpan<double> values)
     {
         foreach (var v in values) if (!double.IsFinite(v)) return false;
         return true;
