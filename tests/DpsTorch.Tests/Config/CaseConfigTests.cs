@@ -18,6 +18,12 @@ public class CaseConfigTests
     [InlineData("""{ "case": { "kind": "chinchilla", "nosie": 0.1 } }""", "case.nosie")]
     [InlineData("""{ "agents": { "count": 4 }, "levels": [ { "size": 4 } ], "case": { "kind": "chinchilla" } }""", "case.kind")]
     [InlineData("""{ "space": { "m": 32, "dimensions": 2 }, "case": { "kind": "community" } }""", "space.dimensions")]
+    [InlineData("""{ "case": { "kind": "spatial-insurance", "dispersal": [0, 0.1, 0.01] } }""", "case.dispersal[2]")]
+    [InlineData("""{ "case": { "kind": "spatial-insurance", "dispersal": [0, 0.1] } }""", "case.dispersal")]
+    [InlineData("""{ "case": { "kind": "spatial-insurance", "dispersal": [-1, 0.1, 1] } }""", "case.dispersal[0]")]
+    [InlineData("""{ "case": { "kind": "spatial-insurance", "period": 100, "step": 20 } }""", "case.step")]
+    [InlineData("""{ "case": { "kind": "spatial-insurance", "patches": 1 } }""", "case.patches")]
+    [InlineData("""{ "case": { "kind": "spatial-insurance", "efficiency": 0 } }""", "case.efficiency")]
     public void BadCase_IsOneLineNamingTheKey(string json, string key)
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(json));
