@@ -18,6 +18,18 @@ public class CaseConfigTests
     [InlineData("""{ "case": { "kind": "chinchilla", "nosie": 0.1 } }""", "case.nosie")]
     [InlineData("""{ "agents": { "count": 4 }, "levels": [ { "size": 4 } ], "case": { "kind": "chinchilla" } }""", "case.kind")]
     [InlineData("""{ "space": { "m": 32, "dimensions": 2 }, "case": { "kind": "community" } }""", "space.dimensions")]
+    [InlineData("""{ "case": { "kind": "fleet", "devices": ["h100", "tpu"] } }""", "case.devices[1]")]
+    [InlineData("""{ "case": { "kind": "fleet", "devices": ["h100", "H100"] } }""", "case.devices[1]")]
+    [InlineData("""{ "case": { "kind": "fleet", "devices": [] } }""", "case.devices")]
+    [InlineData("""{ "case": { "kind": "fleet", "devices": "h100" } }""", "case.devices")]
+    [InlineData("""{ "case": { "kind": "fleet", "shares": [0.5, 0.5] } }""", "case.shares")]
+    [InlineData("""{ "case": { "kind": "fleet", "shares": [0, 0, 0] } }""", "case.shares")]
+    [InlineData("""{ "case": { "kind": "fleet", "shares": [0.3, -0.1, 0.6] } }""", "case.shares[1]")]
+    [InlineData("""{ "case": { "kind": "fleet", "swing": 1 } }""", "case.swing")]
+    [InlineData("""{ "case": { "kind": "fleet", "budget": "energy" } }""", "case.budget")]
+    [InlineData("""{ "case": { "kind": "fleet", "kvLink": "nvlink" } }""", "case.kvLink")]
+    [InlineData("""{ "case": { "kind": "fleet", "decodeBatch": 0 } }""", "case.decodeBatch")]
+    [InlineData("""{ "case": { "kind": "fleet", "idlePower": 1.5 } }""", "case.idlePower")]
     public void BadCase_IsOneLineNamingTheKey(string json, string key)
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(json));
