@@ -56,7 +56,7 @@ public class UnifiedRunCliTests : IDisposable
               "training": { "steps": 40, "restarts": 1 }, "measures": { "resilienceSteps": 0, "fractions": [0, 1], "seeds": 1 },
               "levels": [ { "size": 3, "topology": { "kind": "complete", "learned": true }, "lambdaC": 0.01 },
                           { "size": 2, "topology": { "kind": "complete", "learned": true } } ],
-              "sweep": { "grid": { "levels.1.lambdaC": [0, 1] } } }
+              "sweep": { "grid": { "levels.1.lambdaC": [0, 1] }, "seeds": 1 } }
             """);
         string outDir = Path.Combine(_dir, "s");
         var r = CliHarness.Invoke("sweep", cfg, "--out", outDir, "--jobs", "1");
