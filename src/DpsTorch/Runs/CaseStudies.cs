@@ -223,6 +223,8 @@ public static class CaseStudies
             });
         }
         return SvgPlot.Render(series, new PlotOptions { Title = title, XLabel = "dispersal rate a", YLabel = yLabel, XScale = AxisScale.Log, YInclude = [0], Width = 760 });
+    }
+
     private static (JsonObject, IReadOnlyDictionary<string, string>) Fleet(CaseConfig c, CancellationToken cancel)
     {
         var reps = FleetStudy.Run(c, cancel);
