@@ -256,7 +256,8 @@ public static class ConfigLoader
 
     /// <summary>
     /// Cross-field rules of the domain objectives: "fisher" (efficient coding, Model/EfficientCoding.cs) is a population
-    /// of independent neurons, so a flat system without links, trained by the managed engine.
+    /// of neurons that pool their responses through fixed links (direct propagation, I + Q), a flat system trained by the
+    /// managed engine.
     /// </summary>
     private static void CheckObjective(DpsConfig c)
     {
@@ -266,9 +267,10 @@ public static class ConfigLoader
         if (c.Objective.Kind != ObjectiveKind.Fisher) return;
         if (c.Levels is not null)
             throw ConfigException.Invalid("objective.kind", "fisher", "another objective with levels (the efficient-coding objective is for flat systems)");
-        if (c.Topology.Kind != TopologyKind.None || c.Topology.Learned)
-            throw ConfigException.Invalid("topology.kind", Choices.Name(c.Topology.Kind) + (c.Topology.Learned ? " (learned)" : ""),
-                "\"none\", not learned, with objective.kind \"fisher\" (its neurons are independent: no links)");
+        if (c.Topology.Learned)
+            throw ConfigException.Invalid("topology.learned", true, "false with objective.kind \"fisher\" (fixed links only: neurons pool their responses through a fixed connectome)");
+        if (c.Topology.Propagation != Propagation.Direct)
+            throw ConfigException.Invalid("topology.propagation", Choices.Name(c.Topology.Propagation), "\"direct\" with objective.kind \"fisher\" (one pooling step through I + Q)");
         if (c.Training.Backend != TrainingBackend.Managed)
             throw ConfigException.Invalid("training.backend", Choices.Name(c.Training.Backend), "\"managed\" with objective.kind \"fisher\" (the torchsharp backend does not implement it)");
     }

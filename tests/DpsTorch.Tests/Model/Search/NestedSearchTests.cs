@@ -101,6 +101,48 @@ public class NestedSearchTests
         Assert.NotNull(summary["nested"]!["measures"]!["tiers"]![1]!["types"]);
     }
 
+    /// <summary>
+    /// Experiment 07 in small: 4 nodes of 8 leaves in one rack of 4, a three-class workload, the local objective at
+    /// the top and at the node level, learned links cheap inside a node and dearer across nodes, 300 Adam steps.
+    /// </summary>
+    private static DpsConfig SmallCompute(string training = "") => ConfigLoader.Parse($$"""
+        { "space": { "m": 64 }, "agents": { "count": 32 },
+          "demand": { "kind": "mixture", "centers": [0.5, 2.8, 4.0], "widths": [0.15, 0.1, 0.25], "weights": [3, 1, 2] },
+          "objective": { "kind": "local" },
+          "training": { "steps": 300, "lr": 0.05, "restarts": 1, "seed": 7 {{training}} },
+          "measures": { "resilienceSteps": 0, "fractions": [0, 1], "seeds": 1 },
+          "levels": [
+            { "size": 8, "fixedShare": true, "topology": { "kind": "complete", "learned": true, "initWeight": 0.1, "embedding": "ring" }, "lambdaC": 0.001,
+              "demand": { "kind": "mixture", "centers": [0.5, 2.8, 4.0], "widths": [0.15, 0.1, 0.25], "weights": [3, 1, 2] },
+              "demandObjective": "local", "demandWeight": 0.5 },
+            { "size": 4, "topology": { "kind": "complete", "learned": true, "initWeight": 0.1, "embedding": "ring" }, "lambdaC": 0.02 } ] }
+        """);
+
+    [Fact]
+    public void NestedPolish_KeepsMorePairs_AndGetsABudgetPerParameter_FlatUnchanged()
+    {
+        var c = SmallCompute();
+        var nested = NestedBuilder.Create(c);
+        int p = nested.Parameters().Sum(t => t.Numel);
+        Assert.Equal(3 * 32 + 4 * 28 + 6, p);
+        Assert.Equal(Math.Min(p, Polish.NestedHistory), Polish.HistoryFor(nested));
+        Assert.Equal(Polish.NestedIterationsPerParameter * p, Polish.Iterations(c.Training, nested));
+        Assert.Equal(77, Polish.Iterations(c.Training with { Polish = 77 }, nested)); // an explicit budget wins
+
+        var flat = SystemBuilder.Create(ConfigLoader.Parse("""{ "agents": { "count": 8 }, "training": { "steps": 300 } }"""));
+        Assert.Equal(Polish.History, Polish.HistoryFor(flat));
+        Assert.Equal(300, Polish.Iterations(c.Training, flat));
+    }
+
+    [Fact]
+    public void ANestedSystemWithLearnedLinksAtTwoLevels_ConvergesFromDefaults()
+    {
+        // With a polish budget of training.steps (300 iterations, the budget before) this run stopped at RMS gradient 1.5e-5.
+        var r = Experiment.Run(SmallCompute(), measureRobustness: false);
+        Assert.True(r.Training.Converged, $"gradient {r.Training.GradientNorm:G3}, stopped by {r.Training.Reason} after {r.Training.Steps} steps");
+        Assert.Equal(StopReason.Gradient, r.Training.Reason);
+    }
+
     [Fact]
     public void Swaps_MoveLeavesBetweenSubsystems_WhenEachMustServeTheWholeDemand()
     {
