@@ -17,6 +17,10 @@ public enum CaseKind
     /// <summary>"community": species on a resource axis under MacArthur's consumer-resource dynamics: yield against
     /// species richness, the Loreau-Hector partition of the net biodiversity effect, and limiting similarity.</summary>
     Community,
+    /// <summary>"spatial-insurance": species on a resource axis in patches whose resource optimum drifts out of phase,
+    /// linked by dispersal (Loreau, Mouquet and Gonzalez 2003): productivity, its temporal variability and local,
+    /// regional and between-patch diversity against the dispersal rate.</summary>
+    SpatialInsurance,
     /// <summary>"fleet": an AI-compute fleet: device types of a catalogue (published peak FLOP/s, memory bandwidth,
     /// scale-up link, power) serving a job mix (pre-training, fine-tuning, inference prefill and decode) under a power
     /// or cost budget; the fleet and its routing solve a linear program, compared with practitioners' baselines.</summary>
@@ -99,6 +103,26 @@ public sealed record CaseConfig
     /// <summary>community: relative spread of the maintenance fraction among species (uniform in m·(1 ± spread)).</summary>
     public double MortalitySpread { get; init; } = 0.5;
 
+    /// <summary>spatial-insurance: number of species S (traits evenly spaced on the resource axis [0, 1]).</summary>
+    public int Species { get; init; } = 20;
+    /// <summary>spatial-insurance: number of patches M (environmental phases evenly spaced).</summary>
+    public int Patches { get; init; } = 20;
+    /// <summary>spatial-insurance: the dispersal rates a swept, ascending.</summary>
+    public IReadOnlyList<double> Dispersal { get; init; } = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1];
+    /// <summary>spatial-insurance: period T of the environmental drift.</summary>
+    public double Period { get; init; } = 40_000;
+    /// <summary>spatial-insurance: periods simulated per run; the last one is the measurement window.</summary>
+    public int Periods { get; init; } = 3;
+    /// <summary>spatial-insurance: integration step (time units).</summary>
+    public double Step { get; init; } = 1;
+    /// <summary>spatial-insurance: resource inflow I per patch.</summary>
+    public double Inflow { get; init; } = 165;
+    /// <summary>spatial-insurance: resource loss rate l.</summary>
+    public double Outflow { get; init; } = 10;
+    /// <summary>spatial-insurance: conversion efficiency e.</summary>
+    public double Efficiency { get; init; } = 0.2;
+    /// <summary>spatial-insurance: consumer death rate m.</summary>
+    public double DeathRate { get; init; } = 0.2;
     /// <summary>fleet: the catalogue the fleet may buy from (each device once).</summary>
     public IReadOnlyList<FleetDeviceKind> Devices { get; init; } = [FleetDeviceKind.H100, FleetDeviceKind.H200, FleetDeviceKind.A100, FleetDeviceKind.L40s, FleetDeviceKind.L4, FleetDeviceKind.Mi300x];
     /// <summary>fleet: what the budget limits.</summary>
@@ -140,6 +164,7 @@ internal static class CaseConfigReader
         if (s is null) return null;
         var d = new CaseConfig();
         var richness = s.Doubles("richness", 1, 100_000);
+        var dispersal = s.Doubles("dispersal", 0, 100);
         var c = new CaseConfig
         {
             Kind = s.Choice("kind", d.Kind),
@@ -158,6 +183,16 @@ internal static class CaseConfigReader
             WidthSpread = s.Double("widthSpread", d.WidthSpread, 0, 2),
             Mortality = s.Double("mortality", d.Mortality, 0, 0.99),
             MortalitySpread = s.Double("mortalitySpread", d.MortalitySpread, 0, 1),
+            Species = s.Int("species", d.Species, 2, 1000),
+            Patches = s.Int("patches", d.Patches, 2, 1000),
+            Dispersal = dispersal ?? d.Dispersal,
+            Period = s.Double("period", d.Period, 1, 1e9),
+            Periods = s.Int("periods", d.Periods, 2, 1000),
+            Step = s.Double("step", d.Step, 1e-3, 100),
+            Inflow = s.Double("inflow", d.Inflow, 0, 1e9, exclusiveMin: true),
+            Outflow = s.Double("outflow", d.Outflow, 0, 1e9, exclusiveMin: true),
+            Efficiency = s.Double("efficiency", d.Efficiency, 0, 1, exclusiveMin: true),
+            DeathRate = s.Double("deathRate", d.DeathRate, 0, 1e3),
             Devices = ReadDevices(s) ?? d.Devices,
             Budget = s.Choice("budget", d.Budget),
             Shares = ReadShares(s) ?? d.Shares,
@@ -174,6 +209,14 @@ internal static class CaseConfigReader
             EfficiencySpread = s.Double("efficiencySpread", d.EfficiencySpread, 0, 1),
             MixConcentration = s.Double("mixConcentration", d.MixConcentration, 0, 1e6),
         };
+        if (dispersal is not null)
+        {
+            if (dispersal.Length < 3) throw ConfigException.Invalid(s.KeyPath("dispersal"), dispersal.Length == 0 ? "[]" : $"{dispersal.Length} rates", "at least 3 ascending rates in [0, 100] (a hump needs an inside point)");
+            for (int i = 1; i < dispersal.Length; i++)
+                if (dispersal[i] <= dispersal[i - 1])
+                    throw ConfigException.Invalid($"{s.KeyPath("dispersal")}[{i}]", dispersal[i], $"a rate above case.dispersal[{i - 1}] = {dispersal[i - 1]} (ascending, distinct)");
+        }
+        if (c.Step * 10 > c.Period) throw ConfigException.Invalid(s.KeyPath("step"), c.Step, $"a step of at most case.period/10 = {c.Period / 10}");
         if (richness is not null)
         {
             if (richness.Length == 0) throw ConfigException.Invalid(s.KeyPath("richness"), "[]", "a non-empty array of integers in [1, case.pool]");

@@ -122,7 +122,9 @@ public sealed class BatchedStarts : ITrainableSystem
         Tensor coverage = Tensor.Zeros(starts);
         if (objective.Kind == ObjectiveKind.Fisher)
         {
-            // Efficient coding per start: each start's neurons alone (no links), the losses stacked into [R].
+            // Efficient coding per start: each start's neurons alone, the losses stacked into [R] (pooling through links
+            // is DpsModel's alone: a stack with links is refused rather than trained as if it had none).
+            if (m.Interaction.Edges.Count > 0) throw new NotSupportedException("BatchedStarts: the fisher objective with links is trained one start at a time.");
             Tensor mu = m.Mu, sigma = m.Sigma(), gains = m.Resources();
             foreach (var frame in frames)
                 coverage = coverage + Tensor.Concat([.. Enumerable.Range(0, starts).Select(r => EfficientCoding.Loss(

@@ -189,10 +189,14 @@ public sealed class DpsModel : AgentSystem
         Tensor coverage = Tensor.Scalar(0);
         if (Objective.Kind == ObjectiveKind.Fisher)
         {
-            // Efficient coding: the tuning curves a_i s_i against the prior D/∫D (no links: the config refuses them).
+            // Efficient coding: the tuning curves a_i s_i against the prior D/∫D; with links the neurons pool their
+            // responses through I + Q (channel i fires at f_i + Σ_j Q_ij f_j), as the DPS production pools outputs.
             var sigma = Sigma();
             var gains = Resources();
-            foreach (var frame in frames) coverage = coverage + EfficientCoding.Loss(Mu, sigma, gains, Grid, Space.Delta, frame);
+            foreach (var frame in frames)
+                coverage = coverage + (Interaction.Edges.Count == 0
+                    ? EfficientCoding.Loss(Mu, sigma, gains, Grid, Space.Delta, frame)
+                    : EfficientCoding.PooledLoss(Mu, sigma, gains, Grid, Space.Delta, frame, x => Interaction.ApplyWithIdentity(q, x)));
         }
         else if (UseFusedKernels && Propagation == Propagation.Direct && Objective.Kind == ObjectiveKind.System)
         {

@@ -35,7 +35,7 @@ public static class CaseStudies
     {
         ArgumentNullException.ThrowIfNull(config);
         if (config.Case is not { Kind: not CaseKind.None } study)
-            throw ConfigException.Invalid("case.kind", config.Case is null ? null : Choices.Name(config.Case.Kind), "\"chinchilla\", \"community\" or \"fleet\" for a case study");
+            throw ConfigException.Invalid("case.kind", config.Case is null ? null : Choices.Name(config.Case.Kind), "\"chinchilla\", \"community\", \"spatial-insurance\" or \"fleet\" for a case study");
         var watch = Stopwatch.StartNew();
         var (summary, tables) = Compute(config, cancel);
         summary["seconds"] = watch.Elapsed.TotalSeconds;
@@ -63,6 +63,7 @@ public static class CaseStudies
         {
             CaseKind.Chinchilla => Chinchilla(c, cancel),
             CaseKind.Community => Community(config, cancel),
+            CaseKind.SpatialInsurance => SpatialInsurance(c, cancel),
             CaseKind.Fleet => Fleet(c, cancel),
             _ => throw Choices.Unknown("case.kind", c.Kind),
         };
@@ -157,6 +158,71 @@ public static class CaseStudies
             },
         };
         return (summary, new Dictionary<string, string> { [Results] = CommunityStudy.Csv(r), [Chart] = CommunityChart(r, c.Richness) });
+    }
+
+    /// <summary>Name of the spatial insurance case's productivity chart (mean and temporal variability against dispersal).</summary>
+    public const string ProductivityChart = "productivity.svg";
+
+    private static (JsonObject, IReadOnlyDictionary<string, string>) SpatialInsurance(CaseConfig c, CancellationToken cancel)
+    {
+        var runs = SpatialInsuranceStudy.Run(c, cancel);
+        var rates = new JsonArray();
+        foreach (double a in c.Dispersal)
+        {
+            var o = new JsonObject { ["dispersal"] = a };
+            foreach (var (name, pick) in SpatialInsuranceStudy.Measures) o[name] = Interval(SpatialInsuranceStudy.At(runs, a, pick));
+            rates.Add((JsonNode)o);
+        }
+        JsonObject Extreme(Func<Model.MetacommunityMeasures, double> pick, bool maximum)
+        {
+            var e = SpatialInsuranceStudy.Extremes(runs, pick, maximum);
+            return new JsonObject
+            {
+                ["insideInSeeds"] = e.Count(x => x.Inside),
+                ["seeds"] = e.Count,
+                ["log10Rate"] = Interval(MeanInterval.Of(e.Select(x => Math.Log10(Math.Max(x.Rate, 1e-300))))),
+                ["rates"] = new JsonArray([.. e.Select(x => (JsonNode?)JsonValue.Create(x.Rate))]),
+            };
+        }
+        var summary = new JsonObject
+        {
+            ["kind"] = "spatial-insurance",
+            ["complete"] = true,
+            ["reference"] = "Loreau, Mouquet & Gonzalez 2003, Biodiversity as spatial insurance in heterogeneous landscapes, PNAS 100:12765-12770: mean productivity highest and its temporal variability lowest at intermediate dispersal, where local diversity peaks; regional diversity falls at high dispersal as one intermediate-type species dominates",
+            ["seeds"] = c.Seeds,
+            ["species"] = c.Species,
+            ["patches"] = c.Patches,
+            ["rates"] = rates,
+            ["productivityPeak"] = Extreme(m => m.Productivity, true),
+            ["localCvTrough"] = Extreme(m => m.LocalCv, false),
+            ["alphaPeak"] = Extreme(m => m.Alpha, true),
+        };
+        var charts = new Dictionary<string, string>
+        {
+            [Results] = SpatialInsuranceStudy.Csv(runs),
+            [Chart] = DispersalChart(c, runs, [("α local", m => m.Alpha), ("β between patches", m => m.Beta), ("γ regional", m => m.Gamma)],
+                "Diversity against dispersal (inverse Simpson), 95% bands", "effective number of species"),
+            [ProductivityChart] = DispersalChart(c, runs, [("mean local productivity", m => m.Productivity), ("local CV × 10", m => 10 * m.LocalCv), ("regional CV × 10", m => 10 * m.RegionalCv)],
+                "Productivity and its temporal variability against dispersal, 95% bands", "productivity; CV × 10"),
+        };
+        return (summary, charts);
+    }
+
+    /// <summary>Measures against the dispersal rate (log axis), each with its 95% band over the replicates.</summary>
+    private static string DispersalChart(CaseConfig c, IReadOnlyList<SpatialInsuranceRun> runs, (string Name, Func<Model.MetacommunityMeasures, double> Pick)[] measures, string title, string yLabel)
+    {
+        var rates = c.Dispersal.Where(a => a > 0).ToArray();
+        var series = new List<PlotSeries>();
+        foreach (var (name, pick) in measures)
+        {
+            var v = rates.Select(a => SpatialInsuranceStudy.At(runs, a, pick)).ToArray();
+            series.Add(new PlotSeries(name, rates, [.. v.Select(m => m.Mean)])
+            {
+                Style = SeriesStyle.LineAndMarkers, Dashed = series.Count % 2 == 1, Color = SvgPlot.Palette[series.Count],
+                BandLow = [.. v.Select(m => double.IsFinite(m.HalfWidth) ? m.Low : m.Mean)], BandHigh = [.. v.Select(m => double.IsFinite(m.HalfWidth) ? m.High : m.Mean)],
+            });
+        }
+        return SvgPlot.Render(series, new PlotOptions { Title = title, XLabel = "dispersal rate a", YLabel = yLabel, XScale = AxisScale.Log, YInclude = [0], Width = 760 });
     }
 
     private static (JsonObject, IReadOnlyDictionary<string, string>) Fleet(CaseConfig c, CancellationToken cancel)
