@@ -143,6 +143,10 @@ public sealed record CaseConfig
     public double LifetimeYears { get; init; } = 4;
     /// <summary>fleet: electricity price in dollars per kWh (cost budget and cost per hour).</summary>
     public double ElectricityPrice { get; init; } = 0.1;
+    /// <summary>fleet: power per device beyond the accelerator (its share of the host's CPUs, memory and fans, its NIC and switch port), W, drawn whenever the device is held.</summary>
+    public double HostPower { get; init; } = 150;
+    /// <summary>fleet: price per device beyond the accelerator (share of the host, a 400 Gb/s NIC, a switch port), dollars.</summary>
+    public double HostPrice { get; init; } = 5000;
     /// <summary>fleet: power an idle device draws, as a fraction of its board power.</summary>
     public double IdlePower { get; init; } = 0.3;
     /// <summary>fleet: per replicate, every device's throughput on every job type is multiplied by exp(spread·z), z standard normal (how far achieved throughput may sit from the roofline).</summary>
@@ -200,6 +204,8 @@ internal static class CaseConfigReader
             LifetimeYears = s.Double("lifetimeYears", d.LifetimeYears, 0.1, 50),
             ElectricityPrice = s.Double("electricityPrice", d.ElectricityPrice, 0, 10),
             IdlePower = s.Double("idlePower", d.IdlePower, 0, 1),
+            HostPower = s.Double("hostPower", d.HostPower, 0, 10_000),
+            HostPrice = s.Double("hostPrice", d.HostPrice, 0, 1e7),
             EfficiencySpread = s.Double("efficiencySpread", d.EfficiencySpread, 0, 1),
             MixConcentration = s.Double("mixConcentration", d.MixConcentration, 0, 1e6),
         };

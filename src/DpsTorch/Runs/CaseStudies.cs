@@ -310,8 +310,26 @@ public static class CaseStudies
     {
         var shares = new JsonObject();
         for (int t = 0; t < c.Devices.Count; t++) if (r.Shares[t] > 0) shares[Choices.Name(c.Devices[t])] = Num(r.Shares[t]);
+        var work = new JsonObject();
+        foreach (var job in Enum.GetValues<FleetJob>())
+        {
+            double total = 0;
+            for (int t = 0; t < c.Devices.Count; t++) total += r.Fleet.Work[t * FleetProblem.Jobs + (int)job];
+            var by = new JsonObject();
+            for (int t = 0; t < c.Devices.Count; t++)
+            {
+                double w = r.Fleet.Work[t * FleetProblem.Jobs + (int)job];
+                if (total > 0 && w > 1e-9 * total) by[Choices.Name(c.Devices[t])] = Num(w / total);
+            }
+            work[Choices.Name(job)] = by;
+        }
+        var utilisation = new JsonObject();
+        for (int t = 0; t < c.Devices.Count; t++)
+            if (r.Fleet.Counts[t] > 0) utilisation[Choices.Name(c.Devices[t])] = Num(r.Fleet.BusyDevices[t] / r.Fleet.Counts[t]);
         return new JsonObject
         {
+            ["workShares"] = work,
+            ["deviceUtilisation"] = utilisation,
             ["theta"] = Num(r.Fleet.Theta), ["perKwDrawn"] = Num(r.PerKwDrawn), ["perKwProvisioned"] = Num(r.PerKwProvisioned),
             ["perDollarHour"] = Num(r.PerDollarHour), ["utilisation"] = Num(r.Utilisation), ["heterogeneity"] = Num(r.Heterogeneity),
             ["effectiveTypes"] = Num(r.EffectiveTypes), ["splitInference"] = Num(r.Fleet.Split), ["budgetShares"] = shares,
