@@ -21,6 +21,48 @@ public enum CaseKind
     /// linked by dispersal (Loreau, Mouquet and Gonzalez 2003): productivity, its temporal variability and local,
     /// regional and between-patch diversity against the dispersal rate.</summary>
     SpatialInsurance,
+    /// <summary>"fleet": an AI-compute fleet: device types of a catalogue (published peak FLOP/s, memory bandwidth,
+    /// scale-up link, power) serving a job mix (pre-training, fine-tuning, inference prefill and decode) under a power
+    /// or cost budget; the fleet and its routing solve a linear program, compared with practitioners' baselines.</summary>
+    Fleet,
+}
+
+/// <summary>case.devices: an accelerator of the fleet case's catalogue (Model/Fleet.cs cites each figure).</summary>
+[JsonConverter(typeof(ChoiceConverter<FleetDeviceKind>))]
+public enum FleetDeviceKind
+{
+    /// <summary>"h100": NVIDIA H100 SXM5 80 GB.</summary>
+    H100,
+    /// <summary>"h200": NVIDIA H200 SXM 141 GB.</summary>
+    H200,
+    /// <summary>"a100": NVIDIA A100 SXM4 80 GB.</summary>
+    A100,
+    /// <summary>"l40s": NVIDIA L40S (PCIe, no NVLink).</summary>
+    L40s,
+    /// <summary>"l4": NVIDIA L4 (PCIe, no NVLink).</summary>
+    L4,
+    /// <summary>"mi300x": AMD Instinct MI300X.</summary>
+    Mi300x,
+}
+
+/// <summary>case.budget: what the fleet's budget limits.</summary>
+[JsonConverter(typeof(ChoiceConverter<FleetBudget>))]
+public enum FleetBudget
+{
+    /// <summary>"power": provisioned power, Σ devices × board power (TDP).</summary>
+    Power,
+    /// <summary>"cost": dollars per hour, the purchase price spread over case.lifetimeYears plus the electricity drawn.</summary>
+    Cost,
+}
+
+/// <summary>case.kvLink: the link class over which a request's KV cache moves when its prefill and decode run on different device types.</summary>
+[JsonConverter(typeof(ChoiceConverter<FleetLink>))]
+public enum FleetLink
+{
+    /// <summary>"rack": the servers share a rack (one 400 Gb/s NIC per device, 50 GB/s).</summary>
+    Rack,
+    /// <summary>"datacentre": across racks, through an oversubscribed spine (12.5 GB/s per device).</summary>
+    Datacentre,
 }
 
 /// <summary>A case study: its kind, the independent replicates, and the keys of each kind (unused keys keep their defaults).</summary>
@@ -81,6 +123,32 @@ public sealed record CaseConfig
     public double Efficiency { get; init; } = 0.2;
     /// <summary>spatial-insurance: consumer death rate m.</summary>
     public double DeathRate { get; init; } = 0.2;
+    /// <summary>fleet: the catalogue the fleet may buy from (each device once).</summary>
+    public IReadOnlyList<FleetDeviceKind> Devices { get; init; } = [FleetDeviceKind.H100, FleetDeviceKind.H200, FleetDeviceKind.A100, FleetDeviceKind.L40s, FleetDeviceKind.L4, FleetDeviceKind.Mi300x];
+    /// <summary>fleet: what the budget limits.</summary>
+    public FleetBudget Budget { get; init; } = FleetBudget.Power;
+    /// <summary>fleet: the mean job mix as shares of the reference device's time: pre-training, fine-tuning, inference (normalised to sum 1).</summary>
+    public IReadOnlyList<double> Shares { get; init; } = [0.3, 0.1, 0.6];
+    /// <summary>fleet: diurnal swing s of the inference load: (1 + s)× the mean by day, (1 − s)× by night (training is deferrable).</summary>
+    public double Swing { get; init; } = 0.5;
+    /// <summary>fleet: prompt tokens per inference request (prefill work and KV cache size).</summary>
+    public int PromptTokens { get; init; } = 1500;
+    /// <summary>fleet: generated tokens per inference request (decode work).</summary>
+    public int OutputTokens { get; init; } = 250;
+    /// <summary>fleet: sequences decoded together (the decode step's arithmetic intensity grows with it).</summary>
+    public int DecodeBatch { get; init; } = 16;
+    /// <summary>fleet: where the KV cache moves when a request's prefill and decode run on different device types.</summary>
+    public FleetLink KvLink { get; init; } = FleetLink.Rack;
+    /// <summary>fleet: years over which a device's price is spread (cost budget and cost per hour).</summary>
+    public double LifetimeYears { get; init; } = 4;
+    /// <summary>fleet: electricity price in dollars per kWh (cost budget and cost per hour).</summary>
+    public double ElectricityPrice { get; init; } = 0.1;
+    /// <summary>fleet: power an idle device draws, as a fraction of its board power.</summary>
+    public double IdlePower { get; init; } = 0.3;
+    /// <summary>fleet: per replicate, every device's throughput on every job type is multiplied by exp(spread·z), z standard normal (how far achieved throughput may sit from the roofline).</summary>
+    public double EfficiencySpread { get; init; } = 0.15;
+    /// <summary>fleet: per replicate, the shares are drawn from a Dirichlet with concentration κ × shares (0: the shares as given).</summary>
+    public double MixConcentration { get; init; } = 100;
 }
 
 /// <summary>Reads the `case` section (ConfigLoader).</summary>
@@ -121,6 +189,19 @@ internal static class CaseConfigReader
             Outflow = s.Double("outflow", d.Outflow, 0, 1e9, exclusiveMin: true),
             Efficiency = s.Double("efficiency", d.Efficiency, 0, 1, exclusiveMin: true),
             DeathRate = s.Double("deathRate", d.DeathRate, 0, 1e3),
+            Devices = ReadDevices(s) ?? d.Devices,
+            Budget = s.Choice("budget", d.Budget),
+            Shares = ReadShares(s) ?? d.Shares,
+            Swing = s.Double("swing", d.Swing, 0, 0.95),
+            PromptTokens = s.Int("promptTokens", d.PromptTokens, 1, 1_000_000),
+            OutputTokens = s.Int("outputTokens", d.OutputTokens, 1, 1_000_000),
+            DecodeBatch = s.Int("decodeBatch", d.DecodeBatch, 1, 4096),
+            KvLink = s.Choice("kvLink", d.KvLink),
+            LifetimeYears = s.Double("lifetimeYears", d.LifetimeYears, 0.1, 50),
+            ElectricityPrice = s.Double("electricityPrice", d.ElectricityPrice, 0, 10),
+            IdlePower = s.Double("idlePower", d.IdlePower, 0, 1),
+            EfficiencySpread = s.Double("efficiencySpread", d.EfficiencySpread, 0, 1),
+            MixConcentration = s.Double("mixConcentration", d.MixConcentration, 0, 1e6),
         };
         if (dispersal is not null)
         {
@@ -151,5 +232,34 @@ internal static class CaseConfigReader
                 $"a spread with case.mortality·(1 + spread) < 1 (below {1 / Math.Max(c.Mortality, 1e-300) - 1:G4} for mortality {c.Mortality}), so that every species persists alone");
         s.RejectUnknownKeys();
         return c;
+    }
+
+    /// <summary>case.devices: a non-empty array of distinct catalogue names, or null when absent.</summary>
+    private static FleetDeviceKind[]? ReadDevices(JsonSection s)
+    {
+        if (s.RawValue("devices", "array", minItems: 1) is not { } v) return null;
+        string key = s.KeyPath("devices");
+        if (v.ValueKind != System.Text.Json.JsonValueKind.Array || v.GetArrayLength() == 0)
+            throw ConfigException.Invalid(key, JsonSection.Raw(v), "a non-empty array of device names, each " + Choices.Allowed<FleetDeviceKind>());
+        var list = new List<FleetDeviceKind>();
+        int i = 0;
+        foreach (var e in v.EnumerateArray())
+        {
+            string at = $"{key}[{i++}]";
+            if (e.ValueKind != System.Text.Json.JsonValueKind.String) throw ConfigException.Invalid(at, JsonSection.Raw(e), Choices.Allowed<FleetDeviceKind>());
+            var kind = Choices.Parse<FleetDeviceKind>(at, e.GetString()!);
+            if (list.Contains(kind)) throw ConfigException.Invalid(at, e.GetString(), "a device not listed before (each catalogue device once)");
+            list.Add(kind);
+        }
+        return [.. list];
+    }
+
+    /// <summary>case.shares: three non-negative numbers (pre-training, fine-tuning, inference) with a positive sum, or null when absent.</summary>
+    private static double[]? ReadShares(JsonSection s)
+    {
+        if (s.Doubles("shares", 0, 1e6) is not { } v) return null;
+        if (v.Length != 3) throw ConfigException.Invalid(s.KeyPath("shares"), $"{v.Length} numbers", "three numbers >= 0 (pre-training, fine-tuning, inference) with a positive sum");
+        if (!(v.Sum() > 0)) throw ConfigException.Invalid(s.KeyPath("shares"), "[0, 0, 0]", "three numbers >= 0 (pre-training, fine-tuning, inference) with a positive sum");
+        return v;
     }
 }

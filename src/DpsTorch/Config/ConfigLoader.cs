@@ -240,20 +240,18 @@ public static class ConfigLoader
     }
 
     /// <summary>
-    /// The options only the managed flat model implements: fixed equal resources and the "local-share" objective are
-    /// refused for nested systems (levels) and for the torchsharp backend, in one line naming the key.
+    /// The options only the managed engine implements: fixed equal resources and the "local-share" objective are
+    /// refused for the torchsharp backend, in one line naming the key (nested systems, flat or nested levels alike,
+    /// train on the managed backend only: NestedConfigReader.CheckRoot).
     /// </summary>
     private static void CheckFlatOnlyOptions(DpsConfig c)
     {
-        string? where = c.Levels is not null ? "nested systems (levels)" : c.Training.Backend != TrainingBackend.Managed ? "training.backend \"torchsharp\"" : null;
-        if (where is null) return;
+        if (c.Levels is not null || c.Training.Backend == TrainingBackend.Managed) return;
+        const string where = "training.backend \"torchsharp\"";
         if (c.Agents.Resources == ResourceMode.FixedEqual)
-            throw ConfigException.Invalid("agents.resources", Choices.Name(c.Agents.Resources), $"\"budget\" or \"soft\" for {where} (\"fixed-equal\" is implemented for flat managed systems only)");
+            throw ConfigException.Invalid("agents.resources", Choices.Name(c.Agents.Resources), $"\"budget\" or \"soft\" for {where} (\"fixed-equal\" is implemented by the managed engine only)");
         if (c.Objective.Kind == ObjectiveKind.LocalShare)
-            throw ConfigException.Invalid("objective.kind", Choices.Name(c.Objective.Kind), $"\"system\" or \"local\" for {where} (\"local-share\" is implemented for flat managed systems only)");
-        for (int k = 0; k < (c.Levels?.Count ?? 0); k++)
-            if (c.Levels![k].DemandObjective == ObjectiveKind.LocalShare)
-                throw ConfigException.Invalid($"levels[{k}].demandObjective", Choices.Name(c.Levels[k].DemandObjective), "\"system\" or \"local\"");
+            throw ConfigException.Invalid("objective.kind", Choices.Name(c.Objective.Kind), $"\"system\" or \"local\" for {where} (\"local-share\" is implemented by the managed engine only)");
     }
 
     /// <summary>

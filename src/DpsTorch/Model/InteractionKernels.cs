@@ -139,7 +139,7 @@ public sealed class SparseInteractionKernel : IInteractionKernel
             _identityEntryValue = map;
             _patternWithIdentity = pattern;
         }
-        var values = Tensor.Concat([q, Tensor.Ones(1)], 0).IndexSelect(0, _identityEntryValue!);
+        var values = Tensor.GatherOrOne(q, _identityEntryValue!);
         return Tensor.SparseMatMul(_patternWithIdentity, values, x);
     }
 }

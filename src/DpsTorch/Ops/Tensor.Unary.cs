@@ -185,15 +185,16 @@ public sealed partial class Tensor
 
     /// <summary>
     /// Records an elementwise op with output values <paramref name="o"/> (this tensor's shape).
-    /// <paramref name="derivative"/>(g, gx) writes the input gradient gx = g ⊙ f'(x) into a fresh array.
+    /// <paramref name="derivative"/>(g, gx) writes the input gradient gx = g ⊙ f'(x) into every element of gx (an array
+    /// from <see cref="GradientPool"/>, so it may hold stale values before).
     /// </summary>
     private Tensor RecordUnary(double[] o, string op, Action<double[], double[]> derivative)
     {
         return Record(new Tensor(o, _shape), op, [this], g =>
         {
-            var gx = new double[g.Length];
+            var gx = GradientPool.Rent(g.Length, clear: false); // every derivative writes all of gx
             derivative(g, gx);
-            AccumulateGrad(gx);
+            AccumulateGradOwned(gx);
         });
     }
 

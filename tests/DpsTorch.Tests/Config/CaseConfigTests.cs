@@ -24,6 +24,18 @@ public class CaseConfigTests
     [InlineData("""{ "case": { "kind": "spatial-insurance", "period": 100, "step": 20 } }""", "case.step")]
     [InlineData("""{ "case": { "kind": "spatial-insurance", "patches": 1 } }""", "case.patches")]
     [InlineData("""{ "case": { "kind": "spatial-insurance", "efficiency": 0 } }""", "case.efficiency")]
+    [InlineData("""{ "case": { "kind": "fleet", "devices": ["h100", "tpu"] } }""", "case.devices[1]")]
+    [InlineData("""{ "case": { "kind": "fleet", "devices": ["h100", "H100"] } }""", "case.devices[1]")]
+    [InlineData("""{ "case": { "kind": "fleet", "devices": [] } }""", "case.devices")]
+    [InlineData("""{ "case": { "kind": "fleet", "devices": "h100" } }""", "case.devices")]
+    [InlineData("""{ "case": { "kind": "fleet", "shares": [0.5, 0.5] } }""", "case.shares")]
+    [InlineData("""{ "case": { "kind": "fleet", "shares": [0, 0, 0] } }""", "case.shares")]
+    [InlineData("""{ "case": { "kind": "fleet", "shares": [0.3, -0.1, 0.6] } }""", "case.shares[1]")]
+    [InlineData("""{ "case": { "kind": "fleet", "swing": 1 } }""", "case.swing")]
+    [InlineData("""{ "case": { "kind": "fleet", "budget": "energy" } }""", "case.budget")]
+    [InlineData("""{ "case": { "kind": "fleet", "kvLink": "nvlink" } }""", "case.kvLink")]
+    [InlineData("""{ "case": { "kind": "fleet", "decodeBatch": 0 } }""", "case.decodeBatch")]
+    [InlineData("""{ "case": { "kind": "fleet", "idlePower": 1.5 } }""", "case.idlePower")]
     public void BadCase_IsOneLineNamingTheKey(string json, string key)
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(json));
