@@ -208,7 +208,9 @@ public sealed class DpsModel : AgentSystem
         }
         else if (UseFusedKernels && Propagation == Propagation.Direct && Objective.Kind == ObjectiveKind.Local && Objective.Mismatch == MismatchKind.Squared)
         {
-            // w and p are read by this loss's graph only: their N×M arrays go back to the pool after the backward.
+            // w, p and the learned edge weights q are read by this loss's graph only: their arrays go back to the pool
+            // after the backward (q is rebuilt from θ by every loss).
+            q.ReleaseAfterBackward();
             var w = (Dimensions == 1 ? DpsKernels.ScaledWrappedNormalDensity(Mu, Sigma(), Resources(), Grid)
                 : DpsKernels.ProductWrappedNormalDensity(Mu, Sigma(), Resources(), Grid, Dimensions)).ReleaseAfterBackward();
             var p = Interaction.ApplyWithIdentity(q, w).ReleaseAfterBackward();
