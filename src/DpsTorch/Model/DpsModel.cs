@@ -246,6 +246,23 @@ public sealed class DpsModel : AgentSystem
         return new LossParts(total, coverage, comm, budget, breadth);
     }
 
+    private FusedStep? _fusedStep;
+
+    /// <summary>
+    /// The system objective with a fixed topology (<see cref="FusedStep.Applies"/>) is evaluated without the graph, in
+    /// buffers kept from step to step: the same loss and gradients, bit for bit, at a fraction of the cost for small N.
+    /// </summary>
+    private protected override bool TryEvaluateFused(IReadOnlyList<double[]>? frames, bool backward, out (double Total, double Coverage) result)
+    {
+        frames ??= DemandFrames;
+        result = default;
+        if (Starts != 1 || !FusedStep.Applies(this) || (backward && !TensorEngine.IsGradEnabled) || !FusedStep.FramesFit(frames, Space.M)) return false;
+        var step = _fusedStep ??= new FusedStep(this, 1);
+        step.Evaluate(frames, backward);
+        result = (step.Totals[0], step.Coverages[0]);
+        return true;
+    }
+
     /// <inheritdoc/>
     private protected override (Tensor Total, Tensor Coverage) LossTerms(IReadOnlyList<double[]>? frames)
     {
