@@ -17,6 +17,13 @@ public enum CaseKind
     /// <summary>"community": species on a resource axis under MacArthur's consumer-resource dynamics: yield against
     /// species richness, the Loreau-Hector partition of the net biodiversity effect, and limiting similarity.</summary>
     Community,
+    /// <summary>"ricardo": a two-country Ricardian economy on the goods axis (skills as labour productivities, the
+    /// demand as consumption shares, iceberg trade costs): the world planner's optimum against the equilibrium of
+    /// Dornbusch, Fischer and Samuelson (1977), with the band of non-traded goods.</summary>
+    Ricardo,
+    /// <summary>"portfolio": mean-variance portfolios (Markowitz 1952) of a synthetic one-factor market, found by the
+    /// optimiser, against the closed-form two-fund frontier and the exact no-short-sales optimum.</summary>
+    Portfolio,
 }
 
 /// <summary>A case study: its kind, the independent replicates, and the keys of each kind (unused keys keep their defaults).</summary>
@@ -56,6 +63,19 @@ public sealed record CaseConfig
     public double Mortality { get; init; } = 0.3;
     /// <summary>community: relative spread of the maintenance fraction among species (uniform in m·(1 ± spread)).</summary>
     public double MortalitySpread { get; init; } = 0.5;
+
+    /// <summary>ricardo: the labour forces [L_H, L_F] of the two countries.</summary>
+    public IReadOnlyList<double> Labour { get; init; } = [1, 2];
+    /// <summary>ricardo: where each country's labour productivity peaks on the goods axis [μ_H, μ_F] (radians).</summary>
+    public IReadOnlyList<double> SkillLocation { get; init; } = [Math.PI / 2, 3 * Math.PI / 2];
+    /// <summary>ricardo: the breadth of each country's productivity profile [σ_H, σ_F] (radians).</summary>
+    public IReadOnlyList<double> SkillBreadth { get; init; } = [1.2, 1.2];
+    /// <summary>ricardo: the iceberg trade costs τ (ascending; g = exp(−τ) of a shipped unit arrives).</summary>
+    public IReadOnlyList<double> TradeCosts { get; init; } = [0, 0.25, 0.5, 1, 2];
+    /// <summary>portfolio: assets in each replicate's synthetic market.</summary>
+    public int Assets { get; init; } = 8;
+    /// <summary>portfolio: the investor's risk aversions γ (ascending, > 0).</summary>
+    public IReadOnlyList<double> RiskAversion { get; init; } = [0.5, 1, 2, 4, 8, 16, 32, 64];
 }
 
 /// <summary>Reads the `case` section (ConfigLoader).</summary>
@@ -85,6 +105,12 @@ internal static class CaseConfigReader
             WidthSpread = s.Double("widthSpread", d.WidthSpread, 0, 2),
             Mortality = s.Double("mortality", d.Mortality, 0, 0.99),
             MortalitySpread = s.Double("mortalitySpread", d.MortalitySpread, 0, 1),
+            Labour = Pair(s, "labour", d.Labour, 1e-6, 1e6),
+            SkillLocation = Pair(s, "skillLocation", d.SkillLocation, -100, 100),
+            SkillBreadth = Pair(s, "skillBreadth", d.SkillBreadth, 0.01, Math.PI),
+            TradeCosts = Ascending(s, "tradeCosts", d.TradeCosts, 0, 50, "numbers in [0, 50]"),
+            Assets = s.Int("assets", d.Assets, 2, 200),
+            RiskAversion = Ascending(s, "riskAversion", d.RiskAversion, 1e-6, 1e6, "numbers in [1e-6, 1e6]"),
         };
         if (richness is not null)
         {
@@ -107,5 +133,25 @@ internal static class CaseConfigReader
                 $"a spread with case.mortality·(1 + spread) < 1 (below {1 / Math.Max(c.Mortality, 1e-300) - 1:G4} for mortality {c.Mortality}), so that every species persists alone");
         s.RejectUnknownKeys();
         return c;
+    }
+
+    /// <summary>An array of exactly two numbers in [min, max] (one per country), or the default.</summary>
+    private static IReadOnlyList<double> Pair(JsonSection s, string key, IReadOnlyList<double> fallback, double min, double max)
+    {
+        var v = s.Doubles(key, min, max);
+        if (v is null) return fallback;
+        if (v.Length != 2) throw ConfigException.Invalid(s.KeyPath(key), $"an array of {v.Length}", $"two numbers in [{min}, {max}], home first");
+        return v;
+    }
+
+    /// <summary>A non-empty array of ascending distinct numbers in [min, max], or the default.</summary>
+    private static IReadOnlyList<double> Ascending(JsonSection s, string key, IReadOnlyList<double> fallback, double min, double max, string allowed)
+    {
+        var v = s.Doubles(key, min, max);
+        if (v is null) return fallback;
+        if (v.Length == 0) throw ConfigException.Invalid(s.KeyPath(key), "[]", $"a non-empty array of ascending {allowed}");
+        for (int i = 1; i < v.Length; i++)
+            if (v[i] <= v[i - 1]) throw ConfigException.Invalid($"{s.KeyPath(key)}[{i}]", v[i], $"a number above {s.KeyPath(key)}[{i - 1}] = {v[i - 1]} (ascending, distinct)");
+        return v;
     }
 }
