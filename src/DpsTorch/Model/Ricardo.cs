@@ -53,7 +53,7 @@ public sealed class RicardoEconomy
     /// <summary>Re-seeds of under-used paying activities per Negishi round (each followed by another solve).</summary>
     public const int MaxReseeds = 30;
     /// <summary>The Negishi weights have settled when they move less than this in a round.</summary>
-    public const double NegishiTolerance = 1e-10;
+    public const double NegishiTolerance = 1e-8;
     /// <summary>Most rounds of the Negishi fixed point.</summary>
     public const int MaxNegishiRounds = 60;
     private const int MaxIterationsPerSolve = 1000;

@@ -108,7 +108,7 @@ public static class RicardoStudy
     }
 
     /// <summary>The tolerance the note states for the relative wage: |ω / ω_DFS − 1|.</summary>
-    public const double RelativeWageTolerance = 1e-6;
+    public const double RelativeWageTolerance = 1e-4;
     /// <summary>The tolerance for the cutoffs, in goods: the marginal good (and its mirror image when the profiles are symmetric) may go either way.</summary>
     public const int CutoffToleranceGoods = 2;
 

@@ -1,5 +1,5 @@
 // The Ricardian trade case (experiments/13-ricardo) reproduces Dornbusch, Fischer & Samuelson (1977) within the
-// tolerances its note states: the relative wage to 1e-6, the cutoffs to two goods, production by comparative advantage
+// tolerances its note states: the relative wage to 1e-4, the cutoffs to two goods, production by comparative advantage
 // only, complete specialisation under free trade, and a band of non-traded goods that widens with the trade cost.
 using DpsTorch.Config;
 using DpsTorch.Runs;
