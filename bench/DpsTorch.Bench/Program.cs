@@ -155,14 +155,50 @@ public static class Quick
         {
             var a = Tensor.Rand(new Random(1), [n, k], -1, 1);
             var b = Tensor.Rand(new Random(2), [k, m], -1, 1);
-            var (best, median) = Time(() => a.MatMul(b), 11);
+            var (best, median, cpu) = TimeWithCpu(() => a.MatMul(b), 11);
             double flops = 2.0 * n * k * (double)m;
             string shape = $"{n}x{k}x{m}";
             Console.WriteLine(json
-                ? $"{{\"impl\":\"dpstorch\",\"path\":\"{DpsTorch.Tensors.Simd.Path}\",\"threads\":{TensorEngine.NumThreads},\"shape\":\"{shape}\",\"best_ms\":{best * 1e3:F3},\"median_ms\":{median * 1e3:F3},\"best_gflops\":{flops / best / 1e9:F1},\"median_gflops\":{flops / median / 1e9:F1}}}"
-                : $"matmul {shape} ({DpsTorch.Tensors.Simd.Path}, {TensorEngine.NumThreads} threads): best {best * 1e3:F2} ms ({flops / best / 1e9:F1} GFLOP/s), median {median * 1e3:F2} ms ({flops / median / 1e9:F1} GFLOP/s)");
+                ? $"{{\"impl\":\"dpstorch\",\"path\":\"{DpsTorch.Tensors.Simd.Path}\",\"threads\":{TensorEngine.NumThreads},\"shape\":\"{shape}\",\"best_ms\":{best * 1e3:F3},\"median_ms\":{median * 1e3:F3},\"best_gflops\":{flops / best / 1e9:F1},\"median_gflops\":{flops / median / 1e9:F1},\"cpu_ms_median\":{cpu * 1e3:F3}}}"
+                : $"matmul {shape} ({DpsTorch.Tensors.Simd.Path}, {TensorEngine.NumThreads} threads): best {best * 1e3:F2} ms ({flops / best / 1e9:F1} GFLOP/s), median {median * 1e3:F2} ms ({flops / median / 1e9:F1} GFLOP/s), process CPU median {cpu * 1e3:F2} ms ({flops / cpu / 1e9 * TensorEngine.NumThreads:F1} GFLOP/s per {TensorEngine.NumThreads} busy threads)");
         }
         return 0;
+    }
+
+    /// <summary>
+    /// <see cref="Time"/> plus the median process CPU time (all threads) per call: on a loaded machine it is stretched
+    /// far less than the wall time when other processes take the cores.
+    /// </summary>
+    private static (double best, double median, double cpuMedian) TimeWithCpu(Action f, int reps)
+    {
+        f();
+        f();
+        var t = new double[reps];
+        var cpu = new double[reps];
+        for (int r = 0; r < reps; r++)
+        {
+            double c0 = ProcessCpuSeconds();
+            var sw = Stopwatch.StartNew();
+            f();
+            t[r] = sw.Elapsed.TotalSeconds;
+            cpu[r] = ProcessCpuSeconds() - c0;
+        }
+        Array.Sort(t);
+        Array.Sort(cpu);
+        return (t[0], t[reps / 2], cpu[reps / 2]);
+    }
+
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct TimeSpec { public long Seconds, Nanoseconds; }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    /// <summary>CPU time of the whole process (Linux CLOCK_PROCESS_CPUTIME_ID, ns resolution); NaN elsewhere.</summary>
+    private static double ProcessCpuSeconds()
+    {
+        if (!OperatingSystem.IsLinux()) return double.NaN;
+        return ClockGetTime(2, out var t) == 0 ? t.Seconds + t.Nanoseconds * 1e-9 : double.NaN;
     }
 
     private static (double best, double median) Time(Action f, int reps)

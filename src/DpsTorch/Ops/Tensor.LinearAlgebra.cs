@@ -48,13 +48,13 @@ public sealed partial class Tensor
         {
             if (a._requiresGrad)
             {
-                var ga = GradientPool.Rent(n * k);
+                var ga = GradientPool.Rent(n * k, clear: false); // the product overwrites every element
                 MatMulKernel.Gemm(g, false, b._data, true, ga, n, m, k); // G[n×m]·Bᵀ[m×k]
                 a.AccumulateGradOwned(ga);
             }
             if (b._requiresGrad)
             {
-                var gb = GradientPool.Rent(k * m);
+                var gb = GradientPool.Rent(k * m, clear: false);
                 MatMulKernel.Gemm(a._data, true, g, false, gb, k, n, m); // Aᵀ[k×n]·G[n×m]
                 b.AccumulateGradOwned(gb);
             }
@@ -164,7 +164,9 @@ public sealed partial class Tensor
         int m = x._shape[1];
         bool pooled = !scratch.Busy && scratch.Matrix?.Length == n * n;
         var a = pooled ? scratch.Matrix! : new double[n * n];
-        if (pooled) Array.Clear(a);
+        // A complete graph writes every off-diagonal entry (directly or by the mirror) and the diagonal below: no clear.
+        bool complete = upper.Length == (long)n * (n - 1) / 2 && diagonal != 0;
+        if (pooled && !complete) Array.Clear(a);
         var v = values._data;
         if (mirror)
         {
@@ -178,7 +180,7 @@ public sealed partial class Tensor
                 a[lower[e]] = v[e];
             }
         if (diagonal != 0) for (int i = 0; i < n; i++) a[i * n + i] = diagonal;
-        var o = new double[n * m];
+        var o = GradientPool.Rent(n * m, clear: false); // the product overwrites every element
         MatMulKernel.Gemm(a, false, x._data, false, o, n, n, m);
         if (!scratch.Busy) scratch.Matrix = a; // else an earlier graph still holds the pooled S: this call's stays its own
         if (!ShouldRecord(values, x)) return new Tensor(o, [n, m]);
@@ -190,7 +192,7 @@ public sealed partial class Tensor
             {
                 var h = scratch.Gradient?.Length == n * n ? scratch.Gradient : scratch.Gradient = new double[n * n];
                 MatMulKernel.Gemm(g, false, x._data, true, h, n, m, n); // H = G·xᵀ, every entry overwritten
-                var gv = new double[upper.Length];
+                var gv = GradientPool.Rent(upper.Length, clear: false); // every entry written below
                 if (mirror)
                 {
                     MirrorUpper(h, n, add: true);
@@ -202,7 +204,7 @@ public sealed partial class Tensor
             }
             if (x._requiresGrad)
             {
-                var gx = GradientPool.Rent(n * m);
+                var gx = GradientPool.Rent(n * m, clear: false);
                 MatMulKernel.Gemm(a, false, g, false, gx, n, n, m);
                 x.AccumulateGradOwned(gx);
             }
@@ -309,7 +311,7 @@ public sealed partial class Tensor
         {
             if (values._requiresGrad)
             {
-                var gv = new double[pattern.Nnz];
+                var gv = GradientPool.Rent(pattern.Nnz, clear: false); // every entry written below
                 var rowPtr = pattern.RowPtrArray;
                 var col = pattern.ColIndexArray;
                 var d = dense._data;

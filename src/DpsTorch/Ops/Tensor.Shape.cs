@@ -182,6 +182,29 @@ public sealed partial class Tensor
     }
 
     /// <summary>
+    /// o[t] = values[index[t]], or 1 where index[t] = values.Length: the CSR entries of I + Q gathered from the edge
+    /// weights, the identity's entries being the extra index. The same values and gradient as
+    /// Concat([values, 1]).IndexSelect(0, index), without the concatenation or the per-call check and copy of the
+    /// index (the caller checked it once and does not change it). The output comes from <see cref="GradientPool"/> and
+    /// goes back after the backward. Gradient: dValues[i] = Σ_{t: index[t] = i} g[t], added in t order.
+    /// </summary>
+    internal static Tensor GatherOrOne(Tensor values, int[] index)
+    {
+        if (values.Dim != 1) throw new ArgumentException($"gather_or_one: values must be a vector, got shape {Shapes.Format(values._shape)}.");
+        var v = values._data;
+        int len = v.Length;
+        var o = GradientPool.Rent(index.Length, clear: false);
+        for (int t = 0; t < index.Length; t++) o[t] = index[t] < len ? v[index[t]] : 1.0;
+        return Record(new Tensor(o, [index.Length]), "index_select", [values], g =>
+        {
+            var gv = GradientPool.Rent(len);
+            for (int t = 0; t < index.Length; t++)
+                if (index[t] < len) gv[index[t]] += g[t];
+            values.AccumulateGradOwned(gv);
+        }).ReleaseAfterBackward();
+    }
+
+    /// <summary>
     /// The entries at <paramref name="index"/> along <paramref name="dim"/> (torch.index_select); indices may repeat,
     /// and the gradient adds up over repeats.
     /// </summary>

@@ -36,6 +36,9 @@ internal static class MatMulKernel
     /// <summary>Rows of the register tile of the selected micro-kernel.</summary>
     private static readonly int MR = Kernel switch { Path.Avx512 => 12, Path.Avx2Fma => 6, _ => 4 };
 
+    /// <summary>Whether the micro-kernel accumulates by fused multiply-add (else a separate multiply and add).</summary>
+    internal static bool UsesFma => Kernel != Path.Scalar;
+
     /// <summary>Which micro-kernel this machine uses (for benchmarks and reports).</summary>
     internal static string Description => $"{Kernel} {MR}x{NR}, KC={KC}, MC={MC}";
 
@@ -47,7 +50,7 @@ internal static class MatMulKernel
         => Gemm(a, transA, b, transB, c, n, k, m, allowDirect: true);
 
     /// <summary><see cref="Gemm(double[], bool, double[], bool, double[], int, int, int)"/>; allowDirect false forces packing (tests).</summary>
-    internal static void Gemm(double[] a, bool transA, double[] b, bool transB, double[] c, int n, int k, int m, bool allowDirect)
+    internal static unsafe void Gemm(double[] a, bool transA, double[] b, bool transB, double[] c, int n, int k, int m, bool allowDirect)
     {
         if (n == 0 || m == 0) return;
         if (k == 0) { Array.Clear(c, 0, n * m); return; }
@@ -64,47 +67,77 @@ internal static class MatMulKernel
         }
         int panelsB = (m + NR - 1) / NR, mPad = panelsB * NR;
         if ((long)k * mPad > Array.MaxLength) throw new ArgumentException($"matmul: B of {k}×{m} is too large to pack.");
-        var packedB = Scratch(ref _packedB, k * mPad);
-
-        // Pack all of B once (shared read-only by every thread), panel by panel.
-        if (parallel) TensorEngine.ParallelRanges(panelsB, (s, e) => PackB(b, transB, k, m, mPad, packedB, s, e));
-        else PackB(b, transB, k, m, mPad, packedB, 0, panelsB);
-
+        var packedB = TakeSharedB(k * mPad);
         int panelsA = (n + mr - 1) / mr;
-        void Rows(int s, int e)
+        fixed (double* pa = a, pb = b, pbPacked = packedB, pc0 = c)
         {
-            var packedA = Scratch(ref _packedA, MC * KC);
-            for (int p0 = s; p0 < e; p0 += MC / mr)
+            // Locals for the lambdas (the fixed pointers themselves cannot be captured).
+            double* aPtr = pa, bPtr = pb, bPack = pbPacked, cPtr = pc0;
+
+            // Pack all of B once (shared read-only by every thread), panel by panel: panel j of depth block pc holds
+            // columns 8j..8j+7 row after row, zero-padded past m.
+            void PackBPanels(int s, int e)
             {
-                int p1 = Math.Min(e, p0 + MC / mr);
-                int i0 = p0 * mr, i1 = Math.Min(n, p1 * mr);
                 for (int pc = 0; pc < k; pc += KC)
                 {
                     int kc = Math.Min(KC, k - pc);
-                    PackA(a, transA, n, k, i0, i1, pc, kc, mr, packedA);
-                    Block(packedA, packedB, c, i0, i1, pc, kc, m, mPad, mr, first: pc == 0);
+                    for (int jp = s; jp < e; jp++)
+                    {
+                        int j0 = jp * NR, w = Math.Min(NR, m - j0);
+                        double* dst = bPack + (long)pc * mPad + (long)jp * kc * NR;
+                        if (transB) PackTransposed(bPtr, k, j0, w, pc, kc, NR, dst);
+                        else PackRows(bPtr, m, j0, w, pc, kc, NR, dst);
+                    }
                 }
             }
+            if (parallel) TensorEngine.ParallelRanges(panelsB, PackBPanels);
+            else PackBPanels(0, panelsB);
+
+            // Each thread owns a contiguous range of A's row panels. Depth blocks are the outer loop, so one KC×m slab
+            // of packed B is reused by every MC block of the thread while it is still in cache.
+            void Rows(int s, int e)
+            {
+                var bufferA = _packedA ??= new double[MC * KC];
+                fixed (double* packedA = bufferA)
+                {
+                    for (int pc = 0; pc < k; pc += KC)
+                    {
+                        int kc = Math.Min(KC, k - pc);
+                        for (int p0 = s; p0 < e; p0 += MC / mr)
+                        {
+                            int i0 = p0 * mr, i1 = Math.Min(n, Math.Min(e, p0 + MC / mr) * mr);
+                            PackA(aPtr, transA, n, k, i0, i1, pc, kc, mr, packedA);
+                            Block(packedA, bPack + (long)pc * mPad, cPtr, i0, i1, kc, m, mr, first: pc == 0);
+                        }
+                    }
+                }
+            }
+            if (parallel) TensorEngine.ParallelRanges(panelsA, Rows);
+            else Rows(0, panelsA);
         }
-        if (parallel) TensorEngine.ParallelRanges(panelsA, Rows);
-        else Rows(0, panelsA);
+        ReturnSharedB(packedB);
     }
 
-    // Per-thread packing buffers, reused across calls: a fresh 196 KB A buffer per call landed on the large-object
-    // heap and made every few model steps a full (gen 2) collection. Packing overwrites every entry it reads (padding
-    // included), so stale contents never matter. B buffers above ScratchMax are not kept (they are freed with the call).
+    // Packing buffers, reused across calls: a fresh A or B buffer per call lands on the large-object heap and makes
+    // every few model steps a full (gen 2) collection. Packing overwrites every entry it reads (padding included), so
+    // stale contents never matter. A is packed per thread; B once per call into one buffer shared by that call's
+    // threads, handed between calls through _sharedB (a call that finds it taken, by a concurrent product, allocates
+    // its own). B buffers above SharedBMax doubles are not kept.
     [ThreadStatic] private static double[]? _packedA;
-    [ThreadStatic] private static double[]? _packedB;
+    private static double[]? _sharedB;
 
-    /// <summary>Largest B buffer (doubles) kept per thread between calls: 4 MiB.</summary>
-    private const int ScratchMax = 1 << 19;
+    /// <summary>Largest packed-B buffer (doubles) kept between calls: 32 MiB, a 2048×2048 B.</summary>
+    private const int SharedBMax = 1 << 22;
 
-    private static double[] Scratch(ref double[]? cache, int length)
+    private static double[] TakeSharedB(int length)
     {
-        if (cache is not null && cache.Length >= length) return cache;
-        var fresh = new double[length];
-        if (length <= ScratchMax) cache = fresh;
-        return fresh;
+        var buffer = Interlocked.Exchange(ref _sharedB, null);
+        return buffer is not null && buffer.Length >= length ? buffer : new double[length];
+    }
+
+    private static void ReturnSharedB(double[] buffer)
+    {
+        if (buffer.Length <= SharedBMax) Interlocked.Exchange(ref _sharedB, buffer);
     }
 
     /// <summary>y[n] = A[n×k]·x[k], one dot product per row (parallel over rows for large A).</summary>
@@ -154,56 +187,79 @@ internal static class MatMulKernel
         return s;
     }
 
-    /// <summary>Packs B panels [s, e): panel j holds columns 8j..8j+7, row after row, zero-padded past m.</summary>
-    private static void PackB(double[] b, bool transB, int k, int m, int mPad, double[] packed, int s, int e)
+    /// <summary>Packs rows [i0, i1) × depth [pc, pc+kc) of op(A) into MR-tall panels, zero-padded past i1.</summary>
+    private static unsafe void PackA(double* a, bool transA, int n, int k, int i0, int i1, int pc, int kc, int mr, double* dst)
     {
-        for (int pc = 0; pc < k; pc += KC)
+        if (!transA)
         {
-            int kc = Math.Min(KC, k - pc);
-            for (int jp = s; jp < e; jp++)
-            {
-                int j0 = jp * NR, w = Math.Min(NR, m - j0);
-                int dst = pc * mPad + jp * kc * NR;
-                for (int p = 0; p < kc; p++, dst += NR)
-                {
-                    int row = pc + p;
-                    if (!transB)
-                    {
-                        new ReadOnlySpan<double>(b, row * m + j0, w).CopyTo(packed.AsSpan(dst, w));
-                    }
-                    else
-                    {
-                        for (int jj = 0; jj < w; jj++) packed[dst + jj] = b[(j0 + jj) * k + row];
-                    }
-                    for (int jj = w; jj < NR; jj++) packed[dst + jj] = 0;
-                }
-            }
+            for (int r0 = i0; r0 < i1; r0 += mr, dst += kc * mr)
+                PackTransposed(a, k, r0, Math.Min(mr, i1 - r0), pc, kc, mr, dst);
+            return;
+        }
+        // op(A)'s rows are A's columns: read each of A's rows once, front to back, and deal it out to the panels
+        // (a panel at a time would read kc rows 8n bytes apart for every few values).
+        int full = (i1 - i0) / mr, rest = i1 - i0 - full * mr;
+        for (int p = 0; p < kc; p++)
+        {
+            double* src = a + (long)(pc + p) * n + i0, d = dst + p * mr;
+            for (int q = 0; q < full; q++, src += mr, d += kc * mr)
+                for (int ii = 0; ii < mr; ii++) d[ii] = src[ii];
+            if (rest == 0) continue;
+            for (int ii = 0; ii < mr; ii++) d[ii] = ii < rest ? src[ii] : 0;
         }
     }
 
-    /// <summary>Packs rows [i0, i1) × depth [pc, pc+kc) of op(A) into MR-tall panels, zero-padded past i1.</summary>
-    private static void PackA(double[] a, bool transA, int n, int k, int i0, int i1, int pc, int kc, int mr, double[] packed)
+    /// <summary>
+    /// dst[p·width + j] = src[(pc + p)·ld + j0 + j] for p &lt; kc, j &lt; w, and 0 for w ≤ j &lt; width: a panel of w columns
+    /// of a row-major matrix, row after row.
+    /// </summary>
+    private static unsafe void PackRows(double* src, long ld, int j0, int w, int pc, int kc, int width, double* dst)
     {
-        int dst = 0;
-        for (int r0 = i0; r0 < i1; r0 += mr)
+        double* s = src + pc * ld + j0;
+        if (w == width)
         {
-            int h = Math.Min(mr, i1 - r0);
-            if (!transA)
+            for (int p = 0; p < kc; p++, s += ld, dst += width) new ReadOnlySpan<double>(s, width).CopyTo(new Span<double>(dst, width));
+            return;
+        }
+        for (int p = 0; p < kc; p++, s += ld, dst += width)
+            for (int j = 0; j < width; j++) dst[j] = j < w ? s[j] : 0;
+    }
+
+    /// <summary>
+    /// dst[p·width + i] = src[(r0 + i)·ld + pc + p] for p &lt; kc, i &lt; h, and 0 for h ≤ i &lt; width: h rows of a row-major
+    /// matrix, transposed into a panel (4×4 blocks through AVX registers where available).
+    /// </summary>
+    private static unsafe void PackTransposed(double* src, long ld, int r0, int h, int pc, int kc, int width, double* dst)
+    {
+        double* s = src + r0 * ld + pc;
+        int i = 0;
+        if (Avx.IsSupported)
+            for (; i + 4 <= h; i += 4)
             {
-                for (int ii = 0; ii < h; ii++)
+                double* s0 = s + i * ld, s1 = s0 + ld, s2 = s1 + ld, s3 = s2 + ld, d = dst + i;
+                int p = 0;
+                for (; p + 4 <= kc; p += 4, d += 4 * width)
                 {
-                    int src = (r0 + ii) * k + pc;
-                    for (int p = 0; p < kc; p++) packed[dst + p * mr + ii] = a[src + p];
+                    Vector256<double> r0v = Avx.LoadVector256(s0 + p), r1v = Avx.LoadVector256(s1 + p);
+                    Vector256<double> r2v = Avx.LoadVector256(s2 + p), r3v = Avx.LoadVector256(s3 + p);
+                    Vector256<double> t0 = Avx.UnpackLow(r0v, r1v), t1 = Avx.UnpackHigh(r0v, r1v);
+                    Vector256<double> t2 = Avx.UnpackLow(r2v, r3v), t3 = Avx.UnpackHigh(r2v, r3v);
+                    Avx.Store(d, Avx.Permute2x128(t0, t2, 0x20));
+                    Avx.Store(d + width, Avx.Permute2x128(t1, t3, 0x20));
+                    Avx.Store(d + 2 * width, Avx.Permute2x128(t0, t2, 0x31));
+                    Avx.Store(d + 3 * width, Avx.Permute2x128(t1, t3, 0x31));
                 }
+                for (; p < kc; p++, d += width) { d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p]; }
             }
-            else
-            {
-                for (int p = 0; p < kc; p++)
-                    new ReadOnlySpan<double>(a, (pc + p) * n + r0, h).CopyTo(packed.AsSpan(dst + p * mr, h));
-            }
-            for (int ii = h; ii < mr; ii++)
-                for (int p = 0; p < kc; p++) packed[dst + p * mr + ii] = 0;
-            dst += kc * mr;
+        for (; i < h; i++)
+        {
+            double* si = s + i * ld, d = dst + i;
+            for (int p = 0; p < kc; p++, d += width) *d = si[p];
+        }
+        for (; i < width; i++)
+        {
+            double* d = dst + i;
+            for (int p = 0; p < kc; p++, d += width) *d = 0;
         }
     }
 
@@ -302,38 +358,49 @@ internal static class MatMulKernel
         }
     }
 
-    /// <summary>Runs the micro-kernel over every (row panel, column panel) tile of one packed A block.</summary>
-    private static unsafe void Block(double[] packedA, double[] packedB, double[] c, int i0, int i1, int pc, int kc,
-        int m, int mPad, int mr, bool first)
+    /// <summary>
+    /// Runs the micro-kernel over every (row panel, column panel) tile of one packed A block against one depth slab of
+    /// packed B: for each B panel (kept in L1), every A panel of the block (from L2).
+    /// </summary>
+    private static unsafe void Block(double* packedA, double* bSlab, double* c, int i0, int i1, int kc, int m, int mr, bool first)
     {
         double* tile = stackalloc double[12 * NR];
-        fixed (double* pa = packedA, pb = packedB, pcMat = c)
+        for (int j0 = 0; j0 < m; j0 += NR)
         {
-            for (int j0 = 0, jp = 0; j0 < m; j0 += NR, jp++)
+            double* bPanel = bSlab + (long)j0 * kc;
+            int w = Math.Min(NR, m - j0);
+            double* aPanel = packedA;
+            for (int r0 = i0; r0 < i1; r0 += mr, aPanel += kc * mr)
             {
-                double* bPanel = pb + pc * mPad + jp * kc * NR;
-                int w = Math.Min(NR, m - j0);
-                double* aPanel = pa;
-                for (int r0 = i0; r0 < i1; r0 += mr, aPanel += kc * mr)
+                int h = Math.Min(mr, i1 - r0);
+                bool full = h == mr && w == NR;
+                double* dst = full ? c + (long)r0 * m + j0 : tile;
+                int ldc = full ? m : NR;
+                if (!full && !first)
+                    for (int ii = 0; ii < h; ii++)
+                        for (int jj = 0; jj < w; jj++) tile[ii * NR + jj] = c[(long)(r0 + ii) * m + j0 + jj];
+                switch (Kernel)
                 {
-                    int h = Math.Min(mr, i1 - r0);
-                    bool full = h == mr && w == NR;
-                    double* dst = full ? pcMat + (long)r0 * m + j0 : tile;
-                    int ldc = full ? m : NR;
-                    if (!full && !first)
-                        for (int ii = 0; ii < h; ii++)
-                            for (int jj = 0; jj < w; jj++) tile[ii * NR + jj] = pcMat[(long)(r0 + ii) * m + j0 + jj];
-                    switch (Kernel)
-                    {
-                        case Path.Avx512: Kernel12x8(kc, aPanel, bPanel, dst, ldc, first); break;
-                        case Path.Avx2Fma: Kernel6x8(kc, aPanel, bPanel, dst, ldc, first); break;
-                        default: KernelScalar(kc, mr, aPanel, bPanel, dst, ldc, first); break;
-                    }
-                    if (!full)
-                        for (int ii = 0; ii < h; ii++)
-                            for (int jj = 0; jj < w; jj++) pcMat[(long)(r0 + ii) * m + j0 + jj] = tile[ii * NR + jj];
+                    case Path.Avx512: Kernel12x8(kc, aPanel, bPanel, dst, ldc, first); break;
+                    case Path.Avx2Fma: Kernel6x8(kc, aPanel, bPanel, dst, ldc, first); break;
+                    default: KernelScalar(kc, mr, aPanel, bPanel, dst, ldc, first); break;
                 }
+                if (!full)
+                    for (int ii = 0; ii < h; ii++)
+                        for (int jj = 0; jj < w; jj++) c[(long)(r0 + ii) * m + j0 + jj] = tile[ii * NR + jj];
             }
+        }
+    }
+
+    /// <summary>Asks for the rows of a C tile (one cache line each, NR doubles) while the depth loop runs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PrefetchTile(double* c, int ldc, int rows)
+    {
+        if (!Sse.IsSupported) return;
+        for (int i = 0; i < rows; i++)
+        {
+            Sse.Prefetch0(c + i * ldc);
+            Sse.Prefetch0(c + i * ldc + NR - 1);
         }
     }
 
@@ -342,6 +409,7 @@ internal static class MatMulKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Kernel12x8(int kc, double* a, double* b, double* c, int ldc, bool first)
     {
+        PrefetchTile(c, ldc, 12);
         Vector512<double> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default,
             c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
         for (int p = 0; p < kc; p++, a += 12, b += NR)
@@ -373,6 +441,7 @@ internal static class MatMulKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Kernel6x8(int kc, double* a, double* b, double* c, int ldc, bool first)
     {
+        PrefetchTile(c, ldc, 6);
         Vector256<double> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++, a += 6, b += NR)

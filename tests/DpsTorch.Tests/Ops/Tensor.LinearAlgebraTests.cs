@@ -108,6 +108,51 @@ public class TensorLinearAlgebraTests
     }
 
     [Theory]
+    [InlineData(37, 700, 29, false, false)] // three depth blocks, the last partial; partial row and column tiles
+    [InlineData(130, 513, 150, true, false)]
+    [InlineData(61, 300, 75, false, true)]
+    [InlineData(300, 260, 41, true, true)]  // two row ranges with two threads
+    public void MatMul_SumsEachElement_InTheDocumentedOrder(int n, int k, int m, bool transA, bool transB)
+    {
+        // The order behind bitwise reproducibility of saved models across kernel changes: per 256-deep block a
+        // chain of multiply-adds in depth order (fused where the kernel uses FMA), then C = block (first) or C += block.
+        var rng = new Random(n * 7 + k);
+        var a = new double[n * k];
+        var b = new double[k * m];
+        for (int i = 0; i < a.Length; i++) a[i] = rng.NextDouble() - 0.5;
+        for (int i = 0; i < b.Length; i++) b[i] = rng.NextDouble() - 0.5;
+        var expected = new double[n * m];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < m; j++)
+            {
+                double c = 0;
+                for (int p0 = 0; p0 < k; p0 += 256)
+                {
+                    double acc = 0;
+                    for (int p = p0; p < Math.Min(k, p0 + 256); p++)
+                    {
+                        double x = transA ? a[p * n + i] : a[i * k + p], y = transB ? b[j * k + p] : b[p * m + j];
+                        acc = MatMulKernel.UsesFma ? Math.FusedMultiplyAdd(x, y, acc) : acc + x * y;
+                    }
+                    c = p0 == 0 ? acc : c + acc;
+                }
+                expected[i * m + j] = c;
+            }
+        foreach (int threads in new[] { 1, 2 })
+        {
+            int saved = TensorEngine.NumThreads;
+            TensorEngine.SetNumThreads(threads);
+            try
+            {
+                var actual = new double[n * m];
+                MatMulKernel.Gemm(a, transA, b, transB, actual, n, k, m);
+                Assert.Equal(expected, actual);
+            }
+            finally { TensorEngine.SetNumThreads(saved); }
+        }
+    }
+
+    [Theory]
     [InlineData(1, 1, 1)]
     [InlineData(13, 600, 9)]     // several depth blocks, partial last one, partial column panel
     [InlineData(97, 257, 19)]    // partial row tile, partial depth block
