@@ -31,6 +31,9 @@ public sealed class NestedModule : nn.Module
     /// <summary>The torch twin of <paramref name="system"/> with its current parameter values.</summary>
     public NestedModule(NestedSystem system) : base("nested_dps")
     {
+        ArgumentNullException.ThrowIfNull(system);
+        if (system.FixedResources || system.Objective.Kind == ObjectiveKind.LocalShare || system.Levels.Any(l => l.DemandObjective == ObjectiveKind.LocalShare))
+            throw new NotSupportedException("NestedModule: agents.resources \"fixed-equal\" and the \"local-share\" objective are implemented by the managed engine only.");
         TorchRuntime.EnsureAvailable();
         _template = system;
         mu = new Parameter(tensor(system.Mu.ToArray(), dtype: ScalarType.Float64));

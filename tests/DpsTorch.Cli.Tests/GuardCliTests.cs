@@ -60,7 +60,7 @@ public class GuardCliTests : IDisposable
     [InlineData("sweep")]
     public void ScaleThatOverflowsTheOptimizer_IsRefusedUpFront_ByEveryCommand(string command)
     {
-        string cfg = Write("huge.json", WithSweep(CliHarness.TinyConfig(), """{ "grid": { "agents.budget": [1, 1e100] } }"""));
+        string cfg = Write("huge.json", WithSweep(CliHarness.TinyConfig(), """{ "grid": { "agents.budget": [1, 1e100] }, "seeds": 1 }"""));
         var r = command == "validate" ? CliHarness.Invoke("validate", cfg)
             : command == "run" ? CliHarness.Invoke("run", Write("huge-run.json", CliHarness.TinyConfig()), "--set", "agents.budget=1e100", "--out", Path.Combine(_dir, "o"))
             : CliHarness.Invoke("sweep", cfg, "--out", Path.Combine(_dir, "s"));

@@ -183,7 +183,7 @@ public class RunFolderSafetyTests : IDisposable
         string cfg = Write("sweep.json", """
             { "space": { "m": 32 }, "agents": { "count": 4 }, "demand": { "kind": "histogram", "path": "demand.csv" },
               "training": { "steps": 10, "restarts": 1 }, "measures": { "resilienceSteps": 0, "fractions": [0, 1], "seeds": 1 },
-              "sweep": { "grid": { "agents.count": [3, 4] } } }
+              "sweep": { "grid": { "agents.count": [3, 4] }, "seeds": 1 } }
             """);
         string outDir = Path.Combine(_dir, "out");
         Assert.Equal(0, CliHarness.Invoke("sweep", cfg, "--out", outDir, "--jobs", "1").Code);
@@ -286,7 +286,7 @@ public class RunFolderSafetyTests : IDisposable
         string cfg = Write("sweep.json", """
             { "space": { "m": 32 }, "agents": { "count": 4 }, "training": { "steps": 300, "restarts": 1, "tolerance": 0 },
               "measures": { "resilienceSteps": 0, "fractions": [0, 1], "seeds": 1 },
-              "sweep": { "grid": { "agents.count": [3, 4, 5, 6] } } }
+              "sweep": { "grid": { "agents.count": [3, 4, 5, 6] }, "seeds": 1 } }
             """);
         string outDir = Path.Combine(_dir, "out");
         using var a = CliChild.Start(_dir, "sweep", cfg, "--out", outDir, "--jobs", "1");

@@ -43,7 +43,7 @@ public class SignalTests : IDisposable
             { "space": { "m": 16 }, "agents": { "count": 3 },
               "training": { "restarts": 1, "logEvery": 1000, "tolerance": 0, "checkpointEvery": 50 },
               "measures": { "resilienceSteps": 0, "fractions": [0, 1], "seeds": 1 },
-              "sweep": { "grid": { "training.steps": [20, 100000000] } } }
+              "sweep": { "grid": { "training.steps": [20, 100000000] }, "seeds": 1 } }
             """);
         string outDir = Path.Combine(_dir, "s");
         using var child = CliChild.Start(_dir, "sweep", "sweep.json", "--out", "s", "--jobs", "1");

@@ -1,5 +1,5 @@
 // Issue 12 through the CLI: a flat config written as one level runs to the same bits through `dps run` (training and
-// the search after it: polish, swaps, merges), and `dps sweep` sweeps keys inside `levels` as nested systems.
+// the search after it: polish, swaps, merges, re-seeds (on by default), a split and a basin hop), and `dps sweep` sweeps keys inside `levels` as nested systems.
 using System.Text.Json.Nodes;
 using DpsTorch.IO;
 using DpsTorch.Sweeps;
@@ -17,7 +17,7 @@ public class UnifiedRunCliTests : IDisposable
     // it to 1e-12, not to the bit), so the flat system and the same system written as one level compute the same bits.
     private const string Space = """
         "space": { "m": 32 }, "agents": { "count": 5, "init": "random" }, "demand": { "kind": "peaks", "peaks": 2, "width": 0.4 },
-        "training": { "steps": 40, "restarts": 2, "logEvery": 5, "swaps": 2 }, "measures": { "resilienceSteps": 0, "fractions": [0, 1], "seeds": 1 },
+        "training": { "steps": 40, "restarts": 2, "logEvery": 5, "swaps": 2, "split": 1, "hops": 1 }, "measures": { "resilienceSteps": 0, "fractions": [0, 1], "seeds": 1 },
         """;
 
     [Fact]
@@ -56,7 +56,7 @@ public class UnifiedRunCliTests : IDisposable
               "training": { "steps": 40, "restarts": 1 }, "measures": { "resilienceSteps": 0, "fractions": [0, 1], "seeds": 1 },
               "levels": [ { "size": 3, "topology": { "kind": "complete", "learned": true }, "lambdaC": 0.01 },
                           { "size": 2, "topology": { "kind": "complete", "learned": true } } ],
-              "sweep": { "grid": { "levels.1.lambdaC": [0, 1] } } }
+              "sweep": { "grid": { "levels.1.lambdaC": [0, 1] }, "seeds": 1 } }
             """);
         string outDir = Path.Combine(_dir, "s");
         var r = CliHarness.Invoke("sweep", cfg, "--out", outDir, "--jobs", "1");

@@ -227,6 +227,8 @@ public static class ConfigLoader
             throw ConfigException.Invalid("case.kind", Choices.Name(c.Case.Kind), "a flat config: a case study takes no levels block");
         if (c.Case is { Kind: CaseKind.Community } && c.Space.Dimensions != 1)
             throw ConfigException.Invalid("space.dimensions", c.Space.Dimensions, "1 for case.kind \"community\" (the resource axis is the circle)");
+        if (c.Case is { Kind: CaseKind.Ricardo } && c.Space.Dimensions != 1)
+            throw ConfigException.Invalid("space.dimensions", c.Space.Dimensions, "1 for case.kind \"ricardo\" (the goods axis is the circle)");
         NestedConfigReader.CheckRoot(c);
         CheckFlatOnlyOptions(c);
         CheckObjective(c);
@@ -240,25 +242,24 @@ public static class ConfigLoader
     }
 
     /// <summary>
-    /// The options only the managed flat model implements: fixed equal resources and the "local-share" objective are
-    /// refused for nested systems (levels) and for the torchsharp backend, in one line naming the key.
+    /// The options only the managed engine implements: fixed equal resources and the "local-share" objective are
+    /// refused for the torchsharp backend, in one line naming the key (nested systems, flat or nested levels alike,
+    /// train on the managed backend only: NestedConfigReader.CheckRoot).
     /// </summary>
     private static void CheckFlatOnlyOptions(DpsConfig c)
     {
-        string? where = c.Levels is not null ? "nested systems (levels)" : c.Training.Backend != TrainingBackend.Managed ? "training.backend \"torchsharp\"" : null;
-        if (where is null) return;
+        if (c.Levels is not null || c.Training.Backend == TrainingBackend.Managed) return;
+        const string where = "training.backend \"torchsharp\"";
         if (c.Agents.Resources == ResourceMode.FixedEqual)
-            throw ConfigException.Invalid("agents.resources", Choices.Name(c.Agents.Resources), $"\"budget\" or \"soft\" for {where} (\"fixed-equal\" is implemented for flat managed systems only)");
+            throw ConfigException.Invalid("agents.resources", Choices.Name(c.Agents.Resources), $"\"budget\" or \"soft\" for {where} (\"fixed-equal\" is implemented by the managed engine only)");
         if (c.Objective.Kind == ObjectiveKind.LocalShare)
-            throw ConfigException.Invalid("objective.kind", Choices.Name(c.Objective.Kind), $"\"system\" or \"local\" for {where} (\"local-share\" is implemented for flat managed systems only)");
-        for (int k = 0; k < (c.Levels?.Count ?? 0); k++)
-            if (c.Levels![k].DemandObjective == ObjectiveKind.LocalShare)
-                throw ConfigException.Invalid($"levels[{k}].demandObjective", Choices.Name(c.Levels[k].DemandObjective), "\"system\" or \"local\"");
+            throw ConfigException.Invalid("objective.kind", Choices.Name(c.Objective.Kind), $"\"system\" or \"local\" for {where} (\"local-share\" is implemented by the managed engine only)");
     }
 
     /// <summary>
     /// Cross-field rules of the domain objectives: "fisher" (efficient coding, Model/EfficientCoding.cs) is a population
-    /// of independent neurons, so a flat system without links, trained by the managed engine.
+    /// of neurons that pool their responses through fixed links (direct propagation, I + Q), a flat system trained by the
+    /// managed engine.
     /// </summary>
     private static void CheckObjective(DpsConfig c)
     {
@@ -268,9 +269,10 @@ public static class ConfigLoader
         if (c.Objective.Kind != ObjectiveKind.Fisher) return;
         if (c.Levels is not null)
             throw ConfigException.Invalid("objective.kind", "fisher", "another objective with levels (the efficient-coding objective is for flat systems)");
-        if (c.Topology.Kind != TopologyKind.None || c.Topology.Learned)
-            throw ConfigException.Invalid("topology.kind", Choices.Name(c.Topology.Kind) + (c.Topology.Learned ? " (learned)" : ""),
-                "\"none\", not learned, with objective.kind \"fisher\" (its neurons are independent: no links)");
+        if (c.Topology.Learned)
+            throw ConfigException.Invalid("topology.learned", true, "false with objective.kind \"fisher\" (fixed links only: neurons pool their responses through a fixed connectome)");
+        if (c.Topology.Propagation != Propagation.Direct)
+            throw ConfigException.Invalid("topology.propagation", Choices.Name(c.Topology.Propagation), "\"direct\" with objective.kind \"fisher\" (one pooling step through I + Q)");
         if (c.Training.Backend != TrainingBackend.Managed)
             throw ConfigException.Invalid("training.backend", Choices.Name(c.Training.Backend), "\"managed\" with objective.kind \"fisher\" (the torchsharp backend does not implement it)");
     }

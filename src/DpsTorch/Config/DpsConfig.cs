@@ -262,14 +262,14 @@ public sealed record TrainingConfig
     /// <summary>
     /// Most re-seed moves after training (Model/Search/Reseed.cs): a starved agent, or one of a group of near-clones,
     /// moved to the peak of the unmet demand D − W, then the polish; each kept only when it lowers the loss, and the
-    /// moves stop at the first that does not; 0 turns them off; null (default) is Search.Refinement.DefaultReseed for
-    /// a flat system (nested systems have no such move).
+    /// moves stop at the first that does not; 0 turns them off; null (default) is Search.Refinement.DefaultReseed, for
+    /// flat and nested systems alike (a nested system re-seeds starved composites first, then leaves level by level).
     /// </summary>
     public int? Reseed { get; init; }
     /// <summary>
     /// Most split trials after training (Model/Search/Split.cs): an agent and a donor (starved or a near-clone) placed
     /// at μ ∓ σ/2, then the polish; each kept only when it lowers the loss; 0 turns them off; null (default) is
-    /// Search.Refinement.DefaultSplit for a flat system (nested systems have no such move).
+    /// Search.Refinement.DefaultSplit (a nested system splits leaves).
     /// </summary>
     public int? Split { get; init; }
     /// <summary>

@@ -23,8 +23,10 @@ public sealed record LevelConfig
     /// <summary>Optional local demand every group of this level is also asked to serve (not on the top level). Its mass
     /// is per group; null mass means an equal share R / groups.</summary>
     public DemandConfig? Demand { get; init; }
-    /// <summary>How a group serves its local demand: "system" (its production W_g against the demand) or "local" (each
-    /// member's pooled density inside the group against the demand's shape, as objective.kind "local").</summary>
+    /// <summary>How a group serves its local demand: "system" (its production W_g against the demand), "local" (each
+    /// member's pooled density inside the group against the demand's shape, as objective.kind "local") or
+    /// "local-share" (each member's production against an equal share of the level's mean member volume, as
+    /// objective.kind "local-share").</summary>
     public ObjectiveKind DemandObjective { get; init; } = ObjectiveKind.System;
     /// <summary>λ_D: weight of this level's demand term in the loss.</summary>
     public double DemandWeight { get; init; } = 1.0;
@@ -83,7 +85,7 @@ internal static class NestedConfigReader
     /// <summary>
     /// Checks the root keys a nested config must leave to its levels, that it trains on the managed backend, and that
     /// no key asks for something a nested system cannot do (agents.homogeneous: the nested fleet is --baseline;
-    /// training.reseed, split and hops: flat-only moves; training.swaps where no swap can change the loss).
+    /// training.swaps where no swap can change the loss).
     /// </summary>
     public static void CheckRoot(DpsConfig c)
     {
@@ -97,9 +99,6 @@ internal static class NestedConfigReader
                 "\"managed\" for nested systems here (a nested system trains on libtorch through the C# API: DpsTorch.TorchSharp.NestedModule)");
         if (c.Agents.Homogeneous)
             throw ConfigException.Invalid("agents.homogeneous", true, "false when levels are given (the nested homogeneous fleet of the same budget and network is dps run --baseline)");
-        foreach (var (key, value) in new[] { ("training.reseed", c.Training.Reseed ?? 0), ("training.split", c.Training.Split ?? 0), ("training.hops", c.Training.Hops) })
-            if (value > 0)
-                throw ConfigException.Invalid(key, value, "0 when levels are given (re-seeds, splits and basin hops are moves of flat systems; a nested system's search is the polish, swaps and merges)");
         if (c.Training.Swaps > 0 && !SwapsApply(c))
             throw ConfigException.Invalid("training.swaps", c.Training.Swaps,
                 "0 for this nested system: no swap can change its loss (no level has a graph with edges, and no level has a local demand or a local objective above a lower level)");
@@ -114,7 +113,7 @@ internal static class NestedConfigReader
     {
         if (c.Levels is not { } levels) return false;
         if (levels.Any(l => l.Topology.Kind != TopologyKind.None)) return true;
-        return levels.Count > 1 && (levels.Any(l => l.Demand is not null) || c.Objective.Kind == ObjectiveKind.Local);
+        return levels.Count > 1 && (levels.Any(l => l.Demand is not null) || c.Objective.Kind is ObjectiveKind.Local or ObjectiveKind.LocalShare);
     }
 
     private static DemandConfig? Skip(JsonSection s, string key) { s.RawValue(key, "object"); return null; }

@@ -22,6 +22,7 @@ public sealed class BatchedStarts : ITrainableSystem
     private readonly double[] _grid;
     private double[] _losses = [];
     private double[] _coverages = [];
+    private FusedStep? _fused;
 
     /// <summary>
     /// How the system objective sums each start's mixture: <see cref="WrappedNormalMethod.Auto"/> (default) takes the
@@ -122,7 +123,9 @@ public sealed class BatchedStarts : ITrainableSystem
         Tensor coverage = Tensor.Zeros(starts);
         if (objective.Kind == ObjectiveKind.Fisher)
         {
-            // Efficient coding per start: each start's neurons alone (no links), the losses stacked into [R].
+            // Efficient coding per start: each start's neurons alone, the losses stacked into [R] (pooling through links
+            // is DpsModel's alone: a stack with links is refused rather than trained as if it had none).
+            if (m.Interaction.Edges.Count > 0) throw new NotSupportedException("BatchedStarts: the fisher objective with links is trained one start at a time.");
             Tensor mu = m.Mu, sigma = m.Sigma(), gains = m.Resources();
             foreach (var frame in frames)
                 coverage = coverage + Tensor.Concat([.. Enumerable.Range(0, starts).Select(r => EfficientCoding.Loss(
@@ -171,6 +174,18 @@ public sealed class BatchedStarts : ITrainableSystem
     /// </summary>
     public (double Total, double Coverage) Evaluate(IReadOnlyList<double[]>? frames, bool backward)
     {
+        frames ??= DemandFrames;
+        if (MixtureMethod == WrappedNormalMethod.Images && FusedStep.Applies(_stack) && (!backward || TensorEngine.IsGradEnabled)
+            && FusedStep.FramesFit(frames, Space.M))
+        {
+            // The system objective with a fixed topology: one pass over all starts without the graph (bit-identical).
+            var step = _fused ??= new FusedStep(_stack, Count);
+            step.Evaluate(frames, backward);
+            if (_losses.Length != Count) (_losses, _coverages) = (new double[Count], new double[Count]);
+            step.Totals.CopyTo(_losses, 0);
+            step.Coverages.CopyTo(_coverages, 0);
+            return (System.Numerics.Tensors.TensorPrimitives.Sum(_losses), System.Numerics.Tensors.TensorPrimitives.Sum(_coverages));
+        }
         using var mode = backward ? null : TensorEngine.NoGrad();
         var parts = StartLossParts(frames);
         var total = parts.Total.Sum();

@@ -87,6 +87,63 @@ public static class EfficientCoding
         return rate.Log() - information;
     }
 
+    /// <summary>
+    /// Tuning curves f_i(x_m) = a_i WN(x_m; μ_i, σ_i) and their derivatives f_i'(x_m) in the stimulus, each N×M, as
+    /// composed engine ops over the images k around the nearest one (the same image count as <see cref="FisherInformation"/>).
+    /// </summary>
+    public static (Tensor Rates, Tensor Slopes) TuningCurves(Tensor mu, Tensor sigma, Tensor gains, double[] grid)
+    {
+        ArgumentNullException.ThrowIfNull(mu);
+        ArgumentNullException.ThrowIfNull(sigma);
+        ArgumentNullException.ThrowIfNull(gains);
+        ArgumentNullException.ThrowIfNull(grid);
+        int n = mu.Numel, m = grid.Length;
+        if (sigma.Numel != n || gains.Numel != n)
+            throw new ArgumentException($"EfficientCoding: μ, σ and the gains need one entry per neuron; got {n}, {sigma.Numel}, {gains.Numel}.");
+        var muData = mu.ToArray();
+        double twoPi = 2 * Math.PI;
+        var shift = new double[n * m];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < m; j++) shift[i * m + j] = -twoPi * Math.Round((grid[j] - muData[i]) / twoPi);
+        var baseOffset = Tensor.FromArray(grid, 1, m) - mu.Reshape(n, 1) + Tensor.FromArray(shift, n, m);
+        var s = sigma.Reshape(n, 1);
+        int images = Images(sigma.ToArray());
+        Tensor? s0 = null, s1 = null;
+        for (int k = -images; k <= images; k++)
+        {
+            var z = (k == 0 ? baseOffset : baseOffset + twoPi * k) / s;
+            var e = (z.Square() * -0.5).Exp();
+            s0 = s0 is null ? e : s0 + e;
+            var ze = z * e;
+            s1 = s1 is null ? ze : s1 + ze;
+        }
+        var scale = gains.Reshape(n, 1) / (s * Math.Sqrt(twoPi));
+        return (scale * s0!, -(scale / s) * s1!);
+    }
+
+    /// <summary>
+    /// The infomax loss of a population whose neurons pool their responses through the interaction graph, as the DPS
+    /// production p = (I + Q) w pools outputs: channel i is Poisson with the pooled rate g_i = f_i + Σ_j Q_ij f_j, so
+    /// FI = Σ_i g_i'²/g_i, and the metabolic cost is the expected total pooled rate ∫ p Σ_i g_i = ∫ p W (the DPS system
+    /// production): L = −∫ p log FI + log ∫ p W. <paramref name="pool"/> applies I + Q to an N×M tensor. With no links it
+    /// equals <see cref="Loss"/> up to rounding in the far tails (tests check it).
+    /// </summary>
+    public static Tensor PooledLoss(Tensor mu, Tensor sigma, Tensor gains, double[] grid, double delta, double[] prior, Func<Tensor, Tensor> pool)
+    {
+        ArgumentNullException.ThrowIfNull(prior);
+        ArgumentNullException.ThrowIfNull(pool);
+        if (prior.Length != grid.Length) throw new ArgumentException($"EfficientCoding: the prior has {prior.Length} values but the grid has {grid.Length} points.");
+        var pT = Tensor.FromArray(Prior(prior, delta));
+        var (f, df) = TuningCurves(mu, sigma, gains, grid);
+        var g = pool(f);
+        var dg = pool(df);
+        // g_i'²/g_i; where g_i underflows to 0 so does g_i' (same Gaussian factor), and the floor keeps the ratio 0.
+        var fi = (dg.Square() / (g + FloorFI)).Sum(0);
+        var information = ((fi + FloorFI).Log() * pT).Sum() * delta;
+        var rate = (g.Sum(0) * pT).Sum() * delta;
+        return rate.Log() - information;
+    }
+
     /// <summary>The prior density p = D/∫D on the grid (Δ-weighted mass one).</summary>
     /// <exception cref="ArgumentException">The demand has no positive mass.</exception>
     public static double[] Prior(double[] demand, double delta)

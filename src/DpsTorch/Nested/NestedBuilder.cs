@@ -32,9 +32,10 @@ public static class NestedBuilder
             members = groups;
         }
         var init = SystemBuilder.Start(config, space, frames, restart, homogeneous ? 1 : n);
-        var alpha = homogeneous ? [0.0] : init.Alpha;
+        bool fixedEqual = config.Agents.Resources == ResourceMode.FixedEqual;
+        var alpha = homogeneous ? [0.0] : fixedEqual ? new double[n] : init.Alpha;
         return new NestedSystem(space, frames, config.Objective, levels, SystemBuilder.SigmaMin(config), budget,
-            config.Agents.Resources == ResourceMode.Soft, n, init.Mu, init.Rho, alpha) { BudgetBlock = BudgetBlock(levelsConfig, n) };
+            config.Agents.Resources == ResourceMode.Soft, n, init.Mu, init.Rho, alpha, fixedEqual) { BudgetBlock = BudgetBlock(levelsConfig, n) };
     }
 
     /// <summary>

@@ -59,7 +59,9 @@ public sealed class NestedLevel
 /// inside a group scales what the composite brings upwards, as it scales W in a flat system, and a flat system written
 /// as one level (or as one group under a top level without edges) is the flat system, to the last bit. The last level
 /// has one group; its W is compared with the demand (objective.kind "system") or its members' pooled densities are
-/// (objective.kind "local"). Loss = coverage + Σ_ℓ λ_C,ℓ C_ℓ + λ_R (Σa − R)² + λ_σ Σσ² + Σ_ℓ λ_D,ℓ (level demand terms).
+/// (objective.kind "local"), or their share densities (objective.kind "local-share", <see cref="ShareDensities"/>); a
+/// level demand is compared the same three ways (levels[k].demandObjective). Under fixed equal resources
+/// (<see cref="AgentSystem.FixedResources"/>) every leaf holds R/N and α is no trainable parameter. Loss = coverage + Σ_ℓ λ_C,ℓ C_ℓ + λ_R (Σa − R)² + λ_σ Σσ² + Σ_ℓ λ_D,ℓ (level demand terms).
 /// </summary>
 public sealed class NestedSystem : AgentSystem
 {
@@ -73,8 +75,8 @@ public sealed class NestedSystem : AgentSystem
     public int N { get; }
 
     internal NestedSystem(Space space, IReadOnlyList<double[]> demandFrames, ObjectiveConfig objective, IReadOnlyList<NestedLevel> levels,
-        double sigmaMin, double budget, bool softBudget, int n, double[] mu, double[] rho, double[] alpha)
-        : base(space, demandFrames, objective, sigmaMin, budget, softBudget, mu, rho, alpha)
+        double sigmaMin, double budget, bool softBudget, int n, double[] mu, double[] rho, double[] alpha, bool fixedResources = false)
+        : base(space, demandFrames, objective, sigmaMin, budget, softBudget, mu, rho, alpha, fixedResources)
     {
         Choices.Check("objective.kind", objective.Kind);
         Choices.Check("objective.mismatch", objective.Mismatch);
@@ -88,10 +90,10 @@ public sealed class NestedSystem : AgentSystem
     public static NestedSystem Build(DpsConfig config, int restart = 0, bool homogeneous = false)
         => NestedBuilder.Create(config, restart, homogeneous);
 
-    /// <summary>All trainable leaves: μ, ρ, α, then θ of every level whose topology is learned.</summary>
+    /// <summary>All trainable leaves: μ, ρ, α (not under fixed equal resources), then θ of every level whose topology is learned.</summary>
     public override IReadOnlyList<Tensor> Parameters()
     {
-        var ps = new List<Tensor> { Mu, Rho, Alpha };
+        var ps = FixedResources ? new List<Tensor> { Mu, Rho } : [Mu, Rho, Alpha];
         foreach (var level in Levels) if (level.Interaction.Theta is { } theta) ps.Add(theta);
         return ps;
     }
@@ -99,7 +101,7 @@ public sealed class NestedSystem : AgentSystem
     /// <summary>Names aligned with <see cref="Parameters"/>.</summary>
     public override IReadOnlyList<string> ParameterNames()
     {
-        var names = new List<string> { "mu", "rho", "alpha" };
+        var names = FixedResources ? new List<string> { "mu", "rho" } : ["mu", "rho", "alpha"];
         foreach (var level in Levels) if (level.Interaction.Learned) names.Add($"theta[{level.Name}]");
         return names;
     }
@@ -112,9 +114,13 @@ public sealed class NestedSystem : AgentSystem
     /// <summary>Leaves per budget block: N for one shared budget, else the leaves of one group of the finest level with a fixed share.</summary>
     public int BudgetBlock { get; init; }
 
-    /// <summary>Leaf resources a = R·softmax(α) (per budget block: (R/G)·softmax(α_block)), or softplus(α), length N.</summary>
+    /// <summary>
+    /// Leaf resources a = R·softmax(α) (per budget block: (R/G)·softmax(α_block)), or softplus(α), or under fixed equal
+    /// resources the constant R/N (so every composite of every level holds an equal share of R before collaboration), length N.
+    /// </summary>
     public override Tensor Resources()
     {
+        if (FixedResources) return Tensor.Full(Budget / N, N);
         if (SoftBudget) return Leaf(Alpha).Softplus();
         if (BudgetBlock == N || BudgetBlock == 0) return Leaf(Alpha).Softmax(0) * Budget;
         int blocks = N / BudgetBlock;
@@ -122,7 +128,10 @@ public sealed class NestedSystem : AgentSystem
     }
 
     /// <summary>Leaf production w = a ⊙ s, N×M.</summary>
-    public Tensor LeafProduction() => Resources().Unsqueeze(1) * DpsKernels.WrappedNormalDensity(Leaf(Mu), Sigma(), Grid);
+    public Tensor LeafProduction() => Resources().Unsqueeze(1) * Skills();
+
+    /// <summary>Leaf skill densities s_i(x_m), N×M.</summary>
+    public Tensor Skills() => DpsKernels.WrappedNormalDensity(Leaf(Mu), Sigma(), Grid);
 
     /// <summary>
     /// The production of every tier: element 0 is the leaves' w (N×M), element k + 1 the composites formed by level k
@@ -189,7 +198,7 @@ public sealed class NestedSystem : AgentSystem
         var top = Levels[^1];
         var p = pass.Productions[^1];
         Tensor coverage = Tensor.Scalar(0);
-        var pooled = Objective.Kind == ObjectiveKind.Local ? PooledDensities(p) : null;
+        var pooled = Densities(Objective.Kind, p);
         foreach (var frame in frames)
         {
             var d = Tensor.FromArray(frame);
@@ -224,8 +233,8 @@ public sealed class NestedSystem : AgentSystem
             foreach (var frame in level.DemandFrames)
             {
                 var d = Tensor.FromArray(frame);
-                term = term + (level.DemandObjective == ObjectiveKind.Local
-                    ? Mismatch.Of(Objective, Space.Delta, PooledDensities(pass.Productions[k]), d / (Space.Delta * frame.Sum())) / level.Members
+                term = term + (level.DemandObjective != ObjectiveKind.System
+                    ? Mismatch.Of(Objective, Space.Delta, Densities(level.DemandObjective, pass.Productions[k])!, d / (Space.Delta * frame.Sum())) / level.Members
                     : Mismatch.Of(Objective, Space.Delta, pass.Tiers[k + 1], d.Unsqueeze(0)) / level.Groups);
             }
             term = term / level.DemandFrames.Count;
@@ -244,4 +253,19 @@ public sealed class NestedSystem : AgentSystem
 
     /// <summary>P_i = p_i / ∫p_i for production rows p.</summary>
     public Tensor PooledDensities(Tensor production) => production / (production.Sum(1, keepDim: true) * Space.Delta);
+
+    /// <summary>
+    /// p_u / V̄ for the production rows p of a level's members, V̄ = (1/rows) Σ_v ∫p_v the mean neighbourhood volume over
+    /// all the level's members (objective "local-share", as <see cref="DpsModel.ShareDensities"/>): every member's
+    /// neighbourhood, in every group, owes the same share, so a starved member, or a starved group, is short of it.
+    /// </summary>
+    public Tensor ShareDensities(Tensor production) => production / (production.Sum() * (Space.Delta / production.Size(0)));
+
+    /// <summary>What a local objective compares with the demand's shape: pooled (local) or share (local-share) densities; null for "system".</summary>
+    private Tensor? Densities(ObjectiveKind kind, Tensor production) => kind switch
+    {
+        ObjectiveKind.Local => PooledDensities(production),
+        ObjectiveKind.LocalShare => ShareDensities(production),
+        _ => null,
+    };
 }

@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using DpsTorch.Config;
 using DpsTorch.Fitting;
 using DpsTorch.IO;
+using DpsTorch.Model;
 using DpsTorch.Reports;
 using DpsTorch.Sweeps;
 
@@ -34,7 +35,7 @@ public static class CaseStudies
     {
         ArgumentNullException.ThrowIfNull(config);
         if (config.Case is not { Kind: not CaseKind.None } study)
-            throw ConfigException.Invalid("case.kind", config.Case is null ? null : Choices.Name(config.Case.Kind), "\"chinchilla\" or \"community\" for a case study");
+            throw ConfigException.Invalid("case.kind", config.Case is null ? null : Choices.Name(config.Case.Kind), "\"chinchilla\", \"community\", \"spatial-insurance\", \"fleet\", \"ricardo\" or \"portfolio\" for a case study");
         var watch = Stopwatch.StartNew();
         var (summary, tables) = Compute(config, cancel);
         summary["seconds"] = watch.Elapsed.TotalSeconds;
@@ -62,6 +63,10 @@ public static class CaseStudies
         {
             CaseKind.Chinchilla => Chinchilla(c, cancel),
             CaseKind.Community => Community(config, cancel),
+            CaseKind.SpatialInsurance => SpatialInsurance(c, cancel),
+            CaseKind.Fleet => Fleet(c, cancel),
+            CaseKind.Ricardo => RicardoStudy.Compute(config, cancel),
+            CaseKind.Portfolio => PortfolioStudy.Compute(config, cancel),
             _ => throw Choices.Unknown("case.kind", c.Kind),
         };
     }
@@ -157,6 +162,206 @@ public static class CaseStudies
         return (summary, new Dictionary<string, string> { [Results] = CommunityStudy.Csv(r), [Chart] = CommunityChart(r, c.Richness) });
     }
 
+    /// <summary>Name of the spatial insurance case's productivity chart (mean and temporal variability against dispersal).</summary>
+    public const string ProductivityChart = "productivity.svg";
+
+    private static (JsonObject, IReadOnlyDictionary<string, string>) SpatialInsurance(CaseConfig c, CancellationToken cancel)
+    {
+        var runs = SpatialInsuranceStudy.Run(c, cancel);
+        var rates = new JsonArray();
+        foreach (double a in c.Dispersal)
+        {
+            var o = new JsonObject { ["dispersal"] = a };
+            foreach (var (name, pick) in SpatialInsuranceStudy.Measures) o[name] = Interval(SpatialInsuranceStudy.At(runs, a, pick));
+            rates.Add((JsonNode)o);
+        }
+        JsonObject Extreme(Func<Model.MetacommunityMeasures, double> pick, bool maximum)
+        {
+            var e = SpatialInsuranceStudy.Extremes(runs, pick, maximum);
+            return new JsonObject
+            {
+                ["insideInSeeds"] = e.Count(x => x.Inside),
+                ["seeds"] = e.Count,
+                ["log10Rate"] = Interval(MeanInterval.Of(e.Select(x => Math.Log10(Math.Max(x.Rate, 1e-300))))),
+                ["rates"] = new JsonArray([.. e.Select(x => (JsonNode?)JsonValue.Create(x.Rate))]),
+            };
+        }
+        var summary = new JsonObject
+        {
+            ["kind"] = "spatial-insurance",
+            ["complete"] = true,
+            ["reference"] = "Loreau, Mouquet & Gonzalez 2003, Biodiversity as spatial insurance in heterogeneous landscapes, PNAS 100:12765-12770: mean productivity highest and its temporal variability lowest at intermediate dispersal, where local diversity peaks; regional diversity falls at high dispersal as one intermediate-type species dominates",
+            ["seeds"] = c.Seeds,
+            ["species"] = c.Species,
+            ["patches"] = c.Patches,
+            ["rates"] = rates,
+            ["productivityPeak"] = Extreme(m => m.Productivity, true),
+            ["localCvTrough"] = Extreme(m => m.LocalCv, false),
+            ["alphaPeak"] = Extreme(m => m.Alpha, true),
+        };
+        var charts = new Dictionary<string, string>
+        {
+            [Results] = SpatialInsuranceStudy.Csv(runs),
+            [Chart] = DispersalChart(c, runs, [("α local", m => m.Alpha), ("β between patches", m => m.Beta), ("γ regional", m => m.Gamma)],
+                "Diversity against dispersal (inverse Simpson), 95% bands", "effective number of species"),
+            [ProductivityChart] = DispersalChart(c, runs, [("mean local productivity", m => m.Productivity), ("local CV × 10", m => 10 * m.LocalCv), ("regional CV × 10", m => 10 * m.RegionalCv)],
+                "Productivity and its temporal variability against dispersal, 95% bands", "productivity; CV × 10"),
+        };
+        return (summary, charts);
+    }
+
+    /// <summary>Measures against the dispersal rate (log axis), each with its 95% band over the replicates.</summary>
+    private static string DispersalChart(CaseConfig c, IReadOnlyList<SpatialInsuranceRun> runs, (string Name, Func<Model.MetacommunityMeasures, double> Pick)[] measures, string title, string yLabel)
+    {
+        var rates = c.Dispersal.Where(a => a > 0).ToArray();
+        var series = new List<PlotSeries>();
+        foreach (var (name, pick) in measures)
+        {
+            var v = rates.Select(a => SpatialInsuranceStudy.At(runs, a, pick)).ToArray();
+            series.Add(new PlotSeries(name, rates, [.. v.Select(m => m.Mean)])
+            {
+                Style = SeriesStyle.LineAndMarkers, Dashed = series.Count % 2 == 1, Color = SvgPlot.Palette[series.Count],
+                BandLow = [.. v.Select(m => double.IsFinite(m.HalfWidth) ? m.Low : m.Mean)], BandHigh = [.. v.Select(m => double.IsFinite(m.HalfWidth) ? m.High : m.Mean)],
+            });
+        }
+        return SvgPlot.Render(series, new PlotOptions { Title = title, XLabel = "dispersal rate a", YLabel = yLabel, XScale = AxisScale.Log, YInclude = [0], Width = 760 });
+    }
+
+    private static (JsonObject, IReadOnlyDictionary<string, string>) Fleet(CaseConfig c, CancellationToken cancel)
+    {
+        var reps = FleetStudy.Run(c, cancel);
+        var nominal = FleetStudy.Nominal(c);
+        var names = reps[0].Rows.Select(r => r.Design).ToList();
+        var designs = new JsonObject();
+        foreach (var name in names)
+        {
+            var rows = reps.Select(r => r[name]).ToList();
+            var shares = new JsonObject();
+            for (int t = 0; t < c.Devices.Count; t++) shares[Choices.Name(c.Devices[t])] = Interval(MeanInterval.Of(rows.Select(r => r.Shares[t])));
+            designs[name] = new JsonObject
+            {
+                ["theta"] = Interval(MeanInterval.Of(rows.Select(r => r.Fleet.Theta))),
+                ["perKwDrawn"] = Interval(MeanInterval.Of(rows.Select(r => r.PerKwDrawn))),
+                ["perKwProvisioned"] = Interval(MeanInterval.Of(rows.Select(r => r.PerKwProvisioned))),
+                ["perDollarHour"] = Interval(MeanInterval.Of(rows.Select(r => r.PerDollarHour))),
+                ["utilisation"] = Interval(MeanInterval.Of(rows.Select(r => r.Utilisation))),
+                ["heterogeneity"] = Interval(MeanInterval.Of(rows.Select(r => r.Heterogeneity))),
+                ["effectiveTypes"] = Interval(MeanInterval.Of(rows.Select(r => r.EffectiveTypes))),
+                ["types"] = Interval(MeanInterval.Of(rows.Select(r => (double)r.Types))),
+                ["splitInference"] = Interval(MeanInterval.Of(rows.Select(r => r.Fleet.Split))),
+                ["budgetShares"] = shares,
+                ["nominal"] = FleetNominal(c, nominal[name]),
+            };
+        }
+        var gains = new JsonObject();
+        foreach (var name in names.Where(n => n != FleetStudy.Optimised))
+            gains[name] = new JsonObject
+            {
+                ["theta"] = Interval(MeanInterval.Of(reps.Select(r => r[FleetStudy.Optimised].Fleet.Theta / r[name].Fleet.Theta - 1))),
+                ["perKwDrawn"] = Interval(MeanInterval.Of(reps.Select(r => r[FleetStudy.Optimised].PerKwDrawn / r[name].PerKwDrawn - 1))),
+                ["perDollarHour"] = Interval(MeanInterval.Of(reps.Select(r => r[FleetStudy.Optimised].PerDollarHour / r[name].PerDollarHour - 1))),
+                ["ties"] = reps.Count(r => r[FleetStudy.Optimised].Fleet.Theta <= r[name].Fleet.Theta * (1 + FleetTie)),
+            };
+        var homogeneous = new JsonObject();
+        foreach (var g in reps.GroupBy(r => c.Devices[Array.IndexOf(r[FleetStudy.K(1)].Shares, r[FleetStudy.K(1)].Shares.Max())]))
+            homogeneous[Choices.Name(g.Key)] = g.Count();
+        var problem = nominal.Problem;
+        var catalogue = new JsonArray([.. problem.Devices.Select((d, t) => (JsonNode)new JsonObject
+        {
+            ["device"] = Choices.Name(d.Kind), ["name"] = d.Name, ["peakFlops"] = d.PeakFlops, ["memoryBandwidth"] = d.MemoryBandwidth, ["memory"] = d.Memory,
+            ["scaleUpBandwidth"] = d.ScaleUpBandwidth, ["power"] = d.Power, ["price"] = d.Price, ["source"] = d.Source,
+            ["relativeThroughput"] = new JsonObject([.. Enum.GetValues<FleetJob>().Select(j => KeyValuePair.Create(Choices.Name(j), (JsonNode?)Num(1 / problem.H(t, j))))]),
+            ["tensorParallel"] = new JsonObject([.. Enum.GetValues<FleetJob>().Select(j => KeyValuePair.Create(Choices.Name(j), (JsonNode?)FleetCatalogue.TensorParallel(d, FleetCatalogue.Profile(j, c))))]),
+        })]);
+        var summary = new JsonObject
+        {
+            ["kind"] = "fleet",
+            ["complete"] = true,
+            ["reference"] = "closed forms checked against the linear program in every replicate: a homogeneous fleet with routing, theta = 1/(k max((1+s) lambda g, A) + e A); a mix of deferrable jobs only, theta = 1/sum_j D_j min_t (k_t + e_t) h_tj (Model/Fleet.cs, FleetReference)",
+            ["seeds"] = reps.Count,
+            ["budget"] = Choices.Name(c.Budget),
+            ["referenceDevice"] = Choices.Name(c.Devices[0]),
+            ["units"] = "theta: throughput per unit of budget in reference-device equivalents of the job mix (a fully busy fleet of the reference device: 1); perKwDrawn: per kW of mean power drawn (per unit of energy); perKwProvisioned: per kW of TDP; perDollarHour: per dollar per hour",
+            ["mix"] = new JsonObject
+            {
+                ["pretrain"] = Num(problem.Pretrain), ["finetune"] = Num(problem.Finetune), ["inference"] = Num(problem.Inference),
+                ["prefillFraction"] = Num(problem.PrefillFraction), ["transfer"] = Num(problem.Transfer), ["swing"] = problem.Swing,
+                ["decodeIntensity"] = Num(FleetCatalogue.DecodeIntensity(c)),
+            },
+            ["catalogue"] = catalogue,
+            ["designs"] = designs,
+            ["gainsOfOptimised"] = gains,
+            ["homogeneousDevice"] = homogeneous,
+            ["referenceChecks"] = new JsonObject
+            {
+                ["homogeneousMaxRelativeError"] = Num(reps.Append(nominal).Max(r => r.HomogeneousError)),
+                ["trainingOnlyMaxRelativeError"] = Num(reps.Append(nominal).Where(r => double.IsFinite(r.TrainingOnlyError)).Select(r => r.TrainingOnlyError).DefaultIfEmpty(double.NaN).Max()),
+                ["tolerance"] = FleetReferenceTolerance,
+            },
+        };
+        return (summary, new Dictionary<string, string> { [Results] = FleetStudy.Csv(reps, c), [Chart] = FleetChart(reps, c) });
+    }
+
+    /// <summary>The relative throughput gap under which the optimised fleet counts as tying a baseline.</summary>
+    public const double FleetTie = 1e-6;
+
+    /// <summary>The relative error within which the program must reproduce the closed forms (the note and the test state it).</summary>
+    public const double FleetReferenceTolerance = 1e-6;
+
+    private static JsonObject FleetNominal(CaseConfig c, FleetRow r)
+    {
+        var shares = new JsonObject();
+        for (int t = 0; t < c.Devices.Count; t++) if (r.Shares[t] > 0) shares[Choices.Name(c.Devices[t])] = Num(r.Shares[t]);
+        var work = new JsonObject();
+        foreach (var job in Enum.GetValues<FleetJob>())
+        {
+            double total = 0;
+            for (int t = 0; t < c.Devices.Count; t++) total += r.Fleet.Work[t * FleetProblem.Jobs + (int)job];
+            var by = new JsonObject();
+            for (int t = 0; t < c.Devices.Count; t++)
+            {
+                double w = r.Fleet.Work[t * FleetProblem.Jobs + (int)job];
+                if (total > 0 && w > 1e-9 * total) by[Choices.Name(c.Devices[t])] = Num(w / total);
+            }
+            work[Choices.Name(job)] = by;
+        }
+        var utilisation = new JsonObject();
+        for (int t = 0; t < c.Devices.Count; t++)
+            if (r.Fleet.Counts[t] > 0) utilisation[Choices.Name(c.Devices[t])] = Num(r.Fleet.BusyDevices[t] / r.Fleet.Counts[t]);
+        return new JsonObject
+        {
+            ["workShares"] = work,
+            ["deviceUtilisation"] = utilisation,
+            ["theta"] = Num(r.Fleet.Theta), ["perKwDrawn"] = Num(r.PerKwDrawn), ["perKwProvisioned"] = Num(r.PerKwProvisioned),
+            ["perDollarHour"] = Num(r.PerDollarHour), ["utilisation"] = Num(r.Utilisation), ["heterogeneity"] = Num(r.Heterogeneity),
+            ["effectiveTypes"] = Num(r.EffectiveTypes), ["splitInference"] = Num(r.Fleet.Split), ["budgetShares"] = shares,
+        };
+    }
+
+    /// <summary>Throughput of the best fleet of k device types against k (95% band), with the flat and mean-designed fleets as dashed lines.</summary>
+    private static string FleetChart(IReadOnlyList<FleetReplicate> reps, CaseConfig c)
+    {
+        int types = c.Devices.Count;
+        double[] x = [.. Enumerable.Range(1, types).Select(k => (double)k)];
+        var series = new List<PlotSeries>();
+        foreach (var (metric, pick) in new (string, Func<FleetRow, double>)[] { ("throughput per unit budget", r => r.Fleet.Theta), ("utilisation", r => r.Utilisation) })
+        {
+            var v = Enumerable.Range(1, types).Select(k => MeanInterval.Of(reps.Select(r => pick(r[FleetStudy.K(k)])))).ToArray();
+            string color = SvgPlot.Palette[series.Count / 2 * 2];
+            series.Add(new PlotSeries($"best fleet of k types: {metric}", x, [.. v.Select(m => m.Mean)])
+            {
+                Style = SeriesStyle.LineAndMarkers, Color = color,
+                BandLow = [.. v.Select(m => double.IsFinite(m.HalfWidth) ? m.Low : m.Mean)], BandHigh = [.. v.Select(m => double.IsFinite(m.HalfWidth) ? m.High : m.Mean)],
+            });
+            foreach (var (name, dash) in new[] { (FleetStudy.Flat, "flat heterogeneous"), (FleetStudy.MeanDesigned, "designed for the mean load") })
+            {
+                double m = reps.Average(r => pick(r[name]));
+                series.Add(new PlotSeries($"{dash}: {metric}", [1, types], [m, m]) { Style = SeriesStyle.Line, Dashed = true, Color = SvgPlot.Palette[series.Count % SvgPlot.Palette.Count] });
+            }
+        }
+        return SvgPlot.Render(series, new PlotOptions { Title = $"AI-compute fleet ({Choices.Name(c.Budget)} budget): best k device types against the baselines, 95% bands over {reps.Count} replicates", XLabel = "device types k", YLabel = "throughput (reference-device equivalents) / utilisation", YInclude = [0], Width = 760 });
+    }
+
     /// <summary>Loss against N at the smallest, middle and largest D: the first replicate's samples, the law with the
     /// replicates' mean parameters (solid) and the published law (dashed).</summary>
     private static string ChinchillaChart(CaseConfig c, IReadOnlyList<ChinchillaReplicate> reps)
@@ -201,7 +406,7 @@ public static class CaseStudies
     }
 
     /// <summary>{ mean, halfWidth, low, high, n } of a 95% interval, with the reference and the relative error when given.</summary>
-    private static JsonObject Interval(MeanInterval m, double? reference = null)
+    internal static JsonObject Interval(MeanInterval m, double? reference = null)
     {
         var o = new JsonObject { ["mean"] = Num(m.Mean), ["halfWidth"] = Num(m.HalfWidth), ["low"] = Num(m.Low), ["high"] = Num(m.High), ["n"] = m.N };
         if (reference is { } v)
@@ -215,5 +420,5 @@ public static class CaseStudies
 
     private static JsonObject Param(FitParameter p) => new() { ["estimate"] = Num(p.Estimate), ["low"] = Num(p.CiLow), ["high"] = Num(p.CiHigh) };
 
-    private static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
+    internal static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 }

@@ -22,6 +22,10 @@ public static class SweepReader
     /// <summary>Largest number of runs a sweep may expand to.</summary>
     public const int MaxRuns = 1_000_000;
 
+    /// <summary>Seeds per point of a sweep block without <c>seeds</c> (and without training.seed swept): enough for a
+    /// 95% interval worth reading (issue 16, <see cref="SweepStatistics.RecommendedSeeds"/>).</summary>
+    public const int DefaultSeeds = SweepStatistics.RecommendedSeeds;
+
     private static readonly string[] BlockKeys = ["grid", "list", "seeds"];
 
     /// <summary>Reads a config file; <paramref name="overrides"/> ("key.path=value") apply first, sweep.* keys included,
@@ -96,6 +100,14 @@ public static class SweepReader
                 throw new ConfigException($"{Block}.seeds", "training.seed is also swept in grid or list; set the seeds in one place only.");
         }
 
+        // Statistics by default (issue 16): a sweep block without seeds runs every point with DefaultSeeds seeds from the
+        // base training.seed, unless training.seed is swept in the grid or the list; "seeds": 1 keeps one run per point.
+        if (block is not null && seeds is null && !keys.Contains("training.seed"))
+        {
+            if (baseSeed > int.MaxValue - DefaultSeeds)
+                throw ConfigException.Invalid("training.seed", baseSeed, $"an integer at most {int.MaxValue - DefaultSeeds} for a sweep's default {DefaultSeeds} seeds (or set sweep.seeds)");
+            seeds = [.. Enumerable.Range(baseSeed, DefaultSeeds)];
+        }
         long count = (long)Math.Max(1, list.Count) * (seeds?.Count ?? 1);
         foreach (var (_, values) in grid) count *= values.Count;
         if (count > MaxRuns) throw ConfigException.Invalid(Block, $"{count} runs", $"at most {MaxRuns} runs");

@@ -22,7 +22,7 @@ public class SweepConfigCliTests : IDisposable
         Assert.Contains("expands to 4 runs", ok.Error);
 
         // ring k = 2 needs 2k < N: valid for N = 6, not for N = 4
-        var bad = CliHarness.Invoke("validate", Write("""{ "topology": { "kind": "ring", "k": 2 }, "sweep": { "grid": { "agents.count": [6, 4] } } }"""));
+        var bad = CliHarness.Invoke("validate", Write("""{ "topology": { "kind": "ring", "k": 2 }, "sweep": { "grid": { "agents.count": [6, 4] }, "seeds": 1 } }"""));
         Assert.Equal(2, bad.Code);
         Assert.StartsWith("dps: error: sweep", bad.Error.Trim());
     }
@@ -30,7 +30,7 @@ public class SweepConfigCliTests : IDisposable
     [Fact]
     public void Run_OnASweepConfig_SaysToUseDpsSweep()
     {
-        var r = CliHarness.Invoke("run", Write("""{ "sweep": { "grid": { "agents.count": [4, 6] } } }"""), "--out", Path.Combine(_dir, "out"));
+        var r = CliHarness.Invoke("run", Write("""{ "sweep": { "grid": { "agents.count": [4, 6] }, "seeds": 1 } }"""), "--out", Path.Combine(_dir, "out"));
         Assert.Equal(2, r.Code);
         Assert.Contains("dps sweep", r.Error);
         Assert.False(Directory.Exists(Path.Combine(_dir, "out")));

@@ -10,10 +10,11 @@ namespace DpsTorch.Tests.Model;
 
 public class EfficientCodingTests
 {
-    private static DpsModel Small(string resources = "budget")
+    private static DpsModel Small(string resources = "budget", string topology = "none")
     {
         var c = ConfigLoader.Parse($$"""
             { "space": { "m": 32 }, "agents": { "count": 5, "init": "random", "resources": "{{resources}}" },
+              "topology": { "kind": "{{topology}}", "k": 1, "weight": 0.4 },
               "demand": { "kind": "mixture", "centers": [2.0, 4.5], "widths": [0.5, 2.0], "weights": [0.4, 0.6] },
               "objective": { "kind": "fisher", "lambdaR": 0.2, "lambdaSigma": 0.05 } }
             """);
@@ -94,6 +95,34 @@ public class EfficientCodingTests
     }
 
     [Fact]
+    public void PooledLoss_WithoutLinks_IsTheLoss_AndKeepsTheGainInvariance()
+    {
+        var model = Small();
+        using var _ = TensorEngine.NoGrad();
+        var grid = model.Space.Grid.ToArray();
+        var (mu, sigma, a, prior) = (model.Mu, model.Sigma(), model.Resources(), model.DemandFrames[0]);
+        double plain = EfficientCoding.Loss(mu, sigma, a, grid, model.Space.Delta, prior).Item();
+        double pooled = EfficientCoding.PooledLoss(mu, sigma, a, grid, model.Space.Delta, prior, x => x).Item();
+        Assert.Equal(plain, pooled, 1e-10);
+        var ring = Small(topology: "ring");
+        Func<Tensor, Tensor> pool = x => ring.Interaction.ApplyWithIdentity(ring.Interaction.Weights(), x);
+        double l1 = EfficientCoding.PooledLoss(mu, sigma, a, grid, model.Space.Delta, prior, pool).Item();
+        double l2 = EfficientCoding.PooledLoss(mu, sigma, a * 7.3, grid, model.Space.Delta, prior, pool).Item();
+        Assert.Equal(l1, l2, 1e-12);
+        Assert.NotEqual(plain, l1, 1e-3); // pooling through the ring changes the information
+        Assert.Equal(l1, ring.Loss().Coverage.Item(), 1e-12); // the model's loss is the pooled one when it has links
+    }
+
+    [Theory]
+    [InlineData("ring")]
+    [InlineData("star")]
+    public void PooledLoss_Gradients_MatchFiniteDifferences(string topology)
+    {
+        var model = Small(topology: topology);
+        AssertGradients(_ => model.Loss().Total, model.Parameters().ToArray());
+    }
+
+    [Fact]
     public void EveryStartOfABatch_HasTheLossOfItsModelAlone()
     {
         var c = ConfigLoader.Parse("""
@@ -109,8 +138,8 @@ public class EfficientCodingTests
     }
 
     [Theory]
-    [InlineData("""{ "objective": { "kind": "fisher" }, "topology": { "kind": "ring" } }""", "topology.kind")]
-    [InlineData("""{ "objective": { "kind": "fisher" }, "topology": { "learned": true } }""", "topology.kind")]
+    [InlineData("""{ "objective": { "kind": "fisher" }, "topology": { "kind": "ring", "learned": true } }""", "topology.learned")]
+    [InlineData("""{ "objective": { "kind": "fisher" }, "topology": { "kind": "ring", "propagation": "hops" } }""", "topology.propagation")]
     [InlineData("""{ "objective": { "kind": "fisher" }, "training": { "backend": "torchsharp" } }""", "training.backend")]
     [InlineData("""{ "agents": { "count": 4 }, "objective": { "kind": "fisher" }, "levels": [ { "size": 2 }, { "size": 2 } ] }""", "objective.kind")]
     [InlineData("""{ "agents": { "count": 4 }, "levels": [ { "size": 2, "demandObjective": "fisher", "demand": {} }, { "size": 2 } ] }""", "levels[0].demandObjective")]

@@ -131,16 +131,17 @@ public class LocalShareObjectiveTests
     }
 
     [Fact]
-    public void NestedSystems_TheTorchBackend_AndBatchedStarts_RefuseIt()
+    public void TheTorchBackend_AndBatchedStarts_RefuseIt_NestedSystemsTakeIt()
     {
-        var nested = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("""
+        // Nested systems take it at the top and as a level's demand objective (tests/DpsTorch.Tests/Nested/NestedOptionsTests.cs).
+        var nested = ConfigLoader.Parse("""
             { "agents": { "count": 4 }, "objective": { "kind": "local-share" }, "levels": [ { "size": 2 }, { "size": 2 } ] }
-            """));
-        Assert.Equal("objective.kind", nested.Key);
-        var level = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("""
+            """);
+        Assert.Equal(ObjectiveKind.LocalShare, nested.Objective.Kind);
+        var level = ConfigLoader.Parse("""
             { "agents": { "count": 4 }, "levels": [ { "size": 2, "demand": {}, "demandObjective": "local-share" }, { "size": 2 } ] }
-            """));
-        Assert.Equal("levels[0].demandObjective", level.Key);
+            """);
+        Assert.Equal(ObjectiveKind.LocalShare, level.Levels![0].DemandObjective);
         var torch = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("""
             { "objective": { "kind": "local-share" }, "training": { "backend": "torchsharp" } }
             """));

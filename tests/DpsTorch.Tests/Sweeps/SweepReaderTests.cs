@@ -34,7 +34,7 @@ public class SweepReaderTests
     [Fact]
     public void List_GivesExplicitPoints_CrossedWithGrid_MissingKeysLeftOut()
     {
-        var plan = Plan("""{ "grid": { "agents.count": [6, 8] }, "list": [ { "topology.kind": "ring", "topology.k": 1 }, { "topology.kind": "star" } ] }""");
+        var plan = Plan("""{ "grid": { "agents.count": [6, 8] }, "list": [ { "topology.kind": "ring", "topology.k": 1 }, { "topology.kind": "star" } ], "seeds": [5] }""");
         Assert.Equal(["agents.count", "topology.kind", "topology.k"], plan.Keys);
         Assert.Equal(4, plan.Points.Count);
         Assert.Equal("agents.count=8, topology.kind=star, seed=5", plan.Points[3].Describe());
@@ -44,14 +44,24 @@ public class SweepReaderTests
     }
 
     [Fact]
-    public void Seeds_CountOrList_SetTrainingSeed_AndDefaultIsTheBaseSeed()
+    public void Seeds_CountOrList_SetTrainingSeed_AndDefaultIsFiveFromTheBaseSeed()
     {
         Assert.Equal([0, 1, 2], Plan("""{ "seeds": 3 }""").Points.Select(p => p.Seed));
         var listed = Plan("""{ "seeds": [7, 11] }""");
         Assert.Equal([7, 11], listed.Points.Select(p => listed.ConfigFor(p).Training.Seed));
-        var none = Plan("""{ "grid": { "agents.count": [3] } }""");
-        Assert.Equal(5, Assert.Single(none.Points).Seed);
-        Assert.Equal(5, none.ConfigFor(none.Points[0]).Training.Seed);
+        // Statistics by default (issue 16): without seeds every point runs with five seeds from the base training.seed.
+        var none = Plan("""{ "grid": { "agents.count": [3, 4] } }""");
+        Assert.Equal(2 * SweepReader.DefaultSeeds, none.Points.Count);
+        Assert.Equal([5, 6, 7, 8, 9, 5, 6, 7, 8, 9], none.Points.Select(p => none.ConfigFor(p).Training.Seed));
+        Assert.True(none.SeedsSwept);
+        // "seeds": 1 keeps one run per point, and a grid that sweeps training.seed itself gets no default seeds.
+        var one = Plan("""{ "grid": { "agents.count": [3] }, "seeds": 1 }""");
+        Assert.Equal(0, Assert.Single(one.Points).Seed);
+        var own = Plan("""{ "grid": { "agents.count": [3], "training.seed": [2, 4] } }""");
+        Assert.Equal([2, 4], own.Points.Select(p => own.ConfigFor(p).Training.Seed));
+        Assert.False(own.SeedsSwept);
+        var e = Assert.Throws<ConfigException>(() => SweepReader.Parse($$"""{ "training": { "seed": {{int.MaxValue}} }, "sweep": { "grid": { "agents.count": [3] } } }"""));
+        Assert.Equal("training.seed", e.Key);
     }
 
     [Fact]
@@ -66,7 +76,7 @@ public class SweepReaderTests
     public void BaseConfig_NeedOnlyBeValidWithTheSweptValues()
     {
         // topology.k = 2 needs agents.count > 4: invalid in the base (count 3), valid in every run.
-        var plan = SweepReader.Parse($$"""{ {{Base}}, "agents": { "count": 3 }, "topology": { "kind": "ring", "k": 2 }, "sweep": { "grid": { "agents.count": [5, 8] } } }""");
+        var plan = SweepReader.Parse($$"""{ {{Base}}, "agents": { "count": 3 }, "topology": { "kind": "ring", "k": 2 }, "sweep": { "grid": { "agents.count": [5, 8] }, "seeds": 1 } }""");
         Assert.Equal(2, plan.Points.Count);
     }
 
@@ -96,7 +106,7 @@ public class SweepReaderTests
     public void CombinationInvalidOnlyTogether_NamesTheRunAndItsValues()
     {
         var e = Assert.Throws<ConfigException>(() => SweepReader.Parse(
-            $$"""{ {{Base}}, "topology": { "kind": "ring", "k": 2 }, "sweep": { "grid": { "agents.count": [8, 4] } } }"""));
+            $$"""{ {{Base}}, "topology": { "kind": "ring", "k": 2 }, "sweep": { "grid": { "agents.count": [8, 4] }, "seeds": [5] } }"""));
         Assert.Equal("sweep", e.Key);
         Assert.Contains("run-0001 (agents.count=4, seed=5)", e.Message);
         Assert.Contains("topology.k", e.Message);

@@ -12,13 +12,14 @@ public static class BasinHopping
     /// <summary>
     /// Perturbs every agent of <paramref name="model"/> in place: μ_i += Scale·σ_i·ξ, σ_i ← σ_i·exp(Scale·ξ/2) (at
     /// least 1.0001 σ_min), α_i += Scale·ξ under a softmax budget (α_i scaled by exp(Scale·ξ/2) under a soft one),
-    /// ξ standard normal from <paramref name="rng"/>.
+    /// ξ standard normal from <paramref name="rng"/>. A nested system's leaves are perturbed alike (its composites
+    /// move with them).
     /// </summary>
-    public static void Perturb(DpsModel model, Random rng)
+    public static void Perturb(AgentSystem model, Random rng)
     {
         double[] sigma, a;
         using (TensorEngine.NoGrad()) { sigma = model.Sigma().ToArray(); a = model.Resources().ToArray(); }
-        for (int i = 0; i < model.N; i++)
+        for (int i = 0; i < model.Alpha.Numel; i++)
         {
             model.Mu[i] = model.Mu.Data[i] + Scale * sigma[i] * Tensor.NormalSample(rng);
             double s = Math.Max(sigma[i] * Math.Exp(Scale * Tensor.NormalSample(rng) / 2), model.SigmaMin * 1.0001);

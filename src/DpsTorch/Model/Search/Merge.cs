@@ -211,7 +211,7 @@ public static class Merge
     /// Sets leaf i's α so that its resource becomes <paramref name="value"/>: softplus⁻¹ under a soft budget, else
     /// ln(value) plus the log-normaliser its budget block had before the move (exact when the block's total is kept).
     /// </summary>
-    private static void SetResource(NestedSystem system, int i, double value, double[] alphas)
+    internal static void SetResource(NestedSystem system, int i, double value, double[] alphas)
     {
         value = Math.Max(value, 1e-300);
         if (system.SoftBudget) { system.Alpha[i] = Initialization.SoftplusInverse(value); return; }

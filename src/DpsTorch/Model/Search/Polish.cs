@@ -1,7 +1,9 @@
 // A second-order polish after the first-order phase (issue 13): L-BFGS with a strong-Wolfe line search on the full
 // loss, from wherever Adam stopped, until the max-abs gradient passes 0.01 training.gradTolerance or training.polish
 // iterations (default training.steps) are spent. Adam's cosine-decayed steps crawl along the flat valleys of mixture losses; L-BFGS crosses
-// them in a few hundred iterations (bench/optima/README.md has the measurements).
+// them in a few hundred iterations (bench/optima/README.md has the measurements). A nested system keeps more curvature
+// pairs and gets a budget of at least two iterations per parameter: its Hessian is far worse conditioned
+// (experiments/07-nested-compute/README.md, "Convergence").
 using System.Diagnostics;
 using DpsTorch.Config;
 using DpsTorch.Optim;
@@ -21,8 +23,40 @@ public static class Polish
     /// </summary>
     public const double Tightening = 0.01;
 
+    /// <summary>Curvature pairs the polish's L-BFGS keeps for a flat system.</summary>
+    public const int History = 20;
+
+    /// <summary>
+    /// Curvature pairs for a nested system (at most one per parameter): its Hessian spreads over about eight orders of
+    /// magnitude across the levels' locations, breadths, resources and link logits, and 20 pairs crawl (experiment 07:
+    /// RMS gradient 1e-5 after 1500 iterations with 20 pairs; 400 pass 1e-6 within 1000 iterations from there;
+    /// experiments/07-nested-compute/README.md, "Convergence").
+    /// </summary>
+    public const int NestedHistory = 400;
+
+    /// <summary>The history of the polish for <paramref name="system"/>: <see cref="NestedHistory"/> (at most its parameter count) for a nested system, else <see cref="History"/>.</summary>
+    public static int HistoryFor(ITrainableSystem system)
+        => system is Nested.NestedSystem ? Math.Clamp(system.Parameters().Sum(p => p.Numel), History, NestedHistory) : History;
+
     /// <summary>The polish's iteration budget: training.polish, or training.steps when it is not set.</summary>
     public static int Iterations(TrainingConfig training) => training.Polish ?? training.Steps;
+
+    /// <summary>
+    /// The polish's budget for <paramref name="system"/>: training.polish when set; else training.steps, and for a
+    /// nested system at least <see cref="NestedIterationsPerParameter"/> per parameter (a quasi-Newton method needs of
+    /// the order of one iteration per parameter to learn an ill-conditioned curvature).
+    /// </summary>
+    public static int Iterations(TrainingConfig training, ITrainableSystem system)
+        => training.Polish ?? (system is Nested.NestedSystem
+            ? (int)Math.Min(int.MaxValue, Math.Max(training.Steps, NestedIterationsPerParameter * (long)system.Parameters().Sum(p => p.Numel)))
+            : training.Steps);
+
+    /// <summary>
+    /// The default polish budget of a nested system per trainable number (when training.polish is not set): the
+    /// measured need of a 32-leaf, two-level system with learned links (214 parameters, converged with 450
+    /// iterations, not with 300; tests/DpsTorch.Tests/Model/Search/NestedSearchTests.cs).
+    /// </summary>
+    public const int NestedIterationsPerParameter = 2;
 
     /// <summary>
     /// <paramref name="trained"/> with the loss, gradient norm and verdict of the system's current parameters (after a
@@ -44,12 +78,13 @@ public static class Polish
     public static TrainResult Run<TSystem>(TSystem system, TrainingConfig training, TrainResult trained,
         Func<TSystem, (double het, double cov, double spec)> measure) where TSystem : ITrainableSystem
     {
-        if (Iterations(training) <= 0 || trained.Reason == StopReason.Cancelled) return trained;
+        int iterations = Iterations(training, system);
+        if (iterations <= 0 || trained.Reason == StopReason.Cancelled) return trained;
         var clock = Stopwatch.StartNew();
         var ps = system.Parameters();
         var before = Trainer.Snapshot(ps);
-        var lbfgs = new Lbfgs(ps, lr: 1, maxIter: Iterations(training), historySize: 20, toleranceGrad: Tightening * training.GradTolerance,
-            toleranceChange: ToleranceChange, maxEval: 2 * Iterations(training));
+        var lbfgs = new Lbfgs(ps, lr: 1, maxIter: iterations, historySize: HistoryFor(system), toleranceGrad: Tightening * training.GradTolerance,
+            toleranceChange: ToleranceChange, maxEval: 2 * iterations);
         double coverage = double.NaN;
         lbfgs.Step(() =>
         {

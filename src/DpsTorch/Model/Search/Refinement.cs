@@ -4,6 +4,7 @@
 // polish again when it changed the state. The starts themselves (modes, spread, homogeneous, random) are
 // chosen per restart by Initialization.KindForRestart and SystemBuilder.Start.
 using DpsTorch.Config;
+using DpsTorch.Nested;
 
 namespace DpsTorch.Model.Search;
 
@@ -14,11 +15,12 @@ public static class Refinement
     /// Refines a trained start in place: polish (training.polish iterations, default training.steps), then
     /// training.swaps passes of agent swaps and the polish again when a swap was kept, then, when the gradient test
     /// still fails, the merge of near-clones and the polish again, then the merge of whole types and the polish again
-    /// (each kept only when it helps), then for a flat system the moves that leave a basin (<see cref="Moves"/>).
+    /// (each kept only when it helps), then the moves that leave a basin (<see cref="Moves"/>).
     /// Returns the training result
     /// updated to the refined state (loss, steps, gradient norm, verdict); a cancelled run is returned as it was.
     /// <typeparamref name="TSystem"/> is a flat <see cref="DpsModel"/> or a <see cref="Nested.NestedSystem"/>; the swaps
-    /// and merges of a nested system work per level (<see cref="Swaps.Run(AgentSystem, int)"/>, <see cref="Merge.Run(AgentSystem, bool)"/>).
+    /// and merges of a nested system work per level (<see cref="Swaps.Run(AgentSystem, int)"/>, <see cref="Merge.Run(AgentSystem, bool)"/>),
+    /// and so do its re-seeds and splits (<see cref="MoveScope"/>).
     /// </summary>
     public static TrainResult Run<TSystem>(TSystem model, TrainingConfig training, TrainResult trained, Func<TSystem, (double het, double cov, double spec)> measure)
         where TSystem : AgentSystem
@@ -30,11 +32,10 @@ public static class Refinement
         if (Polish.Iterations(training) <= 0) return result; // training.polish 0 turns the merges off too
         if (!result.Converged) result = MergeAndPolish(model, training, result, measure, wholeTypes: false);
         if (!result.Converged) result = MergeAndPolish(model, training, result, measure, wholeTypes: true);
-        // The moves that leave a basin are flat-only (the config refuses training.reseed, split and hops with levels).
-        return model is DpsModel flat && measure is Func<DpsModel, (double, double, double)> flatMeasure ? Moves(flat, training, result, flatMeasure) : result;
+        return Moves(model, training, result, measure);
     }
 
-    /// <summary>A loss at most this fraction of <see cref="NullLoss"/> is an optimum to rounding: the moves below are not tried.</summary>
+    /// <summary>A loss at most this fraction of <see cref="NullLoss(DpsModel)"/> (or its nested twin) is an optimum to rounding: the moves below are not tried.</summary>
     public const double ZeroLoss = 1e-14;
 
     /// <summary>
@@ -72,21 +73,68 @@ public static class Refinement
     }
 
     /// <summary>
-    /// The moves that leave a basin (issue 13), each followed by the polish and kept only when it lowers the loss by
-    /// more than <see cref="Gain"/>: up to training.reseed re-seeds of a starved agent or a near-clone at the peak of
-    /// D − W (stopping at the first that does not help), up to training.split split trials (agents by misfit; after a
-    /// kept split the order is recomputed), then training.hops basin hops. None is tried once the loss is at zero to
-    /// rounding (<see cref="ZeroLoss"/>), nor when the polish is off, nor on the torus T^d with d &gt; 1 (the three
-    /// moves are written for one location per agent; swaps and merges work on T^d).
+    /// The loss of no production at all for a nested system: its top-level coverage term against zero (as
+    /// <see cref="NullLoss(DpsModel)"/>, a system written as one level gives the flat value) plus every level demand
+    /// term against zero, each with its weight λ_D.
     /// </summary>
-    public static TrainResult Moves(DpsModel model, TrainingConfig training, TrainResult result,
-        Func<DpsModel, (double het, double cov, double spec)> measure)
+    public static double NullLoss(NestedSystem system)
     {
-        if (Polish.Iterations(training) <= 0 || result.Reason == StopReason.Cancelled || model.Dimensions > 1) return result;
+        using var _ = TensorEngine.NoGrad();
+        int m = system.Space.Points;
+        double delta = system.Space.Delta;
+        double Term(ObjectiveKind kind, IReadOnlyList<double[]> frames, int rows, int members)
+        {
+            double sum = 0;
+            foreach (var frame in frames)
+            {
+                var d = Tensor.FromArray(frame);
+                sum += kind == ObjectiveKind.System
+                    ? Mismatch.Of(system.Objective, delta, rows == 1 ? Tensor.Zeros(m) : Tensor.Zeros(rows, m), rows == 1 ? d : d.Unsqueeze(0)).Item() / rows
+                    : Mismatch.Of(system.Objective, delta, Tensor.Zeros(members, m), d / (delta * frame.Sum())).Item() / members;
+            }
+            return sum / frames.Count;
+        }
+        double total = Term(system.Objective.Kind, system.DemandFrames, 1, system.Levels[^1].Members);
+        foreach (var level in system.Levels)
+            if (level.DemandFrames is { } frames) total += level.DemandWeight * Term(level.DemandObjective, frames, level.Groups, level.Members);
+        return total;
+    }
+
+    private static double NullLoss(AgentSystem system) => system switch
+    {
+        DpsModel model => NullLoss(model),
+        NestedSystem nested => NullLoss(nested),
+        _ => throw new ArgumentException($"Refinement: no null loss for a {system.GetType().Name}.", nameof(system)),
+    };
+
+    /// <summary>
+    /// The moves that leave a basin (issue 13), each followed by the polish and kept only when it lowers the loss by
+    /// more than <see cref="Gain"/>: up to training.reseed re-seeds (stopping at the first that does not help): for a
+    /// nested system of two or more levels first of starved composite agents (<see cref="Reseed.Composite"/>), then of
+    /// a starved leaf or a near-clone at the peak of the residual D − W of the scope whose demand is least met
+    /// (<see cref="Reseed.Run(AgentSystem)"/>; a flat system's only scope is the whole system); up to training.split
+    /// split trials (agents by misfit; after a kept split the order is recomputed), then training.hops basin hops.
+    /// None is tried once the loss is at zero to rounding (<see cref="ZeroLoss"/>), nor when the polish is off, nor on
+    /// the torus T^d with d &gt; 1 (the three moves are written for one location per agent; swaps and merges work on
+    /// T^d), nor for a nested homogeneous fleet (one shared skill: nothing to re-place).
+    /// </summary>
+    public static TrainResult Moves<TSystem>(TSystem model, TrainingConfig training, TrainResult result,
+        Func<TSystem, (double het, double cov, double spec)> measure) where TSystem : AgentSystem
+    {
+        if (Polish.Iterations(training) <= 0 || result.Reason == StopReason.Cancelled
+            || model is DpsModel { Dimensions: > 1 } or NestedSystem { Homogeneous: true }) return result;
         double zero = ZeroLoss * NullLoss(model);
         bool AtZero() => result.Loss <= zero;
         int reseeds = training.Reseed ?? DefaultReseed, splits = training.Split ?? DefaultSplit;
-        for (int t = 0; t < reseeds && !AtZero(); t++)
+        int t = 0;
+        if (model is NestedSystem { Levels.Count: > 1 } nested)
+            for (; t < reseeds && !AtZero(); t++)
+            {
+                var (next, kept) = Attempt(model, training, result, measure, _ => Reseed.Composite(nested));
+                if (!kept) break;
+                result = next;
+            }
+        for (; t < reseeds && !AtZero(); t++)
         {
             var (next, kept) = Attempt(model, training, result, measure, m => Reseed.Run(m) >= 0);
             if (!kept) break;
@@ -96,10 +144,11 @@ public static class Refinement
         while (tried < splits && !AtZero())
         {
             bool keptOne = false;
-            foreach (int i in Search.Split.Candidates(model))
+            var scope = MoveScope.Best(model);
+            foreach (int i in Search.Split.Candidates(model, scope))
             {
                 if (tried++ >= splits) break;
-                var (next, kept) = Attempt(model, training, result, measure, m => Search.Split.Run(m, i) >= 0);
+                var (next, kept) = Attempt(model, training, result, measure, m => Search.Split.Run(m, i, scope) >= 0);
                 if (!kept) continue;
                 result = next;
                 keptOne = true;
@@ -121,8 +170,8 @@ public static class Refinement
     /// loss by more than a relative <see cref="Gain"/>, else restores the parameters. Returns the (possibly new)
     /// result and whether it was kept.
     /// </summary>
-    private static (TrainResult Result, bool Kept) Attempt(DpsModel model, TrainingConfig training, TrainResult result,
-        Func<DpsModel, (double het, double cov, double spec)> measure, Func<DpsModel, bool> move)
+    private static (TrainResult Result, bool Kept) Attempt<TSystem>(TSystem model, TrainingConfig training, TrainResult result,
+        Func<TSystem, (double het, double cov, double spec)> measure, Func<TSystem, bool> move) where TSystem : AgentSystem
     {
         var ps = model.Parameters();
         var before = Trainer.Snapshot(ps);
