@@ -53,7 +53,7 @@ public sealed class RicardoEconomy
     /// <summary>Re-seeds of under-used paying activities per Negishi round (each followed by another solve).</summary>
     public const int MaxReseeds = 30;
     /// <summary>The Negishi weights have settled when they move less than this in a round.</summary>
-    public const double NegishiTolerance = 1e-10;
+    public const double NegishiTolerance = 1e-8;
     /// <summary>Most rounds of the Negishi fixed point.</summary>
     public const int MaxNegishiRounds = 60;
     private const int MaxIterationsPerSolve = 1000;
@@ -198,29 +198,13 @@ public sealed class RicardoEconomy
                 s = Read(logits, g, psi);
                 gap = s.Gap.Max();
                 if (gap <= GapTolerance || pass == MaxReseeds) break;
-                Reseed(logits, s);
+                for (int c = 0; c < 2; c++) SoftmaxReseed.Raise(logits[c], k => s.Excess[c][k] > GapTolerance);
             }
             converged &= gap <= GapTolerance;
             psiHome = s.Income[0] / (s.Income[0] + s.Income[1]);
             if (Math.Abs(psiHome - psi) < NegishiTolerance) { settled = true; break; }
         }
         return Summarise(tau, g, s, converged && settled, iterations, rounds, gap);
-    }
-
-    /// <summary>
-    /// The search's re-seed move for the softmax: an activity that pays more than the wage but has almost no labour
-    /// gets a gradient ℓ_k (v_k − λ) too small for L-BFGS to notice, so it is given the share 1/(2M) again.
-    /// </summary>
-    private static void Reseed(Tensor[] logits, State s)
-    {
-        for (int c = 0; c < 2; c++)
-        {
-            var data = logits[c].Data.ToArray();
-            double max = data.Max(), floor = max - Math.Log(data.Length);
-            for (int k = 0; k < data.Length; k++)
-                if (s.Excess[c][k] > GapTolerance && data[k] < floor) data[k] = floor;
-            logits[c].Copy_(data);
-        }
     }
 
     /// <summary>Labour per activity (<c>Own[c][m]</c> for c's market, <c>Export[c][m]</c> for the other's), consumption

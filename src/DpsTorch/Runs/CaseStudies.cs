@@ -35,7 +35,7 @@ public static class CaseStudies
     {
         ArgumentNullException.ThrowIfNull(config);
         if (config.Case is not { Kind: not CaseKind.None } study)
-            throw ConfigException.Invalid("case.kind", config.Case is null ? null : Choices.Name(config.Case.Kind), "\"chinchilla\", \"community\", \"spatial-insurance\" or \"fleet\" for a case study");
+            throw ConfigException.Invalid("case.kind", config.Case is null ? null : Choices.Name(config.Case.Kind), "\"chinchilla\", \"community\", \"spatial-insurance\", \"fleet\", \"ricardo\" or \"portfolio\" for a case study");
         var watch = Stopwatch.StartNew();
         var (summary, tables) = Compute(config, cancel);
         summary["seconds"] = watch.Elapsed.TotalSeconds;
@@ -65,6 +65,8 @@ public static class CaseStudies
             CaseKind.Community => Community(config, cancel),
             CaseKind.SpatialInsurance => SpatialInsurance(c, cancel),
             CaseKind.Fleet => Fleet(c, cancel),
+            CaseKind.Ricardo => RicardoStudy.Compute(config, cancel),
+            CaseKind.Portfolio => PortfolioStudy.Compute(config, cancel),
             _ => throw Choices.Unknown("case.kind", c.Kind),
         };
     }
@@ -404,7 +406,7 @@ public static class CaseStudies
     }
 
     /// <summary>{ mean, halfWidth, low, high, n } of a 95% interval, with the reference and the relative error when given.</summary>
-    private static JsonObject Interval(MeanInterval m, double? reference = null)
+    internal static JsonObject Interval(MeanInterval m, double? reference = null)
     {
         var o = new JsonObject { ["mean"] = Num(m.Mean), ["halfWidth"] = Num(m.HalfWidth), ["low"] = Num(m.Low), ["high"] = Num(m.High), ["n"] = m.N };
         if (reference is { } v)
@@ -418,5 +420,5 @@ public static class CaseStudies
 
     private static JsonObject Param(FitParameter p) => new() { ["estimate"] = Num(p.Estimate), ["low"] = Num(p.CiLow), ["high"] = Num(p.CiHigh) };
 
-    private static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
+    internal static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 }
