@@ -15,9 +15,11 @@ public class UnifiedRunCliTests : IDisposable
 
     // The local objective with the "unmet" mismatch takes the flat model's composed path (its fused kernels agree with
     // it to 1e-12, not to the bit), so the flat system and the same system written as one level compute the same bits.
+    // training.polish is set: by default a nested system's polish budget is at least 4 iterations per parameter
+    // (Polish.NestedIterationsPerParameter), a flat one's training.steps; with the same budget the two polish alike.
     private const string Space = """
         "space": { "m": 32 }, "agents": { "count": 5, "init": "random" }, "demand": { "kind": "peaks", "peaks": 2, "width": 0.4 },
-        "training": { "steps": 40, "restarts": 2, "logEvery": 5, "swaps": 2, "split": 1, "hops": 1 }, "measures": { "resilienceSteps": 0, "fractions": [0, 1], "seeds": 1 },
+        "training": { "steps": 40, "polish": 40, "restarts": 2, "logEvery": 5, "swaps": 2, "split": 1, "hops": 1 }, "measures": { "resilienceSteps": 0, "fractions": [0, 1], "seeds": 1 },
         """;
 
     [Fact]
