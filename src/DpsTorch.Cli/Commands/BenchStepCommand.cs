@@ -8,6 +8,7 @@ using System.Text.Json.Nodes;
 using DpsTorch.Config;
 using DpsTorch.IO;
 using DpsTorch.Model;
+using DpsTorch.Ops;
 
 namespace DpsTorch.Cli;
 
@@ -29,9 +30,14 @@ internal static class BenchStepCommand
             Description = "Also time R starts (restarts 0..R-1) advanced together as one batched system (BatchedStarts) and report their cost against one start's.",
             DefaultValueFactory = _ => 1,
         };
+        var mixture = new Option<string>("--batched-mixture")
+        {
+            Description = "How --starts sums the system objective's mixtures: images (default: the lone starts' bits, what a run's batched restarts use) or auto (the Fourier series where cheaper).",
+            DefaultValueFactory = _ => "images",
+        };
         var cmd = new Command("bench-step", "Time Adam steps on a config's model (restart 0) and print one JSON line: ms_per_step, losses, peak memory, allocation and ops per step.")
         {
-            config, steps, threads, stateOut, backend, starts,
+            config, steps, threads, stateOut, backend, starts, mixture,
         };
         cmd.SetAction(r => Cli.Guard(() =>
         {
@@ -51,7 +57,9 @@ internal static class BenchStepCommand
             var result = which == "managed"
                 ? Run(c, n, r.GetValue(stateOut), Path.GetFileNameWithoutExtension(path), log)
                 : TorchBench.Run(c, n, Path.GetFileNameWithoutExtension(path), which == "torchsharp-kernels", r.GetValue(threads), log);
-            if (r0 > 1) AddBatched(result, c, n, r0, log);
+            string how = r.GetValue(mixture)!;
+            if (how is not ("images" or "auto")) throw new ArgumentException($"--batched-mixture: \"{how}\" is not allowed; expected images or auto.");
+            if (r0 > 1) AddBatched(result, c, n, r0, log, how == "auto" ? WrappedNormalMethod.Auto : WrappedNormalMethod.Images);
             CliConsole.Out.WriteLine(result.ToJsonString());
             return ExitCode.Success;
         }));
@@ -74,10 +82,9 @@ internal static class BenchStepCommand
         var cpu = new double[steps];
         var (times, lossFirst) = TimeSteps(steps, log, s =>
         {
+            // What the Trainer calls: the graph-free step where the model has one (Model/FusedStep.cs), else Loss + Backward.
             optimizer.ZeroGrad();
-            var loss = model.Loss().Total;
-            double value = FiniteLoss(s, loss.Item());
-            loss.Backward();
+            double value = FiniteLoss(s, model.Evaluate(null, backward: true).Total);
             optimizer.Step();
             TensorEngine.EndStep();
             return value;
@@ -97,9 +104,10 @@ internal static class BenchStepCommand
     /// and adds to <paramref name="result"/> (one start's run) the batch's ms per step, its ratio to one start's, its ops,
     /// allocation and gen-0 collections per step, and the best start's last loss.
     /// </summary>
-    internal static void AddBatched(JsonObject result, DpsConfig c, int steps, int starts, TextWriter? log)
+    internal static void AddBatched(JsonObject result, DpsConfig c, int steps, int starts, TextWriter? log,
+        WrappedNormalMethod mixture = WrappedNormalMethod.Images)
     {
-        var batch = new BatchedStarts([.. Enumerable.Range(0, starts).Select(r => SystemBuilder.Create(c, r))]);
+        var batch = new BatchedStarts([.. Enumerable.Range(0, starts).Select(r => SystemBuilder.Create(c, r))]) { MixtureMethod = mixture };
         var optimizer = Trainer.MakeOptimizer(c.Training with { Optimizer = OptimizerKind.Adam }, batch.Parameters());
         var counts = StepCounts.Start();
         var cpu = new double[steps];
@@ -116,6 +124,7 @@ internal static class BenchStepCommand
         var timed = times[(steps > 1 ? 1 : 0)..];
         double ms = timed.Average(), median = Median(timed);
         result["starts"] = starts;
+        result["batched_mixture"] = mixture == WrappedNormalMethod.Auto ? "auto" : "images";
         result["batched_ms_per_step"] = ms;
         result["batched_ms_median_step"] = median;
         result["batched_over_one_start"] = median / (double)result["ms_median_step"]!;

@@ -25,6 +25,13 @@ public enum CaseKind
     /// scale-up link, power) serving a job mix (pre-training, fine-tuning, inference prefill and decode) under a power
     /// or cost budget; the fleet and its routing solve a linear program, compared with practitioners' baselines.</summary>
     Fleet,
+    /// <summary>"ricardo": a two-country Ricardian economy on the goods axis (skills as labour productivities, the
+    /// demand as consumption shares, iceberg trade costs): the world planner's optimum against the equilibrium of
+    /// Dornbusch, Fischer and Samuelson (1977), with the band of non-traded goods.</summary>
+    Ricardo,
+    /// <summary>"portfolio": mean-variance portfolios (Markowitz 1952) of a synthetic one-factor market, found by the
+    /// optimiser, against the closed-form two-fund frontier and the exact no-short-sales optimum.</summary>
+    Portfolio,
 }
 
 /// <summary>case.devices: an accelerator of the fleet case's catalogue (Model/Fleet.cs cites each figure).</summary>
@@ -143,12 +150,29 @@ public sealed record CaseConfig
     public double LifetimeYears { get; init; } = 4;
     /// <summary>fleet: electricity price in dollars per kWh (cost budget and cost per hour).</summary>
     public double ElectricityPrice { get; init; } = 0.1;
+    /// <summary>fleet: power per device beyond the accelerator (its share of the host's CPUs, memory and fans, its NIC and switch port), W, drawn whenever the device is held.</summary>
+    public double HostPower { get; init; } = 150;
+    /// <summary>fleet: price per device beyond the accelerator (share of the host, a 400 Gb/s NIC, a switch port), dollars.</summary>
+    public double HostPrice { get; init; } = 5000;
     /// <summary>fleet: power an idle device draws, as a fraction of its board power.</summary>
     public double IdlePower { get; init; } = 0.3;
     /// <summary>fleet: per replicate, every device's throughput on every job type is multiplied by exp(spread·z), z standard normal (how far achieved throughput may sit from the roofline).</summary>
     public double EfficiencySpread { get; init; } = 0.15;
     /// <summary>fleet: per replicate, the shares are drawn from a Dirichlet with concentration κ × shares (0: the shares as given).</summary>
     public double MixConcentration { get; init; } = 100;
+
+    /// <summary>ricardo: the labour forces [L_H, L_F] of the two countries.</summary>
+    public IReadOnlyList<double> Labour { get; init; } = [1, 2];
+    /// <summary>ricardo: where each country's labour productivity peaks on the goods axis [μ_H, μ_F] (radians).</summary>
+    public IReadOnlyList<double> SkillLocation { get; init; } = [Math.PI / 2, 3 * Math.PI / 2];
+    /// <summary>ricardo: the breadth of each country's productivity profile [σ_H, σ_F] (radians).</summary>
+    public IReadOnlyList<double> SkillBreadth { get; init; } = [1.2, 1.2];
+    /// <summary>ricardo: the iceberg trade costs τ (ascending; g = exp(−τ) of a shipped unit arrives).</summary>
+    public IReadOnlyList<double> TradeCosts { get; init; } = [0, 0.25, 0.5, 1, 2];
+    /// <summary>portfolio: assets in each replicate's synthetic market.</summary>
+    public int Assets { get; init; } = 8;
+    /// <summary>portfolio: the investor's risk aversions γ (ascending, > 0).</summary>
+    public IReadOnlyList<double> RiskAversion { get; init; } = [0.5, 1, 2, 4, 8, 16, 32, 64];
 }
 
 /// <summary>Reads the `case` section (ConfigLoader).</summary>
@@ -200,8 +224,16 @@ internal static class CaseConfigReader
             LifetimeYears = s.Double("lifetimeYears", d.LifetimeYears, 0.1, 50),
             ElectricityPrice = s.Double("electricityPrice", d.ElectricityPrice, 0, 10),
             IdlePower = s.Double("idlePower", d.IdlePower, 0, 1),
+            HostPower = s.Double("hostPower", d.HostPower, 0, 10_000),
+            HostPrice = s.Double("hostPrice", d.HostPrice, 0, 1e7),
             EfficiencySpread = s.Double("efficiencySpread", d.EfficiencySpread, 0, 1),
             MixConcentration = s.Double("mixConcentration", d.MixConcentration, 0, 1e6),
+            Labour = Pair(s, "labour", d.Labour, 1e-6, 1e6),
+            SkillLocation = Pair(s, "skillLocation", d.SkillLocation, -100, 100),
+            SkillBreadth = Pair(s, "skillBreadth", d.SkillBreadth, 0.01, Math.PI),
+            TradeCosts = Ascending(s, "tradeCosts", d.TradeCosts, 0, 50, "numbers in [0, 50]"),
+            Assets = s.Int("assets", d.Assets, 2, 200),
+            RiskAversion = Ascending(s, "riskAversion", d.RiskAversion, 1e-6, 1e6, "numbers in [1e-6, 1e6]"),
         };
         if (dispersal is not null)
         {
@@ -260,6 +292,26 @@ internal static class CaseConfigReader
         if (s.Doubles("shares", 0, 1e6) is not { } v) return null;
         if (v.Length != 3) throw ConfigException.Invalid(s.KeyPath("shares"), $"{v.Length} numbers", "three numbers >= 0 (pre-training, fine-tuning, inference) with a positive sum");
         if (!(v.Sum() > 0)) throw ConfigException.Invalid(s.KeyPath("shares"), "[0, 0, 0]", "three numbers >= 0 (pre-training, fine-tuning, inference) with a positive sum");
+        return v;
+    }
+
+    /// <summary>An array of exactly two numbers in [min, max] (one per country), or the default.</summary>
+    private static IReadOnlyList<double> Pair(JsonSection s, string key, IReadOnlyList<double> fallback, double min, double max)
+    {
+        var v = s.Doubles(key, min, max);
+        if (v is null) return fallback;
+        if (v.Length != 2) throw ConfigException.Invalid(s.KeyPath(key), $"an array of {v.Length}", $"two numbers in [{min}, {max}], home first");
+        return v;
+    }
+
+    /// <summary>A non-empty array of ascending distinct numbers in [min, max], or the default.</summary>
+    private static IReadOnlyList<double> Ascending(JsonSection s, string key, IReadOnlyList<double> fallback, double min, double max, string allowed)
+    {
+        var v = s.Doubles(key, min, max);
+        if (v is null) return fallback;
+        if (v.Length == 0) throw ConfigException.Invalid(s.KeyPath(key), "[]", $"a non-empty array of ascending {allowed}");
+        for (int i = 1; i < v.Length; i++)
+            if (v[i] <= v[i - 1]) throw ConfigException.Invalid($"{s.KeyPath(key)}[{i}]", v[i], $"a number above {s.KeyPath(key)}[{i - 1}] = {v[i - 1]} (ascending, distinct)");
         return v;
     }
 }

@@ -227,6 +227,8 @@ public static class ConfigLoader
             throw ConfigException.Invalid("case.kind", Choices.Name(c.Case.Kind), "a flat config: a case study takes no levels block");
         if (c.Case is { Kind: CaseKind.Community } && c.Space.Dimensions != 1)
             throw ConfigException.Invalid("space.dimensions", c.Space.Dimensions, "1 for case.kind \"community\" (the resource axis is the circle)");
+        if (c.Case is { Kind: CaseKind.Ricardo } && c.Space.Dimensions != 1)
+            throw ConfigException.Invalid("space.dimensions", c.Space.Dimensions, "1 for case.kind \"ricardo\" (the goods axis is the circle)");
         NestedConfigReader.CheckRoot(c);
         CheckFlatOnlyOptions(c);
         CheckObjective(c);

@@ -20,23 +20,23 @@ public static class FleetMeasures
         return s;
     }
 
-    /// <summary>Mean power drawn (W per unit of budget): Σ_t TDP_t (idle·n_t + (1 − idle)·busy_t).</summary>
+    /// <summary>Mean power drawn (W per unit of budget): Σ_t TDP_t (idle·n_t + (1 − idle)·busy_t) + host·n_t.</summary>
     public static double PowerDrawn(FleetProblem p, FleetDesign d)
     {
         ArgumentNullException.ThrowIfNull(p);
         ArgumentNullException.ThrowIfNull(d);
         double w = 0;
-        for (int t = 0; t < p.Types; t++) w += p.Devices[t].Power * (p.IdlePower * d.Counts[t] + (1 - p.IdlePower) * d.BusyDevices[t]);
+        for (int t = 0; t < p.Types; t++) w += p.Devices[t].Power * (p.IdlePower * d.Counts[t] + (1 - p.IdlePower) * d.BusyDevices[t]) + p.HostPower * d.Counts[t];
         return w;
     }
 
-    /// <summary>Provisioned power (W per unit of budget): Σ_t TDP_t n_t.</summary>
+    /// <summary>Provisioned power (W per unit of budget): Σ_t (TDP_t + host) n_t.</summary>
     public static double PowerProvisioned(FleetProblem p, FleetDesign d)
     {
         ArgumentNullException.ThrowIfNull(p);
         ArgumentNullException.ThrowIfNull(d);
         double w = 0;
-        for (int t = 0; t < p.Types; t++) w += p.Devices[t].Power * d.Counts[t];
+        for (int t = 0; t < p.Types; t++) w += (p.Devices[t].Power + p.HostPower) * d.Counts[t];
         return w;
     }
 

@@ -173,14 +173,18 @@ public static class SystemMeasures
         };
     }
 
-    /// <summary>The efficient-coding fit against the first demand frame as the prior (Model/EfficientCoding.cs).</summary>
+    /// <summary>The efficient-coding fit against the first demand frame as the prior (Model/EfficientCoding.cs); the
+    /// information is the pooled one when the neurons have links.</summary>
     private static EfficientCodingFit EfficientCodingOf(DpsModel model, Snapshot s)
     {
         var grid = model.Space.Grid.ToArray();
         var frame = model.DemandFrames[0];
         double information;
         using (TensorEngine.NoGrad())
-            information = -EfficientCoding.Loss(model.Mu, model.Sigma(), model.Resources(), grid, model.Space.Delta, frame).Item();
+            information = -(model.Interaction.Edges.Count == 0
+                ? EfficientCoding.Loss(model.Mu, model.Sigma(), model.Resources(), grid, model.Space.Delta, frame)
+                : EfficientCoding.PooledLoss(model.Mu, model.Sigma(), model.Resources(), grid, model.Space.Delta, frame,
+                    x => model.Interaction.ApplyWithIdentity(model.Interaction.Weights(), x))).Item();
         return EfficientCodingFit.Of(s.Mu, s.Sigma, s.A, grid, EfficientCoding.Prior(frame, model.Space.Delta), information);
     }
 

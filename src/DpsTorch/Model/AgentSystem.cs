@@ -63,12 +63,23 @@ public abstract class AgentSystem : ITrainableSystem
     /// <inheritdoc/>
     public abstract Tensor Resources();
 
+    /// <summary>
+    /// <see cref="Evaluate"/> without the graph where the system has such a path (bit-identical to the graph's loss and
+    /// Backward): true with the result, false to take the graph.
+    /// </summary>
+    private protected virtual bool TryEvaluateFused(IReadOnlyList<double[]>? frames, bool backward, out (double Total, double Coverage) result)
+    {
+        result = default;
+        return false;
+    }
+
     /// <summary>The total loss and its coverage part for <paramref name="frames"/> (null: the system's own), as graph tensors.</summary>
     private protected abstract (Tensor Total, Tensor Coverage) LossTerms(IReadOnlyList<double[]>? frames);
 
     /// <inheritdoc/>
     public (double Total, double Coverage) Evaluate(IReadOnlyList<double[]>? frames, bool backward)
     {
+        if (TryEvaluateFused(frames, backward, out var fused)) return fused;
         using var mode = backward ? null : TensorEngine.NoGrad();
         var (total, coverage) = LossTerms(frames);
         if (backward) total.Backward();

@@ -22,6 +22,7 @@ public sealed class BatchedStarts : ITrainableSystem
     private readonly double[] _grid;
     private double[] _losses = [];
     private double[] _coverages = [];
+    private FusedStep? _fused;
 
     /// <summary>
     /// How the system objective sums each start's mixture: <see cref="WrappedNormalMethod.Auto"/> (default) takes the
@@ -173,6 +174,18 @@ public sealed class BatchedStarts : ITrainableSystem
     /// </summary>
     public (double Total, double Coverage) Evaluate(IReadOnlyList<double[]>? frames, bool backward)
     {
+        frames ??= DemandFrames;
+        if (MixtureMethod == WrappedNormalMethod.Images && FusedStep.Applies(_stack) && (!backward || TensorEngine.IsGradEnabled)
+            && FusedStep.FramesFit(frames, Space.M))
+        {
+            // The system objective with a fixed topology: one pass over all starts without the graph (bit-identical).
+            var step = _fused ??= new FusedStep(_stack, Count);
+            step.Evaluate(frames, backward);
+            if (_losses.Length != Count) (_losses, _coverages) = (new double[Count], new double[Count]);
+            step.Totals.CopyTo(_losses, 0);
+            step.Coverages.CopyTo(_coverages, 0);
+            return (System.Numerics.Tensors.TensorPrimitives.Sum(_losses), System.Numerics.Tensors.TensorPrimitives.Sum(_coverages));
+        }
         using var mode = backward ? null : TensorEngine.NoGrad();
         var parts = StartLossParts(frames);
         var total = parts.Total.Sum();

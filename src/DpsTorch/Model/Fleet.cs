@@ -163,13 +163,14 @@ public static class FleetCatalogue
 /// <param name="PrefillFraction">φ: the reference device's share of a request's time spent in prefill (decode: 1 − φ).</param>
 /// <param name="Transfer">Device-seconds (per reference-device-second of inference) the prefill device spends sending the KV cache when the decode runs on another type.</param>
 /// <param name="Swing">Inference is (1 + s)× the mean by day and (1 − s)× by night, each half of the day.</param>
-/// <param name="Fixed">k_t: budget per device held (power: its TDP; cost: price per hour of life plus idle electricity), relative to the budget unit.</param>
+/// <param name="Fixed">k_t: budget per device held (power: its TDP plus the host power; cost: price per hour of life plus the idle and host electricity), relative to the budget unit.</param>
 /// <param name="Busy">e_t: extra budget per busy device (cost: the electricity above idle; power: 0), relative to the budget unit.</param>
 /// <param name="IdlePower">Fraction of its TDP an idle device draws.</param>
-/// <param name="HourlyPrice">Purchase price per hour of life of each type, dollars.</param>
+/// <param name="HostPower">Power per device beyond the accelerator (host share, NIC, switch port), W, drawn whenever held.</param>
+/// <param name="HourlyPrice">Purchase price (accelerator and host share) per hour of life of each type, dollars.</param>
 /// <param name="ElectricityPrice">Dollars per kWh.</param>
 public sealed record FleetProblem(IReadOnlyList<FleetDevice> Devices, double[] Hours, double Pretrain, double Finetune, double Inference,
-    double PrefillFraction, double Transfer, double Swing, double[] Fixed, double[] Busy, double IdlePower, double[] HourlyPrice, double ElectricityPrice)
+    double PrefillFraction, double Transfer, double Swing, double[] Fixed, double[] Busy, double IdlePower, double HostPower, double[] HourlyPrice, double ElectricityPrice)
 {
     /// <summary>Job types.</summary>
     public const int Jobs = 4;
@@ -208,23 +209,23 @@ public sealed record FleetProblem(IReadOnlyList<FleetDevice> Devices, double[] H
         double link = c.KvLink == FleetLink.Rack ? FleetCatalogue.RackBandwidth : FleetCatalogue.DatacentreBandwidth;
 
         double hoursPerYear = 365.25 * 24;
-        var hourly = devices.Select(d => d.Price / (c.LifetimeYears * hoursPerYear)).ToArray();
+        var hourly = devices.Select(d => (d.Price + c.HostPrice) / (c.LifetimeYears * hoursPerYear)).ToArray();
         double[] fixedCost = new double[types], busyCost = new double[types];
         for (int t = 0; t < types; t++)
         {
             var d = devices[t];
-            if (c.Budget == FleetBudget.Power) { fixedCost[t] = d.Power; busyCost[t] = 0; }
+            if (c.Budget == FleetBudget.Power) { fixedCost[t] = d.Power + c.HostPower; busyCost[t] = 0; }
             else
             {
                 double kwhPrice = c.ElectricityPrice / 1000;
-                fixedCost[t] = hourly[t] + c.IdlePower * d.Power * kwhPrice;
+                fixedCost[t] = hourly[t] + (c.IdlePower * d.Power + c.HostPower) * kwhPrice;
                 busyCost[t] = (1 - c.IdlePower) * d.Power * kwhPrice;
             }
         }
         double unit = fixedCost[0] + busyCost[0];
         for (int t = 0; t < types; t++) { fixedCost[t] /= unit; busyCost[t] /= unit; }
         return new FleetProblem(devices, hours, s[0] / total, s[1] / total, s[2] / total, prefillSeconds / request,
-            kvBytes / link / request, c.Swing, fixedCost, busyCost, c.IdlePower, hourly, c.ElectricityPrice);
+            kvBytes / link / request, c.Swing, fixedCost, busyCost, c.IdlePower, c.HostPower, hourly, c.ElectricityPrice);
     }
 }
 

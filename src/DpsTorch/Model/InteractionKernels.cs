@@ -59,7 +59,7 @@ public sealed class DenseInteractionKernel : IInteractionKernel
 
     /// <summary>Largest N for which the dense I + Q is filled by a scatter to both triangles (the N×N matrix fits in L2);
     /// above it the upper triangle is written and mirrored in tiles.</summary>
-    private const int SmallDenseMaxN = 512;
+    internal const int SmallDenseMaxN = 512;
 
     private Tensor? _fixedDense;
     private int[][]? _positions;                   // [upper, lower]: flat positions of each edge in the dense (stacked) I + Q
@@ -84,6 +84,9 @@ public sealed class DenseInteractionKernel : IInteractionKernel
         if (Blocks == 1) return Tensor.SymmetricMatMul(q, N, positions[0], positions[1], 1.0, mirror, x, _denseScratch);
         return Multiply(Tensor.SymmetricFromPositions(q, N, size, positions[0], positions[1], 1.0, mirror));
     }
+
+    /// <summary>[upper, lower] flat positions of each edge in the dense (stacked) I + Q (<see cref="DensePositions"/>), built once.</summary>
+    internal int[][] Positions => _positions ??= DensePositions(N / Blocks);
 
     /// <summary>
     /// Flat positions of each edge (lo, hi) in the dense I + Q, [upper, lower]: lo·N + hi and hi·N + lo, or within the

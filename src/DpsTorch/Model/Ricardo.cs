@@ -34,7 +34,7 @@ public sealed record RicardoEquilibrium(double Tau, double RelativeWage, double 
 /// <param name="Equilibrium">Relative wage (shadow prices), cutoffs (who supplies which market) and welfare.</param>
 /// <param name="SharedGoods">Goods that both countries produce (each more than <see cref="RicardoEconomy.ShareTolerance"/> of the good's output).</param>
 /// <param name="Violations">Goods produced against comparative advantage: home makes a good with A &lt; g·ω, or foreign one with A &gt; ω/g (by more than the share tolerance, A off by more than 1e-6 relative).</param>
-/// <param name="Converged">Every Negishi round ended at the planner's optimum (<see cref="RicardoEconomy.GapTolerance"/>) and the weights settled.</param>
+/// <param name="Converged">The last Negishi round ended at the planner's optimum (<see cref="RicardoEconomy.GapTolerance"/>) and the weights settled.</param>
 /// <param name="Iterations">L-BFGS iterations over all Negishi rounds.</param>
 /// <param name="NegishiRounds">Rounds of the Negishi fixed point.</param>
 /// <param name="HomeOutputShare">Per good, home's share of the world output q_H / (q_H + q_F).</param>
@@ -53,7 +53,7 @@ public sealed class RicardoEconomy
     /// <summary>Re-seeds of under-used paying activities per Negishi round (each followed by another solve).</summary>
     public const int MaxReseeds = 30;
     /// <summary>The Negishi weights have settled when they move less than this in a round.</summary>
-    public const double NegishiTolerance = 1e-10;
+    public const double NegishiTolerance = 1e-8;
     /// <summary>Most rounds of the Negishi fixed point.</summary>
     public const int MaxNegishiRounds = 60;
     private const int MaxIterationsPerSolve = 1000;
@@ -168,7 +168,7 @@ public sealed class RicardoEconomy
         var b = Tensor.FromArray(_b);
         var pi = new[] { Tensor.FromArray(_pi[0]), Tensor.FromArray(_pi[1]) };
         double psiHome = _labour[0] / (_labour[0] + _labour[1]);
-        bool converged = true, settled = false;
+        bool converged = false, settled = false;
         long iterations = 0;
         int rounds = 0;
         double gap = double.NaN;
@@ -198,29 +198,13 @@ public sealed class RicardoEconomy
                 s = Read(logits, g, psi);
                 gap = s.Gap.Max();
                 if (gap <= GapTolerance || pass == MaxReseeds) break;
-                Reseed(logits, s);
+                for (int c = 0; c < 2; c++) SoftmaxReseed.Raise(logits[c], k => s.Excess[c][k] > GapTolerance);
             }
-            converged &= gap <= GapTolerance;
+            converged = gap <= GapTolerance;
             psiHome = s.Income[0] / (s.Income[0] + s.Income[1]);
             if (Math.Abs(psiHome - psi) < NegishiTolerance) { settled = true; break; }
         }
         return Summarise(tau, g, s, converged && settled, iterations, rounds, gap);
-    }
-
-    /// <summary>
-    /// The search's re-seed move for the softmax: an activity that pays more than the wage but has almost no labour
-    /// gets a gradient ℓ_k (v_k − λ) too small for L-BFGS to notice, so it is given the share 1/(2M) again.
-    /// </summary>
-    private static void Reseed(Tensor[] logits, State s)
-    {
-        for (int c = 0; c < 2; c++)
-        {
-            var data = logits[c].Data.ToArray();
-            double max = data.Max(), floor = max - Math.Log(data.Length);
-            for (int k = 0; k < data.Length; k++)
-                if (s.Excess[c][k] > GapTolerance && data[k] < floor) data[k] = floor;
-            logits[c].Copy_(data);
-        }
     }
 
     /// <summary>Labour per activity (<c>Own[c][m]</c> for c's market, <c>Export[c][m]</c> for the other's), consumption

@@ -98,12 +98,7 @@ public static partial class DpsKernels
         TensorEngine.ParallelRanges(n, (s, e) =>
         {
             var scratch = new double[3 * mPts];
-            for (int i = s; i < e; i++)
-            {
-                var row = o.AsSpan(i * mPts, mPts);
-                plan.Forward(mus[i], sigmas[i], row, scratch);
-                TP.Multiply(row, a[i], row);
-            }
+            for (int i = s; i < e; i++) ScaledAgentForward(plan, mus[i], sigmas[i], a[i], o.AsSpan(i * mPts, mPts), scratch);
         }, Math.Max(1, 8192 / mPts));
 
         return Tensor.Record(new Tensor(o, [n, mPts]), op, [mu, sigma, scale], g =>
@@ -114,26 +109,64 @@ public static partial class DpsKernels
             TensorEngine.ParallelRanges(n, (s, e) =>
             {
                 var scratch = new double[3 * mPts];
-                for (int i = s; i < e; i++)
-                {
-                    var gi = new ReadOnlySpan<double>(g, i * mPts, mPts);
-                    if (plan.SingleImage(sigmas[i]) && Math.Abs(a[i]) >= MinStoredScale)
-                    {
-                        // The output row is a_i·WN_i: the moments against it are a_i times the unscaled ones.
-                        var (dm, ds, gs) = plan.BackwardFromDensity(mus[i], sigmas[i], gi, new ReadOnlySpan<double>(o, i * mPts, mPts), scratch);
-                        (gMu[i], gSigma[i], gScale[i]) = (dm, ds, gs / a[i]);
-                    }
-                    else
-                    {
-                        var (dm, ds, gs) = plan.Backward(mus[i], sigmas[i], gi, scratch);
-                        (gMu[i], gSigma[i], gScale[i]) = (a[i] * dm, a[i] * ds, gs);
-                    }
-                }
+                for (int i = s; i < e; i++) ScaledAgentGradient(plan, mus, sigmas, a, i, g, o, mPts, scratch, gMu, gSigma, gScale);
             }, Math.Max(1, 8192 / mPts));
             mu.AccumulateGradOwned(gMu);
             sigma.AccumulateGradOwned(gSigma);
             scale.AccumulateGradOwned(gScale);
         });
+    }
+
+    /// <summary>One agent's row of <see cref="ScaledWrappedNormalDensity"/>: a·WN(·; μ, σ) on the grid.</summary>
+    private static void ScaledAgentForward(WrappedNormalPlan plan, double mu, double sigma, double a, Span<double> row, double[] scratch)
+    {
+        plan.Forward(mu, sigma, row, scratch);
+        TP.Multiply(row, a, row);
+    }
+
+    /// <summary>Agent i's gradients of <see cref="ScaledWrappedNormalDensity"/> from the output gradient g and the output o (both N×M).</summary>
+    private static void ScaledAgentGradient(WrappedNormalPlan plan, ReadOnlySpan<double> mus, ReadOnlySpan<double> sigmas, ReadOnlySpan<double> a, int i, double[] g, double[] o, int mPts,
+        double[] scratch, double[] gMu, double[] gSigma, double[] gScale)
+    {
+        var gi = new ReadOnlySpan<double>(g, i * mPts, mPts);
+        if (plan.SingleImage(sigmas[i]) && Math.Abs(a[i]) >= MinStoredScale)
+        {
+            // The output row is a_i·WN_i: the moments against it are a_i times the unscaled ones.
+            var (dm, ds, gs) = plan.BackwardFromDensity(mus[i], sigmas[i], gi, new ReadOnlySpan<double>(o, i * mPts, mPts), scratch);
+            (gMu[i], gSigma[i], gScale[i]) = (dm, ds, gs / a[i]);
+        }
+        else
+        {
+            var (dm, ds, gs) = plan.Backward(mus[i], sigmas[i], gi, scratch);
+            (gMu[i], gSigma[i], gScale[i]) = (a[i] * dm, a[i] * ds, gs);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ScaledWrappedNormalDensity"/> on plain arrays with the plan and scratch kept from call to call, for a
+    /// model step evaluated without the graph (Model/FusedStep.cs): the same checks and per-agent arithmetic as the op
+    /// (bit-identical; tests), on the calling thread.
+    /// </summary>
+    internal sealed class ScaledDensity(double[] grid)
+    {
+        private readonly double[] _scratch = new double[3 * grid.Length];
+        private WrappedNormalPlan? _plan;
+
+        /// <summary>o (N×M) = a_i·WN(·; μ_i, σ_i) row by row; checks the grid, σ and μ as the op does.</summary>
+        public void Forward(ReadOnlySpan<double> mus, double[] sigmas, double[] a, double[] o)
+        {
+            CheckGridAndAgents("scaled_wrapped_normal", mus, sigmas, grid);
+            int needed = WrappedNormalPlan.HarmonicsFor(sigmas, WrappedNormalMethod.Auto);
+            if (_plan is null || _plan.Harmonics < needed) _plan = new WrappedNormalPlan(grid, sigmas, WrappedNormalMethod.Auto);
+            int mPts = grid.Length;
+            for (int i = 0; i < mus.Length; i++) ScaledAgentForward(_plan, mus[i], sigmas[i], a[i], o.AsSpan(i * mPts, mPts), _scratch);
+        }
+
+        /// <summary>The gradients of the last <see cref="Forward"/> (same μ, σ, a and its output o) from the output gradient g.</summary>
+        public void Backward(ReadOnlySpan<double> mus, double[] sigmas, double[] a, double[] o, double[] g, double[] gMu, double[] gSigma, double[] gScale)
+        {
+            for (int i = 0; i < mus.Length; i++) ScaledAgentGradient(_plan!, mus, sigmas, a, i, g, o, grid.Length, _scratch, gMu, gSigma, gScale);
+        }
     }
 
     /// <summary>
@@ -187,7 +220,9 @@ public static partial class DpsKernels
         int n = mu.ShapeRef[0], mPts = grid.Length;
         int size = CheckGroups(op, n, groups);
         var (mus, sigmas, w) = (mu.Storage, sigma.Storage, weights.Storage);
-        var fourier = method == WrappedNormalMethod.Images ? null : FourierMixture.For(grid);
+        // A lone mixture under Auto keeps the image sum: no series tables to look up (that lookup was the one method left
+        // to compile at a run's second step, 0.9 ms at N = 16).
+        var fourier = method == WrappedNormalMethod.Images || (method == WrappedNormalMethod.Auto && groups == 1) ? null : FourierMixture.For(grid);
         var bySeries = new bool[groups];
         for (int gi = 0; fourier is not null && gi < groups; gi++)
             bySeries[gi] = method == WrappedNormalMethod.Fourier
@@ -200,18 +235,13 @@ public static partial class DpsKernels
         TensorEngine.ParallelRanges(blocks, (s, e) =>
         {
             var scratch = new double[4 * mPts];
-            var row = scratch.AsSpan(3 * mPts, mPts);
             for (int b = s; b < e; b++)
             {
                 var acc = partial.AsSpan(b * stride, stride);
                 int gi = b / blocksPerGroup, first = gi * size, i = first + (b % blocksPerGroup) * MixtureBlock;
                 int end = Math.Min(first + size, i + MixtureBlock);
                 if (bySeries[gi]) { fourier!.AddAgents(mus, sigmas, w, i, end - i, acc); continue; }
-                for (; i < end; i++)
-                {
-                    plan.Forward(mus[i], sigmas[i], row, scratch);
-                    TP.MultiplyAdd(row, w[i], acc[..mPts], acc[..mPts]);
-                }
+                AddImageAgents(plan, mus, sigmas, w, i, end, acc[..mPts], scratch);
             }
         }, Math.Max(1, 8192 / (MixtureBlock * mPts)));
         var o = new double[groups * mPts];
@@ -264,14 +294,116 @@ public static partial class DpsKernels
                 {
                     int gi = i / size;
                     if (bySeries[gi]) continue;
-                    var (dm, ds, gs) = plan.Backward(mus[i], sigmas[i], new ReadOnlySpan<double>(g, gi * mPts, mPts), scratch);
-                    (gMu[i], gSigma[i], gWeights[i]) = (w[i] * dm, w[i] * ds, gs);
+                    ImageAgentGradient(plan, mus, sigmas, w, i, new ReadOnlySpan<double>(g, gi * mPts, mPts), scratch, gMu, gSigma, gWeights);
                 }
             }, Math.Max(1, 8192 / mPts));
             mu.AccumulateGradOwned(gMu);
             sigma.AccumulateGradOwned(gSigma);
             weights.AccumulateGradOwned(gWeights);
         });
+    }
+
+    /// <summary>acc += Σ_{i in [first, end)} w_i·WN_i on the grid, agent by agent in index order (the image-sum mixture's
+    /// block; the row is <paramref name="scratch"/>'s fourth quarter).</summary>
+    private static void AddImageAgents(WrappedNormalPlan plan, ReadOnlySpan<double> mus, ReadOnlySpan<double> sigmas, ReadOnlySpan<double> w, int first, int end,
+        Span<double> acc, double[] scratch, double[]? keepU = null, double[]? keepE = null)
+    {
+        int mPts = acc.Length;
+        var row = scratch.AsSpan(3 * mPts, mPts);
+        for (int i = first; i < end; i++)
+        {
+            if (keepU is null) plan.Forward(mus[i], sigmas[i], row, scratch);
+            else plan.Forward(mus[i], sigmas[i], row, scratch, keepU.AsSpan(i * mPts, mPts), keepE.AsSpan(i * mPts, mPts));
+            TP.MultiplyAdd(row, w[i], acc, acc);
+        }
+    }
+
+    /// <summary>Agent i's gradients of the image-sum mixture from its group's output gradient <paramref name="g"/>.</summary>
+    private static void ImageAgentGradient(WrappedNormalPlan plan, ReadOnlySpan<double> mus, ReadOnlySpan<double> sigmas, ReadOnlySpan<double> w, int i, ReadOnlySpan<double> g,
+        double[] scratch, double[] gMu, double[] gSigma, double[] gWeights, double[]? keptU = null, double[]? keptE = null)
+    {
+        int mPts = g.Length;
+        var (dm, ds, gs) = keptU is null ? plan.Backward(mus[i], sigmas[i], g, scratch)
+            : plan.Backward(mus[i], sigmas[i], g, scratch, keptU.AsSpan(i * mPts, mPts), keptE.AsSpan(i * mPts, mPts));
+        (gMu[i], gSigma[i], gWeights[i]) = (w[i] * dm, w[i] * ds, gs);
+    }
+
+    /// <summary>
+    /// <see cref="WrappedNormalMixtures"/> by the image sum (each agent as <see cref="WrappedNormalDensity"/> computes it:
+    /// what one group under <see cref="WrappedNormalMethod.Auto"/>, and every group under
+    /// <see cref="WrappedNormalMethod.Images"/>, computes) on plain arrays, with the plan and the buffers kept from call
+    /// to call: for a model step evaluated without the graph (Model/FusedStep.cs). The same checks, blocks, order and
+    /// arithmetic as the op (bit-identical; tests), on the calling thread, allocating nothing once warm. The backward
+    /// reads one-image agents' terms kept by the forward (2·N·M doubles) instead of recomputing their exponentials.
+    /// </summary>
+    internal sealed class ImageMixture
+    {
+        private readonly string _op;
+        private readonly double[] _grid;
+        private readonly int _agents, _groups, _size, _blocksPerGroup;
+        private readonly double[] _scratch, _partial, _mu;
+        private readonly double[]? _keptU, _keptE; // one-image agents' offsets and terms, from the forward to the backward
+        private WrappedNormalPlan? _plan;
+
+        /// <summary>A mixture of <paramref name="agents"/> agents in <paramref name="groups"/> equal groups on <paramref name="grid"/> (not copied: it must not change).</summary>
+        public ImageMixture(double[] grid, int agents, int groups)
+        {
+            _op = groups == 1 ? "wrapped_normal_mixture" : "wrapped_normal_mixtures";
+            _grid = grid;
+            _size = CheckGroups(_op, agents, groups);
+            (_agents, _groups) = (agents, groups);
+            _blocksPerGroup = Math.Max(1, (_size + MixtureBlock - 1) / MixtureBlock);
+            _scratch = new double[4 * grid.Length];
+            _partial = new double[groups * _blocksPerGroup * grid.Length];
+            _mu = new double[agents];
+            long kept = (long)agents * grid.Length;
+            (_keptU, _keptE) = kept <= MaxKeptTerms ? (new double[kept], new double[kept]) : (null, null);
+        }
+
+        /// <summary>Largest N·M whose terms the forward keeps for the backward (2^20 doubles, 8 MiB per array); above it the backward recomputes them.</summary>
+        private const long MaxKeptTerms = 1L << 20;
+
+        /// <summary>o (groups·M) = each group's Σ_i w_i WN(·; μ_i, σ_i) on the grid; checks the grid, σ and μ as the op does.</summary>
+        public void Forward(ReadOnlySpan<double> mus, double[] sigmas, double[] w, double[] o)
+        {
+            CheckGridAndAgents(_op, mus, sigmas, _grid);
+            int needed = WrappedNormalPlan.HarmonicsFor(sigmas, WrappedNormalMethod.Auto);
+            if (_plan is null || _plan.Harmonics < needed) _plan = new WrappedNormalPlan(_grid, sigmas, WrappedNormalMethod.Auto);
+            int mPts = _grid.Length, blocks = _groups * _blocksPerGroup;
+            Array.Clear(_partial);
+            mus.CopyTo(_mu);
+            var (plan, mu, sigma, weights) = (_plan, _mu, sigmas, w);
+            // Blocks over threads as the op runs them (each block's sum is the same on any thread).
+            TensorEngine.ParallelRanges(blocks, (s, e) =>
+            {
+                var scratch = s == 0 && e == blocks ? _scratch : new double[4 * mPts];
+                for (int b = s; b < e; b++)
+                {
+                    int gi = b / _blocksPerGroup, first = gi * _size, i = first + (b % _blocksPerGroup) * MixtureBlock;
+                    AddImageAgents(plan, mu, sigma, weights, i, Math.Min(first + _size, i + MixtureBlock), _partial.AsSpan(b * mPts, mPts), scratch, _keptU, _keptE);
+                }
+            }, Math.Max(1, 8192 / (MixtureBlock * mPts)));
+            Array.Clear(o, 0, _groups * mPts);
+            for (int gi = 0; gi < _groups; gi++)
+            {
+                var og = o.AsSpan(gi * mPts, mPts);
+                for (int b = gi * _blocksPerGroup; b < (gi + 1) * _blocksPerGroup; b++) TP.Add(og, _partial.AsSpan(b * mPts, mPts), og);
+            }
+        }
+
+        /// <summary>The gradients of the last <see cref="Forward"/> (same μ, σ, w) from the output gradient g (groups·M).</summary>
+        public void Backward(ReadOnlySpan<double> mus, double[] sigmas, double[] w, double[] g, double[] gMu, double[] gSigma, double[] gWeights)
+        {
+            int mPts = _grid.Length;
+            mus.CopyTo(_mu);
+            var (plan, mu) = (_plan!, _mu);
+            TensorEngine.ParallelRanges(_agents, (s, e) =>
+            {
+                var scratch = s == 0 && e == _agents ? _scratch : new double[4 * mPts];
+                for (int i = s; i < e; i++)
+                    ImageAgentGradient(plan, mu, sigmas, w, i, new ReadOnlySpan<double>(g, i / _size * mPts, mPts), scratch, gMu, gSigma, gWeights, _keptU, _keptE);
+            }, Math.Max(1, 8192 / mPts));
+        }
     }
 
     /// <summary>Rows per group when <paramref name="rows"/> rows split into <paramref name="groups"/> equal groups.</summary>
@@ -284,16 +416,17 @@ public static partial class DpsKernels
 
     /// <summary>The checks every wrapped-normal kernel makes of its values (shapes are the caller's): a non-empty grid of
     /// finite points, every sigma positive and finite, every mu finite (mu and sigma of equal length).</summary>
-    private static void CheckGridAndAgents(string op, Tensor mu, Tensor sigma, double[] grid)
+    private static void CheckGridAndAgents(string op, Tensor mu, Tensor sigma, double[] grid) => CheckGridAndAgents(op, mu.Storage, sigma.Storage, grid);
+
+    private static void CheckGridAndAgents(string op, ReadOnlySpan<double> mus, ReadOnlySpan<double> sigmas, double[] grid)
     {
         if (grid.Length == 0) throw new ArgumentException($"{op}: the grid is empty; give at least one point.");
         foreach (var x in grid) OpCheck.Finite(x, op, "every grid point");
-        var sigmas = sigma.Storage;
         for (int i = 0; i < sigmas.Length; i++)
         {
             if (!(sigmas[i] > 0) || double.IsInfinity(sigmas[i]))
                 throw new ArgumentException($"{op}: sigma[{i}] = {sigmas[i]}; every sigma must be positive and finite.");
-            OpCheck.Finite(mu.Storage[i], op, $"mu[{i}]");
+            OpCheck.Finite(mus[i], op, $"mu[{i}]");
         }
     }
 
@@ -343,23 +476,10 @@ public static partial class DpsKernels
         TensorEngine.ParallelRanges(n, (s, e) =>
         {
             var diff = new double[mPts];
-            for (int i = s; i < e; i++)
-            {
-                var row = new ReadOnlySpan<double>(p, i * mPts, mPts);
-                double sum = TP.Sum(row);
-                rowSum[i] = sum;
-                TP.Multiply(row, 1.0 / (delta * sum), diff);          // P_i
-                TP.Subtract(diff, target, diff);
-                rowLoss[i] = MatMulKernel.Dot(diff, diff);
-            }
+            for (int i = s; i < e; i++) (rowSum[i], rowLoss[i]) = PooledRowLoss(new ReadOnlySpan<double>(p, i * mPts, mPts), target, delta, diff);
         }, minRows);
         var totals = new double[groups];
-        for (int gi = 0; gi < groups; gi++)
-        {
-            double total = 0;
-            for (int i = gi * size; i < (gi + 1) * size; i++) total += rowLoss[i];
-            totals[gi] = total * delta;
-        }
+        for (int gi = 0; gi < groups; gi++) totals[gi] = PooledTotal(rowLoss.AsSpan(gi * size, size), delta);
 
         return Tensor.Record(new Tensor(totals, shape), op, [production], g =>
         {
@@ -368,21 +488,43 @@ public static partial class DpsKernels
             {
                 var pooled = new double[mPts];
                 for (int i = s; i < e; i++)
-                {
-                    double scale = 2.0 * delta * g[i / size];
-                    var row = new ReadOnlySpan<double>(p, i * mPts, mPts);
-                    var gi = gp.AsSpan(i * mPts, mPts);
-                    double inv = 1.0 / (delta * rowSum[i]);
-                    TP.Multiply(row, inv, pooled);                    // P_i
-                    TP.Subtract(pooled, target, gi);
-                    TP.Multiply(gi, scale, gi);                       // G_i
-                    double gDotP = MatMulKernel.Dot(gi, pooled);
-                    TP.Multiply(gi, inv, gi);
-                    TP.Subtract(gi, gDotP / rowSum[i], gi);
-                }
+                    PooledRowGradient(new ReadOnlySpan<double>(p, i * mPts, mPts), target, delta, rowSum[i], 2.0 * delta * g[i / size], gp.AsSpan(i * mPts, mPts), pooled);
             }, minRows);
             production.AccumulateGradOwned(gp);
         });
+    }
+
+    /// <summary>One row of the pooled squared error: (S = Σ_m p_m, Σ_m (p_m/(Δ S) − target_m)²), with <paramref name="diff"/> as scratch.</summary>
+    internal static (double Sum, double Loss) PooledRowLoss(ReadOnlySpan<double> row, ReadOnlySpan<double> target, double delta, Span<double> diff)
+    {
+        double sum = TP.Sum(row);
+        TP.Multiply(row, 1.0 / (delta * sum), diff);          // P_i
+        TP.Subtract(diff, target, diff);
+        return (sum, MatMulKernel.Dot(diff, diff));
+    }
+
+    /// <summary>Δ·Σ of the rows' losses, added in row order.</summary>
+    internal static double PooledTotal(ReadOnlySpan<double> rowLoss, double delta)
+    {
+        double total = 0;
+        foreach (var l in rowLoss) total += l;
+        return total * delta;
+    }
+
+    /// <summary>
+    /// One row's gradient of the pooled squared error: gi = G/(Δ S) − (G·P)/S with G = scale·(P − target), P = p/(Δ S);
+    /// <paramref name="pooled"/> is scratch.
+    /// </summary>
+    internal static void PooledRowGradient(ReadOnlySpan<double> row, ReadOnlySpan<double> target, double delta, double rowSum, double scale,
+        Span<double> gi, Span<double> pooled)
+    {
+        double inv = 1.0 / (delta * rowSum);
+        TP.Multiply(row, inv, pooled);                    // P_i
+        TP.Subtract(pooled, target, gi);
+        TP.Multiply(gi, scale, gi);                       // G_i
+        double gDotP = MatMulKernel.Dot(gi, pooled);
+        TP.Multiply(gi, inv, gi);
+        TP.Subtract(gi, gDotP / rowSum, gi);
     }
 
     /// <summary>
@@ -725,13 +867,24 @@ public static partial class DpsKernels
             int m = grid.Length;
             _x = new double[m];
             for (int j = 0; j < m; j++) _x[j] = grid[j] - TwoPi * Math.Floor(grid[j] / TwoPi);
-            int harmonics = 0;
-            foreach (var s in sigmas)
-                if (!UsesImages(s)) harmonics = Math.Max(harmonics, WrappedNormal.HarmonicCount(s));
-            (_cos, _sin) = TrigTables.For(grid, harmonics);
+            (_cos, _sin) = TrigTables.For(grid, HarmonicsFor(sigmas, method));
         }
 
-        private bool UsesImages(double sigma) => _method switch
+        /// <summary>Harmonics the Fourier-series agents among <paramref name="sigmas"/> need (0 when all take the image sum).</summary>
+        public static int HarmonicsFor(ReadOnlySpan<double> sigmas, WrappedNormalMethod method)
+        {
+            int harmonics = 0;
+            foreach (var s in sigmas)
+                if (!UsesImages(method, s)) harmonics = Math.Max(harmonics, WrappedNormal.HarmonicCount(s));
+            return harmonics;
+        }
+
+        /// <summary>Harmonics the tables hold (cos and sin of h·x for h = 1..Harmonics).</summary>
+        public int Harmonics => _cos.Length;
+
+        private bool UsesImages(double sigma) => UsesImages(_method, sigma);
+
+        private static bool UsesImages(WrappedNormalMethod method, double sigma) => method switch
         {
             WrappedNormalMethod.Images => true,
             WrappedNormalMethod.Fourier => false,
@@ -767,14 +920,20 @@ public static partial class DpsKernels
             }
         }
 
-        public void Forward(double mu, double sigma, Span<double> row, double[] scratch)
+        /// <summary>
+        /// WN(·; μ, σ) on the grid into <paramref name="row"/>. For a <see cref="SingleImage"/> agent, non-empty
+        /// <paramref name="keepU"/> and <paramref name="keepE"/> (M each) receive its offsets u and terms φ_0, which
+        /// <see cref="Backward"/> then reads instead of recomputing (the same values: bit-identical).
+        /// </summary>
+        public void Forward(double mu, double sigma, Span<double> row, double[] scratch, Span<double> keepU = default, Span<double> keepE = default)
         {
             int m = row.Length;
             if (UsesImages(sigma))
             {
+                bool keep = !keepU.IsEmpty && SingleImage(sigma);
                 var d = scratch.AsSpan(0, m);
-                var u = scratch.AsSpan(m, m);
-                var e = scratch.AsSpan(2 * m, m);
+                var u = keep ? keepU : scratch.AsSpan(m, m);
+                var e = keep ? keepE : scratch.AsSpan(2 * m, m);
                 Offsets(mu, d);
                 double negInv2s2 = -1.0 / (2.0 * sigma * sigma), norm = InvSqrtTwoPi / sigma;
                 int kMax = Images(sigma);
@@ -823,25 +982,32 @@ public static partial class DpsKernels
         }
 
         /// <summary>(Σ_m g[m] ∂WN/∂μ, Σ_m g[m] ∂WN/∂σ, Σ_m g[m] WN) at one agent, recomputed from the grid tables.</summary>
-        public (double dMu, double dSigma, double gDotDensity) Backward(double mu, double sigma, ReadOnlySpan<double> g, double[] scratch)
+        /// <remarks>With <paramref name="keptU"/> and <paramref name="keptE"/> from <see cref="Forward"/> (a
+        /// <see cref="SingleImage"/> agent, same μ and σ) the terms are read, not recomputed.</remarks>
+        public (double dMu, double dSigma, double gDotDensity) Backward(double mu, double sigma, ReadOnlySpan<double> g, double[] scratch,
+            ReadOnlySpan<double> keptU = default, ReadOnlySpan<double> keptE = default)
         {
             int m = g.Length;
             if (UsesImages(sigma))
             {
                 // φ_k = exp(−u²/2σ²) with u = d + 2πk; ∂WN/∂μ = norm Σ φ u/σ², ∂WN/∂σ = norm Σ φ (u²/σ³ − 1/σ).
+                bool kept = !keptU.IsEmpty && SingleImage(sigma);
                 var d = scratch.AsSpan(0, m);
                 var u = scratch.AsSpan(m, m);
                 var e = scratch.AsSpan(2 * m, m);
-                Offsets(mu, d);
+                if (!kept) Offsets(mu, d);
                 double negInv2s2 = -1.0 / (2.0 * sigma * sigma), norm = InvSqrtTwoPi / sigma;
                 int kMax = Images(sigma);
                 double a0 = 0, a1 = 0, a2 = 0;
                 for (int k = -kMax; k <= kMax; k++)
                 {
-                    Exponents(d, TwoPi * k, negInv2s2, u, e);
-                    TP.Exp(e, e);
-                    FlushTiny(e);
-                    var (s0, s1, s2) = Moments(g, e, u);
+                    if (!kept)
+                    {
+                        Exponents(d, TwoPi * k, negInv2s2, u, e);
+                        TP.Exp(e, e);
+                        FlushTiny(e);
+                    }
+                    var (s0, s1, s2) = kept ? Moments(g, keptE, keptU) : Moments(g, e, u);
                     a0 += s0; a1 += s1; a2 += s2;
                 }
                 double s2i = 1.0 / (sigma * sigma);

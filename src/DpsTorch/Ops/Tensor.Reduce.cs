@@ -231,7 +231,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>log Σ_k exp(x[start + k·stride]) shifted by the maximum; a line of −∞ (or an empty one) gives −∞.</summary>
-    private static double LogSumExpLine(double[] x, int start, int count, int stride)
+    internal static double LogSumExpLine(ReadOnlySpan<double> x, int start, int count, int stride)
     {
         double m = double.NegativeInfinity;
         for (int k = 0; k < count; k++) m = Math.Max(m, x[start + k * stride]); // Math.Max propagates NaN

@@ -77,19 +77,25 @@ public sealed partial class Tensor
             throw new ArgumentException("softplus: threshold must be a number (use +∞ to never switch to linear), got NaN.");
         var x = _data;
         var o = new double[x.Length];
-        for (int i = 0; i < o.Length; i++)
-        {
-            double bx = beta * x[i];
-            o[i] = bx > threshold ? x[i] : (Log1p(Math.Exp(-Math.Abs(bx))) + Math.Max(bx, 0.0)) / beta;
-        }
+        for (int i = 0; i < o.Length; i++) o[i] = SoftplusValue(x[i], beta, threshold);
         return RecordUnary(o, "softplus", (g, gx) =>
         {
-            for (int i = 0; i < gx.Length; i++)
-            {
-                double bx = beta * x[i];
-                gx[i] = bx > threshold ? g[i] : g[i] * StableSigmoid(bx);
-            }
+            for (int i = 0; i < gx.Length; i++) gx[i] = SoftplusGradient(g[i], x[i], beta, threshold);
         });
+    }
+
+    /// <summary>One element of <see cref="Softplus"/>: (log1p(e^(−|βx|)) + max(βx, 0)) / β, or x where βx &gt; threshold.</summary>
+    internal static double SoftplusValue(double x, double beta, double threshold)
+    {
+        double bx = beta * x;
+        return bx > threshold ? x : (Log1p(Math.Exp(-Math.Abs(bx))) + Math.Max(bx, 0.0)) / beta;
+    }
+
+    /// <summary>One element of <see cref="Softplus"/>'s backward: g·sigmoid(βx), or g where βx &gt; threshold.</summary>
+    internal static double SoftplusGradient(double g, double x, double beta, double threshold)
+    {
+        double bx = beta * x;
+        return bx > threshold ? g : g * StableSigmoid(bx);
     }
 
     /// <summary>σ(x) = 1 / (1 + e^(−x)), evaluated without overflow for any x (exactly 0 or 1 far out).</summary>
@@ -98,7 +104,17 @@ public sealed partial class Tensor
         // t = e^(−|x|) by the vector exp, then 1/(1 + t) for x ≥ 0 and t/(1 + t) below: the same stable form as
         // StableSigmoid without a per-element branchy scalar exp (8128 edge logits at N = 128: 61 -> 28 µs).
         var x = _data;
-        var o = new double[x.Length];
+        var o = GradientPool.Rent(x.Length, clear: false); // every element written by SigmoidInto
+        SigmoidInto(x, o);
+        return RecordUnary(o, "sigmoid", (g, gx) =>
+        {
+            for (int i = 0; i < gx.Length; i++) gx[i] = g[i] * o[i] * (1.0 - o[i]);
+        });
+    }
+
+    /// <summary>o = <see cref="Sigmoid"/>'s values of x (same length; o may not overlap x).</summary>
+    internal static void SigmoidInto(ReadOnlySpan<double> x, Span<double> o)
+    {
         TP.Abs(x, o);
         TP.Negate(o, o);
         TP.Exp(o, o);
@@ -107,10 +123,6 @@ public sealed partial class Tensor
             double t = o[i];
             o[i] = (x[i] >= 0 ? 1.0 : t) / (1.0 + t);
         }
-        return RecordUnary(o, "sigmoid", (g, gx) =>
-        {
-            for (int i = 0; i < gx.Length; i++) gx[i] = g[i] * o[i] * (1.0 - o[i]);
-        });
     }
 
     /// <summary>tanh x elementwise.</summary>

@@ -35,7 +35,7 @@ public static class CaseStudies
     {
         ArgumentNullException.ThrowIfNull(config);
         if (config.Case is not { Kind: not CaseKind.None } study)
-            throw ConfigException.Invalid("case.kind", config.Case is null ? null : Choices.Name(config.Case.Kind), "\"chinchilla\", \"community\", \"spatial-insurance\" or \"fleet\" for a case study");
+            throw ConfigException.Invalid("case.kind", config.Case is null ? null : Choices.Name(config.Case.Kind), "\"chinchilla\", \"community\", \"spatial-insurance\", \"fleet\", \"ricardo\" or \"portfolio\" for a case study");
         var watch = Stopwatch.StartNew();
         var (summary, tables) = Compute(config, cancel);
         summary["seconds"] = watch.Elapsed.TotalSeconds;
@@ -65,6 +65,8 @@ public static class CaseStudies
             CaseKind.Community => Community(config, cancel),
             CaseKind.SpatialInsurance => SpatialInsurance(c, cancel),
             CaseKind.Fleet => Fleet(c, cancel),
+            CaseKind.Ricardo => RicardoStudy.Compute(config, cancel),
+            CaseKind.Portfolio => PortfolioStudy.Compute(config, cancel),
             _ => throw Choices.Unknown("case.kind", c.Kind),
         };
     }
@@ -310,8 +312,26 @@ public static class CaseStudies
     {
         var shares = new JsonObject();
         for (int t = 0; t < c.Devices.Count; t++) if (r.Shares[t] > 0) shares[Choices.Name(c.Devices[t])] = Num(r.Shares[t]);
+        var work = new JsonObject();
+        foreach (var job in Enum.GetValues<FleetJob>())
+        {
+            double total = 0;
+            for (int t = 0; t < c.Devices.Count; t++) total += r.Fleet.Work[t * FleetProblem.Jobs + (int)job];
+            var by = new JsonObject();
+            for (int t = 0; t < c.Devices.Count; t++)
+            {
+                double w = r.Fleet.Work[t * FleetProblem.Jobs + (int)job];
+                if (total > 0 && w > 1e-9 * total) by[Choices.Name(c.Devices[t])] = Num(w / total);
+            }
+            work[Choices.Name(job)] = by;
+        }
+        var utilisation = new JsonObject();
+        for (int t = 0; t < c.Devices.Count; t++)
+            if (r.Fleet.Counts[t] > 0) utilisation[Choices.Name(c.Devices[t])] = Num(r.Fleet.BusyDevices[t] / r.Fleet.Counts[t]);
         return new JsonObject
         {
+            ["workShares"] = work,
+            ["deviceUtilisation"] = utilisation,
             ["theta"] = Num(r.Fleet.Theta), ["perKwDrawn"] = Num(r.PerKwDrawn), ["perKwProvisioned"] = Num(r.PerKwProvisioned),
             ["perDollarHour"] = Num(r.PerDollarHour), ["utilisation"] = Num(r.Utilisation), ["heterogeneity"] = Num(r.Heterogeneity),
             ["effectiveTypes"] = Num(r.EffectiveTypes), ["splitInference"] = Num(r.Fleet.Split), ["budgetShares"] = shares,
@@ -386,7 +406,7 @@ public static class CaseStudies
     }
 
     /// <summary>{ mean, halfWidth, low, high, n } of a 95% interval, with the reference and the relative error when given.</summary>
-    private static JsonObject Interval(MeanInterval m, double? reference = null)
+    internal static JsonObject Interval(MeanInterval m, double? reference = null)
     {
         var o = new JsonObject { ["mean"] = Num(m.Mean), ["halfWidth"] = Num(m.HalfWidth), ["low"] = Num(m.Low), ["high"] = Num(m.High), ["n"] = m.N };
         if (reference is { } v)
@@ -400,5 +420,5 @@ public static class CaseStudies
 
     private static JsonObject Param(FitParameter p) => new() { ["estimate"] = Num(p.Estimate), ["low"] = Num(p.CiLow), ["high"] = Num(p.CiHigh) };
 
-    private static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
+    internal static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 }

@@ -14,7 +14,7 @@ public class FleetTests
     {
         var d = FleetCatalogue.Device(FleetDeviceKind.H100);
         return new FleetProblem([d, d with { Kind = FleetDeviceKind.H200 }], hours, pretrain, finetune, inference, prefillFraction, transfer, swing,
-            fixedCost, [0, 0], 0.3, [1, 1], 0.1);
+            fixedCost, [0, 0], 0.3, 0, [1, 1], 0.1);
     }
 
     [Fact]

@@ -1,0 +1,321 @@
+// A small model's loss and gradients without the graph (issue 18): at N = 16 recording the graph (nodes, closures,
+// broadcast copies), sorting it and allocating each op's fresh arrays cost more than the arithmetic, and a step's fresh
+// arrays walk the process through new pages until the next collection. This evaluates the same loss with buffers kept
+// from step to step, in the same order of operations as the graph, so that results stay bit-identical.
+using DpsTorch.Config;
+using DpsTorch.Ops;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace DpsTorch.Model;
+
+/// <summary>
+/// The loss and the gradients of a flat system on the circle with the squared mismatch and the direct propagation:
+/// under the system objective with a fixed topology for one model (<see cref="DpsModel.Loss"/>) or R stacked starts
+/// (<see cref="BatchedStarts.StartLossParts"/> with the image sum); under the local objective for one model with a
+/// learned topology whose I + Q is dense and small (<see cref="DenseInteractionKernel"/>, N ≤ 512). Each value is
+/// computed by the same operations in the same order as the graph of those losses and their Backward (the kernels by
+/// the ops' own code: <see cref="DpsKernels.ImageMixture"/>, <see cref="DpsKernels.ScaledDensity"/>, the pooled error's
+/// rows, the blocked matmul), so losses and gradients are bit-identical to them
+/// (tests/DpsTorch.Tests/Model/FusedStepTests.cs); gradients are added to the leaves' as Backward adds them.
+/// </summary>
+internal sealed class FusedStep
+{
+    private const double SoftplusBeta = 1.0, SoftplusThreshold = 20.0; // Tensor.Softplus()'s defaults
+
+    private readonly DpsModel _m;
+    private readonly int _n, _groups, _size, _mPts;
+    private readonly DpsKernels.ImageMixture _mixture;
+    private readonly double[] _spread;                 // 1 + Q·1 per agent (constant: the topology is fixed)
+    private readonly double[] _comm;                   // Σ q_e d_e per start (0 without the penalty)
+    private readonly double[] _sigma, _share, _a, _weights, _w, _gW, _gMu, _gSigma, _gWeights, _gA, _gLeaf, _gExtra;
+    private readonly double[] _totals, _coverages, _budgetGap;
+    private double[] _errors = [];                     // W − d per frame, kept for the backward
+
+    // Local objective: q = sigmoid(θ), w = a ⊙ s, S = I + Q (dense), p = S·w, the frames' targets, ∂/∂q, ∂/∂p, ∂/∂w.
+    private readonly bool _local;
+    private readonly double[] _q = [], _gq = [], _cost = [], _dense = [], _h = [], _p = [], _gp = [], _gw = [], _target = [], _diff = [], _rowSum = [], _rowLoss = [];
+    private readonly DpsKernels.ScaledDensity? _density;
+    private readonly int[] _upper = [], _lower = [];
+    private double[] _rowSums = [];                    // row sums of p per frame (the same p: one set), kept as the op keeps them
+    private double[] _targets = [];                    // D/∫D per frame
+
+    /// <summary>
+    /// Whether <paramref name="m"/>'s loss is one this class computes: the system objective's fused branch of
+    /// <see cref="DpsModel.Loss"/> with a fixed topology, or the local objective's with a learned, small dense I + Q.
+    /// </summary>
+    public static bool Applies(DpsModel m)
+        => m.Dimensions == 1 && m.UseFusedKernels && m.Propagation == Propagation.Direct && m.Objective.Mismatch == MismatchKind.Squared
+           && (m.Objective.Kind == ObjectiveKind.System ? !m.Interaction.Learned : m.Objective.Kind == ObjectiveKind.Local && LocalApplies(m));
+
+    private static bool LocalApplies(DpsModel m)
+        => m.Starts == 1 && m.Interaction.Learned && m.Interaction.Edges.Count > 0 && m.Interaction.Blocks == 1
+           && m.Interaction.Kernel is DenseInteractionKernel && m.N <= DenseInteractionKernel.SmallDenseMaxN;
+
+    /// <summary>Whether every frame has one value per grid point (else the graph reports the mismatch).</summary>
+    public static bool FramesFit(IReadOnlyList<double[]> frames, int points)
+    {
+        if (frames.Count == 0) return false;
+        foreach (var f in frames) if (f is null || f.Length != points) return false;
+        return true;
+    }
+
+    /// <summary>The step of <paramref name="m"/> (one system, or <paramref name="groups"/> stacked starts of N / groups agents each).</summary>
+    public FusedStep(DpsModel m, int groups)
+    {
+        if (!Applies(m)) throw new ArgumentException("FusedStep: the model's loss is neither the system objective's fused branch with a fixed topology nor the local objective's with a small dense learned one.");
+        _m = m;
+        _n = m.N;
+        _groups = groups;
+        _size = _n / groups;
+        _mPts = m.Space.M;
+        _local = m.Objective.Kind == ObjectiveKind.Local;
+        var grid = m.Space.Grid.ToArray();
+        _comm = new double[groups];
+        if (_local)
+        {
+            if (groups != 1) throw new ArgumentException("FusedStep: the local objective is fused for one start only.");
+            _mixture = null!;
+            _spread = [];
+            int e = m.Interaction.Edges.Count;
+            var positions = ((DenseInteractionKernel)m.Interaction.Kernel).Positions;
+            (_upper, _lower) = (positions[0], positions[1]);
+            (_q, _gq, _cost) = (new double[e], new double[e], m.Interaction.EdgeCost.ToArray());
+            (_dense, _h) = (new double[_n * _n], new double[_n * _n]);
+            (_w, _p, _gp, _gw) = (new double[_n * _mPts], new double[_n * _mPts], new double[_n * _mPts], new double[_n * _mPts]);
+            (_diff, _rowLoss) = (new double[_mPts], new double[_n]);
+            _density = new DpsKernels.ScaledDensity(grid);
+            _gW = _diff; // unused by the local objective
+        }
+        else
+        {
+            _mixture = new DpsKernels.ImageMixture(grid, _n, groups);
+            var q = m.Interaction.Weights();
+            using (TensorEngine.NoGrad())
+            {
+                _spread = (m.Interaction.WeightedDegree(q) + 1.0).ToArray();
+                int edges = m.Interaction.Edges.Count, perStart = edges / groups;
+                if (m.Objective.LambdaC > 0 && edges > 0)
+                {
+                    var cost = (q * Tensor.FromArray(m.Interaction.EdgeCost)).ToArray();
+                    for (int r = 0; r < groups; r++) _comm[r] = TP.Sum(cost.AsSpan(r * perStart, perStart));
+                }
+            }
+            (_w, _gW) = (new double[groups * _mPts], new double[groups * _mPts]);
+        }
+        (_sigma, _share, _a, _weights, _gMu, _gSigma, _gWeights, _gA, _gLeaf, _gExtra) =
+            (new double[_n], new double[_n], new double[_n], new double[_n], new double[_n], new double[_n], new double[_n], new double[_n], new double[_n], new double[_n]);
+        (_totals, _coverages, _budgetGap) = (new double[groups], new double[groups], new double[groups]);
+    }
+
+    /// <summary>Each start's total loss at the last <see cref="Evaluate"/>.</summary>
+    public double[] Totals => _totals;
+
+    /// <summary>Each start's coverage loss at the last <see cref="Evaluate"/>.</summary>
+    public double[] Coverages => _coverages;
+
+    /// <summary>
+    /// Computes every start's loss for <paramref name="frames"/> (<see cref="Totals"/>, <see cref="Coverages"/>) and, with
+    /// <paramref name="backward"/>, adds the gradient of their sum to the leaves μ, ρ and α.
+    /// </summary>
+    public void Evaluate(IReadOnlyList<double[]> frames, bool backward)
+    {
+        var m = _m;
+        var obj = m.Objective;
+        ReadOnlySpan<double> mu = m.Mu.Data, rho = m.Rho.Data, alpha = m.Alpha.Data;
+        double delta = m.Space.Delta;
+        int mPts = _mPts, count = frames.Count;
+
+        // σ = softplus(ρ) + σ_min; a = R·softmax(α) per start, softplus(α), or R/N; weights = a ⊙ (1 + Q·1).
+        for (int i = 0; i < _n; i++) _sigma[i] = Tensor.SoftplusValue(rho[i], SoftplusBeta, SoftplusThreshold) + m.SigmaMin;
+        Resources(alpha);
+        Array.Clear(_coverages);
+        if (_local) LocalCoverage(frames, mu, delta);
+        else
+        {
+            for (int i = 0; i < _n; i++) _weights[i] = _a[i] * _spread[i];
+            _mixture.Forward(mu, _sigma, _weights, _w);
+
+            // coverage_r = Σ_f (0 + Δ·Σ_m (W_rm − d_fm)²), the loss's "coverage + Mismatch.Of(...)" per frame.
+            if (_errors.Length < count * _groups * mPts) _errors = new double[count * _groups * mPts];
+            for (int f = 0; f < count; f++)
+            {
+                var d = frames[f];
+                for (int r = 0; r < _groups; r++)
+                {
+                    var e = _errors.AsSpan((f * _groups + r) * mPts, mPts);
+                    TP.Subtract(_w.AsSpan(r * mPts, mPts), d, e);
+                    TP.Multiply(e, e, _gW.AsSpan(0, mPts));
+                    double x = 0.0 + TP.Sum(_gW.AsSpan(0, mPts)) * delta;
+                    _coverages[r] = _coverages[r] + x;
+                }
+            }
+        }
+        bool budget = m.SoftBudget && obj.LambdaR > 0, breadth = obj.LambdaSigma > 0;
+        for (int r = 0; r < _groups; r++)
+        {
+            _coverages[r] = _coverages[r] / count;
+            double b = 0, s = 0;
+            if (budget)
+            {
+                _budgetGap[r] = TP.Sum(_a.AsSpan(r * _size, _size)) - m.Budget;
+                b = _budgetGap[r] * _budgetGap[r];
+            }
+            if (breadth)
+            {
+                for (int i = r * _size; i < (r + 1) * _size; i++) _gExtra[i] = _sigma[i] * _sigma[i];
+                s = TP.Sum(_gExtra.AsSpan(r * _size, _size));
+            }
+            _totals[r] = _coverages[r] + _comm[r] * obj.LambdaC + b * obj.LambdaR + s * obj.LambdaSigma;
+        }
+        if (backward) Backward(frames, mu, rho, alpha, budget, breadth);
+    }
+
+    /// <summary>
+    /// The local objective's coverage Σ_f pooled_squared_error(p, D_f/∫D_f, Δ) / N with p = (I + Q)·(a ⊙ s), Q = sigmoid(θ)
+    /// scattered into the dense I + Q at the kernel's positions (<see cref="Tensor.SymmetricMatMul"/>'s forward); also the
+    /// communication cost Σ q_e d_e when it is charged.
+    /// </summary>
+    private void LocalCoverage(IReadOnlyList<double[]> frames, ReadOnlySpan<double> mu, double delta)
+    {
+        var m = _m;
+        int n = _n, mPts = _mPts, count = frames.Count;
+        Tensor.SigmoidInto(m.Interaction.Theta!.Data, _q);
+        _density!.Forward(mu, _sigma, _a, _w);
+        Array.Clear(_dense);
+        for (int e = 0; e < _upper.Length; e++)
+        {
+            _dense[_upper[e]] = _q[e];
+            _dense[_lower[e]] = _q[e];
+        }
+        for (int i = 0; i < n; i++) _dense[i * n + i] = 1.0;
+        MatMulKernel.Gemm(_dense, false, _w, false, _p, n, n, mPts);
+        if (_targets.Length < count * mPts) (_targets, _rowSums) = (new double[count * mPts], new double[count * n]);
+        for (int f = 0; f < count; f++)
+        {
+            var frame = frames[f];
+            double mass = delta * frame.Sum();
+            var target = _targets.AsSpan(f * mPts, mPts);
+            for (int k = 0; k < mPts; k++) target[k] = frame[k] / mass;
+            for (int i = 0; i < n; i++)
+                (_rowSums[f * n + i], _rowLoss[i]) = DpsKernels.PooledRowLoss(_p.AsSpan(i * mPts, mPts), target, delta, _diff);
+            _coverages[0] = _coverages[0] + DpsKernels.PooledTotal(_rowLoss, delta) / n;
+        }
+        if (m.Objective.LambdaC > 0)
+        {
+            TP.Multiply(_q, _cost, _gq);
+            _comm[0] = TP.Sum(_gq);
+        }
+    }
+
+    /// <summary>
+    /// The local coverage's backward (after the penalties'): ∂/∂p per frame (last first), then the symmetric product's
+    /// ∂/∂q = H[lo, hi] + H[hi, lo] with H = G·wᵀ (added to the communication cost's λ_C·d_e) and ∂/∂w = S·G, sigmoid
+    /// into θ, and the scaled densities' ∂/∂μ, ∂/∂σ, ∂/∂a.
+    /// </summary>
+    private void LocalBackward(int count, ReadOnlySpan<double> mu, double delta)
+    {
+        var m = _m;
+        int n = _n, mPts = _mPts;
+        double gTotal = 1.0 / count / n;
+        for (int f = count - 1; f >= 0; f--)
+        {
+            var target = _targets.AsSpan(f * mPts, mPts);
+            var into = f == count - 1 ? _gp : _gw;
+            for (int i = 0; i < n; i++)
+                DpsKernels.PooledRowGradient(_p.AsSpan(i * mPts, mPts), target, delta, _rowSums[f * n + i], 2.0 * delta * gTotal,
+                    into.AsSpan(i * mPts, mPts), _diff);
+            if (f != count - 1) TP.Add(_gp, _gw, _gp);
+        }
+        MatMulKernel.Gemm(_gp, false, _w, true, _h, n, mPts, n); // H = G·wᵀ
+        bool comm = m.Objective.LambdaC > 0;
+        for (int e = 0; e < _upper.Length; e++)
+        {
+            double gv = _h[_upper[e]] + _h[_lower[e]];
+            _gq[e] = comm ? m.Objective.LambdaC * _cost[e] + gv : gv;
+        }
+        MatMulKernel.Gemm(_dense, false, _gp, false, _gw, n, n, mPts); // ∂/∂w = S·G
+        for (int e = 0; e < _gq.Length; e++) _gq[e] = _gq[e] * _q[e] * (1.0 - _q[e]);
+        m.Interaction.Theta!.AccumulateGrad(_gq);
+        _density!.Backward(mu, _sigma, _a, _w, _gw, _gMu, _gSigma, _gWeights);
+    }
+
+    private void Resources(ReadOnlySpan<double> alpha)
+    {
+        var m = _m;
+        if (m.FixedResources)
+        {
+            double each = m.Budget * m.Starts / m.N;
+            Array.Fill(_a, each);
+        }
+        else if (m.SoftBudget)
+            for (int i = 0; i < _n; i++) _a[i] = Tensor.SoftplusValue(alpha[i], SoftplusBeta, SoftplusThreshold);
+        else
+            for (int r = 0; r < _groups; r++)
+            {
+                int b = r * _size;
+                double lse = Tensor.LogSumExpLine(alpha, b, _size, 1);
+                for (int k = b; k < b + _size; k++)
+                {
+                    _share[k] = Math.Exp(alpha[k] - lse);
+                    _a[k] = _share[k] * m.Budget;
+                }
+            }
+    }
+
+    /// <summary>
+    /// The graph's backward in its order: the penalties' subgraphs run before the coverage's (they were recorded after
+    /// it), so a leaf with a gradient from both gets the penalty's first; frames in reverse order into ∂/∂W.
+    /// </summary>
+    private void Backward(IReadOnlyList<double[]> frames, ReadOnlySpan<double> mu, ReadOnlySpan<double> rho, ReadOnlySpan<double> alpha, bool budget, bool breadth)
+    {
+        var m = _m;
+        var obj = m.Objective;
+        int mPts = _mPts, count = frames.Count;
+        double delta = m.Space.Delta;
+        if (breadth)
+        {
+            // Σσ² · λσ: d/dσ = 2σ·λσ, through its own softplus into ρ.
+            for (int i = 0; i < _n; i++) _gExtra[i] = Tensor.SoftplusGradient(2.0 * _sigma[i] * obj.LambdaSigma, rho[i], SoftplusBeta, SoftplusThreshold);
+            m.Rho.AccumulateGrad(_gExtra);
+        }
+        if (budget)
+        {
+            // (Σa − R)² · λR: d/da = 2(Σa − R)·λR for every agent of the start, through its own softplus into α.
+            for (int i = 0; i < _n; i++)
+                _gExtra[i] = Tensor.SoftplusGradient(2.0 * _budgetGap[i / _size] * obj.LambdaR, alpha[i], SoftplusBeta, SoftplusThreshold);
+            m.Alpha.AccumulateGrad(_gExtra);
+        }
+
+        if (_local) LocalBackward(count, mu, delta);
+        else
+        {
+            // ∂/∂W: Σ over frames (last first) of 2·(W − d_f)·(Δ/F).
+            double gS = 1.0 / count * delta;
+            for (int f = count - 1; f >= 0; f--)
+                for (int j = 0; j < _groups * mPts; j++)
+                {
+                    double g = 2.0 * _errors[f * _groups * mPts + j] * gS;
+                    _gW[j] = f == count - 1 ? g : _gW[j] + g;
+                }
+            _mixture.Backward(mu, _sigma, _weights, _gW, _gMu, _gSigma, _gWeights);
+        }
+        m.Mu.AccumulateGrad(_gMu);
+        for (int i = 0; i < _n; i++) _gLeaf[i] = Tensor.SoftplusGradient(_gSigma[i], rho[i], SoftplusBeta, SoftplusThreshold);
+        m.Rho.AccumulateGrad(_gLeaf);
+        if (m.FixedResources) return;
+        for (int i = 0; i < _n; i++) _gA[i] = _local ? _gWeights[i] : _gWeights[i] * _spread[i]; // ∂/∂a: the densities' scale, or through a ⊙ (1 + Q·1)
+        if (m.SoftBudget)
+            for (int i = 0; i < _n; i++) _gLeaf[i] = Tensor.SoftplusGradient(_gA[i], alpha[i], SoftplusBeta, SoftplusThreshold);
+        else
+            for (int r = 0; r < _groups; r++)
+            {
+                // a = s·R, then softmax's backward s ⊙ (g − Σ g ⊙ s) per start.
+                int b = r * _size;
+                for (int k = b; k < b + _size; k++) _gA[k] = _gA[k] * m.Budget;
+                double dot = 0;
+                for (int k = b; k < b + _size; k++) dot += _gA[k] * _share[k];
+                for (int k = b; k < b + _size; k++) _gLeaf[k] = _share[k] * (_gA[k] - dot);
+            }
+        m.Alpha.AccumulateGrad(_gLeaf);
+    }
+}

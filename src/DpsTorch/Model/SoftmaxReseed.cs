@@ -1,0 +1,22 @@
+// The re-seed move for a budget held as softmax shares (a = R·softmax(α)), used by the economics case studies
+// (Model/Ricardo.cs, Model/Portfolio.cs): a share that should grow but is almost zero has the gradient
+// a_k (v_k − v̄), too small for L-BFGS to notice, so gradient descent leaves it starved. The move gives it back a
+// share of about 1/K of the largest one and lets the next solve decide.
+namespace DpsTorch.Model;
+
+/// <summary>Raises starved softmax logits that the optimality condition says should be used.</summary>
+internal static class SoftmaxReseed
+{
+    /// <summary>Sets every logit k with <paramref name="pays"/>(k) that lies below max − ln K to max − ln K
+    /// (K the number of logits). Returns how many were raised.</summary>
+    public static int Raise(Tensor logits, Func<int, bool> pays)
+    {
+        var data = logits.Data.ToArray();
+        double floor = data.Max() - Math.Log(data.Length);
+        int raised = 0;
+        for (int k = 0; k < data.Length; k++)
+            if (data[k] < floor && pays(k)) { data[k] = floor; raised++; }
+        if (raised > 0) logits.Copy_(data);
+        return raised;
+    }
+}

@@ -1,0 +1,183 @@
+// The graph-free step (Model/FusedStep.cs) gives the graph's loss and gradients bit for bit, alone and for stacked starts.
+using DpsTorch.Config;
+using DpsTorch.Model;
+using DpsTorch.Ops;
+using DpsTorch.Optim;
+
+namespace DpsTorch.Tests.Model;
+
+public class FusedStepTests
+{
+    private static DpsConfig Config(string topology, string resources, double lambdaC, double lambdaR, double lambdaSigma, int n = 7,
+        string objective = "system", bool learned = false)
+        => ConfigLoader.Parse($$"""
+            { "space": { "m": 48 }, "agents": { "count": {{n}}, "init": "random", "resources": "{{resources}}" },
+              "demand": { "kind": "peaks", "peaks": 2, "width": 0.4 },
+              "topology": { "kind": "{{topology}}", "k": 1, "learned": {{(learned ? "true" : "false")}}, "weight": 0.3 },
+              "objective": { "kind": "{{objective}}", "lambdaC": {{lambdaC}}, "lambdaR": {{lambdaR}}, "lambdaSigma": {{lambdaSigma}} } }
+            """);
+
+    /// <summary>σ on both sides of the wrapped normal's series switch and with one and several images.</summary>
+    private static DpsModel Model(DpsConfig c, int start)
+    {
+        var model = SystemBuilder.Create(c, start);
+        double[] sigmas = [0.12, 0.3, 0.45, 0.7, 1.2, 2.5, 0.2];
+        for (int i = 0; i < model.N; i++) model.Rho[i] = Initialization.SoftplusInverse(sigmas[(i + start) % sigmas.Length]); // σ = σ_min + this
+        for (int i = 0; i < model.N; i++) model.Alpha[i] = 0.2 * Math.Cos(i + start);
+        if (model.Interaction.Theta is { } theta)
+            for (int e = 0; e < theta.Numel; e++) theta[e] = 0.7 * Math.Sin(e + 1.0 + start);
+        return model;
+    }
+
+    /// <summary>Three frames (as a drifting demand or the continuation gives them), each with one value per grid point.</summary>
+    private static double[][] Frames(DpsModel m)
+    {
+        var grid = m.Space.Grid.ToArray();
+        return [.. Enumerable.Range(0, 3).Select(f => grid.Select(x => 0.05 + Math.Exp(Math.Cos(x - f)) / (3.0 + f)).ToArray())];
+    }
+
+    private static double[][] Gradients(IReadOnlyList<Tensor> ps) => [.. ps.Select(p => p.Grad?.ToArray() ?? [])];
+
+    private static void AssertSame(double[][] expected, double[][] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int k = 0; k < expected.Length; k++) Assert.Equal(expected[k], actual[k]); // exact: bit for bit
+    }
+
+    [Theory]
+    [InlineData("complete", "budget", 0.0, 0.0, 0.0, false)]
+    [InlineData("complete", "budget", 0.1, 0.0, 0.05, true)]
+    [InlineData("ring", "soft", 0.1, 0.2, 0.05, true)]
+    [InlineData("ring", "soft", 0.0, 0.0, 0.0, false)]
+    [InlineData("none", "fixed-equal", 0.0, 0.0, 0.05, true)]
+    [InlineData("none", "budget", 0.0, 0.0, 0.0, true)]
+    [InlineData("complete", "budget", 0.0, 0.0, 0.0, false, "local")]
+    [InlineData("complete", "soft", 0.1, 0.2, 0.05, true, "local")]
+    [InlineData("ring", "budget", 0.1, 0.0, 0.0, true, "local")]
+    [InlineData("complete", "fixed-equal", 0.0, 0.0, 0.05, false, "local")]
+    public void Evaluate_EqualsTheGraphsLossAndBackward_BitForBit(string topology, string resources, double lambdaC, double lambdaR,
+        double lambdaSigma, bool frames, string objective = "system")
+    {
+        var c = Config(topology, resources, lambdaC, lambdaR, lambdaSigma, objective: objective, learned: objective == "local");
+        var graph = Model(c, 0);
+        var fused = Model(c, 0);
+        Assert.True(FusedStep.Applies(fused));
+        var f = frames ? Frames(graph) : null;
+        // Gradients already present are added to, as Backward adds them.
+        foreach (var p in graph.Parameters().Concat(fused.Parameters())) p.Grad = Tensor.Full(0.125, p.Numel);
+
+        var parts = graph.Loss(f);
+        parts.Total.Backward();
+        var (total, coverage) = fused.Evaluate(f, backward: true);
+
+        Assert.Equal(parts.Total.Item(), total);
+        Assert.Equal(parts.Coverage.Item(), coverage);
+        AssertSame(Gradients(graph.Parameters()), Gradients(fused.Parameters()));
+        var (noGradTotal, _) = fused.Evaluate(f, backward: false);
+        Assert.Equal(total, noGradTotal);
+    }
+
+    [Theory]
+    [InlineData("system")]
+    [InlineData("local")]
+    public void AdamSteps_FollowTheGraphsTrajectory_BitForBit(string objective)
+    {
+        var c = Config("complete", "budget", 0.0, 0.0, 0.0, n: 16, objective: objective, learned: objective == "local");
+        var graph = Model(c, 1);
+        var fused = Model(c, 1);
+        var optGraph = new Adam(graph.Parameters(), lr: 0.05);
+        var optFused = new Adam(fused.Parameters(), lr: 0.05);
+        for (int s = 0; s < 40; s++)
+        {
+            optGraph.ZeroGrad();
+            var loss = graph.Loss().Total;
+            loss.Backward();
+            optGraph.Step();
+            optFused.ZeroGrad();
+            Assert.Equal(loss.Item(), fused.Evaluate(null, backward: true).Total);
+            optFused.Step();
+        }
+        AssertSame([.. graph.Parameters().Select(p => p.ToArray())], [.. fused.Parameters().Select(p => p.ToArray())]);
+    }
+
+    [Fact]
+    public void Evaluate_OnSeveralThreads_EqualsTheGraph_BitForBit()
+    {
+        // 200 agents: four mixture blocks and the agents' gradients split over the threads, as the op splits them.
+        int before = TensorEngine.NumThreads;
+        try
+        {
+            TensorEngine.SetNumThreads(2);
+            var c = Config("ring", "budget", 0.0, 0.0, 0.0, n: 200);
+            var graph = Model(c, 2);
+            var fused = Model(c, 2);
+            var loss = graph.Loss().Total;
+            loss.Backward();
+            Assert.Equal(loss.Item(), fused.Evaluate(null, backward: true).Total);
+            AssertSame(Gradients(graph.Parameters()), Gradients(fused.Parameters()));
+        }
+        finally { TensorEngine.SetNumThreads(before); }
+    }
+
+    [Fact]
+    public void BatchedStarts_WithTheImageSum_EqualTheirGraphAndTheLoneSteps_BitForBit()
+    {
+        var c = Config("ring", "soft", 0.1, 0.2, 0.05);
+        const int starts = 3;
+        var batch = new BatchedStarts([.. Enumerable.Range(0, starts).Select(r => Model(c, r))]) { MixtureMethod = WrappedNormalMethod.Images };
+        var graph = new BatchedStarts([.. Enumerable.Range(0, starts).Select(r => Model(c, r))]) { MixtureMethod = WrappedNormalMethod.Images };
+        var frames = Frames(batch.Engine);
+
+        var (total, coverage) = batch.Evaluate(frames, backward: true);
+        var parts = graph.StartLossParts(frames);
+        var sum = parts.Total.Sum();
+        sum.Backward();
+        Assert.Equal(sum.Item(), total);
+        Assert.Equal(parts.Coverage.Sum().Item(), coverage);
+        Assert.Equal(parts.Total.ToArray(), batch.StartLosses.ToArray());
+        AssertSame(Gradients(graph.Parameters()), Gradients(batch.Parameters()));
+
+        // Each start's loss and gradient are also the lone model's, bit for bit.
+        for (int r = 0; r < starts; r++)
+        {
+            var alone = Model(c, r);
+            Assert.Equal(alone.Evaluate(frames, backward: true).Total, batch.StartLosses[r]);
+            var ps = batch.Parameters();
+            var lone = alone.Parameters();
+            for (int k = 0; k < ps.Count; k++)
+            {
+                int len = lone[k].Numel;
+                Assert.Equal(lone[k].Grad!.ToArray(), ps[k].Grad!.ToArray().AsSpan(r * len, len).ToArray());
+            }
+        }
+    }
+
+    [Fact]
+    public void Applies_OnlyToTheFusedBranchesItReproduces()
+    {
+        var c = Config("complete", "budget", 0, 0, 0);
+        var m = Model(c, 0);
+        Assert.True(FusedStep.Applies(m));
+        m.UseFusedKernels = false;
+        Assert.False(FusedStep.Applies(m));
+        var learned = SystemBuilder.Create(c with { Topology = c.Topology with { Learned = true } }, 0);
+        Assert.False(FusedStep.Applies(learned));
+        var local = SystemBuilder.Create(c with { Objective = c.Objective with { Kind = ObjectiveKind.Local } }, 0);
+        Assert.False(FusedStep.Applies(local)); // local with a fixed Q: the graph
+        var localLearned = SystemBuilder.Create(c with { Objective = c.Objective with { Kind = ObjectiveKind.Local }, Topology = c.Topology with { Learned = true } }, 0);
+        Assert.True(FusedStep.Applies(localLearned));
+        var share = SystemBuilder.Create(c with { Objective = c.Objective with { Kind = ObjectiveKind.LocalShare }, Topology = c.Topology with { Learned = true } }, 0);
+        Assert.False(FusedStep.Applies(share));
+        var unmet = SystemBuilder.Create(c with { Objective = c.Objective with { Mismatch = MismatchKind.Unmet } }, 0);
+        Assert.False(FusedStep.Applies(unmet));
+    }
+
+    [Fact]
+    public void Evaluate_RefusesANonFiniteMu_AsTheGraphDoes()
+    {
+        var m = Model(Config("complete", "budget", 0, 0, 0), 0);
+        m.Mu[2] = double.NaN;
+        var e = Assert.Throws<ArgumentException>(() => m.Evaluate(null, backward: true));
+        Assert.Contains("mu[2]", e.Message);
+    }
+}
