@@ -35,9 +35,16 @@ public static class Polish
     /// </summary>
     public const int NestedHistory = 400;
 
-    /// <summary>The history of the polish for <paramref name="system"/>: <see cref="NestedHistory"/> (at most its parameter count) for a nested system, else <see cref="History"/>.</summary>
+    /// <summary>
+    /// Whether <paramref name="system"/> gets the nested polish (more pairs, rounds, a budget per parameter): a nested
+    /// system of two or more levels. A flat system written as one level keeps the flat polish, so it still trains to
+    /// the flat system's bits.
+    /// </summary>
+    public static bool IsStacked(ITrainableSystem system) => system is Nested.NestedSystem { Levels.Count: > 1 };
+
+    /// <summary>The history of the polish for <paramref name="system"/>: <see cref="NestedHistory"/> (at most its parameter count) for a nested system of two or more levels, else <see cref="History"/>.</summary>
     public static int HistoryFor(ITrainableSystem system)
-        => system is Nested.NestedSystem ? Math.Clamp(system.Parameters().Sum(p => p.Numel), History, NestedHistory) : History;
+        => IsStacked(system) ? Math.Clamp(system.Parameters().Sum(p => p.Numel), History, NestedHistory) : History;
 
     /// <summary>The polish's iteration budget: training.polish, or training.steps when it is not set.</summary>
     public static int Iterations(TrainingConfig training) => training.Polish ?? training.Steps;
@@ -48,7 +55,7 @@ public static class Polish
     /// the order of one iteration per parameter to learn an ill-conditioned curvature).
     /// </summary>
     public static int Iterations(TrainingConfig training, ITrainableSystem system)
-        => training.Polish ?? (system is Nested.NestedSystem
+        => training.Polish ?? (IsStacked(system)
             ? (int)Math.Min(int.MaxValue, Math.Max(training.Steps, NestedIterationsPerParameter * (long)system.Parameters().Sum(p => p.Numel)))
             : training.Steps);
 
@@ -94,7 +101,7 @@ public static class Polish
         var before = Trainer.Snapshot(ps);
         // A nested system's L-BFGS runs in rounds that keep its history, with the gradient test between them: its
         // trajectory alternates plateaus that pass the test with sudden drops, so where a fixed budget ends is a lottery.
-        bool rounds = system is Nested.NestedSystem;
+        bool rounds = IsStacked(system);
         int perCall = rounds ? Math.Min(Round, iterations) : iterations;
         var lbfgs = new Lbfgs(ps, lr: 1, maxIter: perCall, historySize: HistoryFor(system), toleranceGrad: Tightening * training.GradTolerance,
             toleranceChange: ToleranceChange, maxEval: 2 * perCall);

@@ -132,6 +132,13 @@ public class NestedSearchTests
         var flat = SystemBuilder.Create(ConfigLoader.Parse("""{ "agents": { "count": 8 }, "training": { "steps": 300 } }"""));
         Assert.Equal(Polish.History, Polish.HistoryFor(flat));
         Assert.Equal(300, Polish.Iterations(c.Training, flat));
+        // A flat system written as one level keeps the flat polish (and so the flat system's bits).
+        var oneLevel = NestedBuilder.Create(ConfigLoader.Parse("""
+            { "agents": { "count": 8 }, "training": { "steps": 300 }, "levels": [ { "size": 8, "topology": { "kind": "ring", "k": 1, "learned": true } } ] }
+            """));
+        Assert.False(Polish.IsStacked(oneLevel));
+        Assert.Equal(Polish.History, Polish.HistoryFor(oneLevel));
+        Assert.Equal(300, Polish.Iterations(c.Training, oneLevel));
     }
 
     [Fact]
