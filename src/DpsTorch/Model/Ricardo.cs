@@ -34,7 +34,7 @@ public sealed record RicardoEquilibrium(double Tau, double RelativeWage, double 
 /// <param name="Equilibrium">Relative wage (shadow prices), cutoffs (who supplies which market) and welfare.</param>
 /// <param name="SharedGoods">Goods that both countries produce (each more than <see cref="RicardoEconomy.ShareTolerance"/> of the good's output).</param>
 /// <param name="Violations">Goods produced against comparative advantage: home makes a good with A &lt; g·ω, or foreign one with A &gt; ω/g (by more than the share tolerance, A off by more than 1e-6 relative).</param>
-/// <param name="Converged">Every Negishi round ended at the planner's optimum (<see cref="RicardoEconomy.GapTolerance"/>) and the weights settled.</param>
+/// <param name="Converged">The last Negishi round ended at the planner's optimum (<see cref="RicardoEconomy.GapTolerance"/>) and the weights settled.</param>
 /// <param name="Iterations">L-BFGS iterations over all Negishi rounds.</param>
 /// <param name="NegishiRounds">Rounds of the Negishi fixed point.</param>
 /// <param name="HomeOutputShare">Per good, home's share of the world output q_H / (q_H + q_F).</param>
@@ -168,7 +168,7 @@ public sealed class RicardoEconomy
         var b = Tensor.FromArray(_b);
         var pi = new[] { Tensor.FromArray(_pi[0]), Tensor.FromArray(_pi[1]) };
         double psiHome = _labour[0] / (_labour[0] + _labour[1]);
-        bool converged = true, settled = false;
+        bool converged = false, settled = false;
         long iterations = 0;
         int rounds = 0;
         double gap = double.NaN;
@@ -200,7 +200,7 @@ public sealed class RicardoEconomy
                 if (gap <= GapTolerance || pass == MaxReseeds) break;
                 for (int c = 0; c < 2; c++) SoftmaxReseed.Raise(logits[c], k => s.Excess[c][k] > GapTolerance);
             }
-            converged &= gap <= GapTolerance;
+            converged = gap <= GapTolerance;
             psiHome = s.Income[0] / (s.Income[0] + s.Income[1]);
             if (Math.Abs(psiHome - psi) < NegishiTolerance) { settled = true; break; }
         }

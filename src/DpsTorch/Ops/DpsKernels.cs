@@ -306,22 +306,25 @@ public static partial class DpsKernels
     /// <summary>acc += Σ_{i in [first, end)} w_i·WN_i on the grid, agent by agent in index order (the image-sum mixture's
     /// block; the row is <paramref name="scratch"/>'s fourth quarter).</summary>
     private static void AddImageAgents(WrappedNormalPlan plan, ReadOnlySpan<double> mus, ReadOnlySpan<double> sigmas, ReadOnlySpan<double> w, int first, int end,
-        Span<double> acc, double[] scratch)
+        Span<double> acc, double[] scratch, double[]? keepU = null, double[]? keepE = null)
     {
         int mPts = acc.Length;
         var row = scratch.AsSpan(3 * mPts, mPts);
         for (int i = first; i < end; i++)
         {
-            plan.Forward(mus[i], sigmas[i], row, scratch);
+            if (keepU is null) plan.Forward(mus[i], sigmas[i], row, scratch);
+            else plan.Forward(mus[i], sigmas[i], row, scratch, keepU.AsSpan(i * mPts, mPts), keepE.AsSpan(i * mPts, mPts));
             TP.MultiplyAdd(row, w[i], acc, acc);
         }
     }
 
     /// <summary>Agent i's gradients of the image-sum mixture from its group's output gradient <paramref name="g"/>.</summary>
     private static void ImageAgentGradient(WrappedNormalPlan plan, ReadOnlySpan<double> mus, ReadOnlySpan<double> sigmas, ReadOnlySpan<double> w, int i, ReadOnlySpan<double> g,
-        double[] scratch, double[] gMu, double[] gSigma, double[] gWeights)
+        double[] scratch, double[] gMu, double[] gSigma, double[] gWeights, double[]? keptU = null, double[]? keptE = null)
     {
-        var (dm, ds, gs) = plan.Backward(mus[i], sigmas[i], g, scratch);
+        int mPts = g.Length;
+        var (dm, ds, gs) = keptU is null ? plan.Backward(mus[i], sigmas[i], g, scratch)
+            : plan.Backward(mus[i], sigmas[i], g, scratch, keptU.AsSpan(i * mPts, mPts), keptE.AsSpan(i * mPts, mPts));
         (gMu[i], gSigma[i], gWeights[i]) = (w[i] * dm, w[i] * ds, gs);
     }
 
@@ -330,14 +333,16 @@ public static partial class DpsKernels
     /// what one group under <see cref="WrappedNormalMethod.Auto"/>, and every group under
     /// <see cref="WrappedNormalMethod.Images"/>, computes) on plain arrays, with the plan and the buffers kept from call
     /// to call: for a model step evaluated without the graph (Model/FusedStep.cs). The same checks, blocks, order and
-    /// arithmetic as the op (bit-identical; tests), on the calling thread, allocating nothing once warm.
+    /// arithmetic as the op (bit-identical; tests), on the calling thread, allocating nothing once warm. The backward
+    /// reads one-image agents' terms kept by the forward (2·N·M doubles) instead of recomputing their exponentials.
     /// </summary>
     internal sealed class ImageMixture
     {
         private readonly string _op;
         private readonly double[] _grid;
         private readonly int _agents, _groups, _size, _blocksPerGroup;
-        private readonly double[] _scratch, _partial;
+        private readonly double[] _scratch, _partial, _mu;
+        private readonly double[]? _keptU, _keptE; // one-image agents' offsets and terms, from the forward to the backward
         private WrappedNormalPlan? _plan;
 
         /// <summary>A mixture of <paramref name="agents"/> agents in <paramref name="groups"/> equal groups on <paramref name="grid"/> (not copied: it must not change).</summary>
@@ -350,7 +355,13 @@ public static partial class DpsKernels
             _blocksPerGroup = Math.Max(1, (_size + MixtureBlock - 1) / MixtureBlock);
             _scratch = new double[4 * grid.Length];
             _partial = new double[groups * _blocksPerGroup * grid.Length];
+            _mu = new double[agents];
+            long kept = (long)agents * grid.Length;
+            (_keptU, _keptE) = kept <= MaxKeptTerms ? (new double[kept], new double[kept]) : (null, null);
         }
+
+        /// <summary>Largest N·M whose terms the forward keeps for the backward (2^20 doubles, 8 MiB per array); above it the backward recomputes them.</summary>
+        private const long MaxKeptTerms = 1L << 20;
 
         /// <summary>o (groups·M) = each group's Σ_i w_i WN(·; μ_i, σ_i) on the grid; checks the grid, σ and μ as the op does.</summary>
         public void Forward(ReadOnlySpan<double> mus, double[] sigmas, double[] w, double[] o)
@@ -358,13 +369,20 @@ public static partial class DpsKernels
             CheckGridAndAgents(_op, mus, sigmas, _grid);
             int needed = WrappedNormalPlan.HarmonicsFor(sigmas, WrappedNormalMethod.Auto);
             if (_plan is null || _plan.Harmonics < needed) _plan = new WrappedNormalPlan(_grid, sigmas, WrappedNormalMethod.Auto);
-            int mPts = _grid.Length;
+            int mPts = _grid.Length, blocks = _groups * _blocksPerGroup;
             Array.Clear(_partial);
-            for (int b = 0; b < _groups * _blocksPerGroup; b++)
+            mus.CopyTo(_mu);
+            var (plan, mu, sigma, weights) = (_plan, _mu, sigmas, w);
+            // Blocks over threads as the op runs them (each block's sum is the same on any thread).
+            TensorEngine.ParallelRanges(blocks, (s, e) =>
             {
-                int gi = b / _blocksPerGroup, first = gi * _size, i = first + (b % _blocksPerGroup) * MixtureBlock;
-                AddImageAgents(_plan, mus, sigmas, w, i, Math.Min(first + _size, i + MixtureBlock), _partial.AsSpan(b * mPts, mPts), _scratch);
-            }
+                var scratch = s == 0 && e == blocks ? _scratch : new double[4 * mPts];
+                for (int b = s; b < e; b++)
+                {
+                    int gi = b / _blocksPerGroup, first = gi * _size, i = first + (b % _blocksPerGroup) * MixtureBlock;
+                    AddImageAgents(plan, mu, sigma, weights, i, Math.Min(first + _size, i + MixtureBlock), _partial.AsSpan(b * mPts, mPts), scratch, _keptU, _keptE);
+                }
+            }, Math.Max(1, 8192 / (MixtureBlock * mPts)));
             Array.Clear(o, 0, _groups * mPts);
             for (int gi = 0; gi < _groups; gi++)
             {
@@ -377,8 +395,14 @@ public static partial class DpsKernels
         public void Backward(ReadOnlySpan<double> mus, double[] sigmas, double[] w, double[] g, double[] gMu, double[] gSigma, double[] gWeights)
         {
             int mPts = _grid.Length;
-            for (int i = 0; i < _agents; i++)
-                ImageAgentGradient(_plan!, mus, sigmas, w, i, new ReadOnlySpan<double>(g, i / _size * mPts, mPts), _scratch, gMu, gSigma, gWeights);
+            mus.CopyTo(_mu);
+            var (plan, mu) = (_plan!, _mu);
+            TensorEngine.ParallelRanges(_agents, (s, e) =>
+            {
+                var scratch = s == 0 && e == _agents ? _scratch : new double[4 * mPts];
+                for (int i = s; i < e; i++)
+                    ImageAgentGradient(plan, mu, sigmas, w, i, new ReadOnlySpan<double>(g, i / _size * mPts, mPts), scratch, gMu, gSigma, gWeights, _keptU, _keptE);
+            }, Math.Max(1, 8192 / mPts));
         }
     }
 
@@ -896,14 +920,20 @@ public static partial class DpsKernels
             }
         }
 
-        public void Forward(double mu, double sigma, Span<double> row, double[] scratch)
+        /// <summary>
+        /// WN(·; μ, σ) on the grid into <paramref name="row"/>. For a <see cref="SingleImage"/> agent, non-empty
+        /// <paramref name="keepU"/> and <paramref name="keepE"/> (M each) receive its offsets u and terms φ_0, which
+        /// <see cref="Backward"/> then reads instead of recomputing (the same values: bit-identical).
+        /// </summary>
+        public void Forward(double mu, double sigma, Span<double> row, double[] scratch, Span<double> keepU = default, Span<double> keepE = default)
         {
             int m = row.Length;
             if (UsesImages(sigma))
             {
+                bool keep = !keepU.IsEmpty && SingleImage(sigma);
                 var d = scratch.AsSpan(0, m);
-                var u = scratch.AsSpan(m, m);
-                var e = scratch.AsSpan(2 * m, m);
+                var u = keep ? keepU : scratch.AsSpan(m, m);
+                var e = keep ? keepE : scratch.AsSpan(2 * m, m);
                 Offsets(mu, d);
                 double negInv2s2 = -1.0 / (2.0 * sigma * sigma), norm = InvSqrtTwoPi / sigma;
                 int kMax = Images(sigma);
@@ -952,25 +982,32 @@ public static partial class DpsKernels
         }
 
         /// <summary>(Σ_m g[m] ∂WN/∂μ, Σ_m g[m] ∂WN/∂σ, Σ_m g[m] WN) at one agent, recomputed from the grid tables.</summary>
-        public (double dMu, double dSigma, double gDotDensity) Backward(double mu, double sigma, ReadOnlySpan<double> g, double[] scratch)
+        /// <remarks>With <paramref name="keptU"/> and <paramref name="keptE"/> from <see cref="Forward"/> (a
+        /// <see cref="SingleImage"/> agent, same μ and σ) the terms are read, not recomputed.</remarks>
+        public (double dMu, double dSigma, double gDotDensity) Backward(double mu, double sigma, ReadOnlySpan<double> g, double[] scratch,
+            ReadOnlySpan<double> keptU = default, ReadOnlySpan<double> keptE = default)
         {
             int m = g.Length;
             if (UsesImages(sigma))
             {
                 // φ_k = exp(−u²/2σ²) with u = d + 2πk; ∂WN/∂μ = norm Σ φ u/σ², ∂WN/∂σ = norm Σ φ (u²/σ³ − 1/σ).
+                bool kept = !keptU.IsEmpty && SingleImage(sigma);
                 var d = scratch.AsSpan(0, m);
                 var u = scratch.AsSpan(m, m);
                 var e = scratch.AsSpan(2 * m, m);
-                Offsets(mu, d);
+                if (!kept) Offsets(mu, d);
                 double negInv2s2 = -1.0 / (2.0 * sigma * sigma), norm = InvSqrtTwoPi / sigma;
                 int kMax = Images(sigma);
                 double a0 = 0, a1 = 0, a2 = 0;
                 for (int k = -kMax; k <= kMax; k++)
                 {
-                    Exponents(d, TwoPi * k, negInv2s2, u, e);
-                    TP.Exp(e, e);
-                    FlushTiny(e);
-                    var (s0, s1, s2) = Moments(g, e, u);
+                    if (!kept)
+                    {
+                        Exponents(d, TwoPi * k, negInv2s2, u, e);
+                        TP.Exp(e, e);
+                        FlushTiny(e);
+                    }
+                    var (s0, s1, s2) = kept ? Moments(g, keptE, keptU) : Moments(g, e, u);
                     a0 += s0; a1 += s1; a2 += s2;
                 }
                 double s2i = 1.0 / (sigma * sigma);

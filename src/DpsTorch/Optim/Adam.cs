@@ -1,4 +1,5 @@
 // Adam and AdamW: the bias-corrected update of torch.optim.Adam / torch.optim.AdamW, written with TensorPrimitives.
+using System.Numerics;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace DpsTorch.Optim;
@@ -22,7 +23,7 @@ public sealed class Adam : Optimizer
     private static readonly string[] BufferNames = ["exp_avg", "exp_avg_sq"];
     private double _beta1, _beta2, _eps, _weightDecay;
     private bool _decoupled;
-    private readonly double[][] _expAvg, _expAvgSq, _scratch, _scratch2;
+    private readonly double[][] _expAvg, _expAvgSq, _scratch2;
 
     /// <summary>Creates Adam (or AdamW with <paramref name="decoupledWeightDecay"/>) over leaves with RequiresGrad.</summary>
     /// <param name="parameters">The tensors to update.</param>
@@ -39,11 +40,11 @@ public sealed class Adam : Optimizer
         Validate(beta1, beta2, eps, weightDecay, (arg, msg) => new ArgumentOutOfRangeException(arg, msg));
         (_beta1, _beta2, _eps, _weightDecay, _decoupled) = (beta1, beta2, eps, weightDecay, decoupledWeightDecay);
         int n = Parameters.Count;
-        (_expAvg, _expAvgSq, _scratch, _scratch2) = (new double[n][], new double[n][], new double[n][], new double[n][]);
+        (_expAvg, _expAvgSq, _scratch2) = (new double[n][], new double[n][], new double[n][]);
         for (int i = 0; i < n; i++)
         {
             int len = Parameters[i].Numel;
-            (_expAvg[i], _expAvgSq[i], _scratch[i], _scratch2[i]) = (new double[len], new double[len], new double[len], new double[len]);
+            (_expAvg[i], _expAvgSq[i], _scratch2[i]) = (new double[len], new double[len], new double[len]);
         }
     }
 
@@ -78,23 +79,57 @@ public sealed class Adam : Optimizer
             var gData = GradData(i);
             if (gData is null) continue;
             var p = Parameters[i].Storage;
-            var (m, v, tmp) = (_expAvg[i], _expAvgSq[i], _scratch[i]);
+            var (m, v) = (_expAvg[i], _expAvgSq[i]);
             ReadOnlySpan<double> g = gData;
             if (_weightDecay != 0)
             {
                 if (_decoupled) TP.Multiply(p, 1 - lr * _weightDecay, p);
                 else { TP.MultiplyAdd(p, _weightDecay, g, _scratch2[i]); g = _scratch2[i]; }
             }
-            TP.Subtract(g, m, tmp);                 // m ← m + (1 − β₁)(g − m)
-            TP.MultiplyAdd(tmp, 1 - _beta1, m, m);
-            TP.Multiply(g, g, tmp);                 // v ← β₂ v + (1 − β₂) g²
-            TP.Multiply(v, _beta2, v);
-            TP.MultiplyAdd(tmp, 1 - _beta2, v, v);
-            TP.Sqrt(v, tmp);                        // denom = √v / √(1 − β₂ᵗ) + ε
-            TP.Divide(tmp, biasCorrection2Sqrt, tmp);
-            TP.Add(tmp, _eps, tmp);
-            TP.Divide(m, tmp, tmp);                 // p ← p − stepSize · m / denom
-            TP.MultiplyAdd(tmp, -stepSize, p, p);
+            Update(p, g, m, v, _beta1, _beta2, biasCorrection2Sqrt, _eps, stepSize);
+        }
+    }
+
+    /// <summary>
+    /// The moment and parameter update of one parameter in one pass over its four vectors (one read and write of each
+    /// instead of ten passes: at a learned N = 2048 topology that is 2 M edges, 16 MB per vector). Each element gets the
+    /// same correctly rounded operations in the same order as the elementwise form (separate multiply and add, never
+    /// fused), so results are bitwise those of
+    /// <code>
+    /// t = g − m; m = t·(1 − β₁) + m; t = g·g; v = v·β₂; v = t·(1 − β₂) + v;
+    /// d = √v / √(1 − β₂ᵗ) + ε; p = (m / d)·(−stepSize) + p
+    /// </code>
+    /// </summary>
+    internal static void Update(Span<double> p, ReadOnlySpan<double> g, Span<double> m, Span<double> v,
+        double beta1, double beta2, double biasCorrection2Sqrt, double eps, double stepSize)
+    {
+        double c1 = 1 - beta1, c2 = 1 - beta2, step = -stepSize;
+        int n = p.Length, i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int width = Vector<double>.Count;
+            Vector<double> vc1 = new(c1), vc2 = new(c2), vb2 = new(beta2), vbc = new(biasCorrection2Sqrt), veps = new(eps), vstep = new(step);
+            for (; i <= n - width; i += width)
+            {
+                var gi = new Vector<double>(g.Slice(i));
+                var mi = new Vector<double>(m.Slice(i));
+                var vi = new Vector<double>(v.Slice(i));
+                mi = (gi - mi) * vc1 + mi;
+                vi = gi * gi * vc2 + vi * vb2;
+                var d = Vector.SquareRoot(vi) / vbc + veps;
+                (mi / d * vstep + new Vector<double>(p.Slice(i))).CopyTo(p.Slice(i));
+                mi.CopyTo(m.Slice(i));
+                vi.CopyTo(v.Slice(i));
+            }
+        }
+        for (; i < n; i++)
+        {
+            double gi = g[i];
+            double mi = (gi - m[i]) * c1 + m[i];
+            double vi = gi * gi * c2 + v[i] * beta2;
+            m[i] = mi;
+            v[i] = vi;
+            p[i] = mi / (Math.Sqrt(vi) / biasCorrection2Sqrt + eps) * step + p[i];
         }
     }
 

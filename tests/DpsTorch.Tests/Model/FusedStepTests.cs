@@ -101,6 +101,25 @@ public class FusedStepTests
     }
 
     [Fact]
+    public void Evaluate_OnSeveralThreads_EqualsTheGraph_BitForBit()
+    {
+        // 200 agents: four mixture blocks and the agents' gradients split over the threads, as the op splits them.
+        int before = TensorEngine.NumThreads;
+        try
+        {
+            TensorEngine.SetNumThreads(2);
+            var c = Config("ring", "budget", 0.0, 0.0, 0.0, n: 200);
+            var graph = Model(c, 2);
+            var fused = Model(c, 2);
+            var loss = graph.Loss().Total;
+            loss.Backward();
+            Assert.Equal(loss.Item(), fused.Evaluate(null, backward: true).Total);
+            AssertSame(Gradients(graph.Parameters()), Gradients(fused.Parameters()));
+        }
+        finally { TensorEngine.SetNumThreads(before); }
+    }
+
+    [Fact]
     public void BatchedStarts_WithTheImageSum_EqualTheirGraphAndTheLoneSteps_BitForBit()
     {
         var c = Config("ring", "soft", 0.1, 0.2, 0.05);

@@ -10,16 +10,11 @@ namespace DpsTorch.Tests.Nested;
 
 public class NestedOptionsTests
 {
-    /// <summary>σ over both evaluation paths of the wrapped normal, α and θ away from their initial constants.</summary>
+    /// <summary><see cref="NestedSystemTests.Spread"/>, and α away from its initial constant where it is trained.</summary>
     private static NestedSystem Spread(NestedSystem s)
     {
-        for (int i = 0; i < s.Rho.Numel; i++) s.Rho[i] = Initialization.SoftplusInverse(0.3 + 0.25 * i % 2.2 - s.SigmaMin + 0.05);
         if (!s.FixedResources) for (int i = 0; i < s.Alpha.Numel; i++) s.Alpha[i] = 0.3 * Math.Cos(i);
-        int k = 0;
-        foreach (var level in s.Levels)
-            if (level.Interaction.Theta is { } theta)
-                for (int e = 0; e < theta.Numel; e++) theta[e] = 0.4 * Math.Sin(++k);
-        return s;
+        return NestedSystemTests.Spread(s);
     }
 
     private static DpsConfig TwoLevels(string resources, string objective, string levelObjective, string mismatch = "squared") => ConfigLoader.Parse($$"""

@@ -8,7 +8,7 @@ namespace DpsTorch.Tests.Nested;
 public class NestedSystemTests
 {
     /// <summary>Spreads σ over both evaluation paths of the wrapped normal and sets θ away from its initial constant.</summary>
-    private static NestedSystem Spread(NestedSystem s)
+    internal static NestedSystem Spread(NestedSystem s)
     {
         for (int i = 0; i < s.Rho.Numel; i++) s.Rho[i] = Initialization.SoftplusInverse(0.3 + 0.25 * i % 2.2 - s.SigmaMin + 0.05);
         int k = 0;

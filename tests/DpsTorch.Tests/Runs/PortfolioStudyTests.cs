@@ -26,7 +26,8 @@ public class PortfolioStudyTests
         {
             var byGamma = market.OrderBy(r => r.Gamma).ToArray();
             Assert.True(byGamma[^1].Hill1 > byGamma[0].Hill1, $"seed {market.Key}: Hill {byGamma[0].Hill1} at γ = 0.25, {byGamma[^1].Hill1} at γ = 1000");
-            Assert.Equal(byGamma[^1].BoundHill1, byGamma[^1].Hill1, 2);
+            // At γ = 1000 the portfolio is close to the minimum-variance one, whose Hill number bounds the diversification.
+            Assert.True(Math.Abs(byGamma[^1].Hill1 / byGamma[^1].BoundHill1 - 1) < 0.05, $"seed {market.Key}: Hill {byGamma[^1].Hill1} at γ = 1000, minimum-variance {byGamma[^1].BoundHill1}");
         }
     }
 
