@@ -2,7 +2,7 @@
 // loss, from wherever Adam stopped, until the max-abs gradient passes 0.01 training.gradTolerance or training.polish
 // iterations (default training.steps) are spent. Adam's cosine-decayed steps crawl along the flat valleys of mixture losses; L-BFGS crosses
 // them in a few hundred iterations (bench/optima/README.md has the measurements). A nested system keeps more curvature
-// pairs and gets a budget of at least two iterations per parameter: its Hessian is far worse conditioned
+// pairs and gets a budget of up to four iterations per parameter: its Hessian is far worse conditioned
 // (experiments/07-nested-compute/README.md, "Convergence"); its polish runs in rounds of 100 iterations and stops at the
 // first round that ends converged.
 using System.Diagnostics;
