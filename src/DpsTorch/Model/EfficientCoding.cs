@@ -19,6 +19,19 @@ public static class EfficientCoding
     /// instead of −log 0 (far below any FI a covering population has).</summary>
     public const double FloorFI = 1e-300;
 
+    /// <summary>The neuron count n and grid size m, after checking that μ, σ and the gains have one entry per neuron.</summary>
+    private static (int N, int M) CheckShapes(Tensor mu, Tensor sigma, Tensor gains, double[] grid)
+    {
+        ArgumentNullException.ThrowIfNull(mu);
+        ArgumentNullException.ThrowIfNull(sigma);
+        ArgumentNullException.ThrowIfNull(gains);
+        ArgumentNullException.ThrowIfNull(grid);
+        int n = mu.Numel;
+        if (sigma.Numel != n || gains.Numel != n)
+            throw new ArgumentException($"EfficientCoding: μ, σ and the gains need one entry per neuron; got {n}, {sigma.Numel}, {gains.Numel}.");
+        return (n, grid.Length);
+    }
+
     /// <summary>
     /// FI(x_m) = Σ_i f_i'(x_m)²/f_i(x_m) with f_i = a_i WN(·; μ_i, σ_i), length M. Each term is computed as
     /// a_i/(σ_i³√(2π)) · e^{−c} (Σ_k z_k e^{c − z_k²/2})² / Σ_k e^{c − z_k²/2}, z_k = (x − μ_i + 2πk)/σ_i over the images
@@ -27,13 +40,7 @@ public static class EfficientCoding
     /// </summary>
     public static Tensor FisherInformation(Tensor mu, Tensor sigma, Tensor gains, double[] grid)
     {
-        ArgumentNullException.ThrowIfNull(mu);
-        ArgumentNullException.ThrowIfNull(sigma);
-        ArgumentNullException.ThrowIfNull(gains);
-        ArgumentNullException.ThrowIfNull(grid);
-        int n = mu.Numel, m = grid.Length;
-        if (sigma.Numel != n || gains.Numel != n)
-            throw new ArgumentException($"EfficientCoding: μ, σ and the gains need one entry per neuron; got {n}, {sigma.Numel}, {gains.Numel}.");
+        var (n, m) = CheckShapes(mu, sigma, gains, grid);
         var muData = mu.ToArray();
         var sigmaData = sigma.ToArray();
         double twoPi = 2 * Math.PI;
@@ -93,13 +100,7 @@ public static class EfficientCoding
     /// </summary>
     public static (Tensor Rates, Tensor Slopes) TuningCurves(Tensor mu, Tensor sigma, Tensor gains, double[] grid)
     {
-        ArgumentNullException.ThrowIfNull(mu);
-        ArgumentNullException.ThrowIfNull(sigma);
-        ArgumentNullException.ThrowIfNull(gains);
-        ArgumentNullException.ThrowIfNull(grid);
-        int n = mu.Numel, m = grid.Length;
-        if (sigma.Numel != n || gains.Numel != n)
-            throw new ArgumentException($"EfficientCoding: μ, σ and the gains need one entry per neuron; got {n}, {sigma.Numel}, {gains.Numel}.");
+        var (n, m) = CheckShapes(mu, sigma, gains, grid);
         var muData = mu.ToArray();
         double twoPi = 2 * Math.PI;
         var shift = new double[n * m];
