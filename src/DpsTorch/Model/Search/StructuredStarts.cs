@@ -74,29 +74,7 @@ public static class StructuredStarts
     /// </summary>
     public static InitialParameters? AtModes(int n, IReadOnlyList<DemandMode> modes, double sigmaMin, double jitter, int seed,
         double budget, bool softBudget)
-    {
-        if (modes.Count == 0) return null;
-        var kept = modes.Take(n).ToArray();
-        double mass = kept.Sum(x => x.Mass);
-        var sizes = ReferenceStates.GroupSizes(n, [.. kept.Select(x => x.Mass / mass)]);
-        var rng = new Random(seed);
-        int offset = rng.Next(n);
-        var order = Interleave(sizes);
-        var mu = new double[n];
-        var rho = new double[n];
-        var alpha = new double[n];
-        for (int i = 0; i < n; i++)
-        {
-            int g = order[(i + offset) % n];
-            double share = kept[g].Mass / mass / sizes[g];
-            double sigma = Math.Clamp(kept[g].Width, 1.5 * sigmaMin, Math.PI);
-            mu[i] = kept[g].Center + jitter * Tensor.NormalSample(rng);
-            double s = Math.Max(sigma * (1.0 + jitter * Tensor.NormalSample(rng)), sigmaMin * 1.0001);
-            rho[i] = Initialization.SoftplusInverse(s - sigmaMin);
-            alpha[i] = (softBudget ? Initialization.SoftplusInverse(share * budget) : Math.Log(share)) + jitter * Tensor.NormalSample(rng);
-        }
-        return new InitialParameters(mu, rho, alpha);
-    }
+        => AtTorusModes(n, 1, [.. modes.Select(x => new TorusMode([x.Center], [x.Width], x.Mass))], sigmaMin, jitter, seed, budget, softBudget);
 
     /// <summary>
     /// The modes of the mean of <paramref name="frames"/> on the product grid of T^d, largest mass first: grid points
