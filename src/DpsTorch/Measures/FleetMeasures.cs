@@ -90,9 +90,7 @@ public static class FleetMeasures
     public static double EffectiveTypes(FleetProblem p, FleetDesign d, double q = 1)
     {
         ArgumentNullException.ThrowIfNull(p);
-        var z = new double[p.Types * p.Types];
-        for (int t = 0; t < p.Types; t++) z[t * p.Types + t] = 1;
-        return Measures.Heterogeneity.Hill(BudgetShares(p, d), z, q);
+        return Measures.Heterogeneity.Distinct(BudgetShares(p, d), q);
     }
 
     /// <summary>Device types holding more than <paramref name="threshold"/> of the budget.</summary>

@@ -313,6 +313,15 @@ public static class Heterogeneity
         return HillOnSubset(weights, z, members.AsSpan(0, count), q, new double[2 * count]);
     }
 
+    /// <summary>The Hill number qD of <paramref name="weights"/> with every entry distinct (Z = I; q = 1: exp of the Shannon entropy).</summary>
+    public static double Distinct(ReadOnlySpan<double> weights, double q = DefaultOrder)
+    {
+        int n = weights.Length;
+        var z = new double[n * n];
+        for (int i = 0; i < n; i++) z[i * n + i] = 1;
+        return Hill(weights, z, q);
+    }
+
     /// <summary>The Hill number of wrapped-normal agents: Hill(resources, Similarity(mus, sigmas), q).</summary>
     /// <remarks>Above <see cref="ExactMaxN"/> agents no matrix is built: (Zp) comes from <see cref="SimilarityTimes"/>.</remarks>
     public static double Of(ReadOnlySpan<double> mus, ReadOnlySpan<double> sigmas, ReadOnlySpan<double> resources, double q = DefaultOrder)

@@ -75,11 +75,7 @@ public static class PortfolioStudy
     public static double Hill(IReadOnlyList<double> weights, double q)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        int n = weights.Count;
-        var w = weights.Select(x => x > 1e-9 ? x : 0).ToArray();
-        var z = new double[n * n];
-        for (int i = 0; i < n; i++) z[i * n + i] = 1;
-        return Heterogeneity.Hill(w, z, q);
+        return Heterogeneity.Distinct([.. weights.Select(x => x > 1e-9 ? x : 0)], q);
     }
 
     /// <summary>summary.json, results.csv and report.svg of the case.</summary>

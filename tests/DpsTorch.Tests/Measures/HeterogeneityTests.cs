@@ -116,4 +116,13 @@ public class HeterogeneityTests
         Assert.Contains("sigmas[1]", Assert.Throws<ArgumentException>(() => Heterogeneity.Similarity([0, 1], [0.1, 0])).Message);
         Assert.Contains("row 1", Assert.Throws<ArgumentException>(() => Heterogeneity.SimilarityFromDensities([1, 1, 0, 0], 2, 0.1)).Message);
     }
+
+    [Fact]
+    public void Distinct_IsTheHillNumberWithoutSimilarity()
+    {
+        Assert.Equal(4, Heterogeneity.Distinct([1, 1, 1, 1]), 12);
+        Assert.Equal(2, Heterogeneity.Distinct([1, 1, 0], 2), 12); // a zero weight is not held
+        double shannon = Math.Exp(-(0.75 * Math.Log(0.75) + 0.25 * Math.Log(0.25)));
+        Assert.Equal(shannon, Heterogeneity.Distinct([3, 1]), 12);
+    }
 }
