@@ -154,6 +154,20 @@ public sealed class NestedSystem : AgentSystem
         return Forward(null, level).W;
     }
 
+    /// <summary>
+    /// The densities level <paramref name="level"/>'s demand is compared with, one row per member of the level (M
+    /// columns): the pooled P_i = p_i / ∫p_i of each member's neighbourhood production ("local") or the share densities
+    /// ("local-share"), under objective.kind for the top level and levels[k].demandObjective below it; null where that
+    /// level compares its composites' production itself ("system") or has no demand of its own.
+    /// </summary>
+    public Tensor? LevelDensities(int level)
+    {
+        if (level < 0 || level >= Levels.Count) throw new ArgumentOutOfRangeException(nameof(level), level, $"a level index in [0, {Levels.Count - 1}]");
+        bool top = level == Levels.Count - 1;
+        var kind = top ? Objective.Kind : Levels[level].DemandFrames is null ? ObjectiveKind.System : Levels[level].DemandObjective;
+        return kind == ObjectiveKind.System ? null : Densities(kind, Forward(null).Productions[level]);
+    }
+
     private sealed record Pass(List<Tensor> Tiers, List<Tensor> Productions, Tensor W, List<Tensor> Weights);
 
     private Pass Forward(bool[]? alive, int unlinked = -1)
