@@ -36,6 +36,13 @@ internal sealed class FusedStep
     private readonly double[] _q = [], _gq = [], _cost = [], _dense = [], _h = [], _p = [], _gp = [], _gw = [], _target = [], _diff = [], _rowSum = [], _rowLoss = [];
     private readonly DpsKernels.ScaledDensity? _density;
     private readonly int[] _upper = [], _lower = [];
+    // Above DenseInteractionKernel.SmallDenseMaxN agents I + Q is written straight into the matmul's packed-A layout
+    // (MatMulKernel.GemmPacked) at these positions of each edge, (lo, hi) and (hi, lo): no dense N×N matrix, no mirror,
+    // and no packing of it in the forward product nor in the backward's S·G. The diagonal's ones and the zeros of
+    // absent edges and of the padding rows are written once.
+    private readonly bool _packed;
+    private readonly int[] _packedUpper = [], _packedLower = [];
+    private readonly int _edgesPerTask = 1;
     private double[] _rowSums = [];                    // row sums of p per frame (the same p: one set), kept as the op keeps them
     private double[] _targets = [];                    // D/∫D per frame
 
@@ -49,7 +56,7 @@ internal sealed class FusedStep
 
     private static bool LocalApplies(DpsModel m)
         => m.Starts == 1 && m.Interaction.Learned && m.Interaction.Edges.Count > 0 && m.Interaction.Blocks == 1
-           && m.Interaction.Kernel is DenseInteractionKernel && m.N <= DenseInteractionKernel.SmallDenseMaxN;
+           && m.Interaction.Kernel is DenseInteractionKernel;
 
     /// <summary>Whether every frame has one value per grid point (else the graph reports the mismatch).</summary>
     public static bool FramesFit(IReadOnlyList<double[]> frames, int points)
@@ -80,7 +87,22 @@ internal sealed class FusedStep
             var positions = ((DenseInteractionKernel)m.Interaction.Kernel).Positions;
             (_upper, _lower) = (positions[0], positions[1]);
             (_q, _gq, _cost) = (new double[e], new double[e], m.Interaction.EdgeCost.ToArray());
-            (_dense, _h) = (new double[_n * _n], new double[_n * _n]);
+            _packed = _n > DenseInteractionKernel.SmallDenseMaxN;
+            _h = new double[_n * _n];
+            if (_packed)
+            {
+                _dense = new double[MatMulKernel.PackedLength(_n, _n)];
+                (_packedUpper, _packedLower) = (new int[e], new int[e]);
+                for (int k = 0; k < e; k++)
+                {
+                    var (i, j) = m.Interaction.Edges[k];
+                    (int lo, int hi) = (Math.Min(i, j), Math.Max(i, j));
+                    (_packedUpper[k], _packedLower[k]) = (MatMulKernel.PackedIndex(_n, _n, lo, hi), MatMulKernel.PackedIndex(_n, _n, hi, lo));
+                }
+                for (int i = 0; i < _n; i++) _dense[MatMulKernel.PackedIndex(_n, _n, i, i)] = 1.0;
+                _edgesPerTask = 1 << 15;
+            }
+            else _dense = new double[_n * _n];
             (_w, _p, _gp, _gw) = (new double[_n * _mPts], new double[_n * _mPts], new double[_n * _mPts], new double[_n * _mPts]);
             (_diff, _rowLoss) = (new double[_mPts], new double[_n]);
             _density = new DpsKernels.ScaledDensity(grid);
@@ -179,16 +201,36 @@ internal sealed class FusedStep
     {
         var m = _m;
         int n = _n, mPts = _mPts, count = frames.Count;
-        Tensor.SigmoidInto(m.Interaction.Theta!.Data, _q);
-        _density!.Forward(mu, _sigma, _a, _w);
-        Array.Clear(_dense);
-        for (int e = 0; e < _upper.Length; e++)
+        var theta = m.Interaction.Theta!.Storage;
+        if (_packed)
         {
-            _dense[_upper[e]] = _q[e];
-            _dense[_lower[e]] = _q[e];
+            // q = sigmoid(θ) and its scatter into the packed I + Q, edge ranges in parallel (each q_e depends on θ_e
+            // alone; the ranges are whole vectors, so every value is the one SigmoidInto gives for the whole array).
+            TensorEngine.ParallelRanges(_q.Length, (s, e) =>
+            {
+                Tensor.SigmoidInto(theta.AsSpan(s, e - s), _q.AsSpan(s, e - s));
+                for (int k = s; k < e; k++)
+                {
+                    _dense[_packedUpper[k]] = _q[k];
+                    _dense[_packedLower[k]] = _q[k];
+                }
+            }, _edgesPerTask);
+            _density!.Forward(mu, _sigma, _a, _w, parallel: true);
+            MatMulKernel.GemmPacked(_dense, _w, false, _p, n, n, mPts);
         }
-        for (int i = 0; i < n; i++) _dense[i * n + i] = 1.0;
-        MatMulKernel.Gemm(_dense, false, _w, false, _p, n, n, mPts);
+        else
+        {
+            Tensor.SigmoidInto(theta, _q);
+            _density!.Forward(mu, _sigma, _a, _w);
+            Array.Clear(_dense);
+            for (int e = 0; e < _upper.Length; e++)
+            {
+                _dense[_upper[e]] = _q[e];
+                _dense[_lower[e]] = _q[e];
+            }
+            for (int i = 0; i < n; i++) _dense[i * n + i] = 1.0;
+            MatMulKernel.Gemm(_dense, false, _w, false, _p, n, n, mPts);
+        }
         if (_targets.Length < count * mPts) (_targets, _rowSums) = (new double[count * mPts], new double[count * n]);
         for (int f = 0; f < count; f++)
         {
@@ -228,15 +270,21 @@ internal sealed class FusedStep
         }
         MatMulKernel.Gemm(_gp, false, _w, true, _h, n, mPts, n); // H = G·wᵀ
         bool comm = m.Objective.LambdaC > 0;
-        for (int e = 0; e < _upper.Length; e++)
+        double lambdaC = m.Objective.LambdaC;
+        // ∂/∂q_e = H[lo, hi] + H[hi, lo] (+ λ_C·d_e), then through the sigmoid: one pass, edge ranges in parallel.
+        TensorEngine.ParallelRanges(_gq.Length, (s, e) =>
         {
-            double gv = _h[_upper[e]] + _h[_lower[e]];
-            _gq[e] = comm ? m.Objective.LambdaC * _cost[e] + gv : gv;
-        }
-        MatMulKernel.Gemm(_dense, false, _gp, false, _gw, n, n, mPts); // ∂/∂w = S·G
-        for (int e = 0; e < _gq.Length; e++) _gq[e] = _gq[e] * _q[e] * (1.0 - _q[e]);
+            for (int k = s; k < e; k++)
+            {
+                double gv = _h[_upper[k]] + _h[_lower[k]];
+                double g = comm ? lambdaC * _cost[k] + gv : gv;
+                _gq[k] = g * _q[k] * (1.0 - _q[k]);
+            }
+        }, _packed ? _edgesPerTask : int.MaxValue);
+        if (_packed) MatMulKernel.GemmPacked(_dense, _gp, false, _gw, n, n, mPts); // ∂/∂w = S·G
+        else MatMulKernel.Gemm(_dense, false, _gp, false, _gw, n, n, mPts);
         m.Interaction.Theta!.AccumulateGrad(_gq);
-        _density!.Backward(mu, _sigma, _a, _w, _gw, _gMu, _gSigma, _gWeights);
+        _density!.Backward(mu, _sigma, _a, _w, _gw, _gMu, _gSigma, _gWeights, parallel: _packed);
     }
 
     private void Resources(ReadOnlySpan<double> alpha)
