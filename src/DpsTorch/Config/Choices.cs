@@ -34,6 +34,8 @@ public enum InitKind
     Random,
     /// <summary>"quantiles": μ_i at the (i + u)/N quantiles of the demand (u drawn like "spread"'s turn), σ as "spread".</summary>
     Quantiles,
+    /// <summary>"quantiles-spacing": μ as "quantiles", σ_i = σ · (local spacing of the placement)/(2π/N), σ the initial breadth of "quantiles".</summary>
+    QuantilesSpacing,
 }
 
 /// <summary>demand.kind: the shape of the demand D(x).</summary>

@@ -511,6 +511,7 @@ public static class ConfigLoader
             Patience = s.Int("patience", d.Patience, 1, int.MaxValue),
             GradTolerance = s.Double("gradTolerance", d.GradTolerance, 0, 1e6),
             Polish = s.OptionalInt("polish", 0, 100_000_000),
+            Newton = s.OptionalInt("newton", 0, 10_000),
             Swaps = s.Int("swaps", d.Swaps, 0, 10_000),
             Reseed = s.OptionalInt("reseed", 0, 10_000),
             Split = s.OptionalInt("split", 0, 10_000),

@@ -255,6 +255,12 @@ public sealed record TrainingConfig
     /// </summary>
     public int? Polish { get; init; }
     /// <summary>
+    /// Most damped Newton iterations (finite-difference Hessian, Optim/Newton.cs) after each polish's L-BFGS, toward the
+    /// polish's gradient target; null (default) is 20 for objective.kind "fisher" and 0 (off) otherwise
+    /// (Search.Polish.NewtonIterations); a system of more than Optim.Newton.MaxParameters trainable numbers skips it.
+    /// </summary>
+    public int? Newton { get; init; }
+    /// <summary>
     /// Most passes of greedy pairwise agent swaps between graph nodes after training (Model/Search/Swaps.cs), followed by
     /// the polish again when a swap was kept; 0 turns them off. Only systems with edges are affected.
     /// </summary>
