@@ -57,6 +57,13 @@ public static class ReportPage
             + "Efficiency is ∫min(W, D)/(Σa + λ_C·C); met demand per resource, output per resource, utilisation and communication efficiency are defined in docs/CONFIG.md (“Efficiency that is not coverage”)."
             + (levels is not null ? " For a nested system they are the top level's, with C = Σ_ℓ C_ℓ over the levels." : ""));
         if (levels is not null) LevelCards(html, summary, levels, config);
+        if (config.Space.Dimensions > 1)
+        {
+            // A nested system on T^d: maps instead of the circle's curves, then the same tail.
+            TorusReportPage.Maps(html, config, sys.Demand, sys.W, sys.Mu, sys.Sigma, sys.Resources, agentsName);
+            Tail(html, summary, trajectory, levels, config);
+            return html.ToString();
+        }
 
         var agents = ReportSampling.Even(n, MaxDensityLines);
         HtmlPage.Card(html, "Demand and production around the circle", CirclePlot.ToSvg(sys.Grid, sys.Demand, sys.W, [.. agents.Select(i => sys.Mu[i])]),
@@ -169,8 +176,7 @@ public static class ReportPage
         var tiers = measures["tiers"] as JsonArray ?? throw new ConfigException($"{summaryPath}: nested.measures.tiers", "missing or not an array.");
         var system = state.ToSystem();
         using var _ = TensorEngine.NoGrad();
-        var mu = system.Mu.ToArray();
-        if (mu.Length != system.N) { var all = new double[system.N]; Array.Fill(all, mu[0]); mu = all; }
+        var mu = system.LeafMu().ToArray();
         var bottom = system.Levels[0].Interaction;
         var config = state.Config.Levels!;
         var fits = new List<LocalFit>();
@@ -190,7 +196,7 @@ public static class ReportPage
 
     private static double[] MeanDemand(Space space, IReadOnlyList<double[]> frames)
     {
-        var demand = new double[space.M];
+        var demand = new double[space.Points];
         foreach (var frame in frames)
             for (int k = 0; k < demand.Length; k++) demand[k] += frame[k] / frames.Count;
         return demand;
@@ -203,7 +209,8 @@ public static class ReportPage
         if (sys.Levels is not { } levels)
             return $"N = {sys.Mu.Length} agents · M = {c.Space.M} grid points · topology {Svg.Escape(Choices.Name(c.Topology.Kind))}{(c.Topology.Learned ? " (learned)" : "")} · {sys.Edges.Length} edges · {objective}";
         string levelText = string.Join(" · ", levels.Config.Select((l, k) => $"{Svg.Escape(l.Name)}: {levels.Groups[k]} × {l.Size}{(l.Topology.Learned ? " (learned links)" : "")}"));
-        return $"N = {sys.Mu.Length} leaves · M = {c.Space.M} grid points · levels (bottom up) {levelText} · {objective}"
+        string grid = c.Space.Dimensions > 1 ? $"T^{c.Space.Dimensions}, M = {c.Space.M} points per axis ({c.Space.Points} in all)" : $"M = {c.Space.M} grid points";
+        return $"N = {sys.Resources.Length} leaves · {grid} · levels (bottom up) {levelText} · {objective}"
             + (levels.Homogeneous is not null ? " · with the homogeneous baseline" : "");
     }
 
