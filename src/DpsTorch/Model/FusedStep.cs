@@ -252,14 +252,14 @@ internal sealed class FusedStep
     {
         var m = _m;
         int n = _n, mPts = _mPts, count = frames.Count;
-        var theta = m.Interaction.Theta!.Storage;
+        var theta = m.Interaction.Theta!;
         if (_packed)
         {
             // q = sigmoid(θ) and its scatter into the packed I + Q, edge ranges in parallel (each q_e depends on θ_e
             // alone; the ranges are whole vectors, so every value is the one SigmoidInto gives for the whole array).
             TensorEngine.ParallelRanges(_q.Length, (s, e) =>
             {
-                Tensor.SigmoidInto(theta.AsSpan(s, e - s), _q.AsSpan(s, e - s));
+                Tensor.SigmoidInto(theta.Data.Slice(s, e - s), _q.AsSpan(s, e - s));
                 for (int k = s; k < e; k++)
                 {
                     _dense[_packedUpper[k]] = _q[k];
@@ -271,7 +271,7 @@ internal sealed class FusedStep
         }
         else
         {
-            Tensor.SigmoidInto(theta, _q);
+            Tensor.SigmoidInto(theta.Data, _q);
             _density!.Forward(mu, _sigma, _a, _w);
             Array.Clear(_dense);
             for (int e = 0; e < _upper.Length; e++)
