@@ -220,7 +220,7 @@ public static class ConfigLoader
             Objective = ReadObjective(s.Section("objective")),
             Training = ReadTraining(s.Section("training")),
             Measures = ReadMeasures(s.Section("measures")),
-            Levels = NestedConfigReader.Read(s, agents.Count, baseDir),
+            Levels = NestedConfigReader.Read(s, agents.Count, baseDir, space.Dimensions),
             Case = CaseConfigReader.Read(s.Section("case")),
         };
         if (c.Case is { Kind: not CaseKind.None } && c.Levels is not null)
@@ -401,15 +401,13 @@ public static class ConfigLoader
 
     /// <summary>
     /// What a space of <c>space.dimensions</c> d &gt; 1 does not support yet, each refused in one line naming the key:
-    /// nested levels, a drifting demand, the torch backend, the homogeneous baseline, and more agents than the exact
+    /// a drifting demand, the torch backend, the homogeneous baseline, and more agents than the exact
     /// similarity of the measures allows.
     /// </summary>
     private static void CheckTorus(DpsConfig c)
     {
         int d = c.Space.Dimensions;
         if (d == 1) return;
-        if (c.Levels is not null)
-            throw ConfigException.Invalid("space.dimensions", d, "1 for a nested system (levels on T^d are not supported yet)");
         if (c.Demand.Kind == DemandKind.Drifting)
             throw ConfigException.Invalid("demand.kind", Choices.Name(c.Demand.Kind), $"peaks, mixture, uniform, dirac or histogram with space.dimensions = {d} (drifting is 1-D only)");
         if (c.Training.Backend != TrainingBackend.Managed)

@@ -27,10 +27,6 @@ internal static class TorusReportPage
                 for (int k = 0; k < demand.Length; k++) demand[k] += frame[k] / model.DemandFrames.Count;
             (mu, sigma, a) = (model.Mu.ToArray(), model.Sigma().ToArray(), model.Resources().ToArray());
         }
-        var demandMap = TorusMap.Marginal(demand, m, d, config.Space.Points);
-        var productionMap = TorusMap.Marginal(production, m, d, config.Space.Points);
-        double vmax = Math.Max(demandMap.Max(), productionMap.Max());
-
         string title = string.IsNullOrWhiteSpace(config.Name) ? Path.GetFileName(Path.GetFullPath(runDir).TrimEnd(Path.DirectorySeparatorChar)) : config.Name!;
         var html = new StringBuilder();
         HtmlPage.Begin(html, title, config.Description,
@@ -38,17 +34,30 @@ internal static class TorusReportPage
         string headline = config.Measures.Headline;
         HtmlPage.Card(html, "Summary", ReportPage.SummaryTable(summary, summary, headline),
             $"First row: {Svg.Escape(ReportPage.Label(headline))}, the measure this experiment is about (measures.headline).");
+        Maps(html, config, demand, production, mu, sigma, a, "agents");
+        ReportPage.FlatTail(html, summary, trajectory, config);
+        return html.ToString();
+    }
+
+    /// <summary>
+    /// The cards "Demand D", "Production W" and "Residual W − D" on T^d: heat maps over the first two axes (summed over
+    /// the others) with the agents (<paramref name="agentsName"/>: agents or leaves) as crosses and breadth ellipses.
+    /// </summary>
+    internal static void Maps(StringBuilder html, DpsConfig config, double[] demand, double[] production, double[] mu, double[] sigma, double[] a, string agentsName)
+    {
+        int d = config.Space.Dimensions, m = config.Space.M, n = a.Length;
+        var demandMap = TorusMap.Marginal(demand, m, d, config.Space.Points);
+        var productionMap = TorusMap.Marginal(production, m, d, config.Space.Points);
+        double vmax = Math.Max(demandMap.Max(), productionMap.Max());
         string axes = d > 2 ? $" Summed over axes 3 to {d} (times their cell width), so the map shows the marginal on the first two axes." : "";
-        var agents = ReportSampling.Even(state.N, ReportPage.MaxDensityLines);
+        var agents = ReportSampling.Even(n, ReportPage.MaxDensityLines);
         HtmlPage.Card(html, "Demand D", TorusMap.ToSvg(demandMap, m, vmax, mu, sigma, a, d, agents, "demand D"),
-            "Heat map of the demand over the first two axes (darker is more); crosses mark the agents' locations (μ_0, μ_1), ellipses their breadths (σ_0, σ_1)." + axes);
+            $"Heat map of the demand over the first two axes (darker is more); crosses mark the {agentsName}' locations (μ_0, μ_1), ellipses their breadths (σ_0, σ_1)." + axes);
         HtmlPage.Card(html, "Production W", TorusMap.ToSvg(productionMap, m, vmax, mu, sigma, a, d, agents, "production W"),
-            "System production on the same colour scale as the demand, with the same agent markers." + axes + HtmlPage.Sampled(agents.Length, state.N));
+            "System production on the same colour scale as the demand, with the same markers." + axes + HtmlPage.Sampled(agents.Length, n));
         var residual = demandMap.Select((v, k) => productionMap[k] - v).ToArray();
         HtmlPage.Card(html, "Residual W − D", TorusMap.ToSvg(residual, m, Math.Max(1e-300, residual.Max(Math.Abs)), mu, sigma, a, d, [], "W − D", diverging: true),
             "Production minus demand: orange is over-production (idle output), blue unmet demand." + axes);
-        ReportPage.FlatTail(html, summary, trajectory, config);
-        return html.ToString();
     }
 }
 

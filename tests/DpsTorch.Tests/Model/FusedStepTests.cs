@@ -119,6 +119,39 @@ public class FusedStepTests
         finally { TensorEngine.SetNumThreads(before); }
     }
 
+    [Theory]
+    [InlineData(1, 0.0)]
+    [InlineData(2, 0.1)]
+    public void LocalObjective_AboveTheSmallDenseSize_PacksIPlusQFromTheEdges_AndEqualsTheGraph_BitForBit(int threads, double lambdaC)
+    {
+        // 604 agents (a ragged last row panel for both register tiles), complete learned Q: the fused step writes I + Q straight into the matmul's packed layout (over two
+        // depth blocks and a ragged last row panel), the graph builds the dense matrix, mirrors it and packs it.
+        int before = TensorEngine.NumThreads;
+        try
+        {
+            TensorEngine.SetNumThreads(threads);
+            var c = Config("complete", "budget", lambdaC, 0.0, 0.0, n: 604, objective: "local", learned: true);
+            Assert.True(604 > DenseInteractionKernel.SmallDenseMaxN);
+            var graph = Model(c, 3);
+            var fused = Model(c, 3);
+            Assert.True(FusedStep.Applies(fused));
+            var optGraph = new Adam(graph.Parameters(), lr: 0.05);
+            var optFused = new Adam(fused.Parameters(), lr: 0.05);
+            for (int s = 0; s < 3; s++)
+            {
+                optGraph.ZeroGrad();
+                var loss = graph.Loss().Total;
+                loss.Backward();
+                optFused.ZeroGrad();
+                Assert.Equal(loss.Item(), fused.Evaluate(null, backward: true).Total);
+                AssertSame(Gradients(graph.Parameters()), Gradients(fused.Parameters()));
+                optGraph.Step();
+                optFused.Step();
+            }
+        }
+        finally { TensorEngine.SetNumThreads(before); }
+    }
+
     [Fact]
     public void BatchedStarts_WithTheImageSum_EqualTheirGraphAndTheLoneSteps_BitForBit()
     {
