@@ -174,7 +174,7 @@ public static class SystemMeasures
     }
 
     /// <summary>The efficient-coding fit against the first demand frame as the prior (Model/EfficientCoding.cs); the
-    /// information is the pooled one when the neurons have links.</summary>
+    /// information is the pooled one when the neurons have links, and then the pooling slope is fitted too.</summary>
     private static EfficientCodingFit EfficientCodingOf(DpsModel model, Snapshot s)
     {
         var grid = model.Space.Grid.ToArray();
@@ -185,7 +185,11 @@ public static class SystemMeasures
                 ? EfficientCoding.Loss(model.Mu, model.Sigma(), model.Resources(), grid, model.Space.Delta, frame)
                 : EfficientCoding.PooledLoss(model.Mu, model.Sigma(), model.Resources(), grid, model.Space.Delta, frame,
                     x => model.Interaction.ApplyWithIdentity(model.Interaction.Weights(), x))).Item();
-        return EfficientCodingFit.Of(s.Mu, s.Sigma, s.A, grid, EfficientCoding.Prior(frame, model.Space.Delta), information);
+        double[]? costFactors = null;
+        if (model.Interaction.Edges.Count > 0)
+            using (TensorEngine.NoGrad())
+                costFactors = [.. model.Interaction.WeightedDegree(model.Interaction.Weights()).ToArray().Select(d => 1 + d)];
+        return EfficientCodingFit.Of(s.Mu, s.Sigma, s.A, grid, EfficientCoding.Prior(frame, model.Space.Delta), information, costFactors);
     }
 
     /// <summary>Removal orders named by measures.removal ("random": one per seed).</summary>

@@ -56,6 +56,12 @@ public static class ReportPage
             $"First row: {Svg.Escape(Label(headline))}, the measure this experiment is about (measures.headline). "
             + "Efficiency is ∫min(W, D)/(Σa + λ_C·C); met demand per resource, output per resource, utilisation and communication efficiency are defined in docs/CONFIG.md (“Efficiency that is not coverage”)."
             + (levels is not null ? " For a nested system they are the top level's, with C = Σ_ℓ C_ℓ over the levels." : ""));
+        if (summary["case"] is JsonObject { } caseFit && caseFit["kind"]?.GetValue<string>() == "efficient-coding")
+            HtmlPage.Card(html, "Efficient coding against the prior", EfficientCodingTable(caseFit),
+                "Least-squares slopes over the neurons (src/DpsTorch/Measures/EfficientCodingFit.cs) against the predictions of "
+                + "Ganguli and Simoncelli (2014): cell density ∝ the prior, width ∝ its inverse, flat peak rates. The local density "
+                + "is 2 / (the two gaps to the neighbouring preferred stimuli), which at small N is biased below slope 1 even for the "
+                + "exact arrangement (experiments/11-efficient-coding/README.md).");
         if (levels is not null) LevelCards(html, summary, levels, config);
         if (config.Space.Dimensions > 1)
         {
@@ -440,6 +446,28 @@ public static class ReportPage
     }
 
     private static string Cell(JsonNode? node) => Svg.Escape(HtmlPage.Show(node));
+
+    private static readonly (string Key, string Label, string Prediction)[] EfficientCodingRows =
+    [
+        ("information", "information ∫p log FI − log ∫p Σf", "higher is better"),
+        ("densitySlope", "density slope (log density on log p)", "1"),
+        ("densityCorrelation", "density correlation", "1"),
+        ("densityRatio", "density / (N p), mean", "1"),
+        ("widthSlope", "width slope (log σ on log p)", "−1"),
+        ("widthCorrelation", "width correlation", "−1"),
+        ("gainSlope", "gain slope (log peak rate on log p)", "0"),
+        ("poolingSlope", "pooling slope (log peak rate on log(1 + Σ_i Q_ij))", "−1"),
+    ];
+
+    /// <summary>The efficient-coding case measures of summary.json "case" with their predictions (rows it has).</summary>
+    internal static string EfficientCodingTable(JsonObject fit)
+    {
+        var sb = new StringBuilder("<table class=\"summary\"><thead><tr><th>measure</th><td>value</td><td>prediction</td></tr></thead><tbody>");
+        foreach (var (key, label, prediction) in EfficientCodingRows)
+            if (fit[key] is { } value)
+                sb.Append($"<tr><th>{Svg.Escape(label)}</th><td>{Cell(value)}</td><td>{Svg.Escape(prediction)}</td></tr>");
+        return sb.Append("</tbody></table>").ToString();
+    }
 
     private static readonly (string Key, string Label)[] ComparisonRows =
     [
