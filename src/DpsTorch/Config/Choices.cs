@@ -187,6 +187,16 @@ public enum RemovalKind
     Degree,
 }
 
+/// <summary>agents.covariance: the shape of an agent's skill density on the torus T^d, d &gt; 1.</summary>
+[JsonConverter(typeof(ChoiceConverter<CovarianceKind>))]
+public enum CovarianceKind
+{
+    /// <summary>"diagonal": a breadth per axis, the product of one wrapped normal per axis (default).</summary>
+    Diagonal,
+    /// <summary>"full": a wrapped multivariate normal with covariance Σ = L Lᵀ (L a Cholesky factor with a positive diagonal).</summary>
+    Full,
+}
+
 /// <summary>The config names of the choice enums, and parsing them with the one-line error of a bad config value.</summary>
 public static class Choices
 {

@@ -344,6 +344,7 @@ public static class ConfigLoader
             Jitter = s.Double("jitter", d.Jitter, 0, 10),
             SpreadTurn = s.Bool("spreadTurn", d.SpreadTurn),
             Homogeneous = s.Bool("homogeneous", d.Homogeneous),
+            Covariance = s.Choice("covariance", d.Covariance),
         };
         s.RejectUnknownKeys();
         return c;
@@ -407,6 +408,7 @@ public static class ConfigLoader
     private static void CheckTorus(DpsConfig c)
     {
         int d = c.Space.Dimensions;
+        if (c.Agents.Covariance == CovarianceKind.Full) CheckFullCovariance(c);
         if (d == 1) return;
         if (c.Demand.Kind == DemandKind.Drifting)
             throw ConfigException.Invalid("demand.kind", Choices.Name(c.Demand.Kind), $"peaks, mixture, uniform, dirac or histogram with space.dimensions = {d} (drifting is 1-D only)");
@@ -416,6 +418,22 @@ public static class ConfigLoader
             throw ConfigException.Invalid("agents.homogeneous", true, $"false with space.dimensions = {d} (the homogeneous baseline is 1-D only)");
         if (c.Agents.Count > MaxTorusAgents)
             throw ConfigException.Invalid("agents.count", c.Agents.Count, $"at most {MaxTorusAgents} with space.dimensions = {d} (measures on T^d use the exact N×N similarity)");
+    }
+
+    /// <summary>
+    /// What agents.covariance "full" does not support, each refused in one line naming the key: the circle (one axis
+    /// has no covariance), nested levels, the torch backend and the efficient-coding objective.
+    /// </summary>
+    private static void CheckFullCovariance(DpsConfig c)
+    {
+        if (c.Space.Dimensions == 1)
+            throw ConfigException.Invalid("agents.covariance", "full", "\"diagonal\" with space.dimensions = 1 (a full covariance needs space.dimensions 2 or 3)");
+        if (c.Levels is not null)
+            throw ConfigException.Invalid("agents.covariance", "full", "\"diagonal\" for a nested system (levels take product wrapped normals)");
+        if (c.Training.Backend != TrainingBackend.Managed)
+            throw ConfigException.Invalid("training.backend", Choices.Name(c.Training.Backend), "managed with agents.covariance \"full\"");
+        if (c.Objective.Kind == ObjectiveKind.Fisher)
+            throw ConfigException.Invalid("objective.kind", Choices.Name(c.Objective.Kind), "system, local or local-share with agents.covariance \"full\"");
     }
 
     /// <summary>Most agents on T^d, d &gt; 1 (the exact similarity matrix of the measures).</summary>

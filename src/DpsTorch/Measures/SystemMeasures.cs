@@ -77,8 +77,10 @@ public static class SystemMeasures
         var p = model.Production(q);
         var a = model.Resources();
         double[]? w0 = !unlinked ? null : model.Dimensions == 1 ? DpsKernels.WrappedNormalMixture(model.Mu, model.Sigma(), a, model.Space.Grid.ToArray()).ToArray()
+            : model.FullCovariance ? (a.Unsqueeze(1) * model.Skills()).Sum(0).ToArray()
             : DpsKernels.ProductWrappedNormalMixture(model.Mu, model.Sigma(), a, model.Space.Grid.ToArray(), model.Dimensions).ToArray();
-        return new Snapshot(model.Mu.ToArray(), model.Sigma().ToArray(), a.ToArray(),
+        // A full covariance is measured through its marginal breadths √Σ_kk per axis (type count, specialisation).
+        return new Snapshot(model.Mu.ToArray(), model.FullCovariance ? MarginalBreadths(model) : model.Sigma().ToArray(), a.ToArray(),
             model.SystemProduction(p).ToArray(), model.Loss().Total.Item(), q.ToArray(), w0);
     }
 
@@ -87,8 +89,23 @@ public static class SystemMeasures
     {
         var s = Take(model);
         int d = model.Dimensions;
-        double het = d == 1 ? Heterogeneity.Of(s.Mu, s.Sigma, s.A) : Heterogeneity.Hill(s.A, Heterogeneity.Similarity(s.Mu, s.Sigma, d));
+        double het = d == 1 ? Heterogeneity.Of(s.Mu, s.Sigma, s.A) : Heterogeneity.Hill(s.A, Similarity(model, s));
         return (het, CoverageOf(model, s.W), Specialization.OfSystem(s.Sigma, s.A, d));
+    }
+
+    /// <summary>Z on T^d: the product of the axes' closed forms, or for a full covariance the wrapped normals' closed-form overlap (<see cref="Heterogeneity.SimilarityOfCovariances"/>).</summary>
+    private static double[] Similarity(DpsModel model, Snapshot s)
+        => model.FullCovariance ? Heterogeneity.SimilarityOfCovariances(s.Mu, model.Covariances(), model.Dimensions) : Heterogeneity.Similarity(s.Mu, s.Sigma, model.Dimensions);
+
+    /// <summary>√Σ_kk per agent and axis (N·d values, agent by agent): the breadths of the skill density's marginals.</summary>
+    public static double[] MarginalBreadths(DpsModel model)
+    {
+        int d = model.Dimensions;
+        var cov = model.Covariances();
+        var s = new double[model.N * d];
+        for (int i = 0; i < model.N; i++)
+            for (int k = 0; k < d; k++) s[i * d + k] = Math.Sqrt(cov[i * d * d + k * d + k]);
+        return s;
     }
 
     /// <summary>Coverage ∫min(W, D)/∫D, averaged over the demand frames.</summary>
@@ -111,7 +128,7 @@ public static class SystemMeasures
         var weights = Normalized(s.A);
         int dims = model.Dimensions;
         // On T^d the exact similarity (product of the axes' closed forms) serves every measure below.
-        double[]? z = dims > 1 ? Heterogeneity.Similarity(s.Mu, s.Sigma, dims) : null;
+        double[]? z = dims > 1 ? Similarity(model, s) : null;
         var h = z is null ? Heterogeneity.Orders(s.Mu, s.Sigma, weights) : [.. Heterogeneity.ReportedOrders.ToArray().Select(q => Heterogeneity.Hill(weights, z, q))];
         var orders = new HeterogeneityOrders(h[0], h[1], h[2], h[3]);
         var graph = LinkGraph(model, s.QWeights);

@@ -75,9 +75,10 @@ public static class Merge
     /// and the group's mean resource (the group's total is kept). With <paramref name="wholeTypes"/> the groups are
     /// whole types instead (<see cref="Components"/> at reach 1: agents whose skills overlap into one hump), a larger
     /// move that turns a mixture of unlike agents approximating one peak into clones. Returns the number of groups merged.
+    /// A full covariance (agents.covariance "full") is not merged (the moment match is written per axis): returns 0.
     /// </summary>
     public static int Run(DpsModel model, bool wholeTypes = false)
-        => model.Dimensions > 1 ? RunOnTorus(model, wholeTypes) : MergeAgents(model, 0, model.N, wholeTypes);
+        => model.FullCovariance ? 0 : model.Dimensions > 1 ? RunOnTorus(model, wholeTypes) : MergeAgents(model, 0, model.N, wholeTypes);
 
     /// <summary>The merge of a flat (<see cref="Run(DpsModel, bool)"/>) or nested (<see cref="Run(NestedSystem, bool)"/>) system.</summary>
     public static int Run(AgentSystem system, bool wholeTypes = false) => system switch

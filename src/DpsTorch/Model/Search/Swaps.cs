@@ -27,6 +27,7 @@ public static class Swaps
             if (d == 1) { Exchange([model.Mu, model.Rho, model.Alpha], pairs[k].Item1, pairs[k].Item2, 1); return; }
             Exchange([model.Mu, model.Rho], pairs[k].Item1 * d, pairs[k].Item2 * d, d);
             Exchange([model.Alpha], pairs[k].Item1, pairs[k].Item2, 1);
+            if (model.Lower is { } lower) Exchange([lower], pairs[k].Item1 * (d * (d - 1) / 2), pairs[k].Item2 * (d * (d - 1) / 2), d * (d - 1) / 2);
         });
     }
 
