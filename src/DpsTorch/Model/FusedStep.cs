@@ -175,6 +175,20 @@ internal sealed class FusedStep
         return true;
     }
 
+    [ThreadStatic] private static double[]? _threadDiff;
+
+    /// <summary>
+    /// body(start, end, scratch of M) over agent ranges: on the engine's threads for a large I + Q (each agent's row is
+    /// computed alone, so the values do not depend on the split), else on the calling thread with the step's own scratch.
+    /// </summary>
+    private void OverAgents(Action<int, int, double[]> body)
+    {
+        if (!_packed) { body(0, _n, _diff); return; }
+        int length = _diff.Length;
+        TensorEngine.ParallelRanges(_n, (s, e) =>
+            body(s, e, s == 0 ? _diff : _threadDiff?.Length == length ? _threadDiff : _threadDiff = new double[length]), 64);
+    }
+
     /// <summary>body(lo0, lo1) over the row ranges of <see cref="_rowSplit"/> on the engine's threads.</summary>
     private void OverRows(Action<int, int> body)
     {
@@ -313,8 +327,12 @@ internal sealed class FusedStep
             double mass = delta * frame.Sum();
             var target = _targets.AsSpan(f * mPts, mPts);
             for (int k = 0; k < mPts; k++) target[k] = frame[k] / mass;
-            for (int i = 0; i < n; i++)
-                (_rowSums[f * n + i], _rowLoss[i]) = DpsKernels.PooledRowLoss(_p.AsSpan(i * mPts, mPts), target, delta, _diff);
+            int at = f * mPts;
+            OverAgents((s, e, diff) =>
+            {
+                for (int i = s; i < e; i++)
+                    (_rowSums[f * n + i], _rowLoss[i]) = DpsKernels.PooledRowLoss(_p.AsSpan(i * mPts, mPts), _targets.AsSpan(at, mPts), delta, diff);
+            });
             _coverages[0] = _coverages[0] + DpsKernels.PooledTotal(_rowLoss, delta) / n;
         }
         if (m.Objective.LambdaC > 0)
@@ -336,11 +354,14 @@ internal sealed class FusedStep
         double gTotal = 1.0 / count / n;
         for (int f = count - 1; f >= 0; f--)
         {
-            var target = _targets.AsSpan(f * mPts, mPts);
             var into = f == count - 1 ? _gp : _gw;
-            for (int i = 0; i < n; i++)
-                DpsKernels.PooledRowGradient(_p.AsSpan(i * mPts, mPts), target, delta, _rowSums[f * n + i], 2.0 * delta * gTotal,
-                    into.AsSpan(i * mPts, mPts), _diff);
+            int at = f * mPts;
+            OverAgents((s, e, diff) =>
+            {
+                for (int i = s; i < e; i++)
+                    DpsKernels.PooledRowGradient(_p.AsSpan(i * mPts, mPts), _targets.AsSpan(at, mPts), delta, _rowSums[f * n + i], 2.0 * delta * gTotal,
+                        into.AsSpan(i * mPts, mPts), diff);
+            });
             if (f != count - 1) TP.Add(_gp, _gw, _gp);
         }
         MatMulKernel.Gemm(_gp, false, _w, true, _h, n, mPts, n); // H = G·wᵀ
