@@ -53,6 +53,9 @@ internal static class MatMulKernel
     internal static void Gemm(double[] a, bool transA, double[] b, bool transB, double[] c, int n, int k, int m, bool allowDirect)
         => Gemm(a, transA, null, b, transB, c, n, k, m, allowDirect);
 
+    /// <summary>Rows of one packed row panel of op(A) (the register tile's height on this machine).</summary>
+    internal static int PanelHeight => MR;
+
     /// <summary>Rows of op(A) in the packed layout: n rounded up to the micro-kernel's row panel.</summary>
     private static int PaddedRows(int n) => (n + MR - 1) / MR * MR;
 

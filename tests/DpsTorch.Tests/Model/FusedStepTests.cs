@@ -120,18 +120,21 @@ public class FusedStepTests
     }
 
     [Theory]
-    [InlineData(1, 0.0)]
-    [InlineData(2, 0.1)]
-    public void LocalObjective_AboveTheSmallDenseSize_PacksIPlusQFromTheEdges_AndEqualsTheGraph_BitForBit(int threads, double lambdaC)
+    [InlineData(1, 0.0, "complete", 604)]
+    [InlineData(2, 0.1, "complete", 604)]
+    [InlineData(2, 0.1, "random", 530)]
+    public void LocalObjective_AboveTheSmallDenseSize_PacksIPlusQFromTheEdges_AndEqualsTheGraph_BitForBit(int threads, double lambdaC, string topology, int n)
     {
-        // 604 agents (a ragged last row panel for both register tiles), complete learned Q: the fused step writes I + Q straight into the matmul's packed layout (over two
-        // depth blocks and a ragged last row panel), the graph builds the dense matrix, mirrors it and packs it.
+        // Above 512 agents the fused step writes I + Q straight into the matmul's packed layout (three depth blocks, a
+        // ragged last row panel for both register tiles at 604): a complete graph by rows of q, any other dense support
+        // (a random graph of density 0.6) at per-edge positions; the graph builds the dense matrix, mirrors it and packs it.
         int before = TensorEngine.NumThreads;
         try
         {
             TensorEngine.SetNumThreads(threads);
-            var c = Config("complete", "budget", lambdaC, 0.0, 0.0, n: 604, objective: "local", learned: true);
-            Assert.True(604 > DenseInteractionKernel.SmallDenseMaxN);
+            var c = Config(topology, "budget", lambdaC, 0.0, 0.0, n: n, objective: "local", learned: true);
+            c = c with { Topology = c.Topology with { P = 0.6 } };
+            Assert.True(n > DenseInteractionKernel.SmallDenseMaxN);
             var graph = Model(c, 3);
             var fused = Model(c, 3);
             Assert.True(FusedStep.Applies(fused));
