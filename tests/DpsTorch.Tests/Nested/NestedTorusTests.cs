@@ -144,6 +144,19 @@ public class NestedTorusTests
         Assert.DoesNotContain("NaN", html.Replace(Interactive.HtmlScript, ""));
     }
 
+    /// <summary>Memory is estimated up front on the M^d grid: the composites' rows grow as M^d, and a nested T^3 grid too large is refused when read.</summary>
+    [Fact]
+    public void MemoryEstimate_OfANestedT2Config_CountsTheCompositesOnTheMdGrid_AndAnOversizedT3GridIsRefused()
+    {
+        static string Config(int m, int d) => $$"""{ "space": { "m": {{m}}, "dimensions": {{d}} }, "agents": { "count": 8 }, "levels": [ { "size": 4 }, { "size": 2 } ] }""";
+        var small = MemoryEstimate.For(ConfigLoader.Parse(Config(16, 2)));
+        var large = MemoryEstimate.For(ConfigLoader.Parse(Config(64, 2)));
+        Assert.InRange((double)large.Levels / small.Levels, 12, 16.5);
+        Assert.InRange((double)large.Cells / small.Cells, 15.9, 16.1);
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(Config(4096, 3)));
+        Assert.StartsWith("space.m", e.Message);
+    }
+
     [Fact]
     public void CompositeTypeCount_OnT2_ReadsTwoSeparatedCompositesAsTwo_AndTwoAlikeAsOne()
     {
