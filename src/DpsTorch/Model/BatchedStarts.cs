@@ -22,7 +22,8 @@ public sealed class BatchedStarts : ITrainableSystem
     private readonly double[] _grid;
     private double[] _losses = [];
     private double[] _coverages = [];
-    private FusedStep? _fused;
+    private FusedStep? _fused, _spectralStep;
+    private readonly bool _spectralGrid;
 
     /// <summary>
     /// How the system objective sums each start's mixture: <see cref="WrappedNormalMethod.Auto"/> (default) takes the
@@ -31,6 +32,19 @@ public sealed class BatchedStarts : ITrainableSystem
     /// does not depend on whether its restarts were batched).
     /// </summary>
     public WrappedNormalMethod MixtureMethod { get; init; } = WrappedNormalMethod.Auto;
+
+    /// <summary>
+    /// Whether <see cref="Evaluate"/> takes the Fourier-space path where it applies (default true): the squared mismatch
+    /// on Fourier coefficients, the starts side by side in SIMD lanes (Ops/DpsKernels.Spectral.cs), for the system
+    /// objective with a fixed topology and the local objective, at most 64 agents per start, a uniform grid of 2^p points,
+    /// and every breadth within the band limit (σ ≥ 9.6/(M/2 − 1), 0.076 at M = 256; checked every step). Equal to the
+    /// grid path to rounding (tests: 1e-12 relative); where it does not apply the step takes the grid path
+    /// (<see cref="MixtureMethod"/>). False always takes the grid path.
+    /// </summary>
+    public bool Spectral { get; init; } = true;
+
+    /// <summary>Whether the last <see cref="Evaluate"/> took the Fourier-space path (<see cref="Spectral"/>).</summary>
+    public bool LastEvaluationSpectral { get; private set; }
 
     /// <summary>Stacks <paramref name="starts"/> (at least one, all built from one config, e.g. by SystemBuilder.Create(c, r)).</summary>
     public BatchedStarts(IReadOnlyList<DpsModel> starts)
@@ -63,6 +77,7 @@ public sealed class BatchedStarts : ITrainableSystem
             first.Propagation, first.Hops, first.CommunicabilityBeta, first.FixedResources)
         { UseFusedKernels = first.UseFusedKernels, Starts = Count };
         _grid = first.Space.Grid.ToArray();
+        _spectralGrid = DpsKernels.SpectralStarts.GridFits(_grid);
     }
 
     /// <summary>Number of starts R.</summary>
@@ -175,16 +190,19 @@ public sealed class BatchedStarts : ITrainableSystem
     public (double Total, double Coverage) Evaluate(IReadOnlyList<double[]>? frames, bool backward)
     {
         frames ??= DemandFrames;
+        LastEvaluationSpectral = false;
+        if (Spectral && _spectralGrid && FusedStep.SpectralApplies(_stack, Count) && (!backward || TensorEngine.IsGradEnabled)
+            && FusedStep.FramesFit(frames, Space.M) && (_spectralStep ??= new FusedStep(_stack, Count, spectral: true)).SpectralFits())
+        {
+            // Fourier space: every start's coverage from its agents' closed-form coefficients (equal to the grid's to rounding).
+            LastEvaluationSpectral = true;
+            return Record(_spectralStep, frames, backward);
+        }
         if (MixtureMethod == WrappedNormalMethod.Images && FusedStep.Applies(_stack) && (!backward || TensorEngine.IsGradEnabled)
             && FusedStep.FramesFit(frames, Space.M))
         {
             // The system objective with a fixed topology: one pass over all starts without the graph (bit-identical).
-            var step = _fused ??= new FusedStep(_stack, Count);
-            step.Evaluate(frames, backward);
-            if (_losses.Length != Count) (_losses, _coverages) = (new double[Count], new double[Count]);
-            step.Totals.CopyTo(_losses, 0);
-            step.Coverages.CopyTo(_coverages, 0);
-            return (System.Numerics.Tensors.TensorPrimitives.Sum(_losses), System.Numerics.Tensors.TensorPrimitives.Sum(_coverages));
+            return Record(_fused ??= new FusedStep(_stack, Count), frames, backward);
         }
         using var mode = backward ? null : TensorEngine.NoGrad();
         var parts = StartLossParts(frames);
@@ -193,6 +211,16 @@ public sealed class BatchedStarts : ITrainableSystem
         _losses = parts.Total.ToArray();
         _coverages = parts.Coverage.ToArray();
         return (total.Item(), parts.Coverage.Sum().Item());
+    }
+
+    /// <summary>Evaluates <paramref name="step"/> and records its per-start losses; returns their sums.</summary>
+    private (double Total, double Coverage) Record(FusedStep step, IReadOnlyList<double[]> frames, bool backward)
+    {
+        step.Evaluate(frames, backward);
+        if (_losses.Length != Count) (_losses, _coverages) = (new double[Count], new double[Count]);
+        step.Totals.CopyTo(_losses, 0);
+        step.Coverages.CopyTo(_coverages, 0);
+        return (System.Numerics.Tensors.TensorPrimitives.Sum(_losses), System.Numerics.Tensors.TensorPrimitives.Sum(_coverages));
     }
 
     /// <summary>

@@ -92,7 +92,7 @@ public static class Experiment
         }
         else trained = Restarts(config, r => SystemBuilder.Create(config, r), SystemMeasures.Quick, (m, result) => SearchMoves(m, config.Training, result, SystemMeasures.Quick),
             progress, cancel, checkpointDir, "restart",
-            config.Space.Dimensions == 1 && BatchedTraining.Applies(config.Training, config.Objective.Kind, config.Agents.Count) ? starts => BatchedTraining.Train(starts, config.Training, SystemMeasures.Quick, progress, cancel) : null);
+            config.Space.Dimensions == 1 && BatchedTraining.Applies(config.Training, config.Objective.Kind, config.Agents.Count, config.Objective.Mismatch) ? starts => BatchedTraining.Train(starts, config.Training, SystemMeasures.Quick, progress, cancel) : null);
         var measures = SystemMeasures.Compute(trained.Best, measureRobustness && trained.Complete ? config.Measures : null, config.Objective.LambdaC, config.Training.Lr, cancel);
         return new ExperimentResult(config, trained.Best, trained.Training, trained.BestRestart, trained.Losses, clock.Elapsed.TotalSeconds, trained.Complete)
         {

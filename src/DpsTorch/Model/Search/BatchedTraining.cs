@@ -18,14 +18,16 @@ public static class BatchedTraining
 
     /// <summary>
     /// Whether the restarts of <paramref name="training"/> may be batched for a flat system of <paramref name="agents"/>
-    /// agents: training.batched, the system objective (under the local objective a batched step of four starts cost
-    /// about six one-start steps, bench/optima/README.md), at least two restarts, at most <see cref="MaxAgents"/>
-    /// agents, the managed backend, an
+    /// agents: training.batched, the system objective, or the local objective with the squared <paramref name="mismatch"/>
+    /// (its batch takes the Fourier-space path, <see cref="BatchedStarts.Spectral"/>; on the grid a batched local step of
+    /// four starts cost about six one-start steps, bench/optima/README.md), at least two restarts, at most
+    /// <see cref="MaxAgents"/> agents, the managed backend, an
     /// element-wise optimizer (Adam or SGD; L-BFGS couples the starts through its line search) and no back-off (a
     /// non-finite step sends the batch back to the one-at-a-time path, which reports or backs off as configured).
     /// </summary>
-    public static bool Applies(TrainingConfig training, ObjectiveKind objective, int agents)
-        => training.Batched && objective == ObjectiveKind.System && training.Restarts >= 2 && agents <= MaxAgents
+    public static bool Applies(TrainingConfig training, ObjectiveKind objective, int agents, MismatchKind mismatch = MismatchKind.Squared)
+        => training.Batched && (objective == ObjectiveKind.System || (objective == ObjectiveKind.Local && mismatch == MismatchKind.Squared))
+           && training.Restarts >= 2 && agents <= MaxAgents
            && training.Backend == TrainingBackend.Managed && training.Optimizer is OptimizerKind.Adam or OptimizerKind.Sgd && training.Backoff == 0;
 
     /// <summary>
@@ -40,7 +42,8 @@ public static class BatchedTraining
     public static TrainResult[]? Train(IReadOnlyList<DpsModel> starts, TrainingConfig training,
         Func<DpsModel, (double het, double cov, double spec)> measure, IProgress<TrainProgress>? progress = null, CancellationToken cancel = default)
     {
-        var batch = new BatchedStarts(starts) { MixtureMethod = WrappedNormalMethod.Images }; // the lone starts' bits
+        // The Fourier-space path where it applies (equal to the lone starts' to rounding), else the lone starts' bits.
+        var batch = new BatchedStarts(starts) { MixtureMethod = WrappedNormalMethod.Images };
         int count = starts.Count;
         var ps = batch.Parameters();
         var initial = starts.Select(m => Trainer.Snapshot(m.Parameters())).ToArray();

@@ -8,8 +8,8 @@ namespace DpsTorch.Tests.Model.Search;
 
 public class BatchedTrainingTests
 {
-    private static DpsConfig Config(bool batched, string objective = "system", int restarts = 3) => ConfigLoader.Parse($$"""
-        { "space": { "m": 64 }, "agents": { "count": 6 },
+    private static DpsConfig Config(bool batched, string objective = "system", int restarts = 3, int m = 64) => ConfigLoader.Parse($$"""
+        { "space": { "m": {{m}} }, "agents": { "count": 6 },
           "demand": { "kind": "mixture", "centers": [0.5, 2.0, 4.0], "widths": [0.3, 0.2, 0.4], "weights": [2, 1, 1] },
           "objective": { "kind": "{{objective}}" },
           "training": { "steps": 300, "restarts": {{restarts}}, "batched": {{(batched ? "true" : "false")}} },
@@ -18,10 +18,13 @@ public class BatchedTrainingTests
 
     private static (double, double, double) NoMeasures(DpsModel _) => (0, 0, 0);
 
-    [Fact]
-    public void Train_GivesEachStartTheTrainersResult()
+    [Theory]
+    [InlineData("system", 64)]   // the spread start's σ = 0.26 is below M = 64's band limit: the grid path
+    [InlineData("system", 256)]  // the Fourier-space path (BatchedStarts.Spectral)
+    [InlineData("local", 256)]
+    public void Train_GivesEachStartTheTrainersResult(string objective, int m)
     {
-        var c = Config(batched: true);
+        var c = Config(batched: true, objective, m: m);
         var starts = Enumerable.Range(0, 3).Select(r => SystemBuilder.Create(c, r)).ToArray();
         var batched = BatchedTraining.Train(starts, c.Training, NoMeasures);
         Assert.NotNull(batched);
@@ -57,7 +60,9 @@ public class BatchedTrainingTests
     {
         var t = Config(batched: true).Training;
         Assert.True(BatchedTraining.Applies(t, ObjectiveKind.System, 6));
-        Assert.False(BatchedTraining.Applies(t, ObjectiveKind.Local, 6));
+        Assert.True(BatchedTraining.Applies(t, ObjectiveKind.Local, 6));
+        Assert.False(BatchedTraining.Applies(t, ObjectiveKind.Local, 6, MismatchKind.Unmet));
+        Assert.False(BatchedTraining.Applies(t, ObjectiveKind.LocalShare, 6));
         Assert.False(BatchedTraining.Applies(t with { Restarts = 1 }, ObjectiveKind.System, 6));
         Assert.False(BatchedTraining.Applies(t with { Optimizer = OptimizerKind.Lbfgs }, ObjectiveKind.System, 6));
         Assert.False(BatchedTraining.Applies(t with { Backoff = 0.5 }, ObjectiveKind.System, 6));
