@@ -120,7 +120,7 @@ public static class CaseStudies
             CaseKind.Chinchilla => Chinchilla(c, cancel),
             CaseKind.Community => Community(config, cancel),
             CaseKind.SpatialInsurance => SpatialInsurance(c, cancel),
-            CaseKind.Fleet => Fleet(c, cancel),
+            CaseKind.Fleet => Fleet(c, config.Training, cancel),
             CaseKind.Ricardo => RicardoStudy.Compute(config, cancel),
             CaseKind.Portfolio => PortfolioStudy.Compute(config, cancel),
             _ => throw Choices.Unknown("case.kind", c.Kind),
@@ -283,10 +283,10 @@ public static class CaseStudies
         return SvgPlot.Render(series, new PlotOptions { Title = title, XLabel = "dispersal rate a", YLabel = yLabel, XScale = AxisScale.Log, YInclude = [0], Width = 760 });
     }
 
-    private static (JsonObject, IReadOnlyDictionary<string, string>) Fleet(CaseConfig c, CancellationToken cancel)
+    private static (JsonObject, IReadOnlyDictionary<string, string>) Fleet(CaseConfig c, TrainingConfig training, CancellationToken cancel)
     {
-        var reps = FleetStudy.Run(c, cancel);
-        var nominal = FleetStudy.Nominal(c);
+        var reps = FleetStudy.Run(c, cancel, training);
+        var nominal = FleetStudy.Nominal(c, training, cancel);
         var names = reps[0].Rows.Select(r => r.Design).ToList();
         var designs = new JsonObject();
         foreach (var name in names)
@@ -308,6 +308,13 @@ public static class CaseStudies
                 ["budgetShares"] = shares,
                 ["nominal"] = FleetNominal(c, nominal[name]),
             };
+            if (c.Solver == FleetSolverKind.Dps)
+            {
+                designs[name]!["gapToProgram"] = Interval(MeanInterval.Of(rows.Select(r => r.Gap)));
+                designs[name]!["programTheta"] = Interval(MeanInterval.Of(rows.Select(r => r.Reference!.Theta)));
+                designs[name]!["shareDistance"] = Num(reps.Max(r => FleetStudy.ShareDistance(r.Problem, r[name])));
+                designs[name]!["converged"] = rows.Count(r => r.Fleet.Training!.Converged);
+            }
         }
         var gains = new JsonObject();
         foreach (var name in names.Where(n => n != FleetStudy.Optimised))
@@ -354,9 +361,41 @@ public static class CaseStudies
                 ["trainingOnlyMaxRelativeError"] = Num(reps.Append(nominal).Where(r => double.IsFinite(r.TrainingOnlyError)).Select(r => r.TrainingOnlyError).DefaultIfEmpty(double.NaN).Max()),
                 ["tolerance"] = FleetReferenceTolerance,
             },
+            ["solver"] = Choices.Name(c.Solver),
         };
+        if (c.Solver == FleetSolverKind.Dps) summary["dps"] = FleetDpsSummary(c, training, reps, nominal);
         return (summary, new Dictionary<string, string> { [Results] = FleetStudy.Csv(reps, c), [Chart] = FleetChart(reps, c) });
     }
+
+    /// <summary>How the DPS trainer's designs compare with the program's (case.solver "dps"): gaps, shares, convergence.</summary>
+    private static JsonObject FleetDpsSummary(CaseConfig c, TrainingConfig training, IReadOnlyList<FleetReplicate> reps, FleetReplicate nominal)
+    {
+        var all = reps.Append(nominal).SelectMany(r => r.Rows.Select(row => (r.Problem, Row: row))).ToList();
+        var optimised = reps.Select(r => r[FleetStudy.Optimised]).ToList();
+        return new JsonObject
+        {
+            ["model"] = "agents: device types; resource: budget share; skill: the work routed to each type over the 4-point job axis, weighted by its roofline throughputs; demand: the job mix per frame (day, night); communication: KV transfer between types over case.kvLink (Model/FleetDps.cs)",
+            ["shares"] = Choices.Name(c.DpsShares),
+            ["sharpness"] = c.DpsSharpness,
+            ["stages"] = c.DpsStages,
+            ["restarts"] = Math.Max(1, training.Restarts),
+            ["optimizer"] = Choices.Name(training.Optimizer),
+            ["gradTolerance"] = training.GradTolerance,
+            ["optimisedGapToProgram"] = Interval(MeanInterval.Of(optimised.Select(r => r.Gap))),
+            ["optimisedShareDistance"] = Interval(MeanInterval.Of(reps.Select(r => FleetStudy.ShareDistance(r.Problem, r[FleetStudy.Optimised])))),
+            ["largestGapToProgram"] = Num(all.Max(x => Math.Abs(x.Row.Gap))),
+            ["largestShareDistance"] = Num(all.Max(x => FleetStudy.ShareDistance(x.Problem, x.Row))),
+            ["aboveProgram"] = all.Count(x => x.Row.Gap > 1e-9),
+            ["designs"] = all.Count,
+            ["converged"] = all.Count(x => x.Row.Fleet.Training!.Converged),
+            ["allStartsReachedBest"] = all.Count(x => x.Row.Fleet.Training!.ReachedBest == x.Row.Fleet.Training.Starts),
+            ["tolerance"] = FleetDpsTolerance,
+            ["withinTolerance"] = all.Count(x => Math.Abs(x.Row.Gap) <= FleetDpsTolerance),
+        };
+    }
+
+    /// <summary>The relative θ tolerance within which the DPS trainer's design must reproduce the program's (the note and FleetDpsTests state it).</summary>
+    public const double FleetDpsTolerance = 1e-3;
 
     /// <summary>The relative throughput gap under which the optimised fleet counts as tying a baseline.</summary>
     public const double FleetTie = 1e-6;
