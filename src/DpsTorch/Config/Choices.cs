@@ -34,6 +34,8 @@ public enum InitKind
     Random,
     /// <summary>"quantiles": μ_i at the (i + u)/N quantiles of the demand (u drawn like "spread"'s turn), σ as "spread".</summary>
     Quantiles,
+    /// <summary>"quantiles-spacing": μ as "quantiles", σ_i = σ · (local spacing of the placement)/(2π/N), σ the initial breadth of "quantiles".</summary>
+    QuantilesSpacing,
 }
 
 /// <summary>demand.kind: the shape of the demand D(x).</summary>
@@ -183,6 +185,16 @@ public enum RemovalKind
     Resource,
     /// <summary>"degree": highest degree first.</summary>
     Degree,
+}
+
+/// <summary>agents.covariance: the shape of an agent's skill density on the torus T^d, d &gt; 1.</summary>
+[JsonConverter(typeof(ChoiceConverter<CovarianceKind>))]
+public enum CovarianceKind
+{
+    /// <summary>"diagonal": a breadth per axis, the product of one wrapped normal per axis (default).</summary>
+    Diagonal,
+    /// <summary>"full": a wrapped multivariate normal with covariance Σ = L Lᵀ (L a Cholesky factor with a positive diagonal).</summary>
+    Full,
 }
 
 /// <summary>The config names of the choice enums, and parsing them with the one-line error of a bad config value.</summary>

@@ -220,7 +220,7 @@ public static class ConfigLoader
             Objective = ReadObjective(s.Section("objective")),
             Training = ReadTraining(s.Section("training")),
             Measures = ReadMeasures(s.Section("measures")),
-            Levels = NestedConfigReader.Read(s, agents.Count, baseDir),
+            Levels = NestedConfigReader.Read(s, agents.Count, baseDir, space.Dimensions),
             Case = CaseConfigReader.Read(s.Section("case")),
         };
         if (c.Case is { Kind: not CaseKind.None } && c.Levels is not null)
@@ -344,6 +344,7 @@ public static class ConfigLoader
             Jitter = s.Double("jitter", d.Jitter, 0, 10),
             SpreadTurn = s.Bool("spreadTurn", d.SpreadTurn),
             Homogeneous = s.Bool("homogeneous", d.Homogeneous),
+            Covariance = s.Choice("covariance", d.Covariance),
         };
         s.RejectUnknownKeys();
         return c;
@@ -401,15 +402,14 @@ public static class ConfigLoader
 
     /// <summary>
     /// What a space of <c>space.dimensions</c> d &gt; 1 does not support yet, each refused in one line naming the key:
-    /// nested levels, a drifting demand, the torch backend, the homogeneous baseline, and more agents than the exact
+    /// a drifting demand, the torch backend, the homogeneous baseline, and more agents than the exact
     /// similarity of the measures allows.
     /// </summary>
     private static void CheckTorus(DpsConfig c)
     {
         int d = c.Space.Dimensions;
+        if (c.Agents.Covariance == CovarianceKind.Full) CheckFullCovariance(c);
         if (d == 1) return;
-        if (c.Levels is not null)
-            throw ConfigException.Invalid("space.dimensions", d, "1 for a nested system (levels on T^d are not supported yet)");
         if (c.Demand.Kind == DemandKind.Drifting)
             throw ConfigException.Invalid("demand.kind", Choices.Name(c.Demand.Kind), $"peaks, mixture, uniform, dirac or histogram with space.dimensions = {d} (drifting is 1-D only)");
         if (c.Training.Backend != TrainingBackend.Managed)
@@ -418,6 +418,22 @@ public static class ConfigLoader
             throw ConfigException.Invalid("agents.homogeneous", true, $"false with space.dimensions = {d} (the homogeneous baseline is 1-D only)");
         if (c.Agents.Count > MaxTorusAgents)
             throw ConfigException.Invalid("agents.count", c.Agents.Count, $"at most {MaxTorusAgents} with space.dimensions = {d} (measures on T^d use the exact N×N similarity)");
+    }
+
+    /// <summary>
+    /// What agents.covariance "full" does not support, each refused in one line naming the key: the circle (one axis
+    /// has no covariance), nested levels, the torch backend and the efficient-coding objective.
+    /// </summary>
+    private static void CheckFullCovariance(DpsConfig c)
+    {
+        if (c.Space.Dimensions == 1)
+            throw ConfigException.Invalid("agents.covariance", "full", "\"diagonal\" with space.dimensions = 1 (a full covariance needs space.dimensions 2 or 3)");
+        if (c.Levels is not null)
+            throw ConfigException.Invalid("agents.covariance", "full", "\"diagonal\" for a nested system (levels take product wrapped normals)");
+        if (c.Training.Backend != TrainingBackend.Managed)
+            throw ConfigException.Invalid("training.backend", Choices.Name(c.Training.Backend), "managed with agents.covariance \"full\"");
+        if (c.Objective.Kind == ObjectiveKind.Fisher)
+            throw ConfigException.Invalid("objective.kind", Choices.Name(c.Objective.Kind), "system, local or local-share with agents.covariance \"full\"");
     }
 
     /// <summary>Most agents on T^d, d &gt; 1 (the exact similarity matrix of the measures).</summary>
@@ -511,6 +527,7 @@ public static class ConfigLoader
             Patience = s.Int("patience", d.Patience, 1, int.MaxValue),
             GradTolerance = s.Double("gradTolerance", d.GradTolerance, 0, 1e6),
             Polish = s.OptionalInt("polish", 0, 100_000_000),
+            Newton = s.OptionalInt("newton", 0, 10_000),
             Swaps = s.Int("swaps", d.Swaps, 0, 10_000),
             Reseed = s.OptionalInt("reseed", 0, 10_000),
             Split = s.OptionalInt("split", 0, 10_000),

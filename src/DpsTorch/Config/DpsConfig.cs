@@ -98,6 +98,18 @@ public sealed record AgentsConfig
     /// with equal resources (the baseline of MODEL.md section 5, prediction 4).
     /// </summary>
     public bool Homogeneous { get; init; }
+
+    /// <summary>
+    /// The skill density's covariance on T^d, d &gt; 1: "diagonal" (default, product wrapped normals) or "full" (a
+    /// wrapped multivariate normal of covariance L Lᵀ, L's diagonal σ_min + softplus(ρ), its off-diagonal entries
+    /// trained from 0). Written to JSON only when "full", so a config without the key reads and writes as before.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public CovarianceKind Covariance { get => CovarianceKey ?? CovarianceKind.Diagonal; init => CovarianceKey = value == CovarianceKind.Diagonal ? null : value; }
+
+    /// <summary>The JSON form of <see cref="Covariance"/>: null for "diagonal".</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("covariance")]
+    public CovarianceKind? CovarianceKey { get; init; }
 }
 
 /// <summary>The demand D(x) on the circle.</summary>
@@ -254,6 +266,12 @@ public sealed record TrainingConfig
     /// <see cref="Steps"/> (Search.Polish.Iterations).
     /// </summary>
     public int? Polish { get; init; }
+    /// <summary>
+    /// Most damped Newton iterations (finite-difference Hessian, Optim/Newton.cs) after each polish's L-BFGS, toward the
+    /// polish's gradient target; null (default) is 20 for objective.kind "fisher" and 0 (off) otherwise
+    /// (Search.Polish.NewtonIterations); a system of more than Optim.Newton.MaxParameters trainable numbers skips it.
+    /// </summary>
+    public int? Newton { get; init; }
     /// <summary>
     /// Most passes of greedy pairwise agent swaps between graph nodes after training (Model/Search/Swaps.cs), followed by
     /// the polish again when a swap was kept; 0 turns them off. Only systems with edges are affected.

@@ -40,7 +40,7 @@ public sealed record LevelConfig
 internal static class NestedConfigReader
 {
     /// <summary>The levels, or null when the config has no `levels` key (a flat system).</summary>
-    public static IReadOnlyList<LevelConfig>? Read(JsonSection root, int leaves, string baseDir)
+    public static IReadOnlyList<LevelConfig>? Read(JsonSection root, int leaves, string baseDir, int dimensions = 1)
     {
         var raw = root.RawValue("levels", "array", minItems: 1);
         if (raw is not { } array) return null;
@@ -61,7 +61,7 @@ internal static class NestedConfigReader
                 Size = size,
                 Topology = ConfigLoader.ReadTopology(s.Section("topology"), size, s.KeyPath("size"), baseDir),
                 LambdaC = s.Double("lambdaC", d.LambdaC, 0, 1e12),
-                Demand = s.Has("demand") ? ConfigLoader.ReadDemand(s.Section("demand"), baseDir) : Skip(s, "demand"),
+                Demand = s.Has("demand") ? ConfigLoader.ReadDemand(s.Section("demand"), baseDir, dimensions) : Skip(s, "demand"),
                 DemandObjective = s.Choice("demandObjective", d.DemandObjective),
                 DemandWeight = s.Double("demandWeight", d.DemandWeight, 0, 1e12),
                 FixedShare = s.Bool("fixedShare", d.FixedShare),

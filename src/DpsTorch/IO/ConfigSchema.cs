@@ -106,8 +106,8 @@ public static partial class ConfigSchema
     private static void Constrain(JsonObject property, KeyRule rule, string at)
     {
         // A choice enum (Config/Choices.cs) is exported as its names without a type: a string whose names the reader's
-        // rule lists below.
-        if (property["type"] is null && property["enum"] is JsonArray names && names.All(n => n?.GetValueKind() == JsonValueKind.String))
+        // rule lists below. A nullable choice (written only when not the default, as agents.covariance) lists null too.
+        if (property["type"] is null && property["enum"] is JsonArray names && names.All(n => n is null || n.GetValueKind() == JsonValueKind.String))
         {
             property.Remove("enum");
             property["type"] = "string";

@@ -11,7 +11,8 @@ namespace DpsTorch.IO;
 /// The saved state of a <see cref="DpsModel"/>. JSON fields: <c>format</c> ("dpstorch-model"), <c>version</c> (1),
 /// <c>n</c>, <c>m</c>, <c>mu</c>, <c>rho</c>, <c>alpha</c> (raw parameters, length n; on T^d μ and ρ have n·d entries,
 /// agent by agent), <c>sigma</c> (n or n·d), <c>resources</c> (derived, length n), <c>edges</c> ([[i, j], ...] with i &lt; j), <c>weights</c> (q per edge), <c>theta</c> (learned
-/// logits per edge, or absent), and <c>config</c> (the resolved experiment config).
+/// logits per edge, or absent), <c>lower</c> (agents.covariance "full": the Cholesky factors' off-diagonal entries,
+/// d(d − 1)/2 per agent, or absent), and <c>config</c> (the resolved experiment config).
 /// </summary>
 public sealed record ModelState
 {
@@ -38,6 +39,8 @@ public sealed record ModelState
     public required double[] Weights { get; init; }
     /// <summary>The learned logit θ of each edge, or null for a fixed topology.</summary>
     public double[]? Theta { get; init; }
+    /// <summary>The off-diagonal entries of every agent's Cholesky factor (agents.covariance "full": d(d − 1)/2 per agent, row by row), or null.</summary>
+    public double[]? Lower { get; init; }
 
     /// <summary>Number of agents.</summary>
     public int N => Alpha.Length;
@@ -45,7 +48,7 @@ public sealed record ModelState
     /// <summary>The raw parameters as the model layer takes them: one level with its edges, weights and logits.</summary>
     public SystemParameters Parameters => new()
     {
-        Mu = Mu, Rho = Rho, Alpha = Alpha,
+        Mu = Mu, Rho = Rho, Alpha = Alpha, Lower = Lower,
         Levels = [new LevelParameters { Edges = Edges, Weights = Weights, Theta = Theta }],
     };
 
@@ -67,6 +70,7 @@ public sealed record ModelState
             Edges = [.. model.Interaction.Edges],
             Weights = model.Interaction.WeightValues(),
             Theta = model.Interaction.Theta?.ToArray(),
+            Lower = model.Lower?.ToArray(),
         };
     }
 
@@ -89,6 +93,7 @@ public sealed record ModelState
             ["config"] = ConfigLoader.ToJsonNode(Config),
         };
         if (Theta is not null) o["theta"] = Array(Theta, "theta");
+        if (Lower is not null) o["lower"] = Array(Lower, "lower");
         AtomicFile.WriteAllText(path, o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
@@ -125,6 +130,7 @@ public sealed record ModelState
             Edges = edges,
             Weights = Doubles(o, "weights", edges.Length, path),
             Theta = o["theta"] is null ? null : Doubles(o, "theta", edges.Length, path),
+            Lower = config.Agents.Covariance == CovarianceKind.Full ? Doubles(o, "lower", n * Ops.WrappedMultivariateNormal.OffDiagonal(config.Space.Dimensions), path) : null,
         };
     }
 

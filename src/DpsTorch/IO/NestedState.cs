@@ -11,8 +11,8 @@ namespace DpsTorch.IO;
 
 /// <summary>
 /// The parameters of one trained nested system. <see cref="Mu"/>, <see cref="Rho"/>, <see cref="Alpha"/> are the raw
-/// leaf parameters (length N, or 1 for a homogeneous fleet); <see cref="Sigma"/> and <see cref="Resources"/> the derived
-/// leaf values (length N, for readers); <see cref="LevelWeights"/> per level the learned logits θ (when the level's
+/// leaf parameters (length N, or 1 for a homogeneous fleet; μ and ρ N·d or d on T^d, leaf by leaf); <see cref="Sigma"/>
+/// and <see cref="Resources"/> the derived leaf values (length N, σ N·d on T^d, for readers); <see cref="LevelWeights"/> per level the learned logits θ (when the level's
 /// topology is learned) or the fixed weights q, one per edge of the level.
 /// </summary>
 public sealed record NestedParameters
@@ -179,12 +179,13 @@ public sealed record NestedState
             string field = config.Levels![k].Topology.Learned ? "theta" : "weights";
             weights[k] = ModelState.Doubles(level, field, edgeCounts[k], path, $"{at}.{field}");
         }
+        long d = config.Space.Dimensions; // on T^d μ, ρ and σ hold d entries per leaf
         return new NestedParameters
         {
-            Mu = ModelState.Doubles(o, "mu", raw, path, $"{key}.mu"),
-            Rho = ModelState.Doubles(o, "rho", raw, path, $"{key}.rho"),
+            Mu = ModelState.Doubles(o, "mu", raw * d, path, $"{key}.mu"),
+            Rho = ModelState.Doubles(o, "rho", raw * d, path, $"{key}.rho"),
             Alpha = ModelState.Doubles(o, "alpha", raw, path, $"{key}.alpha"),
-            Sigma = ModelState.Doubles(o, "sigma", n, path, $"{key}.sigma"),
+            Sigma = ModelState.Doubles(o, "sigma", n * d, path, $"{key}.sigma"),
             Resources = ModelState.Doubles(o, "resources", n, path, $"{key}.resources"),
             LevelWeights = weights,
         };

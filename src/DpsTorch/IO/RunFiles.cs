@@ -125,6 +125,7 @@ public static class RunFiles
         ["widthSlope"] = NullIfNaN(ec.WidthSlope),
         ["widthCorrelation"] = NullIfNaN(ec.WidthCorrelation),
         ["gainSlope"] = NullIfNaN(ec.GainSlope),
+        ["poolingSlope"] = NullIfNaN(ec.PoolingSlope),
     };
 
     private static JsonNode? Curve(RobustnessCurve? c) => c is null ? null : new JsonObject

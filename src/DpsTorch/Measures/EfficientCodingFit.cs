@@ -2,7 +2,10 @@
 // density of preferred stimuli follows the prior, d(s) ∝ p(s), the tuning widths its inverse, σ ∝ 1/p(s), and the peak
 // rates (gains) are flat. Each is read as the least-squares slope of log-log data over the neurons (prediction 1, −1
 // and 0) with its correlation. The local density at neuron i is 2 / (gap to the previous + gap to the next preferred
-// stimulus on the circle), in neurons per radian; p at μ_i is the prior on the grid interpolated linearly.
+// stimulus on the circle), in neurons per radian; p at μ_i is the prior on the grid interpolated linearly. With links
+// (the pooled loss of Model/EfficientCoding.cs) a neuron's spikes are paid 1 + Σ_i Q_ij times (once for its own channel,
+// Q_ij for channel i's), and the pooling slope is that of log peak rate on log(1 + Σ_i Q_ij) (prediction −1: an equal
+// metabolic cost per neuron).
 namespace DpsTorch.Measures;
 
 /// <summary>The efficient-coding fit of a population (summary.json "case" for objective.kind "fisher").</summary>
@@ -13,12 +16,18 @@ namespace DpsTorch.Measures;
 /// <param name="WidthSlope">Slope of log σ_i against log p(μ_i) (prediction −1).</param>
 /// <param name="WidthCorrelation">Pearson correlation of the same logs.</param>
 /// <param name="GainSlope">Slope of log peak rate a_i/(σ_i√(2π)) against log p(μ_i) (prediction 0).</param>
+/// <param name="PoolingSlope">Slope of log peak rate against log of the cost factor 1 + Σ_i Q_ij of a linked population
+/// (prediction −1); NaN without links or when every neuron has the same factor.</param>
 public sealed record EfficientCodingFit(double Information, double DensitySlope, double DensityCorrelation, double DensityRatio,
-    double WidthSlope, double WidthCorrelation, double GainSlope)
+    double WidthSlope, double WidthCorrelation, double GainSlope, double PoolingSlope = double.NaN)
 {
-    /// <summary>The fit of neurons (μ, σ, a) against the prior density <paramref name="prior"/> on the grid <paramref name="grid"/> (mass one).</summary>
+    /// <summary>
+    /// The fit of neurons (μ, σ, a) against the prior density <paramref name="prior"/> on the grid <paramref name="grid"/>
+    /// (mass one); <paramref name="costFactors"/>, when given, are the neurons' 1 + Σ_i Q_ij for the pooling slope.
+    /// </summary>
     /// <exception cref="ArgumentException">Fewer than three neurons, or arrays of unequal lengths.</exception>
-    public static EfficientCodingFit Of(double[] mu, double[] sigma, double[] a, double[] grid, double[] prior, double information)
+    public static EfficientCodingFit Of(double[] mu, double[] sigma, double[] a, double[] grid, double[] prior, double information,
+        double[]? costFactors = null)
     {
         ArgumentNullException.ThrowIfNull(mu);
         ArgumentNullException.ThrowIfNull(sigma);
@@ -29,6 +38,7 @@ public sealed record EfficientCodingFit(double Information, double DensitySlope,
         if (n < 3) throw new ArgumentException($"EfficientCodingFit needs at least 3 neurons; got {n}.");
         if (sigma.Length != n || a.Length != n) throw new ArgumentException($"EfficientCodingFit: μ, σ and a need one entry per neuron; got {n}, {sigma.Length}, {a.Length}.");
         if (grid.Length != prior.Length) throw new ArgumentException($"EfficientCodingFit: the prior has {prior.Length} values but the grid has {grid.Length} points.");
+        if (costFactors is not null && costFactors.Length != n) throw new ArgumentException($"EfficientCodingFit: {costFactors.Length} cost factors for {n} neurons.");
         double twoPi = 2 * Math.PI;
         var order = Enumerable.Range(0, n).OrderBy(i => Wrap(mu[i])).ToArray();
         var logP = new double[n];
@@ -50,8 +60,14 @@ public sealed record EfficientCodingFit(double Information, double DensitySlope,
             logG[r] = Math.Log(a[i] / (sigma[i] * Math.Sqrt(twoPi)));
             ratio += density / (n * p);
         }
+        double pooling = double.NaN;
+        if (costFactors is not null)
+        {
+            var logCost = order.Select(i => Math.Log(costFactors[i])).ToArray();
+            pooling = Slope(logCost, logG);
+        }
         return new EfficientCodingFit(information, Slope(logP, logD), Correlation(logP, logD), ratio / n,
-            Slope(logP, logS), Correlation(logP, logS), Slope(logP, logG));
+            Slope(logP, logS), Correlation(logP, logS), Slope(logP, logG), pooling);
 
         static double Wrap(double x) => ((x % (2 * Math.PI)) + 2 * Math.PI) % (2 * Math.PI);
     }

@@ -3,6 +3,7 @@
 using System.Numerics.Tensors;
 using DpsTorch.Config;
 using DpsTorch.Model;
+using DpsTorch.Ops;
 
 namespace DpsTorch.Measures;
 
@@ -65,6 +66,38 @@ public static class Heterogeneity
             for (int j = i + 1; j < n; j++)
                 z[i * n + j] = z[j * n + i] = Pair(mus.Slice(i * dimensions, dimensions), sigmas.Slice(i * dimensions, dimensions),
                     mus.Slice(j * dimensions, dimensions), sigmas.Slice(j * dimensions, dimensions));
+        }
+        return z;
+    }
+
+    /// <summary>
+    /// Similarity of wrapped multivariate normals on T^d (agents.covariance "full"), row-major N×N, in closed form up to
+    /// the image sum's truncation (<see cref="WrappedMultivariateNormal.DroppedExponent"/>): the overlap of two wrapped
+    /// normals on the torus is the wrapped normal of their difference with the summed covariance,
+    /// ⟨s_i, s_j⟩ = WMN(μ_i − μ_j; 0, Σ_i + Σ_j), and Z_ij = ⟨s_i, s_j⟩ / √(⟨s_i, s_i⟩⟨s_j, s_j⟩). <paramref name="mus"/>
+    /// holds d numbers per agent, <paramref name="covariances"/> d×d per agent (row-major, symmetric positive definite).
+    /// </summary>
+    public static double[] SimilarityOfCovariances(ReadOnlySpan<double> mus, ReadOnlySpan<double> covariances, int dimensions)
+    {
+        int d = dimensions, n = mus.Length / d;
+        if (d < 2 || mus.Length != n * d || covariances.Length != n * d * d)
+            throw new ArgumentException($"SimilarityOfCovariances: d = {d} needs d locations and d×d covariance entries per agent; got {mus.Length} and {covariances.Length}.", nameof(covariances));
+        if (n > ExactMaxN) throw new ArgumentException($"SimilarityOfCovariances: {n} agents would need an {n}x{n} matrix; at most {ExactMaxN} agents.", nameof(mus));
+        double Overlap(ReadOnlySpan<double> covs, int i, int j, ReadOnlySpan<double> mu)
+        {
+            Span<double> sum = stackalloc double[9];
+            Span<double> delta = stackalloc double[3];
+            for (int k = 0; k < d * d; k++) sum[k] = covs[i * d * d + k] + covs[j * d * d + k];
+            for (int k = 0; k < d; k++) delta[k] = mu[i * d + k] - mu[j * d + k];
+            return WrappedMultivariateNormal.FromCovariance(sum[..(d * d)], d).Density(delta[..d]);
+        }
+        var self = new double[n];
+        for (int i = 0; i < n; i++) self[i] = Overlap(covariances, i, i, mus);
+        var z = new double[n * n];
+        for (int i = 0; i < n; i++)
+        {
+            z[i * n + i] = 1.0;
+            for (int j = i + 1; j < n; j++) z[i * n + j] = z[j * n + i] = Overlap(covariances, i, j, mus) / Math.Sqrt(self[i] * self[j]);
         }
         return z;
     }

@@ -82,9 +82,9 @@ public static class NestedMeasures
     {
         using var _ = TensorEngine.NoGrad();
         var space = system.Space;
-        int m = space.M;
+        int m = space.Points, dims = space.Dimensions; // a row holds M^d values on T^d
         var tiers = system.TierProduction();
-        double[] mu = Leaf(system.Mu, system), sigma = system.Sigma().ToArray(), a = system.Resources().ToArray();
+        double[] mu = system.LeafMu().ToArray(), sigma = system.Sigma().ToArray(), a = system.Resources().ToArray();
         var shape = MeanDemandShape(system);
         var list = new List<TierMeasures>();
         double spentComm = 0;
@@ -99,9 +99,10 @@ public static class NestedMeasures
             if (k == 0)
             {
                 weights = a;
-                z = Heterogeneity.Similarity(mu, sigma);
-                densities = DpsKernels.WrappedNormalDensity(Tensor.FromArray(mu), Tensor.FromArray(sigma), space.Grid.ToArray()).ToArray();
-                spec = Specialization.OfSystem(sigma, a);
+                z = dims == 1 ? Heterogeneity.Similarity(mu, sigma) : Heterogeneity.Similarity(mu, sigma, dims);
+                densities = (dims == 1 ? DpsKernels.WrappedNormalDensity(Tensor.FromArray(mu), Tensor.FromArray(sigma), space.Grid.ToArray())
+                    : DpsKernels.ProductWrappedNormalDensity(Tensor.FromArray(mu), Tensor.FromArray(sigma), null, space.Grid.ToArray(), dims)).ToArray();
+                spec = Specialization.OfSystem(sigma, a, dims);
             }
             else
             {
@@ -131,7 +132,7 @@ public static class NestedMeasures
                 Agents = level.Members,
                 GroupSize = level.Size,
                 Among = Heterogeneity.Hill(weights, z),
-                Types = k == 0 ? TypeCount.Of(mu, sigma, a) : TypeCount.OfDensities(densities, weights, space),
+                Types = k == 0 ? TypeCount.Of(mu, sigma, a, dims) : TypeCount.OfDensities(densities, weights, space),
                 WithinGroups = within,
                 MeanWithin = within.Average(),
                 Shares = weights.Select(v => v / weights.Sum()).ToArray(),
@@ -184,10 +185,12 @@ public static class NestedMeasures
     public static (double het, double cov, double spec) Quick(NestedSystem system)
     {
         using var _ = TensorEngine.NoGrad();
-        var mu = Leaf(system.Mu, system);
+        var mu = system.LeafMu().ToArray();
         var sigma = system.Sigma().ToArray();
         var a = system.Resources().ToArray();
-        return (Heterogeneity.Of(mu, sigma, a), CoverageOf(system, system.SystemProduction().ToArray()), Specialization.OfSystem(sigma, a));
+        int d = system.Dimensions;
+        double het = d == 1 ? Heterogeneity.Of(mu, sigma, a) : Heterogeneity.Hill(a, Heterogeneity.Similarity(mu, sigma, d));
+        return (het, CoverageOf(system, system.SystemProduction().ToArray()), Specialization.OfSystem(sigma, a, d));
     }
 
     /// <summary>Met demand ∫min(W, D) of a production W, averaged over the system's demand frames.</summary>
@@ -215,14 +218,6 @@ public static class NestedMeasures
         return Productivity.Effective(system.Space, scaled, shape);
     }
 
-    private static double[] Leaf(Tensor t, NestedSystem s)
-    {
-        var v = t.ToArray();
-        if (v.Length == s.N) return v;
-        var r = new double[s.N];
-        Array.Fill(r, v[0]);
-        return r;
-    }
 
     /// <summary>Row masses ∫f_i (the weights) and the rows divided by them (densities).</summary>
     private static (double[] Mass, double[] Densities) Normalize(double[] rows, int m, double delta)
@@ -243,7 +238,7 @@ public static class NestedMeasures
     /// <summary>The demand frames' mean, normalised to a density.</summary>
     private static double[] MeanDemandShape(NestedSystem system)
     {
-        var d = new double[system.Space.M];
+        var d = new double[system.Space.Points];
         foreach (var f in system.DemandFrames)
         {
             double mass = system.Space.Integrate(f);
@@ -262,16 +257,23 @@ public static class NestedMeasures
         return c;
     }
 
-    /// <summary>Resource-weighted mean resultant length |∫ s(x) e^{ix} dx| of densities.</summary>
+    /// <summary>
+    /// Resource-weighted mean resultant length |∫ s(x) e^{ix} dx| of densities; on T^d per density the geometric mean
+    /// over the axes of the marginals' lengths (as the leaves' exp(−Σ_k σ_k²/2d), <see cref="Specialization"/>).
+    /// </summary>
     private static double ResultantLength(double[] densities, double[] weights, Space space)
     {
-        int m = space.M;
         double total = 0, sum = 0;
         for (int i = 0; i < weights.Length; i++)
         {
-            double c = 0, s = 0;
-            for (int x = 0; x < m; x++) { c += densities[i * m + x] * Math.Cos(space.Grid[x]); s += densities[i * m + x] * Math.Sin(space.Grid[x]); }
-            total += weights[i] * Math.Sqrt(c * c + s * s) * space.Delta;
+            var (_, lengths) = TypeCount.CircularMoments(densities, i, space);
+            if (lengths.Length == 1) total += weights[i] * lengths[0] * space.Delta;
+            else
+            {
+                double log = 0;
+                foreach (double l in lengths) log += Math.Log(l * space.Delta);
+                total += weights[i] * Math.Exp(log / lengths.Length);
+            }
             sum += weights[i];
         }
         return sum > 0 ? total / sum : 0;

@@ -77,8 +77,10 @@ public static class SystemMeasures
         var p = model.Production(q);
         var a = model.Resources();
         double[]? w0 = !unlinked ? null : model.Dimensions == 1 ? DpsKernels.WrappedNormalMixture(model.Mu, model.Sigma(), a, model.Space.Grid.ToArray()).ToArray()
+            : model.FullCovariance ? (a.Unsqueeze(1) * model.Skills()).Sum(0).ToArray()
             : DpsKernels.ProductWrappedNormalMixture(model.Mu, model.Sigma(), a, model.Space.Grid.ToArray(), model.Dimensions).ToArray();
-        return new Snapshot(model.Mu.ToArray(), model.Sigma().ToArray(), a.ToArray(),
+        // A full covariance is measured through its marginal breadths √Σ_kk per axis (type count, specialisation).
+        return new Snapshot(model.Mu.ToArray(), model.FullCovariance ? MarginalBreadths(model) : model.Sigma().ToArray(), a.ToArray(),
             model.SystemProduction(p).ToArray(), model.Loss().Total.Item(), q.ToArray(), w0);
     }
 
@@ -87,8 +89,23 @@ public static class SystemMeasures
     {
         var s = Take(model);
         int d = model.Dimensions;
-        double het = d == 1 ? Heterogeneity.Of(s.Mu, s.Sigma, s.A) : Heterogeneity.Hill(s.A, Heterogeneity.Similarity(s.Mu, s.Sigma, d));
+        double het = d == 1 ? Heterogeneity.Of(s.Mu, s.Sigma, s.A) : Heterogeneity.Hill(s.A, Similarity(model, s));
         return (het, CoverageOf(model, s.W), Specialization.OfSystem(s.Sigma, s.A, d));
+    }
+
+    /// <summary>Z on T^d: the product of the axes' closed forms, or for a full covariance the wrapped normals' closed-form overlap (<see cref="Heterogeneity.SimilarityOfCovariances"/>).</summary>
+    private static double[] Similarity(DpsModel model, Snapshot s)
+        => model.FullCovariance ? Heterogeneity.SimilarityOfCovariances(s.Mu, model.Covariances(), model.Dimensions) : Heterogeneity.Similarity(s.Mu, s.Sigma, model.Dimensions);
+
+    /// <summary>√Σ_kk per agent and axis (N·d values, agent by agent): the breadths of the skill density's marginals.</summary>
+    public static double[] MarginalBreadths(DpsModel model)
+    {
+        int d = model.Dimensions;
+        var cov = model.Covariances();
+        var s = new double[model.N * d];
+        for (int i = 0; i < model.N; i++)
+            for (int k = 0; k < d; k++) s[i * d + k] = Math.Sqrt(cov[i * d * d + k * d + k]);
+        return s;
     }
 
     /// <summary>Coverage ∫min(W, D)/∫D, averaged over the demand frames.</summary>
@@ -111,7 +128,7 @@ public static class SystemMeasures
         var weights = Normalized(s.A);
         int dims = model.Dimensions;
         // On T^d the exact similarity (product of the axes' closed forms) serves every measure below.
-        double[]? z = dims > 1 ? Heterogeneity.Similarity(s.Mu, s.Sigma, dims) : null;
+        double[]? z = dims > 1 ? Similarity(model, s) : null;
         var h = z is null ? Heterogeneity.Orders(s.Mu, s.Sigma, weights) : [.. Heterogeneity.ReportedOrders.ToArray().Select(q => Heterogeneity.Hill(weights, z, q))];
         var orders = new HeterogeneityOrders(h[0], h[1], h[2], h[3]);
         var graph = LinkGraph(model, s.QWeights);
@@ -174,7 +191,7 @@ public static class SystemMeasures
     }
 
     /// <summary>The efficient-coding fit against the first demand frame as the prior (Model/EfficientCoding.cs); the
-    /// information is the pooled one when the neurons have links.</summary>
+    /// information is the pooled one when the neurons have links, and then the pooling slope is fitted too.</summary>
     private static EfficientCodingFit EfficientCodingOf(DpsModel model, Snapshot s)
     {
         var grid = model.Space.Grid.ToArray();
@@ -185,7 +202,11 @@ public static class SystemMeasures
                 ? EfficientCoding.Loss(model.Mu, model.Sigma(), model.Resources(), grid, model.Space.Delta, frame)
                 : EfficientCoding.PooledLoss(model.Mu, model.Sigma(), model.Resources(), grid, model.Space.Delta, frame,
                     x => model.Interaction.ApplyWithIdentity(model.Interaction.Weights(), x))).Item();
-        return EfficientCodingFit.Of(s.Mu, s.Sigma, s.A, grid, EfficientCoding.Prior(frame, model.Space.Delta), information);
+        double[]? costFactors = null;
+        if (model.Interaction.Edges.Count > 0)
+            using (TensorEngine.NoGrad())
+                costFactors = [.. model.Interaction.WeightedDegree(model.Interaction.Weights()).ToArray().Select(d => 1 + d)];
+        return EfficientCodingFit.Of(s.Mu, s.Sigma, s.A, grid, EfficientCoding.Prior(frame, model.Space.Delta), information, costFactors);
     }
 
     /// <summary>Removal orders named by measures.removal ("random": one per seed).</summary>

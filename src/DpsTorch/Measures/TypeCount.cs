@@ -174,23 +174,52 @@ public static class TypeCount
     /// skills are normalised productions W_g/∫W_g rather than wrapped normals): each density is read as the wrapped
     /// normal with the same circular mean μ = arg ∫s(x)e^{ix}dx and the same mean resultant length r = |∫s(x)e^{ix}dx|,
     /// σ = √(−2 ln r), and those are counted by <see cref="Of(IReadOnlyList{double}, IReadOnlyList{double}, IReadOnlyList{double})"/> with <paramref name="weights"/>. A composite that covers
-    /// the whole circle (r near 0) is broad, so composites that each serve the whole demand count as one type.
-    /// <paramref name="densities"/> holds one row of <paramref name="space"/>.M values per agent, each integrating to 1.
+    /// the whole circle (r near 0) is broad, so composites that each serve the whole demand count as one type. On T^d
+    /// each axis is read so (the circular moments of the density's marginal on that axis) and the product wrapped normals
+    /// are counted by <see cref="Of(IReadOnlyList{double}, IReadOnlyList{double}, IReadOnlyList{double}, int)"/>.
+    /// <paramref name="densities"/> holds one row of <paramref name="space"/>.Points values per agent, each integrating to 1.
     /// </summary>
     public static double OfDensities(IReadOnlyList<double> densities, IReadOnlyList<double> weights, DpsTorch.Model.Space space)
     {
-        int m = space.M, n = weights.Count;
+        int m = space.Points, n = weights.Count, d = space.Dimensions;
         if (densities.Count != n * m) throw new ArgumentException($"TypeCount: {n} agents on {m} grid points need {n * m} density values; got {densities.Count}.", nameof(densities));
-        var mu = new double[n];
-        var sigma = new double[n];
+        var mu = new double[n * d];
+        var sigma = new double[n * d];
         for (int i = 0; i < n; i++)
         {
-            double c = 0, s = 0;
-            for (int x = 0; x < m; x++) { c += densities[i * m + x] * Math.Cos(space.Grid[x]); s += densities[i * m + x] * Math.Sin(space.Grid[x]); }
-            double r = Math.Sqrt(c * c + s * s) * space.Delta;
-            mu[i] = Math.Atan2(s, c);
-            sigma[i] = r >= 1 ? 0 : r > 0 ? Math.Sqrt(-2 * Math.Log(r)) : double.PositiveInfinity;
+            var (means, lengths) = CircularMoments(densities, i, space);
+            for (int k = 0; k < d; k++)
+            {
+                double r = lengths[k] * space.Delta;
+                mu[i * d + k] = means[k];
+                sigma[i * d + k] = r >= 1 ? 0 : r > 0 ? Math.Sqrt(-2 * Math.Log(r)) : double.PositiveInfinity;
+            }
         }
-        return Of(mu, sigma, weights);
+        return d == 1 ? Of(mu, sigma, weights) : Of(mu, sigma, weights, d);
+    }
+
+    /// <summary>
+    /// Per axis k of <paramref name="space"/> the circular mean arg ∫s(x)e^{ix_k}dx and |Σ_x s(x)e^{ix_k}| (the mean
+    /// resultant length |∫s(x)e^{ix_k}dx| before the cell weight Δ) of row <paramref name="row"/> of
+    /// <paramref name="densities"/> (rows of space.Points values).
+    /// </summary>
+    internal static (double[] Means, double[] Lengths) CircularMoments(IReadOnlyList<double> densities, int row, DpsTorch.Model.Space space)
+    {
+        int points = space.Points, m = space.M, d = space.Dimensions;
+        var means = new double[d];
+        var lengths = new double[d];
+        for (int k = 0, stride = points / m; k < d; k++, stride /= m)
+        {
+            double c = 0, s = 0;
+            for (int x = 0; x < points; x++)
+            {
+                double v = densities[row * points + x], angle = space.Grid[x / stride % m];
+                c += v * Math.Cos(angle);
+                s += v * Math.Sin(angle);
+            }
+            lengths[k] = Math.Sqrt(c * c + s * s);
+            means[k] = Math.Atan2(s, c);
+        }
+        return (means, lengths);
     }
 }

@@ -31,6 +31,15 @@ public sealed class DpsModel : AgentSystem
     public int Dimensions => Space.Dimensions;
 
     /// <summary>
+    /// The off-diagonal entries of every agent's Cholesky factor L (agents.covariance "full": d(d − 1)/2 per agent, row
+    /// by row, a leaf), or null for diagonal breadths. L's diagonal is <see cref="Sigma"/>, its covariance Σ = L Lᵀ.
+    /// </summary>
+    public Tensor? Lower { get; }
+
+    /// <summary>True for full-covariance agents (<see cref="Lower"/> is trained).</summary>
+    public bool FullCovariance => Lower is not null;
+
+    /// <summary>
     /// Whether <see cref="Loss"/> uses the fused kernels for the "direct" propagation: the wrapped normal mixture for
     /// the system objective (no N×M production), and (I + Q)·(a ⊙ s) in one product plus the fused pooled squared
     /// error for the local objective with squared mismatch. Default true; false computes the same loss by the composed
@@ -41,7 +50,8 @@ public sealed class DpsModel : AgentSystem
     /// <summary>Creates a model from its parts and initial parameter values (copied).</summary>
     public DpsModel(Space space, IReadOnlyList<double[]> demandFrames, Interaction interaction, ObjectiveConfig objective,
         double sigmaMin, double budget, bool softBudget, double[] mu, double[] rho, double[] alpha,
-        Propagation propagation = Propagation.Direct, int hops = 2, double communicabilityBeta = 1.0, bool fixedResources = false)
+        Propagation propagation = Propagation.Direct, int hops = 2, double communicabilityBeta = 1.0, bool fixedResources = false,
+        double[]? lower = null)
         : base(space, demandFrames, objective, sigmaMin, budget, softBudget, mu, rho, alpha, fixedResources)
     {
         ArgumentNullException.ThrowIfNull(objective);
@@ -60,6 +70,13 @@ public sealed class DpsModel : AgentSystem
         Propagation = propagation;
         Hops = hops;
         CommunicabilityBeta = communicabilityBeta;
+        if (lower is not null)
+        {
+            int p = WrappedMultivariateNormal.OffDiagonal(dims);
+            if (dims == 1 || lower.Length != alpha.Length * p)
+                throw new ArgumentException($"DpsModel: a full covariance needs d ≥ 2 and d(d − 1)/2 = {p} off-diagonal entries per agent; got d = {dims} and {lower.Length} entries for {alpha.Length} agents.");
+            Lower = Tensor.FromArray(lower).RequiresGrad_();
+        }
     }
 
     /// <summary>
@@ -91,15 +108,18 @@ public sealed class DpsModel : AgentSystem
         var q = new Interaction(keep.Count, edges, [.. cost], Interaction.Learned ? null : [.. fixedW], Interaction.Learned ? [.. theta] : null);
         double kept;
         using (TensorEngine.NoGrad()) { var a = Resources().ToArray(); kept = keep.Sum(i => a[i]); }
+        int off = WrappedMultivariateNormal.OffDiagonal(Dimensions);
+        double[]? lower = Lower is null ? null : [.. keep.SelectMany(i => Enumerable.Range(i * off, off).Select(k => Lower.Data[k]))];
         return new DpsModel(Space, DemandFrames, q, Objective, SigmaMin, SoftBudget ? Budget : kept, SoftBudget,
-            PickAxes(Mu), PickAxes(Rho), Pick(Alpha), Propagation, Hops, CommunicabilityBeta, FixedResources);
+            PickAxes(Mu), PickAxes(Rho), Pick(Alpha), Propagation, Hops, CommunicabilityBeta, FixedResources, lower);
     }
 
-    /// <summary>All trainable leaves: μ, ρ, α (not under fixed equal resources) and θ when the topology is learned.</summary>
+    /// <summary>All trainable leaves: μ, ρ, α (not under fixed equal resources), θ when the topology is learned, and L's off-diagonal entries for a full covariance.</summary>
     public override IReadOnlyList<Tensor> Parameters()
     {
         var ps = FixedResources ? new List<Tensor> { Mu, Rho } : [Mu, Rho, Alpha];
         if (Interaction.Theta is { } theta) ps.Add(theta);
+        if (Lower is not null) ps.Add(Lower);
         return ps;
     }
 
@@ -108,10 +128,11 @@ public sealed class DpsModel : AgentSystem
     {
         var names = FixedResources ? new List<string> { "mu", "rho" } : ["mu", "rho", "alpha"];
         if (Interaction.Learned) names.Add("theta");
+        if (Lower is not null) names.Add("lower");
         return names;
     }
 
-    /// <summary>σ = σ_min + softplus(ρ).</summary>
+    /// <summary>σ = σ_min + softplus(ρ) (for a full covariance: the diagonal of the Cholesky factor L).</summary>
     public override Tensor Sigma() => Rho.Softplus() + SigmaMin;
 
     /// <summary>a = R·softmax(α), softplus(α) under a soft budget, or the constant R/N under fixed equal resources.</summary>
@@ -127,7 +148,34 @@ public sealed class DpsModel : AgentSystem
 
     /// <summary>Skill densities s_i(x_m), N×M (N×M^d on T^d: the product of one wrapped normal per axis).</summary>
     public Tensor Skills() => Dimensions == 1 ? DpsKernels.WrappedNormalDensity(Mu, Sigma(), Grid)
+        : Lower is not null ? DpsKernels.WrappedMultivariateNormalDensity(Mu, Sigma(), Lower, Grid, Dimensions)
         : DpsKernels.ProductWrappedNormalDensity(Mu, Sigma(), null, Grid, Dimensions);
+
+    /// <summary>
+    /// Per agent the covariance Σ = L Lᵀ of its skill density, d×d row-major (N·d² values; diagonal breadths give
+    /// diag(σ²)), as plain numbers for the measures and the report.
+    /// </summary>
+    public double[] Covariances()
+    {
+        int d = Dimensions, p = WrappedMultivariateNormal.OffDiagonal(d);
+        double[] sigma;
+        using (TensorEngine.NoGrad()) sigma = Sigma().ToArray();
+        var lower = Lower?.ToArray() ?? new double[N * p];
+        var cov = new double[N * d * d];
+        Span<double> l = stackalloc double[9];
+        for (int i = 0; i < N; i++)
+        {
+            WrappedMultivariateNormal.Factor(sigma, lower, i, d, l);
+            for (int a = 0; a < d; a++)
+                for (int b = 0; b < d; b++)
+                {
+                    double s = 0;
+                    for (int k = 0; k <= Math.Min(a, b); k++) s += l[a * d + k] * l[b * d + k];
+                    cov[i * d * d + a * d + b] = s;
+                }
+        }
+        return cov;
+    }
 
     /// <summary>Production rows p = (I+Q)w (or (I+Q)^h w, or exp(βQ) w), N×M, with w = a ⊙ s.</summary>
     public Tensor Production(Tensor q)
@@ -198,7 +246,7 @@ public sealed class DpsModel : AgentSystem
                     ? EfficientCoding.Loss(Mu, sigma, gains, Grid, Space.Delta, frame)
                     : EfficientCoding.PooledLoss(Mu, sigma, gains, Grid, Space.Delta, frame, x => Interaction.ApplyWithIdentity(q, x)));
         }
-        else if (UseFusedKernels && Propagation == Propagation.Direct && Objective.Kind == ObjectiveKind.System)
+        else if (UseFusedKernels && Lower is null && Propagation == Propagation.Direct && Objective.Kind == ObjectiveKind.System)
         {
             // W = Σ_j (1 + Σ_i Q_ij) a_j s_j without the N×M production (MODEL.md section 1, system production).
             var weights = Resources() * (Interaction.WeightedDegree(q) + 1.0);
@@ -206,7 +254,7 @@ public sealed class DpsModel : AgentSystem
                 : DpsKernels.ProductWrappedNormalMixture(Mu, Sigma(), weights, Grid, Dimensions);
             foreach (var frame in frames) coverage = coverage + Mismatch.Of(Objective, Space.Delta, W, Tensor.FromArray(frame));
         }
-        else if (UseFusedKernels && Propagation == Propagation.Direct && Objective.Kind == ObjectiveKind.Local && Objective.Mismatch == MismatchKind.Squared)
+        else if (UseFusedKernels && Lower is null && Propagation == Propagation.Direct && Objective.Kind == ObjectiveKind.Local && Objective.Mismatch == MismatchKind.Squared)
         {
             // w, p and the learned edge weights q are read by this loss's graph only: their arrays go back to the pool
             // after the backward (q is rebuilt from θ by every loss).

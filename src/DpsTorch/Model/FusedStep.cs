@@ -36,6 +36,19 @@ internal sealed class FusedStep
     private readonly double[] _q = [], _gq = [], _cost = [], _dense = [], _h = [], _p = [], _gp = [], _gw = [], _target = [], _diff = [], _rowSum = [], _rowLoss = [];
     private readonly DpsKernels.ScaledDensity? _density;
     private readonly int[] _upper = [], _lower = [];
+    // Above DenseInteractionKernel.SmallDenseMaxN agents I + Q is written straight into the matmul's packed-A layout
+    // (MatMulKernel.GemmPacked) at these positions of each edge, (lo, hi) and (hi, lo): no dense N×N matrix, no mirror,
+    // and no packing of it in the forward product nor in the backward's S·G. The diagonal's ones and the zeros of
+    // absent edges and of the padding rows are written once.
+    private readonly bool _packed;
+    private readonly int[] _packedUpper = [], _packedLower = [];
+    private readonly int _edgesPerTask = 1;
+    // A complete graph in lexicographic edge order (what the complete topology gives; edge (lo, hi) is
+    // RowStart(lo) + hi − lo − 1, so each row of the upper triangle is a run of q) needs no positions: op(A)[i, p] is at
+    // _depthAt[p] + _rowPanel[i]·_panelStride[p] + _rowInPanel[i] of the packed layout (MatMulKernel.PackedIndex
+    // tabulated), and the rows are split over the threads in ranges of equal edge counts (_rowSplit).
+    private readonly bool _complete;
+    private readonly int[] _depthAt = [], _panelStride = [], _rowPanel = [], _rowInPanel = [], _rowSplit = [];
     private double[] _rowSums = [];                    // row sums of p per frame (the same p: one set), kept as the op keeps them
     private double[] _targets = [];                    // D/∫D per frame
 
@@ -56,7 +69,7 @@ internal sealed class FusedStep
 
     private static bool LocalApplies(DpsModel m)
         => m.Starts == 1 && m.Interaction.Learned && m.Interaction.Edges.Count > 0 && m.Interaction.Blocks == 1
-           && m.Interaction.Kernel is DenseInteractionKernel && m.N <= DenseInteractionKernel.SmallDenseMaxN;
+           && m.Interaction.Kernel is DenseInteractionKernel;
 
     /// <summary>
     /// Whether <paramref name="groups"/> stacked starts of <paramref name="m"/> can take the Fourier-space path
@@ -130,7 +143,45 @@ internal sealed class FusedStep
             var positions = ((DenseInteractionKernel)m.Interaction.Kernel).Positions;
             (_upper, _lower) = (positions[0], positions[1]);
             (_q, _gq, _cost) = (new double[e], new double[e], m.Interaction.EdgeCost.ToArray());
-            (_dense, _h) = (new double[_n * _n], new double[_n * _n]);
+            _packed = _n > DenseInteractionKernel.SmallDenseMaxN;
+            _h = new double[_n * _n];
+            if (_packed)
+            {
+                _dense = new double[MatMulKernel.PackedLength(_n, _n)];
+                _complete = IsCompleteInOrder(m.Interaction.Edges, _n);
+                if (_complete)
+                {
+                    int mr = MatMulKernel.PanelHeight;
+                    (_depthAt, _panelStride, _rowPanel, _rowInPanel) = (new int[_n], new int[_n], new int[_n], new int[_n]);
+                    for (int i = 0; i < _n; i++)
+                    {
+                        _depthAt[i] = MatMulKernel.PackedIndex(_n, _n, 0, i);
+                        _panelStride[i] = MatMulKernel.PackedIndex(_n, _n, mr, i) - _depthAt[i];
+                        (_rowPanel[i], _rowInPanel[i]) = (i / mr, i % mr);
+                    }
+                    int parts = Math.Max(1, TensorEngine.NumThreads);
+                    _rowSplit = new int[parts + 1];
+                    for (int t = 1, lo = 0; t <= parts; t++)
+                    {
+                        long until = (long)e * t / parts;
+                        while (lo < _n && RowStart(lo, _n) < until) lo++;
+                        _rowSplit[t] = t == parts ? _n : lo;
+                    }
+                }
+                else
+                {
+                    (_packedUpper, _packedLower) = (new int[e], new int[e]);
+                    for (int k = 0; k < e; k++)
+                    {
+                        var (i, j) = m.Interaction.Edges[k];
+                        (int lo, int hi) = (Math.Min(i, j), Math.Max(i, j));
+                        (_packedUpper[k], _packedLower[k]) = (MatMulKernel.PackedIndex(_n, _n, lo, hi), MatMulKernel.PackedIndex(_n, _n, hi, lo));
+                    }
+                }
+                for (int i = 0; i < _n; i++) _dense[MatMulKernel.PackedIndex(_n, _n, i, i)] = 1.0;
+                _edgesPerTask = 1 << 15;
+            }
+            else _dense = new double[_n * _n];
             (_w, _p, _gp, _gw) = (new double[_n * _mPts], new double[_n * _mPts], new double[_n * _mPts], new double[_n * _mPts]);
             (_diff, _rowLoss) = (new double[_mPts], new double[_n]);
             _density = new DpsKernels.ScaledDensity(grid);
@@ -155,6 +206,44 @@ internal sealed class FusedStep
         (_sigma, _share, _a, _weights, _gMu, _gSigma, _gWeights, _gA, _gLeaf, _gExtra) =
             (new double[_n], new double[_n], new double[_n], new double[_n], new double[_n], new double[_n], new double[_n], new double[_n], new double[_n], new double[_n]);
         (_totals, _coverages, _budgetGap) = (new double[groups], new double[groups], new double[groups]);
+    }
+
+    /// <summary>First edge of row lo of a complete graph's upper triangle in lexicographic order: lo·(2n − lo − 1)/2.</summary>
+    private static long RowStart(int lo, int n) => (long)lo * (2L * n - lo - 1) / 2;
+
+    /// <summary>Whether the edges are every pair (lo, hi), lo &lt; hi, once, in lexicographic order.</summary>
+    private static bool IsCompleteInOrder(IReadOnlyList<(int I, int J)> edges, int n)
+    {
+        if (edges.Count != (long)n * (n - 1) / 2) return false;
+        int k = 0;
+        for (int lo = 0; lo < n; lo++)
+            for (int hi = lo + 1; hi < n; hi++, k++)
+            {
+                var (i, j) = edges[k];
+                if (Math.Min(i, j) != lo || Math.Max(i, j) != hi) return false;
+            }
+        return true;
+    }
+
+    [ThreadStatic] private static double[]? _threadDiff;
+
+    /// <summary>
+    /// body(start, end, scratch of M) over agent ranges: on the engine's threads for a large I + Q (each agent's row is
+    /// computed alone, so the values do not depend on the split), else on the calling thread with the step's own scratch.
+    /// </summary>
+    private void OverAgents(Action<int, int, double[]> body)
+    {
+        if (!_packed) { body(0, _n, _diff); return; }
+        int length = _diff.Length;
+        TensorEngine.ParallelRanges(_n, (s, e) =>
+            body(s, e, s == 0 ? _diff : _threadDiff?.Length == length ? _threadDiff : _threadDiff = new double[length]), 64);
+    }
+
+    /// <summary>body(lo0, lo1) over the row ranges of <see cref="_rowSplit"/> on the engine's threads.</summary>
+    private void OverRows(Action<int, int> body)
+    {
+        var split = _rowSplit;
+        TensorEngine.ParallelRanges(split.Length - 1, (s, e) => { for (int t = s; t < e; t++) if (split[t] < split[t + 1]) body(split[t], split[t + 1]); });
     }
 
     /// <summary>Each start's total loss at the last <see cref="Evaluate"/>.</summary>
@@ -230,16 +319,58 @@ internal sealed class FusedStep
     {
         var m = _m;
         int n = _n, mPts = _mPts, count = frames.Count;
-        Tensor.SigmoidInto(m.Interaction.Theta!.Data, _q);
-        _density!.Forward(mu, _sigma, _a, _w);
-        Array.Clear(_dense);
-        for (int e = 0; e < _upper.Length; e++)
+        var theta = m.Interaction.Theta!;
+        if (_packed && _complete)
         {
-            _dense[_upper[e]] = _q[e];
-            _dense[_lower[e]] = _q[e];
+            // q = sigmoid(θ) and its scatter into the packed I + Q, row ranges in parallel (each q_e depends on θ_e alone,
+            // and every range is many vectors long, so every value is the one SigmoidInto gives for the whole array).
+            OverRows((lo0, lo1) =>
+            {
+                int s = (int)RowStart(lo0, n), e = (int)RowStart(lo1, n);
+                Tensor.SigmoidInto(theta.Data.Slice(s, e - s), _q.AsSpan(s, e - s));
+                for (int lo = lo0; lo < lo1; lo++)
+                {
+                    int e0 = (int)RowStart(lo, n) - lo - 1; // q index of (lo, hi) is e0 + hi
+                    int atLo = _depthAt[lo], strideLo = _panelStride[lo], panelLo = _rowPanel[lo], rowLo = _rowInPanel[lo];
+                    for (int hi = lo + 1; hi < n; hi++)
+                    {
+                        double v = _q[e0 + hi];
+                        _dense[_depthAt[hi] + panelLo * _panelStride[hi] + rowLo] = v; // (i, p) = (lo, hi)
+                        _dense[atLo + _rowPanel[hi] * strideLo + _rowInPanel[hi]] = v; // (hi, lo)
+                    }
+                }
+            });
+            _density!.Forward(mu, _sigma, _a, _w, parallel: true);
+            MatMulKernel.GemmPacked(_dense, _w, false, _p, n, n, mPts);
         }
-        for (int i = 0; i < n; i++) _dense[i * n + i] = 1.0;
-        MatMulKernel.Gemm(_dense, false, _w, false, _p, n, n, mPts);
+        else if (_packed)
+        {
+            // The same for any edge set, at the positions kept per edge, edge ranges in parallel.
+            TensorEngine.ParallelRanges(_q.Length, (s, e) =>
+            {
+                Tensor.SigmoidInto(theta.Data.Slice(s, e - s), _q.AsSpan(s, e - s));
+                for (int k = s; k < e; k++)
+                {
+                    _dense[_packedUpper[k]] = _q[k];
+                    _dense[_packedLower[k]] = _q[k];
+                }
+            }, _edgesPerTask);
+            _density!.Forward(mu, _sigma, _a, _w, parallel: true);
+            MatMulKernel.GemmPacked(_dense, _w, false, _p, n, n, mPts);
+        }
+        else
+        {
+            Tensor.SigmoidInto(theta.Data, _q);
+            _density!.Forward(mu, _sigma, _a, _w);
+            Array.Clear(_dense);
+            for (int e = 0; e < _upper.Length; e++)
+            {
+                _dense[_upper[e]] = _q[e];
+                _dense[_lower[e]] = _q[e];
+            }
+            for (int i = 0; i < n; i++) _dense[i * n + i] = 1.0;
+            MatMulKernel.Gemm(_dense, false, _w, false, _p, n, n, mPts);
+        }
         if (_targets.Length < count * mPts) (_targets, _rowSums) = (new double[count * mPts], new double[count * n]);
         for (int f = 0; f < count; f++)
         {
@@ -247,8 +378,12 @@ internal sealed class FusedStep
             double mass = delta * frame.Sum();
             var target = _targets.AsSpan(f * mPts, mPts);
             for (int k = 0; k < mPts; k++) target[k] = frame[k] / mass;
-            for (int i = 0; i < n; i++)
-                (_rowSums[f * n + i], _rowLoss[i]) = DpsKernels.PooledRowLoss(_p.AsSpan(i * mPts, mPts), target, delta, _diff);
+            int at = f * mPts;
+            OverAgents((s, e, diff) =>
+            {
+                for (int i = s; i < e; i++)
+                    (_rowSums[f * n + i], _rowLoss[i]) = DpsKernels.PooledRowLoss(_p.AsSpan(i * mPts, mPts), _targets.AsSpan(at, mPts), delta, diff);
+            });
             _coverages[0] = _coverages[0] + DpsKernels.PooledTotal(_rowLoss, delta) / n;
         }
         if (m.Objective.LambdaC > 0)
@@ -270,24 +405,61 @@ internal sealed class FusedStep
         double gTotal = 1.0 / count / n;
         for (int f = count - 1; f >= 0; f--)
         {
-            var target = _targets.AsSpan(f * mPts, mPts);
             var into = f == count - 1 ? _gp : _gw;
-            for (int i = 0; i < n; i++)
-                DpsKernels.PooledRowGradient(_p.AsSpan(i * mPts, mPts), target, delta, _rowSums[f * n + i], 2.0 * delta * gTotal,
-                    into.AsSpan(i * mPts, mPts), _diff);
+            int at = f * mPts;
+            OverAgents((s, e, diff) =>
+            {
+                for (int i = s; i < e; i++)
+                    DpsKernels.PooledRowGradient(_p.AsSpan(i * mPts, mPts), _targets.AsSpan(at, mPts), delta, _rowSums[f * n + i], 2.0 * delta * gTotal,
+                        into.AsSpan(i * mPts, mPts), diff);
+            });
             if (f != count - 1) TP.Add(_gp, _gw, _gp);
         }
         MatMulKernel.Gemm(_gp, false, _w, true, _h, n, mPts, n); // H = G·wᵀ
         bool comm = m.Objective.LambdaC > 0;
-        for (int e = 0; e < _upper.Length; e++)
+        double lambdaC = m.Objective.LambdaC;
+        // ∂/∂q_e = H[lo, hi] + H[hi, lo] (+ λ_C·d_e), then through the sigmoid: one pass, edge ranges in parallel, into
+        // a pooled array that θ adopts as its gradient (large N) or into the step's own (small N, copied).
+        var gq = _packed ? GradientPool.Rent(_gq.Length, clear: false) : _gq;
+        if (_complete)
+            OverRows((lo0, lo1) =>
+            {
+                // In 32×32 tiles of H (its lower-triangle column stays in L1): the same sums per edge.
+                const int tile = 32;
+                for (int i0 = lo0; i0 < lo1; i0 += tile)
+                {
+                    int i1 = Math.Min(lo1, i0 + tile);
+                    for (int j0 = i0; j0 < n; j0 += tile)
+                    {
+                        int j1 = Math.Min(n, j0 + tile);
+                        for (int lo = i0; lo < i1; lo++)
+                        {
+                            int e0 = (int)RowStart(lo, n) - lo - 1;
+                            for (int hi = Math.Max(j0, lo + 1); hi < j1; hi++)
+                            {
+                                double gv = _h[lo * n + hi] + _h[hi * n + lo];
+                                double g = comm ? lambdaC * _cost[e0 + hi] + gv : gv;
+                                double qe = _q[e0 + hi];
+                                gq[e0 + hi] = g * qe * (1.0 - qe);
+                            }
+                        }
+                    }
+                }
+            });
+        else TensorEngine.ParallelRanges(gq.Length, (s, e) =>
         {
-            double gv = _h[_upper[e]] + _h[_lower[e]];
-            _gq[e] = comm ? m.Objective.LambdaC * _cost[e] + gv : gv;
-        }
-        MatMulKernel.Gemm(_dense, false, _gp, false, _gw, n, n, mPts); // ∂/∂w = S·G
-        for (int e = 0; e < _gq.Length; e++) _gq[e] = _gq[e] * _q[e] * (1.0 - _q[e]);
-        m.Interaction.Theta!.AccumulateGrad(_gq);
-        _density!.Backward(mu, _sigma, _a, _w, _gw, _gMu, _gSigma, _gWeights);
+            for (int k = s; k < e; k++)
+            {
+                double gv = _h[_upper[k]] + _h[_lower[k]];
+                double g = comm ? lambdaC * _cost[k] + gv : gv;
+                gq[k] = g * _q[k] * (1.0 - _q[k]);
+            }
+        }, _packed ? _edgesPerTask : int.MaxValue);
+        if (_packed) MatMulKernel.GemmPacked(_dense, _gp, false, _gw, n, n, mPts); // ∂/∂w = S·G
+        else MatMulKernel.Gemm(_dense, false, _gp, false, _gw, n, n, mPts);
+        if (_packed) m.Interaction.Theta!.AccumulateGradOwned(gq);
+        else m.Interaction.Theta!.AccumulateGrad(gq);
+        _density!.Backward(mu, _sigma, _a, _w, _gw, _gMu, _gSigma, _gWeights, parallel: _packed);
     }
 
     /// <summary>

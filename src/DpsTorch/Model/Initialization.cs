@@ -23,14 +23,17 @@ public static class Initialization
     /// per restart first (<see cref="KindForRestart"/>).
     /// </summary>
     /// <remarks>"quantiles" puts μ_i at the (i + u)/N quantiles of <paramref name="demand"/> (on the grid of its length), u
-    /// the turn of "spread", with the σ of "spread".</remarks>
+    /// the turn of "spread", with the σ of "spread". "quantiles-spacing" places μ_i as "quantiles" and scales each σ by
+    /// the local spacing of that placement (half the sum of the gaps to the two neighbouring quantiles) over the even
+    /// spacing 2π/N (<see cref="LocalSpacings"/>): widths ∝ 1/density, the efficient-coding arrangement of experiment 11;
+    /// on a flat demand it is "quantiles".</remarks>
     public static InitialParameters Create(InitKind kind, int n, double sigmaMin, double? initSigma, double jitter, int seed, double center = 0.0,
         bool spreadTurn = true, double[]? demand = null)
     {
         var rng = new Random(seed);
         double sigma = initSigma ?? kind switch
         {
-            InitKind.Spread or InitKind.Quantiles => Math.Max(2.0 * Math.PI / (4.0 * n), 2.0 * sigmaMin),
+            InitKind.Spread or InitKind.Quantiles or InitKind.QuantilesSpacing => Math.Max(2.0 * Math.PI / (4.0 * n), 2.0 * sigmaMin),
             InitKind.Homogeneous => 1.0,
             InitKind.Random => 0.5,
             InitKind.Auto => throw new ArgumentException("agents.init: \"auto\" names a kind per restart; resolve it with Initialization.KindForRestart first.", nameof(kind)),
@@ -43,24 +46,47 @@ public static class Initialization
         var alpha = new double[n];
         // A spread start is the even lattice turned by a random fraction of its spacing, so that every seed starts
         // somewhere genuinely different; agent i keeps site i (neighbouring agents on neighbouring arcs).
-        double turn = kind is InitKind.Spread or InitKind.Quantiles && spreadTurn ? rng.NextDouble() : 0.0;
-        if (kind == InitKind.Quantiles && demand is null)
-            throw new ArgumentException("agents.init: \"quantiles\" needs the demand; build it with SystemBuilder.Start.", nameof(demand));
+        bool quantiles = kind is InitKind.Quantiles or InitKind.QuantilesSpacing;
+        double turn = (kind == InitKind.Spread || quantiles) && spreadTurn ? rng.NextDouble() : 0.0;
+        if (quantiles && demand is null)
+            throw new ArgumentException($"agents.init: \"{Choices.Name(kind)}\" needs the demand; build it with SystemBuilder.Start.", nameof(demand));
+        var sites = quantiles ? Enumerable.Range(0, n).Select(i => Quantile(demand!, (i + turn) / n)).ToArray() : null;
+        var widthScale = kind == InitKind.QuantilesSpacing ? LocalSpacings(sites!).Select(gap => gap * n / (2.0 * Math.PI)).ToArray() : null;
         for (int i = 0; i < n; i++)
         {
             double baseMu = kind switch
             {
                 InitKind.Spread => 2.0 * Math.PI * (i + turn) / n,
-                InitKind.Quantiles => Quantile(demand!, (i + turn) / n),
+                InitKind.Quantiles or InitKind.QuantilesSpacing => sites![i],
                 InitKind.Homogeneous => center,
                 _ => 2.0 * Math.PI * rng.NextDouble(), // random (the only other kind past the σ switch)
             };
             mu[i] = baseMu + jitter * Tensor.NormalSample(rng);
-            double s = Math.Max(sigma * (1.0 + jitter * Tensor.NormalSample(rng)), sigmaMin * 1.0001);
+            double s = Math.Max(sigma * (widthScale?[i] ?? 1.0) * (1.0 + jitter * Tensor.NormalSample(rng)), sigmaMin * 1.0001);
             rho[i] = SoftplusInverse(s - sigmaMin);
             alpha[i] = jitter * Tensor.NormalSample(rng);
         }
         return new InitialParameters(mu, rho, alpha);
+    }
+
+    /// <summary>
+    /// The local spacing at each of <paramref name="sites"/> (points on the circle in ascending order, as the quantile
+    /// placement gives them): half the sum of the gaps to the previous and the next site, wrapping around, so the
+    /// spacings add up to 2π. One site gets 2π.
+    /// </summary>
+    public static double[] LocalSpacings(double[] sites)
+    {
+        ArgumentNullException.ThrowIfNull(sites);
+        int n = sites.Length;
+        var spacing = new double[n];
+        if (n == 1) { spacing[0] = 2.0 * Math.PI; return spacing; }
+        for (int i = 0; i < n; i++)
+        {
+            double prev = sites[(i + n - 1) % n] - (i == 0 ? 2.0 * Math.PI : 0.0);
+            double next = sites[(i + 1) % n] + (i == n - 1 ? 2.0 * Math.PI : 0.0);
+            spacing[i] = 0.5 * (next - prev);
+        }
+        return spacing;
     }
 
     /// <summary>The point x of the grid x_m = 2πm/M (M = the length of <paramref name="demand"/>) below which a fraction

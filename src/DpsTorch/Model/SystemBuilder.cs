@@ -167,7 +167,7 @@ public static class SystemBuilder
         var init = Start(c, space, frames, restart, c.Agents.Count);
         // Fixed equal resources: α is not trained, so it is held at 0 (a_i = R/N whatever it is).
         var alpha = c.Agents.Resources == ResourceMode.FixedEqual ? new double[init.Alpha.Length] : init.Alpha;
-        return Assemble(c, space, frames, BuildInteraction(c, g), init.Mu, init.Rho, alpha);
+        return Assemble(c, space, frames, BuildInteraction(c, g), init.Mu, init.Rho, alpha, null);
     }
 
     /// <summary>
@@ -220,12 +220,14 @@ public static class SystemBuilder
         var space = new Space(c.Space.M, c.Space.Dimensions);
         var g = new Topology(p.Alpha.Length, edges.Select(e => new Topology.Edge(e.I, e.J, 1.0)));
         var interaction = BuildInteraction(c, g, level.Theta is null ? level.Weights : null, level.Theta);
-        return Assemble(c, space, DemandFrames(c, space), interaction, p.Mu, p.Rho, p.Alpha);
+        return Assemble(c, space, DemandFrames(c, space), interaction, p.Mu, p.Rho, p.Alpha, p.Lower);
     }
 
-    private static DpsModel Assemble(DpsConfig c, Space space, IReadOnlyList<double[]> frames, Interaction q, double[] mu, double[] rho, double[] alpha)
+    /// <summary>The model; agents.covariance "full" trains L's off-diagonal entries <paramref name="lower"/> (null: from 0).</summary>
+    private static DpsModel Assemble(DpsConfig c, Space space, IReadOnlyList<double[]> frames, Interaction q, double[] mu, double[] rho, double[] alpha, double[]? lower)
         => new(space, frames, q, c.Objective, SigmaMin(c), Budget(c), c.Agents.Resources == ResourceMode.Soft, mu, rho, alpha,
-            c.Topology.Propagation, c.Topology.Hops, c.Topology.CommunicabilityBeta, c.Agents.Resources == ResourceMode.FixedEqual);
+            c.Topology.Propagation, c.Topology.Hops, c.Topology.CommunicabilityBeta, c.Agents.Resources == ResourceMode.FixedEqual,
+            c.Agents.Covariance == CovarianceKind.Full ? lower ?? new double[alpha.Length * Ops.WrappedMultivariateNormal.OffDiagonal(space.Dimensions)] : null);
 
     private static int ArgMax(double[] v)
     {

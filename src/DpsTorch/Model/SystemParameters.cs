@@ -14,6 +14,8 @@ public sealed record SystemParameters
     public required double[] Rho { get; init; }
     /// <summary>Raw resource parameters α, one per agent.</summary>
     public required double[] Alpha { get; init; }
+    /// <summary>The off-diagonal entries of the Cholesky factors (agents.covariance "full", d(d − 1)/2 per agent), or null.</summary>
+    public double[]? Lower { get; init; }
     /// <summary>Per level (bottom first) the values of its interaction; one level for a flat system.</summary>
     public required IReadOnlyList<LevelParameters> Levels { get; init; }
 }

@@ -18,7 +18,7 @@ public static class NestedBuilder
     {
         var levelsConfig = config.Levels ?? throw new ConfigException("levels", "the config has no levels block; a nested system needs one (bottom level first).");
         ConfigLoader.CheckChoices(config);
-        var space = new Space(config.Space.M);
+        var space = new Space(config.Space.M, config.Space.Dimensions);
         var frames = SystemBuilder.DemandFrames(config, space);
         int n = config.Agents.Count;
         double budget = SystemBuilder.Budget(config);

@@ -66,13 +66,16 @@ public sealed class NestedLevel
 public sealed class NestedSystem : AgentSystem
 {
     private readonly int[]? _tie;   // homogeneous fleet: every leaf reads parameter 0
+    private readonly int[]? _tieAxes; // ... and on T^d its axis k of μ and ρ reads entry k
 
     /// <summary>The levels, bottom first.</summary>
     public IReadOnlyList<NestedLevel> Levels { get; }
-    /// <summary>True for a homogeneous fleet: all leaves share one μ, one σ and equal resources (Mu, Rho and Alpha then hold one entry).</summary>
+    /// <summary>True for a homogeneous fleet: all leaves share one μ, one σ and equal resources (Mu and Rho then hold d entries, Alpha one).</summary>
     public bool Homogeneous => _tie is not null;
     /// <summary>Number of leaf agents.</summary>
     public int N { get; }
+    /// <summary>Dimensions d of the operation space: μ and ρ hold d entries per leaf (leaf by leaf), one per axis.</summary>
+    public int Dimensions => Space.Dimensions;
 
     internal NestedSystem(Space space, IReadOnlyList<double[]> demandFrames, ObjectiveConfig objective, IReadOnlyList<NestedLevel> levels,
         double sigmaMin, double budget, bool softBudget, int n, double[] mu, double[] rho, double[] alpha, bool fixedResources = false)
@@ -82,8 +85,15 @@ public sealed class NestedSystem : AgentSystem
         Choices.Check("objective.mismatch", objective.Mismatch);
         Levels = levels;
         N = n;
-        if (mu.Length == 1 && n > 1) _tie = new int[n];
-        else if (mu.Length != n) throw new ArgumentException($"NestedSystem: μ has {mu.Length} entries for {n} leaves (give N, or 1 for a homogeneous fleet).");
+        int d = space.Dimensions;
+        if (mu.Length == d && n > 1)
+        {
+            _tie = new int[n];
+            _tieAxes = d == 1 ? _tie : [.. Enumerable.Range(0, n * d).Select(j => j % d)];
+        }
+        else if (mu.Length != n * d) throw new ArgumentException(d == 1 ? $"NestedSystem: μ has {mu.Length} entries for {n} leaves (give N, or 1 for a homogeneous fleet)."
+            : $"NestedSystem: μ has {mu.Length} entries for {n} leaves on T^{d} (give N·d, or d for a homogeneous fleet).");
+        if (rho.Length != mu.Length) throw new ArgumentException($"NestedSystem: ρ has {rho.Length} entries; μ has {mu.Length} (one per leaf and axis).");
     }
 
     /// <summary>Builds restart <paramref name="restart"/> of a nested config (see <see cref="NestedBuilder.Create"/>).</summary>
@@ -108,8 +118,14 @@ public sealed class NestedSystem : AgentSystem
 
     private Tensor Leaf(Tensor t) => _tie is null ? t : t.IndexSelect(0, _tie);
 
-    /// <summary>Leaf σ = σ_min + softplus(ρ), length N.</summary>
-    public override Tensor Sigma() => Leaf(Rho).Softplus() + SigmaMin;
+    /// <summary>μ or ρ of every leaf, N·d entries (leaf by leaf).</summary>
+    private Tensor LeafAxes(Tensor t) => _tieAxes is null ? t : t.IndexSelect(0, _tieAxes);
+
+    /// <summary>Leaf locations μ, N·d entries (leaf by leaf; a homogeneous fleet's shared μ repeated).</summary>
+    public Tensor LeafMu() => LeafAxes(Mu);
+
+    /// <summary>Leaf σ = σ_min + softplus(ρ), N·d entries (N on the circle), leaf by leaf.</summary>
+    public override Tensor Sigma() => LeafAxes(Rho).Softplus() + SigmaMin;
 
     /// <summary>Leaves per budget block: N for one shared budget, else the leaves of one group of the finest level with a fixed share.</summary>
     public int BudgetBlock { get; init; }
@@ -127,20 +143,21 @@ public sealed class NestedSystem : AgentSystem
         return Leaf(Alpha).Reshape(blocks, BudgetBlock).Softmax(1).Reshape(N) * (Budget / blocks);
     }
 
-    /// <summary>Leaf production w = a ⊙ s, N×M.</summary>
+    /// <summary>Leaf production w = a ⊙ s, N×M (N×M^d on T^d).</summary>
     public Tensor LeafProduction() => Resources().Unsqueeze(1) * Skills();
 
-    /// <summary>Leaf skill densities s_i(x_m), N×M.</summary>
-    public Tensor Skills() => DpsKernels.WrappedNormalDensity(Leaf(Mu), Sigma(), Grid);
+    /// <summary>Leaf skill densities s_i(x_m), N×M (N×M^d on T^d: the product of one wrapped normal per axis).</summary>
+    public Tensor Skills() => Dimensions == 1 ? DpsKernels.WrappedNormalDensity(Leaf(Mu), Sigma(), Grid)
+        : DpsKernels.ProductWrappedNormalDensity(LeafAxes(Mu), Sigma(), null, Grid, Dimensions);
 
     /// <summary>
     /// The production of every tier: element 0 is the leaves' w (N×M), element k + 1 the composites formed by level k
-    /// (Groups×M rows W_g); the last element is the whole system's W as a 1×M row. <paramref name="alive"/> (per leaf)
+    /// (Groups×M rows W_g); the last element is the whole system's W as a 1×M row (M^d for M on T^d). <paramref name="alive"/> (per leaf)
     /// removes agents: their rows and columns of Q are deleted, and a composite with no member alive is removed above.
     /// </summary>
     public IReadOnlyList<Tensor> TierProduction(bool[]? alive = null) => Forward(alive).Tiers;
 
-    /// <summary>System production W of the top level, length M.</summary>
+    /// <summary>System production W of the top level, length M (M^d on T^d).</summary>
     public Tensor SystemProduction(bool[]? alive = null) => Forward(alive).W;
 
     /// <summary>
@@ -154,12 +171,26 @@ public sealed class NestedSystem : AgentSystem
         return Forward(null, level).W;
     }
 
+    /// <summary>
+    /// The densities level <paramref name="level"/>'s demand is compared with, one row per member of the level (M
+    /// columns): the pooled P_i = p_i / ∫p_i of each member's neighbourhood production ("local") or the share densities
+    /// ("local-share"), under objective.kind for the top level and levels[k].demandObjective below it; null where that
+    /// level compares its composites' production itself ("system") or has no demand of its own.
+    /// </summary>
+    public Tensor? LevelDensities(int level)
+    {
+        if (level < 0 || level >= Levels.Count) throw new ArgumentOutOfRangeException(nameof(level), level, $"a level index in [0, {Levels.Count - 1}]");
+        bool top = level == Levels.Count - 1;
+        var kind = top ? Objective.Kind : Levels[level].DemandFrames is null ? ObjectiveKind.System : Levels[level].DemandObjective;
+        return kind == ObjectiveKind.System ? null : Densities(kind, Forward(null).Productions[level]);
+    }
+
     private sealed record Pass(List<Tensor> Tiers, List<Tensor> Productions, Tensor W, List<Tensor> Weights);
 
     private Pass Forward(bool[]? alive, int unlinked = -1)
     {
         if (alive is not null && alive.Length != N) throw new ArgumentException($"alive has {alive.Length} entries for {N} leaves.");
-        int m = Space.M;
+        int m = Space.Points;
         var x = LeafProduction();
         var tiers = new List<Tensor> { x };
         var productions = new List<Tensor>();

@@ -152,20 +152,56 @@ public static partial class DpsKernels
         private readonly double[] _scratch = new double[3 * grid.Length];
         private WrappedNormalPlan? _plan;
 
-        /// <summary>o (N×M) = a_i·WN(·; μ_i, σ_i) row by row; checks the grid, σ and μ as the op does.</summary>
-        public void Forward(ReadOnlySpan<double> mus, double[] sigmas, double[] a, double[] o)
+        [ThreadStatic] private static double[]? _threadScratch; // the other threads', when parallel
+
+        /// <summary>
+        /// o (N×M) = a_i·WN(·; μ_i, σ_i) row by row; checks the grid, σ and μ as the op does. <paramref name="parallel"/>
+        /// splits the agents over the engine's threads as the op does (each row is computed alone: the same values).
+        /// </summary>
+        public void Forward(ReadOnlySpan<double> mus, double[] sigmas, double[] a, double[] o, bool parallel = false)
         {
             CheckGridAndAgents("scaled_wrapped_normal", mus, sigmas, grid);
             int needed = WrappedNormalPlan.HarmonicsFor(sigmas, WrappedNormalMethod.Auto);
             if (_plan is null || _plan.Harmonics < needed) _plan = new WrappedNormalPlan(grid, sigmas, WrappedNormalMethod.Auto);
             int mPts = grid.Length;
-            for (int i = 0; i < mus.Length; i++) ScaledAgentForward(_plan, mus[i], sigmas[i], a[i], o.AsSpan(i * mPts, mPts), _scratch);
+            var plan = _plan;
+            if (parallel)
+            {
+                var muArray = mus.ToArray();
+                Agents(muArray.Length, (s, e, scratch) =>
+                {
+                    for (int i = s; i < e; i++) ScaledAgentForward(plan, muArray[i], sigmas[i], a[i], o.AsSpan(i * mPts, mPts), scratch);
+                });
+                return;
+            }
+            for (int i = 0; i < mus.Length; i++) ScaledAgentForward(plan, mus[i], sigmas[i], a[i], o.AsSpan(i * mPts, mPts), _scratch);
         }
 
         /// <summary>The gradients of the last <see cref="Forward"/> (same μ, σ, a and its output o) from the output gradient g.</summary>
-        public void Backward(ReadOnlySpan<double> mus, double[] sigmas, double[] a, double[] o, double[] g, double[] gMu, double[] gSigma, double[] gScale)
+        public void Backward(ReadOnlySpan<double> mus, double[] sigmas, double[] a, double[] o, double[] g, double[] gMu, double[] gSigma, double[] gScale, bool parallel = false)
         {
-            for (int i = 0; i < mus.Length; i++) ScaledAgentGradient(_plan!, mus, sigmas, a, i, g, o, grid.Length, _scratch, gMu, gSigma, gScale);
+            var plan = _plan!;
+            if (parallel)
+            {
+                var muArray = mus.ToArray();
+                Agents(muArray.Length, (s, e, scratch) =>
+                {
+                    for (int i = s; i < e; i++) ScaledAgentGradient(plan, muArray, sigmas, a, i, g, o, grid.Length, scratch, gMu, gSigma, gScale);
+                });
+                return;
+            }
+            for (int i = 0; i < mus.Length; i++) ScaledAgentGradient(plan, mus, sigmas, a, i, g, o, grid.Length, _scratch, gMu, gSigma, gScale);
+        }
+
+        /// <summary>body(start, end, scratch) over agent ranges on the engine's threads (the op's split), each range with its own scratch.</summary>
+        private void Agents(int n, Action<int, int, double[]> body)
+        {
+            int length = _scratch.Length;
+            TensorEngine.ParallelRanges(n, (s, e) =>
+            {
+                var scratch = s == 0 ? _scratch : _threadScratch?.Length == length ? _threadScratch : _threadScratch = new double[length];
+                body(s, e, scratch);
+            }, Math.Max(1, 8192 / grid.Length));
         }
     }
 

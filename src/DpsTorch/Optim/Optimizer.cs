@@ -180,5 +180,5 @@ public abstract class Optimizer
     }
 
     /// <summary>The live gradient storage of parameter <paramref name="index"/>, or null when it has none.</summary>
-    protected double[]? GradData(int index) => _parameters[index].Grad?.Storage;
+    protected double[]? GradData(int index) => _parameters[index].GradStorage;
 }

@@ -1,7 +1,8 @@
 // The run report (issues 4 and 6): one self-contained HTML page (inline SVG, CSS and the small chart script of
 // Interactive.cs, no network) for any run folder, flat or nested, built from its summary.json, trajectory.csv and
 // model.json. A flat system is a one-level system: the page has the same sections for both (summary with the headline
-// measure first, demand and production, residual W − D, skill densities, topology, training traces, robustness), plus a
+// measure first, demand and production, the residual (W − D, or P_i − D/∫D where the objective is local, at every
+// level scored so), skill densities, topology, training traces, robustness), plus a
 // per-level section where there are levels (where the heterogeneity sits, each top-level composite's production, the
 // comparison with the homogeneous fleet). Production and densities are recomputed from the saved state, so the page
 // shows exactly the system that was saved.
@@ -55,7 +56,20 @@ public static class ReportPage
             $"First row: {Svg.Escape(Label(headline))}, the measure this experiment is about (measures.headline). "
             + "Efficiency is ∫min(W, D)/(Σa + λ_C·C); met demand per resource, output per resource, utilisation and communication efficiency are defined in docs/CONFIG.md (“Efficiency that is not coverage”)."
             + (levels is not null ? " For a nested system they are the top level's, with C = Σ_ℓ C_ℓ over the levels." : ""));
+        if (summary["case"] is JsonObject { } caseFit && caseFit["kind"]?.GetValue<string>() == "efficient-coding")
+            HtmlPage.Card(html, "Efficient coding against the prior", EfficientCodingTable(caseFit),
+                "Least-squares slopes over the neurons (src/DpsTorch/Measures/EfficientCodingFit.cs) against the predictions of "
+                + "Ganguli and Simoncelli (2014): cell density ∝ the prior, width ∝ its inverse, flat peak rates. The local density "
+                + "is 2 / (the two gaps to the neighbouring preferred stimuli), which at small N is biased below slope 1 even for the "
+                + "exact arrangement (experiments/11-efficient-coding/README.md).");
         if (levels is not null) LevelCards(html, summary, levels, config);
+        if (config.Space.Dimensions > 1)
+        {
+            // A nested system on T^d: maps instead of the circle's curves, then the same tail.
+            TorusReportPage.Maps(html, config, sys.Demand, sys.W, sys.Mu, sys.Sigma, sys.Resources, agentsName);
+            Tail(html, summary, trajectory, levels, config);
+            return html.ToString();
+        }
 
         var agents = ReportSampling.Even(n, MaxDensityLines);
         HtmlPage.Card(html, "Demand and production around the circle", CirclePlot.ToSvg(sys.Grid, sys.Demand, sys.W, [.. agents.Select(i => sys.Mu[i])]),
@@ -63,13 +77,27 @@ public static class ReportPage
         string frames = sys.FrameCount > 1 ? $" D is the mean of the {sys.FrameCount} demand frames the loss averages." : "";
         if (sys.Pooled is { } pooled)
         {
-            HtmlPage.Card(html, "Neighbourhood densities P_i against the demand shape D/∫D", Neighbourhoods(sys, pooled, agents),
+            HtmlPage.Card(html, "Neighbourhood densities P_i against the demand shape D/∫D", Neighbourhoods(sys.Grid, Shape(sys), pooled, agents, i => Colors.Cyclic(sys.Mu[i])),
                 "The local objective compares each agent's neighbourhood production as a density, P_i = p_i / ∫p_i (one line per agent, coloured by μ_i), "
                 + "with the demand's shape D / ∫D (filled); the system production W is not what it scores." + frames + HtmlPage.Sampled(agents.Length, n));
-            HtmlPage.Card(html, "Residual P_i − D/∫D", LocalResidual(sys, pooled),
+            HtmlPage.Card(html, "Residual P_i − D/∫D", LocalResidual(sys.Grid, Shape(sys), pooled),
                 "Mean over the neighbourhoods of P_i − D/∫D (line) and its range over them (band); zero everywhere would be a perfect local fit." + frames);
         }
-        else
+        if (levels is not null)
+            foreach (var fit in levels.LocalFits)
+            {
+                int rows = fit.Densities.Length / sys.Grid.Length;
+                var drawn = ReportSampling.Even(rows, MaxDensityLines);
+                string where = $"at the {Svg.Escape(fit.Level)} level";
+                HtmlPage.Card(html, $"Neighbourhood densities P_i {where} against its demand shape D/∫D",
+                    Neighbourhoods(sys.Grid, fit.Shape, fit.Densities, drawn, i => Colors.Category(i / fit.PerGroup, Math.Max(1, rows / fit.PerGroup))),
+                    $"The {Svg.Escape(fit.Level)} level scores each of its {rows} {Svg.Escape(fit.Member)} members by its neighbourhood's production as a density, P_i = p_i / ∫p_i "
+                    + $"(one line per member, coloured by the {Svg.Escape(fit.Level)} group it belongs to), against the shape D / ∫D of {(fit.Top ? "the demand" : "this level's own demand")} (filled); "
+                    + "the system production W is not what it scores." + (fit.Top ? frames : "") + HtmlPage.Sampled(drawn.Length, rows));
+                HtmlPage.Card(html, $"Residual P_i − D/∫D {where}", LocalResidual(sys.Grid, fit.Shape, fit.Densities),
+                    $"Mean over the {Svg.Escape(fit.Level)} level's neighbourhoods of P_i − D/∫D (line) and its range over them (band); zero everywhere would be a perfect local fit.");
+            }
+        if (sys.Pooled is null && levels?.LocalFits.Any(f => f.Top) != true)
         {
             HtmlPage.Card(html, "Demand and production, unrolled", HtmlPage.Unrolled(sys.Grid, sys.Demand, sys.W), frames.Trim());
             HtmlPage.Card(html, "Residual W − D", Residual(sys),
@@ -129,7 +157,12 @@ public static class ReportPage
     // A nested run's levels: the config's levels, groups per level, the top level's members' rows (Groups×M), and the
     // summary's outcome of the nested design, its measures and tiers, and the homogeneous fleet's outcome when trained.
     private sealed record LevelView(IReadOnlyList<LevelConfig> Config, int[] Groups, double[] Top, JsonObject Outcome, JsonObject Measures,
-        JsonObject[] Tiers, JsonObject? Homogeneous);
+        JsonObject[] Tiers, JsonObject? Homogeneous, LocalFit[] LocalFits);
+
+    // A level scored by its members' neighbourhood densities (objective.kind local or local-share at the top, a level's
+    // demandObjective below): the level's name, its members' name, members per group, the densities (members×M), the
+    // shape D/∫D they are compared with, and whether it is the top level.
+    private sealed record LocalFit(string Level, string Member, int PerGroup, double[] Densities, double[] Shape, bool Top);
 
     private static Saved Recompute(ModelState state)
     {
@@ -149,11 +182,19 @@ public static class ReportPage
         var tiers = measures["tiers"] as JsonArray ?? throw new ConfigException($"{summaryPath}: nested.measures.tiers", "missing or not an array.");
         var system = state.ToSystem();
         using var _ = TensorEngine.NoGrad();
-        var mu = system.Mu.ToArray();
-        if (mu.Length != system.N) { var all = new double[system.N]; Array.Fill(all, mu[0]); mu = all; }
+        var mu = system.LeafMu().ToArray();
         var bottom = system.Levels[0].Interaction;
-        var levels = new LevelView(state.Config.Levels!, [.. system.Levels.Select(l => l.Groups)], system.TierProduction()[^2].ToArray(),
-            outcome, measures, [.. tiers.OfType<JsonObject>()], summary["homogeneous"] as JsonObject);
+        var config = state.Config.Levels!;
+        var fits = new List<LocalFit>();
+        for (int k = 0; k < system.Levels.Count; k++)
+        {
+            if (system.LevelDensities(k) is not { } densities) continue;
+            bool top = k == system.Levels.Count - 1;
+            var demand = top ? MeanDemand(system.Space, system.DemandFrames) : MeanDemand(system.Space, system.Levels[k].DemandFrames!);
+            fits.Add(new LocalFit(config[k].Name ?? $"level {k}", k == 0 ? "leaf" : config[k - 1].Name ?? "composite", config[k].Size, densities.ToArray(), Shape(demand), top));
+        }
+        var levels = new LevelView(config, [.. system.Levels.Select(l => l.Groups)], system.TierProduction()[^2].ToArray(),
+            outcome, measures, [.. tiers.OfType<JsonObject>()], summary["homogeneous"] as JsonObject, [.. fits]);
         return new Saved(state.Config, system.Space.Grid.ToArray(), MeanDemand(system.Space, system.DemandFrames), system.DemandFrames.Count,
             system.SystemProduction().ToArray(), mu, system.Sigma().ToArray(), system.Resources().ToArray(), null,
             [.. bottom.Edges], bottom.WeightValues(), levels);
@@ -161,7 +202,7 @@ public static class ReportPage
 
     private static double[] MeanDemand(Space space, IReadOnlyList<double[]> frames)
     {
-        var demand = new double[space.M];
+        var demand = new double[space.Points];
         foreach (var frame in frames)
             for (int k = 0; k < demand.Length; k++) demand[k] += frame[k] / frames.Count;
         return demand;
@@ -174,7 +215,8 @@ public static class ReportPage
         if (sys.Levels is not { } levels)
             return $"N = {sys.Mu.Length} agents · M = {c.Space.M} grid points · topology {Svg.Escape(Choices.Name(c.Topology.Kind))}{(c.Topology.Learned ? " (learned)" : "")} · {sys.Edges.Length} edges · {objective}";
         string levelText = string.Join(" · ", levels.Config.Select((l, k) => $"{Svg.Escape(l.Name)}: {levels.Groups[k]} × {l.Size}{(l.Topology.Learned ? " (learned links)" : "")}"));
-        return $"N = {sys.Mu.Length} leaves · M = {c.Space.M} grid points · levels (bottom up) {levelText} · {objective}"
+        string grid = c.Space.Dimensions > 1 ? $"T^{c.Space.Dimensions}, M = {c.Space.M} points per axis ({c.Space.Points} in all)" : $"M = {c.Space.M} grid points";
+        return $"N = {sys.Resources.Length} leaves · {grid} · levels (bottom up) {levelText} · {objective}"
             + (levels.Homogeneous is not null ? " · with the homogeneous baseline" : "");
     }
 
@@ -296,26 +338,25 @@ public static class ReportPage
         }.ToSvg();
     }
 
-    /// <summary>The demand's shape D/∫D (filled) and each sampled agent's neighbourhood density P_i.</summary>
-    private static string Neighbourhoods(Saved sys, double[] pooled, int[] agents)
+    /// <summary>The demand's shape D/∫D (filled) and each sampled row's neighbourhood density P_i, coloured by <paramref name="colour"/>.</summary>
+    private static string Neighbourhoods(double[] grid, double[] demandShape, double[] pooled, int[] agents, Func<int, string> colour)
     {
-        int m = sys.Grid.Length;
-        var (x, shape) = HtmlPage.Wrap(sys.Grid, Shape(sys));
+        int m = grid.Length;
+        var (x, shape) = HtmlPage.Wrap(grid, demandShape);
         var chart = new LineChart { XLabel = "x (position on the circle)", YLabel = "density", XMin = 0, XMax = 2 * Math.PI, YMin = 0, XTicks = HtmlPage.PiTicks };
         chart.Series.Add(new(x, shape, Colors.Demand) { Label = "demand shape D/∫D", Fill = true });
         foreach (int i in agents)
         {
-            var (_, pi) = HtmlPage.Wrap(sys.Grid, pooled.AsSpan(i * m, m).ToArray());
-            chart.Series.Add(new(x, pi, Colors.Cyclic(sys.Mu[i])) { Name = $"P_{i}", Width = agents.Length > 50 ? 0.8 : 1.3, Opacity = 0.7 });
+            var (_, pi) = HtmlPage.Wrap(grid, pooled.AsSpan(i * m, m).ToArray());
+            chart.Series.Add(new(x, pi, colour(i)) { Name = $"P_{i}", Width = agents.Length > 50 ? 0.8 : 1.3, Opacity = 0.7 });
         }
         return chart.ToSvg();
     }
 
     /// <summary>Mean of P_i − D/∫D over the neighbourhoods, with its range as a band.</summary>
-    private static string LocalResidual(Saved sys, double[] pooled)
+    private static string LocalResidual(double[] grid, double[] shape, double[] pooled)
     {
-        int m = sys.Grid.Length, n = pooled.Length / m;
-        var shape = Shape(sys);
+        int m = grid.Length, n = pooled.Length / m;
         double[] mean = new double[m], low = new double[m], high = new double[m];
         for (int k = 0; k < m; k++)
         {
@@ -329,9 +370,9 @@ public static class ReportPage
             }
             (mean[k], low[k], high[k]) = (sum / n, lo, hi);
         }
-        var (x, y) = HtmlPage.Wrap(sys.Grid, mean);
-        var (_, l) = HtmlPage.Wrap(sys.Grid, low);
-        var (_, h) = HtmlPage.Wrap(sys.Grid, high);
+        var (x, y) = HtmlPage.Wrap(grid, mean);
+        var (_, l) = HtmlPage.Wrap(grid, low);
+        var (_, h) = HtmlPage.Wrap(grid, high);
         return new LineChart
         {
             XLabel = "x (position on the circle)", YLabel = "P_i − D/∫D", XMin = 0, XMax = 2 * Math.PI, XTicks = HtmlPage.PiTicks, Series =
@@ -343,10 +384,12 @@ public static class ReportPage
     }
 
     /// <summary>D / ∫D on the grid (∫ as the Δ-weighted sum).</summary>
-    private static double[] Shape(Saved sys)
+    private static double[] Shape(Saved sys) => Shape(sys.Demand);
+
+    private static double[] Shape(double[] demand)
     {
-        double mass = sys.Demand.Sum() * 2 * Math.PI / sys.Grid.Length;
-        return [.. sys.Demand.Select(v => mass > 0 ? v / mass : 0)];
+        double mass = demand.Sum() * 2 * Math.PI / demand.Length;
+        return [.. demand.Select(v => mass > 0 ? v / mass : 0)];
     }
 
     /// <summary>Each top-level composite's W_g/∫W_g (one colour per group) against D/∫D.</summary>
@@ -403,6 +446,28 @@ public static class ReportPage
     }
 
     private static string Cell(JsonNode? node) => Svg.Escape(HtmlPage.Show(node));
+
+    private static readonly (string Key, string Label, string Prediction)[] EfficientCodingRows =
+    [
+        ("information", "information ∫p log FI − log ∫p Σf", "higher is better"),
+        ("densitySlope", "density slope (log density on log p)", "1"),
+        ("densityCorrelation", "density correlation", "1"),
+        ("densityRatio", "density / (N p), mean", "1"),
+        ("widthSlope", "width slope (log σ on log p)", "−1"),
+        ("widthCorrelation", "width correlation", "−1"),
+        ("gainSlope", "gain slope (log peak rate on log p)", "0"),
+        ("poolingSlope", "pooling slope (log peak rate on log(1 + Σ_i Q_ij))", "−1"),
+    ];
+
+    /// <summary>The efficient-coding case measures of summary.json "case" with their predictions (rows it has).</summary>
+    internal static string EfficientCodingTable(JsonObject fit)
+    {
+        var sb = new StringBuilder("<table class=\"summary\"><thead><tr><th>measure</th><td>value</td><td>prediction</td></tr></thead><tbody>");
+        foreach (var (key, label, prediction) in EfficientCodingRows)
+            if (fit[key] is { } value)
+                sb.Append($"<tr><th>{Svg.Escape(label)}</th><td>{Cell(value)}</td><td>{Svg.Escape(prediction)}</td></tr>");
+        return sb.Append("</tbody></table>").ToString();
+    }
 
     private static readonly (string Key, string Label)[] ComparisonRows =
     [

@@ -18,6 +18,7 @@ internal static class TorusReportPage
         var config = state.Config;
         int d = config.Space.Dimensions, m = config.Space.M;
         double[] demand, production, mu, sigma, a;
+        double[]? covariances;
         using (TensorEngine.NoGrad())
         {
             var model = state.ToModel();
@@ -26,11 +27,8 @@ internal static class TorusReportPage
             foreach (var frame in model.DemandFrames)
                 for (int k = 0; k < demand.Length; k++) demand[k] += frame[k] / model.DemandFrames.Count;
             (mu, sigma, a) = (model.Mu.ToArray(), model.Sigma().ToArray(), model.Resources().ToArray());
+            covariances = model.FullCovariance ? model.Covariances() : null;
         }
-        var demandMap = TorusMap.Marginal(demand, m, d, config.Space.Points);
-        var productionMap = TorusMap.Marginal(production, m, d, config.Space.Points);
-        double vmax = Math.Max(demandMap.Max(), productionMap.Max());
-
         string title = string.IsNullOrWhiteSpace(config.Name) ? Path.GetFileName(Path.GetFullPath(runDir).TrimEnd(Path.DirectorySeparatorChar)) : config.Name!;
         var html = new StringBuilder();
         HtmlPage.Begin(html, title, config.Description,
@@ -38,17 +36,33 @@ internal static class TorusReportPage
         string headline = config.Measures.Headline;
         HtmlPage.Card(html, "Summary", ReportPage.SummaryTable(summary, summary, headline),
             $"First row: {Svg.Escape(ReportPage.Label(headline))}, the measure this experiment is about (measures.headline).");
+        Maps(html, config, demand, production, mu, sigma, a, "agents", covariances);
+        ReportPage.FlatTail(html, summary, trajectory, config);
+        return html.ToString();
+    }
+
+    /// <summary>
+    /// The cards "Demand D", "Production W" and "Residual W − D" on T^d: heat maps over the first two axes (summed over
+    /// the others) with the agents (<paramref name="agentsName"/>: agents or leaves) as crosses and breadth ellipses
+    /// (one-σ ellipses of the first two axes' covariance when <paramref name="covariances"/>, d×d per agent, is given).
+    /// </summary>
+    internal static void Maps(StringBuilder html, DpsConfig config, double[] demand, double[] production, double[] mu, double[] sigma, double[] a, string agentsName,
+        double[]? covariances = null)
+    {
+        int d = config.Space.Dimensions, m = config.Space.M, n = a.Length;
+        var demandMap = TorusMap.Marginal(demand, m, d, config.Space.Points);
+        var productionMap = TorusMap.Marginal(production, m, d, config.Space.Points);
+        double vmax = Math.Max(demandMap.Max(), productionMap.Max());
         string axes = d > 2 ? $" Summed over axes 3 to {d} (times their cell width), so the map shows the marginal on the first two axes." : "";
-        var agents = ReportSampling.Even(state.N, ReportPage.MaxDensityLines);
-        HtmlPage.Card(html, "Demand D", TorusMap.ToSvg(demandMap, m, vmax, mu, sigma, a, d, agents, "demand D"),
-            "Heat map of the demand over the first two axes (darker is more); crosses mark the agents' locations (μ_0, μ_1), ellipses their breadths (σ_0, σ_1)." + axes);
-        HtmlPage.Card(html, "Production W", TorusMap.ToSvg(productionMap, m, vmax, mu, sigma, a, d, agents, "production W"),
-            "System production on the same colour scale as the demand, with the same agent markers." + axes + HtmlPage.Sampled(agents.Length, state.N));
+        var agents = ReportSampling.Even(n, ReportPage.MaxDensityLines);
+        HtmlPage.Card(html, "Demand D", TorusMap.ToSvg(demandMap, m, vmax, mu, sigma, a, d, agents, "demand D", covariances: covariances),
+            $"Heat map of the demand over the first two axes (darker is more); crosses mark the {agentsName}' locations (μ_0, μ_1), ellipses their breadths "
+            + (covariances is null ? "(σ_0, σ_1)." : "(the one-σ ellipse of each covariance on the first two axes, turned with its correlation).") + axes);
+        HtmlPage.Card(html, "Production W", TorusMap.ToSvg(productionMap, m, vmax, mu, sigma, a, d, agents, "production W", covariances: covariances),
+            "System production on the same colour scale as the demand, with the same markers." + axes + HtmlPage.Sampled(agents.Length, n));
         var residual = demandMap.Select((v, k) => productionMap[k] - v).ToArray();
         HtmlPage.Card(html, "Residual W − D", TorusMap.ToSvg(residual, m, Math.Max(1e-300, residual.Max(Math.Abs)), mu, sigma, a, d, [], "W − D", diverging: true),
             "Production minus demand: orange is over-production (idle output), blue unmet demand." + axes);
-        ReportPage.FlatTail(html, summary, trajectory, config);
-        return html.ToString();
     }
 }
 
@@ -75,9 +89,11 @@ internal static class TorusMap
     /// An inline SVG: one rectangle per cell (axis 0 to the right, axis 1 upwards, both over [0, 2π)), shaded by
     /// value/<paramref name="vmax"/> (two-sided around 0 when <paramref name="diverging"/>), and for each agent in
     /// <paramref name="agents"/> a cross at (μ_0, μ_1) mod 2π and an ellipse of semi-axes (σ_0, σ_1), drawn again across
-    /// the edges where it wraps.
+    /// the edges where it wraps. With <paramref name="covariances"/> (d×d per agent, row-major) the ellipse is the one-σ
+    /// contour of the covariance of the first two axes, turned along its principal axes.
     /// </summary>
-    public static string ToSvg(double[] map, int m, double vmax, double[] mu, double[] sigma, double[] a, int d, int[] agents, string label, bool diverging = false, int size = 400)
+    public static string ToSvg(double[] map, int m, double vmax, double[] mu, double[] sigma, double[] a, int d, int[] agents, string label, bool diverging = false, int size = 400,
+        double[]? covariances = null)
     {
         const double left = 44, top = 10;
         double plot = size - 60, cell = plot / m;
@@ -113,18 +129,28 @@ internal static class TorusMap
             double x0 = Wrap(mu[i * d]), x1 = Wrap(mu[i * d + 1]);
             string color = Colors.Cyclic(x0);
             double opacity = aMax > 0 ? 0.35 + 0.65 * a[i] / aMax : 1;
+            var (major, minor, degrees) = covariances is null ? (sigma[i * d], sigma[i * d + 1], 0.0) : Principal(covariances, i, d);
+            string turn = degrees == 0 ? "" : $" transform=\"rotate({Svg.O(-degrees)} {{0}} {{1}})\"";
             foreach (double sx in (ReadOnlySpan<double>)[-2 * Math.PI, 0, 2 * Math.PI])
                 foreach (double sy in (ReadOnlySpan<double>)[-2 * Math.PI, 0, 2 * Math.PI])
                 {
                     double px = left + (x0 + sx) * scale, py = top + plot - (x1 + sy) * scale;
-                    double rx = sigma[i * d] * scale, ry = sigma[i * d + 1] * scale;
-                    if (px + rx < left || px - rx > left + plot || py + ry < top || py - ry > top + plot) continue;
-                    sb.Append($"<ellipse cx=\"{Svg.C(px)}\" cy=\"{Svg.C(py)}\" rx=\"{Svg.C(rx)}\" ry=\"{Svg.C(ry)}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.4\" opacity=\"{Svg.O(opacity)}\"/>");
+                    double rx = major * scale, ry = minor * scale, reach = degrees == 0 ? 0 : Math.Max(rx, ry);
+                    if (px + Math.Max(rx, reach) < left || px - Math.Max(rx, reach) > left + plot || py + Math.Max(ry, reach) < top || py - Math.Max(ry, reach) > top + plot) continue;
+                    sb.Append($"<ellipse cx=\"{Svg.C(px)}\" cy=\"{Svg.C(py)}\" rx=\"{Svg.C(rx)}\" ry=\"{Svg.C(ry)}\"{string.Format(turn, Svg.C(px), Svg.C(py))} fill=\"none\" stroke=\"{color}\" stroke-width=\"1.4\" opacity=\"{Svg.O(opacity)}\"/>");
                     sb.Append($"<path d=\"M{Svg.C(px - 4)} {Svg.C(py)}h8M{Svg.C(px)} {Svg.C(py - 4)}v8\" stroke=\"{color}\" stroke-width=\"2\" opacity=\"{Svg.O(opacity)}\"><title>agent {i}: μ = ({Svg.O(x0)}, {Svg.O(x1)}), σ = ({Svg.O(sigma[i * d])}, {Svg.O(sigma[i * d + 1])}), a = {Svg.O(a[i])}</title></path>");
                 }
         }
         sb.Append("</g></svg>");
         return sb.ToString();
+    }
+
+    /// <summary>Semi-axes and turn (degrees, from axis 0 towards axis 1) of the one-σ ellipse of agent i's covariance on the first two axes.</summary>
+    private static (double Major, double Minor, double Degrees) Principal(double[] covariances, int i, int d)
+    {
+        double a = covariances[i * d * d], b = covariances[i * d * d + 1], c = covariances[i * d * d + d + 1];
+        double mean = (a + c) / 2, radius = Math.Sqrt((a - c) * (a - c) / 4 + b * b);
+        return (Math.Sqrt(mean + radius), Math.Sqrt(Math.Max(mean - radius, 0)), 0.5 * Math.Atan2(2 * b, a - c) * 180 / Math.PI);
     }
 
     private static double Wrap(double x) => x - 2 * Math.PI * Math.Floor(x / (2 * Math.PI));

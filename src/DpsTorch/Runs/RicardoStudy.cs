@@ -18,7 +18,8 @@ namespace DpsTorch.Runs;
 /// <param name="Reference">DFS77's equilibrium at this trade cost.</param>
 /// <param name="Optimum">What the optimiser found.</param>
 /// <param name="Autarky">Each country's autarky welfare Σ b ln(b L_c π_c).</param>
-public sealed record RicardoRun(int Seed, RicardoEquilibrium Reference, RicardoOptimum Optimum, double[] Autarky)
+/// <param name="AgainstReference">Goods made by a country DFS77 does not assign them to (<see cref="RicardoEconomy.MadeAgainst"/>).</param>
+public sealed record RicardoRun(int Seed, RicardoEquilibrium Reference, RicardoOptimum Optimum, double[] Autarky, int AgainstReference)
 {
     /// <summary>Country c's gain from trade in real income, exp(U_c − U_c^autarky) − 1 (the optimiser's).</summary>
     public double Gain(int c) => Math.Exp(Optimum.Equilibrium.Welfare[c] - Autarky[c]) - 1;
@@ -51,7 +52,8 @@ public static class RicardoStudy
             {
                 cancel.ThrowIfCancellationRequested();
                 int seed = c.Seed + r;
-                runs.Add(new RicardoRun(seed, reference, economy.Optimise(tau, new Random(seed), cancel), autarky));
+                var optimum = economy.Optimise(tau, new Random(seed), cancel);
+                runs.Add(new RicardoRun(seed, reference, optimum, autarky, economy.MadeAgainst(optimum, reference)));
             }
         }
         return runs;
@@ -80,6 +82,7 @@ public static class RicardoStudy
                 ["cutoffErrorMaxGoods"] = rs.Max(r => Math.Round(goods * Math.Max(Math.Abs(r.Optimum.Equilibrium.ExportShare - reference.ExportShare),
                     Math.Abs(r.Optimum.Equilibrium.HomeShare - reference.HomeShare)))),
                 ["violations"] = rs.Sum(r => r.Optimum.Violations),
+                ["againstDfs"] = rs.Sum(r => r.AgainstReference),
                 ["sharedGoods"] = CaseStudies.Interval(MeanInterval.Of(rs.Select(r => (double)r.Optimum.SharedGoods))),
                 ["gainHome"] = CaseStudies.Interval(MeanInterval.Of(rs.Select(r => r.Gain(0)))),
                 ["gainForeign"] = CaseStudies.Interval(MeanInterval.Of(rs.Select(r => r.Gain(1)))),
@@ -87,6 +90,7 @@ public static class RicardoStudy
                     Math.Abs(r.Optimum.Equilibrium.Welfare[1] - reference.Welfare[1])))),
                 ["converged"] = rs.Count(r => r.Optimum.Converged),
                 ["gapMax"] = CaseStudies.Num(rs.Max(r => r.Optimum.Gap)),
+                ["slackMax"] = CaseStudies.Num(rs.Max(r => r.Optimum.Slack)),
             });
         }
         var summary = new JsonObject
@@ -101,6 +105,7 @@ public static class RicardoStudy
                 ["relativeWage"] = RelativeWageTolerance,
                 ["cutoffGoods"] = CutoffToleranceGoods,
                 ["optimalityGap"] = RicardoEconomy.GapTolerance,
+                ["slack"] = RicardoEconomy.SlackTolerance,
             },
             ["tradeCosts"] = costs,
         };
@@ -114,13 +119,13 @@ public static class RicardoStudy
 
     private static string Csv(IReadOnlyList<RicardoRun> runs)
     {
-        var sb = new StringBuilder("tau,seed,relativeWage,relativeWageDfs,exportShare,exportShareDfs,homeShare,homeShareDfs,nonTraded,nonTradedDfs,sharedGoods,violations,gainHome,gainForeign,converged,gap,iterations,negishiRounds\n");
+        var sb = new StringBuilder("tau,seed,relativeWage,relativeWageDfs,exportShare,exportShareDfs,homeShare,homeShareDfs,nonTraded,nonTradedDfs,sharedGoods,violations,againstDfs,gainHome,gainForeign,converged,gap,slack,iterations,negishiRounds\n");
         foreach (var r in runs)
         {
             var o = r.Optimum.Equilibrium;
             var d = r.Reference;
             sb.Append(CultureInfo.InvariantCulture,
-                $"{d.Tau:R},{r.Seed},{o.RelativeWage:R},{d.RelativeWage:R},{o.ExportShare:R},{d.ExportShare:R},{o.HomeShare:R},{d.HomeShare:R},{o.NonTradedShare:R},{d.NonTradedShare:R},{r.Optimum.SharedGoods},{r.Optimum.Violations},{r.Gain(0):R},{r.Gain(1):R},{(r.Optimum.Converged ? 1 : 0)},{r.Optimum.Gap:R},{r.Optimum.Iterations},{r.Optimum.NegishiRounds}\n");
+                $"{d.Tau:R},{r.Seed},{o.RelativeWage:R},{d.RelativeWage:R},{o.ExportShare:R},{d.ExportShare:R},{o.HomeShare:R},{d.HomeShare:R},{o.NonTradedShare:R},{d.NonTradedShare:R},{r.Optimum.SharedGoods},{r.Optimum.Violations},{r.AgainstReference},{r.Gain(0):R},{r.Gain(1):R},{(r.Optimum.Converged ? 1 : 0)},{r.Optimum.Gap:R},{r.Optimum.Slack:R},{r.Optimum.Iterations},{r.Optimum.NegishiRounds}\n");
         }
         return sb.ToString();
     }

@@ -50,14 +50,49 @@ internal static class MatMulKernel
         => Gemm(a, transA, b, transB, c, n, k, m, allowDirect: true);
 
     /// <summary><see cref="Gemm(double[], bool, double[], bool, double[], int, int, int)"/>; allowDirect false forces packing (tests).</summary>
-    internal static unsafe void Gemm(double[] a, bool transA, double[] b, bool transB, double[] c, int n, int k, int m, bool allowDirect)
+    internal static void Gemm(double[] a, bool transA, double[] b, bool transB, double[] c, int n, int k, int m, bool allowDirect)
+        => Gemm(a, transA, null, b, transB, c, n, k, m, allowDirect);
+
+    /// <summary>Rows of one packed row panel of op(A) (the register tile's height on this machine).</summary>
+    internal static int PanelHeight => MR;
+
+    /// <summary>Rows of op(A) in the packed layout: n rounded up to the micro-kernel's row panel.</summary>
+    private static int PaddedRows(int n) => (n + MR - 1) / MR * MR;
+
+    /// <summary>Doubles of an n×k op(A) in the packed layout that <see cref="GemmPacked"/> reads (every depth block's row panels).</summary>
+    internal static long PackedLength(int n, int k) => (long)PaddedRows(n) * k;
+
+    /// <summary>
+    /// Index of op(A)[i, p] in the packed layout of an n×k op(A): depth block pc = ⌊p/KC⌋·KC first (pc·padded rows), then
+    /// the MR-row panel of i (MR·kc each), then p − pc (MR each), then i's row in the panel. Entries never written stay 0,
+    /// as packing pads them.
+    /// </summary>
+    internal static int PackedIndex(int n, int k, int i, int p)
+    {
+        int mr = MR, pc = p / KC * KC, kc = Math.Min(KC, k - pc);
+        return pc * PaddedRows(n) + i / mr * mr * kc + (p - pc) * mr + i % mr;
+    }
+
+    /// <summary>
+    /// C[n×m] = A·op(B) with A given already packed (<see cref="PackedLength"/> doubles, entry (i, p) at
+    /// <see cref="PackedIndex"/>): what <see cref="Gemm(double[], bool, double[], bool, double[], int, int, int)"/> computes
+    /// from the same A, bit for bit, without packing A (a matrix built straight into this layout, e.g. a dense I + Q from
+    /// its edge values, and multiplied more than once).
+    /// </summary>
+    internal static void GemmPacked(double[] packedA, double[] b, bool transB, double[] c, int n, int k, int m)
+    {
+        if (packedA.LongLength < PackedLength(n, k)) throw new ArgumentException($"matmul: the packed A holds {packedA.LongLength} doubles; an {n}×{k} A needs {PackedLength(n, k)}.");
+        Gemm(null, false, packedA, b, transB, c, n, k, m, allowDirect: false);
+    }
+
+    private static unsafe void Gemm(double[]? a, bool transA, double[]? prepackedA, double[] b, bool transB, double[] c, int n, int k, int m, bool allowDirect)
     {
         if (n == 0 || m == 0) return;
         if (k == 0) { Array.Clear(c, 0, n * m); return; }
 
         int mr = MR;
         bool parallel = (long)n * k * m >= ParallelThreshold && TensorEngine.NumThreads > 1;
-        if (allowDirect && !transB && Kernel == Path.Avx512 && (long)n * k * m <= DirectMaxWork)
+        if (allowDirect && a is not null && !transB && Kernel == Path.Avx512 && (long)n * k * m <= DirectMaxWork)
         {
             // Small product: read A and B where they lie (no packing), the same tiles and summation order as below.
             int panels = (n + mr - 1) / mr;
@@ -68,11 +103,11 @@ internal static class MatMulKernel
         int panelsB = (m + NR - 1) / NR, mPad = panelsB * NR;
         if ((long)k * mPad > Array.MaxLength) throw new ArgumentException($"matmul: B of {k}×{m} is too large to pack.");
         var packedB = TakeSharedB(k * mPad);
-        int panelsA = (n + mr - 1) / mr;
-        fixed (double* pa = a, pb = b, pbPacked = packedB, pc0 = c)
+        int panelsA = (n + mr - 1) / mr, nPad = panelsA * mr;
+        fixed (double* pa = a, pre = prepackedA, pb = b, pbPacked = packedB, pc0 = c)
         {
             // Locals for the lambdas (the fixed pointers themselves cannot be captured).
-            double* aPtr = pa, bPtr = pb, bPack = pbPacked, cPtr = pc0;
+            double* aPtr = pa, prePtr = pre, bPack = pbPacked, bPtr = pb, cPtr = pc0;
 
             // Pack all of B once (shared read-only by every thread), panel by panel: panel j of depth block pc holds
             // columns 8j..8j+7 row after row, zero-padded past m.
@@ -97,7 +132,7 @@ internal static class MatMulKernel
             // of packed B is reused by every MC block of the thread while it is still in cache.
             void Rows(int s, int e)
             {
-                var bufferA = _packedA ??= new double[MC * KC];
+                var bufferA = prePtr is null ? _packedA ??= new double[MC * KC] : null;
                 fixed (double* packedA = bufferA)
                 {
                     for (int pc = 0; pc < k; pc += KC)
@@ -106,8 +141,10 @@ internal static class MatMulKernel
                         for (int p0 = s; p0 < e; p0 += MC / mr)
                         {
                             int i0 = p0 * mr, i1 = Math.Min(n, Math.Min(e, p0 + MC / mr) * mr);
-                            PackA(aPtr, transA, n, k, i0, i1, pc, kc, mr, packedA);
-                            Block(packedA, bPack + (long)pc * mPad, cPtr, i0, i1, kc, m, mr, first: pc == 0);
+                            double* block = packedA;
+                            if (prePtr is null) PackA(aPtr, transA, n, k, i0, i1, pc, kc, mr, packedA);
+                            else block = prePtr + (long)pc * nPad + (long)p0 * mr * kc; // the same panels, packed beforehand
+                            Block(block, bPack + (long)pc * mPad, cPtr, i0, i1, kc, m, mr, first: pc == 0);
                         }
                     }
                 }

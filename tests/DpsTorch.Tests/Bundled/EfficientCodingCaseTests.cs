@@ -62,6 +62,32 @@ public class EfficientCodingCaseTests
         return model;
     }
 
+    /// <summary>
+    /// The experiment's quantiles-spacing start (seed 0) at 12 neurons on 512 points, 100 Adam steps and the polish
+    /// (50 L-BFGS iterations, then the Newton steps of objective fisher): a converged run whose built-in measures
+    /// (summary.json "case") reproduce the prediction within the README's tolerances: density slope 1 ± 0.15 (the
+    /// three-point density estimate gives 0.92 for the exact arrangement at N = 12), width slope −1 ± 0.1, gain slope
+    /// 0 ± 0.1.
+    /// </summary>
+    [Fact]
+    public void AConvergedRun_ReproducesDensityProportionalToThePrior_AndWidthsToItsInverse()
+    {
+        var plan = SweepReader.Load(Path.Combine(Root(), "experiments", "11-efficient-coding", "config.json"));
+        var c = plan.Points.Select(plan.ConfigFor).First(p => p.Agents.Init == InitKind.QuantilesSpacing && p.Training.Seed == 0);
+        c = c with
+        {
+            Space = new SpaceConfig { M = 512 },
+            Training = c.Training with { Steps = 100, Polish = 50 },
+        };
+        var run = Experiment.Run(ConfigLoader.Validate(c), measureRobustness: false);
+        Assert.True(run.Training.Converged, $"RMS gradient {run.Training.GradientNorm} after {run.Training.Steps} steps ({run.Training.Reason})");
+        var fit = run.Measures.EfficientCoding!;
+        Assert.InRange(fit.DensitySlope, 0.85, 1.15);
+        Assert.InRange(fit.WidthSlope, -1.1, -0.9);
+        Assert.InRange(fit.GainSlope, -0.1, 0.1);
+        Assert.True(double.IsNaN(fit.PoolingSlope), "no links, no pooling slope");
+    }
+
     [Fact]
     public void TheInfomaxArrangement_IsKeptByTraining_AndBeatsTheEvenStartsOptimum()
     {

@@ -51,3 +51,23 @@ public class EfficientCodingFitTests
         Assert.Equal(0.5 * Math.PI, Initialization.Quantile(d, 0.25), 1e-12);
     }
 }
+
+public class EfficientCodingPoolingSlopeTests
+{
+    [Fact]
+    public void PeakRatesInverseToTheCostFactor_HavePoolingSlopeMinusOne_AndNoFactorsGiveNaN()
+    {
+        var space = new Space(256);
+        var p = EfficientCoding.Prior([.. Enumerable.Repeat(1.0, 256)], space.Delta);
+        int n = 6;
+        var mu = Enumerable.Range(0, n).Select(i => 2 * Math.PI * (i + 0.5) / n).ToArray();
+        var sigma = Enumerable.Repeat(0.1, n).ToArray();
+        double[] cost = [1.0, 1.25, 1.5, 2.25, 1.25, 3.0];
+        var a = cost.Select(c => 2.0 / c).ToArray(); // peak rate a/(σ√2π) ∝ 1/cost
+        var grid = space.Grid.ToArray();
+        var fit = EfficientCodingFit.Of(mu, sigma, a, grid, p, 0, cost);
+        Assert.Equal(-1.0, fit.PoolingSlope, 1e-12);
+        Assert.True(double.IsNaN(EfficientCodingFit.Of(mu, sigma, a, grid, p, 0).PoolingSlope));
+        Assert.Throws<ArgumentException>(() => EfficientCodingFit.Of(mu, sigma, a, grid, p, 0, [1.0, 2.0]));
+    }
+}

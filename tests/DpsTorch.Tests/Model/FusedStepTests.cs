@@ -119,6 +119,42 @@ public class FusedStepTests
         finally { TensorEngine.SetNumThreads(before); }
     }
 
+    [Theory]
+    [InlineData(1, 0.0, "complete", 604)]
+    [InlineData(2, 0.1, "complete", 604)]
+    [InlineData(2, 0.1, "random", 530)]
+    public void LocalObjective_AboveTheSmallDenseSize_PacksIPlusQFromTheEdges_AndEqualsTheGraph_BitForBit(int threads, double lambdaC, string topology, int n)
+    {
+        // Above 512 agents the fused step writes I + Q straight into the matmul's packed layout (three depth blocks, a
+        // ragged last row panel for both register tiles at 604): a complete graph by rows of q, any other dense support
+        // (a random graph of density 0.6) at per-edge positions; the graph builds the dense matrix, mirrors it and packs it.
+        int before = TensorEngine.NumThreads;
+        try
+        {
+            TensorEngine.SetNumThreads(threads);
+            var c = Config(topology, "budget", lambdaC, 0.0, 0.0, n: n, objective: "local", learned: true);
+            c = c with { Topology = c.Topology with { P = 0.6 } };
+            Assert.True(n > DenseInteractionKernel.SmallDenseMaxN);
+            var graph = Model(c, 3);
+            var fused = Model(c, 3);
+            Assert.True(FusedStep.Applies(fused));
+            var optGraph = new Adam(graph.Parameters(), lr: 0.05);
+            var optFused = new Adam(fused.Parameters(), lr: 0.05);
+            for (int s = 0; s < 3; s++)
+            {
+                optGraph.ZeroGrad();
+                var loss = graph.Loss().Total;
+                loss.Backward();
+                optFused.ZeroGrad();
+                Assert.Equal(loss.Item(), fused.Evaluate(null, backward: true).Total);
+                AssertSame(Gradients(graph.Parameters()), Gradients(fused.Parameters()));
+                optGraph.Step();
+                optFused.Step();
+            }
+        }
+        finally { TensorEngine.SetNumThreads(before); }
+    }
+
     [Fact]
     public void BatchedStarts_WithTheImageSum_EqualTheirGraphAndTheLoneSteps_BitForBit()
     {

@@ -69,12 +69,45 @@ public class RicardoTests
         Assert.True(Math.Abs(opt.Equilibrium.ExportShare - reference.ExportShare) <= 2.0 / m, $"{opt.Equilibrium.ExportShare} vs {reference.ExportShare}");
         Assert.True(Math.Abs(opt.Equilibrium.HomeShare - reference.HomeShare) <= 2.0 / m, $"{opt.Equilibrium.HomeShare} vs {reference.HomeShare}");
         Assert.Equal(0, opt.Violations);
+        Assert.Equal(0, e.MadeAgainst(opt, reference));
+        Assert.True(opt.Slack <= RicardoEconomy.SlackTolerance, $"slack {opt.Slack}");
         if (tau == 0) Assert.True(opt.SharedGoods <= 2, $"{opt.SharedGoods} goods made by both countries under free trade");
         for (int d = 0; d < 2; d++)
         {
             Assert.True(Math.Abs(reference.Welfare[d] - opt.Equilibrium.Welfare[d]) < 1e-5, $"welfare of country {d}: {opt.Equilibrium.Welfare[d]} vs DFS {reference.Welfare[d]}");
             Assert.True(opt.Equilibrium.Welfare[d] > e.AutarkyWelfare(d), $"country {d} loses from trade");
         }
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.5)]
+    public void Optimality_SeesLabourLeftWhereItPaysLessThanTheWage(double tau)
+    {
+        const int m = 64;
+        var e = Economy(m, [1, 2]);
+        var opt = e.Optimise(tau, new Random(3));
+        Assert.True(opt.Converged, $"gap {opt.Gap}, slack {opt.Slack}");
+        var at = e.Optimality(tau, opt.Own, opt.Export, opt.HomeWeight);
+        Assert.True(at.Optimal);
+        Assert.Equal(opt.Gap, at.Gap, 12);
+        Assert.Equal(opt.Slack, at.Slack, 12);
+        // Home takes over a little of foreign's home-market supply of the good just past the cutoff (where it pays
+        // less than the wage): a little labour, so the excess return over the wage barely moves, but labour idle.
+        var reference = e.Reference(tau);
+        double g = Math.Exp(-tau);
+        int wrong = Enumerable.Range(0, m).Where(x => e.Advantage[x] < g * reference.RelativeWage).MaxBy(x => e.Advantage[x]);
+        var own = opt.Own.Select(a => a.ToArray()).ToArray();
+        var export = opt.Export.Select(a => a.ToArray()).ToArray();
+        double consumption = e.Productivity(0)[wrong] * own[0][wrong] + g * e.Productivity(1)[wrong] * export[1][wrong];
+        double moved = 2 * RicardoEconomy.SlackTolerance * consumption / e.Productivity(0)[wrong];
+        double total = own[0].Sum() + export[0].Sum();
+        for (int x = 0; x < m; x++) { own[0][x] *= 1 - moved / total; export[0][x] *= 1 - moved / total; }
+        own[0][wrong] += moved;
+        var off = e.Optimality(tau, own, export, opt.HomeWeight);
+        Assert.True(off.Slack > RicardoEconomy.SlackTolerance, $"slack {off.Slack}");
+        Assert.True(off.Gap <= RicardoEconomy.GapTolerance, $"gap {off.Gap}: the excess-return test alone would pass it");
+        Assert.False(off.Optimal);
     }
 
     [Fact]

@@ -183,6 +183,44 @@ public class TensorLinearAlgebraTests
             }
     }
 
+    [Theory]
+    [InlineData(1, 1, 1, false)]
+    [InlineData(13, 600, 9, false)]    // several depth blocks, partial last one, partial row and column panels
+    [InlineData(97, 257, 19, true)]    // partial row tile, partial depth block, B transposed
+    [InlineData(300, 300, 64, false)]
+    public void GemmPacked_FromEntriesWrittenAtPackedIndex_IsBitwiseEqualToGemm(int n, int k, int m, bool transB)
+    {
+        var rng = new Random(3 * n + k + m);
+        var a = new double[n * k];
+        var b = new double[k * m];
+        for (int i = 0; i < a.Length; i++) a[i] = rng.NextDouble() - 0.5;
+        for (int i = 0; i < b.Length; i++) b[i] = rng.NextDouble() - 0.5;
+        var packedA = new double[MatMulKernel.PackedLength(n, k)];
+        var seen = new HashSet<int>();
+        for (int i = 0; i < n; i++)
+            for (int p = 0; p < k; p++)
+            {
+                int at = MatMulKernel.PackedIndex(n, k, i, p);
+                Assert.True(seen.Add(at)); // one place per entry
+                packedA[at] = a[i * k + p];
+            }
+        foreach (int threads in new[] { 1, 2 })
+        {
+            int saved = TensorEngine.NumThreads;
+            TensorEngine.SetNumThreads(threads);
+            try
+            {
+                var expected = new double[n * m];
+                var actual = new double[n * m];
+                MatMulKernel.Gemm(a, false, b, transB, expected, n, k, m);
+                MatMulKernel.GemmPacked(packedA, b, transB, actual, n, k, m);
+                Assert.Equal(expected, actual);
+            }
+            finally { TensorEngine.SetNumThreads(saved); }
+        }
+        Assert.Throws<ArgumentException>(() => MatMulKernel.GemmPacked(new double[1], b, transB, new double[n * m], n + 1, k, m));
+    }
+
     [Fact]
     public void MatMul_Throws_NamingBothShapes_WhenNotAligned()
     {

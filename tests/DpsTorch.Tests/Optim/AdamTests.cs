@@ -61,6 +61,28 @@ public class AdamTests
     }
 
     [Fact]
+    public void Adam_Step_OnALargeParameter_GivesTheSameBitsOnOneAndTwoThreads()
+    {
+        // 100,003 elements: updated in ranges on the engine's threads (a learned topology's edge logits).
+        double[] Run(int threads)
+        {
+            int before = TensorEngine.NumThreads;
+            try
+            {
+                TensorEngine.SetNumThreads(threads);
+                var x = Tensor.FromArray([.. Enumerable.Range(0, 100_003).Select(i => Math.Sin(i))]).RequiresGrad_();
+                var opt = new Adam([x], lr: 0.05);
+                for (int t = 0; t < 3; t++) TrainStep(opt, () => (x * x * x).Sum());
+                return x.ToArray();
+            }
+            finally { TensorEngine.SetNumThreads(before); }
+        }
+        var one = Run(1);
+        Assert.Equal(one, Run(2));
+        Assert.NotEqual(Math.Sin(5.0), one[5]); // it moved
+    }
+
+    [Fact]
     public void Adam_FirstStep_IsExactlyLrTimesSignOfGradient_WhenEpsIsZero()
     {
         var x = Tensor.FromArray([1.0, -2.0]).RequiresGrad_();

@@ -82,7 +82,8 @@ public class NestedReportPageTests : IDisposable
             Assert.Equal(items.Count, items.Distinct().Count());
             if (items.Count > 1) legends++;
         }
-        Assert.True(legends >= 5, $"only {legends} legends with several entries"); // unrolled, residual, loss, heterogeneity, robustness
+        // unrolled, residual, loss, heterogeneity, robustness, and the two per-tier bar charts (their series hatched apart)
+        Assert.True(legends >= 7, $"only {legends} legends with several entries");
         var band = Card(html, "Robustness");
         Assert.Contains("coverage, homogeneous", band);
         foreach (Match m in Regex.Matches(band, "data-(?:lo|hi)=\"([^\"]*)\""))
@@ -100,7 +101,7 @@ public class NestedReportPageTests : IDisposable
         Assert.DoesNotContain("https://", html);
         InteractiveTests.AssertOnlyTheChartScript(html);
         Assert.DoesNotContain("<link", html);
-        Assert.DoesNotContain("url(", html);
+        Assert.DoesNotMatch(new Regex(@"url\((?!#)"), html);   // only fragment references within the page (bar hatching)
         Assert.DoesNotContain("NaN", html.Replace(Interactive.HtmlScript, ""));   // the script itself may say NaN
         Assert.DoesNotContain("Infinity", html.Replace(Interactive.HtmlScript, ""));
         Assert.DoesNotMatch(new Regex("\\s(?:x|y|cx|cy|r|d|width|height)=\"[^\"]*\\d,\\d"), html);
@@ -147,6 +148,46 @@ public class NestedReportPageTests : IDisposable
             Assert.Equal(html, ReportPage.Build(run));
         }
         finally { CultureInfo.CurrentCulture = before; }
+    }
+
+    /// <summary>Two racks of two nodes of two leaves, scored locally at the top and by each node's own local demand.</summary>
+    private const string TinyNestedLocal = """
+        { "space": { "m": 32 }, "agents": { "count": 8 },
+          "demand": { "kind": "peaks", "peaks": 2, "width": 0.3 }, "objective": { "kind": "local" },
+          "training": { "steps": 10, "restarts": 1, "logEvery": 5 },
+          "measures": { "seeds": 1, "fractions": [0, 1] },
+          "levels": [
+            { "name": "node", "size": 2, "topology": { "kind": "complete", "weight": 0.2 }, "demandObjective": "local",
+              "demand": { "kind": "mixture", "centers": [1, 4], "widths": [0.3, 0.5], "weights": [2, 1] } },
+            { "name": "rack", "size": 2, "topology": { "kind": "complete", "weight": 0.3 } },
+            { "name": "hall", "size": 2, "topology": { "kind": "complete", "weight": 0.1 } } ] }
+        """;
+
+    [Fact]
+    public void LocalObjective_DrawsEachScoredLevelsNeighbourhoodDensities_NotWMinusD()
+    {
+        var config = ConfigLoader.Parse(TinyNestedLocal);
+        string run = Path.Combine(_dir, "local");
+        RunOutput.Write(run, Experiment.Run(config));
+        string html = ReportPage.Build(run);
+        AssertSelfContained(html);
+        // The top level is scored by P_i, so W − D is not drawn as if it were the objective.
+        Assert.DoesNotContain("<h2>Residual W − D</h2>", html);
+        var system = NestedState.Load(Path.Combine(run, RunFiles.Model)).ToSystem();
+        foreach (var (level, k) in new[] { ("hall", 2), ("node", 0) })
+        {
+            var card = Card(html, $"Neighbourhood densities P_i at the {level} level against its demand shape D/∫D");
+            var expected = system.LevelDensities(k)!.ToArray();
+            int rows = expected.Length / 32;
+            // Series: the filled demand shape first, then one line per member (wrapped: 33 points, the first repeated).
+            var ys = Regex.Matches(card, "data-y=\"([^\"]*)\"").Select(x => Numbers(x.Groups[1].Value)).ToList();
+            Assert.Equal(1 + rows, ys.Count);
+            for (int i = 0; i < rows; i++)
+                for (int m = 0; m < 32; m++) Assert.True(Math.Abs(expected[i * 32 + m] - ys[1 + i][m]) <= 1e-5 * Math.Max(1, Math.Abs(expected[i * 32 + m])), $"{level} P_{i}[{m}]");
+            Assert.Contains($"<h2>Residual P_i − D/∫D at the {level} level</h2>", html);
+        }
+        // The node level's shape is its own demand's (peaks at 1 and 4), not the top demand's.
+        Assert.Null(system.LevelDensities(1));
     }
 
     [Fact]

@@ -75,9 +75,10 @@ public static class Merge
     /// and the group's mean resource (the group's total is kept). With <paramref name="wholeTypes"/> the groups are
     /// whole types instead (<see cref="Components"/> at reach 1: agents whose skills overlap into one hump), a larger
     /// move that turns a mixture of unlike agents approximating one peak into clones. Returns the number of groups merged.
+    /// A full covariance (agents.covariance "full") is not merged (the moment match is written per axis): returns 0.
     /// </summary>
     public static int Run(DpsModel model, bool wholeTypes = false)
-        => model.Dimensions > 1 ? RunOnTorus(model, wholeTypes) : MergeAgents(model, 0, model.N, wholeTypes);
+        => model.FullCovariance ? 0 : model.Dimensions > 1 ? RunOnTorus(model, wholeTypes) : MergeAgents(model, 0, model.N, wholeTypes);
 
     /// <summary>The merge of a flat (<see cref="Run(DpsModel, bool)"/>) or nested (<see cref="Run(NestedSystem, bool)"/>) system.</summary>
     public static int Run(AgentSystem system, bool wholeTypes = false) => system switch
@@ -101,7 +102,9 @@ public static class Merge
         if (system.Homogeneous) return 0;
         var bottom = system.Levels[0];
         int merged = 0;
-        for (int g = 0; g < bottom.Groups; g++) merged += MergeAgents(system, g * bottom.Size, bottom.Size, wholeTypes);
+        for (int g = 0; g < bottom.Groups; g++)
+            merged += system.Dimensions == 1 ? MergeAgents(system, g * bottom.Size, bottom.Size, wholeTypes)
+                : MergeOnTorus(system, system.Dimensions, g * bottom.Size, bottom.Size, wholeTypes);
         for (int tier = 1; tier < system.Levels.Count; tier++) merged += MergeComposites(system, tier, wholeTypes ? TypeSimilarity : CloneSimilarity);
         return merged;
     }
@@ -141,27 +144,33 @@ public static class Merge
     }
 
     /// <summary><see cref="Run(DpsModel, bool)"/> on T^d: the groups of <see cref="TorusComponents"/>, each axis moment-matched on its own (diagonal breadths).</summary>
-    private static int RunOnTorus(DpsModel model, bool wholeTypes)
+    private static int RunOnTorus(DpsModel model, bool wholeTypes) => MergeOnTorus(model, model.Dimensions, 0, model.N, wholeTypes);
+
+    /// <summary>The merge on T^d among the agents [first, first + count) of a system (the leaves of one group of a nested one).</summary>
+    private static int MergeOnTorus(AgentSystem model, int dims, int first, int count, bool wholeTypes)
     {
-        int dims = model.Dimensions;
-        double[] mu = model.Mu.ToArray(), sigma, a;
-        using (TensorEngine.NoGrad()) { sigma = model.Sigma().ToArray(); a = model.Resources().ToArray(); }
+        double[] mu = model.Mu.ToArray()[(first * dims)..((first + count) * dims)], sigma, a;
+        using (TensorEngine.NoGrad())
+        {
+            sigma = model.Sigma().ToArray()[(first * dims)..((first + count) * dims)];
+            a = model.Resources().ToArray()[first..(first + count)];
+        }
         var groups = wholeTypes ? [.. TorusComponents(mu, sigma, dims, 1, breadthsToo: false).Where(g => g.Length > 1)]
             : TorusComponents(mu, sigma, dims, Closeness / 2, breadthsToo: true).Where(g => g.Length > 1).ToList();
         foreach (var g in groups)
         {
             double total = g.Sum(i => a[i]);
             double alpha = model.SoftBudget ? Initialization.SoftplusInverse(total / g.Length)
-                : Math.Log(g.Average(i => Math.Exp(model.Alpha.Data[i] - model.Alpha.Data[g[0]]))) + model.Alpha.Data[g[0]];
+                : Math.Log(g.Average(i => Math.Exp(model.Alpha.Data[first + i] - model.Alpha.Data[first + g[0]]))) + model.Alpha.Data[first + g[0]];
             for (int k = 0; k < dims; k++)
             {
                 double reference = mu[g[0] * dims + k];
                 double m = reference + g.Sum(i => a[i] * Wrap(mu[i * dims + k] - reference)) / total;
                 double variance = g.Sum(i => a[i] * (sigma[i * dims + k] * sigma[i * dims + k] + Math.Pow(Wrap(mu[i * dims + k] - m), 2))) / total;
                 double rho = Initialization.SoftplusInverse(Math.Max(Math.Sqrt(variance), model.SigmaMin * 1.0001) - model.SigmaMin);
-                foreach (int i in g) { model.Mu[i * dims + k] = m; model.Rho[i * dims + k] = rho; }
+                foreach (int i in g) { model.Mu[(first + i) * dims + k] = m; model.Rho[(first + i) * dims + k] = rho; }
             }
-            foreach (int i in g) model.Alpha[i] = alpha;
+            foreach (int i in g) model.Alpha[first + i] = alpha;
         }
         return groups.Count;
     }
@@ -169,7 +178,7 @@ public static class Merge
     private static int MergeComposites(NestedSystem system, int tier, double similarity)
     {
         var level = system.Levels[tier];
-        int m = system.Space.M, leaves = Swaps.LeavesPerAgent(system, tier);
+        int m = system.Space.Points, leaves = Swaps.LeavesPerAgent(system, tier);
         double[] rows, a, alphas = system.Alpha.ToArray();
         using (TensorEngine.NoGrad()) { rows = system.TierProduction()[tier].ToArray(); a = system.Resources().ToArray(); }
         double Overlap(int u, int v)

@@ -122,7 +122,7 @@ public static class Refinement
         Func<TSystem, (double het, double cov, double spec)> measure) where TSystem : AgentSystem
     {
         if (Polish.Iterations(training) <= 0 || result.Reason == StopReason.Cancelled
-            || model is DpsModel { Dimensions: > 1 } or NestedSystem { Homogeneous: true }) return result;
+            || model.Space.Dimensions > 1 || model is NestedSystem { Homogeneous: true }) return result;
         double zero = ZeroLoss * NullLoss(model);
         bool AtZero() => result.Loss <= zero;
         int reseeds = training.Reseed ?? DefaultReseed, splits = training.Split ?? DefaultSplit;

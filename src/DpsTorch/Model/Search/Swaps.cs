@@ -27,6 +27,7 @@ public static class Swaps
             if (d == 1) { Exchange([model.Mu, model.Rho, model.Alpha], pairs[k].Item1, pairs[k].Item2, 1); return; }
             Exchange([model.Mu, model.Rho], pairs[k].Item1 * d, pairs[k].Item2 * d, d);
             Exchange([model.Alpha], pairs[k].Item1, pairs[k].Item2, 1);
+            if (model.Lower is { } lower) Exchange([lower], pairs[k].Item1 * (d * (d - 1) / 2), pairs[k].Item2 * (d * (d - 1) / 2), d * (d - 1) / 2);
         });
     }
 
@@ -124,8 +125,13 @@ public static class Swaps
 
     private static void Exchange(NestedSystem system, int tier, int u, int v, bool copy = false)
     {
-        int leaves = LeavesPerAgent(system, tier);
-        Exchange([system.Mu, system.Rho, system.Alpha], u * leaves, v * leaves, leaves, copy);
+        int leaves = LeavesPerAgent(system, tier), d = system.Dimensions; // on T^d a leaf's μ and ρ are d entries each
+        if (d == 1) Exchange([system.Mu, system.Rho, system.Alpha], u * leaves, v * leaves, leaves, copy);
+        else
+        {
+            Exchange([system.Mu, system.Rho], u * leaves * d, v * leaves * d, leaves * d, copy);
+            Exchange([system.Alpha], u * leaves, v * leaves, leaves, copy);
+        }
         // The learned links inside the two sub-systems move with them when their graphs match edge for edge.
         int below = leaves;
         for (int k = tier - 1; k >= 0; k--)
