@@ -33,6 +33,7 @@ public static partial class DpsKernels
     {
         private const double TwoPi = 2.0 * Math.PI;
         private const int Lanes = 4;
+        private const int Kept = 7; // vectors kept per agent: z (re, im), ρ (re, im), q, σ, factor
 
         private readonly FourierMixture _fourier;
         private readonly int _starts, _agents, _groups, _m, _band;
@@ -47,6 +48,7 @@ public static partial class DpsKernels
         // Per lane group: the system's δ_k = C_k − D̄_k (k ≤ band) and δ₀, the harmonic counts per agent.
         private readonly Vector256<double>[] _dRe, _dIm, _d0, _d1;
         private readonly int[] _harmonics;
+        private readonly Vector256<double>[] _start; // per agent of a lane group: z (re, im), ρ (re, im), q, σ, factor
 
         // Local objective: gradients computed with the forward (forward-mode through the closed forms).
         private readonly Vector256<double>[] _gm, _gmDelta, _gmS, _s /* 1/s per pair */, _sMatrix, _tau, _tauMu, _tauSigma, _gamma, _beta;
@@ -67,6 +69,7 @@ public static partial class DpsKernels
             (_dRe, _dIm, _d0, _d1) = (new Vector256<double>[bins], new Vector256<double>[bins], new Vector256<double>[_groups], new Vector256<double>[4 * bins]);
             _weighted = new double[4 * _m];
             _harmonics = new int[_groups * agents];
+            _start = new Vector256<double>[Kept * _groups * agents];
             int pairs = _groups * agents * agents, rows = _groups * agents;
             (_gm, _gmDelta, _gmS, _s) = (new Vector256<double>[pairs], new Vector256<double>[pairs], new Vector256<double>[pairs], new Vector256<double>[pairs]);
             (_tau, _tauMu, _tauSigma) = (new Vector256<double>[rows], new Vector256<double>[rows], new Vector256<double>[rows]);
@@ -115,20 +118,17 @@ public static partial class DpsKernels
                 int top = 1;
                 for (int j = 0; j < n; j++)
                 {
-                    var (_, _, weight, h) = Agent(mu, sigma, w, g, j);
-                    _harmonics[g * n + j] = h;
+                    int h = Begin(mu, sigma, w, g, j);
                     top = Math.Max(top, h);
-                    c0 += weight * inv2Pi;
+                    c0 += _start[Kept * (g * n + j) + 6] * inv2Pi;
                 }
                 // Two agents per pass (independent recurrences: no latency stall); an odd last agent pairs with a zero one.
                 for (int j = 0; j < n; j += 2)
                 {
                     int j2 = Math.Min(j + 1, n - 1);
-                    var (thetaA, sigA, weightA, _) = Agent(mu, sigma, w, g, j);
-                    var (thetaB, sigB, weightB, _) = Agent(mu, sigma, w, g, j2);
                     int h = Math.Max(_harmonics[g * n + j], _harmonics[g * n + j2]);
-                    Start(thetaA, sigA, weightA * inv2Pi, out var zrA, out var ziA, out var prA, out var piA, out var qA);
-                    Start(thetaB, sigB, j2 == j ? Vector256<double>.Zero : weightB * inv2Pi, out var zrB, out var ziB, out var prB, out var piB, out var qB);
+                    Load(g * n + j, inv2Pi, out var zrA, out var ziA, out var prA, out var piA, out var qA);
+                    Load(g * n + j2, j2 == j ? Vector256<double>.Zero : inv2Pi, out var zrB, out var ziB, out var prB, out var piB, out var qB);
                     for (int k = 1; k <= h; k++)
                     {
                         cRe[k] += zrA + zrB;
@@ -170,11 +170,11 @@ public static partial class DpsKernels
                 for (int j = 0; j < n; j += 2)
                 {
                     int j2 = Math.Min(j + 1, n - 1);
-                    var (thetaA, sigA, weightA, _) = Agent(mu, sigma, w, g, j);
-                    var (thetaB, sigB, weightB, _) = Agent(mu, sigma, w, g, j2);
                     int h = Math.Max(_harmonics[g * n + j], _harmonics[g * n + j2]);
-                    Start(thetaA, sigA, Vector256<double>.One, out var zrA, out var ziA, out var prA, out var piA, out var qA);
-                    Start(thetaB, sigB, Vector256<double>.One, out var zrB, out var ziB, out var prB, out var piB, out var qB);
+                    Load(g * n + j, null, out var zrA, out var ziA, out var prA, out var piA, out var qA);
+                    Load(g * n + j2, null, out var zrB, out var ziB, out var prB, out var piB, out var qB);
+                    var (sigA, weightA) = (_start[Kept * (g * n + j) + 5], _start[Kept * (g * n + j) + 6]);
+                    var (sigB, weightB) = (_start[Kept * (g * n + j2) + 5], _start[Kept * (g * n + j2) + 6]);
                     Vector256<double> wA = default, muA = default, sA = default, wB = default, muB = default, sB = default;
                     for (int k = 1; k <= h; k++)
                     {
@@ -224,11 +224,11 @@ public static partial class DpsKernels
                 for (int j = 0; j < n; j += 2)
                 {
                     int j2 = Math.Min(j + 1, n - 1);
-                    var (thetaA, sigA, _, hA) = Agent(mu, sigma, a, g, j);
-                    var (thetaB, sigB, _, hB) = Agent(mu, sigma, a, g, j2);
-                    int h = Math.Max(hA, hB);
-                    Start(thetaA, sigA, Vector256<double>.One, out var zrA, out var ziA, out var prA, out var piA, out var qA);
-                    Start(thetaB, sigB, Vector256<double>.One, out var zrB, out var ziB, out var prB, out var piB, out var qB);
+                    if (j == 0) for (int i = 0; i < n; i++) Begin(mu, sigma, a, g, i);
+                    int h = Math.Max(_harmonics[g * n + j], _harmonics[g * n + j2]);
+                    Load(g * n + j, null, out var zrA, out var ziA, out var prA, out var piA, out var qA);
+                    Load(g * n + j2, null, out var zrB, out var ziB, out var prB, out var piB, out var qB);
+                    var (sigA, sigB) = (_start[Kept * (g * n + j) + 5], _start[Kept * (g * n + j2) + 5]);
                     Vector256<double> t0A = default, t1A = default, t2A = default, t0B = default, t1B = default, t2B = default;
                     var wt = _weighted; // T̄_k, k·T̄_k, k²·T̄_k (re, im) interleaved by harmonic
                     for (int k = 1; k <= h; k++)
@@ -422,6 +422,29 @@ public static partial class DpsKernels
                 h = Math.Max(h, FourierMixture.Harmonics(s[l]));
             }
             return (Vector256.Create<double>(t), Vector256.Create<double>(s), Vector256.Create<double>(f), Math.Min(h, _band));
+        }
+
+        /// <summary>
+        /// Agent j of lane group g: its recurrence's start (<see cref="Start"/> with scale 1), σ and factor kept in
+        /// <c>_start</c> (<see cref="Kept"/> vectors per agent) and its harmonics; returns the harmonics.
+        /// </summary>
+        private int Begin(ReadOnlySpan<double> mu, ReadOnlySpan<double> sigma, ReadOnlySpan<double> factor, int g, int j)
+        {
+            var (theta, sig, f, h) = Agent(mu, sigma, factor, g, j);
+            Start(theta, sig, Vector256<double>.One, out var zr, out var zi, out var pr, out var pi, out var q);
+            int at = Kept * (g * _agents + j);
+            (_start[at], _start[at + 1], _start[at + 2], _start[at + 3], _start[at + 4], _start[at + 5], _start[at + 6]) = (zr, zi, pr, pi, q, sig, f);
+            _harmonics[g * _agents + j] = h;
+            return h;
+        }
+
+        /// <summary>The kept start of agent <paramref name="index"/> (g·N + j); with <paramref name="scale"/>, z is multiplied by its factor·scale.</summary>
+        private void Load(int index, Vector256<double>? scale, out Vector256<double> zr, out Vector256<double> zi, out Vector256<double> pr, out Vector256<double> pi,
+            out Vector256<double> q)
+        {
+            int at = Kept * index;
+            var t = scale is { } sc ? _start[at + 6] * sc : Vector256<double>.One;
+            (zr, zi, pr, pi, q) = (_start[at] * t, _start[at + 1] * t, _start[at + 2], _start[at + 3], _start[at + 4]);
         }
 
         /// <summary>
