@@ -34,15 +34,25 @@ public static class CaseStudies
     public static CaseFolder Execute(DpsConfig config, string dir, RunMetadata run, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(config);
-        if (config.Case is not { Kind: not CaseKind.None } study)
-            throw ConfigException.Invalid("case.kind", config.Case is null ? null : Choices.Name(config.Case.Kind), "\"chinchilla\", \"community\", \"spatial-insurance\", \"fleet\", \"ricardo\" or \"portfolio\" for a case study");
+        CheckCase(config);
+        using var folder = OutputFolder.Open(dir, "dps run");
+        var written = Write(config, dir, run, cancel);
+        folder.Succeeded();
+        return written;
+    }
+
+    /// <summary>As <see cref="Execute"/> into a folder the caller has locked (a sweep's run folder): computes the case
+    /// and commits its files together, summary.json last, so a folder with summary.json holds a finished case.</summary>
+    internal static CaseFolder Write(DpsConfig config, string dir, RunMetadata run, CancellationToken cancel = default)
+    {
+        CheckCase(config);
         var watch = Stopwatch.StartNew();
         var (summary, tables) = Compute(config, cancel);
+        summary["case"] = Headline(summary);
         summary["seconds"] = watch.Elapsed.TotalSeconds;
         summary["run"] = run.ToJson();
         summary["config"] = ConfigLoader.ToJsonNode(config);
         string configJson = ConfigLoader.ToJson(config);
-        using var folder = OutputFolder.Open(dir, "dps run");
         var files = tables.Keys.Append(RunFiles.Config).Append(RunFiles.Summary).ToList();
         Staging.Write(dir, files, files, staging =>
         {
@@ -50,8 +60,54 @@ public static class CaseStudies
             AtomicFile.WriteAllText(Path.Combine(staging, RunFiles.Config), configJson);
             AtomicFile.WriteAllText(Path.Combine(staging, RunFiles.Summary), summary.ToJsonString(RunFiles.Indented));
         });
-        folder.Succeeded();
         return new CaseFolder(dir, summary, [.. files.Select(f => Path.Combine(dir, f))]);
+    }
+
+    private static void CheckCase(DpsConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (config.Case is not { Kind: not CaseKind.None })
+            throw ConfigException.Invalid("case.kind", config.Case is null ? null : Choices.Name(config.Case.Kind), "\"chinchilla\", \"community\", \"spatial-insurance\", \"fleet\", \"ricardo\" or \"portfolio\" for a case study");
+    }
+
+    /// <summary>Most measures <see cref="Headline"/> lists.</summary>
+    public const int MaxHeadlineMeasures = 400;
+
+    private static readonly HashSet<string> NotMeasures = new(StringComparer.Ordinal)
+        { "kind", "complete", "reference", "config", "run", "seconds", "tolerance", "units", "catalogue", "replicates", "case" };
+
+    /// <summary>
+    /// The case's numbers as one flat object (summary.json "case", which dps sweep tabulates as case.NAME): every
+    /// number and boolean of the summary by its path ("limitingSimilarity.criticalSpacing", "tradeCosts[0].violations"),
+    /// an interval object by its mean ("tradeCosts[0].relativeWage"); the reference texts, tolerances, config and run
+    /// metadata left out, at most <see cref="MaxHeadlineMeasures"/>.
+    /// </summary>
+    public static JsonObject Headline(JsonObject summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        var flat = new JsonObject();
+        void Walk(JsonNode? node, string path)
+        {
+            if (flat.Count >= MaxHeadlineMeasures) return;
+            switch (node)
+            {
+                case JsonObject o when o.ContainsKey("mean") && o.ContainsKey("halfWidth"):
+                    flat[path] = o["mean"]?.DeepClone();
+                    break;
+                case JsonObject o:
+                    foreach (var (key, value) in o)
+                        if (path.Length > 0 || !NotMeasures.Contains(key)) Walk(value, path.Length == 0 ? key : $"{path}.{key}");
+                    break;
+                case JsonArray a:
+                    for (int i = 0; i < a.Count; i++) if (a[i] is JsonObject) Walk(a[i], $"{path}[{i}]");
+                    break;
+                case JsonValue v when v.GetValueKind() is System.Text.Json.JsonValueKind.Number or System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False:
+                    flat[path] = v.DeepClone();
+                    break;
+            }
+        }
+        Walk(summary, "");
+        return flat;
     }
 
     /// <summary>The summary object and the tables (file name → CSV text) of the case, without writing anything.</summary>
