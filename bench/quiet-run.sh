@@ -7,7 +7,8 @@
 #    ratio, step matmul FLOPs, fraction of the measured matmul peak); PEER=naive is the naive peer (dps_torch.py).
 # 2. parity.py: the best peer's loss and gradients against the naive peer's (which matches the C# engine).
 # 3. Batched multi-start: dps bench-step --starts 32 on the 12-agent cases, 1 thread (batched_over_one_start and
-#    batched_cpu_over_one_start: 32 starts' median step over one start's).
+#    batched_cpu_over_one_start: 32 starts' median step over one start's), on the search's path (the Fourier-space
+#    batch, --batched-mixture spectral, the default) and then on the grid path (--batched-mixture images).
 # 4. n100k-sparse-ring-learned three times with --state-out: ms per step, peak RSS (/usr/bin/time -v), gen-2 per step.
 # 5. Matmul 1024x1024x256, 1024^3, 2048^3 on 2 threads: ours on the native SIMD path, DOTNET_EnableAVX512=0 (AVX2)
 #    and DOTNET_EnableAVX2=0, against OpenBLAS (numpy, OPENBLAS_NUM_THREADS=2).
@@ -38,7 +39,9 @@ DPS=(dotnet src/DpsTorch.Cli/bin/Release/net10.0/dps.dll)
 
   echo; echo "## 3. batched multi-start, 32 starts vs one start, 1 thread"
   for c in n12-system-fixed n12-local-learned; do
-    "${DPS[@]}" bench-step --config bench/cases/$c.json --steps 300 --starts 32 --threads 1 --json
+    for mix in spectral images; do
+      "${DPS[@]}" bench-step --config bench/cases/$c.json --steps 300 --starts 32 --threads 1 --batched-mixture $mix --json
+    done
   done
 
   echo; echo "## 4. n100k-sparse-ring-learned, 3 runs (bench-step --steps 12 --state-out, 2 threads)"

@@ -76,7 +76,8 @@ internal static class SweepCommand
                 + (options.Shard.Count > 1 ? $", shard {options.Shard}" : "") + $", {options.Jobs} at once, {threads} thread(s) each, into {outDir}");
             var outcome = SweepRunner.Run(plan, outDir, options, report =>
             {
-                string what = report.Error is null
+                string what = report.Error is null && report.Result is null ? "case study written" // a case study's replicate
+                    : report.Error is null
                     ? $"loss {report.Result!.Loss.ToString("G6", CultureInfo.InvariantCulture)}, heterogeneity {report.Result.Heterogeneity.ToString("G4", CultureInfo.InvariantCulture)}, {report.Result.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s"
                     : $"FAILED: {Cli.WithoutParameterName(report.Error.Message)}";
                 stderr.WriteLine($"dps: [{report.Done}/{report.Total}] {report.Point.Run} ({report.Point.Describe()}): {what}");
@@ -135,6 +136,7 @@ internal static class SweepCommand
         foreach (var k in statistics.Keys) table.AddColumn(Markup.Escape(k));
         table.AddColumn(new TableColumn("n").RightAligned());
         var shown = TableMeasures.Where(m => statistics.Points.Any(p => p.Measures[m].N > 0)).ToList();
+        if (shown.Count == 0) shown = [.. statistics.CaseMeasureNames.Where(statistics.Varies).Take(TableMeasures.Length)]; // a case study's sweep
         foreach (var m in shown) table.AddColumn(new TableColumn(Markup.Escape(m + " (mean ± 95% CI)")).RightAligned());
         foreach (var p in statistics.Points)
         {

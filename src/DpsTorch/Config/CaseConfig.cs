@@ -72,6 +72,26 @@ public enum FleetLink
     Datacentre,
 }
 
+/// <summary>case.solver: how the fleet case designs its fleets.</summary>
+[JsonConverter(typeof(ChoiceConverter<FleetSolverKind>))]
+public enum FleetSolverKind
+{
+    /// <summary>"lp": the exact linear program (dense simplex, Model/Fleet.cs), the reference.</summary>
+    Lp,
+    /// <summary>"dps": the fleet as a DPS trained by the gradient trainer (Model/FleetDps.cs), with the program solved beside it as the reference.</summary>
+    Dps,
+}
+
+/// <summary>case.dpsShares: how the DPS solver sets the device types' budget shares.</summary>
+[JsonConverter(typeof(ChoiceConverter<FleetDpsShares>))]
+public enum FleetDpsShares
+{
+    /// <summary>"derived": each type's share is what its routed work needs in its busiest frame (the loss is convex in the routing: no spurious optimum).</summary>
+    Derived,
+    /// <summary>"trained": the shares are the DPS resources a = softmax(α), trained with the routing (not convex: it can stop at a worse stationary point).</summary>
+    Trained,
+}
+
 /// <summary>A case study: its kind, the independent replicates, and the keys of each kind (unused keys keep their defaults).</summary>
 public sealed record CaseConfig
 {
@@ -160,6 +180,14 @@ public sealed record CaseConfig
     public double EfficiencySpread { get; init; } = 0.15;
     /// <summary>fleet: per replicate, the shares are drawn from a Dirichlet with concentration κ × shares (0: the shares as given).</summary>
     public double MixConcentration { get; init; } = 100;
+    /// <summary>fleet: the solver of the fleet designs, the exact linear program or the DPS trainer (with the program beside it as the reference).</summary>
+    public FleetSolverKind Solver { get; init; } = FleetSolverKind.Lp;
+    /// <summary>fleet, solver dps: sharpness β of the smooth maximum in the last training stage (θ's bias is at most about θ²·T/(2β)).</summary>
+    public double DpsSharpness { get; init; } = 1e4;
+    /// <summary>fleet, solver dps: training stages, β rising ×10 per stage up to case.dpsSharpness.</summary>
+    public int DpsStages { get; init; } = 1;
+    /// <summary>fleet, solver dps: whether the budget shares follow the routed work or are trained as softmax(α).</summary>
+    public FleetDpsShares DpsShares { get; init; } = FleetDpsShares.Derived;
 
     /// <summary>ricardo: the labour forces [L_H, L_F] of the two countries.</summary>
     public IReadOnlyList<double> Labour { get; init; } = [1, 2];
@@ -228,6 +256,10 @@ internal static class CaseConfigReader
             HostPrice = s.Double("hostPrice", d.HostPrice, 0, 1e7),
             EfficiencySpread = s.Double("efficiencySpread", d.EfficiencySpread, 0, 1),
             MixConcentration = s.Double("mixConcentration", d.MixConcentration, 0, 1e6),
+            Solver = s.Choice("solver", d.Solver),
+            DpsSharpness = s.Double("dpsSharpness", d.DpsSharpness, 1, 1e9),
+            DpsStages = s.Int("dpsStages", d.DpsStages, 1, 10),
+            DpsShares = s.Choice("dpsShares", d.DpsShares),
             Labour = Pair(s, "labour", d.Labour, 1e-6, 1e6),
             SkillLocation = Pair(s, "skillLocation", d.SkillLocation, -100, 100),
             SkillBreadth = Pair(s, "skillBreadth", d.SkillBreadth, 0.01, Math.PI),

@@ -235,8 +235,10 @@ public sealed record FleetProblem(IReadOnlyList<FleetDevice> Devices, double[] H
 /// <param name="BusyDevices">Devices of each type busy, averaged over the day.</param>
 /// <param name="Work">Work done per job type and device type, averaged over the day (reference-device-seconds per second), row-major T × 4.</param>
 /// <param name="Split">Share of the inference requests whose prefill and decode run on different device types.</param>
-/// <param name="Status">How the linear program ended.</param>
-public sealed record FleetDesign(double Theta, double[] Counts, double[] BusyDevices, double[] Work, double Split, LinearProgramStatus Status);
+/// <param name="Status">How the linear program ended. A design of the DPS trainer (<paramref name="Training"/> not null) solves no program and carries Optimal by convention: read its <see cref="FleetTraining.Converged"/>.</param>
+/// <param name="Training">Null for the linear program; for the DPS trainer (case.solver "dps", Model/FleetDps.cs) its verdict and starts.</param>
+public sealed record FleetDesign(double Theta, double[] Counts, double[] BusyDevices, double[] Work, double Split, LinearProgramStatus Status,
+    FleetTraining? Training = null);
 
 /// <summary>Builds and solves the fleet's linear program.</summary>
 public static class FleetSolver

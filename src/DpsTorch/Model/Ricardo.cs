@@ -40,7 +40,7 @@ public sealed record RicardoEquilibrium(double Tau, double RelativeWage, double 
 /// <summary>What the optimiser found, beside the equilibrium it implies.</summary>
 /// <param name="Equilibrium">Relative wage (shadow prices), cutoffs (who supplies which market) and welfare.</param>
 /// <param name="SharedGoods">Goods that both countries produce (each more than <see cref="RicardoEconomy.ShareTolerance"/> of the good's output).</param>
-/// <param name="Violations">Goods produced against comparative advantage: home makes a good with A &lt; g·ω, or foreign one with A &gt; ω/g (by more than the share tolerance, A off by more than 1e-6 relative).</param>
+/// <param name="Violations">Goods produced against comparative advantage at the optimiser's own ω: home makes a good with A &lt; g·ω, or foreign one with A &gt; ω/g (by more than the share tolerance, A off by more than <see cref="RicardoEconomy.GapTolerance"/> relative).</param>
 /// <param name="Converged">The last Negishi round ended at the planner's optimum (the gap within <see cref="RicardoEconomy.GapTolerance"/>
 /// and the slack within <see cref="RicardoEconomy.SlackTolerance"/>) and the weights settled.</param>
 /// <param name="Iterations">L-BFGS iterations over all Negishi rounds.</param>
@@ -79,6 +79,10 @@ public sealed class RicardoEconomy
     public const double SlackTolerance = 1e-4;
     /// <summary>Kuhn-Tucker moves per Negishi round (re-seeding under-used paying activities, lowering idle ones), each followed by another solve.</summary>
     public const int MaxReseeds = 30;
+    /// <summary>A Kuhn-Tucker move multiplies a paying activity's share by this (at least to 1/K of the largest) and
+    /// divides an idle one's by it: the solve after it settles the rest, since a small share has too small a gradient
+    /// (and too small an effect on W for double precision) for L-BFGS to move it itself.</summary>
+    public const double MoveFactor = 10;
     /// <summary>The Negishi weights have settled when they move less than this in a round.</summary>
     public const double NegishiTolerance = 1e-8;
     /// <summary>Most rounds of the Negishi fixed point.</summary>
@@ -238,8 +242,8 @@ public sealed class RicardoEconomy
                     // In the merged case activity m is both the own-market (m) and the export (M + m) activity; they pay the same.
                     bool Pays(int k) => st.Excess[country][k] > GapTolerance || (merged && st.Excess[country][n + k] > GapTolerance);
                     bool Idle(int k) => st.Idle(country, k) || (merged && st.Idle(country, n + k));
-                    SoftmaxReseed.Raise(logits[c], Pays);
-                    SoftmaxReseed.Lower(logits[c], Idle, 1 / SlackTolerance);
+                    SoftmaxReseed.Grow(logits[c], Pays, MoveFactor);
+                    SoftmaxReseed.Lower(logits[c], Idle, MoveFactor);
                 }
             }
             converged = s.Optimal;
@@ -390,8 +394,10 @@ public sealed class RicardoEconomy
             if (homeInForeign > 0.5 && homeInHome > 0.5) exports++;
             bool homeMakes = homeShare[m] > ShareTolerance, foreignMakes = homeShare[m] < 1 - ShareTolerance;
             if (homeMakes && foreignMakes) shared++;
-            if (homeMakes && Advantage[m] < g * omega * (1 - 1e-6)) violations++;
-            if (foreignMakes && Advantage[m] > omega / g * (1 + 1e-6)) violations++;
+            // Against comparative advantage by more than the optimality tolerance: the marginal good, whose A equals
+            // the cutoff, pays both countries their wage to within it and may be made by both.
+            if (homeMakes && Advantage[m] < g * omega * (1 - GapTolerance)) violations++;
+            if (foreignMakes && Advantage[m] > omega / g * (1 + GapTolerance)) violations++;
         }
         var welfare = new double[2];
         for (int d = 0; d < 2; d++)

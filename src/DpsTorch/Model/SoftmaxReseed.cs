@@ -22,6 +22,19 @@ internal static class SoftmaxReseed
         return raised;
     }
 
+    /// <summary>Raises every logit k with <paramref name="pays"/>(k) by ln <paramref name="factor"/> (its share grows by
+    /// about that factor), and at least to max − ln K as <see cref="Raise"/> does. Returns how many were raised.</summary>
+    public static int Grow(Tensor logits, Func<int, bool> pays, double factor)
+    {
+        var data = logits.Data.ToArray();
+        double floor = data.Max() - Math.Log(data.Length), step = Math.Log(factor);
+        int raised = 0;
+        for (int k = 0; k < data.Length; k++)
+            if (pays(k)) { data[k] = Math.Max(data[k] + step, floor); raised++; }
+        if (raised > 0) logits.Copy_(data);
+        return raised;
+    }
+
     /// <summary>Lowers every logit k with <paramref name="idle"/>(k) by ln <paramref name="factor"/> (its share falls
     /// by about that factor). Returns how many were lowered.</summary>
     public static int Lower(Tensor logits, Func<int, bool> idle, double factor)

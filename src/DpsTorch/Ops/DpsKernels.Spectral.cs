@@ -33,24 +33,28 @@ public static partial class DpsKernels
     {
         private const double TwoPi = 2.0 * Math.PI;
         private const int Lanes = 4;
+        private const int Kept = 7; // vectors kept per agent: z (re, im), ρ (re, im), q, σ, factor
 
         private readonly FourierMixture _fourier;
         private readonly int _starts, _agents, _groups, _m, _band;
         private readonly double _x0;
         private readonly double[] _transform;
         private readonly double[] _meanRe, _meanIm, _tail; // D̄ (or T̄) per bin; Σ_{H<k<M−H}|D̄_k|² per H
+        private readonly double[] _weighted;                 // k·D̄_k, k²·D̄_k (re, im) per harmonic k
         private double _variance, _energy;                   // V (system) or E (local)
         private double[][] _frames = [];
         private bool _framesLocal;
 
         // Per lane group: the system's δ_k = C_k − D̄_k (k ≤ band) and δ₀, the harmonic counts per agent.
-        private readonly Vector256<double>[] _dRe, _dIm, _d0;
+        private readonly Vector256<double>[] _dRe, _dIm, _d0, _d1;
         private readonly int[] _harmonics;
+        private readonly Vector256<double>[] _start; // per agent of a lane group: z (re, im), ρ (re, im), q, σ, factor
 
         // Local objective: gradients computed with the forward (forward-mode through the closed forms).
-        private readonly Vector256<double>[] _gm, _gmDelta, _gmS, _s, _sMatrix, _tau, _tauMu, _tauSigma, _gamma, _beta;
+        private readonly Vector256<double>[] _gm, _gmDelta, _gmS, _s /* 1/s per pair */, _sMatrix, _tau, _tauMu, _tauSigma, _gamma, _beta;
         private readonly Vector256<double>[] _v, _z, _aLanes, _sigLanes, _gAcc, _gMuAcc, _gSigAcc; // N each, one lane group at a time
-        private readonly double[] _gMuLocal, _gSigmaLocal, _gALocal, _gS;
+        private readonly double[] _gMuLocal, _gSigmaLocal, _gALocal;
+        private readonly Vector256<double>[] _gS; // ∂/∂S_ij per lane group (local objective)
 
         private SpectralStarts(FourierMixture fourier, double[] grid, int starts, int agents)
         {
@@ -62,8 +66,10 @@ public static partial class DpsKernels
             _transform = new double[2 * _m];
             (_meanRe, _meanIm, _tail) = (new double[_m], new double[_m], new double[_band + 2]);
             int bins = _groups * (_band + 1);
-            (_dRe, _dIm, _d0) = (new Vector256<double>[bins], new Vector256<double>[bins], new Vector256<double>[_groups]);
+            (_dRe, _dIm, _d0, _d1) = (new Vector256<double>[bins], new Vector256<double>[bins], new Vector256<double>[_groups], new Vector256<double>[4 * bins]);
+            _weighted = new double[4 * _m];
             _harmonics = new int[_groups * agents];
+            _start = new Vector256<double>[Kept * _groups * agents];
             int pairs = _groups * agents * agents, rows = _groups * agents;
             (_gm, _gmDelta, _gmS, _s) = (new Vector256<double>[pairs], new Vector256<double>[pairs], new Vector256<double>[pairs], new Vector256<double>[pairs]);
             (_tau, _tauMu, _tauSigma) = (new Vector256<double>[rows], new Vector256<double>[rows], new Vector256<double>[rows]);
@@ -71,7 +77,7 @@ public static partial class DpsKernels
             (_v, _z, _aLanes, _sigLanes) = (new Vector256<double>[agents], new Vector256<double>[agents], new Vector256<double>[agents], new Vector256<double>[agents]);
             (_gAcc, _gMuAcc, _gSigAcc) = (new Vector256<double>[agents], new Vector256<double>[agents], new Vector256<double>[agents]);
             (_gMuLocal, _gSigmaLocal, _gALocal) = (new double[starts * agents], new double[starts * agents], new double[starts * agents]);
-            _gS = new double[starts * agents * agents];
+            _gS = new Vector256<double>[pairs];
         }
 
         /// <summary>The kernel for <paramref name="starts"/> starts of <paramref name="agents"/> agents on <paramref name="grid"/>, or null when the grid is not uniform with 2^p ≥ 4 points.</summary>
@@ -112,30 +118,39 @@ public static partial class DpsKernels
                 int top = 1;
                 for (int j = 0; j < n; j++)
                 {
-                    var (theta, sig, weight, h) = Agent(mu, sigma, w, g, j);
-                    _harmonics[g * n + j] = h;
+                    int h = Begin(mu, sigma, w, g, j);
                     top = Math.Max(top, h);
-                    var scale = weight * inv2Pi;
-                    c0 += scale;
-                    Start(theta, sig, out var e, out var r, out var q, out var cn, out var sn, out var c1, out var s1);
+                    c0 += _start[Kept * (g * n + j) + 6] * inv2Pi;
+                }
+                // Two agents per pass (independent recurrences: no latency stall); an odd last agent pairs with a zero one.
+                for (int j = 0; j < n; j += 2)
+                {
+                    int j2 = Math.Min(j + 1, n - 1);
+                    int h = Math.Max(_harmonics[g * n + j], _harmonics[g * n + j2]);
+                    Load(g * n + j, inv2Pi, out var zrA, out var ziA, out var prA, out var piA, out var qA);
+                    Load(g * n + j2, j2 == j ? Vector256<double>.Zero : inv2Pi, out var zrB, out var ziB, out var prB, out var piB, out var qB);
                     for (int k = 1; k <= h; k++)
                     {
-                        var t = scale * e;
-                        cRe[k] += t * cn;
-                        cIm[k] += t * sn;
-                        e *= r; r *= q;
-                        (cn, sn) = (cn * c1 - sn * s1, sn * c1 + cn * s1);
+                        cRe[k] += zrA + zrB;
+                        cIm[k] += ziA + ziB;
+                        (zrA, ziA) = (zrA * prA - ziA * piA, zrA * piA + ziA * prA);
+                        (zrB, ziB) = (zrB * prB - ziB * piB, zrB * piB + ziB * prB);
+                        prA *= qA; piA *= qA; prB *= qB; piB *= qB;
                     }
                 }
                 var d0 = c0 - Vector256.Create(_meanRe[0]);
                 _d0[g] = d0;
                 var sum = Vector256<double>.Zero;
+                var d1 = _d1.AsSpan(g * 4 * (band + 1), 4 * (band + 1)); // k·δ_k and k²·δ_k (re, im) for the backward
                 for (int k = 1; k <= top; k++)
                 {
                     var dr = cRe[k] - Vector256.Create(_meanRe[k]);
                     var di = cIm[k] - Vector256.Create(_meanIm[k]);
                     (cRe[k], cIm[k]) = (dr, di);
                     sum += dr * dr + di * di;
+                    var kv = Vector256.Create((double)k);
+                    (d1[4 * k], d1[4 * k + 1]) = (kv * dr, kv * di);
+                    (d1[4 * k + 2], d1[4 * k + 3]) = (kv * kv * dr, kv * kv * di);
                 }
                 var total = Vector256.Create(TwoPi) * (d0 * d0 + Vector256.Create(2.0) * sum + Vector256.Create(_tail[top] + _variance));
                 for (int l = 0; l < Lanes && g * Lanes + l < _starts; l++) coverage[g * Lanes + l] = total.GetElement(l);
@@ -150,29 +165,38 @@ public static partial class DpsKernels
             {
                 var dRe = _dRe.AsSpan(g * (band + 1), band + 1);
                 var dIm = _dIm.AsSpan(g * (band + 1), band + 1);
-                for (int j = 0; j < n; j++)
+                var d1 = _d1.AsSpan(g * 4 * (band + 1), 4 * (band + 1));
+                var four = Vector256.Create(4.0);
+                for (int j = 0; j < n; j += 2)
                 {
-                    var (theta, sig, weight, _) = Agent(mu, sigma, w, g, j);
-                    int h = _harmonics[g * n + j];
-                    Start(theta, sig, out var e, out var r, out var q, out var cn, out var sn, out var c1, out var s1);
-                    Vector256<double> aW = default, aMu = default, aS = default, kv = Vector256<double>.One;
+                    int j2 = Math.Min(j + 1, n - 1);
+                    int h = Math.Max(_harmonics[g * n + j], _harmonics[g * n + j2]);
+                    Load(g * n + j, null, out var zrA, out var ziA, out var prA, out var piA, out var qA);
+                    Load(g * n + j2, null, out var zrB, out var ziB, out var prB, out var piB, out var qB);
+                    var (sigA, weightA) = (_start[Kept * (g * n + j) + 5], _start[Kept * (g * n + j) + 6]);
+                    var (sigB, weightB) = (_start[Kept * (g * n + j2) + 5], _start[Kept * (g * n + j2) + 6]);
+                    Vector256<double> wA = default, muA = default, sA = default, wB = default, muB = default, sB = default;
                     for (int k = 1; k <= h; k++)
                     {
-                        var dr = dRe[k];
-                        var di = dIm[k];
-                        var rho = e * (cn * dr + sn * di);
-                        aW += rho;
-                        var ke = kv * e;
-                        aMu += ke * (sn * dr - cn * di);
-                        aS += kv * kv * rho;
-                        kv += Vector256<double>.One;
-                        e *= r; r *= q;
-                        (cn, sn) = (cn * c1 - sn * s1, sn * c1 + cn * s1);
+                        var (dr, di) = (dRe[k], dIm[k]);
+                        var (d1r, d1i, d2r, d2i) = (d1[4 * k], d1[4 * k + 1], d1[4 * k + 2], d1[4 * k + 3]);
+                        wA += zrA * dr + ziA * di;
+                        wB += zrB * dr + ziB * di;
+                        muA += ziA * d1r - zrA * d1i;
+                        muB += ziB * d1r - zrB * d1i;
+                        sA += zrA * d2r + ziA * d2i;
+                        sB += zrB * d2r + ziB * d2i;
+                        (zrA, ziA) = (zrA * prA - ziA * piA, zrA * piA + ziA * prA);
+                        (zrB, ziB) = (zrB * prB - ziB * piB, zrB * piB + ziB * prB);
+                        prA *= qA; piA *= qA; prB *= qB; piB *= qB;
                     }
-                    var four = Vector256.Create(4.0);
-                    Scatter(gW, g, j, Vector256.Create(2.0) * _d0[g] + four * aW);
-                    Scatter(gMu, g, j, four * weight * aMu);
-                    Scatter(gSigma, g, j, -four * weight * sig * aS);
+                    Scatter(gW, g, j, Vector256.Create(2.0) * _d0[g] + four * wA);
+                    Scatter(gMu, g, j, four * weightA * muA);
+                    Scatter(gSigma, g, j, -four * weightA * sigA * sA);
+                    if (j2 == j) continue;
+                    Scatter(gW, g, j2, Vector256.Create(2.0) * _d0[g] + four * wB);
+                    Scatter(gMu, g, j2, four * weightB * muB);
+                    Scatter(gSigma, g, j2, -four * weightB * sigB * sB);
                 }
             }
         }
@@ -197,24 +221,33 @@ public static partial class DpsKernels
                 var tau = _tau.AsSpan(g * n, n);
                 var tauMu = _tauMu.AsSpan(g * n, n);
                 var tauSigma = _tauSigma.AsSpan(g * n, n);
-                for (int j = 0; j < n; j++)
+                for (int j = 0; j < n; j += 2)
                 {
-                    var (theta, sj, _, h) = Agent(mu, sigma, a, g, j);
-                    Start(theta, sj, out var ev, out var r, out var qv, out var cn, out var sn, out var c1, out var s1);
-                    Vector256<double> t0 = default, t1 = default, t2 = default, kv = Vector256<double>.One;
+                    int j2 = Math.Min(j + 1, n - 1);
+                    if (j == 0) for (int i = 0; i < n; i++) Begin(mu, sigma, a, g, i);
+                    int h = Math.Max(_harmonics[g * n + j], _harmonics[g * n + j2]);
+                    Load(g * n + j, null, out var zrA, out var ziA, out var prA, out var piA, out var qA);
+                    Load(g * n + j2, null, out var zrB, out var ziB, out var prB, out var piB, out var qB);
+                    var (sigA, sigB) = (_start[Kept * (g * n + j) + 5], _start[Kept * (g * n + j2) + 5]);
+                    Vector256<double> t0A = default, t1A = default, t2A = default, t0B = default, t1B = default, t2B = default;
+                    var wt = _weighted; // T̄_k, k·T̄_k, k²·T̄_k (re, im) interleaved by harmonic
                     for (int k = 1; k <= h; k++)
                     {
-                        var tr = Vector256.Create(_meanRe[k]);
-                        var ti = Vector256.Create(_meanIm[k]);
-                        var rho = ev * (cn * tr + sn * ti);
-                        t0 += rho;
-                        t1 += kv * ev * (sn * tr - cn * ti);
-                        t2 += kv * kv * rho;
-                        kv += Vector256<double>.One;
-                        ev *= r; r *= qv;
-                        (cn, sn) = (cn * c1 - sn * s1, sn * c1 + cn * s1);
+                        var (tr, ti) = (Vector256.Create(_meanRe[k]), Vector256.Create(_meanIm[k]));
+                        var (t1r, t1i) = (Vector256.Create(wt[4 * k]), Vector256.Create(wt[4 * k + 1]));
+                        var (t2r, t2i) = (Vector256.Create(wt[4 * k + 2]), Vector256.Create(wt[4 * k + 3]));
+                        t0A += zrA * tr + ziA * ti;
+                        t0B += zrB * tr + ziB * ti;
+                        t1A += ziA * t1r - zrA * t1i;
+                        t1B += ziB * t1r - zrB * t1i;
+                        t2A += zrA * t2r + ziA * t2i;
+                        t2B += zrB * t2r + ziB * t2i;
+                        (zrA, ziA) = (zrA * prA - ziA * piA, zrA * piA + ziA * prA);
+                        (zrB, ziB) = (zrB * prB - ziB * piB, zrB * piB + ziB * prB);
+                        prA *= qA; piA *= qA; prB *= qB; piB *= qB;
                     }
-                    (tau[j], tauMu[j], tauSigma[j]) = (t0 * inv2Pi, t1 * inv2Pi, -(sj * t2) * inv2Pi);
+                    (tau[j], tauMu[j], tauSigma[j]) = (t0A * inv2Pi, t1A * inv2Pi, -(sigA * t2A) * inv2Pi);
+                    if (j2 != j) (tau[j2], tauMu[j2], tauSigma[j2]) = (t0B * inv2Pi, t1B * inv2Pi, -(sigB * t2B) * inv2Pi);
                 }
                 Overlaps(mu, sigma, g);
 
@@ -263,8 +296,7 @@ public static partial class DpsKernels
                     for (int j = 0; j < n; j++)
                     {
                         var gv = four * (z[j] * invA2 - tau[j] * invA - common);
-                        var gs = gv * aLanes[j];
-                        ScatterAt(_gS, g, (i * n + j), nn, gs);
+                        _gS[g * nn + i * n + j] = gv * aLanes[j];
                         gAcc[j] += gv * s[i * n + j];
                         beta[j] -= four * v[j] * invA;
                         var gj = Vector256.Create(2.0) * scaleN * v[j] * invA2;
@@ -281,7 +313,7 @@ public static partial class DpsKernels
                 for (int j = 0; j < n; j++)
                 {
                     int d = j * n + j;
-                    gSig[j] += gamma[d] * _gmS[g * nn + d] * Vector256.Create(2.0) * sig[j] / _s[g * nn + d];
+                    gSig[j] += gamma[d] * _gmS[g * nn + d] * Vector256.Create(2.0) * sig[j] * _s[g * nn + d];
                     for (int l = j + 1; l < n; l++)
                     {
                         int p = g * nn + j * n + l;
@@ -289,7 +321,7 @@ public static partial class DpsKernels
                         var dd = wgt * _gmDelta[p];
                         gMu[j] += dd;
                         gMu[l] -= dd;
-                        var ds = wgt * _gmS[p] / _s[p];
+                        var ds = wgt * _gmS[p] * _s[p];
                         gSig[j] += ds * sig[j];
                         gSig[l] += ds * sig[l];
                     }
@@ -313,9 +345,9 @@ public static partial class DpsKernels
             _gMuLocal.AsSpan(0, _starts * n).CopyTo(gMu);
             _gSigmaLocal.AsSpan(0, _starts * n).CopyTo(gSigma);
             _gALocal.AsSpan(0, _starts * n).CopyTo(gA);
-            for (int r = 0; r < _starts; r++)
+            for (int g = 0; g < _groups; g++)
                 for (int k = 0; k < e; k++)
-                    gq[r * e + k] = _gS[r * nn + edges[k].I * n + edges[k].J] + _gS[r * nn + edges[k].J * n + edges[k].I];
+                    ScatterAt(gq, g, k, e, _gS[g * nn + edges[k].I * n + edges[k].J] + _gS[g * nn + edges[k].J * n + edges[k].I]);
         }
 
         /// <summary>
@@ -330,20 +362,26 @@ public static partial class DpsKernels
             var inv8Pi2 = Vector256.Create(1.0 / (8.0 * Math.PI * Math.PI));
             var pi = Vector256.Create(Math.PI);
             var twoPi = Vector256.Create(TwoPi);
+            var muL = _z.AsSpan(0, n);   // scratch: μ and σ of the group's lanes
+            var sigL = _v.AsSpan(0, n);
+            for (int j = 0; j < n; j++) (muL[j], sigL[j]) = (Gather(mu, g, j, 0.0), Gather(sigma, g, j, 1.0));
+            var invTwoPi = Vector256.Create(1.0 / TwoPi);
             for (int j = 0; j < n; j++)
             {
-                var muJ = Gather(mu, g, j, 0.0);
-                var sJ = Gather(sigma, g, j, 1.0);
+                var muJ = muL[j];
+                var sJ = sigL[j];
                 for (int l = j; l < n; l++)
                 {
-                    var delta = muJ - Gather(mu, g, l, 0.0);
-                    delta -= twoPi * Vector256.Floor((delta + pi) / twoPi);
-                    var sL = Gather(sigma, g, l, 1.0);
+                    var delta = muJ - muL[l];
+                    delta -= twoPi * Vector256.Floor((delta + pi) * invTwoPi);
+                    var sL = sigL[l];
                     var s2 = sJ * sJ + sL * sL;
                     var sv = Vector256.Sqrt(s2);
-                    int images = 0;
-                    for (int lane = 0; lane < Lanes; lane++) images = Math.Max(images, Images(sv.GetElement(lane)));
-                    var negInv2s2 = Vector256.Create(-0.5) / s2;
+                    double widest = Math.Max(Math.Max(sv.GetElement(0), sv.GetElement(1)), Math.Max(sv.GetElement(2), sv.GetElement(3)));
+                    int images = Images(widest);
+                    var invS = Vector256<double>.One / sv;
+                    var invS2 = invS * invS;
+                    var negInv2s2 = Vector256.Create(-0.5) * invS2;
                     Vector256<double> p0 = default, p1 = default, p2 = default;
                     for (int k = -images; k <= images; k++)
                     {
@@ -352,14 +390,14 @@ public static partial class DpsKernels
                         var pu = phi * u;
                         p0 += phi; p1 += pu; p2 += pu * u;
                     }
-                    var norm = invSqrt2Pi / sv;
+                    var norm = invSqrt2Pi * invS;
                     var wn = norm * p0;
-                    var wnDelta = -(norm * p1) / s2;
-                    var wnS = norm * (p2 / (s2 * sv) - p0 / sv);
+                    var wnDelta = -(norm * p1) * invS2;
+                    var wnS = norm * invS * (p2 * invS2 - p0);
                     var gmv = (twoPi * wn - Vector256<double>.One) * inv8Pi2;
                     int a = g * nn + j * n + l, b = g * nn + l * n + j;
-                    (_gm[a], _gmDelta[a], _gmS[a], _s[a]) = (gmv, wnDelta * inv4Pi, wnS * inv4Pi, sv);
-                    (_gm[b], _gmDelta[b], _gmS[b], _s[b]) = (gmv, -(wnDelta * inv4Pi), wnS * inv4Pi, sv);
+                    (_gm[a], _gmDelta[a], _gmS[a], _s[a]) = (gmv, wnDelta * inv4Pi, wnS * inv4Pi, invS);
+                    (_gm[b], _gmDelta[b], _gmS[b], _s[b]) = (gmv, -(wnDelta * inv4Pi), wnS * inv4Pi, invS);
                 }
             }
         }
@@ -386,15 +424,42 @@ public static partial class DpsKernels
             return (Vector256.Create<double>(t), Vector256.Create<double>(s), Vector256.Create<double>(f), Math.Min(h, _band));
         }
 
-        /// <summary>The recurrences' start at harmonic 1: e = e^{−σ²/2}, r = e^{−3σ²/2}, q = e^{−σ²}, (cos θ, sin θ) and the rotation by θ.</summary>
-        private static void Start(Vector256<double> theta, Vector256<double> sigma, out Vector256<double> e, out Vector256<double> r, out Vector256<double> q,
-            out Vector256<double> cn, out Vector256<double> sn, out Vector256<double> c1, out Vector256<double> s1)
+        /// <summary>
+        /// Agent j of lane group g: its recurrence's start (<see cref="Start"/> with scale 1), σ and factor kept in
+        /// <c>_start</c> (<see cref="Kept"/> vectors per agent) and its harmonics; returns the harmonics.
+        /// </summary>
+        private int Begin(ReadOnlySpan<double> mu, ReadOnlySpan<double> sigma, ReadOnlySpan<double> factor, int g, int j)
         {
-            e = Vector256.Exp(Vector256.Create(-0.5) * sigma * sigma);
+            var (theta, sig, f, h) = Agent(mu, sigma, factor, g, j);
+            Start(theta, sig, Vector256<double>.One, out var zr, out var zi, out var pr, out var pi, out var q);
+            int at = Kept * (g * _agents + j);
+            (_start[at], _start[at + 1], _start[at + 2], _start[at + 3], _start[at + 4], _start[at + 5], _start[at + 6]) = (zr, zi, pr, pi, q, sig, f);
+            _harmonics[g * _agents + j] = h;
+            return h;
+        }
+
+        /// <summary>The kept start of agent <paramref name="index"/> (g·N + j); with <paramref name="scale"/>, z is multiplied by its factor·scale.</summary>
+        private void Load(int index, Vector256<double>? scale, out Vector256<double> zr, out Vector256<double> zi, out Vector256<double> pr, out Vector256<double> pi,
+            out Vector256<double> q)
+        {
+            int at = Kept * index;
+            var t = scale is { } sc ? _start[at + 6] * sc : Vector256<double>.One;
+            (zr, zi, pr, pi, q) = (_start[at] * t, _start[at + 1] * t, _start[at + 2], _start[at + 3], _start[at + 4]);
+        }
+
+        /// <summary>
+        /// The recurrence's start at harmonic 1: z = scale·e^{−σ²/2}·e^{iθ} (then z_{k+1} = z_k·ρ_k), ρ = e^{−3σ²/2}·e^{iθ}
+        /// (then ρ_{k+1} = ρ_k·q) and q = e^{−σ²}, so that z_k = scale·e^{−k²σ²/2}·e^{ikθ}.
+        /// </summary>
+        private static void Start(Vector256<double> theta, Vector256<double> sigma, Vector256<double> scale, out Vector256<double> zr, out Vector256<double> zi,
+            out Vector256<double> pr, out Vector256<double> pi, out Vector256<double> q)
+        {
+            var e = Vector256.Exp(Vector256.Create(-0.5) * sigma * sigma);
             q = e * e;
-            r = e * q;
-            (s1, c1) = Vector256.SinCos(theta);
-            (cn, sn) = (c1, s1);
+            var r = e * q;
+            var (s1, c1) = Vector256.SinCos(theta);
+            var t = scale * e;
+            (zr, zi, pr, pi) = (t * c1, t * s1, r * c1, r * s1);
         }
 
         private Vector256<double> Gather(ReadOnlySpan<double> x, int g, int j, double pad)
@@ -480,6 +545,12 @@ public static partial class DpsKernels
             {
                 int mh = m - h;
                 _tail[h - 1] = _tail[h] + _meanRe[h] * _meanRe[h] + _meanIm[h] * _meanIm[h] + _meanRe[mh] * _meanRe[mh] + _meanIm[mh] * _meanIm[mh];
+            }
+            for (int k = 0; k < m; k++)
+            {
+                double kk = k;
+                (_weighted[4 * k], _weighted[4 * k + 1]) = (kk * _meanRe[k], kk * _meanIm[k]);
+                (_weighted[4 * k + 2], _weighted[4 * k + 3]) = (kk * kk * _meanRe[k], kk * kk * _meanIm[k]);
             }
             _frames = copies;
             _framesLocal = local;

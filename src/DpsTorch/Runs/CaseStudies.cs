@@ -34,15 +34,25 @@ public static class CaseStudies
     public static CaseFolder Execute(DpsConfig config, string dir, RunMetadata run, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(config);
-        if (config.Case is not { Kind: not CaseKind.None } study)
-            throw ConfigException.Invalid("case.kind", config.Case is null ? null : Choices.Name(config.Case.Kind), "\"chinchilla\", \"community\", \"spatial-insurance\", \"fleet\", \"ricardo\" or \"portfolio\" for a case study");
+        CheckCase(config);
+        using var folder = OutputFolder.Open(dir, "dps run");
+        var written = Write(config, dir, run, cancel);
+        folder.Succeeded();
+        return written;
+    }
+
+    /// <summary>As <see cref="Execute"/> into a folder the caller has locked (a sweep's run folder): computes the case
+    /// and commits its files together, summary.json last, so a folder with summary.json holds a finished case.</summary>
+    internal static CaseFolder Write(DpsConfig config, string dir, RunMetadata run, CancellationToken cancel = default)
+    {
+        CheckCase(config);
         var watch = Stopwatch.StartNew();
         var (summary, tables) = Compute(config, cancel);
+        summary["case"] = Headline(summary);
         summary["seconds"] = watch.Elapsed.TotalSeconds;
         summary["run"] = run.ToJson();
         summary["config"] = ConfigLoader.ToJsonNode(config);
         string configJson = ConfigLoader.ToJson(config);
-        using var folder = OutputFolder.Open(dir, "dps run");
         var files = tables.Keys.Append(RunFiles.Config).Append(RunFiles.Summary).ToList();
         Staging.Write(dir, files, files, staging =>
         {
@@ -50,8 +60,54 @@ public static class CaseStudies
             AtomicFile.WriteAllText(Path.Combine(staging, RunFiles.Config), configJson);
             AtomicFile.WriteAllText(Path.Combine(staging, RunFiles.Summary), summary.ToJsonString(RunFiles.Indented));
         });
-        folder.Succeeded();
         return new CaseFolder(dir, summary, [.. files.Select(f => Path.Combine(dir, f))]);
+    }
+
+    private static void CheckCase(DpsConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (config.Case is not { Kind: not CaseKind.None })
+            throw ConfigException.Invalid("case.kind", config.Case is null ? null : Choices.Name(config.Case.Kind), "\"chinchilla\", \"community\", \"spatial-insurance\", \"fleet\", \"ricardo\" or \"portfolio\" for a case study");
+    }
+
+    /// <summary>Most measures <see cref="Headline"/> lists.</summary>
+    public const int MaxHeadlineMeasures = 400;
+
+    private static readonly HashSet<string> NotMeasures = new(StringComparer.Ordinal)
+        { "kind", "complete", "reference", "config", "run", "seconds", "tolerance", "units", "catalogue", "replicates", "case" };
+
+    /// <summary>
+    /// The case's numbers as one flat object (summary.json "case", which dps sweep tabulates as case.NAME): every
+    /// number and boolean of the summary by its path ("limitingSimilarity.criticalSpacing", "tradeCosts[0].violations"),
+    /// an interval object by its mean ("tradeCosts[0].relativeWage"); the reference texts, tolerances, config and run
+    /// metadata left out, at most <see cref="MaxHeadlineMeasures"/>.
+    /// </summary>
+    public static JsonObject Headline(JsonObject summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        var flat = new JsonObject();
+        void Walk(JsonNode? node, string path)
+        {
+            if (flat.Count >= MaxHeadlineMeasures) return;
+            switch (node)
+            {
+                case JsonObject o when o.ContainsKey("mean") && o.ContainsKey("halfWidth"):
+                    flat[path] = o["mean"]?.DeepClone();
+                    break;
+                case JsonObject o:
+                    foreach (var (key, value) in o)
+                        if (path.Length > 0 || !NotMeasures.Contains(key)) Walk(value, path.Length == 0 ? key : $"{path}.{key}");
+                    break;
+                case JsonArray a:
+                    for (int i = 0; i < a.Count; i++) if (a[i] is JsonObject) Walk(a[i], $"{path}[{i}]");
+                    break;
+                case JsonValue v when v.GetValueKind() is System.Text.Json.JsonValueKind.Number or System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False:
+                    flat[path] = v.DeepClone();
+                    break;
+            }
+        }
+        Walk(summary, "");
+        return flat;
     }
 
     /// <summary>The summary object and the tables (file name → CSV text) of the case, without writing anything.</summary>
@@ -64,7 +120,7 @@ public static class CaseStudies
             CaseKind.Chinchilla => Chinchilla(c, cancel),
             CaseKind.Community => Community(config, cancel),
             CaseKind.SpatialInsurance => SpatialInsurance(c, cancel),
-            CaseKind.Fleet => Fleet(c, cancel),
+            CaseKind.Fleet => Fleet(c, config.Training, cancel),
             CaseKind.Ricardo => RicardoStudy.Compute(config, cancel),
             CaseKind.Portfolio => PortfolioStudy.Compute(config, cancel),
             _ => throw Choices.Unknown("case.kind", c.Kind),
@@ -227,10 +283,10 @@ public static class CaseStudies
         return SvgPlot.Render(series, new PlotOptions { Title = title, XLabel = "dispersal rate a", YLabel = yLabel, XScale = AxisScale.Log, YInclude = [0], Width = 760 });
     }
 
-    private static (JsonObject, IReadOnlyDictionary<string, string>) Fleet(CaseConfig c, CancellationToken cancel)
+    private static (JsonObject, IReadOnlyDictionary<string, string>) Fleet(CaseConfig c, TrainingConfig training, CancellationToken cancel)
     {
-        var reps = FleetStudy.Run(c, cancel);
-        var nominal = FleetStudy.Nominal(c);
+        var reps = FleetStudy.Run(c, cancel, training);
+        var nominal = FleetStudy.Nominal(c, training, cancel);
         var names = reps[0].Rows.Select(r => r.Design).ToList();
         var designs = new JsonObject();
         foreach (var name in names)
@@ -252,6 +308,13 @@ public static class CaseStudies
                 ["budgetShares"] = shares,
                 ["nominal"] = FleetNominal(c, nominal[name]),
             };
+            if (c.Solver == FleetSolverKind.Dps)
+            {
+                designs[name]!["gapToProgram"] = Interval(MeanInterval.Of(rows.Select(r => r.Gap)));
+                designs[name]!["programTheta"] = Interval(MeanInterval.Of(rows.Select(r => r.Reference!.Theta)));
+                designs[name]!["shareDistance"] = Num(reps.Max(r => FleetStudy.ShareDistance(r.Problem, r[name])));
+                designs[name]!["converged"] = rows.Count(r => r.Fleet.Training!.Converged);
+            }
         }
         var gains = new JsonObject();
         foreach (var name in names.Where(n => n != FleetStudy.Optimised))
@@ -298,9 +361,43 @@ public static class CaseStudies
                 ["trainingOnlyMaxRelativeError"] = Num(reps.Append(nominal).Where(r => double.IsFinite(r.TrainingOnlyError)).Select(r => r.TrainingOnlyError).DefaultIfEmpty(double.NaN).Max()),
                 ["tolerance"] = FleetReferenceTolerance,
             },
+            ["solver"] = Choices.Name(c.Solver),
         };
+        if (c.Solver == FleetSolverKind.Dps) summary["dps"] = FleetDpsSummary(c, training, reps, nominal);
         return (summary, new Dictionary<string, string> { [Results] = FleetStudy.Csv(reps, c), [Chart] = FleetChart(reps, c) });
     }
+
+    /// <summary>How the DPS trainer's designs compare with the program's (case.solver "dps"): gaps, shares, convergence.</summary>
+    private static JsonObject FleetDpsSummary(CaseConfig c, TrainingConfig training, IReadOnlyList<FleetReplicate> reps, FleetReplicate nominal)
+    {
+        var all = reps.Append(nominal).SelectMany(r => r.Rows.Select(row => (r.Problem, Row: row))).ToList();
+        var optimised = reps.Select(r => r[FleetStudy.Optimised]).ToList();
+        return new JsonObject
+        {
+            ["model"] = "agents: device types; resource: budget share; skill: the work routed to each type over the 4-point job axis, weighted by its roofline throughputs; demand: the job mix per frame (day, night); communication: KV transfer between types over case.kvLink (Model/FleetDps.cs)",
+            ["shares"] = Choices.Name(c.DpsShares),
+            ["sharpness"] = c.DpsSharpness,
+            ["stages"] = c.DpsStages,
+            ["restarts"] = Math.Max(1, training.Restarts),
+            ["optimizer"] = Choices.Name(training.Optimizer),
+            ["gradTolerance"] = training.GradTolerance,
+            ["optimisedGapToProgram"] = Interval(MeanInterval.Of(optimised.Select(r => r.Gap))),
+            ["optimisedShareDistance"] = Interval(MeanInterval.Of(reps.Select(r => FleetStudy.ShareDistance(r.Problem, r[FleetStudy.Optimised])))),
+            ["largestGapToProgram"] = Num(all.Max(x => Math.Abs(x.Row.Gap))),
+            ["largestShareDistance"] = Num(all.Max(x => FleetStudy.ShareDistance(x.Problem, x.Row))),
+            ["aboveProgram"] = all.Count(x => x.Row.Gap > 1e-9),
+            ["designs"] = all.Count,
+            ["converged"] = all.Count(x => x.Row.Fleet.Training!.Converged),
+            ["largestKktGap"] = Num(all.Max(x => x.Row.Fleet.Training!.KktGap)),
+            ["kktPassed"] = all.Count(x => x.Row.Fleet.Training!.KktGap <= FleetDpsSolver.ReseedTolerance),
+            ["allStartsReachedBest"] = all.Count(x => x.Row.Fleet.Training!.ReachedBest == x.Row.Fleet.Training.Starts),
+            ["tolerance"] = FleetDpsTolerance,
+            ["withinTolerance"] = all.Count(x => Math.Abs(x.Row.Gap) <= FleetDpsTolerance),
+        };
+    }
+
+    /// <summary>The relative θ tolerance within which the DPS trainer's design must reproduce the program's (the note and FleetDpsTests state it).</summary>
+    public const double FleetDpsTolerance = 1e-3;
 
     /// <summary>The relative throughput gap under which the optimised fleet counts as tying a baseline.</summary>
     public const double FleetTie = 1e-6;

@@ -78,6 +78,9 @@ public sealed class SweepPlan
         try
         {
             var config = ConfigLoader.Parse(_baseJson, BaseDir, overrides, Source);
+            // A case study in a sweep runs one replicate per run, seeded by the run's seed.
+            if (config.Case is { Kind: not CaseKind.None } study && (SeedsSwept || Keys.Contains("training.seed")))
+                config = config with { Case = study with { Seed = config.Training.Seed, Seeds = 1 } };
             MemoryLimit.Check(config);
             return config;
         }

@@ -7,6 +7,10 @@
 //                { "topology.k": 2, "objective.lambdaC": 0.1 } ],
 //     "seeds": 2                                                            training.seed 0..n-1, or a list [0, 7]
 //   }
+//
+// A case study (case.kind other than "none") is swept one replicate per run: each run is the case with case.seeds = 1
+// and case.seed = the run's seed (SweepPlan.ConfigFor), the seeds default to the case's own replicates case.seed …
+// case.seed + case.seeds − 1, and only the keys the case reads may be swept (CaseKeys).
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DpsTorch.Config;
@@ -102,6 +106,23 @@ public static class SweepReader
 
         // Statistics by default (issue 16): a sweep block without seeds runs every point with DefaultSeeds seeds from the
         // base training.seed, unless training.seed is swept in the grid or the list; "seeds": 1 keeps one run per point.
+        // A case study's default seeds are its own replicates.
+        string? caseKind = CaseKindOf(obj);
+        if (block is not null && caseKind is not null)
+        {
+            foreach (var (key, _) in grid) CheckCaseKey(caseKind, key, $"{Block}.grid.{key}");
+            for (int e = 0; e < list.Count; e++)
+                foreach (var (key, _) in list[e]) CheckCaseKey(caseKind, key, $"{Block}.list[{e}].{key}");
+            if (seeds is null && !keys.Contains("training.seed"))
+            {
+                var c = obj["case"]!.AsObject();
+                int first = c["seed"] is JsonValue fv && fv.TryGetValue(out int f) ? f : new CaseConfig().Seed;
+                int replicates = c["seeds"] is JsonValue cv && cv.TryGetValue(out int n) ? n : new CaseConfig().Seeds;
+                if (replicates < 1 || first > int.MaxValue - replicates)
+                    throw ConfigException.Invalid("case.seeds", replicates, $"an integer >= 1 with case.seed + case.seeds at most {int.MaxValue} (or set sweep.seeds)");
+                seeds = [.. Enumerable.Range(first, replicates)];
+            }
+        }
         if (block is not null && seeds is null && !keys.Contains("training.seed"))
         {
             if (baseSeed > int.MaxValue - DefaultSeeds)
@@ -194,6 +215,26 @@ public static class SweepReader
             return seeds;
         }
         throw ConfigException.Invalid(at, Show(node), allowed);
+    }
+
+    /// <summary>The case.kind of the raw config when it names a case study (not "none"), else null.</summary>
+    private static string? CaseKindOf(JsonObject config)
+        => config["case"] is JsonObject c && c["kind"] is JsonValue k && k.TryGetValue(out string? kind) && kind != "none" ? kind : null;
+
+    /// <summary>Keys a case sweep may set: the case's own keys but its kind and replicates, the replicate's seed
+    /// (training.seed), space.* and demand.* for the cases that read them (ricardo, community), and training.* for
+    /// the fleet (its DPS solver, case.solver "dps", trains with them).</summary>
+    private static void CheckCaseKey(string kind, string key, string at)
+    {
+        bool readsSpace = kind is "ricardo" or "community", readsTraining = kind is "fleet";
+        string allowed = $"case.* keys (but case.kind, case.seed and case.seeds), {(readsTraining ? "training.*" : "training.seed")}{(readsSpace ? ", space.* and demand.*" : "")}";
+        if (key is "case.seed" or "case.seeds")
+            throw new ConfigException(at, $"a case sweep runs one replicate per run (case.seeds 1, case.seed the run's seed): set the replicates with sweep.seeds (default: case.seed … case.seed + case.seeds − 1); a case sweep can sweep {allowed}.");
+        if (key == "case.kind") throw new ConfigException(at, $"the case of a case sweep is fixed by the base config; a case sweep (case.kind \"{kind}\") can sweep {allowed}.");
+        if (key.StartsWith("case.", StringComparison.Ordinal) || key == "training.seed" || (readsTraining && key.StartsWith("training.", StringComparison.Ordinal))
+            || (readsSpace && (key.StartsWith("space.", StringComparison.Ordinal) || key.StartsWith("demand.", StringComparison.Ordinal))))
+            return;
+        throw new ConfigException(at, $"case.kind \"{kind}\" does not read this key; a case sweep can sweep {allowed}.");
     }
 
     private static void CheckKey(string key, string at)

@@ -54,8 +54,12 @@ public static class SweepReport
         string seedsNote = minSeeds < SweepStatistics.RecommendedSeeds
             ? $" Some points rest on fewer than {SweepStatistics.RecommendedSeeds} seeds (as few as {minSeeds}); set \"seeds\": {SweepStatistics.RecommendedSeeds} in the sweep block for intervals worth reading."
             : "";
-        var measuresShown = headline is not null && SweepStatistics.MeasureNames.Contains(headline)
+        var allNames = SweepStatistics.MeasureNames.Concat(stats.CaseMeasureNames).ToList();
+        var measuresShown = headline is not null && allNames.Contains(headline)
             ? [headline, .. TableMeasures.Where(m => m != headline)] : TableMeasures.ToList();
+        // A case study's sweep has none of the system measures: its table shows the first case measures that vary.
+        if (stats.CaseMeasureNames.Count > 0 && !measuresShown.Any(m => stats.Points.Any(p => p.Measures[m].N > 0)))
+            measuresShown = [.. stats.CaseMeasureNames.Where(stats.Varies).Take(TableMeasures.Count)];
         HtmlPage.Card(html, "Points", PointTable(dir, stats, measuresShown),
             $"One row per point (the runs that share every swept value but the seed): mean ± half-width of the {Svg.Num(100 * stats.Level)}% Student-t interval over its n runs, "
             + "mean ± t·s/√n; without an interval when n = 1. Each run links to its own report." + Svg.Escape(seedsNote)
@@ -64,8 +68,8 @@ public static class SweepReport
             HtmlPage.Card(html, "Every measure", MeasureTable(stats), "Mean ± half-width (n) of every measure at every point; statistics.csv holds the same numbers with the interval ends and the standard deviation.", wide: true);
 
         var constant = new List<string>();
-        var order = headline is not null && SweepStatistics.MeasureNames.Contains(headline)
-            ? [headline, .. SweepStatistics.MeasureNames.Where(m => m != headline)] : SweepStatistics.MeasureNames.ToList();
+        var order = headline is not null && allNames.Contains(headline)
+            ? [headline, .. allNames.Where(m => m != headline)] : allNames;
         for (int k = 0; k < stats.Keys.Count; k++)
             foreach (var m in order)
             {
@@ -125,7 +129,10 @@ public static class SweepReport
     {
         var headers = new List<string> { "measure" };
         headers.AddRange(stats.Points.Select(p => Svg.Escape(p.Describe(stats.Keys))));
-        var rows = SweepStatistics.MeasureNames.Select(m =>
+        // A case study's sweep lists its case measures only (it has none of the system measures).
+        var names = stats.CaseMeasureNames.Count > 0 && !SweepStatistics.MeasureNames.Any(m => stats.Points.Any(p => p.Measures[m].N > 0))
+            ? stats.CaseMeasureNames : SweepStatistics.MeasureNames.Concat(stats.CaseMeasureNames);
+        var rows = names.Select(m =>
             (IReadOnlyList<string>)[Svg.Escape(m), .. stats.Points.Select(p => Svg.Escape(Cell(p.Measures[m]) + (p.Measures[m].N > 0 ? $" ({p.Measures[m].N})" : "")))]);
         return HtmlPage.Table(headers, rows);
     }

@@ -5,7 +5,8 @@
 //   results.csv  one row per finished run (a run is finished iff its folder holds summary.json):
 //                run, each swept key, seed, the summary measures in Measures order, then the run's metadata
 //                (RunMetadata.Columns: run id, start time, version, commit, OS, CPU, SIMD path, threads, command line),
-//                then the measures added later (AddedMeasures: the efficiencies that are not coverage)
+//                then the measures added later (AddedMeasures: the efficiencies that are not coverage), then the
+//                case.NAME measures of the runs' summary.json "case" objects (a domain objective's or a case study's)
 //   statistics.csv  per point (runs sharing every swept value but the seed) and measure: n, mean and 95% Student-t
 //                interval (SweepStatistics.cs)
 using System.Globalization;
@@ -131,8 +132,9 @@ public static class SweepResults
     {
         var index = ReadIndex(dir);
         var finished = Finished(index);
+        var caseNames = SweepStatistics.CaseNames(finished);
         var sb = new StringBuilder();
-        sb.AppendJoin(',', new[] { "run" }.Concat(index.Keys).Append("seed").Concat(Measures).Concat(RunMetadata.Columns).Concat(AddedMeasures).Select(Cell)).Append('\n');
+        sb.AppendJoin(',', new[] { "run" }.Concat(index.Keys).Append("seed").Concat(Measures).Concat(RunMetadata.Columns).Concat(AddedMeasures).Concat(caseNames).Select(Cell)).Append('\n');
         foreach (var (run, s) in finished)
         {
             sb.Append(Cell(run.Run));
@@ -142,6 +144,7 @@ public static class SweepResults
             var meta = RunMetadata.FromJson(s["run"])?.Cells() ?? new string[RunMetadata.Columns.Count];
             foreach (var c in meta) sb.Append(',').Append(Cell(c ?? ""));
             foreach (var m in AddedMeasures) sb.Append(',').Append(Number(s[m]));
+            foreach (var m in caseNames) sb.Append(',').Append(Number(SweepStatistics.Field(s, m)));
             sb.Append('\n');
         }
         AtomicFile.WriteAllText(Path.Combine(dir, Results), sb.ToString());

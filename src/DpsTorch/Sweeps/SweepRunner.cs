@@ -2,7 +2,8 @@
 // there skipped (resume), results.csv rebuilt from the run folders at the end. A run's folder holds the files of
 // IO/RunFiles.cs; RunFiles.Write writes summary.json last, so its presence means the run finished. Each run holds its
 // folder's lock (IO/RunLock.cs) while it runs, so two sweeps on one folder run each run once: a run another process
-// holds is skipped and reported, and one found finished once locked is not run again.
+// holds is skipped and reported, and one found finished once locked is not run again. A case study's run is one
+// replicate of the case (Runs/CaseStudies.cs), written into its folder like `dps run` writes it.
 using System.Collections.Concurrent;
 using DpsTorch.Config;
 using DpsTorch.IO;
@@ -27,7 +28,7 @@ public sealed record SweepOptions
 
 /// <summary>A run that finished (or failed), reported as it happens.</summary>
 /// <param name="Point">The run.</param>
-/// <param name="Result">Its result; null when it failed.</param>
+/// <param name="Result">Its result; null when it failed, and for a case study (its files are in the run folder).</param>
 /// <param name="Error">The failure; null when it succeeded.</param>
 /// <param name="Done">Runs of this call finished so far, this one included.</param>
 /// <param name="Total">Runs this call executes.</param>
@@ -64,8 +65,6 @@ public static class SweepRunner
     {
         options ??= new SweepOptions();
         if (options.Jobs < 1) throw ConfigException.Invalid("--jobs", options.Jobs, "an integer >= 1");
-        if (plan.Points.Count > 0 && plan.ConfigFor(plan.Points[0]).Case is { Kind: not CaseKind.None } study)
-            throw ConfigException.Invalid("case.kind", Choices.Name(study.Kind), "\"none\" in a sweep: a case study runs its replicates itself (dps run CONFIG)");
         var pending = new List<SweepPoint>();
         int inShard = 0, skipped = 0;
         foreach (var p in plan.Points)
@@ -111,6 +110,17 @@ public static class SweepRunner
             try
             {
                 var config = plan.ConfigFor(point);
+                if (config.Case is { Kind: not CaseKind.None })
+                {
+                    // A case study: one replicate, its folder written in one commit (no checkpoints: an interrupted
+                    // replicate writes nothing and runs again on resume).
+                    try { CaseStudies.Write(config, runDir, RunMetadata.Capture(options.CommandLine), cancel); }
+                    catch (OperationCanceledException) when (cancel.IsCancellationRequested) { return; }
+                    File.Delete(Path.Combine(runDir, ErrorFile));
+                    Interlocked.Increment(ref executed);
+                    lock (gate) onRunDone?.Invoke(new SweepRunReport(point, null, null, ++done, pending.Count));
+                    return;
+                }
                 string checkpoints = Path.Combine(runDir, Checkpoints.Folder);
                 result = Experiment.Run(config, null, cancel, options.MeasureRobustness, checkpointDir: checkpoints, run: RunMetadata.Capture(options.CommandLine));
                 // Interrupted in training or in the measures: no summary, so a resume runs it again from its checkpoints.

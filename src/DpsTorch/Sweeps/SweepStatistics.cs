@@ -109,7 +109,7 @@ public sealed record SweepStatistics(IReadOnlyList<string> Keys, IReadOnlyList<S
     /// when no run has one): statistics.csv lists them after <see cref="MeasureNames"/>.</summary>
     public IReadOnlyList<string> CaseMeasureNames { get; init; } = [];
 
-    private static List<string> CaseNames(IReadOnlyList<(SweepIndexRun Run, JsonObject Summary)> finished)
+    internal static List<string> CaseNames(IReadOnlyList<(SweepIndexRun Run, JsonObject Summary)> finished)
     {
         var names = new List<string>();
         foreach (var (_, summary) in finished)
@@ -119,7 +119,7 @@ public sealed record SweepStatistics(IReadOnlyList<string> Keys, IReadOnlyList<S
         return names;
     }
 
-    private static JsonNode? Field(JsonObject summary, string measure)
+    internal static JsonNode? Field(JsonObject summary, string measure)
         => measure.StartsWith(CasePrefix, StringComparison.Ordinal) ? (summary["case"] as JsonObject)?[measure[CasePrefix.Length..]] : summary[measure];
 
     /// <summary>A summary value as a number: numbers as they are, booleans as 1/0, anything else NaN.</summary>
@@ -129,6 +129,13 @@ public sealed record SweepStatistics(IReadOnlyList<string> Keys, IReadOnlyList<S
         JsonValue v when v.TryGetValue(out bool b) => b ? 1 : 0,
         _ => double.NaN,
     };
+
+    /// <summary>Whether <paramref name="measure"/> has values that differ between the points, or an interval wider than 0 somewhere.</summary>
+    public bool Varies(string measure)
+    {
+        var means = Points.Select(p => p.Measures[measure]).Where(s => s.N > 0).ToList();
+        return means.Count > 0 && !means.All(s => s.Mean == means[0].Mean && !(s.HalfWidth > 0));
+    }
 
     /// <summary>The fewest runs any point has (0 without points).</summary>
     public int MinSeeds => Points.Count == 0 ? 0 : Points.Min(p => p.Runs.Count);

@@ -36,6 +36,10 @@ public class CaseConfigTests
     [InlineData("""{ "case": { "kind": "fleet", "kvLink": "nvlink" } }""", "case.kvLink")]
     [InlineData("""{ "case": { "kind": "fleet", "decodeBatch": 0 } }""", "case.decodeBatch")]
     [InlineData("""{ "case": { "kind": "fleet", "idlePower": 1.5 } }""", "case.idlePower")]
+    [InlineData("""{ "case": { "kind": "fleet", "solver": "gradient" } }""", "case.solver")]
+    [InlineData("""{ "case": { "kind": "fleet", "solver": "dps", "dpsSharpness": 0 } }""", "case.dpsSharpness")]
+    [InlineData("""{ "case": { "kind": "fleet", "solver": "dps", "dpsStages": 0 } }""", "case.dpsStages")]
+    [InlineData("""{ "case": { "kind": "fleet", "solver": "dps", "dpsShares": "free" } }""", "case.dpsShares")]
     public void BadCase_IsOneLineNamingTheKey(string json, string key)
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(json));
@@ -53,6 +57,18 @@ public class CaseConfigTests
         Assert.Equal(CaseKind.Community, back.Case!.Kind);
         Assert.Equal(new[] { 1, 3 }, back.Case.Richness);
         Assert.Equal(0.2, back.Case.NicheWidth);
+    }
+
+    [Fact]
+    public void FleetSolver_DefaultsToTheProgram_AndDpsRoundTrips()
+    {
+        Assert.Equal(FleetSolverKind.Lp, ConfigLoader.Parse("""{ "case": { "kind": "fleet" } }""").Case!.Solver);
+        var c = ConfigLoader.Parse("""{ "case": { "kind": "fleet", "solver": "dps", "dpsSharpness": 1000, "dpsStages": 2, "dpsShares": "trained" } }""");
+        var back = ConfigLoader.Parse(ConfigLoader.ToJson(c)).Case!;
+        Assert.Equal(FleetSolverKind.Dps, back.Solver);
+        Assert.Equal(1000, back.DpsSharpness);
+        Assert.Equal(2, back.DpsStages);
+        Assert.Equal(FleetDpsShares.Trained, back.DpsShares);
     }
 
     [Fact]

@@ -36,6 +36,28 @@ public class FleetStudyTests
     }
 
     [Fact]
+    public void DpsSolver_ReproducesTheProgramInEveryDesign()
+    {
+        // The fleet as a DPS trained by the gradient trainer, every design beside its program (the reference): within the
+        // note's tolerance, never above it, and every design converged by the trainer's gradient test.
+        var c = Small() with { Seeds = 2, Devices = [FleetDeviceKind.H100, FleetDeviceKind.H200, FleetDeviceKind.L4], Solver = FleetSolverKind.Dps };
+        var reps = FleetStudy.Run(c, training: new TrainingConfig { Restarts = 2 });
+        foreach (var r in reps)
+        {
+            Assert.Equal(1 + 3 + 2, r.Rows.Count);
+            foreach (var row in r.Rows)
+            {
+                Assert.NotNull(row.Reference);
+                Assert.True(row.Fleet.Training!.Converged, $"seed {r.Seed}, {row.Design}: RMS gradient {row.Fleet.Training.GradientNorm:G3}");
+                Assert.True(row.Gap <= 1e-9, $"seed {r.Seed}, {row.Design}: DPS θ {row.Fleet.Theta} above the program's {row.Reference.Theta}");
+                Assert.True(row.Gap >= -CaseStudies.FleetDpsTolerance, $"seed {r.Seed}, {row.Design}: gap {row.Gap:G3}");
+            }
+        }
+        string csv = FleetStudy.Csv(reps, c);
+        Assert.Contains(",programTheta,gapToProgram,shareDistance,converged,", csv.Split('\n')[0]);
+    }
+
+    [Fact]
     public void Subsets_AreEveryCombination()
     {
         Assert.Equal(6, FleetStudy.Subsets(4, 2).Count());
