@@ -42,8 +42,10 @@ namespace DpsTorch.Model;
 /// <param name="Starts">Independent starts (training.restarts).</param>
 /// <param name="ReachedBest">Starts whose final loss is within <see cref="Convergence.SameLossTolerance"/> of the best.</param>
 /// <param name="ConvergedStarts">Starts that passed the gradient test.</param>
-/// <param name="SoftTheta">θ_β = 1 / loss: the smooth lower bound of θ the trainer maximised.</param>
-public sealed record FleetTraining(bool Converged, double GradientNorm, double Loss, int Steps, int Starts, int ReachedBest, int ConvergedStarts, double SoftTheta);
+/// <param name="SoftTheta">θ_β = 1 / loss: the smooth counterpart of θ the trainer optimised.</param>
+/// <param name="KktGap">The optimality test the RMS gradient cannot make: the largest drop of the loss per unit of share moved onto one routing or budget option, max(0, −(∂L/∂s_i − Σ_j s_j ∂L/∂s_j)) over every softmax group (0 at the optimum of the smooth loss).</param>
+public sealed record FleetTraining(bool Converged, double GradientNorm, double Loss, int Steps, int Starts, int ReachedBest, int ConvergedStarts, double SoftTheta,
+    double KktGap = double.NaN);
 
 /// <summary>
 /// The fleet as a trainable DPS (see the file header): agents are device types with budget shares a = softmax(α) and
@@ -239,6 +241,34 @@ public sealed class FleetDpsSystem : ITrainableSystem
         return (total, total);
     }
 
+    /// <summary>
+    /// The reduced costs of the softmax groups (every parameter tensor is one): with s = softmax(logits) and g the loss's
+    /// gradient in the logits, ∂L/∂s_i − Σ_j s_j ∂L/∂s_j = g_i / s_i. Returns the largest negative one as a positive
+    /// gap (0 when none is negative), its group (index into <see cref="Parameters"/>) and option.
+    /// </summary>
+    public (double Gap, int Group, int Option) Kkt()
+    {
+        var ps = Parameters();
+        foreach (var q in ps) q.ZeroGrad();
+        Evaluate(null, backward: true);
+        (double Gap, int Group, int Option) worst = (0, 0, 0);
+        for (int k = 0; k < ps.Count; k++)
+        {
+            var g = ps[k].Grad?.ToArray() ?? new double[ps[k].Numel];
+            double[] z = ps[k].ToArray(), share = new double[z.Length];
+            double top = z.Max(), sum = 0;
+            for (int i = 0; i < z.Length; i++) sum += share[i] = Math.Exp(z[i] - top);
+            for (int i = 0; i < z.Length; i++)
+            {
+                double reduced = share[i] > 0 ? g[i] / (share[i] / sum) : 0;
+                if (-reduced > worst.Gap) worst = (-reduced, k, i);
+            }
+        }
+        foreach (var q in ps) q.ZeroGrad();
+        TensorEngine.EndStep();
+        return worst;
+    }
+
     /// <summary>θ at the current parameters with the hard maximum (what the fleet serves).</summary>
     public double Theta()
     {
@@ -329,25 +359,53 @@ public static class FleetDpsSolver
             for (int s = 0; s < stages; s++)
             {
                 system.Sharpness = sharpness * Math.Pow(10, s - stages + 1);
-                result = Trainer.Train(system, t, Measure);
-                // The polish, again from a fresh L-BFGS history while it lowers the loss without passing the gradient test
-                // (its line search stalls on the kinks the smooth maximum rounds off).
-                for (int round = 0; round < PolishRounds; round++)
-                {
-                    var polished = Search.Polish.Run(system, t, result, Measure);
-                    bool progressed = polished.Loss < result.Loss || polished.Converged != result.Converged;
-                    result = polished;
-                    if (result.Converged || !progressed) break;
-                }
+                result = Train(system, t);
                 steps += result.Steps;
+            }
+            // Re-seeds: a routing option whose share the softmax has shrunk to almost 0 has an almost-0 gradient even
+            // when moving work onto it would lower the loss (the RMS gradient test cannot see it). While the reduced
+            // cost of some option is below −ReseedTolerance, give it the largest share of its group and train again;
+            // keep the result only when the loss drops.
+            for (int reseed = 0; reseed < MaxReseeds && system.Kkt().Gap > ReseedTolerance; reseed++)
+            {
+                var ps = system.Parameters();
+                var before = Trainer.Snapshot(ps);
+                var (_, group, option) = system.Kkt();
+                var logits = ps[group].ToArray();
+                logits[option] = logits.Max();
+                ps[group].Copy_(logits);
+                var again = Train(system, t);
+                steps += again.Steps;
+                if (again.Loss < result!.Loss) result = again;
+                else { Trainer.Restore(ps, before); break; }
             }
             losses.Add(result!.Loss);
             if (result.Converged) converged++;
             if (bestResult is null || result.Loss < bestResult.Loss) { best = system; bestResult = result; }
         }
         var info = new FleetTraining(bestResult!.Converged, bestResult.GradientNorm, bestResult.Loss, steps, starts,
-            Convergence.ReachedBest(losses), converged, 1 / bestResult.Loss);
-        return best!.Design(info);
+            Convergence.ReachedBest(losses), converged, 1 / bestResult.Loss, best!.Kkt().Gap);
+        return best.Design(info);
+    }
+
+    /// <summary>Most re-seeds per start (see <see cref="Solve"/>).</summary>
+    public const int MaxReseeds = 8;
+
+    /// <summary>A reduced cost below minus this (loss per unit of share moved) triggers a re-seed.</summary>
+    public const double ReseedTolerance = 1e-6;
+
+    /// <summary>One stage: Adam (training.*), then the L-BFGS polish, again from a fresh history while it lowers the loss without passing the gradient test (its line search stalls on the kinks the smooth maximum rounds off).</summary>
+    private static TrainResult Train(FleetDpsSystem system, TrainingConfig t)
+    {
+        var result = Trainer.Train(system, t, Measure);
+        for (int round = 0; round < PolishRounds; round++)
+        {
+            var polished = Search.Polish.Run(system, t, result, Measure);
+            bool progressed = polished.Loss < result.Loss || polished.Converged != result.Converged;
+            result = polished;
+            if (result.Converged || !progressed) break;
+        }
+        return result;
     }
 
     /// <summary>The trajectory's measures: effective number of device types of the budget shares, θ, and 0.</summary>

@@ -225,6 +225,63 @@ internal sealed class FusedStep
         return true;
     }
 
+    /// <summary>
+    /// Rows [lo0, lo1) of a complete graph's q (lexicographic edges) into the packed I + Q: q_e at (lo, hi) and (hi, lo).
+    /// Every index lies inside the arrays by construction (the tables are <see cref="MatMulKernel.PackedIndex"/>'s).
+    /// </summary>
+    private unsafe void ScatterRows(int lo0, int lo1)
+    {
+        int n = _n;
+        fixed (double* q = _q, dense = _dense)
+        fixed (int* depthAt = _depthAt, panelStride = _panelStride, rowPanel = _rowPanel, rowInPanel = _rowInPanel)
+        {
+            for (int lo = lo0; lo < lo1; lo++)
+            {
+                double* qRow = q + (RowStart(lo, n) - lo - 1); // q of (lo, hi) is qRow[hi]
+                int atLo = depthAt[lo], strideLo = panelStride[lo], panelLo = rowPanel[lo], rowLo = rowInPanel[lo];
+                for (int hi = lo + 1; hi < n; hi++)
+                {
+                    double v = qRow[hi];
+                    dense[depthAt[hi] + panelLo * panelStride[hi] + rowLo] = v; // (i, p) = (lo, hi)
+                    dense[atLo + rowPanel[hi] * strideLo + rowInPanel[hi]] = v; // (hi, lo)
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// gq_e = (H[lo, hi] + H[hi, lo] (+ λ_C·d_e))·q_e·(1 − q_e) for the edges of rows [lo0, lo1) of a complete graph, in
+    /// 32×32 tiles of H (the transposed tile stays in L1): the same sums, in the same order, as per edge.
+    /// </summary>
+    private unsafe void GatherRows(double[] gq, bool comm, double lambdaC, int lo0, int lo1)
+    {
+        const int tile = 32;
+        int n = _n;
+        fixed (double* h = _h, q = _q, cost = _cost, g = gq)
+        {
+            for (int i0 = lo0; i0 < lo1; i0 += tile)
+            {
+                int i1 = Math.Min(lo1, i0 + tile);
+                for (int j0 = i0; j0 < n; j0 += tile)
+                {
+                    int j1 = Math.Min(n, j0 + tile);
+                    for (int lo = i0; lo < i1; lo++)
+                    {
+                        long e0 = RowStart(lo, n) - lo - 1;
+                        double* hRow = h + (long)lo * n, hCol = h + lo, qRow = q + e0, gRow = g + e0, cRow = cost + e0;
+                        for (int hi = Math.Max(j0, lo + 1); hi < j1; hi++)
+                        {
+                            double gv = hRow[hi] + hCol[(long)hi * n];
+                            double gt = comm ? lambdaC * cRow[hi] + gv : gv;
+                            double qe = qRow[hi];
+                            gRow[hi] = gt * qe * (1.0 - qe);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     [ThreadStatic] private static double[]? _threadDiff;
 
     /// <summary>
@@ -328,17 +385,7 @@ internal sealed class FusedStep
             {
                 int s = (int)RowStart(lo0, n), e = (int)RowStart(lo1, n);
                 Tensor.SigmoidInto(theta.Data.Slice(s, e - s), _q.AsSpan(s, e - s));
-                for (int lo = lo0; lo < lo1; lo++)
-                {
-                    int e0 = (int)RowStart(lo, n) - lo - 1; // q index of (lo, hi) is e0 + hi
-                    int atLo = _depthAt[lo], strideLo = _panelStride[lo], panelLo = _rowPanel[lo], rowLo = _rowInPanel[lo];
-                    for (int hi = lo + 1; hi < n; hi++)
-                    {
-                        double v = _q[e0 + hi];
-                        _dense[_depthAt[hi] + panelLo * _panelStride[hi] + rowLo] = v; // (i, p) = (lo, hi)
-                        _dense[atLo + _rowPanel[hi] * strideLo + _rowInPanel[hi]] = v; // (hi, lo)
-                    }
-                }
+                ScatterRows(lo0, lo1);
             });
             _density!.Forward(mu, _sigma, _a, _w, parallel: true);
             MatMulKernel.GemmPacked(_dense, _w, false, _p, n, n, mPts);
@@ -422,30 +469,7 @@ internal sealed class FusedStep
         // a pooled array that θ adopts as its gradient (large N) or into the step's own (small N, copied).
         var gq = _packed ? GradientPool.Rent(_gq.Length, clear: false) : _gq;
         if (_complete)
-            OverRows((lo0, lo1) =>
-            {
-                // In 32×32 tiles of H (its lower-triangle column stays in L1): the same sums per edge.
-                const int tile = 32;
-                for (int i0 = lo0; i0 < lo1; i0 += tile)
-                {
-                    int i1 = Math.Min(lo1, i0 + tile);
-                    for (int j0 = i0; j0 < n; j0 += tile)
-                    {
-                        int j1 = Math.Min(n, j0 + tile);
-                        for (int lo = i0; lo < i1; lo++)
-                        {
-                            int e0 = (int)RowStart(lo, n) - lo - 1;
-                            for (int hi = Math.Max(j0, lo + 1); hi < j1; hi++)
-                            {
-                                double gv = _h[lo * n + hi] + _h[hi * n + lo];
-                                double g = comm ? lambdaC * _cost[e0 + hi] + gv : gv;
-                                double qe = _q[e0 + hi];
-                                gq[e0 + hi] = g * qe * (1.0 - qe);
-                            }
-                        }
-                    }
-                }
-            });
+            OverRows((lo0, lo1) => GatherRows(gq, comm, lambdaC, lo0, lo1));
         else TensorEngine.ParallelRanges(gq.Length, (s, e) =>
         {
             for (int k = s; k < e; k++)

@@ -388,6 +388,8 @@ public static class CaseStudies
             ["aboveProgram"] = all.Count(x => x.Row.Gap > 1e-9),
             ["designs"] = all.Count,
             ["converged"] = all.Count(x => x.Row.Fleet.Training!.Converged),
+            ["largestKktGap"] = Num(all.Max(x => x.Row.Fleet.Training!.KktGap)),
+            ["kktPassed"] = all.Count(x => x.Row.Fleet.Training!.KktGap <= FleetDpsSolver.ReseedTolerance),
             ["allStartsReachedBest"] = all.Count(x => x.Row.Fleet.Training!.ReachedBest == x.Row.Fleet.Training.Starts),
             ["tolerance"] = FleetDpsTolerance,
             ["withinTolerance"] = all.Count(x => Math.Abs(x.Row.Gap) <= FleetDpsTolerance),

@@ -221,7 +221,7 @@ public static class FleetStudy
         bool dps = c.Solver == FleetSolverKind.Dps;
         var sb = new StringBuilder("seed,design,theta,perKwDrawn,perKwProvisioned,perDollarHour,utilisation,heterogeneity,effectiveTypes,types,splitInference");
         foreach (var d in c.Devices) sb.Append(CultureInfo.InvariantCulture, $",share_{Choices.Name(d)}");
-        if (dps) sb.Append(",programTheta,gapToProgram,shareDistance,converged,gradientNorm,starts,reachedBest,convergedStarts");
+        if (dps) sb.Append(",programTheta,gapToProgram,shareDistance,converged,gradientNorm,kktGap,starts,reachedBest,convergedStarts");
         sb.Append('\n');
         foreach (var rep in reps)
             foreach (var r in rep.Rows)
@@ -229,7 +229,7 @@ public static class FleetStudy
                 sb.Append(CultureInfo.InvariantCulture, $"{r.Seed},{r.Design},{r.Fleet.Theta:R},{r.PerKwDrawn:R},{r.PerKwProvisioned:R},{r.PerDollarHour:R},{r.Utilisation:R},{r.Heterogeneity:R},{r.EffectiveTypes:R},{r.Types},{r.Fleet.Split:R}");
                 foreach (var s in r.Shares) sb.Append(CultureInfo.InvariantCulture, $",{s:R}");
                 if (dps && r.Reference is { } lp && r.Fleet.Training is { } t)
-                    sb.Append(CultureInfo.InvariantCulture, $",{lp.Theta:R},{r.Gap:R},{ShareDistance(rep.Problem, r):R},{(t.Converged ? 1 : 0)},{t.GradientNorm:R},{t.Starts},{t.ReachedBest},{t.ConvergedStarts}");
+                    sb.Append(CultureInfo.InvariantCulture, $",{lp.Theta:R},{r.Gap:R},{ShareDistance(rep.Problem, r):R},{(t.Converged ? 1 : 0)},{t.GradientNorm:R},{t.KktGap:R},{t.Starts},{t.ReachedBest},{t.ConvergedStarts}");
                 sb.Append('\n');
             }
         return sb.ToString();

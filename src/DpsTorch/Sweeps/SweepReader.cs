@@ -222,15 +222,16 @@ public static class SweepReader
         => config["case"] is JsonObject c && c["kind"] is JsonValue k && k.TryGetValue(out string? kind) && kind != "none" ? kind : null;
 
     /// <summary>Keys a case sweep may set: the case's own keys but its kind and replicates, the replicate's seed
-    /// (training.seed), and space.* and demand.* for the cases that read them (ricardo, community).</summary>
+    /// (training.seed), space.* and demand.* for the cases that read them (ricardo, community), and training.* for
+    /// the fleet (its DPS solver, case.solver "dps", trains with them).</summary>
     private static void CheckCaseKey(string kind, string key, string at)
     {
-        bool readsSpace = kind is "ricardo" or "community";
-        string allowed = $"case.* keys (but case.kind, case.seed and case.seeds), training.seed{(readsSpace ? ", space.* and demand.*" : "")}";
+        bool readsSpace = kind is "ricardo" or "community", readsTraining = kind is "fleet";
+        string allowed = $"case.* keys (but case.kind, case.seed and case.seeds), {(readsTraining ? "training.*" : "training.seed")}{(readsSpace ? ", space.* and demand.*" : "")}";
         if (key is "case.seed" or "case.seeds")
             throw new ConfigException(at, $"a case sweep runs one replicate per run (case.seeds 1, case.seed the run's seed): set the replicates with sweep.seeds (default: case.seed … case.seed + case.seeds − 1); a case sweep can sweep {allowed}.");
         if (key == "case.kind") throw new ConfigException(at, $"the case of a case sweep is fixed by the base config; a case sweep (case.kind \"{kind}\") can sweep {allowed}.");
-        if (key.StartsWith("case.", StringComparison.Ordinal) || key == "training.seed"
+        if (key.StartsWith("case.", StringComparison.Ordinal) || key == "training.seed" || (readsTraining && key.StartsWith("training.", StringComparison.Ordinal))
             || (readsSpace && (key.StartsWith("space.", StringComparison.Ordinal) || key.StartsWith("demand.", StringComparison.Ordinal))))
             return;
         throw new ConfigException(at, $"case.kind \"{kind}\" does not read this key; a case sweep can sweep {allowed}.");

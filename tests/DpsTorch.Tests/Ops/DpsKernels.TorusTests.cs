@@ -5,7 +5,7 @@ namespace DpsTorch.Tests.Ops;
 
 public class DpsKernelsTorusTests
 {
-    private static double[] Grid(int m) => [.. Enumerable.Range(0, m).Select(j => 2 * Math.PI * j / m)];
+    internal static double[] Grid(int m) => [.. Enumerable.Range(0, m).Select(j => 2 * Math.PI * j / m)];
 
     [Fact]
     public void ProductDensity_OnTheCircle_IsTheScaledDensityBitForBit()

@@ -6,7 +6,7 @@ namespace DpsTorch.Tests.Ops;
 /// <summary>The wrapped multivariate normal on T^d (agents.covariance "full"): values, truncation, gradients.</summary>
 public class WrappedMultivariateNormalTests
 {
-    private static double[] Grid(int m) => [.. Enumerable.Range(0, m).Select(j => 2 * Math.PI * j / m)];
+    private static double[] Grid(int m) => DpsKernelsTorusTests.Grid(m);
 
     [Theory]
     [InlineData(2)]
