@@ -28,8 +28,8 @@ public sealed class BatchedStarts : ITrainableSystem
     /// <summary>
     /// How the system objective sums each start's mixture: <see cref="WrappedNormalMethod.Auto"/> (default) takes the
     /// Fourier series where it is cheaper, equal to the image sum to rounding; <see cref="WrappedNormalMethod.Images"/>
-    /// gives every start exactly the bits of the lone start's image sum (what a run's batched restarts use, so a run
-    /// does not depend on whether its restarts were batched).
+    /// gives every start exactly the bits of the lone start's image sum (what a run's batched restarts use on the grid
+    /// path, i.e. where <see cref="Spectral"/> does not apply).
     /// </summary>
     public WrappedNormalMethod MixtureMethod { get; init; } = WrappedNormalMethod.Auto;
 
