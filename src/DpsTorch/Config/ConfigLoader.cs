@@ -402,7 +402,7 @@ public static class ConfigLoader
 
     /// <summary>
     /// What a space of <c>space.dimensions</c> d &gt; 1 does not support yet, each refused in one line naming the key:
-    /// a drifting demand, the torch backend, the homogeneous baseline, and more agents than the exact
+    /// a drifting demand, the torch backend, the homogeneous baseline, the quantile starts, and more agents than the exact
     /// similarity of the measures allows.
     /// </summary>
     private static void CheckTorus(DpsConfig c)
@@ -416,6 +416,8 @@ public static class ConfigLoader
             throw ConfigException.Invalid("training.backend", Choices.Name(c.Training.Backend), $"managed with space.dimensions = {d} (the torch backend is 1-D only)");
         if (c.Agents.Homogeneous)
             throw ConfigException.Invalid("agents.homogeneous", true, $"false with space.dimensions = {d} (the homogeneous baseline is 1-D only)");
+        if (c.Agents.Init is InitKind.Quantiles or InitKind.QuantilesSpacing)
+            throw ConfigException.Invalid("agents.init", Choices.Name(c.Agents.Init), $"auto, modes, spread, homogeneous or random with space.dimensions = {d} (quantile starts are 1-D only)");
         if (c.Agents.Count > MaxTorusAgents)
             throw ConfigException.Invalid("agents.count", c.Agents.Count, $"at most {MaxTorusAgents} with space.dimensions = {d} (measures on T^d use the exact N×N similarity)");
     }

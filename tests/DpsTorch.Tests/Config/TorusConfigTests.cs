@@ -30,6 +30,8 @@ public class TorusConfigTests
     [InlineData("""{ "space": { "dimensions": 2 }, "training": { "backend": "torchsharp" } }""", "training.backend")]
     [InlineData("""{ "space": { "dimensions": 2 }, "agents": { "homogeneous": true } }""", "agents.homogeneous")]
     [InlineData("""{ "space": { "dimensions": 2 }, "agents": { "count": 5000 } }""", "agents.count")]
+    [InlineData("""{ "space": { "dimensions": 2 }, "agents": { "init": "quantiles" } }""", "agents.init")]
+    [InlineData("""{ "space": { "dimensions": 3 }, "agents": { "init": "quantiles-spacing" } }""", "agents.init")]
     [InlineData("""{ "space": { "m": 4096, "dimensions": 3 } }""", "space.m")]
     [InlineData("""{ "space": { "dimensions": 2 }, "agents": { "count": 4 }, "levels": [ { "size": 2, "demand": { "kind": "mixture", "centers": [1, 2, 3] } }, { "size": 2 } ] }""", "levels[0].demand.centers")]
     public void Torus_RefusesWhatItCannotRun_InOneLineNamingTheKey(string json, string key)
