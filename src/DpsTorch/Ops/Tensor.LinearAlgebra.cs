@@ -42,7 +42,7 @@ public sealed partial class Tensor
         }
 
         int m = b._shape[1];
-        var o = new double[n * m];
+        var o = GC.AllocateUninitializedArray<double>(n * m); // Gemm writes every entry (zeroing first cost 0.8 ms at 1024×256)
         MatMulKernel.Gemm(a._data, false, b._data, false, o, n, k, m);
         return Record(new Tensor(o, [n, m]), op, [a, b], g =>
         {

@@ -269,6 +269,11 @@ internal static class MatMulKernel
     private static unsafe void PackTransposed(double* src, long ld, int r0, int h, int pc, int kc, int width, double* dst)
     {
         double* s = src + r0 * ld + pc;
+        if (Avx.IsSupported && h == width && width % 2 == 0)
+        {
+            PackTransposedFull(s, ld, kc, width, dst);
+            return;
+        }
         int i = 0;
         if (Avx.IsSupported)
             for (; i + 4 <= h; i += 4)
@@ -298,6 +303,45 @@ internal static class MatMulKernel
             double* d = dst + i;
             for (int p = 0; p < kc; p++, d += width) *d = 0;
         }
+    }
+
+    /// <summary>
+    /// <see cref="PackTransposed"/> for a full panel (h = width, width even): four depths at a time across all rows, so
+    /// the panel is written front to back once. Packing panel by panel in 4-row strips (three passes for width 12, a
+    /// strided scalar pass for the last 2 of 6) measured 2.8 ms of a 14 ms 1024×1024·1024×256 product on 1 thread.
+    /// </summary>
+    private static unsafe void PackTransposedFull(double* s, long ld, int kc, int width, double* dst)
+    {
+        int p = 0;
+        double* d = dst;
+        for (; p + 4 <= kc; p += 4, d += 4 * width)
+        {
+            int i = 0;
+            for (; i + 4 <= width; i += 4)
+            {
+                double* s0 = s + i * ld + p;
+                Vector256<double> r0v = Avx.LoadVector256(s0), r1v = Avx.LoadVector256(s0 + ld);
+                Vector256<double> r2v = Avx.LoadVector256(s0 + 2 * ld), r3v = Avx.LoadVector256(s0 + 3 * ld);
+                Vector256<double> t0 = Avx.UnpackLow(r0v, r1v), t1 = Avx.UnpackHigh(r0v, r1v);
+                Vector256<double> t2 = Avx.UnpackLow(r2v, r3v), t3 = Avx.UnpackHigh(r2v, r3v);
+                Avx.Store(d + i, Avx.Permute2x128(t0, t2, 0x20));
+                Avx.Store(d + width + i, Avx.Permute2x128(t1, t3, 0x20));
+                Avx.Store(d + 2 * width + i, Avx.Permute2x128(t0, t2, 0x31));
+                Avx.Store(d + 3 * width + i, Avx.Permute2x128(t1, t3, 0x31));
+            }
+            if (i < width)
+            {
+                double* s0 = s + i * ld + p;
+                Vector256<double> r0v = Avx.LoadVector256(s0), r1v = Avx.LoadVector256(s0 + ld);
+                Vector256<double> lo = Avx.UnpackLow(r0v, r1v), hi = Avx.UnpackHigh(r0v, r1v);
+                Sse2.Store(d + i, lo.GetLower());
+                Sse2.Store(d + width + i, hi.GetLower());
+                Sse2.Store(d + 2 * width + i, lo.GetUpper());
+                Sse2.Store(d + 3 * width + i, hi.GetUpper());
+            }
+        }
+        for (; p < kc; p++, d += width)
+            for (int i = 0; i < width; i++) d[i] = s[i * ld + p];
     }
 
     /// <summary>
