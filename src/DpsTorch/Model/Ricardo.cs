@@ -242,8 +242,7 @@ public sealed class RicardoEconomy
                     // In the merged case activity m is both the own-market (m) and the export (M + m) activity; they pay the same.
                     bool Pays(int k) => st.Excess[country][k] > GapTolerance || (merged && st.Excess[country][n + k] > GapTolerance);
                     bool Idle(int k) => st.Idle(country, k) || (merged && st.Idle(country, n + k));
-                    SoftmaxReseed.Grow(logits[c], Pays, MoveFactor);
-                    SoftmaxReseed.Lower(logits[c], Idle, MoveFactor);
+                    SoftmaxReseed.Rebalance(logits[c], Pays, Idle, MoveFactor);
                 }
             }
             converged = s.Optimal;

@@ -1,7 +1,7 @@
 // The re-seed move for a budget held as softmax shares (a = R·softmax(α)), used by the economics case studies
 // (Model/Ricardo.cs, Model/Portfolio.cs): a share that should grow but is almost zero has the gradient
 // a_k (v_k − v̄), too small for L-BFGS to notice, so gradient descent leaves it starved. The move gives it back a
-// share of about 1/K of the largest one and lets the next solve decide. The opposite move (Lower) is the other half of
+// share of about 1/K of the largest one and lets the next solve decide. The opposite move (in Rebalance) is the other half of
 // the Kuhn-Tucker condition: a share that should be zero decays only as fast as its own small gradient, so the move
 // divides it by a fixed factor and lets the next solve decide (a starved share that should be used is raised again).
 namespace DpsTorch.Model;
@@ -22,29 +22,25 @@ internal static class SoftmaxReseed
         return raised;
     }
 
-    /// <summary>Raises every logit k with <paramref name="pays"/>(k) by ln <paramref name="factor"/> (its share grows by
-    /// about that factor), and at least to max − ln K as <see cref="Raise"/> does. Returns how many were raised.</summary>
-    public static int Grow(Tensor logits, Func<int, bool> pays, double factor)
+    /// <summary>
+    /// Both halves of the Kuhn-Tucker move in one pass: raises every logit k with <paramref name="pays"/>(k) by
+    /// ln <paramref name="factor"/> (its share grows by about that factor), and at least to max − ln K as
+    /// <see cref="Raise"/> does (max taken before the move), and lowers every logit with <paramref name="idle"/>(k) by
+    /// ln <paramref name="factor"/>. Returns how many were moved either way.
+    /// </summary>
+    public static int Rebalance(Tensor logits, Func<int, bool> pays, Func<int, bool> idle, double factor)
     {
         var data = logits.Data.ToArray();
         double floor = data.Max() - Math.Log(data.Length), step = Math.Log(factor);
-        int raised = 0;
+        int moved = 0;
         for (int k = 0; k < data.Length; k++)
-            if (pays(k)) { data[k] = Math.Max(data[k] + step, floor); raised++; }
-        if (raised > 0) logits.Copy_(data);
-        return raised;
-    }
-
-    /// <summary>Lowers every logit k with <paramref name="idle"/>(k) by ln <paramref name="factor"/> (its share falls
-    /// by about that factor). Returns how many were lowered.</summary>
-    public static int Lower(Tensor logits, Func<int, bool> idle, double factor)
-    {
-        var data = logits.Data.ToArray();
-        double drop = Math.Log(factor);
-        int lowered = 0;
-        for (int k = 0; k < data.Length; k++)
-            if (idle(k)) { data[k] -= drop; lowered++; }
-        if (lowered > 0) logits.Copy_(data);
-        return lowered;
+        {
+            bool up = pays(k), down = idle(k);
+            if (up) data[k] = Math.Max(data[k] + step, floor);
+            if (down) data[k] -= step;
+            if (up || down) moved++;
+        }
+        if (moved > 0) logits.Copy_(data);
+        return moved;
     }
 }
