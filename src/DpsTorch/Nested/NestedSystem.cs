@@ -172,17 +172,21 @@ public sealed class NestedSystem : AgentSystem
     }
 
     /// <summary>
-    /// The densities level <paramref name="level"/>'s demand is compared with, one row per member of the level (M
-    /// columns): the pooled P_i = p_i / ∫p_i of each member's neighbourhood production ("local") or the share densities
-    /// ("local-share"), under objective.kind for the top level and levels[k].demandObjective below it; null where that
-    /// level compares its composites' production itself ("system") or has no demand of its own.
+    /// The densities each level's demand is compared with (element k for level k, from one forward pass), one row per
+    /// member of the level (M columns): the pooled P_i = p_i / ∫p_i of each member's neighbourhood production ("local")
+    /// or the share densities ("local-share"), under objective.kind for the top level and levels[k].demandObjective
+    /// below it; null where that level compares its composites' production itself ("system") or has no demand of its own.
     /// </summary>
-    public Tensor? LevelDensities(int level)
+    public IReadOnlyList<Tensor?> LevelDensities()
     {
-        if (level < 0 || level >= Levels.Count) throw new ArgumentOutOfRangeException(nameof(level), level, $"a level index in [0, {Levels.Count - 1}]");
-        bool top = level == Levels.Count - 1;
-        var kind = top ? Objective.Kind : Levels[level].DemandFrames is null ? ObjectiveKind.System : Levels[level].DemandObjective;
-        return kind == ObjectiveKind.System ? null : Densities(kind, Forward(null).Productions[level]);
+        var productions = Forward(null).Productions;
+        var densities = new Tensor?[Levels.Count];
+        for (int k = 0; k < Levels.Count; k++)
+        {
+            var kind = k == Levels.Count - 1 ? Objective.Kind : Levels[k].DemandFrames is null ? ObjectiveKind.System : Levels[k].DemandObjective;
+            densities[k] = kind == ObjectiveKind.System ? null : Densities(kind, productions[k]);
+        }
+        return densities;
     }
 
     private sealed record Pass(List<Tensor> Tiers, List<Tensor> Productions, Tensor W, List<Tensor> Weights);

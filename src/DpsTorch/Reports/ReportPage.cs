@@ -186,9 +186,10 @@ public static class ReportPage
         var bottom = system.Levels[0].Interaction;
         var config = state.Config.Levels!;
         var fits = new List<LocalFit>();
+        var levelDensities = system.LevelDensities();
         for (int k = 0; k < system.Levels.Count; k++)
         {
-            if (system.LevelDensities(k) is not { } densities) continue;
+            if (levelDensities[k] is not { } densities) continue;
             bool top = k == system.Levels.Count - 1;
             var demand = top ? MeanDemand(system.Space, system.DemandFrames) : MeanDemand(system.Space, system.Levels[k].DemandFrames!);
             fits.Add(new LocalFit(config[k].Name ?? $"level {k}", k == 0 ? "leaf" : config[k - 1].Name ?? "composite", config[k].Size, densities.ToArray(), Shape(demand), top));
