@@ -513,7 +513,7 @@ public static partial class DpsKernels
         /// 4e-18 relative), times 2^n written into the exponent bits (n rounded by adding 1.5·2^52). Within a few ulp of Math.Exp.
         /// </summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static Vector256<double> Exp(Vector256<double> x)
+        internal static Vector256<double> Exp(Vector256<double> x)
         {
             x = Vector256.Max(x, Vector256.Create(-700.0));
             var magic = Vector256.Create(6755399441055744.0); // 1.5·2^52: adding it rounds to an integer held in the low bits
