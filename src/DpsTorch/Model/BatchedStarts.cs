@@ -22,7 +22,8 @@ public sealed class BatchedStarts : ITrainableSystem
     private readonly double[] _grid;
     private double[] _losses = [];
     private double[] _coverages = [];
-    private FusedStep? _fused, _spectralStep;
+    private FusedStep? _fused;
+    private SpectralStep? _spectralStep;
     private readonly bool _spectralGrid;
 
     /// <summary>
@@ -191,18 +192,20 @@ public sealed class BatchedStarts : ITrainableSystem
     {
         frames ??= DemandFrames;
         LastEvaluationSpectral = false;
-        if (Spectral && _spectralGrid && FusedStep.SpectralApplies(_stack, Count) && (!backward || TensorEngine.IsGradEnabled)
-            && FusedStep.FramesFit(frames, Space.M) && (_spectralStep ??= new FusedStep(_stack, Count, spectral: true)).SpectralFits())
+        if (Spectral && _spectralGrid && SpectralStep.Applies(_stack, Count) && (!backward || TensorEngine.IsGradEnabled)
+            && FusedStep.FramesFit(frames, Space.M) && (_spectralStep ??= SpectralStep.For(_stack, Count)!).Fits())
         {
             // Fourier space: every start's coverage from its agents' closed-form coefficients (equal to the grid's to rounding).
             LastEvaluationSpectral = true;
-            return Record(_spectralStep, frames, backward);
+            _spectralStep.Evaluate(frames, backward);
+            return Record(_spectralStep.Totals, _spectralStep.Coverages);
         }
         if (MixtureMethod == WrappedNormalMethod.Images && FusedStep.Applies(_stack) && (!backward || TensorEngine.IsGradEnabled)
             && FusedStep.FramesFit(frames, Space.M))
         {
             // The system objective with a fixed topology: one pass over all starts without the graph (bit-identical).
-            return Record(_fused ??= new FusedStep(_stack, Count), frames, backward);
+            (_fused ??= new FusedStep(_stack, Count)).Evaluate(frames, backward);
+            return Record(_fused.Totals, _fused.Coverages);
         }
         using var mode = backward ? null : TensorEngine.NoGrad();
         var parts = StartLossParts(frames);
@@ -213,13 +216,12 @@ public sealed class BatchedStarts : ITrainableSystem
         return (total.Item(), parts.Coverage.Sum().Item());
     }
 
-    /// <summary>Evaluates <paramref name="step"/> and records its per-start losses; returns their sums.</summary>
-    private (double Total, double Coverage) Record(FusedStep step, IReadOnlyList<double[]> frames, bool backward)
+    /// <summary>Records a step's per-start losses; returns their sums.</summary>
+    private (double Total, double Coverage) Record(double[] totals, double[] coverages)
     {
-        step.Evaluate(frames, backward);
         if (_losses.Length != Count) (_losses, _coverages) = (new double[Count], new double[Count]);
-        step.Totals.CopyTo(_losses, 0);
-        step.Coverages.CopyTo(_coverages, 0);
+        totals.CopyTo(_losses, 0);
+        coverages.CopyTo(_coverages, 0);
         return (System.Numerics.Tensors.TensorPrimitives.Sum(_losses), System.Numerics.Tensors.TensorPrimitives.Sum(_coverages));
     }
 

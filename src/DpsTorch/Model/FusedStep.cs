@@ -45,19 +45,14 @@ internal sealed class FusedStep
     private readonly int _edgesPerTask = 1;
     // A complete graph in lexicographic edge order (what the complete topology gives; edge (lo, hi) is
     // RowStart(lo) + hi − lo − 1, so each row of the upper triangle is a run of q) needs no positions: op(A)[i, p] is at
-    // _depthAt[p] + _rowPanel[i]·_panelStride[p] + _rowInPanel[i] of the packed layout (MatMulKernel.PackedIndex
-    // tabulated), and the rows are split over the threads in ranges of equal edge counts (_rowSplit).
+    // _depthAt[p] + ⌊i/MR⌋·_panelStride[p] + i mod MR of the packed layout (MatMulKernel.PackedIndex tabulated), written
+    // panel by panel in memory order (PackPanels), and the gradient's rows are split over the threads in ranges of equal
+    // edge counts (_rowSplit).
     private readonly bool _complete;
-    private readonly int[] _depthAt = [], _panelStride = [], _rowPanel = [], _rowInPanel = [], _rowSplit = [];
+    private readonly int[] _depthAt = [], _panelStride = [], _rowSplit = [];
+    private readonly long[] _rowBase = [];             // RowStart(i) − i − 1: q of edge (i, j), j > i, is q[_rowBase[i] + j]
     private double[] _rowSums = [];                    // row sums of p per frame (the same p: one set), kept as the op keeps them
     private double[] _targets = [];                    // D/∫D per frame
-
-    // Fourier-space batched starts (DpsKernels.SpectralStarts): the kernel, and one start's edges (local objective).
-    private readonly DpsKernels.SpectralStarts? _spectral;
-    private readonly (int I, int J)[] _startEdges = [];
-
-    /// <summary>Largest number of agents per start of the Fourier-space path (its local objective costs O(N³) per start).</summary>
-    public const int SpectralMaxAgents = 64;
 
     /// <summary>
     /// Whether <paramref name="m"/>'s loss is one this class computes: the system objective's fused branch of
@@ -71,25 +66,6 @@ internal sealed class FusedStep
         => m.Starts == 1 && m.Interaction.Learned && m.Interaction.Edges.Count > 0 && m.Interaction.Blocks == 1
            && m.Interaction.Kernel is DenseInteractionKernel;
 
-    /// <summary>
-    /// Whether <paramref name="groups"/> stacked starts of <paramref name="m"/> can take the Fourier-space path
-    /// (<see cref="DpsKernels.SpectralStarts"/>): the circle, fused kernels, direct propagation, the squared mismatch, at
-    /// most <see cref="SpectralMaxAgents"/> agents per start, and the system objective with a fixed topology or the local
-    /// objective (fixed or learned Q). The grid and the breadths are checked by the kernel (<see cref="SpectralFits"/>).
-    /// </summary>
-    public static bool SpectralApplies(DpsModel m, int groups)
-        => m.Dimensions == 1 && m.UseFusedKernels && m.Propagation == Propagation.Direct && m.Objective.Mismatch == MismatchKind.Squared
-           && groups >= 1 && m.N % groups == 0 && m.N / groups <= SpectralMaxAgents && m.Interaction.Edges.Count % groups == 0
-           && (m.Objective.Kind == ObjectiveKind.System ? !m.Interaction.Learned : m.Objective.Kind == ObjectiveKind.Local);
-
-    /// <summary>Whether the narrowest breadth now (σ_min + softplus(min ρ)) is within the Fourier path's band limit.</summary>
-    public bool SpectralFits()
-    {
-        var rho = _m.Rho.Data;
-        return _spectral is not null && rho.Length > 0
-               && _spectral.Fits(Tensor.SoftplusValue(TP.Min(rho), SoftplusBeta, SoftplusThreshold) + _m.SigmaMin);
-    }
-
     /// <summary>Whether every frame has one value per grid point (else the graph reports the mismatch).</summary>
     public static bool FramesFit(IReadOnlyList<double[]> frames, int points)
     {
@@ -99,23 +75,9 @@ internal sealed class FusedStep
     }
 
     /// <summary>The step of <paramref name="m"/> (one system, or <paramref name="groups"/> stacked starts of N / groups agents each).</summary>
-    public FusedStep(DpsModel m, int groups) : this(m, groups, spectral: false) { }
-
-    /// <summary>
-    /// The step of <paramref name="groups"/> stacked starts; with <paramref name="spectral"/> their coverage is taken in
-    /// Fourier space (<see cref="DpsKernels.SpectralStarts"/>: equal to the grid's to rounding while
-    /// <see cref="SpectralFits"/>; the caller checks that before each <see cref="Evaluate"/>).
-    /// </summary>
-    public FusedStep(DpsModel m, int groups, bool spectral)
+    public FusedStep(DpsModel m, int groups)
     {
-        if (spectral)
-        {
-            if (!SpectralApplies(m, groups)) throw new ArgumentException("FusedStep: the Fourier-space path needs the circle, fused kernels, the direct propagation, the squared mismatch, at most 64 agents per start and the system objective with a fixed topology or the local objective.");
-            var grid0 = m.Space.Grid.ToArray();
-            _spectral = DpsKernels.SpectralStarts.For(grid0, groups, m.N / groups)
-                ?? throw new ArgumentException($"FusedStep: the grid of {grid0.Length} points is not uniform with 2^p points; the Fourier-space path cannot run on it.");
-        }
-        else if (!Applies(m)) throw new ArgumentException("FusedStep: the model's loss is neither the system objective's fused branch with a fixed topology nor the local objective's with a small dense learned one.");
+        if (!Applies(m)) throw new ArgumentException("FusedStep: the model's loss is neither the system objective's fused branch with a fixed topology nor the local objective's with a small dense learned one.");
         _m = m;
         _n = m.N;
         _groups = groups;
@@ -124,17 +86,7 @@ internal sealed class FusedStep
         _local = m.Objective.Kind == ObjectiveKind.Local;
         var grid = m.Space.Grid.ToArray();
         _comm = new double[groups];
-        if (_local && _spectral is not null)
-        {
-            _mixture = null!;
-            _spread = [];
-            int e = m.Interaction.Edges.Count, perStart = e / groups;
-            _startEdges = [.. m.Interaction.Edges.Take(perStart)];
-            (_q, _gq, _cost) = (new double[e], new double[e], m.Interaction.EdgeCost.ToArray());
-            if (!m.Interaction.Learned) m.Interaction.FixedWeights!.CopyTo(_q, 0);
-            (_w, _gW) = ([], []);
-        }
-        else if (_local)
+        if (_local)
         {
             if (groups != 1) throw new ArgumentException("FusedStep: the local objective is fused for one start only.");
             _mixture = null!;
@@ -152,12 +104,12 @@ internal sealed class FusedStep
                 if (_complete)
                 {
                     int mr = MatMulKernel.PanelHeight;
-                    (_depthAt, _panelStride, _rowPanel, _rowInPanel) = (new int[_n], new int[_n], new int[_n], new int[_n]);
+                    (_depthAt, _panelStride, _rowBase) = (new int[_n], new int[_n], new long[_n]);
                     for (int i = 0; i < _n; i++)
                     {
                         _depthAt[i] = MatMulKernel.PackedIndex(_n, _n, 0, i);
                         _panelStride[i] = MatMulKernel.PackedIndex(_n, _n, mr, i) - _depthAt[i];
-                        (_rowPanel[i], _rowInPanel[i]) = (i / mr, i % mr);
+                        _rowBase[i] = RowStart(i, _n) - i - 1;
                     }
                     int parts = Math.Max(1, TensorEngine.NumThreads);
                     _rowSplit = new int[parts + 1];
@@ -189,7 +141,7 @@ internal sealed class FusedStep
         }
         else
         {
-            _mixture = _spectral is null ? new DpsKernels.ImageMixture(grid, _n, groups) : null!;
+            _mixture = new DpsKernels.ImageMixture(grid, _n, groups);
             var q = m.Interaction.Weights();
             using (TensorEngine.NoGrad())
             {
@@ -226,24 +178,42 @@ internal sealed class FusedStep
     }
 
     /// <summary>
-    /// Rows [lo0, lo1) of a complete graph's q (lexicographic edges) into the packed I + Q: q_e at (lo, hi) and (hi, lo).
-    /// Every index lies inside the arrays by construction (the tables are <see cref="MatMulKernel.PackedIndex"/>'s).
+    /// Row panels [panel0, panel1) of the packed I + Q of a complete graph, read from q (lexicographic edges): panel ip
+    /// holds rows i0 = ip·MR .. i0 + MR − 1, and at depth p the MR values S[i0 + r, p] lie side by side. S is symmetric, so
+    /// they are row p of S: for p &lt; i0 a run of q's row p (q[_rowBase[p] + i0 + r]), for p past the panel one value from
+    /// each of the panel's rows of q (q[_rowBase[i0 + r] + p], every row read front to back as p grows), and around the
+    /// diagonal both and the one. Every packed entry of real rows is written once, in memory order; the padding rows of a
+    /// ragged last panel stay the zeros they were allocated as. The values are q's, so the product is the one the graph
+    /// packs from the mirrored dense I + Q.
     /// </summary>
-    private unsafe void ScatterRows(int lo0, int lo1)
+    private unsafe void PackPanels(int panel0, int panel1)
     {
-        int n = _n;
+        int n = _n, mr = MatMulKernel.PanelHeight;
         fixed (double* q = _q, dense = _dense)
-        fixed (int* depthAt = _depthAt, panelStride = _panelStride, rowPanel = _rowPanel, rowInPanel = _rowInPanel)
+        fixed (int* depthAt = _depthAt, panelStride = _panelStride)
+        fixed (long* rowBase = _rowBase)
         {
-            for (int lo = lo0; lo < lo1; lo++)
+            long* from = stackalloc long[mr];
+            for (int ip = panel0; ip < panel1; ip++)
             {
-                double* qRow = q + (RowStart(lo, n) - lo - 1); // q of (lo, hi) is qRow[hi]
-                int atLo = depthAt[lo], strideLo = panelStride[lo], panelLo = rowPanel[lo], rowLo = rowInPanel[lo];
-                for (int hi = lo + 1; hi < n; hi++)
+                int i0 = ip * mr, rows = Math.Min(mr, n - i0), i1 = i0 + rows;
+                for (int r = 0; r < rows; r++) from[r] = rowBase[i0 + r];
+                for (int p = 0; p < n; p++)
                 {
-                    double v = qRow[hi];
-                    dense[depthAt[hi] + panelLo * panelStride[hi] + rowLo] = v; // (i, p) = (lo, hi)
-                    dense[atLo + rowPanel[hi] * strideLo + rowInPanel[hi]] = v; // (hi, lo)
+                    double* dst = dense + depthAt[p] + (long)ip * panelStride[p];
+                    if (p < i0)
+                    {
+                        double* src = q + rowBase[p] + i0;
+                        for (int r = 0; r < rows; r++) dst[r] = src[r];
+                    }
+                    else if (p >= i1)
+                        for (int r = 0; r < rows; r++) dst[r] = q[from[r] + p];
+                    else
+                        for (int r = 0; r < rows; r++)
+                        {
+                            int i = i0 + r;
+                            dst[r] = i == p ? 1.0 : i < p ? q[from[r] + p] : q[rowBase[p] + i];
+                        }
                 }
             }
         }
@@ -325,8 +295,7 @@ internal sealed class FusedStep
         for (int i = 0; i < _n; i++) _sigma[i] = Tensor.SoftplusValue(rho[i], SoftplusBeta, SoftplusThreshold) + m.SigmaMin;
         Resources(alpha);
         Array.Clear(_coverages);
-        if (_spectral is not null) SpectralCoverage(frames, mu);
-        else if (_local) LocalCoverage(frames, mu, delta);
+        if (_local) LocalCoverage(frames, mu, delta);
         else
         {
             for (int i = 0; i < _n; i++) _weights[i] = _a[i] * _spread[i];
@@ -350,7 +319,7 @@ internal sealed class FusedStep
         bool budget = m.SoftBudget && obj.LambdaR > 0, breadth = obj.LambdaSigma > 0;
         for (int r = 0; r < _groups; r++)
         {
-            if (_spectral is null) _coverages[r] = _coverages[r] / count; // the Fourier path's is already the frames' mean
+            _coverages[r] = _coverages[r] / count;
             double b = 0, s = 0;
             if (budget)
             {
@@ -379,14 +348,15 @@ internal sealed class FusedStep
         var theta = m.Interaction.Theta!;
         if (_packed && _complete)
         {
-            // q = sigmoid(θ) and its scatter into the packed I + Q, row ranges in parallel (each q_e depends on θ_e alone,
-            // and every range is many vectors long, so every value is the one SigmoidInto gives for the whole array).
+            // q = sigmoid(θ), row ranges in parallel (each q_e depends on θ_e alone, and every range is many vectors long, so
+            // every value is the one SigmoidInto gives for the whole array), then the packed I + Q from q, panels in parallel.
             OverRows((lo0, lo1) =>
             {
                 int s = (int)RowStart(lo0, n), e = (int)RowStart(lo1, n);
                 Tensor.SigmoidInto(theta.Data.Slice(s, e - s), _q.AsSpan(s, e - s));
-                ScatterRows(lo0, lo1);
             });
+            int panels = (n + MatMulKernel.PanelHeight - 1) / MatMulKernel.PanelHeight;
+            TensorEngine.ParallelRanges(panels, PackPanels);
             _density!.Forward(mu, _sigma, _a, _w, parallel: true);
             MatMulKernel.GemmPacked(_dense, _w, false, _p, n, n, mPts);
         }
@@ -486,50 +456,6 @@ internal sealed class FusedStep
         _density!.Backward(mu, _sigma, _a, _w, _gw, _gMu, _gSigma, _gWeights, parallel: _packed);
     }
 
-    /// <summary>
-    /// Every start's coverage in Fourier space: the system objective's mixture of weights a ⊙ (1 + Q·1), or the local
-    /// objective's pooled densities with q = sigmoid(θ) (or the fixed weights) per start, and then the communication
-    /// cost per start when it is charged.
-    /// </summary>
-    private void SpectralCoverage(IReadOnlyList<double[]> frames, ReadOnlySpan<double> mu)
-    {
-        var m = _m;
-        if (!_local)
-        {
-            for (int i = 0; i < _n; i++) _weights[i] = _a[i] * _spread[i];
-            _spectral!.SystemForward(mu, _sigma, _weights, frames, _coverages);
-            return;
-        }
-        if (m.Interaction.Learned) Tensor.SigmoidInto(m.Interaction.Theta!.Data, _q);
-        _spectral!.LocalForward(mu, _sigma, _a, _startEdges, _q, frames, _coverages);
-        if (m.Objective.LambdaC > 0)
-        {
-            int perStart = _startEdges.Length;
-            TP.Multiply(_q, _cost, _gq);
-            for (int r = 0; r < _groups; r++) _comm[r] = TP.Sum(_gq.AsSpan(r * perStart, perStart));
-        }
-    }
-
-    /// <summary>The Fourier-space coverage's backward into ∂/∂μ, ∂/∂σ, ∂/∂(weights or a) and, for a learned Q, θ.</summary>
-    private void SpectralBackward(ReadOnlySpan<double> mu)
-    {
-        var m = _m;
-        if (!_local)
-        {
-            _spectral!.SystemBackward(mu, _sigma, _weights, _gMu, _gSigma, _gWeights);
-            return;
-        }
-        _spectral!.LocalBackward(_startEdges, _gMu, _gSigma, _gWeights, _gq);
-        if (!m.Interaction.Learned) return;
-        bool comm = m.Objective.LambdaC > 0;
-        for (int e = 0; e < _gq.Length; e++)
-        {
-            double gv = comm ? m.Objective.LambdaC * _cost[e] + _gq[e] : _gq[e];
-            _gq[e] = gv * _q[e] * (1.0 - _q[e]);
-        }
-        m.Interaction.Theta!.AccumulateGrad(_gq);
-    }
-
     private void Resources(ReadOnlySpan<double> alpha)
     {
         var m = _m;
@@ -577,8 +503,7 @@ internal sealed class FusedStep
             m.Alpha.AccumulateGrad(_gExtra);
         }
 
-        if (_spectral is not null) SpectralBackward(mu);
-        else if (_local) LocalBackward(count, mu, delta);
+        if (_local) LocalBackward(count, mu, delta);
         else
         {
             // ∂/∂W: Σ over frames (last first) of 2·(W − d_f)·(Δ/F).

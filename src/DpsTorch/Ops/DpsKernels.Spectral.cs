@@ -2,6 +2,7 @@
 // Fourier coefficients instead of the grid (Parseval), with the starts side by side in SIMD lanes. A wrapped normal's
 // coefficients are closed-form, e^{−h²σ²/2}·e^{ih(x₀−μ)}/2π, so a step costs O(N·H) harmonic recurrences per start
 // (H ≈ 9.6/σ_min) plus, under the local objective, O(N²) closed-form overlaps, instead of O(N·M) exponentials.
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace DpsTorch.Ops;
@@ -34,6 +35,7 @@ public static partial class DpsKernels
         private const double TwoPi = 2.0 * Math.PI;
         private const int Lanes = 4;
         private const int Kept = 7; // vectors kept per agent: z (re, im), ρ (re, im), q, σ, factor
+        private const double Negligible = 1e-20; // ε of the harmonic cut (Cut)
 
         private readonly FourierMixture _fourier;
         private readonly int _starts, _agents, _groups, _m, _band;
@@ -52,9 +54,21 @@ public static partial class DpsKernels
 
         // Local objective: gradients computed with the forward (forward-mode through the closed forms).
         private readonly Vector256<double>[] _gm, _gmDelta, _gmS, _s /* 1/s per pair */, _sMatrix, _tau, _tauMu, _tauSigma, _gamma, _beta;
-        private readonly Vector256<double>[] _v, _z, _aLanes, _sigLanes, _gAcc, _gMuAcc, _gSigAcc; // N each, one lane group at a time
+        private readonly Vector256<double>[] _v, _z, _gAcc, _gMuAcc, _gSigAcc; // N each, one lane group at a time
         private readonly double[] _gMuLocal, _gSigmaLocal, _gALocal;
         private readonly Vector256<double>[] _gS; // ∂/∂S_ij per lane group (local objective)
+
+        // The starts' values in lanes (structure of arrays: element (g·stride + i)·Lanes + l is start g·Lanes + l's value
+        // i), transposed once per call instead of gathered lane by lane: μ, σ, the per-agent factor, the per-agent
+        // gradients (three, one after another) and, for the local objective, the edge weights and their gradients.
+        private readonly double[] _laneMu, _laneSigma, _laneFactor, _laneGrad;
+        private double[] _laneEdges = [], _laneEdgeGrad = [];
+
+        // The harmonic cut (Cut): _need[h] = max over H < k ≤ band of 2 ln(2|D̄_k|/(εS))/k², S = max_k |D̄_k|, and for the
+        // system objective ln(2 W/(2π ε S)) with W the largest Σ_j |w_j| of a start and the batch's narrowest σ.
+        private readonly double[] _need;
+        private double _scale, _lnCoverage, _floor;
+        private bool _coverageBound;
 
         private SpectralStarts(FourierMixture fourier, double[] grid, int starts, int agents)
         {
@@ -74,10 +88,12 @@ public static partial class DpsKernels
             (_gm, _gmDelta, _gmS, _s) = (new Vector256<double>[pairs], new Vector256<double>[pairs], new Vector256<double>[pairs], new Vector256<double>[pairs]);
             (_tau, _tauMu, _tauSigma) = (new Vector256<double>[rows], new Vector256<double>[rows], new Vector256<double>[rows]);
             (_gamma, _beta, _sMatrix) = (new Vector256<double>[agents * agents], new Vector256<double>[agents], new Vector256<double>[agents * agents]);
-            (_v, _z, _aLanes, _sigLanes) = (new Vector256<double>[agents], new Vector256<double>[agents], new Vector256<double>[agents], new Vector256<double>[agents]);
+            (_v, _z) = (new Vector256<double>[agents], new Vector256<double>[agents]);
             (_gAcc, _gMuAcc, _gSigAcc) = (new Vector256<double>[agents], new Vector256<double>[agents], new Vector256<double>[agents]);
             (_gMuLocal, _gSigmaLocal, _gALocal) = (new double[starts * agents], new double[starts * agents], new double[starts * agents]);
             _gS = new Vector256<double>[pairs];
+            (_laneMu, _laneSigma, _laneFactor, _laneGrad) = (new double[rows * Lanes], new double[rows * Lanes], new double[rows * Lanes], new double[3 * rows * Lanes]);
+            _need = new double[_band + 1];
         }
 
         /// <summary>The kernel for <paramref name="starts"/> starts of <paramref name="agents"/> agents on <paramref name="grid"/>, or null when the grid is not uniform with 2^p ≥ 4 points.</summary>
@@ -92,11 +108,40 @@ public static partial class DpsKernels
         /// <summary>Whether <paramref name="grid"/> is one the kernel runs on: uniform on [x₀, x₀ + 2π) with 2^p ≥ 4 points.</summary>
         public static bool GridFits(double[] grid) => FourierMixture.For(grid) is not null;
 
-        /// <summary>Harmonics an agent of breadth <paramref name="sigma"/> needs (its coefficients beyond are below 1e-20 of c_0).</summary>
+        /// <summary>Harmonics an agent of breadth <paramref name="sigma"/> needs at most (its coefficients beyond are below 1e-20 of c_0).</summary>
         public static int HarmonicsFor(double sigma) => FourierMixture.Harmonics(sigma);
 
         /// <summary>Whether the narrowest breadth <paramref name="sigmaMin"/> is within the band limit (H ≤ M/2 − 1), so that the coefficient sums equal the grid's.</summary>
         public bool Fits(double sigmaMin) => sigmaMin > 0 && double.IsFinite(sigmaMin) && FourierMixture.Harmonics(sigmaMin) <= _band;
+
+        /// <summary>
+        /// Harmonics kept for an agent of breadth <paramref name="sigma"/> at the last forward's frames (and, for the system
+        /// objective, its weights and narrowest breadth). Harmonic k of agent j enters only through products with
+        /// δ_k = C_k − D̄_k (system) or T̄_k (local), weighted by 1, k or k² in the gradients; it is left out where
+        /// e^{−k²σ²/2}·(|C_k| + |D̄_k|) ≤ ε·S for every k beyond the cut, with ε = 1e-20, S = max_k |D̄_k| and
+        /// |C_k| ≤ (W/2π)·e^{−k²σ_min²/2}: what it leaves out is at most what the 1e-20 cut on the agent's own
+        /// coefficients (<see cref="HarmonicsFor"/>, never exceeded) leaves out in the worst case, but for a smooth demand
+        /// it keeps fewer harmonics (the product of two decaying coefficients: 53 instead of 74 for the 12-agent
+        /// benchmark's σ = 2π/48 against three peaks of width 0.15).
+        /// </summary>
+        internal int Cut(double sigma)
+        {
+            int h = FourierMixture.Harmonics(sigma);
+            if (_scale > 0)
+            {
+                double s2 = sigma * sigma;
+                int lo = 0, hi = _band; // the smallest d with _need[d] ≤ σ² (_need[band] = −∞)
+                while (lo < hi)
+                {
+                    int mid = (lo + hi) >> 1;
+                    if (_need[mid] <= s2) hi = mid;
+                    else lo = mid + 1;
+                }
+                double bound = _coverageBound ? Math.Max(lo, Math.Ceiling(Math.Sqrt(2.0 * Math.Max(0.0, _lnCoverage) / (s2 + _floor * _floor)))) : lo;
+                if (bound < h) h = Math.Max(1, (int)bound);
+            }
+            return Math.Min(h, _band);
+        }
 
         /// <summary>
         /// Every start's system coverage (1/F)Σ_f Δ Σ_m (W_rm − d_fm)² with W_r = Σ_j w_rj WN(·; μ_rj, σ_rj) into
@@ -107,21 +152,30 @@ public static partial class DpsKernels
         {
             Prepare(frames, local: false);
             int band = _band, n = _agents;
+            double widest = 0;
+            for (int r = 0; r < _starts; r++)
+            {
+                double sum = 0;
+                foreach (var x in w.Slice(r * n, n)) sum += Math.Abs(x);
+                widest = Math.Max(widest, sum);
+            }
+            (_coverageBound, _floor) = (true, System.Numerics.Tensors.TensorPrimitives.Min(sigma));
+            _lnCoverage = _scale > 0 ? Math.Log(2.0 * widest / (TwoPi * Negligible * _scale)) : double.PositiveInfinity;
+            BeginAll(mu, sigma, w, 0.0);
             var inv2Pi = Vector256.Create(1.0 / TwoPi);
             for (int g = 0; g < _groups; g++)
             {
                 var cRe = _dRe.AsSpan(g * (band + 1), band + 1);
                 var cIm = _dIm.AsSpan(g * (band + 1), band + 1);
-                cRe.Clear();
-                cIm.Clear();
                 var c0 = Vector256<double>.Zero;
                 int top = 1;
                 for (int j = 0; j < n; j++)
                 {
-                    int h = Begin(mu, sigma, w, g, j);
-                    top = Math.Max(top, h);
+                    top = Math.Max(top, _harmonics[g * n + j]);
                     c0 += _start[Kept * (g * n + j) + 6] * inv2Pi;
                 }
+                cRe[..(top + 1)].Clear();
+                cIm[..(top + 1)].Clear();
                 // Two agents per pass (independent recurrences: no latency stall); an odd last agent pairs with a zero one.
                 for (int j = 0; j < n; j += 2)
                 {
@@ -160,13 +214,17 @@ public static partial class DpsKernels
         /// <summary>The gradients of Σ_r coverage_r at the last <see cref="SystemForward"/> (same μ, σ, w) into gMu, gSigma, gW (set, not added).</summary>
         public void SystemBackward(ReadOnlySpan<double> mu, ReadOnlySpan<double> sigma, ReadOnlySpan<double> w, Span<double> gMu, Span<double> gSigma, Span<double> gW)
         {
-            int band = _band, n = _agents;
+            int band = _band, n = _agents, rows = _groups * n;
+            var grads = Vectors(_laneGrad);
+            var laneW = grads[..rows];
+            var laneMu = grads.Slice(rows, rows);
+            var laneSigma = grads.Slice(2 * rows, rows);
+            var (two, four) = (Vector256.Create(2.0), Vector256.Create(4.0));
             for (int g = 0; g < _groups; g++)
             {
                 var dRe = _dRe.AsSpan(g * (band + 1), band + 1);
                 var dIm = _dIm.AsSpan(g * (band + 1), band + 1);
                 var d1 = _d1.AsSpan(g * 4 * (band + 1), 4 * (band + 1));
-                var four = Vector256.Create(4.0);
                 for (int j = 0; j < n; j += 2)
                 {
                     int j2 = Math.Min(j + 1, n - 1);
@@ -190,15 +248,15 @@ public static partial class DpsKernels
                         (zrB, ziB) = (zrB * prB - ziB * piB, zrB * piB + ziB * prB);
                         prA *= qA; piA *= qA; prB *= qB; piB *= qB;
                     }
-                    Scatter(gW, g, j, Vector256.Create(2.0) * _d0[g] + four * wA);
-                    Scatter(gMu, g, j, four * weightA * muA);
-                    Scatter(gSigma, g, j, -four * weightA * sigA * sA);
+                    int a = g * n + j, b = g * n + j2;
+                    (laneW[a], laneMu[a], laneSigma[a]) = (two * _d0[g] + four * wA, four * weightA * muA, -four * weightA * sigA * sA);
                     if (j2 == j) continue;
-                    Scatter(gW, g, j2, Vector256.Create(2.0) * _d0[g] + four * wB);
-                    Scatter(gMu, g, j2, four * weightB * muB);
-                    Scatter(gSigma, g, j2, -four * weightB * sigB * sB);
+                    (laneW[b], laneMu[b], laneSigma[b]) = (two * _d0[g] + four * wB, four * weightB * muB, -four * weightB * sigB * sB);
                 }
             }
+            FromLanes(laneW, n, gW);
+            FromLanes(laneMu, n, gMu);
+            FromLanes(laneSigma, n, gSigma);
         }
 
         /// <summary>
@@ -210,10 +268,22 @@ public static partial class DpsKernels
             ReadOnlySpan<double> q, IReadOnlyList<double[]> frames, Span<double> coverage)
         {
             Prepare(frames, local: true);
-            int n = _agents, nn = n * n, e = edges.Count;
+            int n = _agents, nn = n * n, e = edges.Count, rows = _groups * n;
+            _coverageBound = false;
+            BeginAll(mu, sigma, a, 1.0);
+            if (_laneEdges.Length != _groups * e * Lanes) (_laneEdges, _laneEdgeGrad) = (new double[_groups * e * Lanes], new double[_groups * e * Lanes]);
+            ToLanes(q, e, 0.0, _laneEdges);
+            var laneQ = Vectors(_laneEdges);
+            var laneA = Vectors(_laneFactor);
+            var laneSigma = Vectors(_laneSigma);
+            var grads = Vectors(_laneGrad);
+            var outMu = grads[..rows];
+            var outSigma = grads.Slice(rows, rows);
+            var outA = grads.Slice(2 * rows, rows);
             var inv2Pi = Vector256.Create(1.0 / TwoPi);
             var twoPi = Vector256.Create(TwoPi);
             var energy = Vector256.Create(_energy);
+            var two = Vector256.Create(2.0);
             double invN = 1.0 / n;
             for (int g = 0; g < _groups; g++)
             {
@@ -224,7 +294,6 @@ public static partial class DpsKernels
                 for (int j = 0; j < n; j += 2)
                 {
                     int j2 = Math.Min(j + 1, n - 1);
-                    if (j == 0) for (int i = 0; i < n; i++) Begin(mu, sigma, a, g, i);
                     int h = Math.Max(_harmonics[g * n + j], _harmonics[g * n + j2]);
                     Load(g * n + j, null, out var zrA, out var ziA, out var prA, out var piA, out var qA);
                     Load(g * n + j2, null, out var zrB, out var ziB, out var prB, out var piB, out var qB);
@@ -249,7 +318,7 @@ public static partial class DpsKernels
                     (tau[j], tauMu[j], tauSigma[j]) = (t0A * inv2Pi, t1A * inv2Pi, -(sigA * t2A) * inv2Pi);
                     if (j2 != j) (tau[j2], tauMu[j2], tauSigma[j2]) = (t0B * inv2Pi, t1B * inv2Pi, -(sigB * t2B) * inv2Pi);
                 }
-                Overlaps(mu, sigma, g);
+                Overlaps(g);
 
                 // S = I + Q per lane, v_i = S_i ⊙ a, and the rows' losses with their gradients.
                 var gm = _gm.AsSpan(g * nn, nn);
@@ -258,38 +327,60 @@ public static partial class DpsKernels
                 for (int i = 0; i < n; i++) s[i * n + i] = Vector256<double>.One;
                 for (int k = 0; k < e; k++)
                 {
-                    var qk = GatherEdge(q, g, k, e);
+                    var qk = laneQ[g * e + k];
                     s[edges[k].I * n + edges[k].J] = qk;
                     s[edges[k].J * n + edges[k].I] = qk;
                 }
-                var gamma = _gamma.AsSpan(0, nn);
+                var gamma = _gamma.AsSpan(0, nn); // upper triangle only (γ is symmetric)
                 gamma.Clear();
                 var beta = _beta.AsSpan(0, n);
                 beta.Clear();
                 var cov = Vector256<double>.Zero;
                 var scaleN = Vector256.Create(TwoPi * invN);
-                var aLanes = _aLanes.AsSpan(0, n);
+                var aLanes = laneA.Slice(g * n, n);
+                var sig = laneSigma.Slice(g * n, n);
                 var v = _v.AsSpan(0, n);
                 var gAcc = _gAcc.AsSpan(0, n);
-                var sig = _sigLanes.AsSpan(0, n);
-                for (int j = 0; j < n; j++) (aLanes[j], sig[j], gAcc[j]) = (Gather(a, g, j, 1.0), Gather(sigma, g, j, 1.0), Vector256<double>.Zero);
+                gAcc.Clear();
+                var z = _z.AsSpan(0, n);
                 for (int i = 0; i < n; i++)
                 {
                     var A = Vector256<double>.Zero;
                     for (int j = 0; j < n; j++) { v[j] = s[i * n + j] * aLanes[j]; A += v[j]; }
-                    var z = _z.AsSpan(0, n);
+                    // z = G·v, four rows of G at a time (independent accumulation chains).
+                    int j0 = 0;
+                    for (; j0 + 4 <= n; j0 += 4)
+                    {
+                        Vector256<double> z0 = default, z1 = default, z2 = default, z3 = default;
+                        var g0 = gm.Slice(j0 * n, n);
+                        var g1 = gm.Slice((j0 + 1) * n, n);
+                        var g2 = gm.Slice((j0 + 2) * n, n);
+                        var g3 = gm.Slice((j0 + 3) * n, n);
+                        for (int l = 0; l < n; l++)
+                        {
+                            var vl = v[l];
+                            z0 += g0[l] * vl;
+                            z1 += g1[l] * vl;
+                            z2 += g2[l] * vl;
+                            z3 += g3[l] * vl;
+                        }
+                        (z[j0], z[j0 + 1], z[j0 + 2], z[j0 + 3]) = (z0, z1, z2, z3);
+                    }
+                    for (; j0 < n; j0++)
+                    {
+                        var zj = Vector256<double>.Zero;
+                        for (int l = 0; l < n; l++) zj += gm[j0 * n + l] * v[l];
+                        z[j0] = zj;
+                    }
                     Vector256<double> quad = default, lin = default;
                     for (int j = 0; j < n; j++)
                     {
-                        var zj = Vector256<double>.Zero;
-                        for (int l = 0; l < n; l++) zj += gm[j * n + l] * v[l];
-                        z[j] = zj;
-                        quad += v[j] * zj;
+                        quad += v[j] * z[j];
                         lin += v[j] * tau[j];
                     }
                     var invA = Vector256<double>.One / A;
                     var invA2 = invA * invA;
-                    cov += twoPi * (Vector256.Create(2.0) * quad * invA2 - Vector256.Create(4.0) * lin * invA + energy);
+                    cov += twoPi * (two * quad * invA2 - Vector256.Create(4.0) * lin * invA + energy);
                     // ∂ℓ_i/∂v_ij·(1/N) = (2π/N)·4·[z_j/A² − Q/A³ − τ_j/A + L/A²]
                     var common = quad * invA2 * invA - lin * invA2;
                     var four = Vector256.Create(4.0) * scaleN;
@@ -299,8 +390,9 @@ public static partial class DpsKernels
                         _gS[g * nn + i * n + j] = gv * aLanes[j];
                         gAcc[j] += gv * s[i * n + j];
                         beta[j] -= four * v[j] * invA;
-                        var gj = Vector256.Create(2.0) * scaleN * v[j] * invA2;
-                        for (int l = 0; l < n; l++) gamma[j * n + l] += gj * v[l];
+                        var gj = two * scaleN * v[j] * invA2;
+                        var row = gamma.Slice(j * n, n);
+                        for (int l = j; l < n; l++) row[l] += gj * v[l];
                     }
                 }
                 cov *= Vector256.Create(invN);
@@ -313,11 +405,11 @@ public static partial class DpsKernels
                 for (int j = 0; j < n; j++)
                 {
                     int d = j * n + j;
-                    gSig[j] += gamma[d] * _gmS[g * nn + d] * Vector256.Create(2.0) * sig[j] * _s[g * nn + d];
+                    gSig[j] += gamma[d] * _gmS[g * nn + d] * two * sig[j] * _s[g * nn + d];
                     for (int l = j + 1; l < n; l++)
                     {
                         int p = g * nn + j * n + l;
-                        var wgt = gamma[j * n + l] + gamma[l * n + j];
+                        var wgt = two * gamma[j * n + l];
                         var dd = wgt * _gmDelta[p];
                         gMu[j] += dd;
                         gMu[l] -= dd;
@@ -326,13 +418,13 @@ public static partial class DpsKernels
                         gSig[l] += ds * sig[l];
                     }
                 }
-                for (int j = 0; j < n; j++)
-                {
-                    Scatter(_gMuLocal, g, j, gMu[j]);
-                    Scatter(_gSigmaLocal, g, j, gSig[j]);
-                    Scatter(_gALocal, g, j, gAcc[j]);
-                }
+                gMu.CopyTo(outMu.Slice(g * n, n));
+                gSig.CopyTo(outSigma.Slice(g * n, n));
+                gAcc.CopyTo(outA.Slice(g * n, n));
             }
+            FromLanes(outMu, n, _gMuLocal);
+            FromLanes(outSigma, n, _gSigmaLocal);
+            FromLanes(outA, n, _gALocal);
         }
 
         /// <summary>
@@ -345,16 +437,19 @@ public static partial class DpsKernels
             _gMuLocal.AsSpan(0, _starts * n).CopyTo(gMu);
             _gSigmaLocal.AsSpan(0, _starts * n).CopyTo(gSigma);
             _gALocal.AsSpan(0, _starts * n).CopyTo(gA);
+            if (e == 0) return;
+            var laneGq = Vectors(_laneEdgeGrad);
             for (int g = 0; g < _groups; g++)
                 for (int k = 0; k < e; k++)
-                    ScatterAt(gq, g, k, e, _gS[g * nn + edges[k].I * n + edges[k].J] + _gS[g * nn + edges[k].J * n + edges[k].I]);
+                    laneGq[g * e + k] = _gS[g * nn + edges[k].I * n + edges[k].J] + _gS[g * nn + edges[k].J * n + edges[k].I];
+            FromLanes(laneGq, e, gq);
         }
 
         /// <summary>
         /// G_jl = (2π WN(Δ; 0, s) − 1)/8π² and its derivatives in Δ = μ_j − μ_l (wrapped to [−π, π)) and s = (σ_j² + σ_l²)^½
         /// for every pair of lane group g, by the image sum with the images that reach within √(2 ln 10¹⁶)·s.
         /// </summary>
-        private void Overlaps(ReadOnlySpan<double> mu, ReadOnlySpan<double> sigma, int g)
+        private void Overlaps(int g)
         {
             int n = _agents, nn = n * n;
             var invSqrt2Pi = Vector256.Create(1.0 / Math.Sqrt(TwoPi));
@@ -362,9 +457,8 @@ public static partial class DpsKernels
             var inv8Pi2 = Vector256.Create(1.0 / (8.0 * Math.PI * Math.PI));
             var pi = Vector256.Create(Math.PI);
             var twoPi = Vector256.Create(TwoPi);
-            var muL = _z.AsSpan(0, n);   // scratch: μ and σ of the group's lanes
-            var sigL = _v.AsSpan(0, n);
-            for (int j = 0; j < n; j++) (muL[j], sigL[j]) = (Gather(mu, g, j, 0.0), Gather(sigma, g, j, 1.0));
+            var muL = Vectors(_laneMu).Slice(g * n, n);
+            var sigL = Vectors(_laneSigma).Slice(g * n, n);
             var invTwoPi = Vector256.Create(1.0 / TwoPi);
             for (int j = 0; j < n; j++)
             {
@@ -405,37 +499,32 @@ public static partial class DpsKernels
         /// <summary>Images on each side of k = 0 of a wrapped normal of breadth s that reach within <see cref="NegligibleZ"/>·s of [−π, π).</summary>
         private static int Images(double s) => (int)Math.Floor((NegligibleZ * s / Math.PI + 1.0) / 2.0);
 
-        /// <summary>Agent j of lane group g: θ = x₀ − μ wrapped to [−π, π), σ, the per-agent factor (0 in empty lanes) and the harmonics it needs.</summary>
-        private (Vector256<double> Theta, Vector256<double> Sigma, Vector256<double> Factor, int Harmonics) Agent(ReadOnlySpan<double> mu, ReadOnlySpan<double> sigma,
-            ReadOnlySpan<double> factor, int g, int j)
-        {
-            Span<double> t = stackalloc double[Lanes], s = stackalloc double[Lanes], f = stackalloc double[Lanes];
-            int h = 1;
-            for (int l = 0; l < Lanes; l++)
-            {
-                int r = g * Lanes + l;
-                if (r >= _starts) { (t[l], s[l], f[l]) = (0.0, 1.0, 0.0); continue; }
-                double th = _x0 - mu[r * _agents + j];
-                t[l] = th - TwoPi * Math.Floor((th + Math.PI) / TwoPi);
-                s[l] = sigma[r * _agents + j];
-                f[l] = factor[r * _agents + j];
-                h = Math.Max(h, FourierMixture.Harmonics(s[l]));
-            }
-            return (Vector256.Create<double>(t), Vector256.Create<double>(s), Vector256.Create<double>(f), Math.Min(h, _band));
-        }
-
         /// <summary>
-        /// Agent j of lane group g: its recurrence's start (<see cref="Start"/> with scale 1), σ and factor kept in
-        /// <c>_start</c> (<see cref="Kept"/> vectors per agent) and its harmonics; returns the harmonics.
+        /// Every agent of every lane group: μ, σ and the per-agent factor into lanes (<paramref name="pad"/> as the empty
+        /// lanes' factor, σ = 1 there), the recurrence's start (<see cref="Start"/> with scale 1, from θ = x₀ − μ wrapped
+        /// to [−π, π)), σ and factor kept in <c>_start</c> (<see cref="Kept"/> vectors per agent) and the harmonics
+        /// (<see cref="Cut"/> of the group's narrowest lane).
         /// </summary>
-        private int Begin(ReadOnlySpan<double> mu, ReadOnlySpan<double> sigma, ReadOnlySpan<double> factor, int g, int j)
+        private void BeginAll(ReadOnlySpan<double> mu, ReadOnlySpan<double> sigma, ReadOnlySpan<double> factor, double pad)
         {
-            var (theta, sig, f, h) = Agent(mu, sigma, factor, g, j);
-            Start(theta, sig, Vector256<double>.One, out var zr, out var zi, out var pr, out var pi, out var q);
-            int at = Kept * (g * _agents + j);
-            (_start[at], _start[at + 1], _start[at + 2], _start[at + 3], _start[at + 4], _start[at + 5], _start[at + 6]) = (zr, zi, pr, pi, q, sig, f);
-            _harmonics[g * _agents + j] = h;
-            return h;
+            int n = _agents;
+            ToLanes(mu, n, 0.0, _laneMu);
+            ToLanes(sigma, n, 1.0, _laneSigma);
+            ToLanes(factor, n, pad, _laneFactor);
+            var muV = Vectors(_laneMu);
+            var sigV = Vectors(_laneSigma);
+            var facV = Vectors(_laneFactor);
+            var (x0, pi, twoPi, invTwoPi) = (Vector256.Create(_x0), Vector256.Create(Math.PI), Vector256.Create(TwoPi), Vector256.Create(1.0 / TwoPi));
+            for (int idx = 0; idx < _groups * n; idx++)
+            {
+                var theta = x0 - muV[idx];
+                theta -= twoPi * Vector256.Floor((theta + pi) * invTwoPi);
+                var sig = sigV[idx];
+                Start(theta, sig, Vector256<double>.One, out var zr, out var zi, out var pr, out var pim, out var q);
+                int at = Kept * idx;
+                (_start[at], _start[at + 1], _start[at + 2], _start[at + 3], _start[at + 4], _start[at + 5], _start[at + 6]) = (zr, zi, pr, pim, q, sig, facV[idx]);
+                _harmonics[idx] = Cut(Math.Min(Math.Min(sig.GetElement(0), sig.GetElement(1)), Math.Min(sig.GetElement(2), sig.GetElement(3))));
+            }
         }
 
         /// <summary>The kept start of agent <paramref name="index"/> (g·N + j); with <paramref name="scale"/>, z is multiplied by its factor·scale.</summary>
@@ -462,36 +551,33 @@ public static partial class DpsKernels
             (zr, zi, pr, pi) = (t * c1, t * s1, r * c1, r * s1);
         }
 
-        private Vector256<double> Gather(ReadOnlySpan<double> x, int g, int j, double pad)
+        private static Span<Vector256<double>> Vectors(double[] lanes) => MemoryMarshal.Cast<double, Vector256<double>>(lanes.AsSpan());
+
+        /// <summary>x[r·stride + i] (start r, its value i) into lanes[(g·stride + i)·Lanes + l], r = g·Lanes + l; <paramref name="pad"/> in the empty lanes.</summary>
+        private void ToLanes(ReadOnlySpan<double> x, int stride, double pad, double[] lanes)
         {
-            Span<double> t = stackalloc double[Lanes];
-            for (int l = 0; l < Lanes; l++)
+            for (int r = 0; r < _groups * Lanes; r++)
             {
-                int r = g * Lanes + l;
-                t[l] = r < _starts ? x[r * _agents + j] : pad;
+                int at = r / Lanes * stride * Lanes + r % Lanes;
+                if (r >= _starts)
+                {
+                    for (int i = 0; i < stride; i++) lanes[at + i * Lanes] = pad;
+                    continue;
+                }
+                var row = x.Slice(r * stride, stride);
+                for (int i = 0; i < stride; i++) lanes[at + i * Lanes] = row[i];
             }
-            return Vector256.Create<double>(t);
         }
 
-        private Vector256<double> GatherEdge(ReadOnlySpan<double> q, int g, int k, int e)
+        /// <summary>The inverse of <see cref="ToLanes"/> for the starts' lanes (the empty lanes are dropped).</summary>
+        private void FromLanes(ReadOnlySpan<Vector256<double>> lanes, int stride, Span<double> x)
         {
-            Span<double> t = stackalloc double[Lanes];
-            for (int l = 0; l < Lanes; l++)
+            var values = MemoryMarshal.Cast<Vector256<double>, double>(lanes);
+            for (int r = 0; r < _starts; r++)
             {
-                int r = g * Lanes + l;
-                t[l] = r < _starts ? q[r * e + k] : 0.0;
-            }
-            return Vector256.Create<double>(t);
-        }
-
-        private void Scatter(Span<double> x, int g, int j, Vector256<double> v) => ScatterAt(x, g, j, _agents, v);
-
-        private void ScatterAt(Span<double> x, int g, int index, int stride, Vector256<double> v)
-        {
-            for (int l = 0; l < Lanes; l++)
-            {
-                int r = g * Lanes + l;
-                if (r < _starts) x[r * stride + index] = v.GetElement(l);
+                int at = r / Lanes * stride * Lanes + r % Lanes;
+                var row = x.Slice(r * stride, stride);
+                for (int i = 0; i < stride; i++) row[i] = values[at + i * Lanes];
             }
         }
 
@@ -551,6 +637,16 @@ public static partial class DpsKernels
                 double kk = k;
                 (_weighted[4 * k], _weighted[4 * k + 1]) = (kk * _meanRe[k], kk * _meanIm[k]);
                 (_weighted[4 * k + 2], _weighted[4 * k + 3]) = (kk * kk * _meanRe[k], kk * kk * _meanIm[k]);
+            }
+            // The cut's table (Cut): S = max_k |D̄_k| and _need[h] = max_{h<k≤band} 2 ln(2|D̄_k|/(εS))/k² (−∞ where D̄_k = 0).
+            _scale = 0;
+            for (int k = 0; k < m; k++) _scale = Math.Max(_scale, Math.Sqrt(_meanRe[k] * _meanRe[k] + _meanIm[k] * _meanIm[k]));
+            _need[_band] = double.NegativeInfinity;
+            for (int k = _band; k >= 1; k--)
+            {
+                double size = Math.Sqrt(_meanRe[k] * _meanRe[k] + _meanIm[k] * _meanIm[k]);
+                double need = size > 0 && _scale > 0 ? 2.0 * Math.Log(2.0 * size / (Negligible * _scale)) / ((double)k * k) : double.NegativeInfinity;
+                _need[k - 1] = Math.Max(_need[k], need);
             }
             _frames = copies;
             _framesLocal = local;
