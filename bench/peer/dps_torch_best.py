@@ -208,6 +208,7 @@ class DpsTorchBest:
         self.fixed_q, self.n_edges, self.edge_cost = ref.fixed_q, ref.n_edges, ref.edge_cost
         ei, ej = ref.rows[:self.n_edges], ref.cols[:self.n_edges]
         self.ei, self.ej = ei, ej
+        self._dense_at = (torch.cat([ei, ej]), torch.cat([ej, ei]))  # both directions of every edge, built once
         n, ne = self.n, self.n_edges
         if q_mode == "auto":
             q_mode = "dense" if 2 * ne + n >= DENSE_FILL * n * n else "csr"
@@ -245,7 +246,7 @@ class DpsTorchBest:
 
     def _dense(self, q):
         a = torch.eye(self.n, dtype=torch.float64)
-        return a.index_put((torch.cat([self.ei, self.ej]), torch.cat([self.ej, self.ei])), torch.cat([q, q]))
+        return a.index_put(self._dense_at, torch.cat([q, q]))
 
     def _share(self, q):
         """1 + Q·1: how many times each agent's production counts in W."""
@@ -316,8 +317,8 @@ def blas_threads():
 
 def calibrate(model, lr, threads, policy):
     """Picks the (torch, OpenBLAS) thread counts that train this model fastest, as a skilled user tunes them: each
-    candidate trains a few Adam steps from the initial state (two interleaved rounds, the median of each, the
-    lower of the two rounds kept), then the parameters are put back bit for bit. Returns the JSON fields."""
+    candidate trains a few Adam steps from the initial state (two or, for steps under 10 ms, three interleaved
+    rounds, the median of each, the lowest round kept), then the parameters are put back bit for bit. Returns the JSON fields."""
     cands = [(threads, threads)]
     if policy == "auto" and threads > 1:
         cands += [(1, 1), (1, threads), (threads, 1)]
@@ -342,13 +343,13 @@ def calibrate(model, lr, threads, policy):
         return naive.median(ts[1:])
 
     if len(cands) > 1:
-        first = trial(*cands[0], 2)
+        first = trial(*cands[0], 1)  # one timed step after one warm-up: enough to tell a big case
         if first > CALIBRATE_MAX_STEP_S:
             cands = cands[:1]
             timings[f"{threads}x{threads}"] = round(1000 * first, 3)
         else:
             steps = int(min(30, max(5, 0.15 / max(first, 1e-6))))
-            for _ in range(2):
+            for _ in range(3 if first < 0.01 else 2):
                 for c in cands:
                     key = f"{c[0]}x{c[1]}"
                     t = trial(*c, steps)
