@@ -147,7 +147,9 @@ public static class Quick
 
     /// <summary>
     /// The matmul shapes issue 18 compares with OpenBLAS (bench/peer/blas_matmul.py times the same): 1024×1024·1024×256,
-    /// 1024³ and 2048³, float64, best and median of 11 products after two warm-ups.
+    /// 1024³ and 2048³, float64, best and median of 11 products after two warm-ups, each shape two ways: into a
+    /// preallocated output (<c>Tensor.MatMul(a, b, c)</c>, what numpy's <c>matmul(a, b, out=c)</c> in blas_matmul.py
+    /// measures) and into a fresh one (<c>a.MatMul(b)</c>, which also pays the first touch of the new array's pages).
     /// </summary>
     public static int MatMuls(bool json)
     {
@@ -155,12 +157,16 @@ public static class Quick
         {
             var a = Tensor.Rand(new Random(1), [n, k], -1, 1);
             var b = Tensor.Rand(new Random(2), [k, m], -1, 1);
-            var (best, median, cpu) = TimeWithCpu(() => a.MatMul(b), 11);
+            var c = Tensor.Zeros(n, m);
             double flops = 2.0 * n * k * (double)m;
             string shape = $"{n}x{k}x{m}";
-            Console.WriteLine(json
-                ? $"{{\"impl\":\"dpstorch\",\"path\":\"{DpsTorch.Tensors.Simd.Path}\",\"threads\":{TensorEngine.NumThreads},\"shape\":\"{shape}\",\"best_ms\":{best * 1e3:F3},\"median_ms\":{median * 1e3:F3},\"best_gflops\":{flops / best / 1e9:F1},\"median_gflops\":{flops / median / 1e9:F1},\"cpu_ms_median\":{cpu * 1e3:F3}}}"
-                : $"matmul {shape} ({DpsTorch.Tensors.Simd.Path}, {TensorEngine.NumThreads} threads): best {best * 1e3:F2} ms ({flops / best / 1e9:F1} GFLOP/s), median {median * 1e3:F2} ms ({flops / median / 1e9:F1} GFLOP/s), process CPU median {cpu * 1e3:F2} ms ({flops / cpu / 1e9 * TensorEngine.NumThreads:F1} GFLOP/s per {TensorEngine.NumThreads} busy threads)");
+            foreach (var (output, product) in new (string, Action)[] { ("preallocated", () => Tensor.MatMul(a, b, c)), ("fresh", () => a.MatMul(b)) })
+            {
+                var (best, median, cpu) = TimeWithCpu(product, 11);
+                Console.WriteLine(json
+                    ? $"{{\"impl\":\"dpstorch\",\"path\":\"{DpsTorch.Tensors.Simd.Path}\",\"threads\":{TensorEngine.NumThreads},\"shape\":\"{shape}\",\"output\":\"{output}\",\"best_ms\":{best * 1e3:F3},\"median_ms\":{median * 1e3:F3},\"best_gflops\":{flops / best / 1e9:F1},\"median_gflops\":{flops / median / 1e9:F1},\"cpu_ms_median\":{cpu * 1e3:F3}}}"
+                    : $"matmul {shape} ({DpsTorch.Tensors.Simd.Path}, {TensorEngine.NumThreads} threads, {output} output): best {best * 1e3:F2} ms ({flops / best / 1e9:F1} GFLOP/s), median {median * 1e3:F2} ms ({flops / median / 1e9:F1} GFLOP/s), process CPU median {cpu * 1e3:F2} ms ({flops / cpu / 1e9 * TensorEngine.NumThreads:F1} GFLOP/s per {TensorEngine.NumThreads} busy threads)");
+            }
         }
         return 0;
     }

@@ -13,7 +13,8 @@ number of torch.optim.Adam steps (lr from the config, default 0.02; betas 0.9/0.
 
     {"case":..., "n":..., "m":..., "steps":..., "ms_per_step":..., "loss_first":..., "loss_last":..., "peak_mb":..., ...}
 
-ms_per_step is the mean wall time of steps 2..S (step 1 is warm-up); loss_first is the loss at the initial state,
+ms_per_step is the mean wall time of steps W+1..S (the first W = --warmup steps, default 1, are warm-up), ms_median_step
+their median; loss_first is the loss at the initial state,
 loss_last the loss at the final parameters (after the last update, without grad); peak_mb the peak RSS of this process
 (resource.getrusage: includes the torch import and the parsed model.json); peak_train_mb the
 peak RSS from just after the model is built (parsed JSON freed) to the end (VmHWM after a reset through
@@ -45,6 +46,12 @@ for _i, _a in enumerate(sys.argv):
         _THREADS = _a.split("=", 1)[1]
 for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_v] = _THREADS
+# Idle pool threads sleep instead of spinning (issue 18). torch's OpenMP pool and OpenBLAS's pthread pool are two
+# pools: with their default spin-waits (GOMP ~ms, OpenBLAS 2^28 cycles ~0.1 s after every call) a 2-thread run keeps
+# 3 spinning threads on 2 cores, and a step costs 2-10x more whenever anything else runs (bench/README.md).
+# Respected when already set.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -523,14 +530,25 @@ def vm_hwm_mb():
     return None
 
 
-def bench(state, steps, q_mode, wn_rule, case, make_model=None, impl="pytorch", foreach=None):
+def median(values):
+    v = sorted(values)
+    if not v:
+        return None
+    return v[len(v) // 2] if len(v) % 2 == 1 else 0.5 * (v[len(v) // 2 - 1] + v[len(v) // 2])
+
+
+def bench(state, steps, q_mode, wn_rule, case, make_model=None, impl="pytorch", foreach=None, warmup=1, prepare=None):
     """Trains `steps` Adam steps and returns the JSON line's fields. make_model(state) builds another peer's model
-    (dps_torch_best.py), impl names it, foreach is passed to torch.optim.Adam."""
+    (dps_torch_best.py), impl names it, foreach is passed to torch.optim.Adam. The first `warmup` steps are trained
+    but not in ms_per_step / ms_median_step. prepare(model), when given, runs after the model is built and before
+    the timed steps (the best peer's thread calibration) and returns a dict merged into the JSON line; it must leave
+    the parameters as it found them."""
     rss_before = peak_mb()
     model = make_model(state) if make_model else DpsTorch(state, q_mode, wn_rule)
     r = model.r
     state.clear()  # the parsed JSON (large for N = 2048 complete) is not part of the model
     gc.collect()
+    extra = prepare(model) if prepare else {}
     hwm_reset = reset_hwm()
     opt = torch.optim.Adam(model.parameters(), lr=r["lr"], foreach=foreach)
     times = []
@@ -551,19 +569,24 @@ def bench(state, steps, q_mode, wn_rule, case, make_model=None, impl="pytorch", 
         loss_last = model.loss().item()
     if loss_first is None:
         loss_first = loss_last
-    timed = times[1:] if len(times) > 1 else times
-    return {
-        "case": case, "impl": impl, "n": model.n, "m": model.m, "steps": steps,
+    warm = min(max(warmup, 0), len(times) - 1) if len(times) > 1 else 0
+    timed = times[warm:]
+    out = {
+        "case": case, "impl": impl, "n": model.n, "m": model.m, "steps": steps, "warmup": warm, "timed_steps": len(timed),
         "ms_per_step": 1000.0 * sum(timed) / len(timed) if timed else None,
         "ms_first_step": 1000.0 * times[0] if times else None,
-        "ms_median_step": 1000.0 * sorted(timed)[len(timed) // 2] if len(timed) % 2 == 1
-        else 500.0 * (sorted(timed)[len(timed) // 2 - 1] + sorted(timed)[len(timed) // 2]) if timed else None,
+        "ms_median_step": 1000.0 * median(timed) if timed else None,
+        # Drift check: the medians of the first and the second half of the timed steps (equal on a steady step).
+        "ms_median_first_half": 1000.0 * median(timed[:len(timed) // 2]) if len(timed) > 1 else None,
+        "ms_median_second_half": 1000.0 * median(timed[len(timed) // 2:]) if len(timed) > 1 else None,
         "loss_first": loss_first, "loss_last": loss_last, "peak_mb": round(peak_mb(), 1),
         "peak_train_mb": round(vm_hwm_mb(), 1) if hwm_reset and vm_hwm_mb() else None,
         "rss_before_model_mb": round(rss_before, 1), "q": model.q_mode, "edges": model.n_edges,
         "learned": model.theta is not None, "objective": r["objective"], "wn_rule": wn_rule,
         "threads": torch.get_num_threads(), "torch": torch.__version__,
     }
+    out.update(extra)
+    return out
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -688,6 +711,7 @@ def main():
     ap.add_argument("--state-out", help="where --make-state (or --config) writes the initial model.json")
     ap.add_argument("--seed", type=int, default=None, help="RNG seed of --make-state (default training.seed)")
     ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--warmup", type=int, default=1, help="steps trained but not timed (default 1)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--case", default=None, help="case name for the JSON line (default: the file name)")
     ap.add_argument("--q", choices=("auto", "dense", "sparse", "sparse-autograd"), default="auto",
@@ -699,6 +723,8 @@ def main():
     ap.add_argument("--json", action="store_true", help="print only the JSON line (the default prints it too)")
     ap.add_argument("--selftest", action="store_true")
     a = ap.parse_args()
+    if a.steps < 1 or a.warmup < 0 or a.threads < 1:
+        ap.error(f"--steps must be >= 1 (got {a.steps}), --warmup >= 0 (got {a.warmup}), --threads >= 1 (got {a.threads})")
     torch.set_num_threads(a.threads)
     if a.selftest:
         return selftest()
@@ -713,7 +739,7 @@ def main():
             return 0
     else:
         ap.error("give --state FILE, --config CASE.json or --selftest")
-    result = bench(state, a.steps, a.q, a.wn_rule, case)
+    result = bench(state, a.steps, a.q, a.wn_rule, case, warmup=a.warmup)
     print(json.dumps(result))
     sys.stdout.flush()
     return 0

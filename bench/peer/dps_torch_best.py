@@ -9,15 +9,22 @@ for reference), written the way a skilled PyTorch user would, with the same alge
   image offset, no per-agent Python loop), the image sum's derivative sums kept from the forward, and the Fourier
   series as two [N, H] x [H, M] products against tabulated cos(h x), sin(h x) (backward: two [N, M] x [M, H]);
 - the pooled (local) error as a torch.autograd.Function with a hand-written backward;
-- torch.optim.Adam(foreach=True).
+- torch.optim.Adam(foreach=True);
+- threads tuned per case (--thread-policy auto, the default): torch's OpenMP pool and OpenBLAS's pthread pool are set
+  separately at run time (torch.set_num_threads, openblas_set_num_threads) to whichever of (T, T), (1, 1), (1, T),
+  (T, 1) trains fastest (T = --threads) on a few steps from the initial state, the parameters restored afterwards;
+  idle pool threads sleep (OMP_WAIT_POLICY=PASSIVE, OPENBLAS_THREAD_TIMEOUT=4, set by dps_torch.py before torch
+  loads). Without this, at N <= 128 two threads cost 2-10x one thread's step whenever anything else runs.
 
 Same command line and JSON line as dps_torch.py ("impl": "pytorch-best"); --selftest compares it with the naive peer.
 Run it with the Debian interpreter (/usr/bin/python3, python3-torch + libopenblas0-pthread).
 """
+import ctypes
 import json
 import math
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dps_torch as naive  # noqa: E402  (sets the thread variables from --threads before torch loads)
@@ -201,6 +208,7 @@ class DpsTorchBest:
         self.fixed_q, self.n_edges, self.edge_cost = ref.fixed_q, ref.n_edges, ref.edge_cost
         ei, ej = ref.rows[:self.n_edges], ref.cols[:self.n_edges]
         self.ei, self.ej = ei, ej
+        self._dense_at = (torch.cat([ei, ej]), torch.cat([ej, ei]))  # both directions of every edge, built once
         n, ne = self.n, self.n_edges
         if q_mode == "auto":
             q_mode = "dense" if 2 * ne + n >= DENSE_FILL * n * n else "csr"
@@ -238,7 +246,7 @@ class DpsTorchBest:
 
     def _dense(self, q):
         a = torch.eye(self.n, dtype=torch.float64)
-        return a.index_put((torch.cat([self.ei, self.ej]), torch.cat([self.ej, self.ei])), torch.cat([q, q]))
+        return a.index_put(self._dense_at, torch.cat([q, q]))
 
     def _share(self, q):
         """1 + Q·1: how many times each agent's production counts in W."""
@@ -276,9 +284,87 @@ class DpsTorchBest:
         return total
 
 
-def bench(state, steps, q_mode, case):
+# ----------------------------------------------------------------------------------------------------------------------
+# Threads: torch's OpenMP pool and OpenBLAS's pool, tuned per case
+# ----------------------------------------------------------------------------------------------------------------------
+
+def _openblas():
+    """The loaded OpenBLAS (torch's BLAS on Debian), or None where there is none to tune."""
+    for name in ("libopenblas.so.0", "libopenblas.so", "libblas.so.3"):
+        try:
+            lib = ctypes.CDLL(name)
+            lib.openblas_set_num_threads.argtypes = [ctypes.c_int]
+            lib.openblas_get_num_threads.restype = ctypes.c_int
+            return lib
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+OPENBLAS = _openblas()
+CALIBRATE_MAX_STEP_S = 0.2  # above this a step is big enough for both pools to use every thread: no calibration
+
+
+def set_threads(intra, blas):
+    torch.set_num_threads(intra)
+    if OPENBLAS is not None:
+        OPENBLAS.openblas_set_num_threads(blas)
+
+
+def blas_threads():
+    return OPENBLAS.openblas_get_num_threads() if OPENBLAS is not None else None
+
+
+def calibrate(model, lr, threads, policy):
+    """Picks the (torch, OpenBLAS) thread counts that train this model fastest, as a skilled user tunes them: each
+    candidate trains a few Adam steps from the initial state (two or, for steps under 10 ms, three interleaved
+    rounds, the median of each, the lowest round kept), then the parameters are put back bit for bit. Returns the JSON fields."""
+    cands = [(threads, threads)]
+    if policy == "auto" and threads > 1:
+        cands += [(1, 1), (1, threads), (threads, 1)]
+    params = model.parameters()
+    saved = [p.detach().clone() for p in params]
+    timings = {}
+
+    def trial(intra, blas, steps):
+        set_threads(intra, blas)
+        opt = torch.optim.Adam(params, lr=lr, foreach=True)
+        ts = []
+        for _ in range(steps + 1):  # the first is warm-up
+            t0 = time.perf_counter()
+            opt.zero_grad(set_to_none=True)
+            model.loss().backward()
+            opt.step()
+            ts.append(time.perf_counter() - t0)
+        with torch.no_grad():
+            for p, v in zip(params, saved):
+                p.copy_(v)
+                p.grad = None
+        return naive.median(ts[1:])
+
+    if len(cands) > 1:
+        first = trial(*cands[0], 1)  # one timed step after one warm-up: enough to tell a big case
+        if first > CALIBRATE_MAX_STEP_S:
+            cands = cands[:1]
+            timings[f"{threads}x{threads}"] = round(1000 * first, 3)
+        else:
+            steps = int(min(30, max(5, 0.15 / max(first, 1e-6))))
+            for _ in range(3 if first < 0.01 else 2):
+                for c in cands:
+                    key = f"{c[0]}x{c[1]}"
+                    t = trial(*c, steps)
+                    timings[key] = min(timings.get(key, math.inf), round(1000 * t, 3))
+    best_c = min(cands, key=lambda c: timings.get(f"{c[0]}x{c[1]}", 0.0))
+    set_threads(*best_c)
+    return {"thread_policy": policy if len(cands) > 1 else "fixed", "threads_requested": threads,
+            "threads_torch": torch.get_num_threads(), "threads_blas": blas_threads(),
+            "thread_trials_ms": timings or None}
+
+
+def bench(state, steps, q_mode, case, warmup=1, threads=2, thread_policy="auto"):
     return naive.bench(state, steps, q_mode, "fused", case, make_model=lambda st: DpsTorchBest(st, q_mode),
-                       impl="pytorch-best", foreach=True)
+                       impl="pytorch-best", foreach=True, warmup=warmup,
+                       prepare=lambda model: calibrate(model, model.r["lr"], threads, thread_policy))
 
 
 def main():
@@ -289,17 +375,23 @@ def main():
     ap.add_argument("--state-out", help="where --config writes the initial model.json")
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--steps", type=int, default=20)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--warmup", type=int, default=1, help="steps trained but not timed (default 1)")
+    ap.add_argument("--threads", type=int, default=2, help="at most this many threads in each pool (default 2)")
+    ap.add_argument("--thread-policy", choices=("auto", "fixed"), default="auto",
+                    help="auto (default): the fastest of (T,T), (1,1), (1,T), (T,1) torch x OpenBLAS threads on a few "
+                         "trial steps; fixed: T and T")
     ap.add_argument("--case", default=None)
     ap.add_argument("--q", choices=("auto", "dense", "csr"), default="auto",
                     help=f"(I + Q) dense or CSR; auto: dense when at least {DENSE_FILL} of its entries are non-zero")
     ap.add_argument("--json", action="store_true", help="print only the JSON line (the default prints it too)")
     a = ap.parse_args()
-    torch.set_num_threads(a.threads)
+    if a.steps < 1 or a.warmup < 0 or a.threads < 1:
+        ap.error(f"--steps must be >= 1 (got {a.steps}), --warmup >= 0 (got {a.warmup}), --threads >= 1 (got {a.threads})")
+    set_threads(a.threads, a.threads)
     if bool(a.state) == bool(a.config):
         ap.error("give --state FILE or --config CASE.json")
     state, case = naive.load_state(a)
-    print(json.dumps(bench(state, a.steps, a.q, case)))
+    print(json.dumps(bench(state, a.steps, a.q, case, a.warmup, a.threads, a.thread_policy)))
     return 0
 
 

@@ -17,7 +17,8 @@ internal static class BenchStepCommand
     public static Command Create()
     {
         var config = new Option<string>("--config") { Description = "Benchmark case config (JSON).", Required = true };
-        var steps = new Option<int>("--steps") { Description = "Adam steps to run (the first is warm-up, not timed).", DefaultValueFactory = _ => 20 };
+        var steps = new Option<int>("--steps") { Description = "Adam steps to run (the first --warmup of them are not timed).", DefaultValueFactory = _ => 20 };
+        var warmup = new Option<int>("--warmup") { Description = "Steps trained but not timed nor counted, before the timed ones (0 to steps - 1).", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "Engine threads (TensorEngine.SetNumThreads).", DefaultValueFactory = _ => 2 };
         var stateOut = new Option<string?>("--state-out") { Description = "Write the initial model.json here before training." };
         var backend = new Option<string>("--backend")
@@ -37,13 +38,15 @@ internal static class BenchStepCommand
         };
         var cmd = new Command("bench-step", "Time Adam steps on a config's model (restart 0) and print one JSON line: ms_per_step, losses, peak memory, allocation and ops per step.")
         {
-            config, steps, threads, stateOut, backend, starts, mixture,
+            config, steps, warmup, threads, stateOut, backend, starts, mixture,
         };
         cmd.SetAction(r => Cli.Guard(() =>
         {
             string path = r.GetValue(config)!;
             int n = r.GetValue(steps);
             if (n < 1) throw new ArgumentException($"--steps must be at least 1, got {n}.");
+            int w = r.GetValue(warmup);
+            if (w < 0 || w > n - 1) throw new ArgumentException($"--warmup must be from 0 to steps - 1 = {n - 1}, got {w}.");
             TensorEngine.SetNumThreads(r.GetValue(threads) >= 1 ? r.GetValue(threads) : throw new ArgumentException($"--threads must be at least 1, got {r.GetValue(threads)}."));
             var c = ConfigLoader.Load(path, []);
             MemoryLimit.Check(c);
@@ -55,19 +58,24 @@ internal static class BenchStepCommand
             if (r0 > 1 && which != "managed") throw new ArgumentException($"--starts {r0} needs --backend managed, got {which}.");
             var log = CliConsole.Json ? null : CliConsole.Note;
             var result = which == "managed"
-                ? Run(c, n, r.GetValue(stateOut), Path.GetFileNameWithoutExtension(path), log)
-                : TorchBench.Run(c, n, Path.GetFileNameWithoutExtension(path), which == "torchsharp-kernels", r.GetValue(threads), log);
+                ? Run(c, n, r.GetValue(stateOut), Path.GetFileNameWithoutExtension(path), log, w)
+                : TorchBench.Run(c, n, Path.GetFileNameWithoutExtension(path), which == "torchsharp-kernels", r.GetValue(threads), log, w);
             string how = r.GetValue(mixture)!;
             if (how is not ("spectral" or "images" or "auto")) throw new ArgumentException($"--batched-mixture: \"{how}\" is not allowed; expected spectral, images or auto.");
-            if (r0 > 1) AddBatched(result, c, n, r0, log, how == "auto" ? WrappedNormalMethod.Auto : WrappedNormalMethod.Images, spectral: how == "spectral");
+            if (r0 > 1) AddBatched(result, c, n, r0, log, how == "auto" ? WrappedNormalMethod.Auto : WrappedNormalMethod.Images, spectral: how == "spectral", warmup: w);
             CliConsole.Out.WriteLine(result.ToJsonString());
             return ExitCode.Success;
         }));
         return cmd;
     }
 
-    /// <summary>Builds the model, saves its initial state, runs the timed Adam steps and returns the JSON result.</summary>
-    internal static JsonObject Run(DpsConfig c, int steps, string? stateOut, string caseName, TextWriter? log)
+    /// <summary>
+    /// Builds the model, saves its initial state, runs the Adam steps (the first <paramref name="warmup"/> untimed) and
+    /// returns the JSON result. ops_per_step is what the timed steps really recorded (<see cref="TensorEngine.RecordedOps"/>:
+    /// 0 on the graph-free path, step_path "graph-free"); graph_ops_per_loss is the size of the loss's graph when it is
+    /// built, which the graph-free path does not build.
+    /// </summary>
+    internal static JsonObject Run(DpsConfig c, int steps, string? stateOut, string caseName, TextWriter? log, int warmup = 1)
     {
         var model = SystemBuilder.Create(c, 0);
         if (stateOut is not null)
@@ -88,14 +96,14 @@ internal static class BenchStepCommand
             optimizer.Step();
             TensorEngine.EndStep();
             return value;
-        }, cpu, () => counts = StepCounts.Start());
-        counts = counts.Stop(Math.Max(1, steps - 1));
+        }, cpu, () => counts = StepCounts.Start(), warmup);
+        counts = counts.Stop(Math.Max(1, steps - Warm(steps, warmup)));
         double lossLast;
         using (TensorEngine.NoGrad()) lossLast = model.Loss().Total.Item();
-        var result = Result(caseName, "csharp", model, times, lossFirst, lossLast, TensorEngine.NumThreads);
-        if (ThreadCpu.Available) result["cpu_ms_median_step"] = Median(cpu[(steps > 1 ? 1 : 0)..]);
+        var result = Result(caseName, "csharp", model, times, lossFirst, lossLast, TensorEngine.NumThreads, warmup);
+        if (ThreadCpu.Available) result["cpu_ms_median_step"] = Median(cpu[Warm(steps, warmup)..]);
         counts.AddTo(result, "");
-        result["ops_per_step"] = model.Loss().Total.GraphSize;
+        result["graph_ops_per_loss"] = model.Loss().Total.GraphSize;
         return result;
     }
 
@@ -105,7 +113,7 @@ internal static class BenchStepCommand
     /// allocation and gen-0 collections per step, and the best start's last loss.
     /// </summary>
     internal static void AddBatched(JsonObject result, DpsConfig c, int steps, int starts, TextWriter? log,
-        WrappedNormalMethod mixture = WrappedNormalMethod.Images, bool spectral = true)
+        WrappedNormalMethod mixture = WrappedNormalMethod.Images, bool spectral = true, int warmup = 1)
     {
         var batch = new BatchedStarts([.. Enumerable.Range(0, starts).Select(r => SystemBuilder.Create(c, r))]) { MixtureMethod = mixture, Spectral = spectral };
         int spectralSteps = 0;
@@ -120,10 +128,10 @@ internal static class BenchStepCommand
             optimizer.Step();
             TensorEngine.EndStep();
             return value;
-        }, cpu, () => counts = StepCounts.Start());
-        counts = counts.Stop(Math.Max(1, steps - 1));
+        }, cpu, () => counts = StepCounts.Start(), warmup);
+        counts = counts.Stop(Math.Max(1, steps - Warm(steps, warmup)));
         batch.Evaluate(null, backward: false);
-        var timed = times[(steps > 1 ? 1 : 0)..];
+        var timed = times[Warm(steps, warmup)..];
         double ms = timed.Average(), median = Median(timed);
         result["starts"] = starts;
         result["batched_mixture"] = spectral ? "spectral" : mixture == WrappedNormalMethod.Auto ? "auto" : "images";
@@ -133,11 +141,11 @@ internal static class BenchStepCommand
         result["batched_over_one_start"] = median / (double)result["ms_median_step"]!;
         if (ThreadCpu.Available && result["cpu_ms_median_step"] is { } one)
         {
-            double batchedCpu = Median(cpu[(steps > 1 ? 1 : 0)..]);
+            double batchedCpu = Median(cpu[Warm(steps, warmup)..]);
             result["batched_cpu_ms_median_step"] = batchedCpu;
             result["batched_cpu_over_one_start"] = batchedCpu / (double)one;
         }
-        result["batched_ops_per_step"] = batch.StartLossParts().Total.Sum().GraphSize;
+        result["batched_graph_ops_per_loss"] = batch.StartLossParts().Total.Sum().GraphSize;
         result["batched_best_loss_last"] = batch.StartLosses.Min();
         counts.AddTo(result, "batched_");
     }
@@ -153,15 +161,17 @@ internal static class BenchStepCommand
     /// Bytes allocated (all threads) and gen-0 and gen-2 collections per step, counted from the end of the first
     /// (warm-up, untimed) step: steady-state counts, without the first step's one-off allocations.
     /// </summary>
-    private readonly record struct StepCounts(long Bytes, int Gen0, int Gen2, double BytesPerStep = 0, double Gen0PerStep = 0, double Gen2PerStep = 0)
+    private readonly record struct StepCounts(long Bytes, int Gen0, int Gen2, long Ops, double BytesPerStep = 0, double Gen0PerStep = 0,
+        double Gen2PerStep = 0, double OpsPerStep = 0)
     {
-        public static StepCounts Start() => new(GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0), GC.CollectionCount(2));
+        public static StepCounts Start() => new(GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0), GC.CollectionCount(2), TensorEngine.RecordedOps);
 
         public StepCounts Stop(int steps) => this with
         {
             BytesPerStep = (GC.GetTotalAllocatedBytes(precise: true) - Bytes) / (double)steps,
             Gen0PerStep = (GC.CollectionCount(0) - Gen0) / (double)steps,
             Gen2PerStep = (GC.CollectionCount(2) - Gen2) / (double)steps,
+            OpsPerStep = (TensorEngine.RecordedOps - Ops) / (double)steps,
         };
 
         public void AddTo(JsonObject result, string prefix)
@@ -169,19 +179,25 @@ internal static class BenchStepCommand
             result[prefix + "alloc_kb_per_step"] = Math.Round(BytesPerStep / 1024.0, 1);
             result[prefix + "gen2_per_step"] = Gen2PerStep;
             result[prefix + "gen0_per_step"] = Gen0PerStep;
+            result[prefix + "ops_per_step"] = OpsPerStep;
+            result[prefix + "step_path"] = OpsPerStep == 0 ? "graph-free" : "graph";
         }
     }
+
+    /// <summary>The untimed warm-up steps of a run of <paramref name="steps"/>: <paramref name="warmup"/>, at most steps − 1.</summary>
+    internal static int Warm(int steps, int warmup) => Math.Clamp(warmup, 0, Math.Max(0, steps - 1));
 
     /// <summary>
     /// Runs <paramref name="step"/> (optimizer step s, returning the loss it computed) <paramref name="steps"/> times,
     /// timing each. Returns the times in ms and the first loss. With <paramref name="cpu"/>, also this thread's CPU time
     /// of each step in ms (<see cref="ThreadCpu"/>: with one engine thread the whole step, and unlike the wall time not
-    /// stretched when a loaded machine preempts the process); <paramref name="afterFirst"/> runs after the first step,
-    /// outside its time.
+    /// stretched when a loaded machine preempts the process); <paramref name="afterWarmup"/> runs after the last of the
+    /// first <paramref name="warmup"/> steps (untimed warm-up), outside its time.
     /// </summary>
     internal static (double[] Times, double LossFirst) TimeSteps(int steps, TextWriter? log, Func<int, double> step, double[]? cpu = null,
-        Action? afterFirst = null)
+        Action? afterWarmup = null, int warmup = 1)
     {
+        int warm = Warm(steps, warmup);
         var times = new double[steps];
         double lossFirst = double.NaN;
         for (int s = 0; s < steps; s++)
@@ -191,7 +207,7 @@ internal static class BenchStepCommand
             double value = step(s);
             times[s] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             if (cpu is not null) cpu[s] = ThreadCpu.Milliseconds() - c0;
-            if (s == 0) afterFirst?.Invoke();
+            if (s == warm - 1) afterWarmup?.Invoke();
             if (s == 0) lossFirst = value;
             log?.WriteLine($"step {s}: loss {value.ToString("R", CultureInfo.InvariantCulture)}, {times[s]:F2} ms");
         }
@@ -202,11 +218,16 @@ internal static class BenchStepCommand
     internal static double FiniteLoss(int s, double value)
         => double.IsFinite(value) ? value : throw new NonFiniteException($"bench-step: step {s}: the loss is {value}.");
 
-    /// <summary>The JSON line of a bench run: step times (the first is warm-up, not in the mean or median), losses and peak memory.</summary>
-    internal static JsonObject Result(string caseName, string impl, DpsModel model, double[] times, double lossFirst, double lossLast, int threads)
+    /// <summary>
+    /// The JSON line of a bench run: step times (the first <paramref name="warmup"/> are warm-up, not in the mean or
+    /// median), losses and peak memory.
+    /// </summary>
+    internal static JsonObject Result(string caseName, string impl, DpsModel model, double[] times, double lossFirst, double lossLast, int threads,
+        int warmup = 1)
     {
         int steps = times.Length;
-        var timed = times[(steps > 1 ? 1 : 0)..];
+        int warm = Warm(steps, warmup);
+        var timed = times[warm..];
         double msPerStep = timed.Average();
         double median = Median(timed);
         using var self = Process.GetCurrentProcess();
@@ -217,9 +238,14 @@ internal static class BenchStepCommand
             ["n"] = model.N,
             ["m"] = model.Space.M,
             ["steps"] = steps,
+            ["warmup"] = warm,
+            ["timed_steps"] = timed.Length,
             ["ms_per_step"] = msPerStep,
             ["ms_first_step"] = times[0],
             ["ms_median_step"] = median,
+            // Drift check: the medians of the first and the second half of the timed steps (equal on a steady step).
+            ["ms_median_first_half"] = timed.Length > 1 ? (double?)Median(timed[..(timed.Length / 2)]) : null,
+            ["ms_median_second_half"] = timed.Length > 1 ? (double?)Median(timed[(timed.Length / 2)..]) : null,
             ["loss_first"] = lossFirst,
             ["loss_last"] = lossLast,
             ["peak_mb"] = Math.Round(self.PeakWorkingSet64 / (1024.0 * 1024.0), 1),

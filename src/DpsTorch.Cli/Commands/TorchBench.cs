@@ -10,7 +10,7 @@ namespace DpsTorch.Cli;
 
 internal static class TorchBench
 {
-    public static JsonObject Run(DpsConfig c, int steps, string caseName, bool managedKernels, int threads, TextWriter? log)
+    public static JsonObject Run(DpsConfig c, int steps, string caseName, bool managedKernels, int threads, TextWriter? log, int warmup = 1)
     {
         if (TorchRuntime.Unavailable is { } why) throw new InvalidOperationException(why);
         set_num_threads(threads);
@@ -27,10 +27,10 @@ internal static class TorchBench
             loss.backward();
             optimizer.step();
             return value;
-        });
+        }, warmup: warmup);
         double lossLast;
         using (var scope = NewDisposeScope())
         using (no_grad()) lossLast = module.Loss().Total.item<double>();
-        return BenchStepCommand.Result(caseName, managedKernels ? "torchsharp-kernels" : "torchsharp", model, times, lossFirst, lossLast, threads);
+        return BenchStepCommand.Result(caseName, managedKernels ? "torchsharp-kernels" : "torchsharp", model, times, lossFirst, lossLast, threads, warmup);
     }
 }

@@ -132,6 +132,7 @@ public sealed partial class Tensor
         if (!ShouldRecord(inputs)) return result;
         result._requiresGrad = true;
         result._node = new Node(op, inputs, backward);
+        TensorEngine.CountRecordedOp();
         return result;
     }
 

@@ -2,6 +2,8 @@
 // broadcast copies), sorting it and allocating each op's fresh arrays cost more than the arithmetic, and a step's fresh
 // arrays walk the process through new pages until the next collection. This evaluates the same loss with buffers kept
 // from step to step, in the same order of operations as the graph, so that results stay bit-identical.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using DpsTorch.Config;
 using DpsTorch.Ops;
 using TP = System.Numerics.Tensors.TensorPrimitives;
@@ -45,10 +47,12 @@ internal sealed class FusedStep
     private readonly int _edgesPerTask = 1;
     // A complete graph in lexicographic edge order (what the complete topology gives; edge (lo, hi) is
     // RowStart(lo) + hi − lo − 1, so each row of the upper triangle is a run of q) needs no positions: op(A)[i, p] is at
-    // _depthAt[p] + _rowPanel[i]·_panelStride[p] + _rowInPanel[i] of the packed layout (MatMulKernel.PackedIndex
-    // tabulated), and the rows are split over the threads in ranges of equal edge counts (_rowSplit).
+    // _depthAt[p] + ⌊i/MR⌋·_panelStride[p] + i mod MR of the packed layout (MatMulKernel.PackedIndex tabulated), written
+    // panel by panel in memory order (PackPanels), and the gradient's rows are split over the threads in ranges of equal
+    // edge counts (_rowSplit).
     private readonly bool _complete;
-    private readonly int[] _depthAt = [], _panelStride = [], _rowPanel = [], _rowInPanel = [], _rowSplit = [];
+    private readonly int[] _depthAt = [], _panelStride = [], _rowSplit = [];
+    private readonly long[] _rowBase = [];             // RowStart(i) − i − 1: q of edge (i, j), j > i, is q[_rowBase[i] + j]
     private double[] _rowSums = [];                    // row sums of p per frame (the same p: one set), kept as the op keeps them
     private double[] _targets = [];                    // D/∫D per frame
 
@@ -102,12 +106,12 @@ internal sealed class FusedStep
                 if (_complete)
                 {
                     int mr = MatMulKernel.PanelHeight;
-                    (_depthAt, _panelStride, _rowPanel, _rowInPanel) = (new int[_n], new int[_n], new int[_n], new int[_n]);
+                    (_depthAt, _panelStride, _rowBase) = (new int[_n], new int[_n], new long[_n]);
                     for (int i = 0; i < _n; i++)
                     {
                         _depthAt[i] = MatMulKernel.PackedIndex(_n, _n, 0, i);
                         _panelStride[i] = MatMulKernel.PackedIndex(_n, _n, mr, i) - _depthAt[i];
-                        (_rowPanel[i], _rowInPanel[i]) = (i / mr, i % mr);
+                        _rowBase[i] = RowStart(i, _n) - i - 1;
                     }
                     int parts = Math.Max(1, TensorEngine.NumThreads);
                     _rowSplit = new int[parts + 1];
@@ -176,27 +180,57 @@ internal sealed class FusedStep
     }
 
     /// <summary>
-    /// Rows [lo0, lo1) of a complete graph's q (lexicographic edges) into the packed I + Q: q_e at (lo, hi) and (hi, lo).
-    /// Every index lies inside the arrays by construction (the tables are <see cref="MatMulKernel.PackedIndex"/>'s).
+    /// Row panels [panel0, panel1) of the packed I + Q of a complete graph, read from q (lexicographic edges): panel ip
+    /// holds rows i0 = ip·MR .. i0 + MR − 1, and at depth p the MR values S[i0 + r, p] lie side by side. S is symmetric, so
+    /// they are row p of S: for p &lt; i0 a run of q's row p (q[_rowBase[p] + i0 + r]), for p past the panel one value from
+    /// each of the panel's rows of q (q[_rowBase[i0 + r] + p], every row read front to back as p grows), and around the
+    /// diagonal both and the one. Every packed entry of real rows is written once, in memory order; the padding rows of a
+    /// ragged last panel stay the zeros they were allocated as. The values are q's, so the product is the one the graph
+    /// packs from the mirrored dense I + Q.
     /// </summary>
-    private unsafe void ScatterRows(int lo0, int lo1)
+    private unsafe void PackPanels(int panel0, int panel1)
     {
-        int n = _n;
+        int n = _n, mr = MatMulKernel.PanelHeight;
         fixed (double* q = _q, dense = _dense)
-        fixed (int* depthAt = _depthAt, panelStride = _panelStride, rowPanel = _rowPanel, rowInPanel = _rowInPanel)
+        fixed (int* depthAt = _depthAt, panelStride = _panelStride)
+        fixed (long* rowBase = _rowBase)
         {
-            for (int lo = lo0; lo < lo1; lo++)
+            long* from = stackalloc long[mr];
+            for (int ip = panel0; ip < panel1; ip++)
             {
-                double* qRow = q + (RowStart(lo, n) - lo - 1); // q of (lo, hi) is qRow[hi]
-                int atLo = depthAt[lo], strideLo = panelStride[lo], panelLo = rowPanel[lo], rowLo = rowInPanel[lo];
-                for (int hi = lo + 1; hi < n; hi++)
+                int i0 = ip * mr, rows = Math.Min(mr, n - i0), i1 = i0 + rows;
+                for (int r = 0; r < rows; r++) from[r] = rowBase[i0 + r];
+                for (int p = 0; p < n; p++)
                 {
-                    double v = qRow[hi];
-                    dense[depthAt[hi] + panelLo * panelStride[hi] + rowLo] = v; // (i, p) = (lo, hi)
-                    dense[atLo + rowPanel[hi] * strideLo + rowInPanel[hi]] = v; // (hi, lo)
+                    double* dst = dense + depthAt[p] + (long)ip * panelStride[p];
+                    if (p < i0)
+                    {
+                        double* src = q + rowBase[p] + i0;
+                        for (int r = 0; r < rows; r++) Put(dst + r, src[r]);
+                    }
+                    else if (p >= i1)
+                        for (int r = 0; r < rows; r++) Put(dst + r, q[from[r] + p]);
+                    else
+                        for (int r = 0; r < rows; r++)
+                        {
+                            int i = i0 + r;
+                            Put(dst + r, i == p ? 1.0 : i < p ? q[from[r] + p] : q[rowBase[p] + i]);
+                        }
                 }
             }
         }
+        if (Sse2.X64.IsSupported) Sse.StoreFence(); // the streamed stores are seen by the product's threads
+    }
+
+    /// <summary>
+    /// *dst = v, streamed past the caches where the machine can (the packed 8 MB at N = 1024 is read back by the products
+    /// from memory anyway; a cached store first reads each line in).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Put(double* dst, double v)
+    {
+        if (Sse2.X64.IsSupported) Sse2.X64.StoreNonTemporal((long*)dst, BitConverter.DoubleToInt64Bits(v));
+        else *dst = v;
     }
 
     /// <summary>
@@ -328,14 +362,15 @@ internal sealed class FusedStep
         var theta = m.Interaction.Theta!;
         if (_packed && _complete)
         {
-            // q = sigmoid(θ) and its scatter into the packed I + Q, row ranges in parallel (each q_e depends on θ_e alone,
-            // and every range is many vectors long, so every value is the one SigmoidInto gives for the whole array).
+            // q = sigmoid(θ), row ranges in parallel (each q_e depends on θ_e alone, and every range is many vectors long, so
+            // every value is the one SigmoidInto gives for the whole array), then the packed I + Q from q, panels in parallel.
             OverRows((lo0, lo1) =>
             {
                 int s = (int)RowStart(lo0, n), e = (int)RowStart(lo1, n);
                 Tensor.SigmoidInto(theta.Data.Slice(s, e - s), _q.AsSpan(s, e - s));
-                ScatterRows(lo0, lo1);
             });
+            int panels = (n + MatMulKernel.PanelHeight - 1) / MatMulKernel.PanelHeight;
+            TensorEngine.ParallelRanges(panels, PackPanels);
             _density!.Forward(mu, _sigma, _a, _w, parallel: true);
             MatMulKernel.GemmPacked(_dense, _w, false, _p, n, n, mPts);
         }

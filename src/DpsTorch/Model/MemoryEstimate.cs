@@ -11,9 +11,10 @@ namespace DpsTorch.Model;
 /// Estimated peak bytes of one run of a config, by part: the per-agent arrays (parameters, gradients, optimiser state,
 /// saved states and their JSON), the N×M matrices of the training step and of the measures (robustness and resilience
 /// rebuild a sub-system), the demand frames, the edges, the N×N matrices (dense I + Q, exact similarity, hop
-/// distances) and the levels of a nested system. <see cref="Total"/> adds the runtime's own footprint.
+/// distances), the levels of a nested system and the matmul's packing of its B operand (<see cref="MatMulPacking"/>).
+/// <see cref="Total"/> adds the runtime's own footprint.
 /// </summary>
-public sealed record MemoryEstimate(long Agents, long Cells, long DemandFrames, long Edges, long Dense, long Levels)
+public sealed record MemoryEstimate(long Agents, long Cells, long DemandFrames, long Edges, long Dense, long Levels, long MatMulPacking = 0)
 {
     /// <summary>
     /// Largest N for which the measures build the N×N similarity matrix (N² doubles = 128 MiB at 4096); above it they
@@ -37,7 +38,18 @@ public sealed record MemoryEstimate(long Agents, long Cells, long DemandFrames, 
     public const long BytesPerFramePoint = 16 * sizeof(double);
 
     /// <summary>The total in bytes.</summary>
-    public long Total => Sat(BaseBytes, Sat(Agents, Sat(Cells, Sat(DemandFrames, Sat(Edges, Sat(Dense, Levels))))));
+    public long Total => Sat(BaseBytes, Sat(Agents, Sat(Cells, Sat(DemandFrames, Sat(Edges, Sat(Dense, Sat(Levels, MatMulPacking)))))));
+
+    /// <summary>
+    /// Bytes of the packed B operand of the largest dense product of N agents and M grid points: the products of a dense
+    /// I + Q ((I + Q)·w, G·wᵀ, (I + Q)·G) and the measures' similarity have B of N×M or M×N, which the matmul copies into
+    /// one buffer of k × (m rounded up to its 8-column panels) doubles per call and keeps up to 32 MiB of it between
+    /// calls (Tensors/MatMulKernel.cs, TakeSharedB).
+    /// </summary>
+    internal static long PackedOperandBytes(long n, long m)
+        => Math.Max(Mul(Mul(n, PanelColumns(m)), sizeof(double)), Mul(Mul(m, PanelColumns(n)), sizeof(double)));
+
+    private static long PanelColumns(long columns) => columns > long.MaxValue - 7 ? long.MaxValue : (columns + 7) / 8 * 8;
 
     /// <summary>The estimate of a config (flat or nested); nothing is allocated. Saturates at <see cref="long.MaxValue"/>.</summary>
     public static MemoryEstimate For(DpsConfig c)
@@ -67,8 +79,10 @@ public sealed record MemoryEstimate(long Agents, long Cells, long DemandFrames, 
             // The leaves' own similarity (tier 0 of the nested measures is N×N, exact).
             dense = Sat(dense, Mul(Mul(n, n), sizeof(double)));
         }
+        // A dense product runs where the N×N matrices of DenseBytes are built (dense I + Q, the exact similarity).
+        long packing = dense > 0 ? PackedOperandBytes(n, m) : 0;
         return new MemoryEstimate(Mul(n, BytesPerAgent), cells, Mul(Mul(frames, m), BytesPerFramePoint),
-            Mul(edges, BytesPerEdge), dense, levels);
+            Mul(edges, BytesPerEdge), dense, levels, packing);
     }
 
     /// <summary>N×M matrices alive at once: the step's forward values and gradients, the measures' production, and the
@@ -117,7 +131,7 @@ public sealed record MemoryEstimate(long Agents, long Cells, long DemandFrames, 
         var parts = new (string Name, long Bytes)[]
         {
             ("agents", Agents), ("N×M matrices", Cells), ("demand frames", DemandFrames), ("edges", Edges),
-            ("N×N matrices", Dense), ("nested levels", Levels),
+            ("N×N matrices", Dense), ("nested levels", Levels), ("matmul packing", MatMulPacking),
         };
         var shown = parts.Where(p => p.Bytes > 0).OrderByDescending(p => p.Bytes).Select(p => $"{p.Name} {Bytes(p.Bytes)}");
         return $"about {Bytes(Total)} ({string.Join(", ", shown.DefaultIfEmpty("runtime only"))})";

@@ -40,6 +40,16 @@ public static class TensorEngine
         _allocatedAtCollect = allocated;
     }
 
+    [ThreadStatic] private static long _recordedOps;
+
+    /// <summary>
+    /// Graph nodes recorded on this thread since it started (every op that recorded its backward): what a step really
+    /// records, 0 per step on the graph-free paths (Model/FusedStep.cs), unlike the size of a graph built afterwards.
+    /// </summary>
+    public static long RecordedOps => _recordedOps;
+
+    internal static void CountRecordedOp() => _recordedOps++;
+
     /// <summary>Opens a scope in which no op records the graph (like torch.no_grad()). Dispose to close it.</summary>
     public static IDisposable NoGrad() => new GradModeScope(false);
 

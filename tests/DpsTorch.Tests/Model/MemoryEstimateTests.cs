@@ -103,6 +103,51 @@ public class MemoryEstimateFileTests
     }
 }
 
+public class MemoryEstimateMatMulPackingTests
+{
+    [Fact]
+    public void Estimate_HoldsTheMatMulsPackedOperand_OfTheDenseProducts()
+    {
+        // The dense I + Q of a learned complete graph multiplies N×N by N×M ((I + Q)·w) and N×M by M×N (G·wᵀ): the
+        // matmul packs that B operand into a buffer of its own. Measured on this thread (where the buffer is taken) for
+        // both shapes, beyond 32 MiB so that no buffer kept by an earlier product can stand in for it.
+        const int n = 2048, m = 2100, rows = 12;
+        var c = new DpsConfig { Agents = new AgentsConfig { Count = n }, Space = new SpaceConfig { M = m },
+            Topology = new TopologyConfig { Kind = TopologyKind.Complete, Learned = true }, Objective = new ObjectiveConfig { Kind = ObjectiveKind.Local } };
+        var e = MemoryEstimate.For(c);
+        Assert.Equal(MemoryEstimate.PackedOperandBytes(n, m), e.MatMulPacking);
+        Assert.Equal(e.MatMulPacking, e.Total - (e with { MatMulPacking = 0 }).Total);
+        Assert.Contains("matmul packing", e.Describe());
+
+        MatMulKernel.Gemm(new double[rows * 64], false, new double[64 * 64], false, new double[rows * 64], rows, 64, 64, allowDirect: false); // this thread's packed-A buffer
+        long largest = 0;
+        foreach (var (k, cols) in new[] { (n, m), (m, n) })
+        {
+            var a = new double[rows * k];
+            var b = new double[k * cols];
+            var o = new double[rows * cols];
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            MatMulKernel.Gemm(a, false, b, false, o, rows, k, cols, allowDirect: false);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated >= (long)k * cols * sizeof(double), $"{k}×{cols}: {allocated} bytes allocated: B was not packed into a fresh buffer");
+            largest = Math.Max(largest, allocated);
+        }
+        // Beside the buffer a call allocates a few small objects (its closures, Parallel.For's state): under 64 KiB.
+        Assert.True(largest <= e.MatMulPacking + (64L << 10), $"the product allocated {largest} bytes, the estimate has {e.MatMulPacking}");
+        Assert.True(e.MatMulPacking <= largest + (1L << 20), $"the estimate ({e.MatMulPacking}) is far above the {largest} bytes measured");
+    }
+
+    [Fact]
+    public void Estimate_HasNoPacking_WithoutADenseProduct()
+    {
+        // A ring of 100,000 agents: sparse I + Q and no exact similarity matrix (N > SimilarityMatrixMaxN).
+        var ring = MemoryEstimate.For(ConfigLoader.Parse("""{ "space": { "m": 256 }, "agents": { "count": 100000 }, "topology": { "kind": "ring", "k": 2 } }"""));
+        Assert.Equal(0, ring.MatMulPacking);
+        var small = MemoryEstimate.For(ConfigLoader.Parse("""{ "space": { "m": 256 }, "agents": { "count": 1000 } }"""));
+        Assert.Equal(1000L * 256 * sizeof(double), small.MatMulPacking);
+    }
+}
+
 public class MemoryEstimateModelFileTests
 {
     [Fact]

@@ -78,6 +78,43 @@ public class TensorLinearAlgebraTests
         AssertGradients(x => (x[0].MatMul(x[1]) * w).Sum(), [a, v]);
     }
 
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(97, 257, 19)]   // partial row tile, partial depth block, partial column panel
+    [InlineData(300, 260, 41)]  // parallel
+    public void MatMul_IntoOutput_IsBitwiseEqualToMatMul_AndOverwritesStaleValues(int n, int k, int m)
+    {
+        var a = Tensor.Rand(new Random(21), [n, k], -1, 1);
+        var b = Tensor.Rand(new Random(22), [k, m], -1, 1);
+        var output = Tensor.Full(double.NaN, n, m);
+        var returned = Tensor.MatMul(a, b, output);
+        Assert.Same(output, returned);
+        Assert.Equal(a.MatMul(b).ToArray(), output.ToArray());
+        Assert.False(output.RequiresGrad);
+    }
+
+    [Fact]
+    public void MatMul_IntoOutput_RejectsWrongShapeAliasingAndInputsThatNeedGrad()
+    {
+        var a = Tensor.Rand(new Random(23), [4, 3], -1, 1);
+        var b = Tensor.Rand(new Random(24), [3, 5], -1, 1);
+        var shape = Assert.Throws<ArgumentException>(() => Tensor.MatMul(a, b, Tensor.Zeros(5, 4)));
+        Assert.Contains("[5, 4]", shape.Message);
+        Assert.Contains("[4, 5]", shape.Message);
+        var square = Tensor.Rand(new Random(25), [3, 3], -1, 1);
+        Assert.Throws<ArgumentException>(() => Tensor.MatMul(square, square, square));
+        var w = Param(26, [3, 5]);
+        var grad = Assert.Throws<InvalidOperationException>(() => Tensor.MatMul(a, w, Tensor.Zeros(4, 5)));
+        Assert.Contains("requires grad", grad.Message);
+        using (TensorEngine.NoGrad())
+        {
+            var c = Tensor.MatMul(a, w, Tensor.Zeros(4, 5));
+            Assert.Equal(a.MatMul(w.Detach()).ToArray(), c.ToArray());
+        }
+        var recorded = a.MatMul(w); // a product in a recorded graph is needed by its backward: never overwritten
+        Assert.Throws<InvalidOperationException>(() => Tensor.MatMul(a, b, recorded));
+    }
+
     [Fact]
     public void MatMul_IsBitwiseIdentical_ForOneAndTwoThreads()
     {
