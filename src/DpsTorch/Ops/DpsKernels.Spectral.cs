@@ -578,7 +578,7 @@ public static partial class DpsKernels
         private static void Start(Vector256<double> theta, Vector256<double> sigma, Vector256<double> scale, out Vector256<double> zr, out Vector256<double> zi,
             out Vector256<double> pr, out Vector256<double> pi, out Vector256<double> q)
         {
-            var e = Vector256.Exp(Vector256.Create(-0.5) * sigma * sigma);
+            var e = Exp(Vector256.Create(-0.5) * sigma * sigma);
             q = e * e;
             var r = e * q;
             var (s1, c1) = Vector256.SinCos(theta);
