@@ -181,8 +181,12 @@ public static partial class DpsKernels
                 {
                     int j2 = Math.Min(j + 1, n - 1);
                     int h = Math.Max(_harmonics[g * n + j], _harmonics[g * n + j2]);
-                    Load(g * n + j, inv2Pi, out var zrA, out var ziA, out var prA, out var piA, out var qA);
-                    Load(g * n + j2, j2 == j ? Vector256<double>.Zero : inv2Pi, out var zrB, out var ziB, out var prB, out var piB, out var qB);
+                    var st = _start.AsSpan();
+                    int atA = Kept * (g * n + j), atB = Kept * (g * n + j2);
+                    var tA = st[atA + 6] * inv2Pi;
+                    var tB = st[atB + 6] * (j2 == j ? Vector256<double>.Zero : inv2Pi);
+                    Vector256<double> zrA = st[atA] * tA, ziA = st[atA + 1] * tA, prA = st[atA + 2], piA = st[atA + 3], qA = st[atA + 4];
+                    Vector256<double> zrB = st[atB] * tB, ziB = st[atB + 1] * tB, prB = st[atB + 2], piB = st[atB + 3], qB = st[atB + 4];
                     for (int k = 1; k <= h; k++)
                     {
                         cRe[k] += zrA + zrB;
@@ -229,8 +233,10 @@ public static partial class DpsKernels
                 {
                     int j2 = Math.Min(j + 1, n - 1);
                     int h = Math.Max(_harmonics[g * n + j], _harmonics[g * n + j2]);
-                    Load(g * n + j, null, out var zrA, out var ziA, out var prA, out var piA, out var qA);
-                    Load(g * n + j2, null, out var zrB, out var ziB, out var prB, out var piB, out var qB);
+                    var st = _start.AsSpan();
+                    int atA = Kept * (g * n + j), atB = Kept * (g * n + j2);
+                    Vector256<double> zrA = st[atA], ziA = st[atA + 1], prA = st[atA + 2], piA = st[atA + 3], qA = st[atA + 4];
+                    Vector256<double> zrB = st[atB], ziB = st[atB + 1], prB = st[atB + 2], piB = st[atB + 3], qB = st[atB + 4];
                     var (sigA, weightA) = (_start[Kept * (g * n + j) + 5], _start[Kept * (g * n + j) + 6]);
                     var (sigB, weightB) = (_start[Kept * (g * n + j2) + 5], _start[Kept * (g * n + j2) + 6]);
                     Vector256<double> wA = default, muA = default, sA = default, wB = default, muB = default, sB = default;
@@ -264,11 +270,11 @@ public static partial class DpsKernels
         /// (Q symmetric with weight <paramref name="q"/>[r·E + e] on each of the E local edges), into
         /// <paramref name="coverage"/>; also computes the gradients that <see cref="LocalBackward"/> returns.
         /// </summary>
-        public void LocalForward(ReadOnlySpan<double> mu, ReadOnlySpan<double> sigma, ReadOnlySpan<double> a, IReadOnlyList<(int I, int J)> edges,
+        public void LocalForward(ReadOnlySpan<double> mu, ReadOnlySpan<double> sigma, ReadOnlySpan<double> a, ReadOnlySpan<(int I, int J)> edges,
             ReadOnlySpan<double> q, IReadOnlyList<double[]> frames, Span<double> coverage)
         {
             Prepare(frames, local: true);
-            int n = _agents, nn = n * n, e = edges.Count, rows = _groups * n;
+            int n = _agents, nn = n * n, e = edges.Length, rows = _groups * n;
             _coverageBound = false;
             BeginAll(mu, sigma, a, 1.0);
             if (_laneEdges.Length != _groups * e * Lanes) (_laneEdges, _laneEdgeGrad) = (new double[_groups * e * Lanes], new double[_groups * e * Lanes]);
@@ -295,8 +301,10 @@ public static partial class DpsKernels
                 {
                     int j2 = Math.Min(j + 1, n - 1);
                     int h = Math.Max(_harmonics[g * n + j], _harmonics[g * n + j2]);
-                    Load(g * n + j, null, out var zrA, out var ziA, out var prA, out var piA, out var qA);
-                    Load(g * n + j2, null, out var zrB, out var ziB, out var prB, out var piB, out var qB);
+                    var st = _start.AsSpan();
+                    int atA = Kept * (g * n + j), atB = Kept * (g * n + j2);
+                    Vector256<double> zrA = st[atA], ziA = st[atA + 1], prA = st[atA + 2], piA = st[atA + 3], qA = st[atA + 4];
+                    Vector256<double> zrB = st[atB], ziB = st[atB + 1], prB = st[atB + 2], piB = st[atB + 3], qB = st[atB + 4];
                     var (sigA, sigB) = (_start[Kept * (g * n + j) + 5], _start[Kept * (g * n + j2) + 5]);
                     Vector256<double> t0A = default, t1A = default, t2A = default, t0B = default, t1B = default, t2B = default;
                     var wt = _weighted; // T̄_k, k·T̄_k, k²·T̄_k (re, im) interleaved by harmonic
@@ -431,9 +439,9 @@ public static partial class DpsKernels
         /// The gradients of Σ_r coverage_r at the last <see cref="LocalForward"/>: ∂/∂μ, ∂/∂σ, ∂/∂a per agent and ∂/∂q per
         /// edge (gq[r·E + e], set, not added; q_e sits at S_IJ and S_JI).
         /// </summary>
-        public void LocalBackward(IReadOnlyList<(int I, int J)> edges, Span<double> gMu, Span<double> gSigma, Span<double> gA, Span<double> gq)
+        public void LocalBackward(ReadOnlySpan<(int I, int J)> edges, Span<double> gMu, Span<double> gSigma, Span<double> gA, Span<double> gq)
         {
-            int n = _agents, nn = n * n, e = edges.Count;
+            int n = _agents, nn = n * n, e = edges.Length;
             _gMuLocal.AsSpan(0, _starts * n).CopyTo(gMu);
             _gSigmaLocal.AsSpan(0, _starts * n).CopyTo(gSigma);
             _gALocal.AsSpan(0, _starts * n).CopyTo(gA);
@@ -460,6 +468,10 @@ public static partial class DpsKernels
             var muL = Vectors(_laneMu).Slice(g * n, n);
             var sigL = Vectors(_laneSigma).Slice(g * n, n);
             var invTwoPi = Vector256.Create(1.0 / TwoPi);
+            // Every pair's s ≤ √2·(the group's widest σ): where that needs no image beyond k = 0, no pair does.
+            var widestSigma = sigL[0];
+            for (int j = 1; j < n; j++) widestSigma = Vector256.Max(widestSigma, sigL[j]);
+            bool oneImage = Images(Math.Sqrt(2.0) * Math.Max(Math.Max(widestSigma.GetElement(0), widestSigma.GetElement(1)), Math.Max(widestSigma.GetElement(2), widestSigma.GetElement(3)))) == 0;
             for (int j = 0; j < n; j++)
             {
                 var muJ = muL[j];
@@ -471,8 +483,7 @@ public static partial class DpsKernels
                     var sL = sigL[l];
                     var s2 = sJ * sJ + sL * sL;
                     var sv = Vector256.Sqrt(s2);
-                    double widest = Math.Max(Math.Max(sv.GetElement(0), sv.GetElement(1)), Math.Max(sv.GetElement(2), sv.GetElement(3)));
-                    int images = Images(widest);
+                    int images = oneImage ? 0 : Images(Math.Max(Math.Max(sv.GetElement(0), sv.GetElement(1)), Math.Max(sv.GetElement(2), sv.GetElement(3))));
                     var invS = Vector256<double>.One / sv;
                     var invS2 = invS * invS;
                     var negInv2s2 = Vector256.Create(-0.5) * invS2;
@@ -480,7 +491,7 @@ public static partial class DpsKernels
                     for (int k = -images; k <= images; k++)
                     {
                         var u = delta + Vector256.Create(TwoPi * k);
-                        var phi = Vector256.Exp(u * u * negInv2s2);
+                        var phi = Exp(u * u * negInv2s2);
                         var pu = phi * u;
                         p0 += phi; p1 += pu; p2 += pu * u;
                     }
@@ -495,6 +506,39 @@ public static partial class DpsKernels
                 }
             }
         }
+
+        /// <summary>
+        /// e^x for x ≤ 0 (arguments below −700 give e^{−700} ≈ 1e-304, as the grid kernels clamp them), inlined: x = n·ln 2 + r
+        /// with |r| ≤ ln 2 / 2 (Cody–Waite: ln 2 in two parts), e^r by its Taylor polynomial to degree 13 (Estrin's scheme; truncation below
+        /// 4e-18 relative), times 2^n written into the exponent bits (n rounded by adding 1.5·2^52). Within a few ulp of Math.Exp.
+        /// </summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        internal static Vector256<double> Exp(Vector256<double> x)
+        {
+            x = Vector256.Max(x, Vector256.Create(-700.0));
+            var magic = Vector256.Create(6755399441055744.0); // 1.5·2^52: adding it rounds to an integer held in the low bits
+            var t = x * Vector256.Create(1.4426950408889634) + magic; // x / ln 2
+            var n = t - magic;
+            var r = x - n * Vector256.Create(6.93147180369123816490e-01) - n * Vector256.Create(1.90821492927058770002e-10);
+            // Estrin's scheme (a short dependency chain): pairs c_i + c_{i+1}·r, then by r², r⁴, r⁸.
+            var r2 = r * r;
+            var r4 = r2 * r2;
+            var r8 = r4 * r4;
+            var q0 = Fma(r, Vector256<double>.One, Vector256<double>.One);
+            var q1 = Fma(r, Vector256.Create(1.0 / 6.0), Vector256.Create(0.5));
+            var q2 = Fma(r, Vector256.Create(1.0 / 120.0), Vector256.Create(1.0 / 24.0));
+            var q3 = Fma(r, Vector256.Create(1.0 / 5040.0), Vector256.Create(1.0 / 720.0));
+            var q4 = Fma(r, Vector256.Create(1.0 / 362880.0), Vector256.Create(1.0 / 40320.0));
+            var q5 = Fma(r, Vector256.Create(1.0 / 39916800.0), Vector256.Create(1.0 / 3628800.0));
+            var q6 = Fma(r, Vector256.Create(1.0 / 6227020800.0), Vector256.Create(1.0 / 479001600.0));
+            var p = Fma(r8, Fma(r4, q6, Fma(r2, q5, q4)), Fma(r4, Fma(r2, q3, q2), Fma(r2, q1, q0)));
+            var scale = (t.AsInt64() - magic.AsInt64() + Vector256.Create(1023L)) << 52;
+            return p * scale.AsDouble();
+        }
+
+        /// <summary>a·b + c, fused where the machine has FMA.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static Vector256<double> Fma(Vector256<double> a, Vector256<double> b, Vector256<double> c) => Vector256.MultiplyAddEstimate(a, b, c);
 
         /// <summary>Images on each side of k = 0 of a wrapped normal of breadth s that reach within <see cref="NegligibleZ"/>·s of [−π, π).</summary>
         private static int Images(double s) => (int)Math.Floor((NegligibleZ * s / Math.PI + 1.0) / 2.0);
@@ -525,15 +569,6 @@ public static partial class DpsKernels
                 (_start[at], _start[at + 1], _start[at + 2], _start[at + 3], _start[at + 4], _start[at + 5], _start[at + 6]) = (zr, zi, pr, pim, q, sig, facV[idx]);
                 _harmonics[idx] = Cut(Math.Min(Math.Min(sig.GetElement(0), sig.GetElement(1)), Math.Min(sig.GetElement(2), sig.GetElement(3))));
             }
-        }
-
-        /// <summary>The kept start of agent <paramref name="index"/> (g·N + j); with <paramref name="scale"/>, z is multiplied by its factor·scale.</summary>
-        private void Load(int index, Vector256<double>? scale, out Vector256<double> zr, out Vector256<double> zi, out Vector256<double> pr, out Vector256<double> pi,
-            out Vector256<double> q)
-        {
-            int at = Kept * index;
-            var t = scale is { } sc ? _start[at + 6] * sc : Vector256<double>.One;
-            (zr, zi, pr, pi, q) = (_start[at] * t, _start[at + 1] * t, _start[at + 2], _start[at + 3], _start[at + 4]);
         }
 
         /// <summary>

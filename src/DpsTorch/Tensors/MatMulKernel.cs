@@ -453,19 +453,27 @@ internal static class MatMulKernel
 
     /// <summary>
     /// Runs the micro-kernel over every (row panel, column panel) tile of one packed A block against one depth slab of
-    /// packed B: for each B panel (kept in L1), every A panel of the block (from L2).
+    /// packed B: for each B panel (kept in L1), every A panel of the block (from L2). While a B panel serves the block's
+    /// A panels, the next B panel is asked for (prefetcht1), a share of its cache lines before each A panel: a depth slab
+    /// wider than L2 (kc·m·8 bytes, 4 MiB at m = 2048) otherwise comes from L3 on the first tile of every B panel
+    /// (measured on 1 thread at 2048³: 5-9% less CPU time per product on both SIMD paths; no change at 1024×1024·1024×256).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Block(double* packedA, double* bSlab, double* c, int i0, int i1, int kc, int m, int mr, bool first)
     {
         double* tile = stackalloc double[12 * NR];
+        int panelsA = (i1 - i0 + mr - 1) / mr;
         for (int j0 = 0; j0 < m; j0 += NR)
         {
             double* bPanel = bSlab + (long)j0 * kc;
             int w = Math.Min(NR, m - j0);
             double* aPanel = packedA;
+            // The next B panel: kc rows of NR doubles, one cache line each, asked for a share before each A panel.
+            double* next = bPanel + kc * NR;
+            int lines = Sse.IsSupported && j0 + NR < m ? kc : 0, perPanel = (lines + panelsA - 1) / panelsA, asked = 0;
             for (int r0 = i0; r0 < i1; r0 += mr, aPanel += kc * mr)
             {
+                for (int end = Math.Min(lines, asked + perPanel); asked < end; asked++) Sse.Prefetch1(next + asked * NR);
                 int h = Math.Min(mr, i1 - r0);
                 bool full = h == mr && w == NR;
                 double* dst = full ? c + (long)r0 * m + j0 : tile;
