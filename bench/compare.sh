@@ -4,18 +4,23 @@
 #
 #   bench/compare.sh [CASE ...]          # default: every bench/cases/*.json, smallest first
 #
-# For each case: the C# CLI's bench-step command trains STEPS Adam steps and writes its initial model.json; the peer
-# loads that file, rebuilds the model in torch (float64) and trains the same steps. Prints per-step times, their ratio
-# (PyTorch / C#), both losses after the last step, their relative difference, parity (OK when <= 1e-6) and peak memory.
+# For each case: the C# CLI's bench-step command trains S Adam steps and writes its initial model.json; the peer
+# loads that file, rebuilds the model in torch (float64) and trains the same steps. Each side times every step; the
+# first W steps are warm-up, and the statistic is the MEDIAN wall time of the S - W steps after them (steady state).
+# Prints the median per-step times, their ratio (PyTorch / C#), both losses after the last step, their relative
+# difference, parity (OK when <= 1e-6) and peak memory.
 #
-# Environment: STEPS (20), THREADS (2), TOL (1e-6), PY (/usr/bin/python3), CS_TIMEOUT (1800 s), PY_TIMEOUT (1200 s),
+# Steps per case (S total, W warm-up; S - W timed): 120 and 20 (100 timed) for every case up to N = 1024; 50 and 10
+# (40 timed) for n2048-m512-learned; 16 and 4 (12 timed) for n100k-sparse-ring-learned (the peer's step is ~3.6 s).
+# STEPS and WARMUP, when set, replace them for every case (the losses still agree: 1e-14 at 300 steps on n16-local).
+#
+# Environment: STEPS, WARMUP (per case, above), THREADS (2), TOL (1e-6), PY (/usr/bin/python3), CS_TIMEOUT (1800 s), PY_TIMEOUT (1200 s),
 # PY_MEM_MB (unset: no cap; else ulimit -v for the peer), OUT (bench/out), PY_ONLY=1 (skip C#; the peer builds its
 # own initial state with --make-state, so no parity), NO_BUILD=1 (reuse the last Release build), PEER (best | naive).
 # After the table, bench/report.py prints each case's step FLOPs and the fraction of the measured matmul peak.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-STEPS=${STEPS:-20}
 THREADS=${THREADS:-2}
 TOL=${TOL:-1e-6}
 PY=${PY:-/usr/bin/python3}
@@ -63,17 +68,29 @@ RESULTS=$OUT/results.tsv
 
 last_json() { grep -E '^\{' "$1" | tail -1; }
 
+# Total and warm-up steps of a case (STEPS / WARMUP override).
+case_steps() {
+  local s w
+  case $1 in
+    n2048*) s=50; w=10 ;;
+    n100k*) s=16; w=4 ;;
+    *) s=120; w=20 ;;
+  esac
+  echo "${STEPS:-$s} ${WARMUP:-$w}"
+}
+
 for c in "${CASES[@]}"; do
   cfg=$ROOT/bench/cases/$c.json
   if [ ! -f "$cfg" ]; then echo "$c: no such case file $cfg"; continue; fi
   dir=$OUT/$c
   mkdir -p "$dir"
   rm -f "$dir/initial.json"
+  read -r steps warmup < <(case_steps "$c")
   cs_json="" ; cs_note=""
   if [ $HAVE_CS = 1 ]; then
-    echo "[$c] C#: bench-step --steps $STEPS --threads $THREADS"
-    timeout -k 10 "$CS_TIMEOUT" dotnet run -c Release --no-build --project src/DpsTorch.Cli -- bench-step \
-      --config "$cfg" --steps "$STEPS" --threads "$THREADS" --state-out "$dir/initial.json" --json \
+    echo "[$c] C#: bench-step --steps $steps --warmup $warmup --threads $THREADS"
+    timeout -k 10 "$CS_TIMEOUT" dotnet src/DpsTorch.Cli/bin/Release/net10.0/dps.dll bench-step \
+      --config "$cfg" --steps "$steps" --warmup "$warmup" --threads "$THREADS" --state-out "$dir/initial.json" --json \
       >"$dir/cs.out" 2>"$dir/cs.err"
     rc=$?
     cs_json=$(last_json "$dir/cs.out")
@@ -91,10 +108,10 @@ for c in "${CASES[@]}"; do
       src=(--config "$cfg" --state-out "$dir/initial.py.json")
       [ $HAVE_CS = 1 ] && py_note="no C# initial state: own init, no parity; "
     fi
-    echo "[$c] PyTorch: ${src[*]}"
+    echo "[$c] PyTorch: ${src[*]} --steps $steps --warmup $warmup --threads $THREADS"
     (
       [ -n "${PY_MEM_MB:-}" ] && ulimit -v $((PY_MEM_MB * 1024))
-      exec timeout -k 10 "$PY_TIMEOUT" "$PY" "$PEER" "${src[@]}" --case "$c" --steps "$STEPS" --threads "$THREADS" --json
+      exec timeout -k 10 "$PY_TIMEOUT" "$PY" "$PEER" "${src[@]}" --case "$c" --steps "$steps" --warmup "$warmup" --threads "$THREADS" --json
     ) >"$dir/py.out" 2>"$dir/py.err"
     rc=$?
     py_json=$(last_json "$dir/py.out")
@@ -119,16 +136,18 @@ echo
 if ! command -v "$JSONPY" >/dev/null 2>&1; then
   echo "No python3 to format the table; raw results in $RESULTS:"; cat "$RESULTS"; exit 0
 fi
-"$JSONPY" - "$RESULTS" "$TOL" "$STEPS" "$THREADS" "$(basename "$PEER")" <<'EOF'
+"$JSONPY" - "$RESULTS" "$TOL" "$THREADS" "$(basename "$PEER")" <<'EOF'
 import json, sys
-path, tol, steps, threads, peer = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+path, tol, threads, peer = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4]
 rows, notes, fails = [], [], 0
 def f(v, fmt):
     return format(v, fmt) if isinstance(v, (int, float)) else "-"
 for line in open(path):
     case, cs, py, cs_note, py_note = (line.rstrip("\n").split("\t") + ["", ""])[:5]
     cs, py = json.loads(cs), json.loads(py)
-    ratio = py["ms_per_step"] / cs["ms_per_step"] if cs and py and cs.get("ms_per_step") else None
+    ratio = py["ms_median_step"] / cs["ms_median_step"] if cs and py and cs.get("ms_median_step") else None
+    side = cs or py or {}
+    steps = f'{side.get("steps", "?")}/{side.get("warmup", 1)}' 
     rel = rel0 = None
     parity = "n/a"
     if cs and py and "own init" not in py_note:
@@ -137,16 +156,18 @@ for line in open(path):
         rel0 = abs(py["loss_first"] - cs["loss_first"]) / max(abs(cs["loss_first"]), 1e-300)
         parity = "OK" if rel <= tol else "FAIL"
         fails += parity == "FAIL"
-    rows.append([case, f(cs and cs.get("ms_per_step"), ".1f"), f(py and py.get("ms_per_step"), ".1f"),
-                 f(ratio, ".2f"), f(cs and cs.get("loss_last"), ".10g"), f(py and py.get("loss_last"), ".10g"),
+    pth = f'{py.get("threads_torch", py.get("threads"))}x{py.get("threads_blas", "?")}' if py else "-"
+    rows.append([case, steps, f(cs and cs.get("ms_median_step"), ".3f"), f(py and py.get("ms_median_step"), ".3f"),
+                 f(ratio, ".2f"), pth, f(cs and cs.get("loss_last"), ".10g"), f(py and py.get("loss_last"), ".10g"),
                  f(rel0, ".1e"), f(rel, ".1e"), parity, f(cs and cs.get("peak_mb"), ".0f"), f(py and py.get("peak_mb"), ".0f")])
     for n in (cs_note, py_note):
         if n: notes.append(f"{case}: {n}")
-head = ["case", "C# ms/step", "PyTorch ms/step", "ratio Py/C#", f"C# loss@{steps}", f"PyTorch loss@{steps}",
-        "rel diff step0", f"rel diff @{steps}", f"parity({tol:g})", "C# peak MB", "Py peak MB"]
+head = ["case", "steps/warm-up", "C# median ms", "PyTorch median ms", "ratio Py/C#", "peer threads", "C# loss@last",
+        "PyTorch loss@last", "rel diff step0", "rel diff @last", f"parity({tol:g})", "C# peak MB", "Py peak MB"]
 w = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
-print(f"PyTorch peer: bench/peer/{peer}. Per-step times exclude the first (warm-up) step; {threads} threads each; "
-      "float64; peak MB = peak RSS.")
+print(f"PyTorch peer: bench/peer/{peer}. Median wall ms per step over the steps after the warm-up (steps/warm-up: "
+      f"total and untimed); C# on {threads} threads; the peer on at most {threads} (peer threads = torch x OpenBLAS, "
+      "the fastest on its trial steps); float64; peak MB = peak RSS.")
 for r in [head, ["-" * x for x in w]] + rows:
     print("  ".join(str(v).rjust(w[i]) if i else str(v).ljust(w[i]) for i, v in enumerate(r)))
 for n in notes:

@@ -16,7 +16,7 @@ for reference), written the way a skilled PyTorch user would, with the same alge
   idle pool threads sleep (OMP_WAIT_POLICY=PASSIVE, OPENBLAS_THREAD_TIMEOUT=4, set by dps_torch.py before torch
   loads). Without this, at N <= 128 two threads cost 2-10x one thread's step whenever anything else runs.
 
-Same command line and JSON line as dps_torch.py ("impl": "pytorch-best"); --selftest compares it with the naive peer.
+Same command line and JSON line as dps_torch.py ("impl": "pytorch-best"); parity.py compares it with the naive peer.
 Run it with the Debian interpreter (/usr/bin/python3, python3-torch + libopenblas0-pthread).
 """
 import ctypes
@@ -60,14 +60,17 @@ def _images_forward(mu, sigma, grid):
     d = torch.where(v >= math.pi, v - TWO_PI, torch.where(v < -math.pi, v + TWO_PI, v))
     neg_inv2s2 = (-0.5 / (sigma * sigma)).unsqueeze(1)
     norm = (INV_SQRT_TWO_PI / sigma).unsqueeze(1)
-    s = torch.zeros_like(d)
-    a1 = torch.zeros_like(d)
-    a2 = torch.zeros_like(d)
+    s = a1 = a2 = None  # the sums start at the first image's terms (= 0 + term: the same bits as from zeros)
     for k in range(-kmax, kmax + 1):
         u = d + TWO_PI * k if k else d
         phi = torch.exp(torch.clamp(u * u * neg_inv2s2, min=naive.FUSED_MIN_EXPONENT)).mul_(norm)
         if k and bool((counts < abs(k)).any()):
             phi.mul_((counts >= abs(k)).to(phi.dtype).unsqueeze(1))
+        if s is None:
+            s = phi.clone()
+            a1 = phi.mul_(u).clone()
+            a2 = phi.mul_(u)
+            continue
         s.add_(phi)
         phi.mul_(u)
         a1.add_(phi)
@@ -106,9 +109,15 @@ class WrappedNormal(torch.autograd.Function):
         img = sigma < naive.FUSED_SWITCH_SIGMA
         ii = torch.nonzero(img).squeeze(1)
         fi = torch.nonzero(~img).squeeze(1)
-        out = torch.empty(mu.shape[0], grid.shape[0], dtype=torch.float64)
         ctx.ii, ctx.fi = ii, fi
+        ctx.all_images = ii.numel() == mu.shape[0]  # one series for every agent: no gathers, no scatters
         saved = [mu, sigma]
+        if ctx.all_images:
+            s, a1, a2 = _images_forward(mu, sigma, grid)
+            ctx.img, ctx.four = (s, a1, a2), None
+            ctx.save_for_backward(*saved)
+            return s  # kept for the backward as well: the loss never writes into the densities in place
+        out = torch.empty(mu.shape[0], grid.shape[0], dtype=torch.float64)
         if ii.numel():
             s, a1, a2 = _images_forward(mu[ii], sigma[ii], grid)
             out[ii] = s
@@ -127,6 +136,9 @@ class WrappedNormal(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         mu, sigma = ctx.saved_tensors
+        if ctx.all_images:
+            s, a1, a2 = ctx.img
+            return (g * a1).sum(1) / (sigma * sigma), (g * a2).sum(1) / (sigma * sigma * sigma) - (g * s).sum(1) / sigma, None
         gmu = torch.zeros_like(mu)
         gsig = torch.zeros_like(sigma)
         if ctx.img is not None:
@@ -208,6 +220,7 @@ class DpsTorchBest:
         self.fixed_q, self.n_edges, self.edge_cost = ref.fixed_q, ref.n_edges, ref.edge_cost
         ei, ej = ref.rows[:self.n_edges], ref.cols[:self.n_edges]
         self.ei, self.ej = ei, ej
+        self._dense_at = (torch.cat([ei, ej]), torch.cat([ej, ei]))  # both directions of every edge, built once
         n, ne = self.n, self.n_edges
         if q_mode == "auto":
             q_mode = "dense" if 2 * ne + n >= DENSE_FILL * n * n else "csr"
@@ -245,7 +258,7 @@ class DpsTorchBest:
 
     def _dense(self, q):
         a = torch.eye(self.n, dtype=torch.float64)
-        return a.index_put((torch.cat([self.ei, self.ej]), torch.cat([self.ej, self.ei])), torch.cat([q, q]))
+        return a.index_put(self._dense_at, torch.cat([q, q]))
 
     def _share(self, q):
         """1 + Q·1: how many times each agent's production counts in W."""
@@ -316,8 +329,8 @@ def blas_threads():
 
 def calibrate(model, lr, threads, policy):
     """Picks the (torch, OpenBLAS) thread counts that train this model fastest, as a skilled user tunes them: each
-    candidate trains a few Adam steps from the initial state (two interleaved rounds, the median of each, the
-    lower of the two rounds kept), then the parameters are put back bit for bit. Returns the JSON fields."""
+    candidate trains a few Adam steps from the initial state (two or, for steps under 10 ms, three interleaved
+    rounds, the median of each, the lowest round kept), then the parameters are put back bit for bit. Returns the JSON fields."""
     cands = [(threads, threads)]
     if policy == "auto" and threads > 1:
         cands += [(1, 1), (1, threads), (threads, 1)]
@@ -342,13 +355,13 @@ def calibrate(model, lr, threads, policy):
         return naive.median(ts[1:])
 
     if len(cands) > 1:
-        first = trial(*cands[0], 2)
+        first = trial(*cands[0], 1)  # one timed step after one warm-up: enough to tell a big case
         if first > CALIBRATE_MAX_STEP_S:
             cands = cands[:1]
             timings[f"{threads}x{threads}"] = round(1000 * first, 3)
         else:
             steps = int(min(30, max(5, 0.15 / max(first, 1e-6))))
-            for _ in range(2):
+            for _ in range(3 if first < 0.01 else 2):
                 for c in cands:
                     key = f"{c[0]}x{c[1]}"
                     t = trial(*c, steps)

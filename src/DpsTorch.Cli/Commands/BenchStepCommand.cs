@@ -243,6 +243,9 @@ internal static class BenchStepCommand
             ["ms_per_step"] = msPerStep,
             ["ms_first_step"] = times[0],
             ["ms_median_step"] = median,
+            // Drift check: the medians of the first and the second half of the timed steps (equal on a steady step).
+            ["ms_median_first_half"] = timed.Length > 1 ? (double?)Median(timed[..(timed.Length / 2)]) : null,
+            ["ms_median_second_half"] = timed.Length > 1 ? (double?)Median(timed[(timed.Length / 2)..]) : null,
             ["loss_first"] = lossFirst,
             ["loss_last"] = lossLast,
             ["peak_mb"] = Math.Round(self.PeakWorkingSet64 / (1024.0 * 1024.0), 1),

@@ -2,6 +2,8 @@
 // broadcast copies), sorting it and allocating each op's fresh arrays cost more than the arithmetic, and a step's fresh
 // arrays walk the process through new pages until the next collection. This evaluates the same loss with buffers kept
 // from step to step, in the same order of operations as the graph, so that results stay bit-identical.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using DpsTorch.Config;
 using DpsTorch.Ops;
 using TP = System.Numerics.Tensors.TensorPrimitives;
@@ -204,19 +206,31 @@ internal sealed class FusedStep
                     if (p < i0)
                     {
                         double* src = q + rowBase[p] + i0;
-                        for (int r = 0; r < rows; r++) dst[r] = src[r];
+                        for (int r = 0; r < rows; r++) Put(dst + r, src[r]);
                     }
                     else if (p >= i1)
-                        for (int r = 0; r < rows; r++) dst[r] = q[from[r] + p];
+                        for (int r = 0; r < rows; r++) Put(dst + r, q[from[r] + p]);
                     else
                         for (int r = 0; r < rows; r++)
                         {
                             int i = i0 + r;
-                            dst[r] = i == p ? 1.0 : i < p ? q[from[r] + p] : q[rowBase[p] + i];
+                            Put(dst + r, i == p ? 1.0 : i < p ? q[from[r] + p] : q[rowBase[p] + i]);
                         }
                 }
             }
         }
+        if (Sse2.X64.IsSupported) Sse.StoreFence(); // the streamed stores are seen by the product's threads
+    }
+
+    /// <summary>
+    /// *dst = v, streamed past the caches where the machine can (the packed 8 MB at N = 1024 is read back by the products
+    /// from memory anyway; a cached store first reads each line in).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Put(double* dst, double v)
+    {
+        if (Sse2.X64.IsSupported) Sse2.X64.StoreNonTemporal((long*)dst, BitConverter.DoubleToInt64Bits(v));
+        else *dst = v;
     }
 
     /// <summary>

@@ -181,8 +181,12 @@ public static partial class DpsKernels
                 {
                     int j2 = Math.Min(j + 1, n - 1);
                     int h = Math.Max(_harmonics[g * n + j], _harmonics[g * n + j2]);
-                    Load(g * n + j, inv2Pi, out var zrA, out var ziA, out var prA, out var piA, out var qA);
-                    Load(g * n + j2, j2 == j ? Vector256<double>.Zero : inv2Pi, out var zrB, out var ziB, out var prB, out var piB, out var qB);
+                    var st = _start.AsSpan();
+                    int atA = Kept * (g * n + j), atB = Kept * (g * n + j2);
+                    var tA = st[atA + 6] * inv2Pi;
+                    var tB = st[atB + 6] * (j2 == j ? Vector256<double>.Zero : inv2Pi);
+                    Vector256<double> zrA = st[atA] * tA, ziA = st[atA + 1] * tA, prA = st[atA + 2], piA = st[atA + 3], qA = st[atA + 4];
+                    Vector256<double> zrB = st[atB] * tB, ziB = st[atB + 1] * tB, prB = st[atB + 2], piB = st[atB + 3], qB = st[atB + 4];
                     for (int k = 1; k <= h; k++)
                     {
                         cRe[k] += zrA + zrB;
@@ -229,8 +233,10 @@ public static partial class DpsKernels
                 {
                     int j2 = Math.Min(j + 1, n - 1);
                     int h = Math.Max(_harmonics[g * n + j], _harmonics[g * n + j2]);
-                    Load(g * n + j, null, out var zrA, out var ziA, out var prA, out var piA, out var qA);
-                    Load(g * n + j2, null, out var zrB, out var ziB, out var prB, out var piB, out var qB);
+                    var st = _start.AsSpan();
+                    int atA = Kept * (g * n + j), atB = Kept * (g * n + j2);
+                    Vector256<double> zrA = st[atA], ziA = st[atA + 1], prA = st[atA + 2], piA = st[atA + 3], qA = st[atA + 4];
+                    Vector256<double> zrB = st[atB], ziB = st[atB + 1], prB = st[atB + 2], piB = st[atB + 3], qB = st[atB + 4];
                     var (sigA, weightA) = (_start[Kept * (g * n + j) + 5], _start[Kept * (g * n + j) + 6]);
                     var (sigB, weightB) = (_start[Kept * (g * n + j2) + 5], _start[Kept * (g * n + j2) + 6]);
                     Vector256<double> wA = default, muA = default, sA = default, wB = default, muB = default, sB = default;
@@ -264,11 +270,11 @@ public static partial class DpsKernels
         /// (Q symmetric with weight <paramref name="q"/>[r·E + e] on each of the E local edges), into
         /// <paramref name="coverage"/>; also computes the gradients that <see cref="LocalBackward"/> returns.
         /// </summary>
-        public void LocalForward(ReadOnlySpan<double> mu, ReadOnlySpan<double> sigma, ReadOnlySpan<double> a, IReadOnlyList<(int I, int J)> edges,
+        public void LocalForward(ReadOnlySpan<double> mu, ReadOnlySpan<double> sigma, ReadOnlySpan<double> a, ReadOnlySpan<(int I, int J)> edges,
             ReadOnlySpan<double> q, IReadOnlyList<double[]> frames, Span<double> coverage)
         {
             Prepare(frames, local: true);
-            int n = _agents, nn = n * n, e = edges.Count, rows = _groups * n;
+            int n = _agents, nn = n * n, e = edges.Length, rows = _groups * n;
             _coverageBound = false;
             BeginAll(mu, sigma, a, 1.0);
             if (_laneEdges.Length != _groups * e * Lanes) (_laneEdges, _laneEdgeGrad) = (new double[_groups * e * Lanes], new double[_groups * e * Lanes]);
@@ -295,8 +301,10 @@ public static partial class DpsKernels
                 {
                     int j2 = Math.Min(j + 1, n - 1);
                     int h = Math.Max(_harmonics[g * n + j], _harmonics[g * n + j2]);
-                    Load(g * n + j, null, out var zrA, out var ziA, out var prA, out var piA, out var qA);
-                    Load(g * n + j2, null, out var zrB, out var ziB, out var prB, out var piB, out var qB);
+                    var st = _start.AsSpan();
+                    int atA = Kept * (g * n + j), atB = Kept * (g * n + j2);
+                    Vector256<double> zrA = st[atA], ziA = st[atA + 1], prA = st[atA + 2], piA = st[atA + 3], qA = st[atA + 4];
+                    Vector256<double> zrB = st[atB], ziB = st[atB + 1], prB = st[atB + 2], piB = st[atB + 3], qB = st[atB + 4];
                     var (sigA, sigB) = (_start[Kept * (g * n + j) + 5], _start[Kept * (g * n + j2) + 5]);
                     Vector256<double> t0A = default, t1A = default, t2A = default, t0B = default, t1B = default, t2B = default;
                     var wt = _weighted; // T̄_k, k·T̄_k, k²·T̄_k (re, im) interleaved by harmonic
@@ -335,66 +343,10 @@ public static partial class DpsKernels
                 gamma.Clear();
                 var beta = _beta.AsSpan(0, n);
                 beta.Clear();
-                var cov = Vector256<double>.Zero;
-                var scaleN = Vector256.Create(TwoPi * invN);
-                var aLanes = laneA.Slice(g * n, n);
                 var sig = laneSigma.Slice(g * n, n);
-                var v = _v.AsSpan(0, n);
                 var gAcc = _gAcc.AsSpan(0, n);
                 gAcc.Clear();
-                var z = _z.AsSpan(0, n);
-                for (int i = 0; i < n; i++)
-                {
-                    var A = Vector256<double>.Zero;
-                    for (int j = 0; j < n; j++) { v[j] = s[i * n + j] * aLanes[j]; A += v[j]; }
-                    // z = G·v, four rows of G at a time (independent accumulation chains).
-                    int j0 = 0;
-                    for (; j0 + 4 <= n; j0 += 4)
-                    {
-                        Vector256<double> z0 = default, z1 = default, z2 = default, z3 = default;
-                        var g0 = gm.Slice(j0 * n, n);
-                        var g1 = gm.Slice((j0 + 1) * n, n);
-                        var g2 = gm.Slice((j0 + 2) * n, n);
-                        var g3 = gm.Slice((j0 + 3) * n, n);
-                        for (int l = 0; l < n; l++)
-                        {
-                            var vl = v[l];
-                            z0 += g0[l] * vl;
-                            z1 += g1[l] * vl;
-                            z2 += g2[l] * vl;
-                            z3 += g3[l] * vl;
-                        }
-                        (z[j0], z[j0 + 1], z[j0 + 2], z[j0 + 3]) = (z0, z1, z2, z3);
-                    }
-                    for (; j0 < n; j0++)
-                    {
-                        var zj = Vector256<double>.Zero;
-                        for (int l = 0; l < n; l++) zj += gm[j0 * n + l] * v[l];
-                        z[j0] = zj;
-                    }
-                    Vector256<double> quad = default, lin = default;
-                    for (int j = 0; j < n; j++)
-                    {
-                        quad += v[j] * z[j];
-                        lin += v[j] * tau[j];
-                    }
-                    var invA = Vector256<double>.One / A;
-                    var invA2 = invA * invA;
-                    cov += twoPi * (two * quad * invA2 - Vector256.Create(4.0) * lin * invA + energy);
-                    // ∂ℓ_i/∂v_ij·(1/N) = (2π/N)·4·[z_j/A² − Q/A³ − τ_j/A + L/A²]
-                    var common = quad * invA2 * invA - lin * invA2;
-                    var four = Vector256.Create(4.0) * scaleN;
-                    for (int j = 0; j < n; j++)
-                    {
-                        var gv = four * (z[j] * invA2 - tau[j] * invA - common);
-                        _gS[g * nn + i * n + j] = gv * aLanes[j];
-                        gAcc[j] += gv * s[i * n + j];
-                        beta[j] -= four * v[j] * invA;
-                        var gj = two * scaleN * v[j] * invA2;
-                        var row = gamma.Slice(j * n, n);
-                        for (int l = j; l < n; l++) row[l] += gj * v[l];
-                    }
-                }
+                var cov = Rows(g, Vector256.Create(TwoPi * invN));
                 cov *= Vector256.Create(invN);
                 for (int l = 0; l < Lanes && g * Lanes + l < _starts; l++) coverage[g * Lanes + l] = cov.GetElement(l);
 
@@ -431,9 +383,9 @@ public static partial class DpsKernels
         /// The gradients of Σ_r coverage_r at the last <see cref="LocalForward"/>: ∂/∂μ, ∂/∂σ, ∂/∂a per agent and ∂/∂q per
         /// edge (gq[r·E + e], set, not added; q_e sits at S_IJ and S_JI).
         /// </summary>
-        public void LocalBackward(IReadOnlyList<(int I, int J)> edges, Span<double> gMu, Span<double> gSigma, Span<double> gA, Span<double> gq)
+        public void LocalBackward(ReadOnlySpan<(int I, int J)> edges, Span<double> gMu, Span<double> gSigma, Span<double> gA, Span<double> gq)
         {
-            int n = _agents, nn = n * n, e = edges.Count;
+            int n = _agents, nn = n * n, e = edges.Length;
             _gMuLocal.AsSpan(0, _starts * n).CopyTo(gMu);
             _gSigmaLocal.AsSpan(0, _starts * n).CopyTo(gSigma);
             _gALocal.AsSpan(0, _starts * n).CopyTo(gA);
@@ -443,6 +395,84 @@ public static partial class DpsKernels
                 for (int k = 0; k < e; k++)
                     laneGq[g * e + k] = _gS[g * nn + edges[k].I * n + edges[k].J] + _gS[g * nn + edges[k].J * n + edges[k].I];
             FromLanes(laneGq, e, gq);
+        }
+
+        /// <summary>
+        /// The row pass of lane group g (local objective): for each row i, v_i = S_i ⊙ a, A_i = Σ_j v_ij, z = G·v_i, the row's
+        /// loss 2π[2 v_iᵀz/A_i² − 4 v_i·τ/A_i + E], ∂ℓ_i/∂S_ij into _gS, and the sums over rows that the gradients through a
+        /// (_gAcc), τ (_beta) and G (_gamma, upper triangle) need. Returns Σ_i ℓ_i. Pointers: the JIT kept bounds checks and
+        /// span slices in these short loops (N ≤ 64).
+        /// </summary>
+        private unsafe Vector256<double> Rows(int g, Vector256<double> scaleN)
+        {
+            int n = _agents, nn = n * n;
+            var (twoPi, two, four, energy) = (Vector256.Create(TwoPi), Vector256.Create(2.0), Vector256.Create(4.0), Vector256.Create(_energy));
+            var fourN = four * scaleN;
+            var cov = Vector256<double>.Zero;
+            fixed (Vector256<double>* s = _sMatrix, gm0 = _gm, v = _v, z = _z, tau0 = _tau, gamma = _gamma, beta = _beta, gAcc = _gAcc, gS0 = _gS)
+            fixed (double* factors = _laneFactor)
+            {
+                Vector256<double>* gm = gm0 + g * nn, tau = tau0 + g * n, gS = gS0 + g * nn, a = (Vector256<double>*)factors + g * n;
+                for (int i = 0; i < n; i++)
+                {
+                    var si = s + i * n;
+                    var A = Vector256<double>.Zero;
+                    for (int j = 0; j < n; j++)
+                    {
+                        var vj = si[j] * a[j];
+                        v[j] = vj;
+                        A += vj;
+                    }
+                    // z = G·v, four rows of G at a time (independent accumulation chains).
+                    int j0 = 0;
+                    for (; j0 + 4 <= n; j0 += 4)
+                    {
+                        Vector256<double> z0 = default, z1 = default, z2 = default, z3 = default;
+                        Vector256<double>* g0 = gm + j0 * n, g1 = g0 + n, g2 = g1 + n, g3 = g2 + n;
+                        for (int l = 0; l < n; l++)
+                        {
+                            var vl = v[l];
+                            z0 += g0[l] * vl;
+                            z1 += g1[l] * vl;
+                            z2 += g2[l] * vl;
+                            z3 += g3[l] * vl;
+                        }
+                        (z[j0], z[j0 + 1], z[j0 + 2], z[j0 + 3]) = (z0, z1, z2, z3);
+                    }
+                    for (; j0 < n; j0++)
+                    {
+                        var zj = Vector256<double>.Zero;
+                        var gj = gm + j0 * n;
+                        for (int l = 0; l < n; l++) zj += gj[l] * v[l];
+                        z[j0] = zj;
+                    }
+                    Vector256<double> quad = default, lin = default;
+                    for (int j = 0; j < n; j++)
+                    {
+                        quad += v[j] * z[j];
+                        lin += v[j] * tau[j];
+                    }
+                    var invA = Vector256<double>.One / A;
+                    var invA2 = invA * invA;
+                    cov += twoPi * (two * quad * invA2 - four * lin * invA + energy);
+                    // ∂ℓ_i/∂v_ij·(1/N) = (2π/N)·4·[z_j/A² − Q/A³ − τ_j/A + L/A²]
+                    var common = quad * invA2 * invA - lin * invA2;
+                    var (fourInvA, twoInvA2) = (fourN * invA, two * scaleN * invA2);
+                    var gSi = gS + i * n;
+                    for (int j = 0; j < n; j++)
+                    {
+                        var vj = v[j];
+                        var gv = fourN * (z[j] * invA2 - tau[j] * invA - common);
+                        gSi[j] = gv * a[j];
+                        gAcc[j] += gv * si[j];
+                        beta[j] -= fourInvA * vj;
+                        var gj = twoInvA2 * vj;
+                        var row = gamma + j * n;
+                        for (int l = j; l < n; l++) row[l] += gj * v[l];
+                    }
+                }
+            }
+            return cov;
         }
 
         /// <summary>
@@ -460,6 +490,10 @@ public static partial class DpsKernels
             var muL = Vectors(_laneMu).Slice(g * n, n);
             var sigL = Vectors(_laneSigma).Slice(g * n, n);
             var invTwoPi = Vector256.Create(1.0 / TwoPi);
+            // Every pair's s ≤ √2·(the group's widest σ): where that needs no image beyond k = 0, no pair does.
+            var widestSigma = sigL[0];
+            for (int j = 1; j < n; j++) widestSigma = Vector256.Max(widestSigma, sigL[j]);
+            bool oneImage = Images(Math.Sqrt(2.0) * Math.Max(Math.Max(widestSigma.GetElement(0), widestSigma.GetElement(1)), Math.Max(widestSigma.GetElement(2), widestSigma.GetElement(3)))) == 0;
             for (int j = 0; j < n; j++)
             {
                 var muJ = muL[j];
@@ -471,8 +505,7 @@ public static partial class DpsKernels
                     var sL = sigL[l];
                     var s2 = sJ * sJ + sL * sL;
                     var sv = Vector256.Sqrt(s2);
-                    double widest = Math.Max(Math.Max(sv.GetElement(0), sv.GetElement(1)), Math.Max(sv.GetElement(2), sv.GetElement(3)));
-                    int images = Images(widest);
+                    int images = oneImage ? 0 : Images(Math.Max(Math.Max(sv.GetElement(0), sv.GetElement(1)), Math.Max(sv.GetElement(2), sv.GetElement(3))));
                     var invS = Vector256<double>.One / sv;
                     var invS2 = invS * invS;
                     var negInv2s2 = Vector256.Create(-0.5) * invS2;
@@ -480,7 +513,7 @@ public static partial class DpsKernels
                     for (int k = -images; k <= images; k++)
                     {
                         var u = delta + Vector256.Create(TwoPi * k);
-                        var phi = Vector256.Exp(u * u * negInv2s2);
+                        var phi = Exp(u * u * negInv2s2);
                         var pu = phi * u;
                         p0 += phi; p1 += pu; p2 += pu * u;
                     }
@@ -495,6 +528,39 @@ public static partial class DpsKernels
                 }
             }
         }
+
+        /// <summary>
+        /// e^x for x ≤ 0 (arguments below −700 give e^{−700} ≈ 1e-304, as the grid kernels clamp them), inlined: x = n·ln 2 + r
+        /// with |r| ≤ ln 2 / 2 (Cody–Waite: ln 2 in two parts), e^r by its Taylor polynomial to degree 13 (Estrin's scheme; truncation below
+        /// 4e-18 relative), times 2^n written into the exponent bits (n rounded by adding 1.5·2^52). Within a few ulp of Math.Exp.
+        /// </summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        internal static Vector256<double> Exp(Vector256<double> x)
+        {
+            x = Vector256.Max(x, Vector256.Create(-700.0));
+            var magic = Vector256.Create(6755399441055744.0); // 1.5·2^52: adding it rounds to an integer held in the low bits
+            var t = x * Vector256.Create(1.4426950408889634) + magic; // x / ln 2
+            var n = t - magic;
+            var r = x - n * Vector256.Create(6.93147180369123816490e-01) - n * Vector256.Create(1.90821492927058770002e-10);
+            // Estrin's scheme (a short dependency chain): pairs c_i + c_{i+1}·r, then by r², r⁴, r⁸.
+            var r2 = r * r;
+            var r4 = r2 * r2;
+            var r8 = r4 * r4;
+            var q0 = Fma(r, Vector256<double>.One, Vector256<double>.One);
+            var q1 = Fma(r, Vector256.Create(1.0 / 6.0), Vector256.Create(0.5));
+            var q2 = Fma(r, Vector256.Create(1.0 / 120.0), Vector256.Create(1.0 / 24.0));
+            var q3 = Fma(r, Vector256.Create(1.0 / 5040.0), Vector256.Create(1.0 / 720.0));
+            var q4 = Fma(r, Vector256.Create(1.0 / 362880.0), Vector256.Create(1.0 / 40320.0));
+            var q5 = Fma(r, Vector256.Create(1.0 / 39916800.0), Vector256.Create(1.0 / 3628800.0));
+            var q6 = Fma(r, Vector256.Create(1.0 / 6227020800.0), Vector256.Create(1.0 / 479001600.0));
+            var p = Fma(r8, Fma(r4, q6, Fma(r2, q5, q4)), Fma(r4, Fma(r2, q3, q2), Fma(r2, q1, q0)));
+            var scale = (t.AsInt64() - magic.AsInt64() + Vector256.Create(1023L)) << 52;
+            return p * scale.AsDouble();
+        }
+
+        /// <summary>a·b + c, fused where the machine has FMA.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static Vector256<double> Fma(Vector256<double> a, Vector256<double> b, Vector256<double> c) => Vector256.MultiplyAddEstimate(a, b, c);
 
         /// <summary>Images on each side of k = 0 of a wrapped normal of breadth s that reach within <see cref="NegligibleZ"/>·s of [−π, π).</summary>
         private static int Images(double s) => (int)Math.Floor((NegligibleZ * s / Math.PI + 1.0) / 2.0);
@@ -527,15 +593,6 @@ public static partial class DpsKernels
             }
         }
 
-        /// <summary>The kept start of agent <paramref name="index"/> (g·N + j); with <paramref name="scale"/>, z is multiplied by its factor·scale.</summary>
-        private void Load(int index, Vector256<double>? scale, out Vector256<double> zr, out Vector256<double> zi, out Vector256<double> pr, out Vector256<double> pi,
-            out Vector256<double> q)
-        {
-            int at = Kept * index;
-            var t = scale is { } sc ? _start[at + 6] * sc : Vector256<double>.One;
-            (zr, zi, pr, pi, q) = (_start[at] * t, _start[at + 1] * t, _start[at + 2], _start[at + 3], _start[at + 4]);
-        }
-
         /// <summary>
         /// The recurrence's start at harmonic 1: z = scale·e^{−σ²/2}·e^{iθ} (then z_{k+1} = z_k·ρ_k), ρ = e^{−3σ²/2}·e^{iθ}
         /// (then ρ_{k+1} = ρ_k·q) and q = e^{−σ²}, so that z_k = scale·e^{−k²σ²/2}·e^{ikθ}.
@@ -543,7 +600,7 @@ public static partial class DpsKernels
         private static void Start(Vector256<double> theta, Vector256<double> sigma, Vector256<double> scale, out Vector256<double> zr, out Vector256<double> zi,
             out Vector256<double> pr, out Vector256<double> pi, out Vector256<double> q)
         {
-            var e = Vector256.Exp(Vector256.Create(-0.5) * sigma * sigma);
+            var e = Exp(Vector256.Create(-0.5) * sigma * sigma);
             q = e * e;
             var r = e * q;
             var (s1, c1) = Vector256.SinCos(theta);

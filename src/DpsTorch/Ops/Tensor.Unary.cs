@@ -1,5 +1,6 @@
 // Elementwise unary ops: exp, log, sin, cos, sqrt, abs, softplus, sigmoid, tanh, relu, square, remainder, clamp.
 // Each op: validate, compute, then record its gradient g ⊙ f'(x) directly below.
+using System.Numerics;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace DpsTorch;
@@ -112,8 +113,42 @@ public sealed partial class Tensor
         });
     }
 
-    /// <summary>o = <see cref="Sigmoid"/>'s values of x (same length; o may not overlap x).</summary>
+    /// <summary>
+    /// o = <see cref="Sigmoid"/>'s values of x (same length; o may not overlap x). From one vector's length up, in chunks
+    /// that stay in L1: per chunk −|x|, TensorPrimitives.Exp and the division, so each array is read or written once
+    /// instead of four times. A short last chunk is taken as the last full chunk's length back from the end (it overlaps
+    /// the one before, whose values are computed again the same), so every element goes through the vector exp as in
+    /// <see cref="SigmoidByPasses"/> over the whole array: the same bits.
+    /// </summary>
     internal static void SigmoidInto(ReadOnlySpan<double> x, Span<double> o)
+    {
+        const int chunk = 256;
+        int n = x.Length;
+        if (n < 2 * chunk) { SigmoidByPasses(x, o); return; }
+        Span<double> t = stackalloc double[chunk];
+        for (int i = 0; ; i += chunk)
+        {
+            if (i > n - chunk) i = n - chunk;
+            var xs = x.Slice(i, chunk);
+            TP.Abs(xs, t);
+            TP.Negate(t, t);
+            TP.Exp(t, t);
+            TP.Add(t, 1.0, o.Slice(i, chunk));
+            var os = o.Slice(i, chunk);
+            int k = 0;
+            if (Vector.IsHardwareAccelerated)
+                for (; k <= chunk - Vector<double>.Count; k += Vector<double>.Count)
+                {
+                    var xv = new Vector<double>(xs[k..]);
+                    (Vector.ConditionalSelect(Vector.GreaterThanOrEqual(xv, Vector<double>.Zero), Vector<double>.One, new Vector<double>(t[k..])) / new Vector<double>(os[k..])).CopyTo(os[k..]);
+                }
+            for (; k < chunk; k++) os[k] = (xs[k] >= 0 ? 1.0 : t[k]) / os[k];
+            if (i == n - chunk) return;
+        }
+    }
+
+    /// <summary><see cref="SigmoidInto"/> as four passes: |x|, its negation, TensorPrimitives.Exp, the division.</summary>
+    internal static void SigmoidByPasses(ReadOnlySpan<double> x, Span<double> o)
     {
         TP.Abs(x, o);
         TP.Negate(o, o);

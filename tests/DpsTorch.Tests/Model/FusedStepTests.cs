@@ -155,6 +155,83 @@ public class FusedStepTests
         finally { TensorEngine.SetNumThreads(before); }
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 2)]
+    [InlineData(3, 3)]
+    [InlineData(4, 2)]
+    [InlineData(5, 1)]
+    [InlineData(6, 3)]
+    public void LocalObjective_RandomSizesEdgeSetsAndThreads_EqualsTheGraph_BitForBit(int seed, int threads)
+    {
+        // Random N (odd, prime, below and at a register tile), random supports (complete, Erdős–Rényi of any density,
+        // a ring) and 1 to 3 threads: every index of the fused step's dense path is exercised against the graph's.
+        var rng = new Random(seed);
+        int before = TensorEngine.NumThreads;
+        try
+        {
+            TensorEngine.SetNumThreads(threads);
+            for (int round = 0; round < 4; round++)
+            {
+                int n = rng.Next(2, 40);
+                string topology = rng.Next(3) switch { 0 => "complete", 1 => "random", _ => "ring" };
+                AssertLocalStepsEqualTheGraph(n, topology, rng.NextDouble(), rng.Next(2) == 0 ? 0.0 : 0.1, frames: rng.Next(2) == 0, seed);
+            }
+        }
+        finally { TensorEngine.SetNumThreads(before); }
+    }
+
+    [Theory]
+    [InlineData(513, "complete", 0.0, 1, 2)]   // one past the small dense size: ragged last panel (513 = 42·12 + 9 = 85·6 + 3)
+    [InlineData(517, "complete", 0.1, 3, 1)]   // three threads' row split, built at one thread count and run at another
+    [InlineData(515, "random", 0.95, 2, 3)]    // nearly complete, but per-edge positions
+    [InlineData(529, "random", 0.35, 1, 2)]
+    public void LocalObjective_AboveTheSmallDenseSize_OddSizesAndThreadChanges_EqualTheGraph_BitForBit(int n, string topology, double p,
+        int threads, int laterThreads)
+    {
+        int before = TensorEngine.NumThreads;
+        try
+        {
+            TensorEngine.SetNumThreads(threads);
+            var (graph, fused) = AssertLocalStepsEqualTheGraph(n, topology, p, 0.05, frames: true, n, steps: 2);
+            // The fused step's thread split was fixed when it was built: a later thread count must still cover every row.
+            TensorEngine.SetNumThreads(laterThreads);
+            AssertLocalStepsEqualTheGraph(graph, fused, frames: true, steps: 1);
+        }
+        finally { TensorEngine.SetNumThreads(before); }
+    }
+
+    private static (DpsModel Graph, DpsModel Fused) AssertLocalStepsEqualTheGraph(int n, string topology, double p, double lambdaC, bool frames, int start,
+        int steps = 2)
+    {
+        var c = Config(topology, "budget", lambdaC, 0.0, 0.0, n: n, objective: "local", learned: true);
+        c = c with { Topology = c.Topology with { P = p } };
+        var graph = Model(c, start);
+        var fused = Model(c, start);
+        if (topology == "complete") Assert.True(FusedStep.Applies(fused), $"the fused step should take N = {n}, complete");
+        AssertLocalStepsEqualTheGraph(graph, fused, frames, steps);
+        return (graph, fused);
+    }
+
+    /// <summary>Adam steps on both models: each step's loss and every gradient the same bits (with the fused step where it applies).</summary>
+    private static void AssertLocalStepsEqualTheGraph(DpsModel graph, DpsModel fused, bool frames, int steps)
+    {
+        var f = frames ? Frames(graph) : null;
+        var optGraph = new Adam(graph.Parameters(), lr: 0.05);
+        var optFused = new Adam(fused.Parameters(), lr: 0.05);
+        for (int s = 0; s < steps; s++)
+        {
+            optGraph.ZeroGrad();
+            var loss = graph.Loss(f).Total;
+            loss.Backward();
+            optFused.ZeroGrad();
+            Assert.Equal(loss.Item(), fused.Evaluate(f, backward: true).Total);
+            AssertSame(Gradients(graph.Parameters()), Gradients(fused.Parameters()));
+            optGraph.Step();
+            optFused.Step();
+        }
+    }
+
     [Fact]
     public void BatchedStarts_WithTheImageSum_EqualTheirGraphAndTheLoneSteps_BitForBit()
     {

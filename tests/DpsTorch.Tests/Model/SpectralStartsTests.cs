@@ -2,6 +2,7 @@
 // gradients match central finite differences, and it steps aside when a breadth leaves the band limit.
 using DpsTorch.Config;
 using DpsTorch.Model;
+using System.Runtime.Intrinsics;
 using DpsTorch.Ops;
 
 namespace DpsTorch.Tests.Model;
@@ -59,12 +60,48 @@ public class SpectralStartsTests
     {
         var c = Config(objective, topology, learned, resources);
         var alone = Models(c);
-        var batch = new BatchedStarts(Models(c));
-        var frames = Frames(alone[0]);
+        AssertEachStartEqualsItsGraph(alone, new BatchedStarts(Models(c)), Frames(alone[0]));
+    }
+
+    /// <summary>
+    /// The 12-agent benchmark's systems (M = 256, three peaks of width 0.15, the spread start σ = 2π/48, complete graph):
+    /// the harmonic cut keeps fewer harmonics there (Cut_CountsTheDemandsDecay) and every start still equals its graph.
+    /// </summary>
+    [Theory]
+    [InlineData("system", false)]
+    [InlineData("local", true)]
+    public void TheBenchmarksSystems_EqualTheGraphOfEachStart(string objective, bool learned)
+    {
+        var c = ConfigLoader.Parse($$"""
+            { "space": { "m": 256 }, "agents": { "count": 12, "init": "spread", "jitter": 0.01, "resources": "budget" },
+              "demand": { "kind": "peaks", "peaks": 3, "width": 0.15 },
+              "topology": { "kind": "complete", "learned": {{(learned ? "true" : "false")}}, "weight": 1.0 },
+              "objective": { "kind": "{{objective}}" } }
+            """);
+        var alone = Enumerable.Range(0, Starts).Select(r => SystemBuilder.Create(c, r)).ToArray();
+        AssertEachStartEqualsItsGraph(alone, new BatchedStarts([.. Enumerable.Range(0, Starts).Select(r => SystemBuilder.Create(c, r))]), alone[0].DemandFrames);
+    }
+
+    [Theory]
+    [InlineData("system")]
+    [InlineData("local")]
+    public void ASharpDemand_EqualsTheGraphOfEachStart(string objective)
+    {
+        // A demand one grid spacing wide has coefficients that do not decay: the cut keeps the agents' own harmonics.
+        var c = ConfigLoader.Parse($$"""
+            { "space": { "m": 64 }, "agents": { "count": 5, "init": "random" }, "demand": { "kind": "dirac", "phase": 1.0 },
+              "topology": { "kind": "complete", "learned": {{(objective == "local" ? "true" : "false")}} }, "objective": { "kind": "{{objective}}" } }
+            """);
+        var alone = Models(c);
+        AssertEachStartEqualsItsGraph(alone, new BatchedStarts(Models(c)), alone[0].DemandFrames);
+    }
+
+    private static void AssertEachStartEqualsItsGraph(DpsModel[] alone, BatchedStarts batch, IReadOnlyList<double[]> frames)
+    {
         batch.Evaluate(frames, backward: true);
         Assert.True(batch.LastEvaluationSpectral);
         var bps = batch.Parameters();
-        for (int r = 0; r < Starts; r++)
+        for (int r = 0; r < alone.Length; r++)
         {
             var parts = alone[r].Loss(frames); // the graph
             parts.Total.Backward();
@@ -82,6 +119,44 @@ public class SpectralStartsTests
                 for (int i = 0; i < g.Length; i++)
                     Close(g[i], gb[r * g.Length + i], scale, $"start {r} {batch.ParameterNames()[k]}[{i}] gradient");
             }
+        }
+    }
+
+    [Fact]
+    public void Cut_CountsTheDemandsDecay_AndNeverExceedsTheOwnCut()
+    {
+        var space = new Space(256);
+        var grid = space.Grid.ToArray();
+        double sigma = 2 * Math.PI / 48;
+        int own = DpsKernels.SpectralStarts.HarmonicsFor(sigma);
+        double[] mu = [1.0, 2.5], sigmas = [sigma, sigma], w = [1.0, 2.0];
+        var coverage = new double[1];
+        // Three peaks of width 0.15: the products e^{−k²σ²/2}·(|C_k| + |D̄_k|) fall below 1e-20 near k = 9.6/(σ² + 0.15²)^½.
+        var smooth = Demand.EvenPeaks(space, 3, 0.15, 1.0).Values.ToArray();
+        var kernel = DpsKernels.SpectralStarts.For(grid, 1, 2)!;
+        kernel.SystemForward(mu, sigmas, w, [smooth], coverage);
+        int cut = kernel.Cut(sigma);
+        Assert.InRange(cut, (int)(own / Math.Sqrt(2)) - 2, own - 10);
+        kernel.LocalForward(mu, sigmas, w, [], [], [smooth], coverage);
+        Assert.InRange(kernel.Cut(sigma), (int)(9.6 / Math.Sqrt(sigma * sigma + 0.15 * 0.15)) - 2, own - 10);
+        // One grid point: |D̄_k| does not decay, so the cut is the agent's own (to the ceiling's one harmonic).
+        var sharp = new double[grid.Length];
+        sharp[17] = 1.0 / space.Delta;
+        kernel.SystemForward(mu, sigmas, w, [sharp], coverage);
+        Assert.InRange(kernel.Cut(sigma), own - 1, own);
+        kernel.LocalForward(mu, sigmas, w, [], [], [sharp], coverage);
+        Assert.InRange(kernel.Cut(sigma), own - 1, own);
+    }
+
+    [Fact]
+    public void Exp_IsWithinAFewUlpOfMathExp()
+    {
+        var xs = Enumerable.Range(0, 4001).Select(i => -700.0 * i / 4000).Concat([-1e-300, -1e-12, -0.5 * Math.Log(2), -Math.Log(2), -709.0, -1e4]).ToArray();
+        foreach (var x in xs)
+        {
+            double got = DpsKernels.SpectralStarts.Exp(Vector256.Create(x)).GetElement(0);
+            double want = Math.Exp(Math.Max(x, -700.0)); // arguments below −700 give e^{−700}
+            Assert.True(Math.Abs(got - want) <= 1e-15 * want, $"exp({x:R}) = {got:R}, Math.Exp {want:R}");
         }
     }
 

@@ -69,6 +69,34 @@ public class TensorUnaryTests
     }
 
     [Fact]
+    public void SigmoidInto_InChunks_GivesTheFourPassesBits_AtEveryLengthAndTail()
+    {
+        // The chunked sigmoid must give what |x|, −, TensorPrimitives.Exp and the division over the whole array give,
+        // element for element: lengths below, at and past one chunk (the overlapping last chunk), ±0 and tiny values.
+        // (Far out, |x| > 700 or not finite, TensorPrimitives.Exp finishes a whole vector by its scalar path, so there
+        // its neighbours' bits depend on where the vectors start; there only the values' limits are checked.)
+        var rng = new Random(7);
+        double[] special = [0.0, -0.0, 1e-300, -1e-300, 36.7, -36.7, 690.0, -690.0, double.Epsilon, -double.Epsilon];
+        foreach (int n in (int[])[1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100, 511, 512, 513, 767, 1001, 65_537])
+        {
+            var x = new double[n];
+            for (int i = 0; i < n; i++) x[i] = i % 5 == 4 ? special[rng.Next(special.Length)] : (rng.NextDouble() - 0.5) * Math.Pow(10, rng.Next(-3, 3));
+            var (chunked, passes) = (new double[n], new double[n]);
+            Tensor.SigmoidInto(x, chunked);
+            Tensor.SigmoidByPasses(x, passes);
+            for (int i = 0; i < n; i++)
+                Assert.True(BitConverter.DoubleToInt64Bits(passes[i]) == BitConverter.DoubleToInt64Bits(chunked[i]),
+                    $"n = {n}, x[{i}] = {x[i]:R}: in chunks {chunked[i]:R}, four passes {passes[i]:R}");
+        }
+        var far = Enumerable.Range(0, 1000).Select(i => i % 2 == 0 ? 800.0 + i : -800.0 - i).ToArray();
+        far[10] = double.PositiveInfinity;
+        far[11] = double.NegativeInfinity;
+        var y = new double[far.Length];
+        Tensor.SigmoidInto(far, y);
+        for (int i = 0; i < far.Length; i++) Assert.Equal(far[i] > 0 ? 1.0 : 0.0, y[i]);
+    }
+
+    [Fact]
     public void Softplus_IsFiniteAndAccurate_ForLargeAndTinyInputs()
     {
         var x = Tensor.FromArray([-800.0, -40.0, -1.0, 0.0, 1.0, 15.0, 40.0, 800.0]);
