@@ -269,12 +269,24 @@ internal sealed class FusedStep
     [ThreadStatic] private static double[]? _threadDiff;
 
     /// <summary>
-    /// body(start, end, scratch of M) over agent ranges: on the engine's threads for a large I + Q (each agent's row is
-    /// computed alone, so the values do not depend on the split), else on the calling thread with the step's own scratch.
+    /// Whether the per-agent work (densities, pooled rows, their backward) is split over the engine's threads: for a
+    /// large I + Q, and for a small one from <see cref="SplitMinAgents"/> agents when there is more than one thread (the
+    /// engine's workers are awake within a step, so a split of ~64 agents pays; each agent's row is computed alone, so
+    /// the values do not depend on the split).
+    /// </summary>
+    private bool SplitAgents => _packed || (_n >= SplitMinAgents && TensorEngine.NumThreads > 1);
+
+    /// <summary>Fewest agents for which a small I + Q's per-agent work is split over threads (measured at N = 128, bench/results/2026-12-02-s-small.txt).</summary>
+    internal const int SplitMinAgents = 128;
+
+    /// <summary>
+    /// body(start, end, scratch of M) over agent ranges: on the engine's threads when <see cref="SplitAgents"/> (each
+    /// agent's row is computed alone, so the values do not depend on the split), else on the calling thread with the
+    /// step's own scratch.
     /// </summary>
     private void OverAgents(Action<int, int, double[]> body)
     {
-        if (!_packed) { body(0, _n, _diff); return; }
+        if (!SplitAgents) { body(0, _n, _diff); return; }
         int length = _diff.Length;
         TensorEngine.ParallelRanges(_n, (s, e) =>
             body(s, e, s == 0 ? _diff : _threadDiff?.Length == length ? _threadDiff : _threadDiff = new double[length]), 64);
@@ -392,7 +404,7 @@ internal sealed class FusedStep
         else
         {
             Tensor.SigmoidInto(theta.Data, _q);
-            _density!.Forward(mu, _sigma, _a, _w);
+            _density!.Forward(mu, _sigma, _a, _w, parallel: SplitAgents);
             Array.Clear(_dense);
             for (int e = 0; e < _upper.Length; e++)
             {
@@ -467,7 +479,7 @@ internal sealed class FusedStep
         else MatMulKernel.Gemm(_dense, false, _gp, false, _gw, n, n, mPts);
         if (_packed) m.Interaction.Theta!.AccumulateGradOwned(gq);
         else m.Interaction.Theta!.AccumulateGrad(gq);
-        _density!.Backward(mu, _sigma, _a, _w, _gw, _gMu, _gSigma, _gWeights, parallel: _packed);
+        _density!.Backward(mu, _sigma, _a, _w, _gw, _gMu, _gSigma, _gWeights, parallel: SplitAgents);
     }
 
     private void Resources(ReadOnlySpan<double> alpha)

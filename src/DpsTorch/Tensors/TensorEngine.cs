@@ -67,12 +67,16 @@ public static class TensorEngine
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
     }
 
-    /// <summary>Runs body(start, end) over contiguous ranges that cover [0, count), at most <see cref="NumThreads"/> of them.</summary>
+    /// <summary>
+    /// Runs body(start, end) over contiguous ranges that cover [0, count), at most <see cref="NumThreads"/> of them: on
+    /// the engine's <see cref="WorkerTeam"/> (awake between the jobs of a step), or on the thread pool when it is busy.
+    /// </summary>
     internal static void ParallelRanges(int count, Action<int, int> body, int minPerThread = 1)
     {
         int threads = Math.Min(_numThreads, Math.Max(1, count / Math.Max(1, minPerThread)));
         if (threads <= 1) { body(0, count); return; }
         int chunk = (count + threads - 1) / threads;
+        if (WorkerTeam.TryRun(count, chunk, threads, body)) return; // else busy: another thread's job, or a nested one
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
             int s = t * chunk, e = Math.Min(count, s + chunk);

@@ -201,6 +201,22 @@ public class FusedStepTests
         finally { TensorEngine.SetNumThreads(before); }
     }
 
+    [Theory]
+    [InlineData(128, "complete", 1.0, 2)]  // the split of the per-agent work at a small dense I + Q (FusedStep.SplitMinAgents)
+    [InlineData(131, "random", 0.5, 3)]
+    [InlineData(200, "complete", 1.0, 1)]
+    public void LocalObjective_SmallDenseSplitOverThreads_EqualsTheGraph_BitForBit(int n, string topology, double p, int threads)
+    {
+        Assert.True(n >= FusedStep.SplitMinAgents && n <= DenseInteractionKernel.SmallDenseMaxN);
+        int before = TensorEngine.NumThreads;
+        try
+        {
+            TensorEngine.SetNumThreads(threads);
+            AssertLocalStepsEqualTheGraph(n, topology, p, 0.05, frames: true, n);
+        }
+        finally { TensorEngine.SetNumThreads(before); }
+    }
+
     private static (DpsModel Graph, DpsModel Fused) AssertLocalStepsEqualTheGraph(int n, string topology, double p, double lambdaC, bool frames, int start,
         int steps = 2)
     {
