@@ -276,6 +276,9 @@ internal sealed class FusedStep
     /// </summary>
     private bool SplitAgents => _packed || (_n >= SplitMinAgents && TensorEngine.NumThreads > 1);
 
+    /// <summary>Edges per thread of a small I + Q's edge loops: split only with the agents (<see cref="SplitAgents"/>).</summary>
+    private int SmallEdgesPerTask => SplitAgents ? 2048 : int.MaxValue;
+
     /// <summary>Fewest agents for which a small I + Q's per-agent work is split over threads (measured at N = 128, bench/results/2026-12-02-s-small.txt).</summary>
     internal const int SplitMinAgents = 128;
 
@@ -403,14 +406,19 @@ internal sealed class FusedStep
         }
         else
         {
-            Tensor.SigmoidInto(theta.Data, _q);
+            // Split over the threads with the agents (edge ranges many vectors long: the values SigmoidInto gives for the
+            // whole array, as above).
             _density!.Forward(mu, _sigma, _a, _w, parallel: SplitAgents);
             Array.Clear(_dense);
-            for (int e = 0; e < _upper.Length; e++)
+            TensorEngine.ParallelRanges(_q.Length, (s, e) =>
             {
-                _dense[_upper[e]] = _q[e];
-                _dense[_lower[e]] = _q[e];
-            }
+                Tensor.SigmoidInto(theta.Data.Slice(s, e - s), _q.AsSpan(s, e - s));
+                for (int k = s; k < e; k++)
+                {
+                    _dense[_upper[k]] = _q[k];
+                    _dense[_lower[k]] = _q[k];
+                }
+            }, SmallEdgesPerTask);
             for (int i = 0; i < n; i++) _dense[i * n + i] = 1.0;
             MatMulKernel.Gemm(_dense, false, _w, false, _p, n, n, mPts);
         }
@@ -474,7 +482,7 @@ internal sealed class FusedStep
                 double g = comm ? lambdaC * _cost[k] + gv : gv;
                 gq[k] = g * _q[k] * (1.0 - _q[k]);
             }
-        }, _packed ? _edgesPerTask : int.MaxValue);
+        }, _packed ? _edgesPerTask : SmallEdgesPerTask);
         if (_packed) MatMulKernel.GemmPacked(_dense, _gp, false, _gw, n, n, mPts); // ∂/∂w = S·G
         else MatMulKernel.Gemm(_dense, false, _gp, false, _gw, n, n, mPts);
         if (_packed) m.Interaction.Theta!.AccumulateGradOwned(gq);
