@@ -407,9 +407,9 @@ internal sealed class FusedStep
         else
         {
             // Split over the threads with the agents (edge ranges many vectors long: the values SigmoidInto gives for the
-            // whole array, as above).
+            // whole array, as above). Every step writes the same entries (the edges', then the diagonal), so the others
+            // stay the zeros the matrix was allocated as: no clearing.
             _density!.Forward(mu, _sigma, _a, _w, parallel: SplitAgents);
-            Array.Clear(_dense);
             TensorEngine.ParallelRanges(_q.Length, (s, e) =>
             {
                 Tensor.SigmoidInto(theta.Data.Slice(s, e - s), _q.AsSpan(s, e - s));
