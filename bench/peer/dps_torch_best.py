@@ -16,7 +16,7 @@ for reference), written the way a skilled PyTorch user would, with the same alge
   idle pool threads sleep (OMP_WAIT_POLICY=PASSIVE, OPENBLAS_THREAD_TIMEOUT=4, set by dps_torch.py before torch
   loads). Without this, at N <= 128 two threads cost 2-10x one thread's step whenever anything else runs.
 
-Same command line and JSON line as dps_torch.py ("impl": "pytorch-best"); --selftest compares it with the naive peer.
+Same command line and JSON line as dps_torch.py ("impl": "pytorch-best"); parity.py compares it with the naive peer.
 Run it with the Debian interpreter (/usr/bin/python3, python3-torch + libopenblas0-pthread).
 """
 import ctypes
@@ -60,14 +60,17 @@ def _images_forward(mu, sigma, grid):
     d = torch.where(v >= math.pi, v - TWO_PI, torch.where(v < -math.pi, v + TWO_PI, v))
     neg_inv2s2 = (-0.5 / (sigma * sigma)).unsqueeze(1)
     norm = (INV_SQRT_TWO_PI / sigma).unsqueeze(1)
-    s = torch.zeros_like(d)
-    a1 = torch.zeros_like(d)
-    a2 = torch.zeros_like(d)
+    s = a1 = a2 = None  # the sums start at the first image's terms (= 0 + term: the same bits as from zeros)
     for k in range(-kmax, kmax + 1):
         u = d + TWO_PI * k if k else d
         phi = torch.exp(torch.clamp(u * u * neg_inv2s2, min=naive.FUSED_MIN_EXPONENT)).mul_(norm)
         if k and bool((counts < abs(k)).any()):
             phi.mul_((counts >= abs(k)).to(phi.dtype).unsqueeze(1))
+        if s is None:
+            s = phi.clone()
+            a1 = phi.mul_(u).clone()
+            a2 = phi.mul_(u)
+            continue
         s.add_(phi)
         phi.mul_(u)
         a1.add_(phi)
@@ -106,9 +109,15 @@ class WrappedNormal(torch.autograd.Function):
         img = sigma < naive.FUSED_SWITCH_SIGMA
         ii = torch.nonzero(img).squeeze(1)
         fi = torch.nonzero(~img).squeeze(1)
-        out = torch.empty(mu.shape[0], grid.shape[0], dtype=torch.float64)
         ctx.ii, ctx.fi = ii, fi
+        ctx.all_images = ii.numel() == mu.shape[0]  # one series for every agent: no gathers, no scatters
         saved = [mu, sigma]
+        if ctx.all_images:
+            s, a1, a2 = _images_forward(mu, sigma, grid)
+            ctx.img, ctx.four = (s, a1, a2), None
+            ctx.save_for_backward(*saved)
+            return s  # kept for the backward as well: the loss never writes into the densities in place
+        out = torch.empty(mu.shape[0], grid.shape[0], dtype=torch.float64)
         if ii.numel():
             s, a1, a2 = _images_forward(mu[ii], sigma[ii], grid)
             out[ii] = s
@@ -127,6 +136,9 @@ class WrappedNormal(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         mu, sigma = ctx.saved_tensors
+        if ctx.all_images:
+            s, a1, a2 = ctx.img
+            return (g * a1).sum(1) / (sigma * sigma), (g * a2).sum(1) / (sigma * sigma * sigma) - (g * s).sum(1) / sigma, None
         gmu = torch.zeros_like(mu)
         gsig = torch.zeros_like(sigma)
         if ctx.img is not None:

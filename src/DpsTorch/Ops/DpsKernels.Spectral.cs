@@ -343,66 +343,10 @@ public static partial class DpsKernels
                 gamma.Clear();
                 var beta = _beta.AsSpan(0, n);
                 beta.Clear();
-                var cov = Vector256<double>.Zero;
-                var scaleN = Vector256.Create(TwoPi * invN);
-                var aLanes = laneA.Slice(g * n, n);
                 var sig = laneSigma.Slice(g * n, n);
-                var v = _v.AsSpan(0, n);
                 var gAcc = _gAcc.AsSpan(0, n);
                 gAcc.Clear();
-                var z = _z.AsSpan(0, n);
-                for (int i = 0; i < n; i++)
-                {
-                    var A = Vector256<double>.Zero;
-                    for (int j = 0; j < n; j++) { v[j] = s[i * n + j] * aLanes[j]; A += v[j]; }
-                    // z = G·v, four rows of G at a time (independent accumulation chains).
-                    int j0 = 0;
-                    for (; j0 + 4 <= n; j0 += 4)
-                    {
-                        Vector256<double> z0 = default, z1 = default, z2 = default, z3 = default;
-                        var g0 = gm.Slice(j0 * n, n);
-                        var g1 = gm.Slice((j0 + 1) * n, n);
-                        var g2 = gm.Slice((j0 + 2) * n, n);
-                        var g3 = gm.Slice((j0 + 3) * n, n);
-                        for (int l = 0; l < n; l++)
-                        {
-                            var vl = v[l];
-                            z0 += g0[l] * vl;
-                            z1 += g1[l] * vl;
-                            z2 += g2[l] * vl;
-                            z3 += g3[l] * vl;
-                        }
-                        (z[j0], z[j0 + 1], z[j0 + 2], z[j0 + 3]) = (z0, z1, z2, z3);
-                    }
-                    for (; j0 < n; j0++)
-                    {
-                        var zj = Vector256<double>.Zero;
-                        for (int l = 0; l < n; l++) zj += gm[j0 * n + l] * v[l];
-                        z[j0] = zj;
-                    }
-                    Vector256<double> quad = default, lin = default;
-                    for (int j = 0; j < n; j++)
-                    {
-                        quad += v[j] * z[j];
-                        lin += v[j] * tau[j];
-                    }
-                    var invA = Vector256<double>.One / A;
-                    var invA2 = invA * invA;
-                    cov += twoPi * (two * quad * invA2 - Vector256.Create(4.0) * lin * invA + energy);
-                    // ∂ℓ_i/∂v_ij·(1/N) = (2π/N)·4·[z_j/A² − Q/A³ − τ_j/A + L/A²]
-                    var common = quad * invA2 * invA - lin * invA2;
-                    var four = Vector256.Create(4.0) * scaleN;
-                    for (int j = 0; j < n; j++)
-                    {
-                        var gv = four * (z[j] * invA2 - tau[j] * invA - common);
-                        _gS[g * nn + i * n + j] = gv * aLanes[j];
-                        gAcc[j] += gv * s[i * n + j];
-                        beta[j] -= four * v[j] * invA;
-                        var gj = two * scaleN * v[j] * invA2;
-                        var row = gamma.Slice(j * n, n);
-                        for (int l = j; l < n; l++) row[l] += gj * v[l];
-                    }
-                }
+                var cov = Rows(g, Vector256.Create(TwoPi * invN));
                 cov *= Vector256.Create(invN);
                 for (int l = 0; l < Lanes && g * Lanes + l < _starts; l++) coverage[g * Lanes + l] = cov.GetElement(l);
 
@@ -451,6 +395,84 @@ public static partial class DpsKernels
                 for (int k = 0; k < e; k++)
                     laneGq[g * e + k] = _gS[g * nn + edges[k].I * n + edges[k].J] + _gS[g * nn + edges[k].J * n + edges[k].I];
             FromLanes(laneGq, e, gq);
+        }
+
+        /// <summary>
+        /// The row pass of lane group g (local objective): for each row i, v_i = S_i ⊙ a, A_i = Σ_j v_ij, z = G·v_i, the row's
+        /// loss 2π[2 v_iᵀz/A_i² − 4 v_i·τ/A_i + E], ∂ℓ_i/∂S_ij into _gS, and the sums over rows that the gradients through a
+        /// (_gAcc), τ (_beta) and G (_gamma, upper triangle) need. Returns Σ_i ℓ_i. Pointers: the JIT kept bounds checks and
+        /// span slices in these short loops (N ≤ 64).
+        /// </summary>
+        private unsafe Vector256<double> Rows(int g, Vector256<double> scaleN)
+        {
+            int n = _agents, nn = n * n;
+            var (twoPi, two, four, energy) = (Vector256.Create(TwoPi), Vector256.Create(2.0), Vector256.Create(4.0), Vector256.Create(_energy));
+            var fourN = four * scaleN;
+            var cov = Vector256<double>.Zero;
+            fixed (Vector256<double>* s = _sMatrix, gm0 = _gm, v = _v, z = _z, tau0 = _tau, gamma = _gamma, beta = _beta, gAcc = _gAcc, gS0 = _gS)
+            fixed (double* factors = _laneFactor)
+            {
+                Vector256<double>* gm = gm0 + g * nn, tau = tau0 + g * n, gS = gS0 + g * nn, a = (Vector256<double>*)factors + g * n;
+                for (int i = 0; i < n; i++)
+                {
+                    var si = s + i * n;
+                    var A = Vector256<double>.Zero;
+                    for (int j = 0; j < n; j++)
+                    {
+                        var vj = si[j] * a[j];
+                        v[j] = vj;
+                        A += vj;
+                    }
+                    // z = G·v, four rows of G at a time (independent accumulation chains).
+                    int j0 = 0;
+                    for (; j0 + 4 <= n; j0 += 4)
+                    {
+                        Vector256<double> z0 = default, z1 = default, z2 = default, z3 = default;
+                        Vector256<double>* g0 = gm + j0 * n, g1 = g0 + n, g2 = g1 + n, g3 = g2 + n;
+                        for (int l = 0; l < n; l++)
+                        {
+                            var vl = v[l];
+                            z0 += g0[l] * vl;
+                            z1 += g1[l] * vl;
+                            z2 += g2[l] * vl;
+                            z3 += g3[l] * vl;
+                        }
+                        (z[j0], z[j0 + 1], z[j0 + 2], z[j0 + 3]) = (z0, z1, z2, z3);
+                    }
+                    for (; j0 < n; j0++)
+                    {
+                        var zj = Vector256<double>.Zero;
+                        var gj = gm + j0 * n;
+                        for (int l = 0; l < n; l++) zj += gj[l] * v[l];
+                        z[j0] = zj;
+                    }
+                    Vector256<double> quad = default, lin = default;
+                    for (int j = 0; j < n; j++)
+                    {
+                        quad += v[j] * z[j];
+                        lin += v[j] * tau[j];
+                    }
+                    var invA = Vector256<double>.One / A;
+                    var invA2 = invA * invA;
+                    cov += twoPi * (two * quad * invA2 - four * lin * invA + energy);
+                    // ∂ℓ_i/∂v_ij·(1/N) = (2π/N)·4·[z_j/A² − Q/A³ − τ_j/A + L/A²]
+                    var common = quad * invA2 * invA - lin * invA2;
+                    var (fourInvA, twoInvA2) = (fourN * invA, two * scaleN * invA2);
+                    var gSi = gS + i * n;
+                    for (int j = 0; j < n; j++)
+                    {
+                        var vj = v[j];
+                        var gv = fourN * (z[j] * invA2 - tau[j] * invA - common);
+                        gSi[j] = gv * a[j];
+                        gAcc[j] += gv * si[j];
+                        beta[j] -= fourInvA * vj;
+                        var gj = twoInvA2 * vj;
+                        var row = gamma + j * n;
+                        for (int l = j; l < n; l++) row[l] += gj * v[l];
+                    }
+                }
+            }
+            return cov;
         }
 
         /// <summary>
@@ -578,7 +600,7 @@ public static partial class DpsKernels
         private static void Start(Vector256<double> theta, Vector256<double> sigma, Vector256<double> scale, out Vector256<double> zr, out Vector256<double> zi,
             out Vector256<double> pr, out Vector256<double> pi, out Vector256<double> q)
         {
-            var e = Vector256.Exp(Vector256.Create(-0.5) * sigma * sigma);
+            var e = Exp(Vector256.Create(-0.5) * sigma * sigma);
             q = e * e;
             var r = e * q;
             var (s1, c1) = Vector256.SinCos(theta);
