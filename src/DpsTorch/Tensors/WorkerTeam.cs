@@ -120,16 +120,20 @@ internal static class WorkerTeam
     private static int WaitForJob(Worker me, int seen)
     {
         long until = Stopwatch.GetTimestamp() + SpinTicks;
+        var spin = new SpinWait();
         while (true)
         {
             int g = Volatile.Read(ref me.Ticket);
             if (g != seen) return g;
-            if (Stopwatch.GetTimestamp() < until) { Thread.SpinWait(20); continue; }
+            // SpinWait yields the core between short spins, so on a loaded machine a waiting worker gives way to the
+            // threads that have work (the caller's included).
+            if (Stopwatch.GetTimestamp() < until) { spin.SpinOnce(sleep1Threshold: -1); continue; }
             Interlocked.Exchange(ref me.Sleeping, 1);
             g = Volatile.Read(ref me.Ticket);
             if (g != seen) { Interlocked.Exchange(ref me.Sleeping, 0); return g; }
             me.Wake.Wait();
             until = Stopwatch.GetTimestamp() + SpinTicks;
+            spin.Reset();
         }
     }
 }
