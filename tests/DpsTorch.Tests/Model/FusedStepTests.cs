@@ -138,19 +138,7 @@ public class FusedStepTests
             var graph = Model(c, 3);
             var fused = Model(c, 3);
             Assert.True(FusedStep.Applies(fused));
-            var optGraph = new Adam(graph.Parameters(), lr: 0.05);
-            var optFused = new Adam(fused.Parameters(), lr: 0.05);
-            for (int s = 0; s < 3; s++)
-            {
-                optGraph.ZeroGrad();
-                var loss = graph.Loss().Total;
-                loss.Backward();
-                optFused.ZeroGrad();
-                Assert.Equal(loss.Item(), fused.Evaluate(null, backward: true).Total);
-                AssertSame(Gradients(graph.Parameters()), Gradients(fused.Parameters()));
-                optGraph.Step();
-                optFused.Step();
-            }
+            AssertLocalStepsEqualTheGraph(graph, fused, frames: false, steps: 3);
         }
         finally { TensorEngine.SetNumThreads(before); }
     }
