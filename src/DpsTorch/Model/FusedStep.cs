@@ -392,15 +392,7 @@ internal sealed class FusedStep
         else if (_packed)
         {
             // The same for any edge set, at the positions kept per edge, edge ranges in parallel.
-            TensorEngine.ParallelRanges(_q.Length, (s, e) =>
-            {
-                Tensor.SigmoidInto(theta.Data.Slice(s, e - s), _q.AsSpan(s, e - s));
-                for (int k = s; k < e; k++)
-                {
-                    _dense[_packedUpper[k]] = _q[k];
-                    _dense[_packedLower[k]] = _q[k];
-                }
-            }, _edgesPerTask);
+            SigmoidAndScatter(theta, _packedUpper, _packedLower, _edgesPerTask);
             _density!.Forward(mu, _sigma, _a, _w, parallel: true);
             MatMulKernel.GemmPacked(_dense, _w, false, _p, n, n, mPts);
         }
@@ -410,15 +402,7 @@ internal sealed class FusedStep
             // whole array, as above). Every step writes the same entries (the edges', then the diagonal), so the others
             // stay the zeros the matrix was allocated as: no clearing.
             _density!.Forward(mu, _sigma, _a, _w, parallel: SplitAgents);
-            TensorEngine.ParallelRanges(_q.Length, (s, e) =>
-            {
-                Tensor.SigmoidInto(theta.Data.Slice(s, e - s), _q.AsSpan(s, e - s));
-                for (int k = s; k < e; k++)
-                {
-                    _dense[_upper[k]] = _q[k];
-                    _dense[_lower[k]] = _q[k];
-                }
-            }, SmallEdgesPerTask);
+            SigmoidAndScatter(theta, _upper, _lower, SmallEdgesPerTask);
             for (int i = 0; i < n; i++) _dense[i * n + i] = 1.0;
             MatMulKernel.Gemm(_dense, false, _w, false, _p, n, n, mPts);
         }
@@ -443,6 +427,22 @@ internal sealed class FusedStep
             _comm[0] = TP.Sum(_gq);
         }
     }
+
+    /// <summary>
+    /// q = sigmoid(θ) and q_e written into the dense I + Q at both of edge e's positions, edge ranges of at least
+    /// <paramref name="edgesPerTask"/> on the engine's threads (each q_e depends on θ_e alone, and every range is many
+    /// vectors long, so every value is the one SigmoidInto gives for the whole array).
+    /// </summary>
+    private void SigmoidAndScatter(Tensor theta, int[] upper, int[] lower, int edgesPerTask)
+        => TensorEngine.ParallelRanges(_q.Length, (s, e) =>
+        {
+            Tensor.SigmoidInto(theta.Data.Slice(s, e - s), _q.AsSpan(s, e - s));
+            for (int k = s; k < e; k++)
+            {
+                _dense[upper[k]] = _q[k];
+                _dense[lower[k]] = _q[k];
+            }
+        }, edgesPerTask);
 
     /// <summary>
     /// The local coverage's backward (after the penalties'): ∂/∂p per frame (last first), then the symmetric product's
