@@ -132,6 +132,34 @@ internal static class MatMulKernel
                     }
                 }
             }
+            // A small product whose few row panels split unevenly over the threads (128 rows: 11 AVX-512 panels, 6/5)
+            // is split by B's column panels instead, in one parallel job: each thread packs its own B panels and then
+            // runs every row over them (packing A itself: A is small here). Each C tile gets the same kernel calls on
+            // the same packed A and B in the same depth order as the row split, so the same bits.
+            if (parallel && prePtr is null && (long)n * k * m <= ColumnSplitMaxWork && panelsB >= 2 * TensorEngine.NumThreads)
+            {
+                [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+                void Columns(int s, int e)
+                {
+                    PackBPanels(s, e);
+                    int j0 = s * NR, j1 = Math.Min(m, e * NR);
+                    var bufferA = _packedA ??= new double[MC * KC];
+                    fixed (double* packedA = bufferA)
+                        for (int pc = 0; pc < k; pc += KC)
+                        {
+                            int kc = Math.Min(KC, k - pc);
+                            for (int i0 = 0; i0 < n; i0 += MC)
+                            {
+                                int i1 = Math.Min(n, i0 + MC);
+                                PackA(aPtr, transA, n, k, i0, i1, pc, kc, mr, packedA);
+                                Block(packedA, bPack + (long)pc * mPad, cPtr, i0, i1, kc, m, mr, pc == 0, j0, j1);
+                            }
+                        }
+                }
+                TensorEngine.ParallelRanges(panelsB, Columns);
+                ReturnSharedB(packedB);
+                return;
+            }
             if (parallel) TensorEngine.ParallelRanges(panelsB, PackBPanels);
             else PackBPanels(0, panelsB);
 
@@ -364,6 +392,13 @@ internal static class MatMulKernel
     private const long DirectMaxWork = 1L << 17;
 
     /// <summary>
+    /// Largest product (multiply-adds) split over the threads by B's column panels rather than A's row panels: up to
+    /// 128×128×256 (2^22) and 256×256×128 (2^23), where the row panels are few and one parallel job instead of two
+    /// (pack B, then rows) matters.
+    /// </summary>
+    private const long ColumnSplitMaxWork = 1L << 23;
+
+    /// <summary>
     /// Rows [i0, i1) of C = op(A)·B with B stored [k, m] (not transposed), on the AVX-512 path, without packing: each
     /// 12×8 tile broadcasts op(A)'s entries from A itself and loads B's rows in place. Depth is cut into the same KC
     /// blocks and each element accumulated by FMA in the same order as the packed kernel, so results are bitwise equal.
@@ -460,17 +495,22 @@ internal static class MatMulKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Block(double* packedA, double* bSlab, double* c, int i0, int i1, int kc, int m, int mr, bool first)
+        => Block(packedA, bSlab, c, i0, i1, kc, m, mr, first, 0, m);
+
+    /// <summary><see cref="Block(double*, double*, double*, int, int, int, int, int, bool)"/> over columns [jStart, jEnd) of C only (jStart a multiple of NR).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Block(double* packedA, double* bSlab, double* c, int i0, int i1, int kc, int m, int mr, bool first, int jStart, int jEnd)
     {
         double* tile = stackalloc double[12 * NR];
         int panelsA = (i1 - i0 + mr - 1) / mr;
-        for (int j0 = 0; j0 < m; j0 += NR)
+        for (int j0 = jStart; j0 < jEnd; j0 += NR)
         {
             double* bPanel = bSlab + (long)j0 * kc;
             int w = Math.Min(NR, m - j0);
             double* aPanel = packedA;
             // The next B panel: kc rows of NR doubles, one cache line each, asked for a share before each A panel.
             double* next = bPanel + kc * NR;
-            int lines = Sse.IsSupported && j0 + NR < m ? kc : 0, perPanel = (lines + panelsA - 1) / panelsA, asked = 0;
+            int lines = Sse.IsSupported && j0 + NR < jEnd ? kc : 0, perPanel = (lines + panelsA - 1) / panelsA, asked = 0;
             for (int r0 = i0; r0 < i1; r0 += mr, aPanel += kc * mr)
             {
                 for (int end = Math.Min(lines, asked + perPanel); asked < end; asked++) Sse.Prefetch1(next + asked * NR);

@@ -146,9 +146,12 @@ public class TensorLinearAlgebraTests
 
     [Theory]
     [InlineData(37, 700, 29, false, false)] // three depth blocks, the last partial; partial row and column tiles
-    [InlineData(130, 513, 150, true, false)]
+    [InlineData(130, 513, 150, true, false)] // above the column split's size: two row ranges with two threads
     [InlineData(61, 300, 75, false, true)]
-    [InlineData(300, 260, 41, true, true)]  // two row ranges with two threads
+    [InlineData(300, 260, 41, true, true)]  // two column ranges with two threads, the last panel partial
+    [InlineData(300, 260, 20, false, false)] // three column panels: too few to split, two row ranges instead
+    [InlineData(128, 128, 256, false, false)] // the N = 128 model's (I + Q)·w and (I + Q)·G: column split
+    [InlineData(128, 256, 128, false, true)]  // its G·wᵀ
     public void MatMul_SumsEachElement_InTheDocumentedOrder(int n, int k, int m, bool transA, bool transB)
     {
         // The order behind bitwise reproducibility of saved models across kernel changes: per 256-deep block a
