@@ -132,41 +132,10 @@ internal static class MatMulKernel
                     }
                 }
             }
-            // A small product whose few row panels split unevenly over the threads (128 rows: 11 AVX-512 panels, 6/5)
-            // is split by B's column panels instead, in one parallel job: each thread packs its own B panels and then
-            // runs every row over them (packing A itself: A is small here). Each C tile gets the same kernel calls on
-            // the same packed A and B in the same depth order as the row split, so the same bits.
-            if (parallel && prePtr is null && (long)n * k * m <= ColumnSplitMaxWork && panelsB >= 2 * TensorEngine.NumThreads)
-            {
-                [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-                void Columns(int s, int e)
-                {
-                    PackBPanels(s, e);
-                    int j0 = s * NR, j1 = Math.Min(m, e * NR);
-                    var bufferA = _packedA ??= new double[MC * KC];
-                    fixed (double* packedA = bufferA)
-                        for (int pc = 0; pc < k; pc += KC)
-                        {
-                            int kc = Math.Min(KC, k - pc);
-                            for (int i0 = 0; i0 < n; i0 += MC)
-                            {
-                                int i1 = Math.Min(n, i0 + MC);
-                                PackA(aPtr, transA, n, k, i0, i1, pc, kc, mr, packedA);
-                                Block(packedA, bPack + (long)pc * mPad, cPtr, i0, i1, kc, m, mr, pc == 0, j0, j1);
-                            }
-                        }
-                }
-                TensorEngine.ParallelRanges(panelsB, Columns);
-                ReturnSharedB(packedB);
-                return;
-            }
-            if (parallel) TensorEngine.ParallelRanges(panelsB, PackBPanels);
-            else PackBPanels(0, panelsB);
-
-            // Each thread owns a contiguous range of A's row panels. Depth blocks are the outer loop, so one KC×m slab
-            // of packed B is reused by every MC block of the thread while it is still in cache.
+            // Row panels [s, e) of C over its columns [j0, j1). Depth blocks are the outer loop, so one KC-deep slab of
+            // packed B is reused by every MC block of the thread while it is still in cache.
             [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-            void Rows(int s, int e)
+            void Panels(int s, int e, int j0, int j1)
             {
                 var bufferA = prePtr is null ? _packedA ??= new double[MC * KC] : null;
                 fixed (double* packedA = bufferA)
@@ -180,13 +149,32 @@ internal static class MatMulKernel
                             double* block = packedA;
                             if (prePtr is null) PackA(aPtr, transA, n, k, i0, i1, pc, kc, mr, packedA);
                             else block = prePtr + (long)pc * nPad + (long)p0 * mr * kc; // the same panels, packed beforehand
-                            Block(block, bPack + (long)pc * mPad, cPtr, i0, i1, kc, m, mr, first: pc == 0);
+                            Block(block, bPack + (long)pc * mPad, cPtr, i0, i1, kc, m, mr, pc == 0, j0, j1);
                         }
                     }
                 }
             }
-            if (parallel) TensorEngine.ParallelRanges(panelsA, Rows);
-            else Rows(0, panelsA);
+
+            // A small product whose few row panels split unevenly over the threads (128 rows: 11 AVX-512 panels, 6/5)
+            // is split by B's column panels instead, in one parallel job: each thread packs its own B panels and then
+            // runs every row over them (packing A itself: A is small here). Each C tile gets the same kernel calls on
+            // the same packed A and B in the same depth order as the row split, so the same bits.
+            if (parallel && prePtr is null && (long)n * k * m <= ColumnSplitMaxWork && panelsB >= 2 * TensorEngine.NumThreads)
+            {
+                TensorEngine.ParallelRanges(panelsB, (s, e) =>
+                {
+                    PackBPanels(s, e);
+                    Panels(0, panelsA, s * NR, Math.Min(m, e * NR));
+                });
+            }
+            else
+            {
+                // Otherwise B is packed once, shared read-only, and each thread owns a contiguous range of A's row panels.
+                if (parallel) TensorEngine.ParallelRanges(panelsB, PackBPanels);
+                else PackBPanels(0, panelsB);
+                if (parallel) TensorEngine.ParallelRanges(panelsA, (s, e) => Panels(s, e, 0, m));
+                else Panels(0, panelsA, 0, m);
+            }
         }
         ReturnSharedB(packedB);
     }
@@ -492,12 +480,8 @@ internal static class MatMulKernel
     /// A panels, the next B panel is asked for (prefetcht1), a share of its cache lines before each A panel: a depth slab
     /// wider than L2 (kc·m·8 bytes, 4 MiB at m = 2048) otherwise comes from L3 on the first tile of every B panel
     /// (measured on 1 thread at 2048³: 5-9% less CPU time per product on both SIMD paths; no change at 1024×1024·1024×256).
+    /// Only C's columns [jStart, jEnd) are computed (jStart a multiple of NR; C's row stride stays m).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Block(double* packedA, double* bSlab, double* c, int i0, int i1, int kc, int m, int mr, bool first)
-        => Block(packedA, bSlab, c, i0, i1, kc, m, mr, first, 0, m);
-
-    /// <summary><see cref="Block(double*, double*, double*, int, int, int, int, int, bool)"/> over columns [jStart, jEnd) of C only (jStart a multiple of NR).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Block(double* packedA, double* bSlab, double* c, int i0, int i1, int kc, int m, int mr, bool first, int jStart, int jEnd)
     {
